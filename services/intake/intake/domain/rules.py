@@ -1,0 +1,48 @@
+"""Who may ask for what, as the program states it.
+
+"Only victims or surviving family members may request a vod." "The victim of crime, family
+member of a victim, or a witness who testified against the offender may request to be notified
+of a change to the custody status of the offender", parole hearings excepted for witnesses.
+"""
+from vod_shared.events import Channel, CustodyNoticeKind, Relationship
+
+from intake.domain.errors import InvalidRequest
+
+MAY_REQUEST_DIALOGUE = frozenset({Relationship.VICTIM, Relationship.SURVIVING_FAMILY_MEMBER})
+MAY_REGISTER = frozenset({Relationship.VICTIM, Relationship.SURVIVING_FAMILY_MEMBER,
+                          Relationship.WITNESS})
+
+
+def check_may_request_dialogue(relationship: Relationship) -> None:
+    if relationship in MAY_REQUEST_DIALOGUE:
+        return
+    detail = "Only a victim or a surviving family member of a victim may request a dialogue."
+    if relationship is Relationship.WITNESS:
+        detail += (" A witness who testified may instead register to be told of changes"
+                   " to the offender's custody.")
+    raise InvalidRequest(detail, field="requester.relationship")
+
+
+def check_may_register(relationship: Relationship, notify_on: set[CustodyNoticeKind]) -> None:
+    if relationship not in MAY_REGISTER:
+        raise InvalidRequest("Only a victim, a family member of a victim, or a witness who"
+                             " testified may register for custody notifications.",
+                             field="requester.relationship")
+    if relationship is Relationship.WITNESS and CustodyNoticeKind.PAROLE_HEARING in notify_on:
+        raise InvalidRequest("Parole hearing notices go to victims and their families only.",
+                             field="notify_on")
+
+
+def check_contact_for_channel(channel: Channel, *, email: str | None, phone: str | None) -> None:
+    if channel is Channel.EMAIL and not email:
+        raise InvalidRequest("Email was chosen as the way to be reached, but no email was given.",
+                             field="requester.email")
+    if channel is Channel.SMS and not phone:
+        raise InvalidRequest("Text messages were chosen as the way to be reached, but no phone"
+                             " number was given.", field="requester.phone")
+
+
+def offer_travel_accommodation(state: str | None) -> bool:
+    """"Victims do not need to reside in CA, travel accommodations for the dialogue can be
+    provided to those residing out of state." Unknown: staff ask; no offer is assumed."""
+    return state is not None and state != "CA"

@@ -1,0 +1,98 @@
+"""The webhook's wire format, exactly as CONTRACT.md gives it. Unknown fields are refused."""
+import re
+from typing import Literal
+from zoneinfo import ZoneInfo, available_timezones
+
+import phonenumbers
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from vod_shared.events import Channel, CustodyNoticeKind, Language, Relationship
+
+US_STATES = frozenset(
+    "AL AK AZ AR CA CO CT DE DC FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH"
+    " NJ NM NY NC ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY AS GU MP PR VI".split()
+)
+OUTSIDE_US = "XX"
+CDCR_NUMBER = re.compile(r"^(?:[A-Z]\d{5}|[A-Z]{2}\d{4})$")
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class RequesterIn(_Strict):
+    given_name: str | None = Field(None, min_length=1, max_length=100)
+    family_name: str | None = Field(None, min_length=1, max_length=100)
+    relationship: Relationship
+    email: str | None = Field(None, max_length=254)
+    phone: str | None = Field(None, max_length=32)
+    preferred_language: Language
+    preferred_channel: Channel
+    state: str | None = None
+    time_zone: str | None = None
+
+    @field_validator("email")
+    @classmethod
+    def _email(cls, value: str | None) -> str | None:
+        if value is not None and not EMAIL.match(value):
+            raise ValueError("not an email address")
+        return value
+
+    @field_validator("phone")
+    @classmethod
+    def _phone(cls, value: str | None) -> str | None:
+        """E.164 after normalising: a US number may be written the usual US ways."""
+        if value is None:
+            return None
+        try:
+            number = phonenumbers.parse(value, "US")
+        except phonenumbers.NumberParseException:
+            raise ValueError("not a phone number") from None
+        if not phonenumbers.is_valid_number(number):
+            raise ValueError("not a valid phone number")
+        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+    @field_validator("state")
+    @classmethod
+    def _state(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        value = value.upper()
+        if value != OUTSIDE_US and value not in US_STATES:
+            raise ValueError("a two-letter US state code, or XX for outside the US")
+        return value
+
+    @field_validator("time_zone")
+    @classmethod
+    def _time_zone(cls, value: str | None) -> str | None:
+        if value is not None and value not in available_timezones():
+            raise ValueError("an IANA time zone such as America/Los_Angeles")
+        return value and ZoneInfo(value).key
+
+
+class OffenderIn(_Strict):
+    cdcr_number: str
+    given_name: str | None = Field(None, max_length=100)
+    family_name: str | None = Field(None, max_length=100)
+
+    @field_validator("cdcr_number")
+    @classmethod
+    def _cdcr(cls, value: str) -> str:
+        value = value.upper()
+        if not CDCR_NUMBER.match(value):
+            raise ValueError("one letter and five digits, or two letters and four digits")
+        return value
+
+
+class IntakeWebhookIn(_Strict):
+    kind: Literal["dialogue_request", "custody_notification_registration"]
+    requester: RequesterIn
+    offender: OffenderIn
+    notes: str | None = Field(None, max_length=4000)
+    notify_on: list[CustodyNoticeKind] | None = None
+
+
+class DialogueAccepted(BaseModel):
+    case_id: str
+    reference: str = Field(examples=["VOD-2026-000123"])

@@ -1,0 +1,10 @@
+"""``python -m scheduling``: serve the scheduling service."""
+import uvicorn
+
+from scheduling.bootstrap import create_app
+from scheduling.config import Settings
+
+if __name__ == "__main__":
+    settings = Settings()
+    uvicorn.run(create_app(settings), host="0.0.0.0", port=settings.effective_port(),
+                log_config=None, timeout_graceful_shutdown=20)

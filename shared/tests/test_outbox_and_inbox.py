@@ -1,0 +1,158 @@
+"""The outbox and the inbox against a real SQLite store, with the broker faked."""
+from datetime import datetime, timezone
+
+import pytest
+from sqlalchemy import Column, MetaData, String, Table, func, insert, select
+
+from vod_shared.consumer import DeadLetters, EventConsumer, Record, Unprocessable
+from vod_shared.db import outbox, session_factory
+from vod_shared.envelope import from_kafka, new_envelope, to_kafka
+from vod_shared.events import CaseClosed
+from vod_shared.outbox import OutboxRelay
+from vod_shared.unit_of_work import SqlUnitOfWork
+
+state = MetaData()
+applied = Table("applied", state, Column("case_id", String, primary_key=False))
+
+
+class FakeBroker:
+    def __init__(self, fail_times: int = 0) -> None:
+        self.sent: list[tuple[str, bytes, bytes, dict]] = []
+        self.fail_times = fail_times
+
+    async def publish(self, topic, key, value, headers):
+        if self.fail_times:
+            self.fail_times -= 1
+            raise ConnectionError("broker down")
+        self.sent.append((topic, key, value, headers))
+
+
+@pytest.fixture
+async def sessions(engine):
+    async with engine.begin() as conn:
+        await conn.run_sync(state.create_all)
+    return session_factory(engine)
+
+
+def _closed(case_id: str) -> CaseClosed:
+    return CaseClosed(case_id=case_id, reason="completed", at=datetime.now(timezone.utc))
+
+
+async def _emit(sessions, *case_ids: str) -> None:
+    async with SqlUnitOfWork(sessions, source="/services/test") as uow:
+        for case_id in case_ids:
+            await uow.emit(_closed(case_id), topic="vod.test", subject=case_id)
+        await uow.commit()
+
+
+async def test_relay_publishes_in_order_and_marks_sent_after_ack(engine, sessions):
+    await _emit(sessions, "a", "b", "a")
+    broker = FakeBroker()
+    relay = OutboxRelay(engine, broker.publish, service="test")
+    assert await relay.publish_pending() == 3
+    assert [from_kafka(v).subject for _, _, v, _ in broker.sent] == ["a", "b", "a"]
+    assert [k for _, k, _, _ in broker.sent] == [b"a", b"b", b"a"]
+    assert await relay.pending_count() == 0
+    assert await relay.publish_pending() == 0
+
+
+async def test_rolled_back_work_emits_nothing(engine, sessions):
+    async with SqlUnitOfWork(sessions, source="/services/test") as uow:
+        await uow.emit(_closed("x"), topic="vod.test", subject="x")
+    assert await OutboxRelay(engine, FakeBroker().publish, service="test").pending_count() == 0
+
+
+async def test_broker_down_keeps_events_pending_and_in_order(engine, sessions):
+    await _emit(sessions, "a", "b")
+    broker = FakeBroker(fail_times=1)
+    relay = OutboxRelay(engine, broker.publish, service="test")
+    with pytest.raises(ConnectionError):
+        await relay.publish_pending()
+    async with engine.connect() as conn:
+        row = (await conn.execute(select(outbox).order_by(outbox.c.seq))).first()
+    assert row.last_error == "ConnectionError" and row.published_at is None
+    assert await relay.publish_pending() == 2
+    assert [from_kafka(v).subject for _, _, v, _ in broker.sent] == ["a", "b"]
+
+
+def _record(value: bytes, offset: int = 0) -> Record:
+    return Record(topic="vod.test", partition=0, offset=offset, key=b"k", value=value)
+
+
+def _consumer(sessions, handler, dead: FakeBroker, max_attempts=3) -> EventConsumer:
+    return EventConsumer(
+        name="test", uow=lambda: SqlUnitOfWork(sessions, source="/services/test"),
+        handlers={CaseClosed: handler}, dead_letters=DeadLetters(dead.publish, consumer="test"),
+        max_attempts=max_attempts, backoff_s=0)
+
+
+async def _applied_count(sessions) -> int:
+    async with sessions() as session:
+        return await session.scalar(select(func.count()).select_from(applied))
+
+
+async def _apply(envelope, uow):
+    await uow.session.execute(insert(applied).values(case_id=envelope.data.case_id))
+
+
+async def test_redelivered_event_has_no_second_effect(sessions):
+    dead = FakeBroker()
+    consumer = _consumer(sessions, _apply, dead)
+    value = to_kafka(new_envelope(_closed("c1"), source="/s", subject="c1")).value
+    await consumer.consume(_record(value, 0))
+    await consumer.consume(_record(value, 0))
+    assert await _applied_count(sessions) == 1 and dead.sent == []
+
+
+async def test_undecodable_record_goes_to_dlq_with_reason_and_consumer_moves_on(sessions):
+    dead = FakeBroker()
+    consumer = _consumer(sessions, _apply, dead)
+    await consumer.consume(_record(b"{not json", 7))
+    await consumer.consume(_record(to_kafka(new_envelope(_closed("c2"), source="/s", subject="c2")).value, 8))
+    [(topic, key, value, headers)] = dead.sent
+    assert topic == "vod.test.dlq" and value == b"{not json" and key == b"k"
+    assert headers["dlq-reason"].startswith("undecodable") and headers["dlq-original-offset"] == "7"
+    assert await _applied_count(sessions) == 1
+
+
+async def test_a_handler_that_keeps_failing_is_dead_lettered_after_bounded_retries(sessions):
+    calls = []
+
+    async def broken(envelope, uow):
+        calls.append(1)
+        await _apply(envelope, uow)
+        raise RuntimeError("call +16195550100 failed")
+
+    dead = FakeBroker()
+    await _consumer(sessions, broken, dead, max_attempts=3).consume(
+        _record(to_kafka(new_envelope(_closed("c3"), source="/s", subject="c3")).value))
+    assert len(calls) == 3 and await _applied_count(sessions) == 0
+    reason = dead.sent[0][3]["dlq-reason"]
+    assert "failed after 3 attempts: RuntimeError" in reason and "6195550100" not in reason
+
+
+async def test_unprocessable_is_dead_lettered_at_once(sessions):
+    calls = []
+
+    async def refuses(envelope, uow):
+        calls.append(1)
+        raise Unprocessable("case unknown")
+
+    dead = FakeBroker()
+    await _consumer(sessions, refuses, dead).consume(
+        _record(to_kafka(new_envelope(_closed("c4"), source="/s", subject="c4")).value))
+    assert len(calls) == 1 and "case unknown" in dead.sent[0][3]["dlq-reason"]
+
+
+async def test_a_passing_failure_is_retried_and_applied_once(sessions):
+    failures = [RuntimeError("db locked")]
+
+    async def flaky(envelope, uow):
+        await _apply(envelope, uow)
+        if failures:
+            raise failures.pop()
+
+    dead = FakeBroker()
+    await _consumer(sessions, flaky, dead).consume(
+        _record(to_kafka(new_envelope(_closed("c5"), source="/s", subject="c5")).value))
+    assert await _applied_count(sessions) == 1 and dead.sent == []

@@ -1,0 +1,132 @@
+"""Consuming events at least once, applying them at most once.
+
+For each record: decode the CloudEvent; drop it if this consumer already applied its id (the
+inbox); otherwise run the handler and commit its state, its emitted events and the inbox row
+in one transaction. Only then is the offset committed (by the caller). A record that cannot be
+decoded, or still fails after bounded retries, goes to ``<topic>.dlq`` with the reason and the
+original in headers, and the consumer moves on.
+"""
+import asyncio
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+import structlog
+from pydantic import ValidationError
+
+from vod_shared.envelope import Envelope, UndecodableEvent, from_kafka
+from vod_shared.events.base import EventData, UnknownEventType
+from vod_shared.failpoints import Failpoints
+from vod_shared.logging import redact_text
+from vod_shared.outbox import Publish
+from vod_shared.unit_of_work import SqlUnitOfWork
+
+Handler = Callable[[Envelope, SqlUnitOfWork], Awaitable[None]]
+log = structlog.get_logger("vod.consumer")
+
+
+class Unprocessable(Exception):
+    """Raised by a handler for an event that no retry can fix: it goes to the dead letters."""
+
+
+@dataclass(frozen=True)
+class Record:
+    topic: str
+    partition: int
+    offset: int
+    key: bytes | None
+    value: bytes | None
+    headers: tuple[tuple[str, bytes], ...] = ()
+
+
+class DeadLetters:
+    def __init__(self, publish: Publish, *, consumer: str, retry_s: float = 1.0) -> None:
+        self._publish = publish
+        self._consumer = consumer
+        self._retry_s = retry_s
+
+    async def send(self, record: Record, reason: str) -> None:
+        """Publishes the original record to ``<topic>.dlq``; waits until the broker has it."""
+        headers = {name: value.decode("utf-8", "replace") for name, value in record.headers}
+        headers.update({
+            "dlq-reason": redact_text(reason)[:1000],
+            "dlq-consumer": self._consumer,
+            "dlq-original-topic": record.topic,
+            "dlq-original-partition": str(record.partition),
+            "dlq-original-offset": str(record.offset),
+            "dlq-failed-at": datetime.now(timezone.utc).isoformat(),
+        })
+        while True:  # the offset must not move past a record that is neither applied nor parked
+            try:
+                await self._publish(f"{record.topic}.dlq", record.key or b"", record.value or b"", headers)
+                log.warning("event.dead_lettered", topic=record.topic, offset=record.offset,
+                            reason=headers["dlq-reason"])
+                return
+            except Exception as exc:
+                log.error("dead_letter.publish_failed", error=type(exc).__name__)
+                await asyncio.sleep(self._retry_s)
+
+
+class EventConsumer:
+    def __init__(self, *, name: str, uow: Callable[[], SqlUnitOfWork],
+                 handlers: Mapping[type[EventData], Handler], dead_letters: DeadLetters,
+                 max_attempts: int = 5, backoff_s: float = 0.5,
+                 failpoints: Failpoints | None = None) -> None:
+        self.name = name
+        self._uow = uow
+        self._handlers = dict(handlers)
+        self._dead_letters = dead_letters
+        self._max_attempts = max_attempts
+        self._backoff_s = backoff_s
+        self._failpoints = failpoints or Failpoints(None)
+
+    async def consume(self, record: Record) -> None:
+        try:
+            envelope = from_kafka(record.value)
+        except UnknownEventType as exc:
+            await self._dead_letters.send(record, f"unknown event type {exc.args[0]!r}")
+            return
+        except UndecodableEvent as exc:
+            await self._dead_letters.send(record, f"undecodable: {exc}")
+            return
+        handler = self._handlers.get(type(envelope.data))
+        if handler is None:
+            return  # another service's concern
+        with structlog.contextvars.bound_contextvars(
+                event_id=envelope.id, event_type=envelope.type, subject=envelope.subject):
+            await self._apply(record, envelope, handler)
+
+    async def _apply(self, record: Record, envelope: Envelope, handler: Handler) -> None:
+        for attempt in range(1, self._max_attempts + 1):
+            try:
+                applied = await self._apply_once(envelope, handler)
+            except Unprocessable as exc:
+                await self._dead_letters.send(record, f"unprocessable: {exc}")
+                return
+            except Exception as exc:
+                reason = _describe(exc)
+                if attempt == self._max_attempts:
+                    await self._dead_letters.send(
+                        record, f"failed after {attempt} attempts: {reason}")
+                    return
+                log.warning("event.retrying", attempt=attempt, error=reason)
+                await asyncio.sleep(self._backoff_s * 2 ** (attempt - 1))
+                continue
+            self._failpoints.hit(f"{self.name}.consumer.after_commit")
+            log.info("event.applied" if applied else "event.duplicate_ignored")
+            return
+
+    async def _apply_once(self, envelope: Envelope, handler: Handler) -> bool:
+        async with self._uow() as uow:
+            if not await uow.first_time_seen(self.name, envelope):
+                return False
+            await handler(envelope, uow)
+            await uow.commit()
+            return True
+
+
+def _describe(exc: Exception) -> str:
+    if isinstance(exc, ValidationError):
+        fields = ", ".join(".".join(map(str, e["loc"])) for e in exc.errors())
+        return f"ValidationError on {fields}"
+    return redact_text(f"{type(exc).__name__}: {exc}")[:500]

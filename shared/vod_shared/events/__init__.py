@@ -1,0 +1,36 @@
+"""Every event's data model, and the registry of CloudEvent ``type`` -> model."""
+from vod_shared.events.base import EventData, UnknownEventType, model_for, registered_types
+from vod_shared.events.case import ActedBy, CaseClosed, CasePaused, CaseResumed, CaseWithdrawn
+from vod_shared.events.custody import CustodyChange, CustodyStatus, CustodyStatusChanged
+from vod_shared.events.intake import (
+    Channel,
+    CustodyNoticeKind,
+    Language,
+    RegistrationReceived,
+    Relationship,
+    RequestReceived,
+    RequestSource,
+)
+from vod_shared.events.notifications import NotificationFailed, NotificationSent
+from vod_shared.events.people import PersonErased, PersonRegistered, PersonUpdated, SealedDetails
+from vod_shared.events.scheduling import (
+    FacilitatorAssigned,
+    MeetingMode,
+    MeetingScheduled,
+    Party,
+    PartyReady,
+    SessionCompleted,
+    SessionScheduled,
+    Venue,
+)
+from vod_shared.events.screening import (
+    ClearanceDenied,
+    ClearanceGranted,
+    EligibilityDetermined,
+    EligibilityOutcome,
+    ScreeningCompleted,
+    ScreeningOutcome,
+    VisitorRole,
+)
+
+__all__ = [name for name in dir() if not name.startswith("_")]

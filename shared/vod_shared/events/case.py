@@ -1,0 +1,46 @@
+"""The case's life, told by two producers: intake (the victim acts, or staff for them) on
+``vod.intake``, and scheduling (a facilitator, the offender or the director) on ``vod.scheduling``.
+The events are the same on both; ``by`` says who acted. Subject: the case id.
+"""
+from datetime import datetime
+from enum import StrEnum
+from typing import ClassVar
+
+from vod_shared.events.base import EventData
+
+
+class ActedBy(StrEnum):
+    VICTIM = "victim"
+    STAFF_FOR_VICTIM = "staff_for_victim"
+    FACILITATOR = "facilitator"
+    OFFENDER = "offender"
+    DIRECTOR = "director"
+
+
+class _CaseStep(EventData):
+    case_id: str
+    by: ActedBy
+    # A reason code or short staff wording, never a victim's own words; the victim's
+    # choice needs no reason.
+    reason: str | None = None
+    at: datetime
+
+
+class CasePaused(_CaseStep):
+    event_name: ClassVar[str] = "CasePaused"
+
+
+class CaseResumed(_CaseStep):
+    event_name: ClassVar[str] = "CaseResumed"
+
+
+class CaseWithdrawn(_CaseStep):
+    event_name: ClassVar[str] = "CaseWithdrawn"
+
+
+class CaseClosed(EventData):
+    event_name: ClassVar[str] = "CaseClosed"
+
+    case_id: str
+    reason: str
+    at: datetime

@@ -1,0 +1,70 @@
+"""Events intake publishes on ``vod.intake`` (subject: the case id, or the registration id)."""
+from datetime import datetime
+from enum import StrEnum
+from typing import ClassVar
+
+from vod_shared.events.base import EventData
+
+
+class Relationship(StrEnum):
+    VICTIM = "victim"
+    SURVIVING_FAMILY_MEMBER = "surviving_family_member"
+    WITNESS = "witness"
+    OTHER = "other"
+
+
+class Language(StrEnum):
+    EN = "en"
+    ES = "es"
+
+
+class Channel(StrEnum):
+    EMAIL = "email"
+    SMS = "sms"
+
+
+class RequestSource(StrEnum):
+    WEBHOOK = "webhook"
+    WEB_FORM = "web_form"
+    PHONE = "phone"
+
+
+class CustodyNoticeKind(StrEnum):
+    """The kinds of custody change a registrant may ask to hear of (the state's form 1707)."""
+
+    RELEASE = "release"
+    DEATH = "death"
+    ESCAPE = "escape"
+    PAROLE_HEARING = "parole_hearing"
+    TRANSFER = "transfer"
+    PAROLE_DISCHARGE = "parole_discharge"
+    CONTRACT = "contract"
+    SCHEDULED_EXECUTION = "scheduled_execution"
+
+
+class RequestReceived(EventData):
+    event_name: ClassVar[str] = "RequestReceived"
+
+    case_id: str
+    reference: str
+    requester_id: str
+    relationship: Relationship
+    cdcr_number: str
+    preferred_language: Language
+    preferred_channel: Channel
+    source: RequestSource
+    offer_travel_accommodation: bool = False
+    received_at: datetime
+
+
+class RegistrationReceived(EventData):
+    event_name: ClassVar[str] = "RegistrationReceived"
+
+    registration_id: str
+    registrant_id: str
+    relationship: Relationship
+    cdcr_number: str
+    notify_on: list[CustodyNoticeKind]
+    preferred_language: Language
+    preferred_channel: Channel
+    received_at: datetime

@@ -1,0 +1,40 @@
+"""Events on ``vod.people`` (compacted, keyed by a random person id).
+
+The person's details are a ciphertext under the person's own data key; that key travels
+wrapped for each service allowed to read it. Destroying the key erases the person everywhere.
+"""
+from datetime import datetime
+from typing import ClassVar
+
+from vod_shared.events.base import EventData
+
+
+class SealedDetails(EventData):
+    key_id: str
+    # service name -> the person's data key, wrapped with that service's key (base64)
+    wrapped_keys: dict[str, str]
+    ciphertext: str
+    nonce: str
+
+
+class PersonRegistered(EventData):
+    event_name: ClassVar[str] = "PersonRegistered"
+
+    person_id: str
+    sealed: SealedDetails
+    at: datetime
+
+
+class PersonUpdated(EventData):
+    event_name: ClassVar[str] = "PersonUpdated"
+
+    person_id: str
+    sealed: SealedDetails
+    at: datetime
+
+
+class PersonErased(EventData):
+    event_name: ClassVar[str] = "PersonErased"
+
+    person_id: str
+    at: datetime

@@ -1,0 +1,72 @@
+"""Events screening publishes on ``vod.screening`` (subject: the case id)."""
+from datetime import date, datetime
+from enum import StrEnum
+from typing import ClassVar
+
+from vod_shared.events.base import EventData
+
+
+class EligibilityOutcome(StrEnum):
+    ELIGIBLE = "eligible"
+    INELIGIBLE = "ineligible"
+    NEEDS_REVIEW = "needs_review"
+
+
+class ScreeningOutcome(StrEnum):
+    APPROVED = "approved"
+    DECLINED = "declined"
+
+
+class VisitorRole(StrEnum):
+    VICTIM = "victim"
+    SUPPORT_PERSON = "support_person"
+    FACILITATOR = "facilitator"
+
+
+class EligibilityDetermined(EventData):
+    event_name: ClassVar[str] = "EligibilityDetermined"
+
+    case_id: str
+    outcome: EligibilityOutcome
+    # A reason code such as ``in_state_prison``, ``county_jail``, ``not_in_registry``.
+    reason: str
+    cdcr_number: str
+    facility_code: str | None = None
+    on_parole: bool = False
+    decided_by: str = "system"
+    decided_at: datetime
+
+
+class ScreeningCompleted(EventData):
+    event_name: ClassVar[str] = "ScreeningCompleted"
+
+    case_id: str
+    outcome: ScreeningOutcome
+    reasons: list[str] = []
+    indirect_path_offered: bool = False
+    decided_by: str
+    decided_at: datetime
+
+
+class ClearanceGranted(EventData):
+    event_name: ClassVar[str] = "ClearanceGranted"
+
+    case_id: str
+    clearance_id: str
+    visitor_id: str
+    visitor_role: VisitorRole
+    facility_code: str
+    expires_on: date
+    decided_at: datetime
+
+
+class ClearanceDenied(EventData):
+    event_name: ClassVar[str] = "ClearanceDenied"
+
+    case_id: str
+    clearance_id: str
+    visitor_id: str
+    visitor_role: VisitorRole
+    facility_code: str
+    reason: str
+    decided_at: datetime

@@ -1,0 +1,70 @@
+"""structlog, set up once per process: pretty on a terminal, JSON otherwise.
+
+Victims' contact details must never reach a log line. Fields with personal names are dropped,
+and emails and phone numbers are masked wherever they slip into a string, including the
+records of third-party libraries (uvicorn, aiokafka, FastStream), which pass through here too.
+"""
+import logging
+import re
+import sys
+from typing import Any
+
+import structlog
+
+REDACTED = "[redacted]"
+PERSONAL_KEYS = frozenset(
+    {"email", "phone", "given_name", "family_name", "name", "address", "notes", "to", "body"}
+)
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
+# E.164, and US numbers written with or without separators.
+_PHONE = re.compile(r"(?<![\w-])(\+\d[\d ().-]{7,18}\d|\(?\d{3}\)?[ .-]?\d{3}[ .-]\d{4}|\d{10})(?![\w-])")
+
+
+def redact_text(text: str) -> str:
+    return _PHONE.sub(REDACTED, _EMAIL.sub(REDACTED, text))
+
+
+def _redact(value: Any) -> Any:
+    if isinstance(value, str):
+        return redact_text(value)
+    if isinstance(value, dict):
+        return {k: REDACTED if k in PERSONAL_KEYS else _redact(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_redact(v) for v in value)
+    return value
+
+
+def redact_personal_data(_logger: Any, _method: str, event_dict: dict) -> dict:
+    """structlog processor: masks personal data in every field of a log record."""
+    return _redact(event_dict)
+
+
+def configure_logging(*, service: str, fmt: str = "auto", level: str = "INFO") -> None:
+    json_output = fmt == "json" or (fmt == "auto" and not sys.stderr.isatty())
+    shared = [
+        structlog.contextvars.merge_contextvars,
+        structlog.stdlib.add_log_level,
+        structlog.stdlib.add_logger_name,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+        structlog.processors.format_exc_info,
+        redact_personal_data,
+    ]
+    renderer = structlog.processors.JSONRenderer() if json_output else structlog.dev.ConsoleRenderer()
+    structlog.configure(
+        processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
+        logger_factory=structlog.stdlib.LoggerFactory(),
+        wrapper_class=structlog.stdlib.BoundLogger,
+        cache_logger_on_first_use=True,
+    )
+    formatter = structlog.stdlib.ProcessorFormatter(
+        foreign_pre_chain=[structlog.stdlib.ExtraAdder(), *shared],
+        processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
+    )
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(formatter)
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level.upper())
+    for noisy in ("aiokafka", "kafka", "uvicorn.access"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    structlog.contextvars.bind_contextvars(service=service)

@@ -1,0 +1,70 @@
+"""Alembic, run at start-up from each service's ``migrations/`` folder.
+
+Each service's ``env.py`` calls :func:`run_env`; its first revision calls
+:func:`create_messaging_tables` so the outbox and inbox exist in every store.
+"""
+import asyncio
+from pathlib import Path
+
+from alembic import command, context, op
+from alembic.config import Config
+from sqlalchemy import MetaData
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from vod_shared.db import messaging_metadata
+
+
+def alembic_config(migrations_dir: Path, url: str) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(migrations_dir))
+    config.set_main_option("sqlalchemy.url", url)
+    return config
+
+
+async def upgrade_to_head(engine: AsyncEngine, migrations_dir: Path) -> None:
+    config = alembic_config(migrations_dir, engine.url.render_as_string(hide_password=False))
+
+    def upgrade(sync_connection) -> None:
+        config.attributes["connection"] = sync_connection
+        command.upgrade(config, "head")
+
+    async with engine.begin() as connection:
+        await connection.run_sync(upgrade)
+
+
+def run_env(target_metadata: MetaData) -> None:
+    """The body of every service's ``env.py``."""
+    metadata = [target_metadata, messaging_metadata]
+    connection = context.config.attributes.get("connection")
+    if connection is not None:
+        _migrate(connection, metadata)
+        return
+    url = context.config.get_main_option("sqlalchemy.url")
+    if context.is_offline_mode():
+        context.configure(url=url, target_metadata=metadata, literal_binds=True)
+        with context.begin_transaction():
+            context.run_migrations()
+        return
+
+    async def online() -> None:
+        engine = create_async_engine(url)
+        async with engine.begin() as conn:
+            await conn.run_sync(_migrate, metadata)
+        await engine.dispose()
+
+    asyncio.run(online())
+
+
+def _migrate(connection, metadata) -> None:
+    context.configure(connection=connection, target_metadata=metadata, render_as_batch=True)
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def create_messaging_tables() -> None:
+    bind = op.get_bind()
+    messaging_metadata.create_all(bind)
+
+
+def drop_messaging_tables() -> None:
+    messaging_metadata.drop_all(op.get_bind())

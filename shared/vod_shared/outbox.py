@@ -1,0 +1,106 @@
+"""The outbox relay: publishes committed events in sequence order and marks each one sent
+only after the broker has acknowledged it (``acks=all``, idempotent producer).
+
+A crash between the publish and the mark publishes that event again on restart: consumers
+drop it by its CloudEvent id (the inbox). On PostgreSQL an advisory lock keeps to one relay
+per service at a time, so replicas never publish a key's events out of order.
+"""
+import asyncio
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timezone
+
+import structlog
+from sqlalchemy import func, select, text, update
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from vod_shared.db import outbox
+from vod_shared.envelope import CONTENT_TYPE
+from vod_shared.failpoints import Failpoints
+
+Publish = Callable[[str, bytes, bytes, dict[str, str]], Awaitable[object]]
+log = structlog.get_logger("vod.outbox")
+_RELAY_LOCK_ID = 0x564F44  # "VOD"
+
+
+class OutboxRelay:
+    def __init__(self, engine: AsyncEngine, publish: Publish, *, service: str,
+                 poll_interval_s: float = 1.0, batch_size: int = 200,
+                 failpoints: Failpoints | None = None) -> None:
+        self._engine = engine
+        self._publish = publish
+        self._service = service
+        self._poll_interval_s = poll_interval_s
+        self._batch_size = batch_size
+        self._failpoints = failpoints or Failpoints(None)
+        self._wake = asyncio.Event()
+
+    def notify(self) -> None:
+        """Called after a commit that emitted events, so they go out without waiting a poll."""
+        self._wake.set()
+
+    async def run(self) -> None:
+        backoff = self._poll_interval_s
+        while True:
+            try:
+                published = await self.publish_pending()
+                backoff = self._poll_interval_s
+            except Exception as exc:
+                log.warning("outbox.publish_failed", error=type(exc).__name__, retry_in_s=backoff)
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 30.0)
+                continue
+            if published >= self._batch_size:
+                continue
+            self._wake.clear()
+            try:
+                await asyncio.wait_for(self._wake.wait(), timeout=self._poll_interval_s)
+            except TimeoutError:
+                pass
+
+    async def publish_pending(self) -> int:
+        """Publishes one batch in order; stops at the first failure so order per key holds."""
+        async with self._engine.connect() as conn:
+            if not await self._take_lock(conn):
+                return 0
+            try:
+                return await self._publish_batch(conn)
+            finally:
+                await self._release_lock(conn)
+
+    async def _publish_batch(self, conn: AsyncConnection) -> int:
+        rows = (await conn.execute(
+            select(outbox.c.seq, outbox.c.topic, outbox.c.key, outbox.c.value, outbox.c.event_id)
+            .where(outbox.c.published_at.is_(None))
+            .order_by(outbox.c.seq)
+            .limit(self._batch_size)
+        )).all()
+        await conn.commit()
+        for row in rows:
+            try:
+                await self._publish(row.topic, row.key.encode(), row.value,
+                                    {"content-type": CONTENT_TYPE})
+            except Exception as exc:
+                await conn.execute(update(outbox).where(outbox.c.seq == row.seq).values(
+                    attempts=outbox.c.attempts + 1, last_error=type(exc).__name__))
+                await conn.commit()
+                raise
+            self._failpoints.hit(f"{self._service}.relay.after_publish")
+            await conn.execute(update(outbox).where(outbox.c.seq == row.seq).values(
+                published_at=datetime.now(timezone.utc), attempts=outbox.c.attempts + 1))
+            await conn.commit()
+        return len(rows)
+
+    async def pending_count(self) -> int:
+        async with self._engine.connect() as conn:
+            return await conn.scalar(
+                select(func.count()).select_from(outbox).where(outbox.c.published_at.is_(None)))
+
+    async def _take_lock(self, conn: AsyncConnection) -> bool:
+        if conn.dialect.name != "postgresql":
+            return True
+        return bool(await conn.scalar(text("SELECT pg_try_advisory_lock(:id)"), {"id": _RELAY_LOCK_ID}))
+
+    async def _release_lock(self, conn: AsyncConnection) -> None:
+        if conn.dialect.name == "postgresql":
+            await conn.execute(text("SELECT pg_advisory_unlock(:id)"), {"id": _RELAY_LOCK_ID})
+            await conn.commit()

@@ -1,0 +1,156 @@
+"""The running parts every service has, wired once: the Kafka broker (FastStream), the store
+(SQLAlchemy, migrated at start), the outbox relay, the event consumer, and ``/healthz``.
+
+Start-up: migrate, connect to the broker (waiting for it), start the relay and consumers.
+Shut-down in the reverse order, consumers first, so no handler is cut off mid-transaction by a
+closing database.
+"""
+import asyncio
+from collections.abc import AsyncIterator, Callable, Mapping
+from contextlib import asynccontextmanager, suppress
+from pathlib import Path
+
+import structlog
+from fastapi import APIRouter, FastAPI
+from faststream.kafka import KafkaBroker
+from faststream.kafka.annotations import KafkaMessage
+from faststream.middlewares import AckPolicy
+from sqlalchemy import text
+
+from vod_shared.consumer import DeadLetters, EventConsumer, Handler, Record
+from vod_shared.db import create_engine, session_factory
+from vod_shared.events.base import EventData
+from vod_shared.failpoints import Failpoints
+from vod_shared.migrations import upgrade_to_head
+from vod_shared.outbox import OutboxRelay
+from vod_shared.problems import Problem, install_problem_handlers, problem_response
+from vod_shared.settings import ServiceSettings
+from vod_shared.unit_of_work import SqlUnitOfWork
+
+log = structlog.get_logger("vod.runtime")
+
+
+async def _raw_body(message) -> bytes:
+    # Decoding is ours (envelope.from_kafka), so a malformed record reaches the dead letters
+    # instead of failing inside FastStream.
+    return message.body
+
+
+class ServiceRuntime:
+    def __init__(self, settings: ServiceSettings, *, migrations_dir: Path,
+                 uow_class: type[SqlUnitOfWork] = SqlUnitOfWork) -> None:
+        self.settings = settings
+        self.topics = settings.topics
+        self.failpoints = Failpoints(settings.failpoint)
+        self.broker = KafkaBroker(
+            settings.kafka_bootstrap_servers, acks="all", enable_idempotence=True,
+            client_id=f"vod-{settings.service_name}", graceful_timeout=15.0,
+        )
+        self.engine = create_engine(settings.effective_database_url())
+        self.sessions = session_factory(self.engine)
+        self.relay = OutboxRelay(self.engine, self.publish, service=settings.service_name,
+                                 poll_interval_s=settings.outbox_poll_interval_s,
+                                 failpoints=self.failpoints)
+        self._migrations_dir = migrations_dir
+        self._uow_class = uow_class
+        self._relay_task: asyncio.Task | None = None
+
+    def uow(self) -> SqlUnitOfWork:
+        return self._uow_class(self.sessions, source=self.settings.source,
+                               on_commit=self.relay.notify)
+
+    async def publish(self, topic: str, key: bytes, value: bytes, headers: dict[str, str]) -> None:
+        """Publishes one record and returns once the broker has acknowledged it."""
+        await self.broker.publish(value, topic=topic, key=key, headers=headers)
+
+    def consume(self, *topics: str, handlers: Mapping[type[EventData], Handler]) -> EventConsumer:
+        """Subscribes the service's consumer group to ``topics``; offsets commit after handling."""
+        name = self.settings.service_name
+        consumer = EventConsumer(
+            name=name, uow=self.uow, handlers=handlers,
+            dead_letters=DeadLetters(self.publish, consumer=name),
+            max_attempts=self.settings.consumer_max_attempts,
+            backoff_s=self.settings.consumer_retry_backoff_s, failpoints=self.failpoints,
+        )
+
+        @self.broker.subscriber(
+            *topics, group_id=self.settings.consumer_group, ack_policy=AckPolicy.MANUAL,
+            auto_offset_reset="earliest", decoder=_raw_body,
+            session_timeout_ms=self.settings.kafka_session_timeout_ms,
+            heartbeat_interval_ms=max(self.settings.kafka_session_timeout_ms // 4, 250),
+            title=f"{name}-consumer",
+        )
+        async def on_record(body: bytes, message: KafkaMessage) -> None:
+            raw = message.raw_message
+            await consumer.consume(Record(topic=raw.topic, partition=raw.partition,
+                                          offset=raw.offset, key=raw.key, value=raw.value,
+                                          headers=tuple(raw.headers or ())))
+            await message.ack()
+
+        return consumer
+
+    @asynccontextmanager
+    async def lifespan(self, _app: FastAPI | None = None) -> AsyncIterator[None]:
+        if self.engine.dialect.name == "sqlite":
+            self.settings.data_dir.mkdir(parents=True, exist_ok=True)
+        await upgrade_to_head(self.engine, self._migrations_dir)
+        await self._connect_broker()
+        self._relay_task = asyncio.create_task(self.relay.run(), name="outbox-relay")
+        log.info("service.started", port=self.settings.effective_port())
+        try:
+            yield
+        finally:
+            await self.broker.stop()
+            self._relay_task.cancel()
+            with suppress(asyncio.CancelledError):
+                await self._relay_task
+            await self.engine.dispose()
+            log.info("service.stopped")
+
+    async def _connect_broker(self) -> None:
+        delay = 0.5
+        while True:
+            try:
+                await self.broker.start()
+                return
+            except Exception as exc:
+                log.warning("broker.unreachable", error=type(exc).__name__, retry_in_s=delay)
+                with suppress(Exception):
+                    await self.broker.stop()
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 10.0)
+
+    def health_router(self) -> APIRouter:
+        router = APIRouter(tags=["health"])
+
+        @router.get("/healthz", summary="200 once the database and the broker answer")
+        async def healthz():
+            checks = {"database": await self._database_ok(), "broker": await self._broker_ok()}
+            if all(checks.values()):
+                return {"status": "ok", **{k: "ok" for k in checks}}
+            down = ", ".join(k for k, ok in checks.items() if not ok)
+            return problem_response(Problem(503, "Not ready", f"Not reachable: {down}"))
+
+        return router
+
+    async def _database_ok(self) -> bool:
+        try:
+            async with self.engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+            return True
+        except Exception:
+            return False
+
+    async def _broker_ok(self) -> bool:
+        try:
+            return await self.broker.ping(timeout=2.0)
+        except Exception:
+            return False
+
+    def create_app(self, *, title: str, routers: list[APIRouter] = ()) -> FastAPI:
+        app = FastAPI(title=title, lifespan=self.lifespan, version="0.1.0")
+        install_problem_handlers(app)
+        app.include_router(self.health_router())
+        for router in routers:
+            app.include_router(router)
+        return app

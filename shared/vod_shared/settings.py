@@ -1,0 +1,63 @@
+"""Settings every service shares. Each service's ``config.py`` adds its own port and database."""
+from pathlib import Path
+from typing import ClassVar, Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from vod_shared.topics import Topics
+
+
+class ServiceSettings(BaseSettings):
+    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
+
+    service_name: ClassVar[str] = "service"
+    default_port: ClassVar[int] = 8000
+
+    kafka_bootstrap_servers: str = Field("localhost:9092", validation_alias="KAFKA_BOOTSTRAP_SERVERS")
+    data_dir: Path = Field(Path("var"), validation_alias="VOD_DATA_DIR")
+    topic_prefix: str = Field("", validation_alias="VOD_TOPIC_PREFIX")
+    log_format: Literal["auto", "json", "console"] = Field("auto", validation_alias="LOG_FORMAT")
+    log_level: str = Field("INFO", validation_alias="LOG_LEVEL")
+    # A restarted consumer waits for its dead twin's session to expire before it gets the
+    # partitions back; shorter is faster recovery, too short is spurious rebalances.
+    kafka_session_timeout_ms: int = Field(10_000, validation_alias="KAFKA_SESSION_TIMEOUT_MS")
+    consumer_max_attempts: int = Field(5, ge=1, validation_alias="CONSUMER_MAX_ATTEMPTS")
+    consumer_retry_backoff_s: float = Field(0.5, ge=0, validation_alias="CONSUMER_RETRY_BACKOFF_S")
+    outbox_poll_interval_s: float = Field(1.0, gt=0, validation_alias="OUTBOX_POLL_INTERVAL_S")
+    failpoint: str | None = Field(None, validation_alias="VOD_FAILPOINT")
+
+    # Filled in by each service from <SERVICE>_DATABASE_URL and <SERVICE>_PORT.
+    database_url: str | None = None
+    port: int = 0
+
+    @property
+    def topics(self) -> Topics:
+        return Topics(self.topic_prefix)
+
+    @property
+    def consumer_group(self) -> str:
+        return f"{self.topic_prefix}{self.service_name}"
+
+    @property
+    def source(self) -> str:
+        """The CloudEvents ``source`` of everything this service emits."""
+        return f"/services/{self.service_name}"
+
+    def effective_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        path = (self.data_dir / f"{self.service_name}.db").resolve()
+        return f"sqlite+aiosqlite:///{path}"
+
+    def effective_port(self) -> int:
+        return self.port or self.default_port
+
+
+def environment_variables(settings_cls: type[BaseSettings]) -> set[str]:
+    """The environment variable names a settings class reads (for checks such as docker-compose)."""
+    names = set()
+    for field_name, field in settings_cls.model_fields.items():
+        alias = field.validation_alias
+        names.add(alias.upper() if isinstance(alias, str) else field_name.upper())
+    return names

@@ -1,0 +1,67 @@
+"""Topic names, in one place. One topic per producing service, keyed by case id.
+
+A prefix (``VOD_TOPIC_PREFIX``) lets several test runs share one broker without meeting.
+"""
+from dataclasses import dataclass
+
+INTAKE = "vod.intake"
+PEOPLE = "vod.people"
+CUSTODY = "vod.custody"
+SCREENING = "vod.screening"
+SCHEDULING = "vod.scheduling"
+NOTIFICATIONS = "vod.notifications"
+
+EVENT_TOPICS = (INTAKE, CUSTODY, SCREENING, SCHEDULING, NOTIFICATIONS)
+DLQ_SUFFIX = ".dlq"
+
+# Stores are rebuilt by replaying topics, so nothing may age out; people are compacted
+# so that an erased person's key (and so their data) is really gone.
+_KEEP_FOREVER = {"retention.ms": "-1"}
+_COMPACTED = {"cleanup.policy": "compact"}
+
+
+@dataclass(frozen=True)
+class Topics:
+    prefix: str = ""
+
+    def name(self, base: str) -> str:
+        return f"{self.prefix}{base}"
+
+    def dlq(self, topic: str) -> str:
+        return f"{topic}{DLQ_SUFFIX}"
+
+    @property
+    def intake(self) -> str:
+        return self.name(INTAKE)
+
+    @property
+    def people(self) -> str:
+        return self.name(PEOPLE)
+
+    @property
+    def custody(self) -> str:
+        return self.name(CUSTODY)
+
+    @property
+    def screening(self) -> str:
+        return self.name(SCREENING)
+
+    @property
+    def scheduling(self) -> str:
+        return self.name(SCHEDULING)
+
+    @property
+    def notifications(self) -> str:
+        return self.name(NOTIFICATIONS)
+
+
+def all_topics(prefix: str = "") -> dict[str, dict[str, str]]:
+    """Every topic the system needs, with its configuration, dead-letter topics included."""
+    topics = Topics(prefix)
+    configs: dict[str, dict[str, str]] = {}
+    for base in EVENT_TOPICS:
+        configs[topics.name(base)] = dict(_KEEP_FOREVER)
+        configs[topics.dlq(topics.name(base))] = dict(_KEEP_FOREVER)
+    configs[topics.people] = dict(_COMPACTED)
+    configs[topics.dlq(topics.people)] = dict(_KEEP_FOREVER)
+    return configs

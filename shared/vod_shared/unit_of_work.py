@@ -1,0 +1,69 @@
+"""The unit of work every service builds on: one database transaction holding the state
+change, the events it emits (the outbox) and the ids of the events it applied (the inbox).
+
+It rolls back unless committed. A service subclasses it to add its repositories.
+"""
+from collections.abc import Callable
+from datetime import datetime, timezone
+
+from sqlalchemy import insert, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from vod_shared.db import inbox, outbox
+from vod_shared.envelope import Envelope, new_envelope, to_kafka
+from vod_shared.events.base import EventData
+
+
+class SqlUnitOfWork:
+    def __init__(self, sessions: async_sessionmaker, *, source: str,
+                 on_commit: Callable[[], None] | None = None) -> None:
+        self._sessions = sessions
+        self._source = source
+        self._on_commit = on_commit
+        self._emitted = False
+        self.session: AsyncSession
+
+    async def __aenter__(self):
+        self.session = self._sessions()
+        self._emitted = False
+        self.on_enter()
+        return self
+
+    def on_enter(self) -> None:
+        """Subclasses create their repositories on ``self.session`` here."""
+
+    async def __aexit__(self, *exc_info) -> None:
+        await self.session.rollback()
+        await self.session.close()
+
+    async def commit(self) -> None:
+        await self.session.commit()
+        if self._emitted and self._on_commit:
+            self._on_commit()
+
+    async def rollback(self) -> None:
+        await self.session.rollback()
+
+    async def emit(self, data: EventData, *, topic: str, subject: str,
+                   event_id: str | None = None) -> Envelope:
+        """Records an event in the outbox; it is published once this transaction commits."""
+        envelope = new_envelope(data, source=self._source, subject=subject, event_id=event_id)
+        record = to_kafka(envelope)
+        await self.session.execute(insert(outbox).values(
+            event_id=envelope.id, topic=topic, key=envelope.subject, event_type=envelope.type,
+            value=record.value, created_at=datetime.now(timezone.utc), attempts=0,
+        ))
+        self._emitted = True
+        return envelope
+
+    async def first_time_seen(self, consumer: str, envelope: Envelope) -> bool:
+        """Records that ``consumer`` applied this event; False if it already had."""
+        seen = await self.session.scalar(
+            select(inbox.c.event_id).where(inbox.c.consumer == consumer,
+                                           inbox.c.event_id == envelope.id))
+        if seen is not None:
+            return False
+        await self.session.execute(insert(inbox).values(
+            consumer=consumer, event_id=envelope.id, event_type=envelope.type,
+            processed_at=datetime.now(timezone.utc)))
+        return True
