@@ -9,8 +9,10 @@ import asyncio
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager, suppress
 from pathlib import Path
+from typing import Union
 
 import structlog
+from aiokafka.admin import AIOKafkaAdminClient
 from fastapi import APIRouter, FastAPI
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
@@ -54,6 +56,7 @@ class ServiceRuntime:
         self._migrations_dir = migrations_dir
         self._uow_class = uow_class
         self._relay_task: asyncio.Task | None = None
+        self._topics_used: set[str] = set()
 
     def uow(self) -> SqlUnitOfWork:
         return self._uow_class(self.sessions, source=self.settings.source,
@@ -63,9 +66,19 @@ class ServiceRuntime:
         """Publishes one record and returns once the broker has acknowledged it."""
         await self.broker.publish(value, topic=topic, key=key, headers=headers)
 
+    def publishes(self, topic: str, *models: type[EventData]) -> None:
+        """Declares what this service publishes on ``topic``, for the AsyncAPI document.
+        (The outbox relay does the publishing.)"""
+        self._topics_used.add(topic)
+        self.broker.publisher(topic, title=f"{topic}:{self.settings.service_name}",
+                              description="CloudEvents 1.0, structured JSON; key = subject",
+                              schema=Union[models] if len(models) > 1 else models[0])
+
     def consume(self, *topics: str, handlers: Mapping[type[EventData], Handler]) -> EventConsumer:
         """Subscribes the service's consumer group to ``topics``; offsets commit after handling."""
         name = self.settings.service_name
+        self._topics_used.update(topics)
+        self._topics_used.update(self.topics.dlq(topic) for topic in topics)
         consumer = EventConsumer(
             name=name, uow=self.uow, handlers=handlers,
             dead_letters=DeadLetters(self.publish, consumer=name),
@@ -108,17 +121,32 @@ class ServiceRuntime:
             log.info("service.stopped")
 
     async def _connect_broker(self) -> None:
+        """Waits for the broker and for every topic this service uses, then starts consuming.
+        (A consumer subscribed to a topic created later would notice it only minutes after.)"""
         delay = 0.5
         while True:
             try:
-                await self.broker.start()
-                return
+                missing = await self._missing_topics()
+                if not missing:
+                    await self.broker.start()
+                    return
+                log.warning("topics.missing", topics=missing, retry_in_s=delay)
             except Exception as exc:
                 log.warning("broker.unreachable", error=type(exc).__name__, retry_in_s=delay)
                 with suppress(Exception):
                     await self.broker.stop()
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 10.0)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 5.0)
+
+    async def _missing_topics(self) -> list[str]:
+        admin = AIOKafkaAdminClient(bootstrap_servers=self.settings.kafka_bootstrap_servers,
+                                    request_timeout_ms=5000)
+        await admin.start()
+        try:
+            existing = set(await admin.list_topics())
+        finally:
+            await admin.close()
+        return sorted(self._topics_used - existing)
 
     def health_router(self) -> APIRouter:
         router = APIRouter(tags=["health"])

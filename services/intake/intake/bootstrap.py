@@ -5,6 +5,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from sqlalchemy.exc import IntegrityError
 
+from vod_shared.events import RequestReceived
 from vod_shared.logging import configure_logging
 from vod_shared.runtime import ServiceRuntime
 
@@ -24,6 +25,7 @@ def utc_now() -> datetime:
 def bootstrap(settings: Settings | None = None, clock=utc_now) -> tuple[ServiceRuntime, FastAPI]:
     settings = settings or Settings()
     runtime = ServiceRuntime(settings, migrations_dir=MIGRATIONS, uow_class=UnitOfWork)
+    runtime.publishes(settings.topics.intake, RequestReceived)
 
     async def request_dialogue(command: RequestDialogue) -> handlers.Accepted:
         for attempt in (1, 2):

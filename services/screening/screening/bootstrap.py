@@ -5,7 +5,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from vod_shared.events import RequestReceived
+from vod_shared.events import EligibilityDetermined, RequestReceived
 from vod_shared.logging import configure_logging
 from vod_shared.runtime import ServiceRuntime
 
@@ -23,6 +23,7 @@ def utc_now() -> datetime:
 def bootstrap(settings: Settings | None = None, clock=utc_now) -> tuple[ServiceRuntime, FastAPI]:
     settings = settings or Settings()
     runtime = ServiceRuntime(settings, migrations_dir=MIGRATIONS, uow_class=UnitOfWork)
+    runtime.publishes(settings.topics.screening, EligibilityDetermined)
     runtime.consume(settings.topics.intake, handlers={
         RequestReceived: partial(handlers.decide_eligibility, topics=settings.topics, clock=clock),
     })

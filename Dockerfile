@@ -1,0 +1,10 @@
+# One image for the four services; docker-compose.yml picks the service with its command.
+FROM python:3.11-slim
+COPY --from=ghcr.io/astral-sh/uv:0.13.9 /uv /bin/uv
+WORKDIR /app
+ENV UV_PYTHON_DOWNLOADS=never UV_LINK_MODE=copy
+COPY . .
+RUN uv sync --frozen --no-dev
+ENV PATH=/app/.venv/bin:$PATH VOD_DATA_DIR=/data LOG_FORMAT=json
+RUN useradd --system --uid 10001 vod && mkdir -p /data && chown vod /data
+USER vod

@@ -1,0 +1,78 @@
+import base64
+import json
+import os
+import uuid
+from datetime import datetime, timedelta, timezone
+
+import httpx
+import pytest
+from sqlalchemy import select
+from standardwebhooks.webhooks import Webhook
+
+from vod_shared.db import outbox
+from vod_shared.migrations import upgrade_to_head
+
+from intake.bootstrap import MIGRATIONS, bootstrap
+from intake.config import Settings
+
+SECRET = "whsec_" + base64.b64encode(b"partner-secret-for-tests-0123456").decode()
+
+
+def signed_headers(body: bytes, *, secret: str = SECRET, webhook_id: str | None = None,
+                   at: datetime | None = None) -> dict[str, str]:
+    webhook_id = webhook_id or f"msg_{uuid.uuid4().hex}"
+    at = at or datetime.now(timezone.utc)
+    signature = Webhook(secret).sign(webhook_id, at, body.decode())
+    return {"webhook-id": webhook_id, "webhook-timestamp": str(int(at.timestamp())),
+            "webhook-signature": signature, "content-type": "application/json"}
+
+
+def dialogue_request(**overrides) -> dict:
+    body = {
+        "kind": "dialogue_request",
+        "requester": {"given_name": "Ana", "family_name": "López", "relationship": "victim",
+                      "email": "ana.lopez@example.org", "phone": "(619) 555-0100",
+                      "preferred_language": "es", "preferred_channel": "email", "state": "AZ"},
+        "offender": {"cdcr_number": "ab1234", "given_name": "John", "family_name": "Doe"},
+        "notes": "Prefiere que la llamen por la tarde.",
+    }
+    for path, value in overrides.items():
+        target = body
+        *parents, leaf = path.split("__")
+        for parent in parents:
+            target = target[parent]
+        if value is ...:
+            target.pop(leaf, None)
+        else:
+            target[leaf] = value
+    return body
+
+
+class IntakeClient:
+    """The intake app over HTTP, on a real SQLite store; the broker is not started."""
+
+    def __init__(self, app, runtime) -> None:
+        self.runtime = runtime
+        self.http = httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
+                                      base_url="http://intake")
+
+    async def post(self, body: dict | bytes, **sign) -> httpx.Response:
+        raw = body if isinstance(body, bytes) else json.dumps(body).encode()
+        return await self.http.post("/webhooks/requests", content=raw,
+                                    headers=signed_headers(raw, **sign))
+
+    async def outbox(self) -> list:
+        async with self.runtime.engine.connect() as conn:
+            return (await conn.execute(select(outbox).order_by(outbox.c.seq))).all()
+
+
+@pytest.fixture
+async def intake(tmp_path) -> IntakeClient:
+    settings = Settings(INTAKE_DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path}/intake.db",
+                        INTAKE_WEBHOOK_SECRET=SECRET, KAFKA_BOOTSTRAP_SERVERS="127.0.0.1:1")
+    runtime, app = bootstrap(settings)
+    await upgrade_to_head(runtime.engine, MIGRATIONS)
+    client = IntakeClient(app, runtime)
+    yield client
+    await client.http.aclose()
+    await runtime.engine.dispose()

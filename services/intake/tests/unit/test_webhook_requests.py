@@ -1,0 +1,103 @@
+"""POST /webhooks/requests: what a partner's form sees, and what intake records."""
+import json
+import re
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import select
+
+from intake.adapters.orm import people
+
+from ..conftest import dialogue_request, signed_headers
+
+PERSONAL = ("Ana", "López", "ana.lopez@example.org", "555-0100", "5550100", "John", "Doe", "tarde")
+
+
+async def test_an_accepted_request_gets_a_reference_and_announces_the_case(intake):
+    response = await intake.post(dialogue_request())
+    assert response.status_code == 202
+    body = response.json()
+    assert re.fullmatch(r"VOD-\d{4}-\d{6}", body["reference"])
+    [row] = await intake.outbox()
+    event = json.loads(row.value)
+    assert row.key == body["case_id"] and row.topic == "vod.intake"
+    assert event["type"] == "vod.RequestReceived.v1" and event["subject"] == body["case_id"]
+    assert event["data"]["cdcr_number"] == "AB1234"
+    assert event["data"]["preferred_language"] == "es"
+    assert event["data"]["offer_travel_accommodation"] is True
+    assert not any(value in row.value.decode() for value in PERSONAL)
+
+
+async def test_references_count_up(intake):
+    first = (await intake.post(dialogue_request())).json()["reference"]
+    second = (await intake.post(dialogue_request())).json()["reference"]
+    assert int(second[-6:]) == int(first[-6:]) + 1
+
+
+async def test_the_same_webhook_id_gets_the_first_answer_and_nothing_new_happens(intake):
+    first = await intake.post(dialogue_request(), webhook_id="msg_retry_1")
+    again = await intake.post(dialogue_request(), webhook_id="msg_retry_1")
+    assert (again.status_code, again.json()) == (first.status_code, first.json())
+    assert len(await intake.outbox()) == 1
+
+
+async def test_a_us_phone_number_is_stored_in_e164(intake):
+    await intake.post(dialogue_request(requester__preferred_channel="sms"))
+    async with intake.runtime.engine.connect() as conn:
+        [details] = (await conn.execute(select(people.c.details))).scalars()
+    assert details["phone"] == "+16195550100"
+
+
+@pytest.mark.parametrize("signing", [
+    {"secret": "whsec_" + "d3Jvbmctc2VjcmV0LXdyb25nLXNlY3JldA=="},
+    {"at": datetime.now(timezone.utc) - timedelta(minutes=6)},
+    {"at": datetime.now(timezone.utc) + timedelta(minutes=6)},
+])
+async def test_a_bad_or_stale_signature_is_refused(intake, signing):
+    response = await intake.post(dialogue_request(), **signing)
+    assert response.status_code == 401
+    assert response.headers["content-type"] == "application/problem+json"
+    assert await intake.outbox() == []
+
+
+async def test_an_unsigned_request_is_refused(intake):
+    response = await intake.http.post("/webhooks/requests", json=dialogue_request())
+    assert response.status_code == 401
+
+
+async def test_a_witness_is_told_they_may_register_instead(intake):
+    response = await intake.post(dialogue_request(requester__relationship="witness"))
+    problem = response.json()
+    assert response.status_code == 422
+    assert problem["errors"][0]["field"] == "requester.relationship"
+    assert "register" in problem["detail"] and "victim" in problem["detail"]
+
+
+@pytest.mark.parametrize("overrides, field", [
+    ({"requester__email": ...}, "requester.email"),
+    ({"offender__cdcr_number": "1234567"}, "offender.cdcr_number"),
+    ({"requester__phone": "555"}, "requester.phone"),
+    ({"requester__preferred_language": "fr"}, "requester.preferred_language"),
+    ({"requester__state": "ZZ"}, "requester.state"),
+    ({"requester__favourite_colour": "blue"}, "requester.favourite_colour"),
+    ({"requester__given_name": ...}, "requester.given_name"),
+    ({"requester__relationship": "other"}, "requester.relationship"),
+])
+async def test_each_bad_field_is_named_without_echoing_what_was_sent(intake, overrides, field):
+    response = await intake.post(dialogue_request(**overrides))
+    assert response.status_code == 422, response.text
+    assert field in [error["field"] for error in response.json()["errors"]]
+    assert not any(value in response.text for value in PERSONAL)
+    assert await intake.outbox() == []
+
+
+async def test_only_json_is_accepted(intake):
+    raw = b"kind=dialogue_request"
+    headers = signed_headers(raw) | {"content-type": "application/x-www-form-urlencoded"}
+    response = await intake.http.post("/webhooks/requests", content=raw, headers=headers)
+    assert response.status_code == 415
+
+
+async def test_an_oversized_body_is_refused(intake):
+    response = await intake.post(dialogue_request(notes="x" * 70_000))
+    assert response.status_code == 413

@@ -1,0 +1,29 @@
+import pytest
+
+from .services import ServiceProcess
+
+
+@pytest.fixture
+def service_env(kafka_bootstrap, topic_prefix, tmp_path):
+    return {
+        "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap,
+        "VOD_TOPIC_PREFIX": topic_prefix,
+        "VOD_DATA_DIR": str(tmp_path / "var"),
+        "KAFKA_SESSION_TIMEOUT_MS": "3000",
+        "OUTBOX_POLL_INTERVAL_S": "0.2",
+        "CONSUMER_RETRY_BACKOFF_S": "0.05",
+    }
+
+
+@pytest.fixture
+def processes(tmp_path):
+    started: list[ServiceProcess] = []
+
+    def start(name: str, env: dict[str, str]) -> ServiceProcess:
+        process = ServiceProcess(name, env, tmp_path).start()
+        started.append(process)
+        return process
+
+    yield start
+    for process in reversed(started):
+        process.stop()

@@ -1,0 +1,47 @@
+"""A service killed between its database commit and its offset commit comes back, gets the
+event again, and does nothing twice."""
+import json
+import uuid
+from datetime import datetime, timezone
+
+import pytest
+
+from vod_devtools.testing import produce, read_topic
+from vod_shared.envelope import from_kafka, new_envelope, to_kafka
+from vod_shared.events import RequestReceived
+
+from .services import ServiceProcess
+
+pytestmark = [pytest.mark.integration, pytest.mark.e2e]
+
+
+def _request_record(case_id: str):
+    data = RequestReceived(
+        case_id=case_id, reference="VOD-2026-000042", requester_id=str(uuid.uuid4()),
+        relationship="surviving_family_member", cdcr_number="C12345", preferred_language="en",
+        preferred_channel="sms", source="phone", received_at=datetime.now(timezone.utc))
+    return to_kafka(new_envelope(data, source="/services/intake", subject=case_id))
+
+
+async def test_killed_after_commit_before_offset_commit_applies_once(
+        service_env, processes, kafka_bootstrap, topic_prefix, tmp_path):
+    case_id = str(uuid.uuid4())
+    record = _request_record(case_id)
+    doomed = ServiceProcess("screening", service_env | {
+        "VOD_FAILPOINT": "screening.consumer.after_commit:1"}, tmp_path)
+    doomed.start()
+    await produce(kafka_bootstrap, f"{topic_prefix}vod.intake", (record.key, record.value))
+    assert doomed.wait_exit(60) == 137  # died like kill -9, between the two commits
+
+    survivor = processes("screening", service_env)
+    decided = await read_topic(kafka_bootstrap, f"{topic_prefix}vod.screening", at_least=1,
+                               settle=3)
+    assert [from_kafka(r.value).subject for r in decided] == [case_id]
+
+    def redelivered_and_ignored() -> bool:
+        lines = [json.loads(l) for l in survivor.log().splitlines() if l.startswith("{")]
+        return any(l.get("event") == "event.duplicate_ignored" and l.get("subject") == case_id
+                   for l in lines)
+
+    from vod_devtools.testing import wait_until
+    assert await wait_until(redelivered_and_ignored, timeout=30), survivor.log()[-2000:]

@@ -1,0 +1,153 @@
+"""Local catchers, so a newcomer can see what the system sent without sending anything.
+
+* SMTP on 127.0.0.1:1025 (SMTP_PORT): every message is kept, nothing is relayed.
+* One HTTP server on 127.0.0.1:8025 (CATCHER_HTTP_PORT) serving
+  - a Twilio-compatible `POST /2010-04-01/Accounts/{sid}/Messages.json` (SMS_API_BASE=http://127.0.0.1:8025),
+  - the pages `GET /` (mail) and `GET /sms`, and `GET /api/mail`, `GET /api/sms` as JSON.
+Each message is one JSON line in <VOD_DATA_DIR or ./var>/catchers/{mail,sms}.jsonl.
+
+    python -m vod_devtools.catchers
+
+The console shows counts and ids only: messages carry victims' data (addresses, names, bodies).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sys
+import threading
+from collections.abc import Callable
+from email import policy
+from email.parser import BytesParser
+from pathlib import Path
+
+from aiosmtpd.controller import Controller
+
+from vod_devtools._catcher_http import CatcherHttpServer, utc_now
+
+
+def default_data_dir() -> Path:
+    return Path(os.environ.get("VOD_DATA_DIR") or "var") / "catchers"
+
+
+class JsonlStore:
+    """Append-only JSON lines with sequential ids; shared by the SMTP and HTTP threads."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.Lock()
+        self._count = len(self.read())  # ids keep counting across restarts
+
+    def append(self, record: dict) -> dict:
+        with self._lock:
+            self._count += 1
+            record = {"id": self._count, **record}
+            with self.path.open("a", encoding="utf-8") as f:
+                f.write(json.dumps(record, ensure_ascii=False) + "\n")
+        return record
+
+    def read(self) -> list[dict]:
+        """All records, newest first."""
+        if not self.path.exists():
+            return []
+        lines = self.path.read_text(encoding="utf-8").splitlines()
+        return [json.loads(line) for line in reversed(lines) if line.strip()]
+
+
+class _MailHandler:
+    """aiosmtpd handler: parse the message, keep it, accept it."""
+
+    def __init__(self, store: JsonlStore, notify: Callable[[str], None]) -> None:
+        self.store, self.notify = store, notify
+
+    async def handle_DATA(self, server, session, envelope) -> str:
+        msg = BytesParser(policy=policy.default).parsebytes(envelope.content)
+        text, html = msg.get_body(("plain",)), msg.get_body(("html",))
+        record = self.store.append(
+            {
+                "received_at": utc_now().isoformat(),
+                "mail_from": envelope.mail_from,
+                "rcpt_tos": list(envelope.rcpt_tos),
+                "subject": str(msg.get("Subject", "")),
+                "text": text.get_content() if text else None,
+                "html": html.get_content() if html else None,
+                "raw": envelope.content.decode("utf-8", errors="replace"),
+            }
+        )
+        self.notify(f"mail #{record['id']} received (subject withheld)")
+        return "250 Message accepted for delivery"
+
+
+class Catchers:
+    """Both catchers in background threads: `start()`, `stop()` (also a context manager)."""
+
+    def __init__(
+        self,
+        data_dir: Path | None = None,
+        smtp_port: int = 1025,
+        http_port: int = 8025,
+        notify: Callable[[str], None] = lambda line: None,
+    ) -> None:
+        self.data_dir = Path(data_dir) if data_dir else default_data_dir()
+        self.smtp_port, self.http_port = smtp_port, http_port
+        self.mail = JsonlStore(self.data_dir / "mail.jsonl")
+        self.sms = JsonlStore(self.data_dir / "sms.jsonl")
+        self.smtp = Controller(
+            _MailHandler(self.mail, notify), hostname="127.0.0.1", port=smtp_port
+        )
+        self.http = CatcherHttpServer(("127.0.0.1", http_port), self.mail, self.sms, notify)
+        self._http_thread = threading.Thread(target=self.http.serve_forever, daemon=True)
+
+    @property
+    def http_base(self) -> str:
+        return f"http://127.0.0.1:{self.http_port}"
+
+    def start(self) -> None:
+        self.smtp.start()
+        self._http_thread.start()
+
+    def stop(self) -> None:
+        self.http.shutdown()
+        self.http.server_close()
+        self.smtp.stop()
+
+    def __enter__(self) -> Catchers:
+        self.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+
+def main() -> int:
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    try:
+        catchers = Catchers(
+            smtp_port=int(os.environ.get("SMTP_PORT", 1025)),
+            http_port=int(os.environ.get("CATCHER_HTTP_PORT", 8025)),
+            notify=lambda line: print(line, flush=True),
+        )
+        catchers.start()
+    except OSError as exc:  # usually a port taken by a catcher that is still running
+        raise SystemExit(
+            f"catchers: cannot listen ({exc}); set SMTP_PORT / CATCHER_HTTP_PORT"
+        ) from None
+    print(
+        f"catchers: SMTP on 127.0.0.1:{catchers.smtp_port}, pages and SMS API on "
+        f"{catchers.http_base} (kept in {catchers.data_dir})",
+        flush=True,
+    )
+    while not stop.wait(0.5):  # a timed wait keeps the main thread responsive to signals
+        pass
+    catchers.stop()
+    print("catchers stopped", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

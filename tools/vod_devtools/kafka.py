@@ -1,0 +1,223 @@
+"""A real single-node Apache Kafka (KRaft, broker+controller in one JVM) from the official jars.
+
+No Docker on our machines: Maven resolves `org.apache.kafka:kafka_2.13` (see tools/kafka/pom.xml)
+and we run `kafka.Kafka` with that classpath. The CLI lives in `vod_devtools._kafka_cli`:
+
+    python -m vod_devtools.kafka fetch     # resolve the jars (make setup)
+    python -m vod_devtools.kafka run       # broker in the foreground + project topics
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import ctypes
+import logging
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import TopicAlreadyExistsError, for_code
+
+from vod_devtools._kafka_setup import (
+    KAFKA_FILES,
+    cache_dir,
+    fetch_classpath,
+    require_tool,
+    server_properties,
+)
+from vod_devtools.net import free_port, port_in_use
+
+__all__ = ["LocalKafka", "ensure_topics", "fetch_classpath", "free_port", "cache_dir"]
+
+log = logging.getLogger(__name__)
+
+
+def _die_with_parent() -> None:
+    # Runs in the child before exec: ask Linux to SIGTERM the JVM if we die (a crashed test run
+    # must not leave a broker holding ports). Harmless no-op where prctl is unavailable.
+    try:
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # 1 = PR_SET_PDEATHSIG
+    except OSError:
+        pass
+
+
+class LocalKafka:
+    """One KRaft node on 127.0.0.1: `await start()`, then `stop()`; or `async with`."""
+
+    def __init__(
+        self,
+        data_dir: Path,
+        port: int = 9092,
+        controller_port: int = 9093,
+        *,
+        foreground: bool = False,
+        heap: str = "512m",
+    ) -> None:
+        self.data_dir = Path(data_dir).resolve()
+        self.port, self.controller_port = port, controller_port
+        # foreground: the broker logs to our stdout instead of <data_dir>/kafka.log.
+        self.foreground = foreground
+        self.heap = heap
+        self.proc: subprocess.Popen | None = None
+        self._java_cmd: list[str] = []
+
+    @property
+    def bootstrap(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    @property
+    def log_file(self) -> Path:
+        return self.data_dir / "kafka.log"
+
+    def _write_config(self) -> Path:
+        path = self.data_dir / "server.properties"
+        path.write_text(server_properties(self.data_dir, self.port, self.controller_port))
+        return path
+
+    def _java_base(self) -> list[str]:
+        if not self._java_cmd:  # resolved once; a missing java/mvn exits with the install hint
+            self._java_cmd = [
+                require_tool("java"),
+                f"-Xmx{self.heap}",
+                "-Xms256m",
+                f"-Dlog4j2.configurationFile={KAFKA_FILES / 'log4j2.properties'}",
+                "-cp",
+                fetch_classpath(),
+            ]
+        return self._java_cmd
+
+    def _java(self, main: str, *args: str) -> list[str]:
+        return [*self._java_base(), main, *args]
+
+    def _format_if_needed(self, config: Path) -> None:
+        if (self.data_dir / "logs" / "meta.properties").exists():
+            return
+        # Kafka's cluster ids are url-safe base64 UUIDs; it refuses ones starting with '-'.
+        cluster_id = "-"
+        while cluster_id.startswith("-"):
+            cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+        cmd = self._java("kafka.tools.StorageTool", "format", "-t", cluster_id, "-c", str(config))
+        result = subprocess.run(cmd, capture_output=True, text=True)
+        if result.returncode != 0:
+            raise RuntimeError(f"kafka storage format failed:\n{result.stdout}{result.stderr}")
+
+    async def start(self, timeout: float = 90.0) -> float:
+        """Format if needed, launch the JVM, wait until metadata requests work; returns seconds."""
+        began = time.monotonic()
+        self._java_base()  # java and the jars first: their errors say how to fix them
+        for port in (self.port, self.controller_port):
+            if port_in_use(port):
+                raise RuntimeError(f"port {port} is already in use (another broker running?)")
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        config = self._write_config()
+        self._format_if_needed(config)
+        out = None if self.foreground else open(self.log_file, "ab")
+        try:
+            self.proc = subprocess.Popen(
+                self._java("kafka.Kafka", str(config)),
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                cwd=self.data_dir,
+                start_new_session=True,  # Ctrl-C reaches us only; we stop the broker in order
+                preexec_fn=_die_with_parent,
+            )
+        finally:
+            if out is not None:
+                out.close()  # the child holds its own descriptor
+        try:
+            await self._wait_ready(began + timeout)
+        except BaseException:
+            self.stop()
+            raise
+        elapsed = time.monotonic() - began
+        log.info("kafka ready on %s in %.1fs", self.bootstrap, elapsed)
+        return elapsed
+
+    async def _wait_ready(self, deadline: float) -> None:
+        # An open port is not enough: the broker must answer metadata and list itself.
+        # aiokafka logs every refused connection at ERROR; while we poll, those are expected.
+        aiokafka_log = logging.getLogger("aiokafka")
+        level = aiokafka_log.level
+        aiokafka_log.setLevel(logging.CRITICAL)
+        try:
+            await self._poll_ready(deadline)
+        finally:
+            aiokafka_log.setLevel(level)
+
+    async def _poll_ready(self, deadline: float) -> None:
+        last_error: BaseException | None = None
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"kafka exited with {self.proc.returncode}{self._tail()}")
+            admin = AIOKafkaAdminClient(bootstrap_servers=self.bootstrap, request_timeout_ms=3000)
+            try:
+                await asyncio.wait_for(admin.start(), 5)
+                cluster = await asyncio.wait_for(admin.describe_cluster(), 5)
+                if cluster.get("brokers"):
+                    return
+            except Exception as exc:  # not up yet: connection refused, timeouts, ...
+                last_error = exc
+            finally:
+                await admin.close()
+            await asyncio.sleep(0.5)
+        raise TimeoutError(f"kafka not ready on {self.bootstrap}: {last_error!r}{self._tail()}")
+
+    def _tail(self, lines: int = 40) -> str:
+        if self.foreground or not self.log_file.exists():
+            return ""
+        text = self.log_file.read_text(errors="replace").splitlines()[-lines:]
+        return f"\n--- last lines of {self.log_file} ---\n" + "\n".join(text)
+
+    def wait(self) -> int:
+        """Block until the broker exits; returns its exit code."""
+        return self.proc.wait() if self.proc else 0
+
+    def stop(self, grace: float = 20.0) -> None:
+        """SIGTERM (controlled shutdown), then SIGKILL after `grace` seconds. Idempotent."""
+        proc, self.proc = self.proc, None
+        if proc is None or proc.poll() is not None:
+            return
+        proc.terminate()
+        try:
+            proc.wait(grace)
+        except subprocess.TimeoutExpired:
+            log.warning("kafka did not stop within %.0fs; killing it", grace)
+            proc.kill()
+            proc.wait()
+
+    async def __aenter__(self) -> LocalKafka:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc) -> None:
+        self.stop()
+
+
+async def ensure_topics(bootstrap: str, topics: dict[str, dict], partitions: int = 3) -> None:
+    """Create each topic with its config; topics that already exist are left as they are."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        new = [
+            NewTopic(name, partitions, 1, topic_configs={k: str(v) for k, v in cfg.items()})
+            for name, cfg in topics.items()
+        ]
+        response = await admin.create_topics(new)
+        # create_topics does not raise: errors come back per topic as (name, code, [message]).
+        for name, code, *rest in response.topic_errors:
+            if code and for_code(code) is not TopicAlreadyExistsError:
+                raise for_code(code)(f"creating topic {name}: {rest[0] if rest else ''}")
+    finally:
+        await admin.close()
+
+
+if __name__ == "__main__":
+    from vod_devtools._kafka_cli import main
+
+    sys.exit(main())

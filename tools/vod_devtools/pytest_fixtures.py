@@ -1,0 +1,90 @@
+"""Fixtures for the integration tests: a real Kafka broker and real databases.
+
+The broker: ``KAFKA_BOOTSTRAP_SERVERS`` if set; else testcontainers' Kafka where a Docker
+engine answers; else the project's own broker from the Apache jars, on free ports in a
+temporary directory, started once per test run. Each test gets its own topic prefix and so
+its own topics and consumer groups.
+"""
+
+import os
+import tempfile
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+
+from vod_devtools.kafka import LocalKafka, ensure_topics
+from vod_devtools.net import free_port
+from vod_devtools.postgres import TempPostgres, ensure_installed
+
+
+def _docker_engine_answers() -> bool:
+    try:
+        import docker
+
+        docker.from_env(timeout=2).ping()
+        return True
+    except Exception:
+        return False
+
+
+@pytest.fixture(scope="session")
+async def kafka_bootstrap() -> AsyncIterator[str]:
+    if os.environ.get("KAFKA_BOOTSTRAP_SERVERS"):
+        yield os.environ["KAFKA_BOOTSTRAP_SERVERS"]
+        return
+    if _docker_engine_answers():
+        from testcontainers.kafka import KafkaContainer
+
+        with KafkaContainer().with_kraft() as container:
+            yield container.get_bootstrap_server()
+        return
+    with tempfile.TemporaryDirectory(prefix="vod-kafka-") as data_dir:
+        broker = LocalKafka(Path(data_dir), free_port(), free_port())
+        await broker.start()
+        try:
+            yield broker.bootstrap
+        finally:
+            broker.stop()
+
+
+@pytest.fixture
+async def topic_prefix(kafka_bootstrap: str) -> str:
+    """A fresh set of the project's topics for one test."""
+    from vod_shared.topics import all_topics
+
+    prefix = f"t{uuid.uuid4().hex[:10]}."
+    await ensure_topics(kafka_bootstrap, all_topics(prefix), partitions=3)
+    return prefix
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[TempPostgres]:
+    ensure_installed()
+    with tempfile.TemporaryDirectory(prefix="vod-pg-") as base:
+        os.chmod(base, 0o755)
+        server = TempPostgres(Path(base))
+        server.start()
+        try:
+            yield server
+        finally:
+            server.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_backend(request) -> str:
+    return request.param
+
+
+@pytest.fixture
+def database_url_factory(database_backend: str, tmp_path: Path, request):
+    """Returns ``make(service) -> URL``: a new, empty database of the chosen backend."""
+
+    def make(service: str) -> str:
+        name = f"{service}_{uuid.uuid4().hex[:8]}"
+        if database_backend == "sqlite":
+            return f"sqlite+aiosqlite:///{tmp_path / name}.db"
+        return request.getfixturevalue("postgres_server").create_database(name)
+
+    return make

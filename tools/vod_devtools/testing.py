@@ -1,0 +1,73 @@
+"""Plain Kafka reads and writes for tests: what an outside observer of the topics sees."""
+
+import asyncio
+import time
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
+
+
+async def produce(bootstrap: str, topic: str, *records: tuple[bytes, bytes]) -> None:
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
+    await producer.start()
+    try:
+        for key, value in records:
+            await producer.send_and_wait(
+                topic,
+                value=value,
+                key=key,
+                headers=[("content-type", b"application/cloudevents+json")],
+            )
+    finally:
+        await producer.stop()
+
+
+async def read_topic(
+    bootstrap: str, topic: str, *, at_least: int, timeout: float = 30.0, settle: float = 1.0
+) -> list[ConsumerRecord]:
+    """Every record on ``topic`` from the start: waits for ``at_least``, then ``settle`` seconds
+    more so that a duplicate arriving late is seen too."""
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap, enable_auto_commit=False, auto_offset_reset="earliest"
+    )
+    await consumer.start()
+    try:
+        partitions = [TopicPartition(topic, p) for p in await _partitions(bootstrap, topic)]
+        consumer.assign(partitions)
+        await consumer.seek_to_beginning(*partitions)
+        records: list[ConsumerRecord] = []
+        deadline = time.monotonic() + timeout
+        settled_at = None
+        while time.monotonic() < (settled_at or deadline):
+            batch = await consumer.getmany(timeout_ms=200)
+            for items in batch.values():
+                records.extend(items)
+            if settled_at is None and len(records) >= at_least:
+                settled_at = time.monotonic() + settle
+        return records
+    finally:
+        await consumer.stop()
+
+
+async def _partitions(bootstrap: str, topic: str) -> list[int]:
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        [description] = await admin.describe_topics([topic])
+    finally:
+        await admin.close()
+    if description["error_code"]:
+        raise LookupError(f"topic {topic}: error {description['error_code']}")
+    return [p["partition"] for p in description["partitions"]]
+
+
+async def wait_until(predicate, *, timeout: float = 30.0, interval: float = 0.2) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = predicate()
+        if asyncio.iscoroutine(result):
+            result = await result
+        if result:
+            return True
+        await asyncio.sleep(interval)
+    return False
