@@ -37,7 +37,7 @@ setup: .venv/.synced
 
 run: setup
 	@mkdir -p "$(VOD_DATA_DIR)"
-	$(RUN) honcho start -f Procfile
+	LOG_FORMAT=$${LOG_FORMAT:-console} $(RUN) honcho start -f Procfile
 
 test: setup
 	$(RUN) python -m vod_devtools.postgres ensure

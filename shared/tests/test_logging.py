@@ -1,9 +1,19 @@
 import json
 import logging
 
+import pytest
 import structlog
 
 from vod_shared.logging import configure_logging, redact_text
+
+
+@pytest.fixture(autouse=True)
+def restore_logging():
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    yield
+    root.handlers[:], root.level = handlers, level
+    structlog.reset_defaults()
 
 
 def test_emails_and_phone_numbers_are_masked():

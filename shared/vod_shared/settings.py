@@ -9,7 +9,9 @@ from vod_shared.topics import Topics
 
 
 class ServiceSettings(BaseSettings):
-    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
+    # Only the documented variable names: a generic PORT (set by process managers such as
+    # honcho) must not move a service off its port.
+    model_config = SettingsConfigDict(extra="ignore")
 
     service_name: ClassVar[str] = "service"
     default_port: ClassVar[int] = 8000
