@@ -37,6 +37,7 @@ setup: .venv/.synced
 
 run: setup
 	@mkdir -p "$(VOD_DATA_DIR)"
+	$(RUN) python -m vod_shared.sealing init "$(VOD_DATA_DIR)/keys"
 	LOG_FORMAT=$${LOG_FORMAT:-console} $(RUN) honcho start -f Procfile
 
 test: setup

@@ -28,6 +28,7 @@ class ServiceSettings(BaseSettings):
     consumer_retry_backoff_s: float = Field(0.5, ge=0, validation_alias="CONSUMER_RETRY_BACKOFF_S")
     outbox_poll_interval_s: float = Field(1.0, gt=0, validation_alias="OUTBOX_POLL_INTERVAL_S")
     failpoint: str | None = Field(None, validation_alias="VOD_FAILPOINT")
+    keys_dir: Path | None = Field(None, validation_alias="VOD_KEYS_DIR")
 
     # Filled in by each service from <SERVICE>_DATABASE_URL and <SERVICE>_PORT.
     database_url: str | None = None
@@ -51,6 +52,9 @@ class ServiceSettings(BaseSettings):
             return self.database_url
         path = (self.data_dir / f"{self.service_name}.db").resolve()
         return f"sqlite+aiosqlite:///{path}"
+
+    def effective_keys_dir(self) -> Path:
+        return self.keys_dir or self.data_dir / "keys"
 
     def effective_port(self) -> int:
         return self.port or self.default_port

@@ -10,11 +10,11 @@ from vod_shared.events.base import EventData
 
 
 class SealedDetails(EventData):
-    key_id: str
-    # service name -> the person's data key, wrapped with that service's key (base64)
+    """A person's details under their own data key (XSalsa20-Poly1305, nonce included)."""
+
+    # service name -> the person's data key, sealed to that service's public key (base64)
     wrapped_keys: dict[str, str]
     ciphertext: str
-    nonce: str
 
 
 class PersonRegistered(EventData):

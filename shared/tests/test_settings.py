@@ -1,0 +1,17 @@
+from intake.config import Settings as IntakeSettings
+from screening.config import Settings as ScreeningSettings
+
+
+def test_each_service_reads_its_own_port_and_database(monkeypatch, tmp_path):
+    monkeypatch.setenv("PORT", "5200")  # what honcho and PaaS set: not ours
+    monkeypatch.setenv("SCREENING_PORT", "9102")
+    monkeypatch.setenv("VOD_DATA_DIR", str(tmp_path))
+    assert IntakeSettings().effective_port() == 8001
+    assert ScreeningSettings().effective_port() == 9102
+    assert IntakeSettings().effective_database_url() == f"sqlite+aiosqlite:///{tmp_path}/intake.db"
+
+
+def test_a_database_url_overrides_sqlite(monkeypatch):
+    monkeypatch.setenv("SCREENING_DATABASE_URL", "postgresql+asyncpg://u@db/screening")
+    assert ScreeningSettings().effective_database_url() == "postgresql+asyncpg://u@db/screening"
+    assert IntakeSettings().effective_database_url().startswith("sqlite+aiosqlite:///")
