@@ -1,11 +1,15 @@
 import pytest
 
+from vod_shared.sealing import KeyDirectory
+
 from .services import ServiceProcess
 
 
 @pytest.fixture
 def service_env(kafka_bootstrap, topic_prefix, tmp_path):
+    KeyDirectory(tmp_path / "keys").init()
     return {
+        "VOD_KEYS_DIR": str(tmp_path / "keys"),
         "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap,
         "VOD_TOPIC_PREFIX": topic_prefix,
         "VOD_DATA_DIR": str(tmp_path / "var"),

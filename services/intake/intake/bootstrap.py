@@ -1,51 +1,107 @@
-"""The composition root: settings, store, broker, handlers, HTTP app."""
+"""The composition root: settings, store, broker, keys, handlers, HTTP app."""
 from datetime import datetime, timezone
 from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from sqlalchemy.exc import IntegrityError
 
-from vod_shared.events import RequestReceived
+from vod_shared.events import (
+    CaseClosed,
+    CasePaused,
+    CaseResumed,
+    CaseWithdrawn,
+    EligibilityDetermined,
+    PersonRegistered,
+    RegistrationReceived,
+    RequestReceived,
+)
 from vod_shared.logging import configure_logging
+from vod_shared.problems import Problem, problem_response
 from vod_shared.runtime import ServiceRuntime
+from vod_shared.sealing import SERVICES, KeyDirectory
 
+from intake.adapters.vault import Vault
 from intake.config import Settings
-from intake.domain.commands import RequestDialogue
+from intake.domain.commands import ChangeCase, RegisterForCustodyNotices, RequestDialogue
+from intake.domain.errors import CaseNotFound, CaseStepRefused, InvalidRequest
 from intake.entrypoints.webhooks import webhook_router
 from intake.service_layer import handlers
 from intake.service_layer.unit_of_work import UnitOfWork
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+COMMAND_HANDLERS = {
+    RequestDialogue: handlers.request_dialogue,
+    RegisterForCustodyNotices: handlers.register_for_custody_notices,
+    ChangeCase: handlers.change_case,
+}
 
 
 def utc_now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def bootstrap(settings: Settings | None = None, clock=utc_now) -> tuple[ServiceRuntime, FastAPI]:
-    settings = settings or Settings()
-    runtime = ServiceRuntime(settings, migrations_dir=MIGRATIONS, uow_class=UnitOfWork)
-    runtime.publishes(settings.topics.intake, RequestReceived)
+class Intake:
+    """Runs one command in its own unit of work."""
 
-    async def request_dialogue(command: RequestDialogue) -> handlers.Accepted:
+    def __init__(self, runtime: ServiceRuntime, context: handlers.Context) -> None:
+        self.runtime = runtime
+        self.context = context
+
+    async def handle(self, command):
+        handler = COMMAND_HANDLERS[type(command)]
         for attempt in (1, 2):
             try:
-                async with runtime.uow() as uow:
-                    return await handlers.request_dialogue(
-                        command, uow, topics=settings.topics, clock=clock)
+                async with self.runtime.uow() as uow:
+                    return await handler(command, uow, self.context)
             except IntegrityError:
                 # The same webhook-id arriving twice at once: the loser reads the winner's answer.
-                if attempt == 2 or not command.webhook_id:
+                if attempt == 2 or not getattr(command, "webhook_id", None):
                     raise
         raise AssertionError("unreachable")
 
+
+def bootstrap(settings: Settings | None = None, clock=utc_now) -> tuple[ServiceRuntime, FastAPI]:
+    settings = settings or Settings()
+    topics = settings.topics
+    runtime = ServiceRuntime(settings, migrations_dir=MIGRATIONS, uow_class=UnitOfWork)
+    runtime.publishes(topics.intake, RequestReceived, RegistrationReceived, CasePaused,
+                      CaseResumed, CaseWithdrawn)
+    runtime.publishes(topics.people, PersonRegistered)
+    runtime.consume(topics.screening, topics.scheduling, handlers={
+        EligibilityDetermined: handlers.follow_case_elsewhere,
+        CaseClosed: handlers.follow_case_elsewhere,
+        CasePaused: handlers.follow_case_elsewhere,
+        CaseResumed: handlers.follow_case_elsewhere,
+    })
+    vault = Vault(KeyDirectory(settings.effective_keys_dir()), readers=SERVICES)
+    intake = Intake(runtime, handlers.Context(topics=topics, clock=clock, vault=vault))
+
     app = runtime.create_app(title="Dialogue — intake", routers=[
         webhook_router(secrets=settings.webhook_secret_list(),
-                       max_body_bytes=settings.webhook_max_body_bytes,
-                       request_dialogue=request_dialogue),
+                       max_body_bytes=settings.webhook_max_body_bytes, handle=intake.handle),
     ])
+    install_domain_errors(app)
     app.state.runtime = runtime
+    app.state.intake = intake
     return runtime, app
+
+
+def install_domain_errors(app: FastAPI) -> None:
+    """The domain's refusals as RFC 9457 problems, naming the field but never its value."""
+    async def invalid(request: Request, exc: InvalidRequest):
+        return problem_response(Problem(422, "The request cannot be accepted", exc.detail,
+                                        errors=[{"field": exc.field, "detail": exc.detail}]),
+                                request.url.path)
+
+    async def not_found(request: Request, exc: CaseNotFound):
+        return problem_response(Problem(404, "No such case"), request.url.path)
+
+    async def refused(request: Request, exc: CaseStepRefused):
+        return problem_response(Problem(409, "Not possible now", str(exc)), request.url.path)
+
+    app.add_exception_handler(InvalidRequest, invalid)
+    app.add_exception_handler(CaseNotFound, not_found)
+    app.add_exception_handler(CaseStepRefused, refused)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

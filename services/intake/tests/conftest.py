@@ -11,6 +11,7 @@ from standardwebhooks.webhooks import Webhook
 
 from vod_shared.db import outbox
 from vod_shared.migrations import upgrade_to_head
+from vod_shared.sealing import KeyDirectory
 
 from intake.bootstrap import MIGRATIONS, bootstrap
 from intake.config import Settings
@@ -52,6 +53,7 @@ class IntakeClient:
     """The intake app over HTTP, on a real SQLite store; the broker is not started."""
 
     def __init__(self, app, runtime) -> None:
+        self.app = app
         self.runtime = runtime
         self.http = httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
                                       base_url="http://intake")
@@ -61,15 +63,21 @@ class IntakeClient:
         return await self.http.post("/webhooks/requests", content=raw,
                                     headers=signed_headers(raw, **sign))
 
-    async def outbox(self) -> list:
+    async def outbox(self, topic: str | None = "vod.intake") -> list:
+        """The events intake will publish (on one topic, or all with ``topic=None``)."""
+        query = select(outbox).order_by(outbox.c.seq)
+        if topic:
+            query = query.where(outbox.c.topic == topic)
         async with self.runtime.engine.connect() as conn:
-            return (await conn.execute(select(outbox).order_by(outbox.c.seq))).all()
+            return (await conn.execute(query)).all()
 
 
 @pytest.fixture
 async def intake(tmp_path) -> IntakeClient:
+    KeyDirectory(tmp_path / "keys").init()
     settings = Settings(INTAKE_DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path}/intake.db",
-                        INTAKE_WEBHOOK_SECRET=SECRET, KAFKA_BOOTSTRAP_SERVERS="127.0.0.1:1")
+                        INTAKE_WEBHOOK_SECRET=SECRET, KAFKA_BOOTSTRAP_SERVERS="127.0.0.1:1",
+                        VOD_KEYS_DIR=str(tmp_path / "keys"))
     runtime, app = bootstrap(settings)
     await upgrade_to_head(runtime.engine, MIGRATIONS)
     client = IntakeClient(app, runtime)

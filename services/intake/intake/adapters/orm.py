@@ -1,14 +1,22 @@
-"""Intake's tables. Intake is the system of record for people."""
-from sqlalchemy import JSON, Column, DateTime, Integer, MetaData, String, Table
+"""Intake's tables. Intake is the system of record for people; their details are stored
+sealed (see adapters/vault.py), never in plain text."""
+from sqlalchemy import JSON, Column, DateTime, ForeignKey, Integer, MetaData, String, Table
 
 metadata = MetaData()
 
 people = Table(
     "people", metadata,
     Column("person_id", String(64), primary_key=True),
-    # Names and contact details. TODO(issue 3): encrypted at rest with a configured key.
-    Column("details", JSON, nullable=False),
+    Column("sealed", JSON, nullable=True),  # null once erased
     Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("erased_at", DateTime(timezone=True), nullable=True),
+)
+
+# Keyed hashes of a person's email and phone, to recognise a repeated request.
+person_lookups = Table(
+    "person_lookups", metadata,
+    Column("lookup", String(128), primary_key=True),
+    Column("person_id", String(64), ForeignKey("people.person_id"), primary_key=True),
 )
 
 cases = Table(
@@ -19,8 +27,17 @@ cases = Table(
     Column("cdcr_number", String(16), nullable=False, index=True),
     Column("status", String(16), nullable=False),
     Column("opened_at", DateTime(timezone=True), nullable=False),
-    # What the requester told us about the offender and in notes. TODO(issue 3): encrypted.
-    Column("details", JSON, nullable=False),
+    Column("sealed_details", JSON, nullable=False),  # offender names as told, notes
+)
+
+registrations = Table(
+    "registrations", metadata,
+    Column("registration_id", String(64), primary_key=True),
+    Column("registrant_id", String(64), nullable=False, index=True),
+    Column("relationship", String(32), nullable=False),
+    Column("cdcr_number", String(16), nullable=False, index=True),
+    Column("notify_on", JSON, nullable=False),
+    Column("registered_at", DateTime(timezone=True), nullable=False),
 )
 
 reference_counters = Table(

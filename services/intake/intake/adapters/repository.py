@@ -1,30 +1,51 @@
 """Load and save intake's aggregates through a session of the unit of work."""
 from datetime import datetime, timezone
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from intake.adapters.orm import cases, people, reference_counters, webhook_receipts
-from intake.domain.model import Case, CaseStatus
+from vod_shared.events import SealedDetails
+
+from intake.adapters.orm import (
+    cases,
+    people,
+    person_lookups,
+    reference_counters,
+    registrations,
+    webhook_receipts,
+)
+from intake.domain.model import Case, CaseStatus, Registration
 
 
 class CaseRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
-    async def add(self, case: Case, *, details: dict) -> None:
+    async def add(self, case: Case, *, sealed_details: SealedDetails) -> None:
         await self._session.execute(insert(cases).values(
             case_id=case.case_id, reference=case.reference, requester_id=case.requester_id,
             cdcr_number=case.cdcr_number, status=case.status.value, opened_at=case.opened_at,
-            details=details))
+            sealed_details=sealed_details.model_dump()))
 
     async def get(self, case_id: str) -> Case | None:
         row = (await self._session.execute(select(cases).where(cases.c.case_id == case_id))).first()
-        if row is None:
+        return _case(row) if row else None
+
+    async def save(self, case: Case) -> None:
+        await self._session.execute(update(cases).where(cases.c.case_id == case.case_id)
+                                    .values(status=case.status.value))
+
+    async def open_case_of(self, person_ids: list[str], cdcr_number: str) -> Case | None:
+        """An open case about this offender requested by any of these people, if one exists."""
+        if not person_ids:
             return None
-        return Case(row.case_id, row.reference, row.requester_id, row.cdcr_number,
-                    CaseStatus(row.status), row.opened_at)
+        row = (await self._session.execute(
+            select(cases).where(cases.c.requester_id.in_(person_ids),
+                                cases.c.cdcr_number == cdcr_number,
+                                cases.c.status.in_([CaseStatus.OPEN, CaseStatus.PAUSED]))
+            .order_by(cases.c.opened_at).limit(1))).first()
+        return _case(row) if row else None
 
     async def next_reference_number(self, year: int) -> int:
         """Counts up per year, atomically, on SQLite and PostgreSQL alike."""
@@ -37,13 +58,46 @@ class CaseRepository:
         return (await self._session.execute(statement)).scalar_one()
 
 
+def _case(row) -> Case:
+    return Case(row.case_id, row.reference, row.requester_id, row.cdcr_number,
+                CaseStatus(row.status), row.opened_at)
+
+
+class RegistrationRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def add(self, registration: Registration) -> None:
+        await self._session.execute(insert(registrations).values(
+            registration_id=registration.registration_id,
+            registrant_id=registration.registrant_id,
+            relationship=registration.relationship.value, cdcr_number=registration.cdcr_number,
+            notify_on=sorted(registration.notify_on), registered_at=registration.registered_at))
+
+
 class PeopleRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
-    async def add(self, person_id: str, details: dict, now: datetime) -> None:
+    async def add(self, person_id: str, sealed: SealedDetails, lookups: list[str],
+                  now: datetime) -> None:
         await self._session.execute(insert(people).values(
-            person_id=person_id, details=details, created_at=now))
+            person_id=person_id, sealed=sealed.model_dump(), created_at=now))
+        for lookup in lookups:
+            await self._session.execute(insert(person_lookups).values(
+                lookup=lookup, person_id=person_id))
+
+    async def matching(self, lookups: list[str]) -> list[str]:
+        if not lookups:
+            return []
+        rows = await self._session.execute(select(person_lookups.c.person_id).distinct()
+                                           .where(person_lookups.c.lookup.in_(lookups)))
+        return list(rows.scalars())
+
+    async def sealed(self, person_id: str) -> SealedDetails | None:
+        value = await self._session.scalar(select(people.c.sealed)
+                                           .where(people.c.person_id == person_id))
+        return SealedDetails.model_validate(value) if value else None
 
 
 class WebhookReceipts:

@@ -1,7 +1,9 @@
 """What intake is asked to do, in the program's words."""
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
-from vod_shared.events import Channel, Language, Relationship, RequestSource
+from vod_shared.events import ActedBy, Channel, CustodyNoticeKind, Language, Relationship, RequestSource
+
+PERSONAL_FIELDS = ("given_name", "family_name", "email", "phone", "state", "time_zone")
 
 
 @dataclass(frozen=True)
@@ -17,8 +19,11 @@ class Requester:
     time_zone: str | None = None
 
     def personal_details(self) -> dict:
-        return {k: v for k, v in self.__dict__.items()
-                if k in ("given_name", "family_name", "email", "phone", "state", "time_zone")}
+        """Everything that identifies or reaches the person: sealed, never in an event."""
+        details = {name: getattr(self, name) for name in PERSONAL_FIELDS}
+        details["preferred_language"] = self.preferred_language.value
+        details["preferred_channel"] = self.preferred_channel.value
+        return details
 
 
 @dataclass(frozen=True)
@@ -32,5 +37,27 @@ class RequestDialogue:
     webhook_id: str | None = None
 
     def case_details(self) -> dict:
+        """What the requester told us about the offender, and their notes: personal data too."""
         return {"offender_given_name": self.offender_given_name,
                 "offender_family_name": self.offender_family_name, "notes": self.notes}
+
+
+@dataclass(frozen=True)
+class RegisterForCustodyNotices:
+    requester: Requester
+    cdcr_number: str
+    notify_on: frozenset[CustodyNoticeKind]
+    source: RequestSource
+    webhook_id: str | None = None
+
+
+@dataclass(frozen=True)
+class ChangeCase:
+    """Pause, resume or withdraw: the victim drives the case."""
+
+    case_id: str
+    action: str  # "pause" | "resume" | "withdraw"
+    by: ActedBy
+    reason: str | None = None
+
+

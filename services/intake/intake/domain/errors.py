@@ -5,3 +5,11 @@ class InvalidRequest(ValueError):
         super().__init__(detail)
         self.detail = detail
         self.field = field
+
+
+class CaseNotFound(LookupError):
+    pass
+
+
+class CaseStepRefused(ValueError):
+    """A pause, resume or withdrawal that does not fit where the case is (e.g. already withdrawn)."""

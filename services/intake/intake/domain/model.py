@@ -1,16 +1,24 @@
-"""A dialogue case as intake holds it: who asked, about whom, and whether it is open."""
+"""A dialogue case and a custody-notice registration, as intake holds them."""
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
 from vod_shared.events import (
+    ActedBy,
+    CasePaused,
+    CaseResumed,
+    CaseWithdrawn,
     Channel,
+    CustodyNoticeKind,
     EventData,
     Language,
+    RegistrationReceived,
     Relationship,
     RequestReceived,
     RequestSource,
 )
+
+from intake.domain.errors import CaseStepRefused
 
 
 class CaseStatus(StrEnum):
@@ -46,6 +54,66 @@ class Case:
     @property
     def is_open(self) -> bool:
         return self.status in (CaseStatus.OPEN, CaseStatus.PAUSED)
+
+    def pause(self, *, by: ActedBy, reason: str | None, now: datetime) -> None:
+        """The victim may pause at any step; the case waits until they resume."""
+        if self.status is not CaseStatus.OPEN:
+            raise CaseStepRefused(f"a case that is {self.status} cannot be paused")
+        self.status = CaseStatus.PAUSED
+        self.events.append(CasePaused(case_id=self.case_id, by=by, reason=reason, at=now))
+
+    def resume(self, *, by: ActedBy, reason: str | None, now: datetime) -> None:
+        if self.status is not CaseStatus.PAUSED:
+            raise CaseStepRefused(f"a case that is {self.status} cannot be resumed")
+        self.status = CaseStatus.OPEN
+        self.events.append(CaseResumed(case_id=self.case_id, by=by, reason=reason, at=now))
+
+    def withdraw(self, *, by: ActedBy, reason: str | None, now: datetime) -> None:
+        """The victim may withdraw at any step, with no reason needed; then everything stops."""
+        if not self.is_open:
+            raise CaseStepRefused(f"a case that is {self.status} cannot be withdrawn")
+        self.status = CaseStatus.WITHDRAWN
+        self.events.append(CaseWithdrawn(case_id=self.case_id, by=by, reason=reason, at=now))
+
+    def closed_elsewhere(self) -> None:
+        """Screening found the offender ineligible, or scheduling closed the case."""
+        if self.is_open:
+            self.status = CaseStatus.CLOSED
+
+    def paused_elsewhere(self) -> None:
+        """A facilitator, the offender or the director paused the case (through scheduling)."""
+        if self.status is CaseStatus.OPEN:
+            self.status = CaseStatus.PAUSED
+
+    def resumed_elsewhere(self) -> None:
+        if self.status is CaseStatus.PAUSED:
+            self.status = CaseStatus.OPEN
+
+
+@dataclass
+class Registration:
+    """A form-1707 request to be told of custody changes; it follows the offender, not a facility."""
+
+    registration_id: str
+    registrant_id: str
+    relationship: Relationship
+    cdcr_number: str
+    notify_on: frozenset[CustodyNoticeKind]
+    registered_at: datetime
+    events: list[EventData] = field(default_factory=list, repr=False)
+
+    @classmethod
+    def register(cls, *, registration_id: str, registrant_id: str, relationship: Relationship,
+                 cdcr_number: str, notify_on: frozenset[CustodyNoticeKind], language: Language,
+                 channel: Channel, now: datetime) -> "Registration":
+        registration = cls(registration_id, registrant_id, relationship, cdcr_number, notify_on, now)
+        registration.events.append(RegistrationReceived(
+            registration_id=registration_id, registrant_id=registrant_id,
+            relationship=relationship, cdcr_number=cdcr_number,
+            notify_on=sorted(notify_on), preferred_language=language,
+            preferred_channel=channel, received_at=now,
+        ))
+        return registration
 
 
 def format_reference(year: int, number: int) -> str:

@@ -23,13 +23,16 @@ def check_may_request_dialogue(relationship: Relationship) -> None:
     raise InvalidRequest(detail, field="requester.relationship")
 
 
-def check_may_register(relationship: Relationship, notify_on: set[CustodyNoticeKind]) -> None:
+def check_may_register(relationship: Relationship, notify_on: frozenset[CustodyNoticeKind]) -> None:
     if relationship not in MAY_REGISTER:
         raise InvalidRequest("Only a victim, a family member of a victim, or a witness who"
                              " testified may register for custody notifications.",
                              field="requester.relationship")
     if relationship is Relationship.WITNESS and CustodyNoticeKind.PAROLE_HEARING in notify_on:
         raise InvalidRequest("Parole hearing notices go to victims and their families only.",
+                             field="notify_on")
+    if not notify_on:
+        raise InvalidRequest("Choose at least one kind of custody change to be told of.",
                              field="notify_on")
 
 
@@ -46,3 +49,11 @@ def offer_travel_accommodation(state: str | None) -> bool:
     """"Victims do not need to reside in CA, travel accommodations for the dialogue can be
     provided to those residing out of state." Unknown: staff ask; no offer is assumed."""
     return state is not None and state != "CA"
+
+
+# Who may read a person's details (names, contact, whereabouts). Never the offender side.
+# A dialogue requester is shown to screening and scheduling staff and reached by notifications;
+# a registrant only needs to be reached.
+READERS_OF_REQUESTER = ("intake", "notifications", "screening", "scheduling")
+READERS_OF_REGISTRANT = ("intake", "notifications")
+READERS_OF_CASE_NOTES = ("intake", "screening", "scheduling")

@@ -6,7 +6,10 @@ from zoneinfo import ZoneInfo, available_timezones
 import phonenumbers
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from vod_shared.events import Channel, CustodyNoticeKind, Language, Relationship
+from vod_shared.events import Channel, CustodyNoticeKind, Language, Relationship, RequestSource
+from vod_shared.problems import Problem
+
+from intake.domain.commands import RegisterForCustodyNotices, Requester, RequestDialogue
 
 US_STATES = frozenset(
     "AL AK AZ AR CA CO CT DE DC FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH"
@@ -93,6 +96,38 @@ class IntakeWebhookIn(_Strict):
     notify_on: list[CustodyNoticeKind] | None = None
 
 
-class DialogueAccepted(BaseModel):
-    case_id: str
-    reference: str = Field(examples=["VOD-2026-000123"])
+class WebhookAccepted(BaseModel):
+    case_id: str | None = None
+    reference: str | None = Field(None, examples=["VOD-2026-000123"])
+    registration_id: str | None = None
+
+
+def to_command(payload: IntakeWebhookIn, *, source: RequestSource, webhook_id: str | None = None):
+    """The wire format as one of intake's commands; the program's rules are checked after."""
+    r = payload.requester
+    requester = Requester(
+        relationship=r.relationship, preferred_language=r.preferred_language,
+        preferred_channel=r.preferred_channel, given_name=r.given_name,
+        family_name=r.family_name, email=r.email, phone=r.phone, state=r.state,
+        time_zone=r.time_zone,
+    )
+    if payload.kind == "custody_notification_registration":
+        return RegisterForCustodyNotices(
+            requester=requester, cdcr_number=payload.offender.cdcr_number,
+            notify_on=frozenset(payload.notify_on or ()), source=source, webhook_id=webhook_id)
+    missing = [f"requester.{name}" for name in ("given_name", "family_name") if getattr(r, name) is None]
+    if payload.notify_on is not None:
+        missing.append("notify_on")
+    if missing:
+        raise Problem(422, "The request is not valid",
+                      "A dialogue request needs the requester's given and family name;"
+                      " notify_on belongs to registrations only.",
+                      errors=[{"field": name, "detail": "required" if name != "notify_on"
+                               else "only for custody_notification_registration"}
+                              for name in missing])
+    return RequestDialogue(
+        requester=requester, cdcr_number=payload.offender.cdcr_number, source=source,
+        offender_given_name=payload.offender.given_name,
+        offender_family_name=payload.offender.family_name, notes=payload.notes,
+        webhook_id=webhook_id,
+    )

@@ -4,12 +4,25 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from vod_shared.envelope import Envelope
+from vod_shared.events import (
+    CaseClosed,
+    CasePaused,
+    CaseResumed,
+    EligibilityDetermined,
+    EligibilityOutcome,
+    EventData,
+    PersonRegistered,
+)
 from vod_shared.topics import Topics
 
+from intake.adapters.vault import Vault
 from intake.domain import rules
-from intake.domain.commands import RequestDialogue
-from intake.domain.model import Case, format_reference
+from intake.domain.commands import ChangeCase, RegisterForCustodyNotices, Requester, RequestDialogue
+from intake.domain.errors import CaseNotFound
+from intake.domain.model import Case, Registration, format_reference
 from intake.service_layer.unit_of_work import UnitOfWork
+
 
 @dataclass(frozen=True)
 class Accepted:
@@ -17,31 +30,124 @@ class Accepted:
     body: dict
 
 
-async def request_dialogue(command: RequestDialogue, uow: UnitOfWork, *, topics: Topics,
-                           clock: Callable[[], datetime]) -> Accepted:
-    """A victim or surviving family member asks for a dialogue: open a case and announce it."""
-    if command.webhook_id and (earlier := await uow.receipts.get(command.webhook_id)):
-        return Accepted(*earlier)
+@dataclass(frozen=True)
+class Context:
+    """What the handlers need besides the unit of work."""
+
+    topics: Topics
+    clock: Callable[[], datetime]
+    vault: Vault
+
+
+async def request_dialogue(command: RequestDialogue, uow: UnitOfWork, ctx: Context) -> Accepted:
+    """A victim or surviving family member asks for a dialogue: open a case and announce it,
+    or, if they already have an open case about this offender, answer with that one."""
+    if earlier := await _earlier_answer(uow, command.webhook_id):
+        return earlier
     requester = command.requester
     rules.check_may_request_dialogue(requester.relationship)
     rules.check_contact_for_channel(requester.preferred_channel, email=requester.email,
                                     phone=requester.phone)
-    now = clock()
-    person_id = str(uuid.uuid4())
-    await uow.people.add(person_id, requester.personal_details(), now)
-    reference = format_reference(now.year, await uow.cases.next_reference_number(now.year))
-    case = Case.open(
-        case_id=str(uuid.uuid4()), reference=reference, requester_id=person_id,
-        relationship=requester.relationship, cdcr_number=command.cdcr_number,
-        language=requester.preferred_language, channel=requester.preferred_channel,
-        source=command.source,
-        offer_travel_accommodation=rules.offer_travel_accommodation(requester.state), now=now,
-    )
-    await uow.cases.add(case, details=command.case_details())
-    for event in case.events:
-        await uow.emit(event, topic=topics.intake, subject=case.case_id)
+    lookups = ctx.vault.lookup_keys(email=requester.email, phone=requester.phone)
+    case = await uow.cases.open_case_of(await uow.people.matching(lookups), command.cdcr_number)
+    if case is None:
+        now = ctx.clock()
+        person_id = await _add_person(uow, ctx, requester, lookups, rules.READERS_OF_REQUESTER, now)
+        reference = format_reference(now.year, await uow.cases.next_reference_number(now.year))
+        case = Case.open(
+            case_id=str(uuid.uuid4()), reference=reference, requester_id=person_id,
+            relationship=requester.relationship, cdcr_number=command.cdcr_number,
+            language=requester.preferred_language, channel=requester.preferred_channel,
+            source=command.source,
+            offer_travel_accommodation=rules.offer_travel_accommodation(requester.state), now=now,
+        )
+        await uow.cases.add(case, sealed_details=ctx.vault.seal(command.case_details(),
+                                                                rules.READERS_OF_CASE_NOTES))
+        await _emit(uow, case.events, topic=ctx.topics.intake, subject=case.case_id)
     accepted = Accepted(202, {"case_id": case.case_id, "reference": case.reference})
-    if command.webhook_id:
-        await uow.receipts.add(command.webhook_id, "requests", accepted.status_code, accepted.body)
+    return await _answer(uow, command.webhook_id, accepted)
+
+
+async def register_for_custody_notices(command: RegisterForCustodyNotices, uow: UnitOfWork,
+                                       ctx: Context) -> Accepted:
+    """Form 1707: a victim, family member or testifying witness asks to be told of custody changes."""
+    if earlier := await _earlier_answer(uow, command.webhook_id):
+        return earlier
+    requester = command.requester
+    rules.check_may_register(requester.relationship, command.notify_on)
+    rules.check_contact_for_channel(requester.preferred_channel, email=requester.email,
+                                    phone=requester.phone)
+    now = ctx.clock()
+    lookups = ctx.vault.lookup_keys(email=requester.email, phone=requester.phone)
+    person_id = await _add_person(uow, ctx, requester, lookups, rules.READERS_OF_REGISTRANT, now)
+    registration = Registration.register(
+        registration_id=str(uuid.uuid4()), registrant_id=person_id,
+        relationship=requester.relationship, cdcr_number=command.cdcr_number,
+        notify_on=command.notify_on, language=requester.preferred_language,
+        channel=requester.preferred_channel, now=now)
+    await uow.registrations.add(registration)
+    await _emit(uow, registration.events, topic=ctx.topics.intake,
+                subject=registration.registration_id)
+    accepted = Accepted(202, {"registration_id": registration.registration_id})
+    return await _answer(uow, command.webhook_id, accepted)
+
+
+async def change_case(command: ChangeCase, uow: UnitOfWork, ctx: Context) -> Case:
+    """Pause, resume or withdraw, by the victim or by staff for them."""
+    case = await uow.cases.get(command.case_id)
+    if case is None:
+        raise CaseNotFound(command.case_id)
+    step = {"pause": case.pause, "resume": case.resume, "withdraw": case.withdraw}[command.action]
+    step(by=command.by, reason=command.reason, now=ctx.clock())
+    await uow.cases.save(case)
+    await _emit(uow, case.events, topic=ctx.topics.intake, subject=case.case_id)
+    await uow.commit()
+    return case
+
+
+async def follow_case_elsewhere(envelope: Envelope, uow: UnitOfWork) -> None:
+    """Keeps intake's view of whether a case is open, from screening's and scheduling's events,
+    so a repeated request joins only a case that is still open."""
+    event = envelope.data
+    case = await uow.cases.get(envelope.subject)
+    if case is None:
+        return
+    if isinstance(event, EligibilityDetermined) and event.outcome is EligibilityOutcome.INELIGIBLE:
+        case.closed_elsewhere()
+    elif isinstance(event, CaseClosed):
+        case.closed_elsewhere()
+    elif isinstance(event, CasePaused):
+        case.paused_elsewhere()
+    elif isinstance(event, CaseResumed):
+        case.resumed_elsewhere()
+    await uow.cases.save(case)
+
+
+async def _add_person(uow: UnitOfWork, ctx: Context, requester: Requester, lookups: list[str],
+                      readers: tuple[str, ...], now: datetime) -> str:
+    """Stores the person sealed, and publishes them, sealed, on the people topic."""
+    person_id = str(uuid.uuid4())
+    sealed = ctx.vault.seal(requester.personal_details(), readers)
+    await uow.people.add(person_id, sealed, lookups, now)
+    await uow.emit(PersonRegistered(person_id=person_id, sealed=sealed, at=now),
+                   topic=ctx.topics.people, subject=person_id)
+    return person_id
+
+
+async def _emit(uow: UnitOfWork, events: list[EventData], *, topic: str, subject: str) -> None:
+    for event in events:
+        await uow.emit(event, topic=topic, subject=subject)
+    events.clear()
+
+
+async def _earlier_answer(uow: UnitOfWork, webhook_id: str | None) -> Accepted | None:
+    if webhook_id and (earlier := await uow.receipts.get(webhook_id)):
+        return Accepted(*earlier)
+    return None
+
+
+async def _answer(uow: UnitOfWork, webhook_id: str | None, accepted: Accepted) -> Accepted:
+    if webhook_id:
+        await uow.receipts.add(webhook_id, "requests", accepted.status_code, accepted.body)
     await uow.commit()
     return accepted

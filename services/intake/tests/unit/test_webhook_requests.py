@@ -6,6 +6,8 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import select
 
+from vod_shared.events import SealedDetails
+
 from intake.adapters.orm import people
 
 from ..conftest import dialogue_request, signed_headers
@@ -30,8 +32,32 @@ async def test_an_accepted_request_gets_a_reference_and_announces_the_case(intak
 
 async def test_references_count_up(intake):
     first = (await intake.post(dialogue_request())).json()["reference"]
-    second = (await intake.post(dialogue_request())).json()["reference"]
+    second = (await intake.post(dialogue_request(requester__email="marta@example.org",
+                                                 requester__phone=...))).json()["reference"]
     assert int(second[-6:]) == int(first[-6:]) + 1
+
+
+async def test_a_second_request_about_the_same_offender_joins_the_open_case(intake):
+    first = (await intake.post(dialogue_request())).json()
+    by_phone = dialogue_request(requester__email=..., requester__phone="+1 619 555 0100",
+                                requester__preferred_channel="sms")
+    again = (await intake.post(by_phone)).json()
+    other_offender = (await intake.post(dialogue_request(offender__cdcr_number="C55555"))).json()
+    assert again == first
+    assert other_offender["case_id"] != first["case_id"]
+    assert len(await intake.outbox()) == 2
+
+
+async def test_the_requester_travels_only_sealed_on_the_people_topic(intake):
+    body = (await intake.post(dialogue_request())).json()
+    events = [json.loads(row.value) for row in await intake.outbox(topic=None)]
+    assert [e["type"] for e in events] == ["vod.PersonRegistered.v1", "vod.RequestReceived.v1"]
+    person, request = events
+    assert person["subject"] == request["data"]["requester_id"] != body["case_id"]
+    assert set(person["data"]["sealed"]["wrapped_keys"]) == {
+        "intake", "notifications", "screening", "scheduling"}
+    rows = await intake.outbox(topic=None)
+    assert not any(value in row.value.decode() for row in rows for value in PERSONAL)
 
 
 async def test_the_same_webhook_id_gets_the_first_answer_and_nothing_new_happens(intake):
@@ -41,11 +67,13 @@ async def test_the_same_webhook_id_gets_the_first_answer_and_nothing_new_happens
     assert len(await intake.outbox()) == 1
 
 
-async def test_a_us_phone_number_is_stored_in_e164(intake):
+async def test_a_person_is_stored_sealed_with_the_phone_in_e164(intake):
     await intake.post(dialogue_request(requester__preferred_channel="sms"))
     async with intake.runtime.engine.connect() as conn:
-        [details] = (await conn.execute(select(people.c.details))).scalars()
-    assert details["phone"] == "+16195550100"
+        [sealed] = (await conn.execute(select(people.c.sealed))).scalars()
+    assert not any(value in json.dumps(sealed) for value in PERSONAL)
+    details = intake.app.state.intake.context.vault.open(SealedDetails.model_validate(sealed))
+    assert details["phone"] == "+16195550100" and details["family_name"] == "López"
 
 
 @pytest.mark.parametrize("signing", [

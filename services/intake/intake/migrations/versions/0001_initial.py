@@ -1,4 +1,5 @@
-"""People, cases, reference counters, webhook receipts, and the outbox and inbox.
+"""People (sealed), their lookups, cases, registrations, reference counters, webhook
+receipts, and the outbox and inbox.
 
 Revision ID: 0001
 Revises:
@@ -19,8 +20,14 @@ def upgrade() -> None:
     op.create_table(
         "people",
         sa.Column("person_id", sa.String(64), primary_key=True),
-        sa.Column("details", sa.JSON, nullable=False),
+        sa.Column("sealed", sa.JSON, nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("erased_at", sa.DateTime(timezone=True), nullable=True),
+    )
+    op.create_table(
+        "person_lookups",
+        sa.Column("lookup", sa.String(128), primary_key=True),
+        sa.Column("person_id", sa.String(64), sa.ForeignKey("people.person_id"), primary_key=True),
     )
     op.create_table(
         "cases",
@@ -30,7 +37,16 @@ def upgrade() -> None:
         sa.Column("cdcr_number", sa.String(16), nullable=False, index=True),
         sa.Column("status", sa.String(16), nullable=False),
         sa.Column("opened_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("details", sa.JSON, nullable=False),
+        sa.Column("sealed_details", sa.JSON, nullable=False),
+    )
+    op.create_table(
+        "registrations",
+        sa.Column("registration_id", sa.String(64), primary_key=True),
+        sa.Column("registrant_id", sa.String(64), nullable=False, index=True),
+        sa.Column("relationship", sa.String(32), nullable=False),
+        sa.Column("cdcr_number", sa.String(16), nullable=False, index=True),
+        sa.Column("notify_on", sa.JSON, nullable=False),
+        sa.Column("registered_at", sa.DateTime(timezone=True), nullable=False),
     )
     op.create_table(
         "reference_counters",
@@ -48,6 +64,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    for table in ("webhook_receipts", "reference_counters", "cases", "people"):
+    for table in ("webhook_receipts", "reference_counters", "registrations", "cases",
+                  "person_lookups", "people"):
         op.drop_table(table)
     drop_messaging_tables()
