@@ -15,6 +15,7 @@ export VOD_DATA_DIR ?= $(CURDIR)/var
 export INTAKE_WEBHOOK_SECRET ?= whsec_ZGV2LW9ubHktaW50YWtlLXNlY3JldC1jaGFuZ2UtbWU=
 export CUSTODY_WEBHOOK_SECRET ?= whsec_ZGV2LW9ubHktY3VzdG9keS1zZWNyZXQtY2hhbmdlLW1l
 export SMS_API_BASE ?= http://127.0.0.1:8025
+export VICTIM_LINK_SECRET ?= dev-only-victim-link-secret-change-me
 
 .PHONY: help setup run test test-fast docs bench clean
 

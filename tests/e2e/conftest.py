@@ -10,6 +10,7 @@ def service_env(kafka_bootstrap, topic_prefix, tmp_path):
     KeyDirectory(tmp_path / "keys").init()
     return {
         "VOD_KEYS_DIR": str(tmp_path / "keys"),
+        "VICTIM_LINK_SECRET": "e2e-victim-link-secret",
         "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap,
         "VOD_TOPIC_PREFIX": topic_prefix,
         "VOD_DATA_DIR": str(tmp_path / "var"),

@@ -1,8 +1,9 @@
 """The composition root: settings, store, broker, keys, handlers, HTTP app."""
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from fastapi import FastAPI, Request
+from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import IntegrityError
 
 from vod_shared.events import (
@@ -19,11 +20,14 @@ from vod_shared.logging import configure_logging
 from vod_shared.problems import Problem, problem_response
 from vod_shared.runtime import ServiceRuntime
 from vod_shared.sealing import SERVICES, KeyDirectory
+from vod_shared.victim_links import VictimLinks
 
 from intake.adapters.vault import Vault
 from intake.config import Settings
 from intake.domain.commands import ChangeCase, RegisterForCustodyNotices, RequestDialogue
 from intake.domain.errors import CaseNotFound, CaseStepRefused, InvalidRequest
+from intake.entrypoints.pages import STATIC_DIR
+from intake.entrypoints.victim_pages import victim_router
 from intake.entrypoints.webhooks import webhook_router
 from intake.service_layer import handlers
 from intake.service_layer.unit_of_work import UnitOfWork
@@ -76,10 +80,14 @@ def bootstrap(settings: Settings | None = None, clock=utc_now) -> tuple[ServiceR
     vault = Vault(KeyDirectory(settings.effective_keys_dir()), readers=SERVICES)
     intake = Intake(runtime, handlers.Context(topics=topics, clock=clock, vault=vault))
 
+    links = VictimLinks(settings.victim_link_secret,
+                        max_age=timedelta(days=settings.victim_link_max_age_days))
     app = runtime.create_app(title="Dialogue — intake", routers=[
         webhook_router(secrets=settings.webhook_secret_list(),
                        max_body_bytes=settings.webhook_max_body_bytes, handle=intake.handle),
+        victim_router(intake=intake, links=links, phone=settings.program_phone),
     ])
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     install_domain_errors(app)
     app.state.runtime = runtime
     app.state.intake = intake

@@ -16,5 +16,9 @@ class Settings(ServiceSettings):
     webhook_secrets: str = Field("", validation_alias="INTAKE_WEBHOOK_SECRET")
     webhook_max_body_bytes: int = Field(64 * 1024, validation_alias="INTAKE_WEBHOOK_MAX_BODY_BYTES")
 
+    victim_link_secret: str = Field("", validation_alias="VICTIM_LINK_SECRET")
+    victim_link_max_age_days: int = Field(60, validation_alias="VICTIM_LINK_MAX_AGE_DAYS")
+    program_phone: str = Field("1-877-256-6877", validation_alias="PROGRAM_PHONE")
+
     def webhook_secret_list(self) -> list[str]:
         return self.webhook_secrets.split()

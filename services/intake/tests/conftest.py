@@ -16,6 +16,7 @@ from vod_shared.sealing import KeyDirectory
 from intake.bootstrap import MIGRATIONS, bootstrap
 from intake.config import Settings
 
+LINK_SECRET = "victim-link-secret-for-tests"
 SECRET = "whsec_" + base64.b64encode(b"partner-secret-for-tests-0123456").decode()
 
 
@@ -77,7 +78,7 @@ async def intake(tmp_path) -> IntakeClient:
     KeyDirectory(tmp_path / "keys").init()
     settings = Settings(INTAKE_DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path}/intake.db",
                         INTAKE_WEBHOOK_SECRET=SECRET, KAFKA_BOOTSTRAP_SERVERS="127.0.0.1:1",
-                        VOD_KEYS_DIR=str(tmp_path / "keys"))
+                        VOD_KEYS_DIR=str(tmp_path / "keys"), VICTIM_LINK_SECRET=LINK_SECRET)
     runtime, app = bootstrap(settings)
     await upgrade_to_head(runtime.engine, MIGRATIONS)
     client = IntakeClient(app, runtime)
