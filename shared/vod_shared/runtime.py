@@ -27,6 +27,7 @@ from vod_shared.migrations import upgrade_to_head
 from vod_shared.outbox import OutboxRelay
 from vod_shared.problems import Problem, install_problem_handlers, problem_response
 from vod_shared.settings import ServiceSettings
+from vod_shared.staff import StaffAuth
 from vod_shared.unit_of_work import SqlUnitOfWork
 
 log = structlog.get_logger("vod.runtime")
@@ -178,6 +179,7 @@ class ServiceRuntime:
     def create_app(self, *, title: str, routers: list[APIRouter] = ()) -> FastAPI:
         app = FastAPI(title=title, lifespan=self.lifespan, version="0.1.0")
         install_problem_handlers(app)
+        StaffAuth.from_settings(self.settings).install(app)
         app.include_router(self.health_router())
         for router in routers:
             app.include_router(router)

@@ -5,10 +5,13 @@ from typing import ClassVar, Literal
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from vod_shared.staff.settings import StaffSettings
 from vod_shared.topics import Topics
 
 
-class ServiceSettings(BaseSettings):
+class ServiceSettings(StaffSettings):
+    """Every service's settings; the staff sign-in settings come from ``StaffSettings``."""
+
     # Only the documented variable names: a generic PORT (set by process managers such as
     # honcho) must not move a service off its port.
     model_config = SettingsConfigDict(extra="ignore")

@@ -17,6 +17,7 @@ from vod_shared.events import (
     RequestReceived,
 )
 from vod_shared.logging import configure_logging
+from vod_shared.openapi import publish_models
 from vod_shared.problems import Problem, problem_response
 from vod_shared.runtime import ServiceRuntime
 from vod_shared.sealing import SERVICES, KeyDirectory
@@ -27,6 +28,8 @@ from intake.config import Settings
 from intake.domain.commands import ChangeCase, RegisterForCustodyNotices, RequestDialogue
 from intake.domain.errors import CaseNotFound, CaseStepRefused, InvalidRequest
 from intake.entrypoints.pages import STATIC_DIR
+from intake.entrypoints.request_page import request_page_router
+from intake.entrypoints.schemas import IntakeWebhookIn
 from intake.entrypoints.victim_pages import victim_router
 from intake.entrypoints.webhooks import webhook_router
 from intake.service_layer import handlers
@@ -86,9 +89,12 @@ def bootstrap(settings: Settings | None = None, clock=utc_now) -> tuple[ServiceR
         webhook_router(secrets=settings.webhook_secret_list(),
                        max_body_bytes=settings.webhook_max_body_bytes, handle=intake.handle),
         victim_router(intake=intake, links=links, phone=settings.program_phone),
+        request_page_router(intake=intake, secret=settings.victim_link_secret,
+                            phone=settings.program_phone),
     ])
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     install_domain_errors(app)
+    publish_models(app, IntakeWebhookIn)
     app.state.runtime = runtime
     app.state.intake = intake
     return runtime, app

@@ -1,10 +1,12 @@
 class InvalidRequest(ValueError):
-    """A request the program cannot accept; ``field`` names what is wrong (never its value)."""
+    """A request the program cannot accept; ``field`` names what is wrong (never its value),
+    ``code`` which rule refused it (pages show it in the reader's language)."""
 
-    def __init__(self, detail: str, *, field: str) -> None:
+    def __init__(self, detail: str, *, field: str, code: str) -> None:
         super().__init__(detail)
         self.detail = detail
         self.field = field
+        self.code = code
 
 
 class CaseNotFound(LookupError):

@@ -17,32 +17,34 @@ def check_may_request_dialogue(relationship: Relationship) -> None:
     if relationship in MAY_REQUEST_DIALOGUE:
         return
     detail = "Only a victim or a surviving family member of a victim may request a dialogue."
+    code = "only_victims_request"
     if relationship is Relationship.WITNESS:
         detail += (" A witness who testified may instead register to be told of changes"
                    " to the offender's custody.")
-    raise InvalidRequest(detail, field="requester.relationship")
+        code = "witness_may_register"
+    raise InvalidRequest(detail, field="requester.relationship", code=code)
 
 
 def check_may_register(relationship: Relationship, notify_on: frozenset[CustodyNoticeKind]) -> None:
     if relationship not in MAY_REGISTER:
         raise InvalidRequest("Only a victim, a family member of a victim, or a witness who"
                              " testified may register for custody notifications.",
-                             field="requester.relationship")
+                             field="requester.relationship", code="who_may_register")
     if relationship is Relationship.WITNESS and CustodyNoticeKind.PAROLE_HEARING in notify_on:
         raise InvalidRequest("Parole hearing notices go to victims and their families only.",
-                             field="notify_on")
+                             field="notify_on", code="no_parole_hearings_for_witnesses")
     if not notify_on:
         raise InvalidRequest("Choose at least one kind of custody change to be told of.",
-                             field="notify_on")
+                             field="notify_on", code="choose_a_notice")
 
 
 def check_contact_for_channel(channel: Channel, *, email: str | None, phone: str | None) -> None:
     if channel is Channel.EMAIL and not email:
         raise InvalidRequest("Email was chosen as the way to be reached, but no email was given.",
-                             field="requester.email")
+                             field="requester.email", code="email_needed")
     if channel is Channel.SMS and not phone:
         raise InvalidRequest("Text messages were chosen as the way to be reached, but no phone"
-                             " number was given.", field="requester.phone")
+                             " number was given.", field="requester.phone", code="phone_needed")
 
 
 def offer_travel_accommodation(state: str | None) -> bool:

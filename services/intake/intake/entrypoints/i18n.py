@@ -76,6 +76,16 @@ TEXT = {
         "not_now": "That is not possible at this step. Please call {phone}.",
         "field_required": "This is needed.",
         "field_invalid": "Please check this.",
+        "only_victims_request": "Only a victim or a surviving family member can ask for a dialogue.",
+        "witness_may_register": "Only a victim or a surviving family member can ask for a dialogue. "
+                                "As a witness who testified, you can choose to be told of custody "
+                                "changes instead.",
+        "who_may_register": "Only a victim, a family member of a victim, or a witness who testified "
+                            "can register for custody notices.",
+        "no_parole_hearings_for_witnesses": "Parole hearing notices go to victims and their families only.",
+        "choose_a_notice": "Choose at least one kind of change to hear about.",
+        "email_needed": "You chose email: please give your email address.",
+        "phone_needed": "You chose text messages: please give your mobile number.",
     },
     "es": {
         "lang_name": "Español",
@@ -150,6 +160,17 @@ TEXT = {
         "not_now": "Eso no es posible en este paso. Por favor llame al {phone}.",
         "field_required": "Este dato es necesario.",
         "field_invalid": "Por favor revise este dato.",
+        "only_victims_request": "Solo la víctima o un familiar sobreviviente puede solicitar un diálogo.",
+        "witness_may_register": "Solo la víctima o un familiar sobreviviente puede solicitar un "
+                                "diálogo. Como testigo que declaró, puede elegir en cambio recibir "
+                                "avisos sobre la custodia.",
+        "who_may_register": "Solo la víctima, un familiar de la víctima o un testigo que declaró "
+                            "puede registrarse para recibir avisos de custodia.",
+        "no_parole_hearings_for_witnesses": "Los avisos de audiencias de libertad condicional son "
+                                            "solo para víctimas y sus familiares.",
+        "choose_a_notice": "Elija al menos un tipo de cambio sobre el que quiere saber.",
+        "email_needed": "Eligió correo electrónico: por favor escriba su dirección de correo.",
+        "phone_needed": "Eligió mensajes de texto: por favor escriba su número de celular.",
     },
 }
 

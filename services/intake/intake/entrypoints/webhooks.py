@@ -7,6 +7,7 @@ from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
 from vod_shared.events import RequestSource
+from vod_shared.openapi import json_body
 from vod_shared.problems import Problem, field_errors
 from vod_shared.webhooks import read_signed_body
 
@@ -25,9 +26,7 @@ def webhook_router(*, secrets: list[str], max_body_bytes: int, handle: Handle) -
         responses={401: {"description": "Signature missing, wrong or stale"},
                    413: {"description": "Body too large"}, 415: {"description": "Not JSON"},
                    422: {"description": "A field is missing or wrong; each is named"}},
-        openapi_extra={"requestBody": {"required": True, "content": {
-            "application/json": {"schema": IntakeWebhookIn.model_json_schema(
-                ref_template="#/components/schemas/{model}")}}}},
+        openapi_extra=json_body(IntakeWebhookIn),
     )
     async def receive_request(request: Request) -> JSONResponse:
         webhook_id, body = await read_signed_body(request, secrets, max_bytes=max_body_bytes)

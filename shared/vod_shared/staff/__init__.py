@@ -1,0 +1,21 @@
+"""Staff identity every service shares: accounts in a staff file, sign-in with a password and a
+TOTP code, a signed session cookie any service accepts, and the dependencies that guard routes.
+
+    auth = StaffAuth.from_settings(settings)   # settings: a StaffSettings (or a subclass)
+    auth.install(app)                           # /staff/login, /staff/logout, cookie relay
+
+    @router.get("/api/queue")
+    async def queue(staff: StaffMember = Depends(require_roles(Role.SCREENER))): ...
+"""
+from vod_shared.staff.accounts import StaffAccount, StaffFile
+from vod_shared.staff.auth import SignInRequired, StaffAuth, utc_now
+from vod_shared.staff.authenticator import FileAuthenticator
+from vod_shared.staff.dependencies import csrf_token, current_staff, require_csrf, require_roles
+from vod_shared.staff.model import Authenticator, Role, StaffMember
+from vod_shared.staff.settings import StaffSettings
+
+__all__ = [
+    "Authenticator", "FileAuthenticator", "Role", "SignInRequired", "StaffAccount", "StaffAuth",
+    "StaffFile", "StaffMember", "StaffSettings", "csrf_token", "current_staff", "require_csrf",
+    "require_roles", "utc_now",
+]

@@ -1,0 +1,174 @@
+"""StaffAuth: the sign-in parts of one service, wired once and installed on its app."""
+from collections.abc import Callable
+from datetime import datetime, timedelta, timezone
+from urllib.parse import urlencode, urlsplit
+
+from argon2 import PasswordHasher
+from fastapi import FastAPI, Request
+from fastapi.responses import RedirectResponse, Response
+from starlette.datastructures import MutableHeaders
+from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from vod_shared.problems import Problem
+from vod_shared.staff import csrf, sessions
+from vod_shared.staff.accounts import StaffFile
+from vod_shared.staff.authenticator import FileAuthenticator
+from vod_shared.staff.csrf import CsrfTokens
+from vod_shared.staff.model import Authenticator, StaffMember
+from vod_shared.staff.ratelimit import SignInLimiter
+from vod_shared.staff.sessions import Session, SessionCodec
+from vod_shared.staff.settings import StaffSettings
+
+Clock = Callable[[], datetime]
+LOGIN_PATH = "/staff/login"
+_COOKIES = "vod_staff.cookies"  # in the ASGI scope's state: Set-Cookie headers to add
+_INSTALLED = "vod_staff.installed"
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class SignInRequired(HTTPException):
+    """A page asked for without a session: 303 to the sign-in page."""
+
+    def __init__(self, location: str) -> None:
+        super().__init__(303, headers={"Location": location})
+
+
+class StaffAuth:
+    def __init__(self, authenticator: Authenticator, *, secret: str, clock: Clock = utc_now,
+                 idle: timedelta = timedelta(minutes=30), lifetime: timedelta = timedelta(hours=12),
+                 limiter: SignInLimiter | None = None, home: str = "/staff/") -> None:
+        self.authenticator = authenticator
+        self.sessions = SessionCodec(secret, idle=idle, lifetime=lifetime)
+        self.csrf = CsrfTokens(secret)
+        self.limiter = limiter or SignInLimiter()
+        self.clock = clock
+        self.home = home
+
+    @classmethod
+    def from_settings(cls, settings: StaffSettings, *, clock: Clock = utc_now,
+                      hasher: PasswordHasher | None = None, home: str = "/staff/") -> "StaffAuth":
+        authenticator = FileAuthenticator(StaffFile(settings.effective_staff_file()),
+                                          clock=clock, hasher=hasher)
+        return cls(authenticator, secret=settings.effective_session_secret(), clock=clock,
+                   idle=timedelta(minutes=settings.session_idle_minutes),
+                   lifetime=timedelta(hours=settings.session_max_hours), home=home)
+
+    def install(self, app: FastAPI) -> None:
+        """Adds the sign-in pages, the cookie relay and the sign-in redirect to ``app``."""
+        from vod_shared.staff.routes import router
+
+        app.state.staff_auth = self
+        app.include_router(router)
+        app.add_middleware(CookieRelay)
+        app.add_exception_handler(SignInRequired, _redirect_to_sign_in)
+
+    def resume(self, request: Request, token: str | None) -> StaffMember | None:
+        """The member whose session cookie this is, if it is still good; re-issues the cookie."""
+        now = self.clock()
+        session = self.sessions.decode(token, now)
+        member = self.authenticator.lookup(session.username) if session else None
+        if session is None or member is None or member.credential_stamp != session.credential_stamp:
+            if token:
+                queue_cookie(request, expired_cookie(request, sessions.COOKIE_NAME))
+            return None
+        self.issue(request, self.sessions.touch(session, now))
+        request.state.staff_member = member
+        return member
+
+    def issue(self, request: Request, session: Session) -> None:
+        max_age = int(self.sessions.idle.total_seconds())
+        queue_cookie(request, cookie(request, sessions.COOKIE_NAME, self.sessions.encode(session),
+                                     max_age=max_age))
+
+    def sign_in_required(self, request: Request) -> Exception:
+        path = request.url.path
+        if path == "/staff" or path.startswith("/staff/"):
+            target = f"{path}?{request.url.query}" if request.url.query else path
+            return SignInRequired(f"{LOGIN_PATH}?{urlencode({'next': target})}")
+        return Problem(401, "Sign-in required", "Sign in as a staff member to use this.",
+                       headers={"WWW-Authenticate": f'Cookie realm="Dialogue staff", '
+                                                    f'form-action="{LOGIN_PATH}"'})
+
+    def csrf_token(self, request: Request) -> str:
+        """The token for a form on this page; sets the CSRF cookie first if there is none."""
+        nonce = request.cookies.get(csrf.COOKIE_NAME) or getattr(request.state, "csrf_nonce", None)
+        if not nonce:
+            self.new_csrf_nonce(request)
+            nonce = request.state.csrf_nonce
+        return self.csrf.token_for(nonce)
+
+    def new_csrf_nonce(self, request: Request) -> None:
+        request.state.csrf_nonce = nonce = self.csrf.new_nonce()
+        queue_cookie(request, cookie(request, csrf.COOKIE_NAME, nonce))
+
+    def csrf_ok(self, request: Request, token: str | None) -> bool:
+        return self.csrf.valid(token, request.cookies.get(csrf.COOKIE_NAME))
+
+    def safe_next(self, value: str | None) -> str:
+        """``value`` if it is a path on this site; else the staff home page."""
+        if not value or not value.startswith("/") or value.startswith("//") or "\\" in value:
+            return self.home
+        if any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in value):
+            return self.home
+        parts = urlsplit(value)
+        return value if not parts.scheme and not parts.netloc else self.home
+
+
+def staff_auth(request: Request) -> StaffAuth:
+    auth = getattr(request.app.state, "staff_auth", None)
+    if auth is None or not request.scope.get("state", {}).get(_INSTALLED):
+        raise RuntimeError("staff sign-in is not installed on this app: "
+                           "call StaffAuth.install(app)")
+    return auth
+
+
+def cookie(request: Request, name: str, value: str, *, max_age: int | None = None) -> str:
+    response = Response()
+    response.set_cookie(name, value, max_age=max_age, path="/", httponly=True, samesite="lax",
+                        secure=request.url.scheme == "https")
+    return response.headers["set-cookie"]
+
+
+def expired_cookie(request: Request, name: str) -> str:
+    response = Response()
+    response.delete_cookie(name, path="/", httponly=True, samesite="lax",
+                           secure=request.url.scheme == "https")
+    return response.headers["set-cookie"]
+
+
+def queue_cookie(request: Request, header: str) -> None:
+    """Sets a cookie on whatever response this request gets (last one per name wins)."""
+    name = header.split("=", 1)[0]
+    request.scope.setdefault("state", {}).setdefault(_COOKIES, {})[name] = header
+
+
+class CookieRelay:
+    """ASGI middleware adding queued cookies to the response, including one an endpoint built
+    itself (FastAPI drops a dependency's response headers then)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        state = scope.setdefault("state", {})
+        state[_INSTALLED] = True
+
+        async def send_with_cookies(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                for header in state.get(_COOKIES, {}).values():
+                    headers.append("set-cookie", header)
+            await send(message)
+
+        await self.app(scope, receive, send_with_cookies)
+
+
+async def _redirect_to_sign_in(_request: Request, exc: SignInRequired) -> Response:
+    return RedirectResponse(exc.headers["Location"], status_code=303)

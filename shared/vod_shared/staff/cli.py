@@ -1,0 +1,150 @@
+"""``python -m vod_shared.staff``: add and change staff accounts in the staff file."""
+import argparse
+import getpass
+import re
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TextIO
+
+from argon2 import PasswordHasher
+
+from vod_shared.staff import totp
+from vod_shared.staff.accounts import (USERNAME_PATTERN, StaffAccount, StaffFileError, editing,
+                                       read_accounts)
+from vod_shared.staff.model import Role
+from vod_shared.staff.passwords import WeakPassword, check_policy, hash_password
+from vod_shared.staff.settings import StaffSettings
+
+
+class CommandError(Exception):
+    pass
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m vod_shared.staff",
+                                     description="Add and change accounts in the staff file.")
+    parser.add_argument("--file", type=Path, help="the staff file (default: VOD_STAFF_FILE, "
+                                                  "else $VOD_DATA_DIR/staff.toml)")
+    commands = parser.add_subparsers(dest="command", required=True)
+    roles = dict(choices=[role.value for role in Role], action="append", required=True,
+                 metavar="ROLE", help=f"one of {', '.join(r.value for r in Role)}; repeat for more")
+    add = commands.add_parser("add", help="add an account; prints its second-factor secret once")
+    add.add_argument("username")
+    add.add_argument("--role", **roles)
+    add.add_argument("--name", help="the name staff see (default: the username)")
+    add.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+    password = commands.add_parser("set-password", help="set a new password")
+    password.add_argument("username")
+    password.add_argument("--password-stdin", action="store_true")
+    commands.add_parser("reset-totp", help="a new second-factor secret").add_argument("username")
+    commands.add_parser("disable", help="refuse sign-in and end sessions").add_argument("username")
+    commands.add_parser("enable", help="allow sign-in again").add_argument("username")
+    set_roles = commands.add_parser("set-roles", help="replace an account's roles")
+    set_roles.add_argument("username")
+    set_roles.add_argument("--role", **roles)
+    commands.add_parser("list", help="the accounts, without secrets")
+    return parser
+
+
+class Command:
+    def __init__(self, path: Path, *, out: TextIO, stdin: TextIO,
+                 ask: Callable[[str], str], hasher: PasswordHasher | None) -> None:
+        self.path, self.out, self.stdin, self.ask, self.hasher = path, out, stdin, ask, hasher
+
+    def add(self, args: argparse.Namespace) -> None:
+        if args.username in read_accounts(self.path, strict=True):
+            raise CommandError(f"{args.username} already has an account")
+        password = self._password(args.password_stdin)
+        secret = totp.new_secret()
+        with editing(self.path) as accounts:
+            if args.username in accounts:
+                raise CommandError(f"{args.username} already has an account")
+            accounts[args.username] = StaffAccount(
+                username=args.username, display_name=(args.name or args.username).strip(),
+                roles=_roles(args.role), password_hash=hash_password(password, self.hasher),
+                totp_secret=secret)
+        print(f"Added {args.username} ({', '.join(_roles(args.role))}).", file=self.out)
+        self._show_totp(args.username, secret)
+
+    def set_password(self, args: argparse.Namespace) -> None:
+        password_hash = hash_password(self._password(args.password_stdin), self.hasher)
+        self._change(args.username, password_hash=password_hash)
+        print(f"New password set for {args.username}; their sessions have ended.", file=self.out)
+
+    def reset_totp(self, args: argparse.Namespace) -> None:
+        secret = totp.new_secret()
+        self._change(args.username, totp_secret=secret)
+        print(f"New second-factor secret for {args.username}; their sessions have ended.",
+              file=self.out)
+        self._show_totp(args.username, secret)
+
+    def disable(self, args: argparse.Namespace) -> None:
+        self._change(args.username, disabled=True)
+        print(f"Disabled {args.username}.", file=self.out)
+
+    def enable(self, args: argparse.Namespace) -> None:
+        self._change(args.username, disabled=False)
+        print(f"Enabled {args.username}.", file=self.out)
+
+    def set_roles(self, args: argparse.Namespace) -> None:
+        self._change(args.username, roles=_roles(args.role))
+        print(f"{args.username} now has: {', '.join(_roles(args.role))}.", file=self.out)
+
+    def list(self, _args: argparse.Namespace) -> None:
+        accounts = read_accounts(self.path, strict=True)
+        if not accounts:
+            print(f"No accounts in {self.path}.", file=self.out)
+        for account in sorted(accounts.values(), key=lambda a: a.username):
+            state = "disabled" if account.disabled else "active"
+            print(f"{account.username}\t{account.display_name}\t"
+                  f"{','.join(role.value for role in account.roles)}\t{state}", file=self.out)
+
+    def _change(self, username: str, **changes) -> None:
+        with editing(self.path) as accounts:
+            if username not in accounts:
+                raise CommandError(f"{username} has no account")
+            accounts[username] = accounts[username].changed(**changes)
+
+    def _password(self, from_stdin: bool) -> str:
+        if from_stdin:
+            password = self.stdin.readline().rstrip("\r\n")
+        else:
+            password = self.ask("Password: ")
+            if self.ask("Password again: ") != password:
+                raise CommandError("the two passwords differ")
+        try:
+            check_policy(password)
+        except WeakPassword as exc:
+            raise CommandError(str(exc)) from None
+        return password
+
+    def _show_totp(self, username: str, secret: str) -> None:
+        print("Add it to an authenticator app now (shown only this once), by a QR code of the\n"
+              "address or by typing the secret:", file=self.out)
+        print(f"  {totp.provisioning_uri(secret, username)}", file=self.out)
+        print(f"  secret: {secret}", file=self.out)
+
+
+def _roles(values: Sequence[str]) -> tuple[Role, ...]:
+    return tuple(dict.fromkeys(Role(value) for value in values))
+
+
+def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None,
+         stdin: TextIO | None = None, ask: Callable[[str], str] = getpass.getpass,
+         hasher: PasswordHasher | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if hasattr(args, "username"):
+        args.username = args.username.strip().lower()
+        if not re.fullmatch(USERNAME_PATTERN, args.username):
+            print("A username is 1–64 lowercase letters, digits, '.', '_' or '-', starting "
+                  "with a letter.", file=sys.stderr)
+            return 2
+    path = args.file or StaffSettings().effective_staff_file()
+    command = Command(path, out=out or sys.stdout, stdin=stdin or sys.stdin, ask=ask, hasher=hasher)
+    try:
+        getattr(command, args.command.replace("-", "_"))(args)
+    except (CommandError, StaffFileError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    return 0

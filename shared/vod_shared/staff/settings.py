@@ -1,0 +1,64 @@
+"""Staff sign-in settings: where the accounts live and how long a session lasts.
+
+Built so a service's settings class can inherit it, which puts these variable names into that
+service's ``environment_variables`` (docker-compose is checked against them).
+"""
+import os
+import secrets
+from pathlib import Path
+
+import structlog
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+log = structlog.get_logger("vod.staff")
+
+SECRET_FILE_NAME = "staff-session.secret"
+MIN_SECRET_LENGTH = 32
+
+
+class StaffSettings(BaseSettings):
+    model_config = SettingsConfigDict(extra="ignore")
+
+    data_dir: Path = Field(Path("var"), validation_alias="VOD_DATA_DIR")
+    staff_file: Path | None = Field(None, validation_alias="VOD_STAFF_FILE")
+    session_secret: SecretStr | None = Field(None, validation_alias="STAFF_SESSION_SECRET")
+    session_idle_minutes: float = Field(30, gt=0, validation_alias="STAFF_SESSION_IDLE_MINUTES")
+    session_max_hours: float = Field(12, gt=0, validation_alias="STAFF_SESSION_MAX_HOURS")
+
+    def effective_staff_file(self) -> Path:
+        return self.staff_file or self.data_dir / "staff.toml"
+
+    def effective_session_secret(self) -> str:
+        """``STAFF_SESSION_SECRET``, else a secret kept in the data directory (made on first use),
+        so the services of one machine sharing ``VOD_DATA_DIR`` accept each other's sessions."""
+        if self.session_secret is not None:
+            value = self.session_secret.get_secret_value()
+            if len(value) < MIN_SECRET_LENGTH:
+                raise ValueError(
+                    f"STAFF_SESSION_SECRET must be at least {MIN_SECRET_LENGTH} characters")
+            return value
+        return _secret_from_file(self.data_dir / SECRET_FILE_NAME)
+
+
+def _secret_from_file(path: Path) -> str:
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temp = path.with_name(f".{path.name}.{secrets.token_hex(8)}")
+        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as file:
+            file.write(secrets.token_urlsafe(48))
+        try:
+            # link() refuses to replace: when four services start at once, the first one wins
+            # and the others read its secret.
+            os.link(temp, path)
+            log.warning("staff.session_secret.generated", path=str(path),
+                        hint="set STAFF_SESSION_SECRET in a deployment")
+        except FileExistsError:
+            pass
+        finally:
+            temp.unlink()
+    value = path.read_text().strip()
+    if len(value) < MIN_SECRET_LENGTH:
+        raise ValueError(f"{path} holds no usable session secret")
+    return value

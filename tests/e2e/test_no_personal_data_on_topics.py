@@ -1,0 +1,75 @@
+"""After a run with realistic data, no topic and no log holds a name, email or phone number
+in plain text: people's details travel only sealed (DESIGN rule 11)."""
+import base64
+import json
+import uuid
+from datetime import datetime, timezone
+
+import httpx
+import pytest
+from aiokafka.admin import AIOKafkaAdminClient
+from standardwebhooks.webhooks import Webhook
+
+from vod_devtools.testing import read_topic, wait_until
+
+from .services import SERVICES
+
+pytestmark = [pytest.mark.integration, pytest.mark.e2e]
+SECRET = "whsec_" + base64.b64encode(uuid.uuid4().bytes * 2).decode()
+PEOPLE = [
+    ("María José", "Hernández-Olvera", "maria.hernandez@example.org", "+16195550147", "victim"),
+    ("Darnell", "Washington", "d.washington@example.net", "+12135550188", "surviving_family_member"),
+    ("Nguyen", "Thi Lan", "lan.nguyen@example.com", "+14155550123", "witness"),
+]
+OFFENDER = ("Richard", "Kowalczyk")
+
+
+def _post(url: str, payload: dict) -> httpx.Response:
+    body = json.dumps(payload).encode()
+    webhook_id, now = f"msg_{uuid.uuid4().hex}", datetime.now(timezone.utc)
+    return httpx.post(f"{url}/webhooks/requests", content=body, timeout=10, headers={
+        "webhook-id": webhook_id, "webhook-timestamp": str(int(now.timestamp())),
+        "webhook-signature": Webhook(SECRET).sign(webhook_id, now, body.decode()),
+        "content-type": "application/json"})
+
+
+def _payload(given, family, email, phone, relationship) -> dict:
+    requester = {"given_name": given, "family_name": family, "relationship": relationship,
+                 "email": email, "phone": phone, "preferred_language": "es",
+                 "preferred_channel": "sms", "state": "CA", "time_zone": "America/Los_Angeles"}
+    offender = {"cdcr_number": "BK4821", "given_name": OFFENDER[0], "family_name": OFFENDER[1]}
+    if relationship == "witness":
+        return {"kind": "custody_notification_registration", "requester": requester,
+                "offender": offender, "notify_on": ["release", "escape"]}
+    return {"kind": "dialogue_request", "requester": requester, "offender": offender,
+            "notes": f"Please call {given} after 5pm at {phone}."}
+
+
+def _forms(text: str) -> set[str]:
+    digits = "".join(ch for ch in text if ch.isdigit())
+    return {text, text.lower(), digits[-10:]} if digits else {text, text.lower()}
+
+
+async def test_no_topic_and_no_log_carries_a_persons_details(
+        service_env, processes, kafka_bootstrap, topic_prefix):
+    started = {name: processes(name, service_env | {"INTAKE_WEBHOOK_SECRET": SECRET})
+               for name in SERVICES}
+    for person in PEOPLE:
+        assert _post(started["intake"].url, _payload(*person)).status_code == 202
+
+    admin = AIOKafkaAdminClient(bootstrap_servers=kafka_bootstrap)
+    await admin.start()
+    topics = [t for t in await admin.list_topics() if t.startswith(topic_prefix)]
+    await admin.close()
+    await read_topic(kafka_bootstrap, f"{topic_prefix}vod.screening", at_least=2)
+    everything = b""
+    for topic in topics:
+        for record in await read_topic(kafka_bootstrap, topic, at_least=0, settle=0.5):
+            everything += (record.key or b"") + (record.value or b"")
+            everything += b"".join(value for _, value in record.headers or ())
+    assert b"PersonRegistered" in everything and b"EligibilityDetermined" in everything
+    logs = "".join(process.log() for process in started.values())
+    secrets = set().union(*(_forms(part) for person in PEOPLE for part in person[:4]),
+                          *(_forms(part) for part in OFFENDER))
+    leaked = {s for s in secrets if s.encode() in everything or s in logs}
+    assert leaked == set()
