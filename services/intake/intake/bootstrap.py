@@ -3,6 +3,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from fastapi import FastAPI, Request
+from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import IntegrityError
 
@@ -30,6 +31,7 @@ from intake.domain.errors import CaseNotFound, CaseStepRefused, InvalidRequest
 from intake.entrypoints.pages import STATIC_DIR
 from intake.entrypoints.request_page import request_page_router
 from intake.entrypoints.schemas import IntakeWebhookIn
+from intake.entrypoints.staff_api import staff_router
 from intake.entrypoints.victim_pages import victim_router
 from intake.entrypoints.webhooks import webhook_router
 from intake.service_layer import handlers
@@ -91,8 +93,10 @@ def bootstrap(settings: Settings | None = None, clock=utc_now) -> tuple[ServiceR
         victim_router(intake=intake, links=links, phone=settings.program_phone),
         request_page_router(intake=intake, secret=settings.victim_link_secret,
                             phone=settings.program_phone),
+        staff_router(intake=intake),
     ])
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.add_api_route("/", lambda: RedirectResponse("/request"), include_in_schema=False)
     install_domain_errors(app)
     publish_models(app, IntakeWebhookIn)
     app.state.runtime = runtime

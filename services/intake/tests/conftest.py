@@ -78,7 +78,9 @@ async def intake(tmp_path) -> IntakeClient:
     KeyDirectory(tmp_path / "keys").init()
     settings = Settings(INTAKE_DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path}/intake.db",
                         INTAKE_WEBHOOK_SECRET=SECRET, KAFKA_BOOTSTRAP_SERVERS="127.0.0.1:1",
-                        VOD_KEYS_DIR=str(tmp_path / "keys"), VICTIM_LINK_SECRET=LINK_SECRET)
+                        VOD_KEYS_DIR=str(tmp_path / "keys"), VICTIM_LINK_SECRET=LINK_SECRET,
+                        VOD_STAFF_FILE=str(tmp_path / "staff.toml"),
+                        STAFF_SESSION_SECRET="intake-tests-staff-session-secret-0123456789")
     runtime, app = bootstrap(settings)
     await upgrade_to_head(runtime.engine, MIGRATIONS)
     client = IntakeClient(app, runtime)

@@ -1,0 +1,55 @@
+"""Staff taking a request by phone, or acting for a victim who asked them to.
+
+Creates exactly what the webhook and the public page create, through the same validation and
+handlers; only the source (``phone``) and who acted (``staff_for_victim``) differ.
+"""
+from typing import Annotated
+
+from fastapi import APIRouter, Body, Depends
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+
+from vod_shared.events import ActedBy, RequestSource
+from vod_shared.problems import Problem
+from vod_shared.staff import Role, StaffMember, require_roles
+
+from intake.domain.commands import ChangeCase
+from intake.entrypoints.schemas import IntakeWebhookIn, WebhookAccepted, to_command
+
+TAKES_REQUESTS = require_roles(Role.INTAKE, Role.ADMIN)
+ACTS_FOR_VICTIMS = require_roles(Role.INTAKE, Role.COORDINATOR, Role.ADMIN)
+
+
+class CaseStepIn(BaseModel):
+    # Staff wording kept short and factual; the victim's own reasons are never required.
+    reason: str | None = Field(None, max_length=200)
+
+
+class CaseStepOut(BaseModel):
+    case_id: str
+    reference: str
+    status: str
+
+
+def staff_router(*, intake) -> APIRouter:
+    router = APIRouter(prefix="/api", tags=["staff"])
+
+    @router.post("/requests", status_code=202, response_model=WebhookAccepted,
+                 summary="A request or registration taken by phone")
+    async def take_request(payload: IntakeWebhookIn,
+                           staff: Annotated[StaffMember, Depends(TAKES_REQUESTS)]) -> JSONResponse:
+        accepted = await intake.handle(to_command(payload, source=RequestSource.PHONE))
+        return JSONResponse(accepted.body, status_code=accepted.status_code)
+
+    @router.post("/cases/{case_id}/{action}", response_model=CaseStepOut,
+                 summary="Pause, resume or withdraw a case for the victim, at their request")
+    async def act_for_victim(case_id: str, action: str,
+                             staff: Annotated[StaffMember, Depends(ACTS_FOR_VICTIMS)],
+                             step: Annotated[CaseStepIn, Body()] = CaseStepIn()) -> CaseStepOut:
+        if action not in ("pause", "resume", "withdraw"):
+            raise Problem(404, "No such action", "Use pause, resume or withdraw.")
+        case = await intake.handle(ChangeCase(case_id=case_id, action=action,
+                                              by=ActedBy.STAFF_FOR_VICTIM, reason=step.reason))
+        return CaseStepOut(case_id=case.case_id, reference=case.reference, status=case.status)
+
+    return router
