@@ -43,3 +43,6 @@ class CustodyStatusChanged(EventData):
     effective_at: datetime
     hearing_date: date | None = None
     execution_date: date | None = None
+    # True for what a roster's first load told the registry about someone it had no record of:
+    # where they are, not a change that just happened (nobody needs telling of it as news).
+    initial_load: bool = False

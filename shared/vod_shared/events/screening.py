@@ -35,6 +35,10 @@ class EligibilityDetermined(EventData):
     on_parole: bool = False
     decided_by: str = "system"
     decided_at: datetime
+    # True when this answer ends the case (ineligible for good); an escapee is ineligible but
+    # the case waits for the return to custody, so it does not end. Screening decides; readers
+    # (intake, scheduling) follow.
+    ends_case: bool = False
 
 
 class ScreeningCompleted(EventData):

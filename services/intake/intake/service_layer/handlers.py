@@ -10,7 +10,6 @@ from vod_shared.events import (
     CasePaused,
     CaseResumed,
     EligibilityDetermined,
-    EligibilityOutcome,
     EventData,
     PersonRegistered,
 )
@@ -112,7 +111,7 @@ async def follow_case_elsewhere(envelope: Envelope, uow: UnitOfWork) -> None:
     case = await uow.cases.get(envelope.subject)
     if case is None:
         return
-    if isinstance(event, EligibilityDetermined) and event.outcome is EligibilityOutcome.INELIGIBLE:
+    if isinstance(event, EligibilityDetermined) and event.ends_case:
         case.closed_elsewhere()
     elif isinstance(event, CaseClosed):
         case.closed_elsewhere()

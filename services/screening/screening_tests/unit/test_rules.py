@@ -38,3 +38,14 @@ def test_not_in_the_registry_goes_to_a_person_never_an_automatic_no():
 def test_every_custody_status_has_an_answer():
     for status in CustodyStatus:
         assert determine_eligibility(CustodyRecord("AB1234", status)).reason
+
+
+def test_not_eligible_ends_the_case_but_an_escapee_is_decided_again_on_return():
+    assert determine_eligibility(CustodyRecord("AB1234", CustodyStatus.DISCHARGED)).ends_the_case
+    assert not determine_eligibility(CustodyRecord("AB1234", CustodyStatus.ESCAPED)).ends_the_case
+    assert not determine_eligibility(None).ends_the_case
+
+
+def test_being_in_prison_or_on_parole_never_ends_the_case():
+    for status in (CustodyStatus.IN_PRISON, CustodyStatus.ON_PAROLE):
+        assert not determine_eligibility(CustodyRecord("AB1234", status, "SQ")).ends_the_case

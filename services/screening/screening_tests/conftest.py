@@ -1,0 +1,115 @@
+import base64
+import json
+import uuid
+from datetime import datetime, timezone
+
+import httpx
+import pytest
+from sqlalchemy import select
+from standardwebhooks.webhooks import Webhook
+
+from vod_shared.db import outbox
+from vod_shared.envelope import from_kafka, new_envelope
+from vod_shared.events import RequestReceived
+from vod_shared.migrations import upgrade_to_head
+
+from screening.bootstrap import MIGRATIONS, bootstrap
+from screening.config import Settings
+from screening.service_layer import handlers
+
+SECRET = "whsec_" + base64.b64encode(b"custody-feed-secret-for-tests-01").decode()
+
+
+def new_cdcr_number() -> str:
+    """A random CDCR number (two letters, four digits), so tests never meet."""
+    letters = "".join(chr(65 + b % 26) for b in uuid.uuid4().bytes[:2])
+    return f"{letters}{uuid.uuid4().int % 10_000:04d}"
+
+
+def signed_headers(body: bytes, *, secret: str = SECRET, webhook_id: str | None = None,
+                   at: datetime | None = None) -> dict[str, str]:
+    webhook_id = webhook_id or f"msg_{uuid.uuid4().hex}"
+    at = at or datetime.now(timezone.utc)
+    signature = Webhook(secret).sign(webhook_id, at, body.decode())
+    return {"webhook-id": webhook_id, "webhook-timestamp": str(int(at.timestamp())),
+            "webhook-signature": signature, "content-type": "application/json"}
+
+
+def custody_change(**overrides) -> dict:
+    """A feed call as CONTRACT.md shows it; ``details__hearing_date=...`` reaches inside,
+    ``field=...`` (Ellipsis) leaves a field out."""
+    body = {"cdcr_number": "ab1234", "change": "transfer", "status": "in_prison",
+            "facility_code": "SQ", "effective_at": "2026-11-20T08:00:00-08:00", "details": {}}
+    for path, value in overrides.items():
+        target = body
+        *parents, leaf = path.split("__")
+        for parent in parents:
+            target = target[parent]
+        if value is ...:
+            target.pop(leaf, None)
+        else:
+            target[leaf] = value
+    return body
+
+
+def request_for(cdcr_number: str, case_id: str | None = None) -> RequestReceived:
+    return RequestReceived(
+        case_id=case_id or str(uuid.uuid4()), reference="VOD-2026-000001",
+        requester_id=str(uuid.uuid4()), relationship="victim", cdcr_number=cdcr_number,
+        preferred_language="en", preferred_channel="email", source="webhook",
+        received_at=datetime.now(timezone.utc))
+
+
+class ScreeningClient:
+    """The screening app over HTTP, on a real SQLite store; the broker is not started."""
+
+    def __init__(self, app, runtime, settings) -> None:
+        self.runtime, self.settings = runtime, settings
+        self.http = httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
+                                      base_url="http://screening")
+
+    async def post(self, body: dict | bytes, **sign) -> httpx.Response:
+        raw = body if isinstance(body, bytes) else json.dumps(body).encode()
+        return await self.http.post("/webhooks/custody", content=raw,
+                                    headers=signed_headers(raw, **sign))
+
+    async def outbox(self, topic: str | None = None) -> list:
+        async with self.runtime.engine.connect() as conn:
+            rows = (await conn.execute(select(outbox).order_by(outbox.c.seq))).all()
+        return [row for row in rows if topic is None or row.topic == topic]
+
+    async def events(self, topic: str) -> list:
+        return [from_kafka(row.value) for row in await self.outbox(topic)]
+
+    async def request(self, cdcr_number: str) -> str:
+        """A RequestReceived, handled as the consumer would; returns the case id."""
+        request = request_for(cdcr_number)
+        envelope = new_envelope(request, source="/services/intake", subject=request.case_id)
+        async with self.runtime.uow() as uow:
+            await handlers.decide_eligibility(envelope, uow, topics=self.settings.topics,
+                                              clock=lambda: datetime.now(timezone.utc))
+            await uow.commit()
+        return request.case_id
+
+    async def handle(self, data, handler) -> None:
+        envelope = new_envelope(data, source="/services/intake", subject=data.case_id)
+        async with self.runtime.uow() as uow:
+            await handler(envelope, uow, clock=lambda: datetime.now(timezone.utc))
+            await uow.commit()
+
+
+def sqlite_settings(tmp_path, **extra) -> Settings:
+    return Settings(SCREENING_DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path}/screening.db",
+                    CUSTODY_WEBHOOK_SECRET=SECRET, KAFKA_BOOTSTRAP_SERVERS="127.0.0.1:1",
+                    VOD_DATA_DIR=str(tmp_path), **extra)
+
+
+@pytest.fixture
+async def screening(tmp_path) -> ScreeningClient:
+    settings = sqlite_settings(tmp_path)
+    runtime, app = bootstrap(settings)
+    await upgrade_to_head(runtime.engine, MIGRATIONS)
+    client = ScreeningClient(app, runtime, settings)
+    yield client
+    await client.http.aclose()
+    await runtime.engine.dispose()
