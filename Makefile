@@ -23,6 +23,7 @@ help:
 	@echo "make run    start the broker, the four services and the mail/SMS catchers (Ctrl-C stops)"
 	@echo "make test   run every test (unit, integration over a real broker, SQLite and PostgreSQL)"
 	@echo "make docs   write each service's AsyncAPI document to docs/asyncapi/"
+	@echo "make bench  throughput and memory of the outbox relay and a consumer on a real broker"
 
 $(UV):
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is needed ($(PYTHON) not found)"; exit 1; }
@@ -47,6 +48,9 @@ test: setup
 
 test-fast: .venv/.synced
 	$(RUN) pytest -m "not integration"
+
+bench: setup
+	$(RUN) python bench/run.py
 
 docs: .venv/.synced
 	@mkdir -p docs/asyncapi

@@ -15,3 +15,15 @@ def test_a_database_url_overrides_sqlite(monkeypatch):
     monkeypatch.setenv("SCREENING_DATABASE_URL", "postgresql+asyncpg://u@db/screening")
     assert ScreeningSettings().effective_database_url() == "postgresql+asyncpg://u@db/screening"
     assert IntakeSettings().effective_database_url().startswith("sqlite+aiosqlite:///")
+
+
+def test_offsets_are_committed_every_so_many_records_or_seconds(monkeypatch):
+    from vod_shared import runtime
+
+    now = [100.0]
+    monkeypatch.setattr(runtime.time, "monotonic", lambda: now[0])
+    pacer = runtime.CommitPacer(every=3, interval_s=1.0)
+    assert [pacer.due() for _ in range(6)] == [False, False, True, False, False, True]
+    pacer.due()
+    now[0] += 1.5
+    assert pacer.due() is True  # a quiet stream still commits within the interval

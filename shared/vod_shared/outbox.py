@@ -75,18 +75,24 @@ class OutboxRelay:
             .limit(self._batch_size)
         )).all()
         await conn.commit()
-        for row in rows:
-            try:
+        published: list[int] = []
+        try:
+            for row in rows:
                 await self._publish(row.topic, row.key.encode(), row.value,
                                     {"content-type": CONTENT_TYPE})
-            except Exception as exc:
-                await conn.execute(update(outbox).where(outbox.c.seq == row.seq).values(
-                    attempts=outbox.c.attempts + 1, last_error=type(exc).__name__))
-                await conn.commit()
-                raise
-            self._failpoints.hit(f"{self._service}.relay.after_publish")
-            await conn.execute(update(outbox).where(outbox.c.seq == row.seq).values(
-                published_at=datetime.now(timezone.utc), attempts=outbox.c.attempts + 1))
+                self._failpoints.hit(f"{self._service}.relay.after_publish")
+                published.append(row.seq)
+        except Exception as exc:
+            failed = rows[len(published)].seq
+            await conn.execute(update(outbox).where(outbox.c.seq == failed).values(
+                attempts=outbox.c.attempts + 1, last_error=type(exc).__name__))
+            raise
+        finally:
+            # One write for the whole batch keeps the store free for the handlers; a crash
+            # before it republishes the batch, which consumers drop by event id.
+            if published:
+                await conn.execute(update(outbox).where(outbox.c.seq.in_(published)).values(
+                    published_at=datetime.now(timezone.utc), attempts=outbox.c.attempts + 1))
             await conn.commit()
         return len(rows)
 

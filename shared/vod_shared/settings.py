@@ -29,6 +29,8 @@ class ServiceSettings(StaffSettings):
     kafka_session_timeout_ms: int = Field(10_000, validation_alias="KAFKA_SESSION_TIMEOUT_MS")
     consumer_max_attempts: int = Field(5, ge=1, validation_alias="CONSUMER_MAX_ATTEMPTS")
     consumer_retry_backoff_s: float = Field(0.5, ge=0, validation_alias="CONSUMER_RETRY_BACKOFF_S")
+    consumer_commit_every: int = Field(100, ge=1, validation_alias="CONSUMER_COMMIT_EVERY")
+    consumer_commit_interval_s: float = Field(1.0, ge=0, validation_alias="CONSUMER_COMMIT_INTERVAL_S")
     outbox_poll_interval_s: float = Field(1.0, gt=0, validation_alias="OUTBOX_POLL_INTERVAL_S")
     failpoint: str | None = Field(None, validation_alias="VOD_FAILPOINT")
     keys_dir: Path | None = Field(None, validation_alias="VOD_KEYS_DIR")
