@@ -16,6 +16,8 @@ export INTAKE_WEBHOOK_SECRET ?= whsec_ZGV2LW9ubHktaW50YWtlLXNlY3JldC1jaGFuZ2UtbW
 export CUSTODY_WEBHOOK_SECRET ?= whsec_ZGV2LW9ubHktY3VzdG9keS1zZWNyZXQtY2hhbmdlLW1l
 export SMS_API_BASE ?= http://127.0.0.1:8025
 export VICTIM_LINK_SECRET ?= dev-only-victim-link-secret-change-me
+export SMS_AUTH_TOKEN ?= dev-only-sms-auth-token
+export SMS_WEBHOOK_URL ?= http://localhost:8004/webhooks/sms
 
 .PHONY: help setup run test test-fast docs bench clean
 

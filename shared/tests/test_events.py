@@ -12,6 +12,7 @@ CONTRACT_EVENTS = {
     "EligibilityDetermined", "ScreeningCompleted", "ClearanceGranted", "ClearanceDenied",
     "FacilitatorAssigned", "MeetingScheduled", "PartyReady", "SessionScheduled",
     "SessionCompleted", "CaseClosed", "NotificationSent", "NotificationFailed",
+    "MeetingCancelled", "SessionCancelled", "ClearanceRequested", "SurveyDue",
 }
 PERSONAL = re.compile(r"name|email|phone|address|street|city|zip|postal|state$|note|dob|birth")
 

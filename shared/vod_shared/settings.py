@@ -34,6 +34,8 @@ class ServiceSettings(StaffSettings):
     outbox_poll_interval_s: float = Field(1.0, gt=0, validation_alias="OUTBOX_POLL_INTERVAL_S")
     failpoint: str | None = Field(None, validation_alias="VOD_FAILPOINT")
     keys_dir: Path | None = Field(None, validation_alias="VOD_KEYS_DIR")
+    # The number people are told to call: the victim services office.
+    program_phone: str = Field("1-877-256-6877", validation_alias="PROGRAM_PHONE")
 
     # Filled in by each service from <SERVICE>_DATABASE_URL and <SERVICE>_PORT.
     database_url: str | None = None

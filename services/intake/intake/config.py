@@ -18,7 +18,6 @@ class Settings(ServiceSettings):
 
     victim_link_secret: str = Field("", validation_alias="VICTIM_LINK_SECRET")
     victim_link_max_age_days: int = Field(60, validation_alias="VICTIM_LINK_MAX_AGE_DAYS")
-    program_phone: str = Field("1-877-256-6877", validation_alias="PROGRAM_PHONE")
 
     def webhook_secret_list(self) -> list[str]:
         return self.webhook_secrets.split()

@@ -1,16 +1,42 @@
-"""The composition root: settings, store, broker, handlers, HTTP app."""
+"""The composition root: settings, store, broker, handlers, the sender and its providers, and
+the HTTP app. Tests pass a clock and fake providers here."""
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import datetime, timezone
 from functools import partial
 from pathlib import Path
 
 from fastapi import FastAPI
 
-from vod_shared.events import CustodyStatusChanged, EligibilityDetermined, RequestReceived
+from vod_shared.events import (
+    CaseClosed,
+    CasePaused,
+    CaseResumed,
+    CaseWithdrawn,
+    CustodyStatusChanged,
+    EligibilityDetermined,
+    NotificationFailed,
+    NotificationSent,
+    PersonErased,
+    PersonRegistered,
+    PersonUpdated,
+    RegistrationReceived,
+    RequestReceived,
+)
 from vod_shared.logging import configure_logging
+from vod_shared.problems import install_problem_handlers
 from vod_shared.runtime import ServiceRuntime
 
+from notifications.adapters.contacts import ContactKeys
+from notifications.adapters.email import SmtpSender
+from notifications.adapters.rendering import Renderer
+from notifications.adapters.sms import TwilioSender
 from notifications.config import Settings
+from notifications.entrypoints.staff_api import staff_router
+from notifications.entrypoints.webhooks import sms_webhook_router
 from notifications.service_layer import handlers
+from notifications.service_layer.outcomes import Outcomes
+from notifications.service_layer.sender import Sender
 from notifications.service_layer.unit_of_work import UnitOfWork
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -20,18 +46,67 @@ def utc_now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def bootstrap(settings: Settings | None = None, clock=utc_now) -> tuple[ServiceRuntime, FastAPI]:
+def event_handlers(clock) -> dict:
+    """Every event notifications acts on, and what it does with it."""
+    on = partial
+    return {
+        RequestReceived: on(handlers.request_received, clock=clock),
+        RegistrationReceived: on(handlers.registration_received, clock=clock),
+        EligibilityDetermined: on(handlers.eligibility_determined, clock=clock),
+        CasePaused: on(handlers.case_step, clock=clock, step="paused"),
+        CaseResumed: on(handlers.case_step, clock=clock, step="resumed"),
+        CaseWithdrawn: on(handlers.case_step, clock=clock, step="withdrawn"),
+        CaseClosed: on(handlers.case_step, clock=clock, step="closed"),
+        CustodyStatusChanged: on(handlers.custody_status_changed, clock=clock),
+        PersonRegistered: on(handlers.person_known, clock=clock),
+        PersonUpdated: on(handlers.person_known, clock=clock),
+        PersonErased: on(handlers.person_erased, clock=clock),
+    }
+
+
+def bootstrap(settings: Settings | None = None, clock=utc_now, *, email=None,
+              sms=None) -> tuple[ServiceRuntime, FastAPI]:
     settings = settings or Settings()
-    runtime = ServiceRuntime(settings, migrations_dir=MIGRATIONS, uow_class=UnitOfWork)
-    observe = partial(handlers.observe, clock=clock)
+    # Every commit wakes the sender, so new deliveries need not wait for its next poll.
+    runtime = ServiceRuntime(settings, migrations_dir=MIGRATIONS,
+                             uow_class=UnitOfWork.waking(lambda: sender.wake()))
     topics = settings.topics
-    runtime.consume(topics.intake, topics.screening, topics.custody, handlers={
-        RequestReceived: observe,
-        EligibilityDetermined: observe,
-        CustodyStatusChanged: observe,
-    })
-    app = runtime.create_app(title="Dialogue — notifications")
-    app.state.runtime = runtime
+    runtime.publishes(topics.notifications, NotificationSent, NotificationFailed)
+    runtime.consume(topics.intake, topics.screening, topics.scheduling, topics.custody,
+                    topics.people, handlers=event_handlers(clock))
+    keys = ContactKeys(settings.effective_keys_dir())
+    sms = sms or TwilioSender(api_base=settings.sms_api_base, account_sid=settings.sms_account_sid,
+                              auth_token=settings.sms_auth_token, sender=settings.sms_from,
+                              timeout_s=settings.sms_timeout_s)
+    sender = Sender(
+        uow=runtime.uow, keys=keys, renderer=Renderer(program_phone=settings.program_phone),
+        outcomes=Outcomes(uow=runtime.uow, topics=topics, policy=settings.retry_policy),
+        email=email or SmtpSender(
+            host=settings.smtp_host, port=settings.smtp_port, username=settings.smtp_username,
+            password=settings.smtp_password, starttls=settings.smtp_starttls,
+            sender=settings.mail_from, timeout_s=settings.smtp_timeout_s),
+        sms=sms, clock=clock, lease=settings.sending_lease, failpoints=runtime.failpoints,
+        concurrency=settings.sender_concurrency,
+        poll_interval_s=settings.sender_poll_interval_s)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with runtime.lifespan(app):
+            sender.start()
+            try:
+                yield
+            finally:
+                await sender.stop()
+                if hasattr(sms, "close"):
+                    await sms.close()
+
+    app = FastAPI(title="Dialogue — notifications", version="0.1.0", lifespan=lifespan)
+    install_problem_handlers(app)
+    app.include_router(runtime.health_router())
+    app.include_router(sms_webhook_router(uow=runtime.uow, keys=keys, settings=settings,
+                                          clock=clock))
+    app.include_router(staff_router(uow=runtime.uow, keys=keys))
+    app.state.runtime, app.state.sender = runtime, sender
     return runtime, app
 
 

@@ -1,9 +1,12 @@
-"""Notifications's settings: the only module that reads the environment."""
+"""Notifications' settings: the only module that reads the environment."""
+from datetime import timedelta
 from typing import ClassVar
 
 from pydantic import Field
 
 from vod_shared.settings import ServiceSettings
+
+from notifications.domain.delivery import RetryPolicy
 
 
 class Settings(ServiceSettings):
@@ -12,3 +15,42 @@ class Settings(ServiceSettings):
 
     database_url: str | None = Field(None, validation_alias="NOTIFICATIONS_DATABASE_URL")
     port: int = Field(8004, validation_alias="NOTIFICATIONS_PORT")
+
+
+    smtp_host: str = Field("localhost", validation_alias="SMTP_HOST")
+    smtp_port: int = Field(1025, validation_alias="SMTP_PORT")
+    smtp_username: str | None = Field(None, validation_alias="SMTP_USERNAME")
+    smtp_password: str | None = Field(None, validation_alias="SMTP_PASSWORD")
+    smtp_starttls: bool = Field(False, validation_alias="SMTP_STARTTLS")
+    smtp_timeout_s: float = Field(30.0, gt=0, validation_alias="SMTP_TIMEOUT_S")
+    mail_from: str = Field("Victim Services <victim.services@dialogue.invalid>",
+                           validation_alias="MAIL_FROM")
+
+    sms_api_base: str = Field("http://127.0.0.1:8025", validation_alias="SMS_API_BASE")
+    sms_account_sid: str = Field("AC00000000000000000000000000000000",
+                                 validation_alias="SMS_ACCOUNT_SID")
+    sms_auth_token: str = Field("", validation_alias="SMS_AUTH_TOKEN")
+    sms_from: str = Field("+15005550006", validation_alias="SMS_FROM")
+    sms_timeout_s: float = Field(15.0, gt=0, validation_alias="SMS_TIMEOUT_S")
+    # The address the SMS provider posts replies to, exactly as configured there (it is part of
+    # what the provider signs); unset, the address the request arrived at is used.
+    sms_webhook_url: str | None = Field(None, validation_alias="SMS_WEBHOOK_URL")
+
+    sender_poll_interval_s: float = Field(1.0, gt=0, validation_alias="NOTIFICATIONS_SENDER_POLL_S")
+    sender_concurrency: int = Field(4, ge=1, validation_alias="NOTIFICATIONS_SENDER_CONCURRENCY")
+    # Longer than any one send can take (the SMTP and SMS timeouts): a row still "sending"
+    # after this was cut off by a crash, and its outcome is unknown.
+    sending_lease_s: float = Field(300.0, gt=0, validation_alias="NOTIFICATIONS_SENDING_LEASE_S")
+    retry_first_delay_s: float = Field(30.0, gt=0, validation_alias="NOTIFICATIONS_RETRY_FIRST_S")
+    retry_max_delay_s: float = Field(3600.0, gt=0, validation_alias="NOTIFICATIONS_RETRY_MAX_S")
+    retry_give_up_after_s: float = Field(86400.0, gt=0,
+                                         validation_alias="NOTIFICATIONS_RETRY_GIVE_UP_S")
+
+    @property
+    def retry_policy(self) -> RetryPolicy:
+        return RetryPolicy(self.retry_first_delay_s, self.retry_max_delay_s,
+                           self.retry_give_up_after_s)
+
+    @property
+    def sending_lease(self) -> timedelta:
+        return timedelta(seconds=self.sending_lease_s)

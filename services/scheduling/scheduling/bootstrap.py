@@ -1,35 +1,110 @@
-"""The composition root: settings, store, broker, handlers, HTTP app."""
+"""The composition root: settings, store, broker, handlers, the due-work loop, HTTP app."""
+import asyncio
+from contextlib import asynccontextmanager, suppress
 from datetime import datetime, timezone
 from functools import partial
 from pathlib import Path
 
 from fastapi import FastAPI
+from fastapi.responses import RedirectResponse
 
-from vod_shared.events import EligibilityDetermined, RequestReceived
+from vod_shared.events import (
+    CaseClosed,
+    CasePaused,
+    CaseResumed,
+    CaseWithdrawn,
+    ClearanceDenied,
+    ClearanceGranted,
+    ClearanceRequested,
+    CustodyStatusChanged,
+    EligibilityDetermined,
+    FacilitatorAssigned,
+    MeetingCancelled,
+    MeetingScheduled,
+    PartyReady,
+    RequestReceived,
+    ScreeningCompleted,
+    SessionCancelled,
+    SessionCompleted,
+    SessionScheduled,
+    SurveyDue,
+)
 from vod_shared.logging import configure_logging
 from vod_shared.runtime import ServiceRuntime
 
 from scheduling.config import Settings
+from scheduling.entrypoints.api_cases import cases_router
+from scheduling.entrypoints.api_directory import directory_router
+from scheduling.entrypoints.errors import install_domain_errors
+from scheduling.entrypoints.pages import pages_router
 from scheduling.service_layer import handlers
+from scheduling.service_layer.context import Context
+from scheduling.service_layer.due_work import DueWork
+from scheduling.service_layer.service import SchedulingService
 from scheduling.service_layer.unit_of_work import UnitOfWork
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+PUBLISHED = (FacilitatorAssigned, MeetingScheduled, MeetingCancelled, PartyReady,
+             SessionScheduled, SessionCancelled, SessionCompleted, ClearanceRequested, SurveyDue,
+             CasePaused, CaseResumed, CaseClosed)
 
 
 def utc_now() -> datetime:
     return datetime.now(timezone.utc)
 
 
+def event_handlers(ctx: Context) -> dict:
+    """Every event scheduling acts on, and what it does with it."""
+    on = partial
+    return {
+        RequestReceived: on(handlers.request_received, ctx=ctx),
+        CasePaused: on(handlers.victim_paused, ctx=ctx),
+        CaseResumed: on(handlers.victim_resumed, ctx=ctx),
+        CaseWithdrawn: on(handlers.victim_withdrew, ctx=ctx),
+        EligibilityDetermined: on(handlers.eligibility_determined, ctx=ctx),
+        ScreeningCompleted: on(handlers.screening_completed, ctx=ctx),
+        ClearanceGranted: on(handlers.clearance_decided, ctx=ctx),
+        ClearanceDenied: on(handlers.clearance_decided, ctx=ctx),
+        CustodyStatusChanged: on(handlers.custody_changed, ctx=ctx),
+    }
+
+
 def bootstrap(settings: Settings | None = None, clock=utc_now) -> tuple[ServiceRuntime, FastAPI]:
     settings = settings or Settings()
+    topics = settings.topics
     runtime = ServiceRuntime(settings, migrations_dir=MIGRATIONS, uow_class=UnitOfWork)
-    runtime.consume(settings.topics.intake, settings.topics.screening, handlers={
-        RequestReceived: partial(handlers.case_opened, clock=clock),
-        EligibilityDetermined: partial(handlers.eligibility_decided, clock=clock),
-    })
-    app = runtime.create_app(title="Dialogue — scheduling")
-    app.state.runtime = runtime
+    ctx = Context(topics, clock)
+    runtime.publishes(topics.scheduling, *PUBLISHED)
+    consumer = runtime.consume(topics.intake, topics.screening, topics.custody,
+                               handlers=event_handlers(ctx))
+    service = SchedulingService(runtime.uow, ctx)
+    due_work = DueWork(runtime.uow, ctx, poll_interval_s=settings.due_work_interval_s)
+    app = runtime.create_app(title="Dialogue — scheduling", routers=[
+        directory_router(service),
+        cases_router(service, phone=settings.program_phone),
+        pages_router(service),
+    ])
+    app.add_api_route("/", lambda: RedirectResponse("/staff/"), include_in_schema=False)
+    install_domain_errors(app)
+    app.router.lifespan_context = _with_due_work(runtime, due_work)
+    app.state.runtime, app.state.service, app.state.due_work = runtime, service, due_work
+    app.state.ctx, app.state.consumer = ctx, consumer
     return runtime, app
+
+
+def _with_due_work(runtime: ServiceRuntime, due_work: DueWork):
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        async with runtime.lifespan(app):
+            task = asyncio.create_task(due_work.run(), name="due-work")
+            try:
+                yield
+            finally:  # stopped before the store closes
+                task.cancel()
+                with suppress(asyncio.CancelledError):
+                    await task
+
+    return lifespan
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

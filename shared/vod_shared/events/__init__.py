@@ -14,13 +14,18 @@ from vod_shared.events.intake import (
 from vod_shared.events.notifications import NotificationFailed, NotificationSent
 from vod_shared.events.people import PersonErased, PersonRegistered, PersonUpdated, SealedDetails
 from vod_shared.events.scheduling import (
+    ClearanceRequested,
     FacilitatorAssigned,
+    MeetingCancelled,
     MeetingMode,
     MeetingScheduled,
     Party,
     PartyReady,
+    SessionCancelled,
     SessionCompleted,
     SessionScheduled,
+    SurveyDue,
+    SurveyStage,
     Venue,
 )
 from vod_shared.events.screening import (

@@ -44,3 +44,5 @@ class CaseClosed(EventData):
     case_id: str
     reason: str
     at: datetime
+    # Who ended it, when a person did (a death or a discharge closes a case by itself).
+    by: ActedBy | None = None

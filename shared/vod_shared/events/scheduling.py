@@ -1,5 +1,5 @@
 """Events scheduling publishes on ``vod.scheduling`` (subject: the case id)."""
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import ClassVar
 
@@ -23,12 +23,21 @@ class Venue(StrEnum):
     VIDEO = "video"
 
 
+class SurveyStage(StrEnum):
+    ENROLLMENT = "enrollment"
+    AFTER_DIALOGUE = "after_dialogue"
+    MONTHS_LATER = "months_later"
+
+
 class FacilitatorAssigned(EventData):
     event_name: ClassVar[str] = "FacilitatorAssigned"
 
     case_id: str
     facilitator_ids: list[str]
     at: datetime
+    # A reassignment names who was assigned before (empty the first time); a reason code.
+    previous_facilitator_ids: list[str] = []
+    reason: str | None = None
 
 
 class MeetingScheduled(EventData):
@@ -41,6 +50,22 @@ class MeetingScheduled(EventData):
     # Carries its UTC offset; readers show it in the reader's own zone.
     starts_at: datetime
     facilitator_ids: list[str]
+    ends_at: datetime | None = None
+    follow_up: bool = False
+    # Bumped on each reschedule, so a calendar invitation replaces the earlier one.
+    sequence: int = 0
+
+
+class MeetingCancelled(EventData):
+    event_name: ClassVar[str] = "MeetingCancelled"
+
+    case_id: str
+    meeting_id: str
+    party: Party
+    # A reason code such as ``case_paused``, ``case_withdrawn``, ``staff``.
+    reason: str
+    sequence: int = 0
+    at: datetime
 
 
 class PartyReady(EventData):
@@ -60,6 +85,22 @@ class SessionScheduled(EventData):
     venue: Venue
     facility_code: str | None = None
     facilitator_ids: list[str]
+    ends_at: datetime | None = None
+    # The venue's IANA zone; ``starts_at`` carries its offset there.
+    time_zone: str | None = None
+    # Bumped on each reschedule or change of venue (the iCalendar SEQUENCE).
+    sequence: int = 0
+
+
+class SessionCancelled(EventData):
+    event_name: ClassVar[str] = "SessionCancelled"
+
+    case_id: str
+    session_id: str
+    # A reason code such as ``case_paused``, ``offender_transferred``, ``staff``.
+    reason: str
+    sequence: int = 0
+    at: datetime
 
 
 class SessionCompleted(EventData):
@@ -67,4 +108,33 @@ class SessionCompleted(EventData):
 
     case_id: str
     session_id: str
+    at: datetime
+
+
+class ClearanceRequested(EventData):
+    """Scheduling asks screening for gate clearance at a facility (after a transfer, say)."""
+
+    event_name: ClassVar[str] = "ClearanceRequested"
+
+    case_id: str
+    facility_code: str
+    victim_id: str | None = None
+    facilitator_ids: list[str] = []
+    support_person_ids: list[str] = []
+    reason: str
+    needed_by: date | None = None
+    at: datetime
+
+
+class SurveyDue(EventData):
+    """A participant survey is due now: notifications sends it to the victim (``recipient_id``);
+    the offender's is handed over by a facilitator (``recipient_id`` is None)."""
+
+    event_name: ClassVar[str] = "SurveyDue"
+
+    case_id: str
+    survey_id: str
+    party: Party
+    stage: SurveyStage
+    recipient_id: str | None = None
     at: datetime

@@ -1,10 +1,25 @@
-"""Notifications' tables."""
-from sqlalchemy import Column, DateTime, MetaData, String, Table
+"""Notifications' tables. The domain never sees them: repositories translate.
+
+Contact details are kept only as they arrived, sealed (``contacts.sealed``); the free text of
+inbound texts is sealed to this service's own key. Nothing else here names a person.
+"""
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
 
 metadata = MetaData()
 
-# Every event notifications has taken in, in order: what it will have to tell someone about.
-# The recipients, templates and deliveries that act on them come with the notifications issue.
+# Every event notifications has taken in, in order (ids and types only).
 observed_events = Table(
     "observed_events", metadata,
     Column("event_id", String(64), primary_key=True),
@@ -12,4 +27,105 @@ observed_events = Table(
     Column("subject", String(255), nullable=False, index=True),
     Column("occurred_at", DateTime(timezone=True), nullable=False),
     Column("observed_at", DateTime(timezone=True), nullable=False),
+)
+
+contacts = Table(
+    "contacts", metadata,
+    Column("person_id", String(64), primary_key=True),
+    Column("sealed", Text, nullable=False),  # SealedDetails as JSON, exactly as received
+    Column("updated_at", DateTime(timezone=True), nullable=False),  # the event's own time
+)
+
+# Ids only: lets an event that arrives after a person's erasure be dropped, not held forever.
+erased_people = Table(
+    "erased_people", metadata,
+    Column("person_id", String(64), primary_key=True),
+    Column("erased_at", DateTime(timezone=True), nullable=False),
+)
+
+cases = Table(
+    "cases", metadata,
+    Column("case_id", String(64), primary_key=True),
+    Column("reference", String(32), nullable=False),
+    Column("requester_id", String(64), nullable=False, index=True),
+    Column("cdcr_number", String(16), nullable=False),
+    Column("language", String(8), nullable=False),
+    Column("channel", String(8), nullable=False),
+    Column("state", String(16), nullable=False),
+)
+
+registrations = Table(
+    "registrations", metadata,
+    Column("registration_id", String(64), primary_key=True),
+    Column("registrant_id", String(64), nullable=False, index=True),
+    Column("relationship", String(32), nullable=False),
+    Column("cdcr_number", String(16), nullable=False, index=True),
+    Column("notify_on", String(255), nullable=False),  # comma-separated form-1707 kinds
+    Column("language", String(8), nullable=False),
+    Column("channel", String(8), nullable=False),
+    Column("received_at", DateTime(timezone=True), nullable=False),
+)
+
+# Custody changes as received, so that a registration read after a change it predates
+# (topics are read independently) still hears of it.
+custody_changes = Table(
+    "custody_changes", metadata,
+    Column("event_id", String(64), primary_key=True),
+    Column("cdcr_number", String(16), nullable=False, index=True),
+    Column("reported_at", DateTime(timezone=True), nullable=False),
+    Column("payload", Text, nullable=False),  # the event's data as JSON: codes and dates only
+)
+
+deliveries = Table(
+    "deliveries", metadata,
+    Column("seq", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("id", String(64), nullable=False, unique=True),  # the notification id
+    Column("cause_event_id", String(64), nullable=False),
+    Column("recipient_id", String(64), nullable=False),
+    Column("channel", String(8), nullable=False),
+    Column("template", String(64), nullable=False),
+    Column("subject", String(64), nullable=False, index=True),
+    Column("reference", String(32), nullable=False),
+    Column("language", String(8), nullable=False),
+    Column("params", Text, nullable=False),
+    Column("urgent", Boolean, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("due_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("first_attempt_at", DateTime(timezone=True), nullable=True),
+    Column("sending_since", DateTime(timezone=True), nullable=True),
+    Column("finished_at", DateTime(timezone=True), nullable=True),
+    Column("provider_id", String(128), nullable=True),
+    Column("reason", String(255), nullable=True),  # a code, never a provider's free text
+    # One cause, one person, one channel, one message: at most one send, whatever is replayed.
+    UniqueConstraint("cause_event_id", "recipient_id", "channel", "template",
+                     name="uq_deliveries_once"),
+    Index("ix_deliveries_due", "status", "due_at"),
+    Index("ix_deliveries_recipient", "recipient_id", "channel", "seq"),
+)
+
+sms_opt_outs = Table(
+    "sms_opt_outs", metadata,
+    Column("person_id", String(64), primary_key=True),
+    Column("since", DateTime(timezone=True), nullable=False),
+)
+
+inbound_sms = Table(
+    "inbound_sms", metadata,
+    Column("message_sid", String(64), primary_key=True),
+    Column("person_id", String(64), nullable=True, index=True),
+    Column("received_at", DateTime(timezone=True), nullable=False),
+    Column("reply", String(16), nullable=False),  # what it was read as (domain.sms.Reply)
+    Column("sealed", Text, nullable=False),  # {"from", "body"} sealed to this service's key
+)
+
+# Case events read before the request that opened the case (topics are read independently):
+# kept until the case arrives, then applied. Events carry ids and codes only.
+parked_events = Table(
+    "parked_events", metadata,
+    Column("event_id", String(64), primary_key=True),
+    Column("case_id", String(64), nullable=False, index=True),
+    Column("value", Text, nullable=False),  # the CloudEvent as received
+    Column("parked_at", DateTime(timezone=True), nullable=False),
 )

@@ -1,24 +1,200 @@
-from datetime import datetime
+"""Load and save what notifications knows, through a session of the unit of work.
 
-from sqlalchemy import insert, select
+Every instant is stored in UTC (SQLite keeps no offset) and read back as UTC.
+"""
+import json
+from datetime import datetime, timezone
+
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from vod_shared.envelope import Envelope
+from vod_shared.envelope import Envelope, from_kafka, to_kafka
+from vod_shared.events import Channel, CustodyNoticeKind, Language, Relationship, SealedDetails
 
-from notifications.adapters.orm import observed_events
+from notifications.adapters.orm import (
+    cases,
+    contacts,
+    custody_changes,
+    erased_people,
+    inbound_sms,
+    observed_events,
+    parked_events,
+    registrations,
+    sms_opt_outs,
+)
+from notifications.domain.model import Case, CaseState, Registration
 
 
-class ObservedEvents:
+def utc(moment: datetime) -> datetime:
+    return moment.astimezone(timezone.utc)
+
+
+def as_utc(moment: datetime | None) -> datetime | None:
+    if moment is None:
+        return None
+    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else utc(moment)
+
+
+def insert_or_ignore(session: AsyncSession, table, **values):
+    """INSERT that does nothing when a unique key already holds the row (SQLite, PostgreSQL)."""
+    dialect = postgresql if session.bind.dialect.name == "postgresql" else sqlite
+    return dialect.insert(table).values(**values).on_conflict_do_nothing()
+
+
+class _Repository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
-    async def add(self, envelope: Envelope, now: datetime) -> None:
-        await self._session.execute(insert(observed_events).values(
-            event_id=envelope.id, event_type=envelope.type, subject=envelope.subject,
-            occurred_at=envelope.time, observed_at=now))
 
-    async def for_subject(self, subject: str) -> list[str]:
+class ObservedEvents(_Repository):
+    async def add(self, envelope: Envelope, now: datetime) -> None:
+        await self._session.execute(insert_or_ignore(
+            self._session, observed_events, event_id=envelope.id, event_type=envelope.type,
+            subject=envelope.subject, occurred_at=utc(envelope.time), observed_at=utc(now)))
+
+
+class People(_Repository):
+    """Contacts, sealed as received; and the ids of people erased."""
+
+    async def save_contact(self, person_id: str, sealed: SealedDetails, at: datetime) -> None:
+        current = await self._session.scalar(
+            select(contacts.c.updated_at).where(contacts.c.person_id == person_id))
+        if current is not None and as_utc(current) > utc(at):
+            return  # an older version read late
+        await self._session.execute(delete(contacts).where(contacts.c.person_id == person_id))
+        await self._session.execute(insert(contacts).values(
+            person_id=person_id, sealed=sealed.model_dump_json(), updated_at=utc(at)))
+
+    async def contact(self, person_id: str) -> SealedDetails | None:
+        sealed = await self._session.scalar(
+            select(contacts.c.sealed).where(contacts.c.person_id == person_id))
+        return SealedDetails.model_validate_json(sealed) if sealed else None
+
+    async def all_contacts(self) -> list[tuple[str, SealedDetails]]:
+        rows = await self._session.execute(select(contacts.c.person_id, contacts.c.sealed))
+        return [(r.person_id, SealedDetails.model_validate_json(r.sealed)) for r in rows]
+
+    async def is_erased(self, person_id: str) -> bool:
+        return await self._session.scalar(
+            select(erased_people.c.person_id).where(erased_people.c.person_id == person_id)
+        ) is not None
+
+    async def erase(self, person_id: str, now: datetime) -> None:
+        """Forgets everything held about the person but the fact that the id was erased."""
+        for table, column in ((contacts, contacts.c.person_id),
+                              (sms_opt_outs, sms_opt_outs.c.person_id),
+                              (inbound_sms, inbound_sms.c.person_id),
+                              (registrations, registrations.c.registrant_id),
+                              (cases, cases.c.requester_id)):
+            await self._session.execute(delete(table).where(column == person_id))
+        await self._session.execute(insert_or_ignore(
+            self._session, erased_people, person_id=person_id, erased_at=utc(now)))
+
+    async def opted_out_of_sms(self, person_id: str) -> bool:
+        return await self._session.scalar(
+            select(sms_opt_outs.c.person_id).where(sms_opt_outs.c.person_id == person_id)
+        ) is not None
+
+    async def opt_out_of_sms(self, person_id: str, now: datetime) -> None:
+        await self._session.execute(insert_or_ignore(
+            self._session, sms_opt_outs, person_id=person_id, since=utc(now)))
+
+    async def opt_in_to_sms(self, person_id: str) -> None:
+        await self._session.execute(delete(sms_opt_outs).where(sms_opt_outs.c.person_id == person_id))
+
+
+class Cases(_Repository):
+    async def get(self, case_id: str) -> Case | None:
+        row = (await self._session.execute(select(cases).where(cases.c.case_id == case_id))).first()
+        if row is None:
+            return None
+        return Case(row.case_id, row.reference, row.requester_id, row.cdcr_number,
+                    Language(row.language), Channel(row.channel), CaseState(row.state))
+
+    async def add(self, case: Case) -> None:
+        await self._session.execute(insert(cases).values(
+            case_id=case.case_id, reference=case.reference, requester_id=case.requester_id,
+            cdcr_number=case.cdcr_number, language=case.language.value,
+            channel=case.channel.value, state=case.state.value))
+
+    async def save(self, case: Case) -> None:
+        await self._session.execute(update(cases).where(cases.c.case_id == case.case_id)
+                                    .values(state=case.state.value))
+
+
+class Registrations(_Repository):
+    async def get(self, registration_id: str) -> Registration | None:
+        row = (await self._session.execute(select(registrations).where(
+            registrations.c.registration_id == registration_id))).first()
+        return _registration(row) if row else None
+
+    async def add(self, registration: Registration) -> None:
+        await self._session.execute(insert(registrations).values(
+            registration_id=registration.registration_id,
+            registrant_id=registration.registrant_id,
+            relationship=registration.relationship.value,
+            cdcr_number=registration.cdcr_number.upper(),
+            notify_on=",".join(sorted(registration.notify_on)),
+            language=registration.language.value, channel=registration.channel.value,
+            received_at=utc(registration.received_at)))
+
+    async def following(self, cdcr_number: str) -> list[Registration]:
+        rows = await self._session.execute(select(registrations).where(
+            registrations.c.cdcr_number == cdcr_number.upper()))
+        return [_registration(row) for row in rows]
+
+
+def _registration(row) -> Registration:
+    return Registration(
+        row.registration_id, row.registrant_id, Relationship(row.relationship), row.cdcr_number,
+        frozenset(CustodyNoticeKind(k) for k in row.notify_on.split(",") if k),
+        Language(row.language), Channel(row.channel), as_utc(row.received_at))
+
+
+class CustodyLog(_Repository):
+    async def add(self, event_id: str, cdcr_number: str, reported_at: datetime,
+                  payload: dict) -> None:
+        await self._session.execute(insert_or_ignore(
+            self._session, custody_changes, event_id=event_id, cdcr_number=cdcr_number.upper(),
+            reported_at=utc(reported_at), payload=json.dumps(payload)))
+
+    async def reported_since(self, cdcr_number: str, since: datetime) -> list[tuple[str, dict]]:
         rows = await self._session.execute(
-            select(observed_events.c.event_type).where(observed_events.c.subject == subject)
-            .order_by(observed_events.c.occurred_at))
-        return list(rows.scalars())
+            select(custody_changes.c.event_id, custody_changes.c.payload)
+            .where(custody_changes.c.cdcr_number == cdcr_number.upper(),
+                   custody_changes.c.reported_at > utc(since))
+            .order_by(custody_changes.c.reported_at))
+        return [(r.event_id, json.loads(r.payload)) for r in rows]
+
+
+class InboundTexts(_Repository):
+    async def seen(self, message_sid: str) -> bool:
+        return await self._session.scalar(select(inbound_sms.c.message_sid).where(
+            inbound_sms.c.message_sid == message_sid)) is not None
+
+    async def add(self, *, message_sid: str, person_id: str | None, received_at: datetime,
+                  reply: str, sealed: SealedDetails) -> None:
+        await self._session.execute(insert(inbound_sms).values(
+            message_sid=message_sid, person_id=person_id, received_at=utc(received_at),
+            reply=reply, sealed=sealed.model_dump_json()))
+
+    async def latest(self, limit: int = 100) -> list:
+        rows = await self._session.execute(
+            select(inbound_sms).order_by(inbound_sms.c.received_at.desc()).limit(limit))
+        return list(rows)
+
+
+class ParkedEvents(_Repository):
+    async def park(self, envelope: Envelope, case_id: str, now: datetime) -> None:
+        await self._session.execute(insert_or_ignore(
+            self._session, parked_events, event_id=envelope.id, case_id=case_id,
+            value=to_kafka(envelope).value.decode(), parked_at=utc(now)))
+
+    async def take(self, case_id: str) -> list[Envelope]:
+        """The events parked for the case, oldest first; they are no longer parked."""
+        rows = (await self._session.execute(
+            select(parked_events.c.value).where(parked_events.c.case_id == case_id)
+            .order_by(parked_events.c.parked_at))).scalars().all()
+        await self._session.execute(delete(parked_events).where(parked_events.c.case_id == case_id))
+        return [from_kafka(value.encode()) for value in rows]

@@ -1,11 +1,152 @@
-"""Notifications' handlers. For now it records what it must later tell someone about."""
-from collections.abc import Callable
+"""Notifications' handlers: load, decide who hears what (domain.rules), and record the
+deliveries, all in the unit of work that also records the event as applied (the inbox).
+Nothing is sent here: the sender picks the deliveries up once they are committed.
+"""
+from collections.abc import Callable, Iterable
 from datetime import datetime
+from functools import partial
 
 from vod_shared.envelope import Envelope
+from vod_shared.events import (
+    CaseClosed,
+    CasePaused,
+    CaseResumed,
+    CaseWithdrawn,
+    CustodyStatusChanged,
+    EligibilityDetermined,
+    EligibilityOutcome,
+    PersonErased,
+    RegistrationReceived,
+    RequestReceived,
+)
 
+from notifications.domain import rules
+from notifications.domain.delivery import Status
+from notifications.domain.model import Case, CaseState, Notice, Registration
 from notifications.service_layer.unit_of_work import UnitOfWork
 
+Clock = Callable[[], datetime]
 
-async def observe(envelope: Envelope, uow: UnitOfWork, *, clock: Callable[[], datetime]) -> None:
-    await uow.observed.add(envelope, clock())
+
+async def plan(uow: UnitOfWork, notices: Iterable[Notice | None], *, cause_id: str,
+               now: datetime, case: Case | None = None) -> None:
+    """Records each notice's deliveries; while the case is on hold they wait, paused."""
+    status = Status.PAUSED if case and case.state is CaseState.PAUSED else Status.PENDING
+    for notice in notices:
+        if notice is None or await uow.people.is_erased(notice.recipient_id):
+            continue
+        await uow.deliveries.plan(notice, cause_event_id=cause_id, now=now, status=status)
+
+
+async def request_received(envelope: Envelope, uow: UnitOfWork, *, clock: Clock) -> None:
+    """A dialogue request was accepted: acknowledge it, then apply what waited for it."""
+    request: RequestReceived = envelope.data
+    now = clock()
+    await uow.observed.add(envelope, now)
+    case = await uow.cases.get(request.case_id)
+    if case is None:
+        case = Case(request.case_id, request.reference, request.requester_id,
+                    request.cdcr_number, request.preferred_language, request.preferred_channel)
+        await uow.cases.add(case)
+    await plan(uow, [rules.acknowledge_request(case)], cause_id=envelope.id, now=now)
+    for parked in await uow.parked.take(case.case_id):
+        await CASE_HANDLERS[type(parked.data)](parked, uow, clock=clock)
+
+
+async def eligibility_determined(envelope: Envelope, uow: UnitOfWork, *, clock: Clock) -> None:
+    decision: EligibilityDetermined = envelope.data
+    now = clock()
+    case = await _case_or_park(envelope, decision.case_id, uow, now)
+    if case is None:
+        return
+    notice = rules.tell_eligibility(case, decision.outcome)
+    await plan(uow, [notice], cause_id=envelope.id, now=now, case=case)
+    # Screening says whether the answer ends the case (an escapee's case waits for the
+    # return); an older event without that says so by being ineligible.
+    ends = (decision.ends_case if "ends_case" in type(decision).model_fields
+            else decision.outcome is EligibilityOutcome.INELIGIBLE)
+    if ends:
+        case.move_to("closed")
+        await uow.cases.save(case)
+
+
+async def case_step(envelope: Envelope, uow: UnitOfWork, *, clock: Clock, step: str) -> None:
+    """Paused, resumed, withdrawn or closed: confirm it to the requester, and hold, release or
+    cancel what was still waiting to go about the case."""
+    event = envelope.data
+    now = clock()
+    case = await _case_or_park(envelope, event.case_id, uow, now)
+    if case is None or case.ended:
+        return
+    case.move_to(step)
+    await uow.cases.save(case)
+    waiting = {"paused": (Status.PENDING, Status.PAUSED),
+               "resumed": (Status.PAUSED, Status.PENDING)}
+    for from_ in (Status.PENDING, Status.PAUSED) if case.ended else ():
+        await uow.deliveries.move_case(case.case_id, from_=from_, to=Status.CANCELLED, now=now,
+                                       reason=f"case_{step}")
+    if step in waiting:
+        from_, to = waiting[step]
+        await uow.deliveries.move_case(case.case_id, from_=from_, to=to, now=now)
+    notice = rules.confirm_case_step(case, step, getattr(event, "by", None))
+    await plan(uow, [notice], cause_id=envelope.id, now=now)
+
+
+async def registration_received(envelope: Envelope, uow: UnitOfWork, *, clock: Clock) -> None:
+    """Acknowledge a form-1707 registration, and tell of changes it was read after."""
+    event: RegistrationReceived = envelope.data
+    now = clock()
+    await uow.observed.add(envelope, now)
+    registration = Registration(
+        event.registration_id, event.registrant_id, event.relationship,
+        event.cdcr_number.upper(), frozenset(event.notify_on), event.preferred_language,
+        event.preferred_channel, event.received_at)
+    if await uow.registrations.get(registration.registration_id) is None:
+        await uow.registrations.add(registration)
+    await plan(uow, [rules.acknowledge_registration(registration)], cause_id=envelope.id, now=now)
+    for event_id, data in await uow.custody.reported_since(registration.cdcr_number,
+                                                          registration.received_at):
+        change = CustodyStatusChanged.model_validate(data)
+        notices = rules.custody_notices(change, [registration], now=now)
+        await plan(uow, notices, cause_id=event_id, now=now)
+
+
+async def custody_status_changed(envelope: Envelope, uow: UnitOfWork, *, clock: Clock) -> None:
+    change: CustodyStatusChanged = envelope.data
+    now = clock()
+    await uow.observed.add(envelope, now)
+    await uow.custody.add(envelope.id, change.cdcr_number, envelope.time,
+                          change.model_dump(mode="json"))
+    registrations = await uow.registrations.following(change.cdcr_number)
+    await plan(uow, rules.custody_notices(change, registrations, now=now), cause_id=envelope.id,
+               now=now)
+
+
+async def person_known(envelope: Envelope, uow: UnitOfWork, *, clock: Clock) -> None:
+    """PersonRegistered or PersonUpdated: keep the sealed details; held messages can now go."""
+    event = envelope.data
+    await uow.people.save_contact(event.person_id, event.sealed, event.at)
+
+
+async def person_erased(envelope: Envelope, uow: UnitOfWork, *, clock: Clock) -> None:
+    event: PersonErased = envelope.data
+    await uow.deliveries.forget(event.person_id)
+    await uow.people.erase(event.person_id, clock())
+
+
+async def _case_or_park(envelope: Envelope, case_id: str, uow: UnitOfWork,
+                        now: datetime) -> Case | None:
+    await uow.observed.add(envelope, now)
+    case = await uow.cases.get(case_id)
+    if case is None:
+        await uow.parked.park(envelope, case_id, now)
+    return case
+
+
+CASE_HANDLERS = {
+    EligibilityDetermined: eligibility_determined,
+    CasePaused: partial(case_step, step="paused"),
+    CaseResumed: partial(case_step, step="resumed"),
+    CaseWithdrawn: partial(case_step, step="withdrawn"),
+    CaseClosed: partial(case_step, step="closed"),
+}

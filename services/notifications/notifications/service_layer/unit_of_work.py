@@ -1,10 +1,51 @@
+from collections.abc import Callable
+
 from vod_shared.unit_of_work import SqlUnitOfWork
 
-from notifications.adapters.repository import ObservedEvents
+from notifications.adapters.deliveries import Deliveries
+from notifications.adapters.repository import (
+    Cases,
+    CustodyLog,
+    InboundTexts,
+    ObservedEvents,
+    ParkedEvents,
+    People,
+    Registrations,
+)
 
 
 class UnitOfWork(SqlUnitOfWork):
+    """Notifications' repositories on one transaction, with the outbox and the inbox.
+
+    ``after_commit`` (set by bootstrap) wakes the sender once new deliveries are committed."""
+
+    after_commit: Callable[[], None] | None = None
+
     observed: ObservedEvents
+    people: People
+    cases: Cases
+    registrations: Registrations
+    custody: CustodyLog
+    deliveries: Deliveries
+    inbound: InboundTexts
+    parked: ParkedEvents
 
     def on_enter(self) -> None:
         self.observed = ObservedEvents(self.session)
+        self.people = People(self.session)
+        self.cases = Cases(self.session)
+        self.registrations = Registrations(self.session)
+        self.custody = CustodyLog(self.session)
+        self.deliveries = Deliveries(self.session)
+        self.inbound = InboundTexts(self.session)
+        self.parked = ParkedEvents(self.session)
+
+    async def commit(self) -> None:
+        await super().commit()
+        if type(self).after_commit is not None:
+            type(self).after_commit()
+
+    @classmethod
+    def waking(cls, wake: Callable[[], None]) -> type["UnitOfWork"]:
+        """A unit-of-work class whose commits wake ``wake`` (the sender)."""
+        return type(cls.__name__, (cls,), {"after_commit": staticmethod(wake)})

@@ -1,26 +1,209 @@
-from sqlalchemy import insert, select, update
+"""Load and save a whole case (with its meetings, dialogues, clearances, surveys) through the
+unit of work's session. Children are rewritten on each save, under the case's row lock."""
+from datetime import datetime
+
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from scheduling.adapters.orm import cases
-from scheduling.domain.model import SchedulingCase, Stage
+from vod_shared.events import Language, MeetingMode, Party, SurveyStage, Venue, VisitorRole
+
+from scheduling.adapters import orm
+from scheduling.adapters.serialization import (
+    as_utc,
+    availability_from,
+    availability_json,
+    holds_from,
+    holds_json,
+    ready_from,
+    ready_json,
+    travel_from,
+    travel_json,
+    utc,
+)
+from scheduling.domain.clearances import Clearance
+from scheduling.domain.intervals import Interval
+from scheduling.domain.meetings import Meeting, MeetingStatus
+from scheduling.domain.model import Assignment, Case
+from scheduling.domain.session import DialogueSession, SessionStatus
+from scheduling.domain.stages import ENDED, Stage
+from scheduling.domain.surveys import Survey, SurveyStatus
+
+CHILD_TABLES = (orm.assignments, orm.meetings, orm.sessions, orm.clearances, orm.surveys,
+                orm.commitments)
 
 
 class CaseRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
-    async def get(self, case_id: str) -> SchedulingCase | None:
-        row = (await self._session.execute(select(cases).where(cases.c.case_id == case_id))).first()
-        if row is None:
-            return None
-        return SchedulingCase(row.case_id, row.cdcr_number, Stage(row.stage), row.opened_at,
-                              row.updated_at)
+    async def get(self, case_id: str, *, for_update: bool = False) -> Case | None:
+        query = select(orm.cases).where(orm.cases.c.case_id == case_id)
+        if for_update:
+            query = query.with_for_update()
+        row = (await self._session.execute(query)).first()
+        return await self._load(row) if row else None
 
-    async def add(self, case: SchedulingCase) -> None:
-        await self._session.execute(insert(cases).values(
-            case_id=case.case_id, cdcr_number=case.cdcr_number, stage=case.stage.value,
-            opened_at=case.opened_at, updated_at=case.updated_at))
+    async def ids(self, query) -> list[str]:
+        return list((await self._session.execute(query)).scalars())
 
-    async def save(self, case: SchedulingCase) -> None:
-        await self._session.execute(update(cases).where(cases.c.case_id == case.case_id).values(
-            stage=case.stage.value, updated_at=case.updated_at))
+    async def open_for_offender(self, cdcr_number: str) -> list[str]:
+        return await self.ids(select(orm.cases.c.case_id).where(
+            orm.cases.c.cdcr_number == cdcr_number,
+            orm.cases.c.stage.not_in([Stage.WITHDRAWN.value, Stage.CLOSED.value]))
+            .order_by(orm.cases.c.opened_at))
+
+    async def waiting_for_facilitator(self) -> list[str]:
+        """The wait list, longest waiting first."""
+        return await self.ids(select(orm.cases.c.case_id).where(
+            orm.cases.c.stage == Stage.WAITING_FOR_FACILITATOR.value)
+            .order_by(orm.cases.c.waiting_since, orm.cases.c.case_id))
+
+    async def with_due_work(self, now: datetime, limit: int = 50) -> list[str]:
+        return await self.ids(select(orm.cases.c.case_id).where(orm.cases.c.next_due_at <= utc(now))
+                              .order_by(orm.cases.c.next_due_at).limit(limit))
+
+    async def all_ids(self) -> list[str]:
+        return await self.ids(select(orm.cases.c.case_id).order_by(orm.cases.c.opened_at))
+
+    async def load_by_facilitator(self) -> dict[str, int]:
+        """How many open cases each facilitator carries."""
+        rows = await self._session.execute(select(orm.cases.c.facilitator_ids).where(
+            orm.cases.c.stage.not_in([s.value for s in ENDED])))
+        load: dict[str, int] = {}
+        for (ids,) in rows:
+            for facilitator_id in ids or ():
+                load[facilitator_id] = load.get(facilitator_id, 0) + 1
+        return load
+
+    async def add(self, case: Case) -> None:
+        await self._session.execute(insert(orm.cases).values(
+            case_id=case.case_id, cdcr_number=case.cdcr_number, opened_at=utc(case.opened_at),
+            **self._columns(case)))
+        await self._save_children(case)
+
+    async def save(self, case: Case) -> None:
+        await self._session.execute(update(orm.cases).where(orm.cases.c.case_id == case.case_id)
+                                    .values(**self._columns(case)))
+        for table in CHILD_TABLES:
+            await self._session.execute(delete(table).where(table.c.case_id == case.case_id))
+        await self._save_children(case)
+
+    @staticmethod
+    def _columns(case: Case) -> dict:
+        return dict(
+            stage=case.stage.value, updated_at=utc(case.updated_at or case.opened_at),
+            victim_id=case.victim_id, language=case.language.value,
+            travel_offered=case.travel_offered, facility_code=case.facility_code,
+            on_parole=case.on_parole, custody_as_of=utc(case.custody_as_of),
+            facilitator_ids=list(case.facilitator_ids), waiting_since=utc(case.waiting_since),
+            ready=ready_json(case.ready), holds=holds_json(case.holds),
+            support_person_ids=list(case.support_person_ids),
+            victim_hours=availability_json(case.victim_hours), travel=travel_json(case.travel),
+            end_reason=case.end_reason, ended_at=utc(case.ended_at),
+            next_due_at=utc(case.next_due_at()))
+
+    async def _save_children(self, case: Case) -> None:
+        rows = {
+            orm.assignments: [dict(case_id=case.case_id, position=n, reason=a.reason,
+                                   facilitator_ids=list(a.facilitator_ids), at=utc(a.at))
+                              for n, a in enumerate(case.assignments)],
+            orm.meetings: [_meeting_row(case.case_id, m) for m in case.meetings],
+            orm.sessions: [_session_row(case.case_id, n, s) for n, s in enumerate(case.sessions)],
+            orm.clearances: [_clearance_row(case.case_id, n, c)
+                             for n, c in enumerate(case.clearances)],
+            orm.surveys: [_survey_row(case.case_id, s) for s in case.surveys],
+            orm.commitments: [dict(facilitator_id=c.facilitator_id, ref_id=c.ref_id,
+                                   case_id=c.case_id, kind=c.kind, starts_at=utc(c.when.start),
+                                   ends_at=utc(c.when.end)) for c in case.commitments()],
+        }
+        for table, values in rows.items():
+            if values:
+                await self._session.execute(insert(table), values)
+        if case.alerts:
+            await self._session.execute(insert(orm.alerts), [
+                dict(alert_id=a.alert_id, case_id=a.case_id, kind=a.kind, detail=a.detail,
+                     at=utc(a.at)) for a in case.alerts])
+            case.alerts.clear()
+
+    async def _load(self, row) -> Case:
+        case_id = row.case_id
+        children = {}
+        for table in CHILD_TABLES[:-1]:
+            order = table.c.position if "position" in table.c else list(table.primary_key)[0]
+            children[table.name] = (await self._session.execute(
+                select(table).where(table.c.case_id == case_id).order_by(order))).all()
+        meetings = sorted((_meeting(m) for m in children["meetings"]), key=lambda m: m.when.start)
+        surveys = sorted((_survey(s) for s in children["surveys"]),
+                         key=lambda s: (s.due_at, s.party))
+        return Case(
+            case_id=case_id, cdcr_number=row.cdcr_number, opened_at=as_utc(row.opened_at),
+            stage=Stage(row.stage), victim_id=row.victim_id, language=Language(row.language),
+            travel_offered=row.travel_offered, facility_code=row.facility_code,
+            on_parole=row.on_parole, custody_as_of=as_utc(row.custody_as_of),
+            facilitator_ids=tuple(row.facilitator_ids or ()),
+            assignments=[Assignment(tuple(a.facilitator_ids), as_utc(a.at), a.reason)
+                         for a in children["assignments"]],
+            waiting_since=as_utc(row.waiting_since), ready=ready_from(row.ready),
+            holds=holds_from(row.holds), meetings=meetings,
+            sessions=[_session(s) for s in children["sessions"]],
+            clearances=[_clearance(c) for c in children["clearances"]],
+            support_person_ids=list(row.support_person_ids or ()),
+            victim_hours=availability_from(row.victim_hours), travel=travel_from(row.travel),
+            surveys=surveys, end_reason=row.end_reason, ended_at=as_utc(row.ended_at),
+            updated_at=as_utc(row.updated_at))
+
+
+def _interval(row) -> Interval:
+    return Interval(as_utc(row.starts_at), as_utc(row.ends_at))
+
+
+def _meeting_row(case_id: str, m: Meeting) -> dict:
+    return dict(meeting_id=m.meeting_id, case_id=case_id, party=m.party.value, mode=m.mode.value,
+                starts_at=utc(m.when.start), ends_at=utc(m.when.end),
+                facilitator_ids=list(m.facilitator_ids), place=m.place, follow_up=m.follow_up,
+                status=m.status.value, outcome=m.outcome, sequence=m.sequence,
+                cancel_reason=m.cancel_reason)
+
+
+def _meeting(r) -> Meeting:
+    return Meeting(r.meeting_id, Party(r.party), MeetingMode(r.mode), _interval(r),
+                   tuple(r.facilitator_ids), r.place, r.follow_up, MeetingStatus(r.status),
+                   r.outcome, r.sequence, r.cancel_reason)
+
+
+def _session_row(case_id: str, position: int, s: DialogueSession) -> dict:
+    return dict(session_id=s.session_id, case_id=case_id, position=position,
+                starts_at=utc(s.when.start), ends_at=utc(s.when.end), venue=s.venue.value,
+                time_zone=s.time_zone, facilitator_ids=list(s.facilitator_ids),
+                facility_code=s.facility_code, place=s.place, status=s.status.value,
+                sequence=s.sequence, cancel_reason=s.cancel_reason, held_at=utc(s.held_at))
+
+
+def _session(r) -> DialogueSession:
+    return DialogueSession(r.session_id, _interval(r), Venue(r.venue), r.time_zone,
+                           tuple(r.facilitator_ids), r.facility_code, r.place,
+                           SessionStatus(r.status), r.sequence, r.cancel_reason, as_utc(r.held_at))
+
+
+def _clearance_row(case_id: str, position: int, c: Clearance) -> dict:
+    return dict(clearance_id=c.clearance_id, granted=c.granted, case_id=case_id, position=position,
+                visitor_id=c.visitor_id, visitor_role=c.visitor_role.value,
+                facility_code=c.facility_code, expires_on=c.expires_on, reason=c.reason,
+                decided_at=utc(c.decided_at))
+
+
+def _clearance(r) -> Clearance:
+    return Clearance(r.clearance_id, r.visitor_id, VisitorRole(r.visitor_role), r.facility_code,
+                     r.granted, as_utc(r.decided_at), r.expires_on, r.reason)
+
+
+def _survey_row(case_id: str, s: Survey) -> dict:
+    return dict(survey_id=s.survey_id, case_id=case_id, party=s.party.value, stage=s.stage.value,
+                due_at=utc(s.due_at), status=s.status.value, sent_at=utc(s.sent_at),
+                answers=s.answers, answered_at=utc(s.answered_at))
+
+
+def _survey(r) -> Survey:
+    return Survey(r.survey_id, Party(r.party), SurveyStage(r.stage), as_utc(r.due_at),
+                  SurveyStatus(r.status), as_utc(r.sent_at), dict(r.answers or {}),
+                  as_utc(r.answered_at))

@@ -1,35 +1,171 @@
-"""A case as scheduling sees it. Preparation can begin only once screening says eligible
-(and, later, approves the screening); until then the case waits."""
-from dataclasses import dataclass
+"""A case as scheduling sees it, from the request to its close.
+
+Screening decides eligibility and suitability; then facilitators are assigned (or the case
+waits for one), prepare each party separately, and schedule the joint dialogue once both are
+ready; afterwards they follow up. The victim can put the case on hold or withdraw at any step,
+and a facilitator, the offender or the program director can hold or end it with a reason.
+The offender's custody moves the dialogue with it, or ends the case.
+
+The case records the events it causes (``events``) and what staff must be told (``alerts``);
+the service layer saves both with the case.
+"""
+import uuid
+from dataclasses import dataclass, field
 from datetime import datetime
-from enum import StrEnum
 
-from vod_shared.events import EligibilityOutcome
+from vod_shared.events import EligibilityOutcome, EventData, FacilitatorAssigned, Language, Party
+
+from scheduling.domain.afterwards import Afterwards
+from scheduling.domain.availability import Availability
+from scheduling.domain.clearances import Clearance
+from scheduling.domain.custody import CustodyMoves
+from scheduling.domain.dialogue import Dialogue
+from scheduling.domain.errors import InvalidSchedule, NotNow
+from scheduling.domain.meetings import Meeting
+from scheduling.domain.holds import Hold, Holds
+from scheduling.domain.preparation import Preparation
+from scheduling.domain.session import DialogueSession, TravelTask
+from scheduling.domain.stages import BEFORE_ASSIGNMENT, ENDED, Stage
+from scheduling.domain.surveys import Survey, surveys_at_enrollment
 
 
-class Stage(StrEnum):
-    AWAITING_SCREENING = "awaiting_screening"
-    AWAITING_SUITABILITY = "awaiting_suitability"
-    NOT_ELIGIBLE = "not_eligible"
-    NEEDS_REVIEW = "needs_review"
+@dataclass(frozen=True)
+class Assignment:
+    facilitator_ids: tuple[str, ...]
+    at: datetime
+    reason: str
 
 
-@dataclass
-class SchedulingCase:
+@dataclass(frozen=True)
+class Alert:
+    """Something staff must know and act on (a cancelled dialogue, a clearance that lapsed)."""
+
+    alert_id: str
+    case_id: str
+    kind: str
+    detail: str
+    at: datetime
+
+
+@dataclass(eq=False)
+class Case(Holds, Preparation, Dialogue, Afterwards, CustodyMoves):
     case_id: str
     cdcr_number: str
-    stage: Stage
     opened_at: datetime
-    updated_at: datetime
+    stage: Stage = Stage.AWAITING_SCREENING
+    victim_id: str | None = None
+    language: Language = Language.EN
+    travel_offered: bool = False
+    facility_code: str | None = None
+    on_parole: bool = False
+    custody_as_of: datetime | None = None
+    facilitator_ids: tuple[str, ...] = ()
+    assignments: list[Assignment] = field(default_factory=list)
+    waiting_since: datetime | None = None
+    ready: dict[Party, datetime] = field(default_factory=dict)
+    holds: dict[str, Hold] = field(default_factory=dict)
+    meetings: list[Meeting] = field(default_factory=list)
+    sessions: list[DialogueSession] = field(default_factory=list)
+    clearances: list[Clearance] = field(default_factory=list)
+    support_person_ids: list[str] = field(default_factory=list)
+    victim_hours: Availability | None = None
+    travel: TravelTask | None = None
+    surveys: list[Survey] = field(default_factory=list)
+    end_reason: str | None = None
+    ended_at: datetime | None = None
+    updated_at: datetime | None = None
+    events: list[EventData] = field(default_factory=list, repr=False)
+    alerts: list[Alert] = field(default_factory=list, repr=False)
+
+    # -- what state it is in --------------------------------------------------------------
+
+    @property
+    def is_ended(self) -> bool:
+        return self.stage in ENDED
+
+    @property
+    def is_paused(self) -> bool:
+        return bool(self.holds)
+
+    @property
+    def is_waiting_for_facilitator(self) -> bool:
+        return self.stage is Stage.WAITING_FOR_FACILITATOR
+
+    def _require_active(self) -> None:
+        if self.is_ended:
+            raise NotNow(f"This case has ended ({self.stage.value.replace('_', ' ')}).")
+        if self.is_paused:
+            raise NotNow("This case is on hold; nothing can be scheduled until it resumes.")
+
+    def _record(self, event: EventData, now: datetime) -> None:
+        self.events.append(event)
+        self.updated_at = now
+
+    def _alert(self, kind: str, detail: str, now: datetime) -> None:
+        self.alerts.append(Alert(str(uuid.uuid4()), self.case_id, kind, detail, now))
+        self.updated_at = now
+
+    # -- opening and screening -----------------------------------------------------------
 
     @classmethod
-    def open(cls, case_id: str, cdcr_number: str, now: datetime) -> "SchedulingCase":
-        return cls(case_id, cdcr_number, Stage.AWAITING_SCREENING, now, now)
+    def open(cls, case_id: str, cdcr_number: str, now: datetime) -> "Case":
+        return cls(case_id, cdcr_number, opened_at=now, updated_at=now)
 
-    def eligibility_decided(self, outcome: EligibilityOutcome, now: datetime) -> None:
-        self.stage = {
-            EligibilityOutcome.ELIGIBLE: Stage.AWAITING_SUITABILITY,
-            EligibilityOutcome.INELIGIBLE: Stage.NOT_ELIGIBLE,
-            EligibilityOutcome.NEEDS_REVIEW: Stage.NEEDS_REVIEW,
-        }[outcome]
+    def request_received(self, *, victim_id: str, language: Language, travel_offered: bool,
+                         now: datetime) -> None:
+        self.victim_id, self.language, self.travel_offered = victim_id, language, travel_offered
         self.updated_at = now
+
+    def eligibility_decided(self, outcome: EligibilityOutcome, *, reason: str, ends_case: bool,
+                            facility_code: str | None, on_parole: bool,
+                            now: datetime) -> None:
+        """Screening's answer about the offender's custody; it may come again after a change."""
+        self._learn_custody(facility_code, on_parole)
+        if self.is_ended:
+            return
+        if ends_case:
+            self._end(Stage.NOT_ELIGIBLE, reason, now)
+            return
+        if outcome is EligibilityOutcome.INELIGIBLE:  # an escapee: the case waits for the return
+            self.hold_for_custody(reason, now)
+            return
+        self.lift_custody_hold(now)
+        if outcome is EligibilityOutcome.ELIGIBLE and self.stage in BEFORE_ASSIGNMENT:
+            self.stage = Stage.AWAITING_SUITABILITY
+        elif outcome is EligibilityOutcome.NEEDS_REVIEW and self.stage is Stage.AWAITING_SCREENING:
+            self.stage = Stage.NEEDS_REVIEW
+        self.updated_at = now
+
+    def screening_completed(self, *, approved: bool, now: datetime) -> None:
+        """Suitability decided: approved cases join the wait list for facilitators."""
+        if self.is_ended or self.stage not in BEFORE_ASSIGNMENT:
+            return
+        if not approved:
+            self._end(Stage.NOT_SUITABLE, "screening_declined", now)
+            return
+        self.stage, self.waiting_since = Stage.WAITING_FOR_FACILITATOR, now
+        self.surveys.extend(surveys_at_enrollment(now))
+        self.updated_at = now
+
+    # -- facilitators --------------------------------------------------------------------
+
+    def assign(self, facilitator_ids: tuple[str, ...], *, now: datetime,
+               reason: str = "first_assignment") -> None:
+        """The first assignment takes the case off the wait list; a later one keeps the history."""
+        if self.is_ended:
+            raise NotNow("This case has ended.")
+        if not 1 <= len(facilitator_ids) <= 2 or len(set(facilitator_ids)) != len(facilitator_ids):
+            raise InvalidSchedule("facilitator_ids", "one or two different facilitators")
+        if not self.facilitator_ids and not self.is_waiting_for_facilitator:
+            raise NotNow("Facilitators are assigned once screening has approved the case.")
+        previous = self.facilitator_ids
+        if tuple(facilitator_ids) == previous:
+            return
+        self.facilitator_ids = tuple(facilitator_ids)
+        self.assignments.append(Assignment(self.facilitator_ids, now, reason))
+        if self.is_waiting_for_facilitator:
+            self.stage, self.waiting_since = Stage.PREPARATION, None
+        self._record(FacilitatorAssigned(
+            case_id=self.case_id, facilitator_ids=list(self.facilitator_ids), at=now,
+            previous_facilitator_ids=list(previous), reason=reason if previous else None), now)
+        self.request_clearance(reason="facilitators_assigned", now=now)

@@ -1,27 +1,115 @@
-"""Scheduling's handlers: keep its own view of each case from the other services' events."""
-from collections.abc import Callable
-from datetime import datetime
-
+"""Scheduling's event handlers: what the other services' news does to a case. Each runs inside
+the consumer's unit of work (the inbox makes a redelivery a no-op) and is keyed by case id,
+except custody news, which is keyed by the offender and reaches each of their open cases."""
+from vod_shared.consumer import Unprocessable
 from vod_shared.envelope import Envelope
-from vod_shared.events import EligibilityDetermined, RequestReceived
+from vod_shared.events import (
+    CasePaused,
+    CaseResumed,
+    CaseWithdrawn,
+    ClearanceDenied,
+    ClearanceGranted,
+    CustodyStatusChanged,
+    EligibilityDetermined,
+    RequestReceived,
+    ScreeningCompleted,
+    ScreeningOutcome,
+)
 
-from scheduling.domain.model import SchedulingCase
+from scheduling.domain.clearances import Clearance
+from scheduling.domain.model import Case
+from scheduling.service_layer.assignment import assign_waiting_cases
+from scheduling.service_layer.context import Context
 from scheduling.service_layer.unit_of_work import UnitOfWork
 
 
-async def case_opened(envelope: Envelope, uow: UnitOfWork, *, clock: Callable[[], datetime]) -> None:
-    request: RequestReceived = envelope.data
-    if await uow.cases.get(request.case_id) is None:
-        await uow.cases.add(SchedulingCase.open(request.case_id, request.cdcr_number, clock()))
-
-
-async def eligibility_decided(envelope: Envelope, uow: UnitOfWork, *,
-                              clock: Callable[[], datetime]) -> None:
-    decision: EligibilityDetermined = envelope.data
-    case = await uow.cases.get(decision.case_id)
+async def _known_case(uow: UnitOfWork, case_id: str) -> Case:
+    case = await uow.cases.get(case_id, for_update=True)
     if case is None:
-        # Topics are read independently, so screening's answer can arrive first.
-        case = SchedulingCase.open(decision.case_id, decision.cdcr_number, clock())
-        await uow.cases.add(case)
-    case.eligibility_decided(decision.outcome, clock())
-    await uow.cases.save(case)
+        # Screening's and intake's own topics carry a case's opening before anything else.
+        raise Unprocessable(f"case {case_id} was never opened here")
+    return case
+
+
+async def request_received(envelope: Envelope, uow: UnitOfWork, *, ctx: Context) -> None:
+    request: RequestReceived = envelope.data
+    case = await uow.cases.get(request.case_id, for_update=True)
+    new = case is None
+    case = case or Case.open(request.case_id, request.cdcr_number, ctx.clock())
+    case.request_received(victim_id=request.requester_id, language=request.preferred_language,
+                          travel_offered=request.offer_travel_accommodation, now=ctx.clock())
+    await uow.save_case(case, topic=ctx.topic, new=new)
+
+
+async def eligibility_determined(envelope: Envelope, uow: UnitOfWork, *, ctx: Context) -> None:
+    decision: EligibilityDetermined = envelope.data
+    case = await uow.cases.get(decision.case_id, for_update=True)
+    new = case is None  # topics are read independently: screening's answer can come first
+    case = case or Case.open(decision.case_id, decision.cdcr_number, ctx.clock())
+    case.eligibility_decided(decision.outcome, reason=decision.reason,
+                             ends_case=decision.ends_case, facility_code=decision.facility_code,
+                             on_parole=decision.on_parole, now=ctx.clock())
+    await uow.save_case(case, topic=ctx.topic, new=new)
+    if case.is_ended:
+        await assign_waiting_cases(uow, ctx)
+
+
+async def screening_completed(envelope: Envelope, uow: UnitOfWork, *, ctx: Context) -> None:
+    screening: ScreeningCompleted = envelope.data
+    case = await _known_case(uow, screening.case_id)
+    case.screening_completed(approved=screening.outcome is ScreeningOutcome.APPROVED,
+                             now=ctx.clock())
+    await uow.save_case(case, topic=ctx.topic)
+    if case.is_waiting_for_facilitator:
+        await assign_waiting_cases(uow, ctx)
+
+
+async def clearance_decided(envelope: Envelope, uow: UnitOfWork, *, ctx: Context) -> None:
+    decision: ClearanceGranted | ClearanceDenied = envelope.data
+    granted = isinstance(decision, ClearanceGranted)
+    case = await _known_case(uow, decision.case_id)
+    case.clearance_decided(Clearance(
+        decision.clearance_id, decision.visitor_id, decision.visitor_role, decision.facility_code,
+        granted, decision.decided_at, decision.expires_on if granted else None,
+        None if granted else decision.reason), now=ctx.clock())
+    await uow.save_case(case, topic=ctx.topic)
+
+
+async def victim_paused(envelope: Envelope, uow: UnitOfWork, *, ctx: Context) -> None:
+    step: CasePaused = envelope.data
+    case = await _known_case(uow, step.case_id)
+    if not case.is_ended:
+        case.pause(by=step.by, reason=step.reason, now=ctx.clock(), announce=False)
+        await uow.save_case(case, topic=ctx.topic)
+
+
+async def victim_resumed(envelope: Envelope, uow: UnitOfWork, *, ctx: Context) -> None:
+    step: CaseResumed = envelope.data
+    case = await _known_case(uow, step.case_id)
+    case.resume(by=step.by, reason=step.reason, now=ctx.clock(), announce=False)
+    await uow.save_case(case, topic=ctx.topic)
+    if case.is_waiting_for_facilitator and not case.is_paused:
+        await assign_waiting_cases(uow, ctx)
+
+
+async def victim_withdrew(envelope: Envelope, uow: UnitOfWork, *, ctx: Context) -> None:
+    step: CaseWithdrawn = envelope.data
+    case = await _known_case(uow, step.case_id)
+    case.withdraw(ctx.clock())
+    await uow.save_case(case, topic=ctx.topic)
+    await assign_waiting_cases(uow, ctx)
+
+
+async def custody_changed(envelope: Envelope, uow: UnitOfWork, *, ctx: Context) -> None:
+    change: CustodyStatusChanged = envelope.data
+    if change.initial_load:
+        return  # a roster's first load says where someone is; screening's answer carries it
+    ended = 0
+    for case_id in await uow.cases.open_for_offender(change.cdcr_number):
+        case = await uow.cases.get(case_id, for_update=True)
+        case.custody_changed(status=change.status, facility_code=change.facility_code,
+                             effective_at=change.effective_at, now=ctx.clock())
+        ended += case.is_ended
+        await uow.save_case(case, topic=ctx.topic)
+    if ended:
+        await assign_waiting_cases(uow, ctx)

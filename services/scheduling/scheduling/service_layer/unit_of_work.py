@@ -1,10 +1,34 @@
+"""Scheduling's unit of work: the shared one (outbox, inbox) plus its repositories, and one way
+to save a case together with the events it caused and the history they make."""
 from vod_shared.unit_of_work import SqlUnitOfWork
 
+from scheduling.adapters.calendar import Alerts, Calendar, History
+from scheduling.adapters.directory import FacilitatorRepository, FacilityRepository
 from scheduling.adapters.repository import CaseRepository
+from scheduling.domain.model import Case
 
 
 class UnitOfWork(SqlUnitOfWork):
     cases: CaseRepository
+    facilitators: FacilitatorRepository
+    facilities: FacilityRepository
+    calendar: Calendar
+    alerts: Alerts
+    history: History
 
     def on_enter(self) -> None:
         self.cases = CaseRepository(self.session)
+        self.facilitators = FacilitatorRepository(self.session)
+        self.facilities = FacilityRepository(self.session)
+        self.calendar = Calendar(self.session)
+        self.alerts = Alerts(self.session)
+        self.history = History(self.session)
+
+    async def save_case(self, case: Case, *, topic: str, new: bool = False) -> None:
+        """Writes the case, its alerts, and each event it recorded to the outbox and history."""
+        await (self.cases.add(case) if new else self.cases.save(case))
+        for event in case.events:
+            envelope = await self.emit(event, topic=topic, subject=case.case_id)
+            # The case's own time (the clock handlers were given), not the wall clock.
+            await self.history.add(case.case_id, event, case.updated_at or envelope.time)
+        case.events.clear()

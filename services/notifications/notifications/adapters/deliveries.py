@@ -1,0 +1,138 @@
+"""The deliveries table: what is to be sent, what was, and what became of it.
+
+Every change of state is a compare-and-set on the current status, so two senders (or a sender
+and a late retry) can never both act on one row.
+"""
+import json
+import uuid
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from notifications.adapters.orm import contacts, deliveries
+from notifications.adapters.repository import as_utc, insert_or_ignore, utc
+from notifications.domain.delivery import Delivery, Status
+from notifications.domain.model import Notice
+
+d = deliveries.c
+
+
+class Deliveries:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def plan(self, notice: Notice, *, cause_event_id: str, now: datetime,
+                   status: Status = Status.PENDING) -> int:
+        """Records the notice once per channel; a row already there (a replay) is left alone."""
+        added = 0
+        for channel in notice.channels:
+            result = await self._session.execute(insert_or_ignore(
+                self._session, deliveries, id=str(uuid.uuid4()), cause_event_id=cause_event_id,
+                recipient_id=notice.recipient_id, channel=channel.value,
+                template=notice.template, subject=notice.subject, reference=notice.reference,
+                language=notice.language.value, params=json.dumps(dict(notice.params)),
+                urgent=notice.urgent, status=status.value,
+                due_at=utc(notice.not_before or now), created_at=utc(now), attempts=0))
+            added += result.rowcount
+        return added
+
+    async def get(self, delivery_id: str) -> Delivery | None:
+        row = (await self._session.execute(select(deliveries).where(d.id == delivery_id))).first()
+        return _delivery(row) if row else None
+
+    async def due(self, now: datetime, limit: int = 100) -> list[Delivery]:
+        """Pending rows whose time has come and whose recipient's contact has arrived, oldest
+        first per recipient and channel; a row waits while an older one to the same person on
+        the same channel is being sent or retried, so each person gets them in order."""
+        earlier = deliveries.alias("earlier")
+        blocked = select(earlier.c.seq).where(
+            earlier.c.recipient_id == d.recipient_id, earlier.c.channel == d.channel,
+            earlier.c.seq < d.seq,
+            or_(earlier.c.status == Status.SENDING.value,
+                and_(earlier.c.status == Status.PENDING.value, earlier.c.attempts > 0)),
+        ).exists()
+        rows = await self._session.execute(
+            select(deliveries).join(contacts, contacts.c.person_id == d.recipient_id)
+            .where(d.status == Status.PENDING.value, d.due_at <= utc(now), ~blocked)
+            .order_by(d.urgent.desc(), d.seq).limit(limit))
+        return [_delivery(row) for row in rows]
+
+    async def claim(self, delivery_id: str, now: datetime) -> bool:
+        """pending -> sending, counting the attempt; False if someone else moved it first."""
+        result = await self._session.execute(
+            update(deliveries).where(d.id == delivery_id, d.status == Status.PENDING.value)
+            .values(status=Status.SENDING.value, sending_since=utc(now), attempts=d.attempts + 1,
+                    first_attempt_at=func.coalesce(d.first_attempt_at, utc(now))))
+        return result.rowcount == 1
+
+    async def finish(self, delivery_id: str, status: Status, now: datetime, *,
+                     expected: Status = Status.SENDING, provider_id: str | None = None,
+                     reason: str | None = None) -> bool:
+        result = await self._session.execute(
+            update(deliveries).where(d.id == delivery_id, d.status == expected.value)
+            .values(status=status.value, finished_at=utc(now), provider_id=provider_id,
+                    reason=reason, sending_since=None))
+        return result.rowcount == 1
+
+    async def retry_at(self, delivery_id: str, due_at: datetime, reason: str) -> bool:
+        result = await self._session.execute(
+            update(deliveries).where(d.id == delivery_id, d.status == Status.SENDING.value)
+            .values(status=Status.PENDING.value, due_at=utc(due_at), reason=reason,
+                    sending_since=None))
+        return result.rowcount == 1
+
+    async def hold_until(self, delivery_id: str, due_at: datetime) -> None:
+        await self._session.execute(
+            update(deliveries).where(d.id == delivery_id, d.status == Status.PENDING.value)
+            .values(due_at=utc(due_at)))
+
+    async def cut_off(self, now: datetime, lease: timedelta) -> list[Delivery]:
+        """Rows left ``sending`` past their lease: the sender died or hung mid-send."""
+        rows = await self._session.execute(select(deliveries).where(
+            d.status == Status.SENDING.value, d.sending_since < utc(now - lease)))
+        return [_delivery(row) for row in rows]
+
+    async def move_case(self, subject: str, *, from_: Status, to: Status, now: datetime,
+                        reason: str | None = None) -> None:
+        """Pauses, resumes or cancels what is still waiting to go about one case."""
+        values = {"status": to.value, "reason": reason}
+        if to is Status.PENDING:
+            values["due_at"] = utc(now)
+        if to is Status.CANCELLED:
+            values["finished_at"] = utc(now)
+        await self._session.execute(update(deliveries).where(
+            d.subject == subject, d.status == from_.value).values(**values))
+
+    async def latest_for(self, person_id: str) -> Delivery | None:
+        row = (await self._session.execute(select(deliveries).where(d.recipient_id == person_id)
+                                           .order_by(d.seq.desc()).limit(1))).first()
+        return _delivery(row) if row else None
+
+    async def forget(self, person_id: str) -> None:
+        await self._session.execute(delete(deliveries).where(d.recipient_id == person_id))
+
+    async def listing(self, *, subject: str | None = None, recipient_id: str | None = None,
+                      status: str | None = None, limit: int = 200) -> list[tuple[Delivery, bool]]:
+        """The log for staff, newest first: each delivery and whether its contact has arrived."""
+        query = (select(deliveries, contacts.c.person_id.is_not(None).label("has_contact"))
+                 .outerjoin(contacts, contacts.c.person_id == d.recipient_id))
+        if subject:
+            query = query.where(d.subject == subject)
+        if recipient_id:
+            query = query.where(d.recipient_id == recipient_id)
+        if status:
+            query = query.where(d.status == status)
+        rows = await self._session.execute(query.order_by(d.seq.desc()).limit(limit))
+        return [(_delivery(row), bool(row.has_contact)) for row in rows]
+
+
+def _delivery(row) -> Delivery:
+    return Delivery(
+        id=row.id, seq=row.seq, cause_event_id=row.cause_event_id, recipient_id=row.recipient_id,
+        channel=row.channel, template=row.template, subject=row.subject, reference=row.reference,
+        language=row.language, params=json.loads(row.params), urgent=bool(row.urgent),
+        status=Status(row.status), due_at=as_utc(row.due_at), attempts=row.attempts,
+        first_attempt_at=as_utc(row.first_attempt_at), sending_since=as_utc(row.sending_since),
+        finished_at=as_utc(row.finished_at), provider_id=row.provider_id, reason=row.reason,
+        created_at=as_utc(row.created_at))

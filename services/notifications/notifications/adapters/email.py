@@ -1,0 +1,90 @@
+"""Email through SMTP (aiosmtplib), STARTTLS when configured.
+
+What an SMTP conversation's failure means for the message:
+- the server cannot be reached, or refuses us before the message is handed over (connect,
+  greeting, STARTTLS, login, MAIL/RCPT answered 4xx): not sent, try again later;
+- MAIL/RCPT/DATA answered 5xx: the server will never take it;
+- the connection breaks or times out after the message was handed over, before the server's
+  answer: it may have been taken, so the outcome is unknown.
+Reasons are codes: a server's reply text may quote the address.
+"""
+from email.message import EmailMessage as MimeMessage
+from datetime import datetime, timezone
+from email.utils import format_datetime, make_msgid
+
+import aiosmtplib
+
+from notifications.adapters.rendering import EmailMessage
+from notifications.domain.delivery import (
+    Outcome,
+    OutcomeUnknown,
+    PermanentFailure,
+    Sent,
+    TemporaryFailure,
+)
+
+
+def mime(message: EmailMessage, *, to: str, sender: str, message_id: str,
+         language: str) -> MimeMessage:
+    mail = MimeMessage()
+    mail["From"], mail["To"], mail["Subject"] = sender, to, message.subject
+    mail["Message-ID"] = message_id
+    mail["Date"] = format_datetime(datetime.now(timezone.utc))
+    mail["Content-Language"] = language
+    mail["Auto-Submitted"] = "auto-generated"
+    mail.set_content(message.text)
+    mail.add_alternative(message.html, subtype="html")
+    return mail
+
+
+class SmtpSender:
+    def __init__(self, *, host: str, port: int, username: str | None, password: str | None,
+                 starttls: bool, sender: str, timeout_s: float = 30.0) -> None:
+        self._host, self._port = host, port
+        self._username, self._password = username, password
+        self._starttls, self._sender, self._timeout = starttls, sender, timeout_s
+
+    async def send(self, message: EmailMessage, *, to: str, delivery_id: str,
+                   language: str) -> Outcome:
+        # The delivery id in the Message-ID lets anyone match a message to its row.
+        message_id = make_msgid(idstring=delivery_id, domain="dialogue.notifications")
+        mail = mime(message, to=to, sender=self._sender, message_id=message_id, language=language)
+        client = aiosmtplib.SMTP(hostname=self._host, port=self._port, timeout=self._timeout,
+                                 start_tls=self._starttls, use_tls=False)
+        try:
+            await client.connect()
+            if self._username:
+                await client.login(self._username, self._password or "")
+            return await self._hand_over(client, mail, message_id)
+        except aiosmtplib.SMTPRecipientsRefused as exc:
+            code = exc.recipients[0].code if exc.recipients else 550
+            return _by_code(code, "smtp_recipient_refused")
+        except aiosmtplib.SMTPResponseException as exc:
+            return _by_code(exc.code, "smtp_rejected")
+        except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
+            return TemporaryFailure(f"smtp_unreachable:{type(exc).__name__}")
+        finally:
+            if client.is_connected:
+                try:
+                    await client.quit()
+                except (aiosmtplib.SMTPException, OSError, TimeoutError):
+                    client.close()
+
+    async def _hand_over(self, client: aiosmtplib.SMTP, mail: MimeMessage,
+                         message_id: str) -> Outcome:
+        await client.mail(self._sender)
+        await client.rcpt(mail["To"])
+        try:
+            await client.data(mail.as_bytes())
+        except aiosmtplib.SMTPResponseException as exc:
+            return _by_code(exc.code, "smtp_rejected")
+        except (aiosmtplib.SMTPServerDisconnected, aiosmtplib.SMTPTimeoutError, OSError,
+                TimeoutError) as exc:
+            return OutcomeUnknown(f"smtp_cut_off_after_data:{type(exc).__name__}")
+        return Sent(message_id.strip("<>"))
+
+
+def _by_code(code: int, what: str) -> Outcome:
+    if 400 <= code < 500:
+        return TemporaryFailure(f"{what}:{code}")
+    return PermanentFailure(f"{what}:{code}")

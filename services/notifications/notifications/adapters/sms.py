@@ -1,0 +1,70 @@
+"""Text messages through a Twilio-compatible REST API (httpx):
+``POST {base}/2010-04-01/Accounts/{sid}/Messages.json`` with ``To``, ``From``, ``Body``.
+
+What an answer means for the message:
+- 201: taken; the message ``sid`` is the provider id;
+- 429 (honouring Retry-After), 5xx, a failure to connect, a request that never went out,
+  and a rejection of our own credentials (an operator can fix that within the day): try again;
+- any other 4xx (an invalid or unsubscribed number...): never, reason = Twilio's error code;
+- the request went out and no answer came (read timeout, dropped connection): unknown.
+"""
+import httpx
+
+from notifications.domain.delivery import (
+    Outcome,
+    OutcomeUnknown,
+    PermanentFailure,
+    Sent,
+    TemporaryFailure,
+)
+
+UNSUBSCRIBED = 21610  # Twilio: the number replied STOP to this sender
+_OURS_TO_FIX = {401, 403, 404}
+
+
+class TwilioSender:
+    def __init__(self, *, api_base: str, account_sid: str, auth_token: str, sender: str,
+                 timeout_s: float = 15.0, transport: httpx.AsyncBaseTransport | None = None) -> None:
+        self._url = f"{api_base.rstrip('/')}/2010-04-01/Accounts/{account_sid}/Messages.json"
+        self._sender = sender
+        self._client = httpx.AsyncClient(auth=(account_sid, auth_token), transport=transport,
+                                         timeout=httpx.Timeout(timeout_s))
+
+    async def send(self, body: str, *, to: str, delivery_id: str) -> Outcome:
+        try:
+            response = await self._client.post(
+                self._url, data={"To": to, "From": self._sender, "Body": body})
+        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout,
+                httpx.WriteError, httpx.WriteTimeout) as exc:
+            return TemporaryFailure(f"sms_unreachable:{type(exc).__name__}")
+        except httpx.TransportError as exc:  # the request went out; the answer never came
+            return OutcomeUnknown(f"sms_no_answer:{type(exc).__name__}")
+        return _outcome(response)
+
+    async def close(self) -> None:
+        await self._client.aclose()
+
+
+def _outcome(response: httpx.Response) -> Outcome:
+    status = response.status_code
+    if status in (200, 201):
+        return Sent(_json(response).get("sid"))
+    if status == 429:
+        return TemporaryFailure("sms_throttled:429", _retry_after(response))
+    if status >= 500 or status in _OURS_TO_FIX:
+        return TemporaryFailure(f"sms_provider:{status}", _retry_after(response))
+    code = _json(response).get("code")
+    return PermanentFailure(f"sms_rejected:{code or status}")
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    value = response.headers.get("Retry-After", "")
+    return float(value) if value.replace(".", "", 1).isdigit() else None
+
+
+def _json(response: httpx.Response) -> dict:
+    try:
+        body = response.json()
+    except ValueError:
+        return {}
+    return body if isinstance(body, dict) else {}

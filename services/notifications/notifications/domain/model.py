@@ -1,0 +1,73 @@
+"""What notifications knows of the people it may tell something: a dialogue case as its
+requester sees it, and a custody-notification registration (the state's form 1707).
+
+Neither holds contact details: those stay sealed in the store and are opened only to send.
+"""
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from vod_shared.events import Channel, CustodyNoticeKind, Language, Relationship
+
+
+class CaseState(StrEnum):
+    OPEN = "open"
+    PAUSED = "paused"
+    WITHDRAWN = "withdrawn"
+    CLOSED = "closed"
+
+
+@dataclass
+class Case:
+    case_id: str
+    reference: str
+    requester_id: str
+    cdcr_number: str
+    language: Language
+    channel: Channel
+    state: CaseState = CaseState.OPEN
+
+    @property
+    def ended(self) -> bool:
+        return self.state in (CaseState.WITHDRAWN, CaseState.CLOSED)
+
+    def move_to(self, step: str) -> None:
+        """paused, resumed, withdrawn or closed; an ended case stays ended."""
+        if self.ended:
+            return
+        self.state = {"paused": CaseState.PAUSED, "resumed": CaseState.OPEN,
+                      "withdrawn": CaseState.WITHDRAWN, "closed": CaseState.CLOSED}[step]
+
+
+@dataclass(frozen=True)
+class Registration:
+    registration_id: str
+    registrant_id: str
+    relationship: Relationship
+    cdcr_number: str
+    notify_on: frozenset[CustodyNoticeKind]
+    language: Language
+    channel: Channel
+    received_at: datetime
+
+    @property
+    def reference(self) -> str:
+        """What the registrant quotes when they call: registrations carry no case reference, so
+        a short form of the (random) registration id stands in for one."""
+        return "REG-" + self.registration_id.replace("-", "")[:8].upper()
+
+
+@dataclass(frozen=True)
+class Notice:
+    """One thing to tell one person: which message, on which channels, from when."""
+
+    recipient_id: str
+    template: str
+    channels: tuple[Channel, ...]
+    subject: str  # the case or registration the notice belongs to
+    reference: str
+    language: Language
+    # Facts the message shows (dates, a facility code): never a name or a contact detail.
+    params: tuple[tuple[str, str], ...] = ()
+    urgent: bool = False
+    not_before: datetime | None = None

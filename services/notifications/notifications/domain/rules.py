@@ -1,0 +1,156 @@
+"""Who hears what, as the program states it. Pure: the time is passed in.
+
+- Every accepted request and registration is acknowledged.
+- A requester hears of each step of their case in careful words; after they withdraw, or
+  the case closes, nothing more about it is sent.
+- Custody changes (form 1707): a registrant hears only of the kinds they chose; a witness never
+  of a parole hearing; whoever chose ``escape`` also hears of the return to custody; an escape is
+  urgent and goes on every channel they have; a parole hearing is told on receipt and again
+  ahead of the hearing. A registration follows the offender by CDCR number, so a transfer
+  changes nothing about who is told.
+"""
+from collections.abc import Iterable
+from dataclasses import replace
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from vod_shared.events import (
+    ActedBy,
+    Channel,
+    CustodyChange,
+    CustodyNoticeKind,
+    CustodyStatusChanged,
+    EligibilityOutcome,
+    Relationship,
+)
+
+from notifications.domain.model import Case, Notice, Registration
+from notifications.domain.quiet_hours import PROGRAM_ZONE
+
+EVERY_CHANNEL = (Channel.EMAIL, Channel.SMS)
+# Which form-1707 choice makes a registrant hear of a change; the return to custody belongs
+# to whoever asked to hear of an escape. Admissions and name changes concern nobody here.
+HEARD_BY_CHOOSING = {
+    CustodyChange.RELEASE: CustodyNoticeKind.RELEASE,
+    CustodyChange.DEATH: CustodyNoticeKind.DEATH,
+    CustodyChange.ESCAPE: CustodyNoticeKind.ESCAPE,
+    CustodyChange.RETURN: CustodyNoticeKind.ESCAPE,
+    CustodyChange.PAROLE_HEARING: CustodyNoticeKind.PAROLE_HEARING,
+    CustodyChange.TRANSFER: CustodyNoticeKind.TRANSFER,
+    CustodyChange.PAROLE_DISCHARGE: CustodyNoticeKind.PAROLE_DISCHARGE,
+    CustodyChange.CONTRACT: CustodyNoticeKind.CONTRACT,
+    CustodyChange.SCHEDULED_EXECUTION: CustodyNoticeKind.SCHEDULED_EXECUTION,
+}
+URGENT_CHANGES = frozenset({CustodyChange.ESCAPE})
+PAROLE_HEARING_REMINDER_DAYS = 14
+REMINDER_LOCAL_TIME = time(10, 0)  # in the program's zone; quiet hours still apply on top
+
+
+def acknowledge_request(case: Case) -> Notice:
+    return _to_requester(case, "request_acknowledged")
+
+
+def acknowledge_registration(registration: Registration) -> Notice:
+    kinds = ",".join(kind for kind in CustodyNoticeKind if kind in registration.notify_on)
+    return _to_registrant(registration, "registration_acknowledged", (("kinds", kinds),))
+
+
+def tell_eligibility(case: Case, outcome: EligibilityOutcome) -> Notice | None:
+    """Each outcome has its own gentle message; none of them says "denied"."""
+    if case.ended:
+        return None
+    return _to_requester(case, f"eligibility_{outcome.value}")
+
+
+def confirm_case_step(case: Case, step: str, by: ActedBy | None) -> Notice:
+    """``step`` is paused, resumed, withdrawn or closed. A pause the victim did not ask for is
+    told as the case being on hold, without blame."""
+    if step == "paused":
+        asked = by in (ActedBy.VICTIM, ActedBy.STAFF_FOR_VICTIM)
+        return _to_requester(case, "case_paused" if asked else "case_on_hold")
+    if step in ("resumed", "withdrawn", "closed"):
+        return _to_requester(case, f"case_{step}")
+    raise ValueError(f"not a step of a case: {step}")
+
+
+def hears_of(change: CustodyChange, registration: Registration) -> bool:
+    kind = HEARD_BY_CHOOSING.get(change)
+    if kind is None:
+        return False
+    if change is CustodyChange.PAROLE_HEARING and registration.relationship is Relationship.WITNESS:
+        return False  # the program: parole hearings are for victims and families only
+    return kind in registration.notify_on
+
+
+def custody_notices(event: CustodyStatusChanged, registrations: Iterable[Registration],
+                    *, now: datetime) -> list[Notice]:
+    if getattr(event, "initial_load", False):
+        return []  # a roster's first load says where someone is, not that something changed
+    notices = []
+    for registration in _one_per_registrant(event.change, registrations):
+        notice = _custody_notice(event, registration)
+        reminder = _hearing_reminder(event, registration, now)
+        if reminder:
+            notice = replace(notice, params=(*notice.params, ("reminder", "yes")))
+        notices.extend(n for n in (notice, reminder) if n)
+    return notices
+
+
+def _custody_notice(event: CustodyStatusChanged, registration: Registration) -> Notice:
+    urgent = event.change in URGENT_CHANGES
+    return Notice(
+        recipient_id=registration.registrant_id, template=f"custody_{event.change.value}",
+        channels=EVERY_CHANNEL if urgent else (registration.channel,),
+        subject=registration.registration_id, reference=registration.reference,
+        language=registration.language, params=_custody_facts(event), urgent=urgent)
+
+
+def _hearing_reminder(event: CustodyStatusChanged, registration: Registration,
+                      now: datetime) -> Notice | None:
+    if event.change is not CustodyChange.PAROLE_HEARING or event.hearing_date is None:
+        return None
+    due = reminder_time(event.hearing_date)
+    if due <= now:
+        return None  # the hearing is near: the notice sent now is the reminder
+    return replace(_custody_notice(event, registration),
+                   template="custody_parole_hearing_reminder", not_before=due)
+
+
+def reminder_time(hearing_date: date) -> datetime:
+    day = hearing_date - timedelta(days=PAROLE_HEARING_REMINDER_DAYS)
+    return datetime.combine(day, REMINDER_LOCAL_TIME, tzinfo=ZoneInfo(PROGRAM_ZONE))
+
+
+def _one_per_registrant(change: CustodyChange,
+                        registrations: Iterable[Registration]) -> list[Registration]:
+    """Someone registered twice about one offender is told once, by their latest registration
+    that asked for this kind."""
+    chosen: dict[str, Registration] = {}
+    for registration in sorted(registrations, key=lambda r: r.received_at):
+        if hears_of(change, registration):
+            chosen[registration.registrant_id] = registration
+    return list(chosen.values())
+
+
+def _custody_facts(event: CustodyStatusChanged) -> tuple[tuple[str, str], ...]:
+    facts = {
+        "change": event.change.value,
+        "effective_at": event.effective_at.isoformat(),
+        "facility_code": event.facility_code,
+        "hearing_date": event.hearing_date.isoformat() if event.hearing_date else None,
+        "execution_date": event.execution_date.isoformat() if event.execution_date else None,
+    }
+    return tuple((k, v) for k, v in facts.items() if v is not None)
+
+
+def _to_requester(case: Case, template: str) -> Notice:
+    return Notice(recipient_id=case.requester_id, template=template, channels=(case.channel,),
+                  subject=case.case_id, reference=case.reference, language=case.language)
+
+
+def _to_registrant(registration: Registration, template: str,
+                   params: tuple[tuple[str, str], ...] = ()) -> Notice:
+    return Notice(recipient_id=registration.registrant_id, template=template,
+                  channels=(registration.channel,), subject=registration.registration_id,
+                  reference=registration.reference, language=registration.language,
+                  params=params)

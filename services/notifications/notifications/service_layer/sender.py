@@ -1,0 +1,225 @@
+"""The sender: a loop, separate from the event handlers, that sends what is due.
+
+For each due delivery it re-reads the row and goes on only if it is still pending (two
+senders, or a retry and a replay, never both send); opens the contact; holds a text to the end
+of the recipient's night; marks the row ``sending`` and commits *before* calling the provider;
+then records the outcome. A crash after the call and before that record leaves the row
+``sending``: once its lease has run out it is declared unknown, never sent again by itself.
+
+Deliveries to one person on one channel go in the order they were planned: a batch is split
+per recipient and channel, each part sent in order and stopped at the first failure.
+"""
+import asyncio
+from collections.abc import Callable
+from contextlib import suppress
+from dataclasses import replace
+from datetime import datetime, timedelta
+from itertools import groupby
+
+import structlog
+
+from vod_shared.events import Channel
+from vod_shared.failpoints import Failpoints
+from vod_shared.sealing import CannotUnseal
+
+from notifications.adapters.contacts import SERVICE, ContactKeys
+from notifications.adapters.rendering import Renderer, TemplateMissing
+from notifications.domain.delivery import Delivery, Outcome, Sent, Status
+from notifications.domain.quiet_hours import earliest_send, recipient_zone
+from notifications.service_layer.outcomes import Outcomes, copy_on
+from notifications.service_layer.unit_of_work import UnitOfWork
+
+log = structlog.get_logger("notifications.sender")
+# Replies to a text the person just sent: go even at night, and the STOP confirmation even
+# though they just opted out (the one confirmation the rules allow).
+UNREADABLE_RETRY = timedelta(minutes=15)
+REPLIES = frozenset({"sms_opted_out", "sms_opted_in", "sms_help"})
+
+
+class Sender:
+    def __init__(self, *, uow: Callable[[], UnitOfWork], outcomes: Outcomes, keys: ContactKeys,
+                 renderer: Renderer, email, sms, clock: Callable[[], datetime],
+                 lease: timedelta, failpoints: Failpoints | None = None,
+                 concurrency: int = 4, batch_size: int = 100, poll_interval_s: float = 1.0) -> None:
+        self._uow, self._outcomes, self._keys, self._renderer = uow, outcomes, keys, renderer
+        self._email, self._sms, self._clock, self._lease = email, sms, clock, lease
+        self._failpoints = failpoints or Failpoints(None)
+        self._limit = asyncio.Semaphore(concurrency)
+        self._batch_size, self._poll_interval_s = batch_size, poll_interval_s
+        self._wake = asyncio.Event()
+        self._stopping = False
+        self._task: asyncio.Task | None = None
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def start(self) -> None:
+        self._stopping = False
+        self._task = asyncio.create_task(self.run(), name="notifications-sender")
+
+    async def stop(self, grace_s: float = 10.0) -> None:
+        """Lets the send in flight finish (so it is not left unknown), then stops."""
+        self._stopping = True
+        self.wake()
+        try:
+            await asyncio.wait_for(asyncio.shield(self._task), timeout=grace_s)
+        except TimeoutError:
+            self._task.cancel()
+            with suppress(asyncio.CancelledError):
+                await self._task
+
+    async def run(self) -> None:
+        backoff = self._poll_interval_s
+        while not self._stopping:
+            try:
+                await self.reconcile_interrupted()
+                handled = await self.send_due()
+                backoff = self._poll_interval_s
+            except Exception as exc:  # the store or the key is out of reach: wait, try again
+                log.error("sender.pass_failed", error=type(exc).__name__, retry_in_s=backoff)
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 30.0)
+                continue
+            if handled >= self._batch_size or self._stopping:
+                continue
+            self._wake.clear()
+            try:
+                await asyncio.wait_for(self._wake.wait(), timeout=self._poll_interval_s)
+            except TimeoutError:
+                pass
+
+    async def reconcile_interrupted(self) -> int:
+        now = self._clock()
+        async with self._uow() as uow:
+            cut_off = await uow.deliveries.cut_off(now, self._lease)
+        await self._outcomes.interrupted(cut_off, now)
+        return len(cut_off)
+
+    async def send_due(self) -> int:
+        """One pass over what is due now; returns how many deliveries it looked at."""
+        async with self._uow() as uow:
+            due = await uow.deliveries.due(self._clock(), self._batch_size)
+        lanes = [list(lane) for _, lane in groupby(
+            sorted(due, key=lambda d: (d.recipient_id, d.channel, not d.urgent, d.seq)),
+            key=lambda d: (d.recipient_id, d.channel))]
+        await asyncio.gather(*(self._send_lane(lane) for lane in lanes))
+        return len(due)
+
+    async def _send_lane(self, lane: list[Delivery]) -> None:
+        async with self._limit:
+            for delivery in lane:
+                if not await self._deliver(delivery.id):
+                    return  # later ones wait until this one has gone or given up
+
+    async def _deliver(self, delivery_id: str) -> bool:
+        """Sends one delivery if it is still due; False if those after it must wait."""
+        prepared = await self._prepare(delivery_id)
+        if prepared is None:
+            return True
+        if prepared is False:
+            return False
+        delivery, message, address = prepared
+        outcome = await self._send(delivery, message, address)
+        self._failpoints.hit("notifications.after_send")
+        await self._outcomes.record(delivery, outcome, self._clock())
+        return isinstance(outcome, Sent)
+
+    async def _prepare(self, delivery_id: str):
+        """Re-reads and claims the row: (delivery, message, address), None to move on to the
+        next, or False when this one did not go and the ones after it must wait."""
+        now = self._clock()
+        async with self._uow() as uow:
+            delivery = await uow.deliveries.get(delivery_id)
+            if delivery is None or delivery.status is not Status.PENDING or delivery.due_at > now:
+                return None
+            sealed = await uow.people.contact(delivery.recipient_id)
+            if sealed is None:
+                return False  # held until the contact arrives
+            try:
+                details = self._keys.open(sealed)
+            except CannotUnseal:
+                return await self._unreadable(uow, delivery, sealed, now)
+            channel = Channel(delivery.channel)
+            address = details.get("email" if channel is Channel.EMAIL else "phone")
+            blocked = await self._blocked(uow, delivery, channel, address)
+            if blocked:
+                await self._end_unsent(uow, delivery, blocked, now, details=details)
+                return None
+            zone = recipient_zone(details.get("time_zone"), details.get("state"))
+            when = earliest_send(now, channel=channel, zone=zone,
+                                 urgent=delivery.urgent or delivery.template in REPLIES)
+            if when > now:
+                await uow.deliveries.hold_until(delivery.id, when)
+                await uow.commit()
+                return None
+            try:
+                message = self._render(delivery, details, zone)
+            except TemplateMissing:
+                await self._end_unsent(uow, delivery, "template_missing", now, details={})
+                return None
+            if not await uow.deliveries.claim(delivery.id, now):
+                return None
+            await uow.commit()
+        return _claimed(delivery, now), message, address
+
+    async def _unreadable(self, uow: UnitOfWork, delivery: Delivery, sealed, now: datetime):
+        """Details not sealed for this service can never be read: the delivery fails. Details
+        sealed for it that its key cannot open point at this service's key (an operator's
+        matter): the delivery waits and is tried again, not failed for every recipient."""
+        if SERVICE not in sealed.wrapped_keys:
+            await self._end_unsent(uow, delivery, "contact_not_sealed_for_us", now, details={})
+            return None
+        log.error("contact.unseal_failed", delivery_id=delivery.id,
+                  hint="check VOD_KEYS_DIR holds this service's current key")
+        await uow.deliveries.hold_until(delivery.id, now + UNREADABLE_RETRY)
+        await uow.commit()
+        return False
+
+    async def _blocked(self, uow: UnitOfWork, delivery: Delivery, channel: Channel,
+                       address: str | None) -> str | None:
+        if not address:
+            return f"no_{channel.value}_address"
+        if (channel is Channel.SMS and delivery.template != "sms_opted_out"
+                and await uow.people.opted_out_of_sms(delivery.recipient_id)):
+            return "sms_opted_out"
+        return None
+
+    async def _end_unsent(self, uow: UnitOfWork, delivery: Delivery, reason: str,
+                          now: datetime, *, details: dict) -> None:
+        """This channel cannot carry it: the other one takes it if it can, else it failed."""
+        other = Channel.SMS if delivery.channel == Channel.EMAIL.value else Channel.EMAIL
+        reachable = details.get("email" if other is Channel.EMAIL else "phone") and not (
+            other is Channel.SMS and await uow.people.opted_out_of_sms(delivery.recipient_id))
+        if reachable and self._renderer.has(delivery.template, delivery.language, other.value):
+            await uow.deliveries.finish(delivery.id, Status.SKIPPED, now,
+                                        expected=Status.PENDING, reason=reason)
+            await uow.deliveries.plan(copy_on(delivery, other),
+                                      cause_event_id=delivery.cause_event_id, now=now)
+        else:
+            await self._outcomes.fail(uow, delivery, reason, now, expected=Status.PENDING)
+        await uow.commit()
+        log.info("delivery.not_sent_on_channel", delivery_id=delivery.id,
+                 channel=delivery.channel, reason=reason, fallback=bool(reachable))
+
+    def _render(self, delivery: Delivery, details: dict, zone):
+        # The person's current choice, unless they just wrote to us in a language (ALTO, AYUDA).
+        language = details.get("preferred_language")
+        if delivery.template in REPLIES or language not in ("en", "es"):
+            language = delivery.language
+        common = dict(language=language, params=delivery.params, reference=delivery.reference,
+                      zone=zone)
+        if delivery.channel == Channel.EMAIL.value:
+            return self._renderer.email(delivery.template, given_name=details.get("given_name"),
+                                        **common)
+        return self._renderer.sms(delivery.template, **common)
+
+    async def _send(self, delivery: Delivery, message, address: str) -> Outcome:
+        if delivery.channel == Channel.EMAIL.value:
+            return await self._email.send(message, to=address, delivery_id=delivery.id,
+                                          language=delivery.language)
+        return await self._sms.send(message, to=address, delivery_id=delivery.id)
+
+
+def _claimed(delivery: Delivery, now: datetime) -> Delivery:
+    return replace(delivery, status=Status.SENDING, sending_since=now,
+                   first_attempt_at=delivery.first_attempt_at or now)

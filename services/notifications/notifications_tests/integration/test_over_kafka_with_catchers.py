@@ -1,0 +1,249 @@
+"""The service as it runs: events over the real broker, mail to a real SMTP server and texts to
+a Twilio-compatible HTTP server (the project's catchers), counted where they arrive."""
+import threading
+import urllib.error
+import urllib.request
+from contextlib import asynccontextmanager
+from datetime import date
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from vod_devtools.catchers import Catchers
+from vod_devtools.net import free_port
+from vod_devtools.testing import produce, read_topic, wait_until
+from vod_shared.envelope import from_kafka, new_envelope, to_kafka
+from vod_shared.sealing import KeyDirectory
+
+from notifications.bootstrap import bootstrap, utc_now
+from notifications.config import Settings
+
+from ..conftest import NIGHT_IN_CALIFORNIA
+from ..support import FakeClock, contact, custody, new_id, person_registered, registration, request
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def catchers(tmp_path):
+    with Catchers(tmp_path / "catchers", smtp_port=free_port(), http_port=free_port()) as c:
+        yield c
+
+
+def _settings(kafka_bootstrap, topic_prefix, url, tmp_path, *, smtp_port, sms_base, **extra):
+    return Settings(KAFKA_BOOTSTRAP_SERVERS=kafka_bootstrap, VOD_TOPIC_PREFIX=topic_prefix,
+                    NOTIFICATIONS_DATABASE_URL=url, VOD_DATA_DIR=str(tmp_path / "var"),
+                    KAFKA_SESSION_TIMEOUT_MS=6000, OUTBOX_POLL_INTERVAL_S=0.2,
+                    CONSUMER_RETRY_BACKOFF_S=0.05, SMTP_PORT=smtp_port, SMTP_HOST="127.0.0.1",
+                    SMS_API_BASE=sms_base, SMS_AUTH_TOKEN="token", NOTIFICATIONS_SENDER_POLL_S=0.2,
+                    **extra)
+
+
+@asynccontextmanager
+async def running(settings, clock=utc_now):
+    KeyDirectory(settings.effective_keys_dir()).init()
+    runtime, app = bootstrap(settings, clock=clock)
+    async with app.router.lifespan_context(app):  # the runtime and the sender
+        yield app
+
+
+async def _publish(kafka_bootstrap, topic, *events):
+    """Publishes (data, subject) pairs as CloudEvents, in order."""
+    records = []
+    for data, subject in events:
+        record = to_kafka(new_envelope(data, source="/services/test", subject=subject))
+        records.append((record.key, record.value))
+    await produce(kafka_bootstrap, topic, *records)
+
+
+async def _people(kafka_bootstrap, settings, clock, *people):
+    keys = KeyDirectory(settings.effective_keys_dir())
+    keys.init()
+    await _publish(kafka_bootstrap, settings.topics.people, *[
+        (person_registered(keys, person_id, contact(**details), clock()), person_id)
+        for person_id, details in people])
+
+
+async def test_a_spanish_speaking_victims_acknowledgement_arrives_in_spanish(
+        kafka_bootstrap, topic_prefix, database_url_factory, tmp_path, catchers):
+    settings = _settings(kafka_bootstrap, topic_prefix, database_url_factory("notifications"),
+                         tmp_path, smtp_port=catchers.smtp_port, sms_base=catchers.http_base)
+    person, case = new_id(), new_id()
+    async with running(settings):
+        await _people(kafka_bootstrap, settings, utc_now,
+                      (person, {"preferred_language": "es", "email": "maria@example.org"}))
+        await _publish(kafka_bootstrap, settings.topics.intake, (request(
+            case, person, language="es", at=utc_now(), reference="VOD-2026-000777"), case))
+        assert await wait_until(lambda: catchers.mail.read(), timeout=30)
+        announced = await read_topic(kafka_bootstrap, settings.topics.notifications, at_least=1)
+
+    [mail] = catchers.mail.read()
+    assert mail["rcpt_tos"] == ["maria@example.org"]
+    assert mail["subject"] == "Recibimos su solicitud de diálogo (VOD-2026-000777)"
+    assert mail["text"].startswith("Hola, Ana:") and "VOD-2026-000777" in mail["text"]
+    assert 'lang="es"' in mail["html"] and "VOD-2026-000777" in mail["html"]
+    [sent] = [from_kafka(r.value) for r in announced]
+    assert sent.type == "vod.NotificationSent.v1" and sent.subject == case
+    assert b"maria" not in announced[0].value
+
+
+async def test_a_witness_gets_exactly_one_text_for_a_release_and_none_for_a_hearing(
+        kafka_bootstrap, topic_prefix, tmp_path, catchers):
+    settings = _settings(kafka_bootstrap, topic_prefix,
+                         f"sqlite+aiosqlite:///{tmp_path / 'n.db'}", tmp_path,
+                         smtp_port=catchers.smtp_port, sms_base=catchers.http_base)
+    person, reg = new_id(), new_id()
+    async with running(settings):
+        await _people(kafka_bootstrap, settings, utc_now,
+                      (person, {"preferred_channel": "sms", "phone": "+16195550111"}))
+        await _publish(kafka_bootstrap, settings.topics.intake, (registration(
+            reg, person, notify_on=["release", "transfer"], relationship="witness",
+            at=utc_now()), reg))
+        assert await wait_until(lambda: len(catchers.sms.read()) == 1, timeout=30)
+        await _publish(kafka_bootstrap, settings.topics.custody,
+                       (custody("parole_hearing", at=utc_now(), hearing_date=date(2027, 5, 1)),
+                        "AB1234"),
+                       (custody("release", at=utc_now(), status="on_parole"), "AB1234"))
+        assert await wait_until(lambda: len(catchers.sms.read()) >= 2, timeout=30)
+        await read_topic(kafka_bootstrap, settings.topics.notifications, at_least=2, settle=2)
+
+    texts = [m["body"] for m in reversed(catchers.sms.read())]
+    assert len(texts) == 2 and "registered" in texts[0]
+    assert "released from custody" in texts[1]
+    assert not any("hearing" in t for t in texts)
+    assert catchers.mail.read() == []
+
+
+async def test_an_escape_at_3am_goes_at_once_and_a_transfer_waits_for_the_morning(
+        kafka_bootstrap, topic_prefix, tmp_path, catchers):
+    settings = _settings(kafka_bootstrap, topic_prefix,
+                         f"sqlite+aiosqlite:///{tmp_path / 'n.db'}", tmp_path,
+                         smtp_port=catchers.smtp_port, sms_base=catchers.http_base)
+    clock = FakeClock(NIGHT_IN_CALIFORNIA)  # 03:00 in California
+    person, reg = new_id(), new_id()
+    async with running(settings, clock) as app:
+        await _people(kafka_bootstrap, settings, clock,
+                      (person, {"preferred_channel": "sms", "phone": "+16195550122"}))
+        await _publish(kafka_bootstrap, settings.topics.intake, (registration(
+            reg, person, notify_on=["escape", "transfer"], at=clock()), reg))
+        await _publish(kafka_bootstrap, settings.topics.custody,
+                       (custody("transfer", at=clock(), facility="CMF"), "AB1234"),
+                       (custody("escape", at=clock(), status="escaped", facility=None), "AB1234"))
+        assert await wait_until(lambda: len(catchers.sms.read()) == 1, timeout=30)
+        assert await wait_until(lambda: len(catchers.mail.read()) == 1, timeout=10)
+        await read_topic(kafka_bootstrap, settings.topics.notifications, at_least=2, settle=2)
+        assert [m["body"][:6] for m in catchers.sms.read()] == ["URGENT"]
+
+        clock.move(hours=5)  # 08:00 in California
+        app.state.sender.wake()
+        assert await wait_until(lambda: len(catchers.sms.read()) == 3, timeout=30)
+
+    later = [m["body"] for m in reversed(catchers.sms.read())][1:]
+    assert "registered" in later[0] and "California Medical Facility" in later[1]
+    [mail] = catchers.mail.read()
+    assert mail["subject"].startswith("URGENT")
+
+
+class _FlakyFront(ThreadingHTTPServer):
+    """Answers 503 while ``down``; otherwise passes each request on to the SMS catcher."""
+
+    def __init__(self, target: str) -> None:
+        self.target, self.down, self.refused = target, True, 0
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                if outer.down:
+                    outer.refused += 1
+                    return self._answer(503, b'{"message": "down"}')
+                request = urllib.request.Request(
+                    outer.target + self.path, data=body, method="POST",
+                    headers={k: v for k, v in self.headers.items() if k.lower() != "host"})
+                try:
+                    with urllib.request.urlopen(request, timeout=5) as response:
+                        self._answer(response.status, response.read())
+                except urllib.error.HTTPError as error:
+                    self._answer(error.code, error.read())
+
+            def _answer(self, status, payload):
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+        super().__init__(("127.0.0.1", free_port()), Handler)
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}"
+
+
+async def test_providers_down_then_back_deliver_everything_once_in_order(
+        kafka_bootstrap, topic_prefix, tmp_path):
+    smtp_port, http_port = free_port(), free_port()
+    catchers = Catchers(tmp_path / "catchers", smtp_port=smtp_port, http_port=http_port)
+    front = _FlakyFront(f"http://127.0.0.1:{http_port}")
+    threading.Thread(target=front.serve_forever, daemon=True).start()
+    settings = _settings(kafka_bootstrap, topic_prefix, f"sqlite+aiosqlite:///{tmp_path / 'n.db'}",
+                         tmp_path, smtp_port=smtp_port, sms_base=front.base,
+                         NOTIFICATIONS_RETRY_FIRST_S=0.3, NOTIFICATIONS_RETRY_MAX_S=1.0)
+    by_mail, by_text = [new_id() for _ in range(3)], [new_id() for _ in range(3)]
+    people = [(p, {"email": f"{p}@example.org"}) for p in by_mail] + [
+        (p, {"preferred_channel": "sms", "phone": f"+1619555{i:04d}"}) for i, p in enumerate(by_text)]
+    try:
+        async with running(settings):
+            await _people(kafka_bootstrap, settings, utc_now, *people)
+            requests = []
+            for n in range(4):
+                for person in by_mail + by_text:
+                    case = new_id()
+                    channel = "sms" if person in by_text else "email"
+                    requests.append((request(case, person, channel=channel, at=utc_now(),
+                                             reference=f"VOD-2026-{n:06d}"), case))
+            await _publish(kafka_bootstrap, settings.topics.intake, *requests)
+            # Neither provider answers (SMTP refused, SMS 503) for a while...
+            assert await wait_until(lambda: front.refused >= 3, timeout=30)
+            # ...then both come back.
+            front.down = False
+            catchers.start()
+            assert await wait_until(
+                lambda: len(catchers.mail.read()) == 12 and len(catchers.sms.read()) == 12,
+                timeout=60)
+            await read_topic(kafka_bootstrap, settings.topics.notifications, at_least=24, settle=3)
+        mails, texts = list(reversed(catchers.mail.read())), list(reversed(catchers.sms.read()))
+    finally:
+        front.shutdown()
+        catchers.stop() if catchers._http_thread.is_alive() else None
+
+    assert len(mails) == 12 and len(texts) == 12  # once each, nothing twice
+    # In order per person: the order their deliveries were queued in (the requests travel on
+    # different partitions, so that is the order they were read in, not published in).
+    queued = await _queued_references(settings)
+    for person in by_mail:
+        subjects = [m["subject"][-16:-1] for m in mails if m["rcpt_tos"] == [f"{person}@example.org"]]
+        assert subjects == queued[person] and len(set(subjects)) == 4
+    for i, person in enumerate(by_text):
+        bodies = [m["body"][:15] for m in texts if m["to"] == f"+1619555{i:04d}"]
+        assert bodies == queued[person] and len(set(bodies)) == 4
+
+
+async def _queued_references(settings) -> dict[str, list[str]]:
+    engine = create_async_engine(settings.effective_database_url())
+    try:
+        async with engine.connect() as conn:
+            rows = (await conn.execute(text(
+                "SELECT recipient_id, reference FROM deliveries WHERE status = 'sent'"
+                " ORDER BY seq"))).all()
+    finally:
+        await engine.dispose()
+    queued: dict[str, list[str]] = {}
+    for recipient, reference in rows:
+        queued.setdefault(recipient, []).append(reference)
+    return queued

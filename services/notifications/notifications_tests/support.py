@@ -1,0 +1,171 @@
+"""What the notifications tests share: a fixed clock that tests move, recording providers
+whose answers a test can script, event builders, and a harness that runs the real handlers,
+inbox and sender over a real (SQLite) store."""
+import uuid
+from collections import deque
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+
+from sqlalchemy import select
+
+from vod_shared.consumer import DeadLetters, EventConsumer, Record
+from vod_shared.db import create_engine, outbox, session_factory
+from vod_shared.envelope import Envelope, from_kafka, new_envelope, to_kafka
+from vod_shared.events import (
+    CustodyStatusChanged,
+    EligibilityDetermined,
+    PersonRegistered,
+    RegistrationReceived,
+    RequestReceived,
+)
+from vod_shared.migrations import upgrade_to_head
+from vod_shared.sealing import KeyDirectory, SERVICES, seal
+from vod_shared.topics import Topics
+
+from notifications.adapters.contacts import ContactKeys
+from notifications.adapters.rendering import Renderer
+from notifications.bootstrap import MIGRATIONS, event_handlers
+from notifications.domain.delivery import RetryPolicy, Sent
+from notifications.service_layer.outcomes import Outcomes
+from notifications.service_layer.sender import Sender
+from notifications.service_layer.unit_of_work import UnitOfWork
+
+UTC = timezone.utc
+
+
+class FakeClock:
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def move(self, **delta) -> None:
+        self.now += timedelta(**delta)
+
+
+@dataclass
+class RecordingProvider:
+    """Records every send; answers from ``script`` first, then ``Sent``."""
+
+    channel: str
+    sent: list[dict] = field(default_factory=list)
+    script: deque = field(default_factory=deque)
+
+    async def send(self, message, *, to: str, delivery_id: str, **_) -> object:
+        outcome = self.script.popleft() if self.script else Sent(f"{self.channel}-{len(self.sent) + 1}")
+        if isinstance(outcome, Sent) or type(outcome).__name__ == "OutcomeUnknown":
+            self.sent.append({"to": to, "message": message, "delivery_id": delivery_id})
+        return outcome
+
+
+def contact(**overrides) -> dict:
+    details = {"given_name": "Ana", "family_name": "López", "email": "ana@example.org",
+               "phone": "+16195550100", "preferred_language": "en",
+               "preferred_channel": "email", "state": "CA", "time_zone": None}
+    return {**details, **overrides}
+
+
+def person_registered(keys: KeyDirectory, person_id: str, details: dict,
+                      at: datetime) -> PersonRegistered:
+    sealed = seal(details, keys.public_keys(SERVICES))
+    return PersonRegistered(person_id=person_id, sealed=sealed, at=at)
+
+
+def request(case_id: str, requester_id: str, *, language="en", channel="email",
+            at: datetime, reference="VOD-2026-000123") -> RequestReceived:
+    return RequestReceived(case_id=case_id, reference=reference, requester_id=requester_id,
+                           relationship="victim", cdcr_number="AB1234",
+                           preferred_language=language, preferred_channel=channel,
+                           source="webhook", received_at=at)
+
+
+def registration(registration_id: str, registrant_id: str, *, notify_on, relationship="victim",
+                 channel="sms", language="en", cdcr="AB1234", at: datetime) -> RegistrationReceived:
+    return RegistrationReceived(registration_id=registration_id, registrant_id=registrant_id,
+                                relationship=relationship, cdcr_number=cdcr, notify_on=notify_on,
+                                preferred_language=language, preferred_channel=channel,
+                                received_at=at)
+
+
+def custody(change: str, *, at: datetime, cdcr="AB1234", facility="SQ",
+            hearing_date: date | None = None, status="in_prison") -> CustodyStatusChanged:
+    return CustodyStatusChanged(change_id=str(uuid.uuid4()), cdcr_number=cdcr, change=change,
+                                status=status, facility_code=facility, effective_at=at,
+                                hearing_date=hearing_date)
+
+
+def eligibility(case_id: str, outcome: str, *, at: datetime, **extra) -> EligibilityDetermined:
+    return EligibilityDetermined(case_id=case_id, outcome=outcome, reason="not_in_registry",
+                                 cdcr_number="AB1234", decided_at=at, **extra)
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+class Harness:
+    """The service without Kafka or real providers: events go through the real inbox and
+    handlers, deliveries through the real sender, into recording providers."""
+
+    def __init__(self, database_url: str, keys_dir: Path, clock: FakeClock, *,
+                 policy: RetryPolicy = RetryPolicy(), lease=timedelta(minutes=5)) -> None:
+        self.engine = create_engine(database_url)
+        self.uow = lambda: UnitOfWork(session_factory(self.engine), source="/services/notifications")
+        self.clock, self.keys = clock, KeyDirectory(keys_dir)
+        self.keys.init()
+        self.email, self.sms = RecordingProvider("email"), RecordingProvider("sms")
+        self.dead: list[tuple[str, bytes]] = []
+        self.consumer = EventConsumer(name="notifications", uow=self.uow,
+                                      handlers=event_handlers(clock), max_attempts=1,
+                                      dead_letters=DeadLetters(self._dead, consumer="notifications"))
+        self.topics = Topics("")
+        self.sender = Sender(uow=self.uow, keys=ContactKeys(keys_dir),
+                             renderer=Renderer(program_phone="1-877-256-6877"),
+                             outcomes=Outcomes(uow=self.uow, topics=self.topics, policy=policy),
+                             email=self.email, sms=self.sms, clock=clock, lease=lease)
+
+    async def start(self) -> "Harness":
+        await upgrade_to_head(self.engine, MIGRATIONS)
+        return self
+
+    async def _dead(self, topic, key, value, headers) -> None:
+        self.dead.append((headers.get("dlq-reason"), value))
+
+    async def deliver(self, data, *, subject: str, event_id: str | None = None) -> Envelope:
+        envelope = new_envelope(data, source="/services/test", subject=subject, event_id=event_id,
+                                time=self.clock())
+        await self.redeliver(envelope)
+        return envelope
+
+    async def redeliver(self, envelope: Envelope) -> None:
+        record = to_kafka(envelope)
+        await self.consumer.consume(Record("test", 0, 0, record.key, record.value))
+        assert not self.dead, self.dead
+
+    async def person(self, person_id: str, **details) -> None:
+        data = person_registered(self.keys, person_id, contact(**details), self.clock())
+        await self.deliver(data, subject=person_id)
+
+    async def send_due(self) -> int:
+        """Passes of the sender until nothing more is due now."""
+        total = 0
+        await self.sender.reconcile_interrupted()
+        while handled := await self.sender.send_due():
+            total += handled
+            if total > 10_000:
+                raise AssertionError("the sender keeps finding work")
+        return total
+
+    async def deliveries(self, **filters):
+        async with self.uow() as uow:
+            return [d for d, _ in await uow.deliveries.listing(**filters)][::-1]
+
+    async def announced(self) -> list[Envelope]:
+        async with self.engine.connect() as conn:
+            values = (await conn.execute(select(outbox.c.value).order_by(outbox.c.seq))).scalars()
+            return [from_kafka(v) for v in values]
+
+    async def close(self) -> None:
+        await self.engine.dispose()

@@ -1,0 +1,51 @@
+"""No text between 21:00 and 08:00 where the recipient lives; held, not dropped."""
+from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from vod_shared.events import Channel
+
+from notifications.domain.quiet_hours import earliest_send, recipient_zone
+
+LA = ZoneInfo("America/Los_Angeles")
+
+
+def _at(hour, minute=0, zone=LA, day=19, month=11):
+    return datetime(2026, month, day, hour, minute, tzinfo=zone).astimezone(timezone.utc)
+
+
+def test_a_text_at_3am_waits_for_8am_the_same_morning():
+    held = earliest_send(_at(3), channel=Channel.SMS, urgent=False, zone=LA)
+    assert held == _at(8) and held.tzinfo == timezone.utc
+
+
+def test_a_text_at_9pm_waits_for_8am_the_next_morning():
+    assert earliest_send(_at(21), channel=Channel.SMS, urgent=False, zone=LA) == _at(8, day=20)
+
+
+@pytest.mark.parametrize("hour, minute", [(8, 0), (12, 0), (20, 59)])
+def test_daytime_texts_go_at_once(hour, minute):
+    now = _at(hour, minute)
+    assert earliest_send(now, channel=Channel.SMS, urgent=False, zone=LA) == now
+
+
+def test_email_and_urgent_texts_go_at_once_at_night():
+    now = _at(3)
+    assert earliest_send(now, channel=Channel.EMAIL, urgent=False, zone=LA) == now
+    assert earliest_send(now, channel=Channel.SMS, urgent=True, zone=LA) == now
+
+
+def test_the_morning_is_local_across_a_daylight_saving_change():
+    # 8 March 2026: clocks go forward at 02:00 in California.
+    now = datetime(2026, 3, 8, 1, 30, tzinfo=LA).astimezone(timezone.utc)
+    assert earliest_send(now, channel=Channel.SMS, urgent=False, zone=LA) == \
+        datetime(2026, 3, 8, 8, 0, tzinfo=LA).astimezone(timezone.utc)
+
+
+def test_the_zone_is_the_persons_then_their_states_then_the_programs():
+    assert recipient_zone("Europe/Madrid", "XX") == ZoneInfo("Europe/Madrid")
+    assert recipient_zone(None, "AZ") == ZoneInfo("America/Phoenix")
+    assert recipient_zone(None, "ny") == ZoneInfo("America/New_York")
+    assert recipient_zone(None, "XX") == LA
+    assert recipient_zone("Not/AZone", "TX") == ZoneInfo("America/Chicago")

@@ -1,0 +1,100 @@
+"""Every message, in both languages and on every channel it goes by: it renders, it carries the
+reference, an SMS fits in two segments with the longest facts, and the Spanish is Spanish."""
+import re
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from notifications.adapters.rendering import TEMPLATES, Renderer
+from notifications.domain.facilities import FACILITIES
+from notifications.domain.sms import segments
+from notifications.service_layer.sender import REPLIES
+
+LONGEST_FACILITY = max(FACILITIES, key=lambda code: len(FACILITIES[code]))
+WORST = {"effective_at": "2026-09-30T23:59:00-07:00", "facility_code": LONGEST_FACILITY,
+         "hearing_date": "2026-09-30", "execution_date": "2026-09-30", "reminder": "yes",
+         "kinds": "release,death,escape,parole_hearing,transfer,parole_discharge,contract,"
+                  "scheduled_execution"}
+REFERENCE = "VOD-2026-000123"
+ZONE = ZoneInfo("America/Los_Angeles")
+renderer = Renderer(program_phone="1-877-256-6877")
+
+
+def _names(channel):
+    return sorted(p.stem for p in (TEMPLATES / "en" / channel).glob("*.j2")
+                  if not p.name.startswith("_"))
+
+
+EMAIL, SMS = _names("email"), _names("sms")
+
+
+def test_every_message_exists_in_both_languages():
+    for channel in ("email", "sms"):
+        assert _names(channel) == sorted(p.stem for p in (TEMPLATES / "es" / channel).glob("*.j2")
+                                         if not p.name.startswith("_"))
+    assert set(EMAIL) == set(SMS) - REPLIES
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+@pytest.mark.parametrize("template", SMS)
+def test_an_sms_fits_two_segments_and_names_the_reference(template, language):
+    body = renderer.sms(template, language=language, params=WORST, reference=REFERENCE, zone=ZONE)
+    assert REFERENCE in body
+    assert segments(body) <= 2, (len(body), body)
+    assert "{" not in body and "None" not in body
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+@pytest.mark.parametrize("template", EMAIL)
+def test_an_email_has_a_subject_text_and_html_with_the_reference(template, language):
+    message = renderer.email(template, language=language, params=WORST, reference=REFERENCE,
+                             zone=ZONE, given_name="Ana <b>")
+    assert REFERENCE in message.subject and REFERENCE in message.text and REFERENCE in message.html
+    assert "1-877-256-6877" in message.text
+    assert "Ana <b>" in message.text and "Ana &lt;b&gt;" in message.html  # escaped in HTML
+    assert "None" not in message.text and "{" not in message.text
+    assert f'lang="{language}"' in message.html
+
+
+@pytest.mark.parametrize("template", EMAIL)
+def test_the_spanish_is_spanish(template):
+    english = renderer.email(template, language="en", params=WORST, reference=REFERENCE,
+                             zone=ZONE, given_name="Ana")
+    spanish = renderer.email(template, language="es", params=WORST, reference=REFERENCE,
+                             zone=ZONE, given_name="Ana")
+    text = " ".join(spanish.text.split()).replace(FACILITIES[LONGEST_FACILITY], "")  # a name
+    words = set(re.findall(r"[a-záéíóúñü]+", text.lower()))
+    assert {"the", "you", "your", "and", "call", "we"}.isdisjoint(words), words
+    assert {"su", "usted", "de"} & words
+    assert spanish.subject != english.subject
+
+
+def test_no_message_says_denied_or_rejected_about_eligibility():
+    for language in ("en", "es"):
+        for template in ("eligibility_ineligible", "eligibility_needs_review"):
+            message = renderer.email(template, language=language, params={}, reference=REFERENCE,
+                                     zone=ZONE, given_name=None)
+            text = message.text.lower()
+            for harsh in ("denied", "rejected", "refused", "denegad", "rechaz"):
+                assert harsh not in text
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_texts_never_name_the_program_victims_or_offenders(language):
+    """A phone may be read over someone's shoulder. (A transfer names the new facility: the
+    registrant asked to know it.)"""
+    for template in SMS:
+        body = renderer.sms(template, language=language, params=WORST, reference=REFERENCE,
+                            zone=ZONE).replace(FACILITIES[LONGEST_FACILITY], "").lower()
+        for word in ("victim", "víctima", "offender", "ofensor", "prison", "prisión", "crime"):
+            assert word not in body, (template, word)
+
+
+def test_a_transfer_names_the_facility_and_dates_are_in_the_readers_language():
+    params = {"effective_at": "2026-11-20T16:00:00+00:00", "facility_code": "CMF"}
+    english = renderer.sms("custody_transfer", language="en", params=params, reference="REG-1",
+                           zone=ZONE)
+    spanish = renderer.sms("custody_transfer", language="es", params=params, reference="REG-1",
+                           zone=ZONE)
+    assert "California Medical Facility" in english and "Nov 20, 2026" in english
+    assert "California Medical Facility" in spanish and "20 nov 2026" in spanish

@@ -1,0 +1,26 @@
+"""The domain's refusals as RFC 9457 problems (never echoing what was sent)."""
+from fastapi import FastAPI, Request
+
+from vod_shared.problems import Problem, problem_response
+
+from scheduling.domain.errors import InvalidSchedule, NotFound, NotNow, NotReadyForDialogue
+
+
+def install_domain_errors(app: FastAPI) -> None:
+    async def invalid(request: Request, exc: InvalidSchedule):
+        return problem_response(Problem(422, "Not a valid schedule", exc.detail,
+                                        errors=[{"field": exc.field, "detail": exc.detail}]),
+                                request.url.path)
+
+    async def not_found(request: Request, exc: NotFound):
+        return problem_response(Problem(404, "Not found", str(exc)), request.url.path)
+
+    async def not_now(request: Request, exc: NotNow):
+        errors = ([{"field": None, "detail": r} for r in exc.reasons]
+                  if isinstance(exc, NotReadyForDialogue) else None)
+        return problem_response(Problem(409, "Not possible now", str(exc), errors=errors),
+                                request.url.path)
+
+    app.add_exception_handler(InvalidSchedule, invalid)
+    app.add_exception_handler(NotFound, not_found)
+    app.add_exception_handler(NotNow, not_now)

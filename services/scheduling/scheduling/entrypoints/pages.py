@@ -1,0 +1,198 @@
+"""Staff pages, rendered on the server (Jinja2, autoescaped, no JavaScript): a calendar of
+meetings and dialogues, the cases with the wait list and alerts, and each case's schedule with
+the forms to move it along. Same sign-in, CSRF and headers as every staff page."""
+import secrets
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from vod_shared.events import ActedBy, MeetingMode, Party, Venue
+from vod_shared.problems import Problem
+from vod_shared.staff import StaffMember, csrf_token, require_csrf
+
+from scheduling.domain.availability import PROGRAM_ZONE, zone
+from scheduling.domain.errors import NotReadyForDialogue, SchedulingError
+from scheduling.domain.intervals import Interval
+from scheduling.entrypoints.access import STAFF, may_act_as
+from scheduling.service_layer import staff_actions as act
+from scheduling.service_layer import views
+
+_templates = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"),
+                         autoescape=select_autoescape(default=True), auto_reload=False)
+Staff = Annotated[StaffMember, Depends(STAFF)]
+Checked = Depends(require_csrf)
+
+
+def render(name: str, *, status_code: int = 200, **context) -> HTMLResponse:
+    nonce = secrets.token_urlsafe(16)
+    html = _templates.get_template(name).render(style_nonce=nonce, **context)
+    return HTMLResponse(html, status_code=status_code, headers={
+        "Cache-Control": "no-store", "X-Frame-Options": "DENY", "Referrer-Policy": "same-origin",
+        "Content-Security-Policy": (f"default-src 'none'; style-src 'nonce-{nonce}'; "
+                                    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'")})
+
+
+def pages_router(service) -> APIRouter:
+    router = APIRouter(prefix="/staff", include_in_schema=False)
+
+    async def names(uow) -> dict[str, str]:
+        return {p.facilitator_id: p.display_name for p in await uow.facilitators.all()}
+
+    async def case_page(request: Request, staff: StaffMember, case_id: str, *,
+                        status_code: int = 200, **message) -> HTMLResponse:
+        async def view(uow):
+            case = await views.visible_case(uow, staff, case_id)
+            known = await names(uow)
+            venue = (Venue.COMMUNITY if case.on_parole else
+                     Venue.FACILITY if case.facility_code else Venue.VIDEO)
+            now = service.ctx.clock()
+            return dict(
+                case=views.case_schedule(case, PROGRAM_ZONE),
+                names=lambda ids: [known.get(i, i) for i in ids],
+                alerts=[a for a in await uow.alerts.for_case(case_id) if a.acknowledged_at is None],
+                timeline=await views.case_timeline(uow, case_id, PROGRAM_ZONE),
+                slots=await views.offered_slots(uow, case, venue=venue, days=60, how_many=5,
+                                                start=now + timedelta(days=1),
+                                                length=timedelta(hours=3)))
+        context = await service.read(view)
+        return render("case.html", status_code=status_code, staff=staff, tz=PROGRAM_ZONE,
+                      csrf=csrf_token(request), **context, **message)
+
+    async def act_then_show(request: Request, staff: StaffMember, case_id: str, done: str,
+                            action, **kwargs):
+        try:
+            await service.on_case(staff, case_id, action, **kwargs)
+        except NotReadyForDialogue as exc:
+            return await case_page(request, staff, case_id, status_code=409,
+                                   error="The dialogue cannot be scheduled yet.",
+                                   reasons=exc.reasons)
+        except SchedulingError as exc:
+            status = 422 if type(exc).__name__ == "InvalidSchedule" else 409
+            return await case_page(request, staff, case_id, status_code=status, error=str(exc))
+        return RedirectResponse(f"/staff/cases/{case_id}?done={done}", status_code=303)
+
+    @router.get("/")
+    async def home(staff: Staff):
+        return RedirectResponse("/staff/calendar", status_code=303)
+
+    @router.get("/calendar")
+    async def calendar(request: Request, staff: Staff,
+                       start: date | None = Query(None, alias="from")) -> HTMLResponse:
+        tz = zone(PROGRAM_ZONE)
+        today = service.ctx.clock().astimezone(tz).date()
+        first = start or today - timedelta(days=today.weekday())
+        begin = datetime.combine(first, time(0), tz)
+
+        async def view(uow):
+            known = await names(uow)
+            entries = await views.calendar(uow, staff, start=begin,
+                                           end=begin + timedelta(days=7), tz=PROGRAM_ZONE)
+            for entry in entries:
+                entry["facilitators"] = [known.get(i, i) for i in entry["facilitator_ids"]]
+            return entries
+        entries = await service.read(view)
+        week = [first + timedelta(days=n) for n in range(7)]
+        days = [(day, [e for e in entries if e["starts_at"][:10] == day.isoformat()])
+                for day in week]
+        return render("calendar.html", staff=staff, tz=PROGRAM_ZONE, first_day=first, days=days,
+                      everyone=staff.has_any_role(*views.SEES_EVERY_CASE),
+                      previous_week=(first - timedelta(days=7)).isoformat(),
+                      next_week=(first + timedelta(days=7)).isoformat())
+
+    @router.get("/cases")
+    async def cases(request: Request, staff: Staff) -> HTMLResponse:
+        async def view(uow):
+            known = await names(uow)
+            ids = await views.visible_case_ids(uow, staff)
+            summaries = []
+            for case_id in ids:
+                summary = views.case_summary(await uow.cases.get(case_id), PROGRAM_ZONE)
+                summary["facilitators"] = [known.get(i, i) for i in summary["facilitator_ids"]]
+                summaries.append(summary)
+            waiting = None
+            if staff.has_any_role(*views.SEES_EVERY_CASE):
+                waiting = [views.case_summary(await uow.cases.get(i), PROGRAM_ZONE)
+                           for i in await uow.cases.waiting_for_facilitator()]
+            alerts = [{"alert_id": a.alert_id, "case_id": a.case_id, "detail": a.detail,
+                       "at": views.local(a.at, PROGRAM_ZONE)} for a in await uow.alerts.open(ids)]
+            return summaries, waiting, alerts
+        summaries, waiting, alerts = await service.read(view)
+        return render("cases.html", staff=staff, cases=summaries, wait_list=waiting,
+                      alerts=alerts, csrf=csrf_token(request))
+
+    @router.get("/cases/{case_id}")
+    async def case(request: Request, case_id: str, staff: Staff,
+                   done: str | None = None) -> HTMLResponse:
+        return await case_page(request, staff, case_id, done=DONE.get(done))
+
+    @router.post("/cases/{case_id}/meetings", dependencies=[Checked])
+    async def schedule_meeting(request: Request, case_id: str, staff: Staff,
+                               party: Annotated[Party, Form()],
+                               mode: Annotated[MeetingMode, Form()],
+                               day: Annotated[date, Form(alias="date")],
+                               start: Annotated[time, Form(alias="time")],
+                               minutes: Annotated[int, Form(ge=15, le=480)] = 60,
+                               place: Annotated[str, Form(max_length=200)] = "",
+                               follow_up: Annotated[bool, Form()] = False):
+        starts = datetime.combine(day, start, zone(PROGRAM_ZONE))
+        return await act_then_show(request, staff, case_id, "meeting", act.schedule_meeting,
+                                   party=party, mode=mode, place=place or None,
+                                   when=Interval(starts, starts + timedelta(minutes=minutes)),
+                                   follow_up=follow_up)
+
+    @router.post("/cases/{case_id}/meetings/{meeting_id}/held", dependencies=[Checked])
+    async def meeting_held(request: Request, case_id: str, meeting_id: str, staff: Staff,
+                           outcome: Annotated[str, Form(min_length=1, max_length=280)]):
+        return await act_then_show(request, staff, case_id, "held", act.on_case,
+                                   act=lambda case, now: case.meeting_held(
+                                       meeting_id, outcome=outcome, now=now))
+
+    @router.post("/cases/{case_id}/parties/{party}/ready", dependencies=[Checked])
+    async def ready(request: Request, case_id: str, party: Party, staff: Staff):
+        return await act_then_show(request, staff, case_id, "ready", act.on_case,
+                                   act=lambda case, now: case.mark_ready(party, now=now))
+
+    @router.post("/cases/{case_id}/session", dependencies=[Checked])
+    async def schedule_session(request: Request, case_id: str, staff: Staff,
+                               starts_at: Annotated[datetime, Form()],
+                               venue: Annotated[Venue, Form()],
+                               place: Annotated[str, Form(max_length=200)] = ""):
+        if starts_at.tzinfo is None:
+            raise Problem(422, "The time needs its UTC offset")
+        return await act_then_show(request, staff, case_id, "session", act.schedule_session,
+                                   when=Interval(starts_at, starts_at + timedelta(hours=3)),
+                                   venue=venue, place=place or None)
+
+    @router.post("/cases/{case_id}/travel/done", dependencies=[Checked])
+    async def travel_done(request: Request, case_id: str, staff: Staff):
+        return await act_then_show(request, staff, case_id, "travel", act.on_case,
+                                   act=lambda case, now: case.travel_arranged(now=now))
+
+    @router.post("/cases/{case_id}/hold", dependencies=[Checked])
+    async def hold(request: Request, case_id: str, staff: Staff, by: Annotated[ActedBy, Form()],
+                   action: Annotated[str, Form(pattern="^(hold|resume)$")],
+                   reason: Annotated[str, Form(max_length=200)] = ""):
+        step = act.hold_case if action == "hold" else act.resume_case
+        return await act_then_show(request, staff, case_id, action, step,
+                                   by=may_act_as(staff, by), reason=reason or None)
+
+    @router.post("/alerts/{alert_id}/acknowledge", dependencies=[Checked])
+    async def acknowledge(alert_id: str, staff: Staff):
+        async def check(uow):
+            alert = await uow.alerts.get(alert_id)
+            return alert is not None and alert.case_id in await views.visible_case_ids(uow, staff)
+        if await service.read(check):
+            await service.run(act.acknowledge_alert, alert_id=alert_id, by=staff.username)
+        return RedirectResponse("/staff/cases", status_code=303)
+
+    return router
+
+
+DONE = {"meeting": "The meeting is scheduled.", "held": "The meeting is recorded.",
+        "ready": "Marked ready.", "session": "The dialogue is scheduled.",
+        "travel": "Travel is marked arranged.", "hold": "The case is on hold.",
+        "resume": "The hold is lifted."}

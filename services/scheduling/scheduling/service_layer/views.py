@@ -1,0 +1,156 @@
+"""What staff read: a case's schedule, the calendar, the wait list, candidate slots. Plain
+dicts, shown in the reader's zone; the JSON API and the pages both use them."""
+from datetime import datetime, timedelta
+
+from vod_shared.events import Venue
+from vod_shared.staff import Role, StaffMember
+
+from scheduling.domain.availability import PROGRAM_ZONE, local_day, zone
+from scheduling.domain.booking import busy_times
+from scheduling.domain.errors import NotFound
+from scheduling.domain.intervals import Interval
+from scheduling.domain.model import Case
+from scheduling.domain.slots import candidate_slots
+from scheduling.adapters.serialization import as_utc, availability_json
+from scheduling.service_layer.unit_of_work import UnitOfWork
+
+SEES_EVERY_CASE = (Role.COORDINATOR, Role.ADMIN)
+
+
+async def my_facilitator_id(uow: UnitOfWork, staff: StaffMember) -> str | None:
+    me = await uow.facilitators.by_username(staff.username)
+    return me.facilitator_id if me else None
+
+
+async def visible_case(uow: UnitOfWork, staff: StaffMember, case_id: str, *,
+                       for_update: bool = False) -> Case:
+    """The case, if this staff member may see it: coordinators see all, a facilitator only the
+    cases assigned to them. Anyone else's case is simply not found."""
+    case = await uow.cases.get(case_id, for_update=for_update)
+    if case is None:
+        raise NotFound(f"No case {case_id}.")
+    if not staff.has_any_role(*SEES_EVERY_CASE):
+        mine = await my_facilitator_id(uow, staff)
+        if mine is None or mine not in case.facilitator_ids:
+            raise NotFound(f"No case {case_id}.")
+    return case
+
+
+async def visible_case_ids(uow: UnitOfWork, staff: StaffMember) -> list[str]:
+    ids = await uow.cases.all_ids()
+    if staff.has_any_role(*SEES_EVERY_CASE):
+        return ids
+    mine = await my_facilitator_id(uow, staff)
+    visible = []
+    for case_id in ids:
+        case = await uow.cases.get(case_id)
+        if mine is not None and mine in case.facilitator_ids:
+            visible.append(case_id)
+    return visible
+
+
+def local(moment: datetime | None, tz: str) -> str | None:
+    return as_utc(moment).astimezone(zone(tz)).isoformat() if moment else None
+
+
+def case_summary(case: Case, tz: str) -> dict:
+    session = case.current_session
+    return {
+        "case_id": case.case_id, "stage": case.stage.value, "on_hold": case.is_paused,
+        "language": case.language.value, "facility_code": case.facility_code,
+        "on_parole": case.on_parole, "facilitator_ids": list(case.facilitator_ids),
+        "waiting_since": local(case.waiting_since, tz),
+        "session_starts_at": local(session.when.start, tz) if session and
+        session.status.value == "scheduled" else None,
+    }
+
+
+def case_schedule(case: Case, tz: str) -> dict:
+    """Everything about a case's schedule, for its page and ``GET /api/cases/{id}``."""
+    return {
+        **case_summary(case, tz),
+        "time_zone": tz, "cdcr_number": case.cdcr_number, "victim_id": case.victim_id,
+        "travel_offered": case.travel_offered, "end_reason": case.end_reason,
+        "holds": [{"by": h.by, "reason": h.reason, "at": local(h.at, tz)}
+                  for h in case.holds.values()],
+        "assignments": [{"facilitator_ids": list(a.facilitator_ids), "reason": a.reason,
+                         "at": local(a.at, tz)} for a in case.assignments],
+        "ready": {party.value: local(at, tz) for party, at in case.ready.items()},
+        "meetings": [{
+            "meeting_id": m.meeting_id, "party": m.party.value, "mode": m.mode.value,
+            "starts_at": local(m.when.start, tz), "ends_at": local(m.when.end, tz),
+            "place": m.place, "facilitator_ids": list(m.facilitator_ids),
+            "follow_up": m.follow_up, "status": m.status.value, "outcome": m.outcome,
+            "cancel_reason": m.cancel_reason} for m in case.meetings],
+        "sessions": [{
+            "session_id": s.session_id, "starts_at": local(s.when.start, tz),
+            "ends_at": local(s.when.end, tz), "venue_starts_at": s.local_start.isoformat(),
+            "venue_time_zone": s.time_zone, "venue": s.venue.value,
+            "facility_code": s.facility_code, "place": s.place,
+            "facilitator_ids": list(s.facilitator_ids), "status": s.status.value,
+            "sequence": s.sequence, "cancel_reason": s.cancel_reason} for s in case.sessions],
+        "clearances": [{
+            "clearance_id": c.clearance_id, "visitor_id": c.visitor_id,
+            "visitor_role": c.visitor_role.value, "facility_code": c.facility_code,
+            "granted": c.granted, "expires_on": c.expires_on.isoformat() if c.expires_on else None,
+            "reason": c.reason} for c in case.clearances],
+        "support_person_ids": list(case.support_person_ids),
+        "victim_availability": availability_json(case.victim_hours),
+        "travel": None if case.travel is None else {
+            "status": case.travel.status.value, "due_by": local(case.travel.due_by, tz),
+            "done_at": local(case.travel.done_at, tz)},
+        "surveys": [{"survey_id": s.survey_id, "party": s.party.value, "stage": s.stage.value,
+                     "due_at": local(s.due_at, tz), "status": s.status.value,
+                     "answers": s.answers} for s in case.surveys],
+        "dialogue_blockers": case.dialogue_blockers(),
+    }
+
+
+async def case_timeline(uow: UnitOfWork, case_id: str, tz: str) -> list[dict]:
+    events = [{"at": local(row.at, tz), "what": row.event_type, "data": row.data}
+              for row in await uow.history.of(case_id)]
+    alerts = [{"at": local(row.at, tz), "what": f"alert:{row.kind}", "data": {"detail": row.detail}}
+              for row in await uow.alerts.for_case(case_id)]
+    return sorted(events + alerts, key=lambda item: item["at"])
+
+
+async def offered_slots(uow: UnitOfWork, case: Case, *, venue: Venue, start: datetime,
+                        days: int, length: timedelta, how_many: int) -> dict:
+    """The earliest fitting times for the dialogue, or why there are none."""
+    facility = await uow.facilities.get(case.facility_code) if venue is Venue.FACILITY else None
+    tz = facility.time_zone if facility else PROGRAM_ZONE
+    blockers, last_day = case.slot_blockers(venue, facility, local_day(start, tz))
+    people = [await uow.facilitators.get(f) for f in case.facilitator_ids]
+    slots = [] if blockers else candidate_slots(
+        window=Interval(start, start + timedelta(days=days)), length=length,
+        facilitator_hours=[p.availability for p in people if p],
+        busy=busy_times(await uow.calendar.commitments(case.facilitator_ids), case.facilitator_ids),
+        facility=facility, cleared_until=last_day, victim_hours=case.victim_hours,
+        how_many=how_many)
+    return {"venue": venue.value, "time_zone": tz, "blockers": blockers,
+            "slots": [{"starts_at": local(s.start, tz), "ends_at": local(s.end, tz)}
+                      for s in slots]}
+
+
+async def calendar(uow: UnitOfWork, staff: StaffMember, *, start: datetime, end: datetime,
+                   tz: str) -> list[dict]:
+    """Meetings and dialogues between ``start`` and ``end``: all for a coordinator, a
+    facilitator's own otherwise."""
+    mine = None if staff.has_any_role(*SEES_EVERY_CASE) else await my_facilitator_id(uow, staff)
+    if mine is None and not staff.has_any_role(*SEES_EVERY_CASE):
+        return []
+    entries = []
+    for kind, rows in (("meeting", await uow.calendar.meetings_between(start, end)),
+                       ("dialogue", await uow.calendar.sessions_between(start, end))):
+        for row in rows:
+            if row.status == "cancelled" or (mine and mine not in row.facilitator_ids):
+                continue
+            entries.append({
+                "kind": kind, "case_id": row.case_id,
+                "id": row.meeting_id if kind == "meeting" else row.session_id,
+                "party": getattr(row, "party", None),
+                "mode": getattr(row, "mode", None) or row.venue,
+                "starts_at": local(row.starts_at, tz), "ends_at": local(row.ends_at, tz),
+                "facilitator_ids": list(row.facilitator_ids), "status": row.status,
+                "place": row.place, "facility_code": getattr(row, "facility_code", None)})
+    return sorted(entries, key=lambda e: e["starts_at"])

@@ -1,0 +1,141 @@
+import uuid
+from datetime import date, datetime
+
+import httpx
+import pytest
+from sqlalchemy import select
+
+from vod_devtools.staff_testing import add_staff, sign_in
+from vod_shared.consumer import DeadLetters, EventConsumer, Record
+from vod_shared.db import outbox
+from vod_shared.envelope import from_kafka, new_envelope, to_kafka
+from vod_shared.events import (
+    ClearanceGranted,
+    EligibilityDetermined,
+    EventData,
+    RequestReceived,
+    ScreeningCompleted,
+    VisitorRole,
+)
+from vod_shared.migrations import upgrade_to_head
+from vod_shared.staff import Role
+
+from scheduling.bootstrap import MIGRATIONS, bootstrap, event_handlers
+from scheduling.config import Settings
+from scheduling_tests.builders import Clock, pacific
+
+SOURCES = {"RequestReceived": "intake", "CasePaused": "intake", "CaseResumed": "intake",
+           "CaseWithdrawn": "intake", "CustodyStatusChanged": "screening"}
+
+OFFICE_WEEK = {"time_zone": "America/Los_Angeles",
+               "weekly": [{"weekday": d, "start": "09:00", "end": "17:00"} for d in range(5)]}
+
+
+def request(case_id: str, *, language: str = "en", travel: bool = False,
+            cdcr_number: str = "AB1234") -> RequestReceived:
+    return RequestReceived(
+        case_id=case_id, reference="VOD-2026-000001", requester_id=f"victim-{case_id[:8]}",
+        relationship="victim", cdcr_number=cdcr_number, preferred_language=language,
+        preferred_channel="email", source="webhook", offer_travel_accommodation=travel,
+        received_at=pacific(2026, 3, 1))
+
+
+def eligible(case_id: str, facility_code: str = "SQ", cdcr_number: str = "AB1234",
+             at: datetime | None = None) -> EligibilityDetermined:
+    return EligibilityDetermined(case_id=case_id, outcome="eligible", reason="in_state_prison",
+                                 cdcr_number=cdcr_number, facility_code=facility_code,
+                                 decided_at=at or pacific(2026, 3, 1, 10))
+
+
+def approved(case_id: str) -> ScreeningCompleted:
+    return ScreeningCompleted(case_id=case_id, outcome="approved", decided_by="screener",
+                              decided_at=pacific(2026, 3, 1, 11))
+
+
+def cleared(case_id: str, visitor_id: str, role: VisitorRole, expires_on: date,
+            facility_code: str = "SQ") -> ClearanceGranted:
+    return ClearanceGranted(case_id=case_id, clearance_id=str(uuid.uuid4()), visitor_id=visitor_id,
+                            visitor_role=role, facility_code=facility_code, expires_on=expires_on,
+                            decided_at=pacific(2026, 3, 2, 8))
+
+
+class SchedulingApp:
+    """The scheduling app over HTTP and its consumer fed by hand, on a real SQLite store; the
+    broker is not started. The clock is the test's."""
+
+    def __init__(self, app, runtime, settings, clock: Clock, staff_file) -> None:
+        self.app, self.runtime, self.settings, self.clock = app, runtime, settings, clock
+        self.staff_file = staff_file
+        self.dead: list[tuple[str, str]] = []
+        self.consumer = EventConsumer(
+            name="scheduling", uow=runtime.uow, handlers=event_handlers(app.state.ctx),
+            dead_letters=DeadLetters(self._park, consumer="scheduling"), max_attempts=1)
+        self.clients: list[httpx.AsyncClient] = []
+
+    async def _park(self, topic, key, value, headers) -> None:
+        self.dead.append((topic, headers["dlq-reason"]))
+
+    async def feed(self, *events: EventData, subject: str | None = None) -> list:
+        """Hands events to the consumer as if read from their topics; returns the envelopes."""
+        envelopes = []
+        for data in events:
+            source = SOURCES.get(data.event_name, "screening")
+            envelope = new_envelope(data, source=f"/services/{source}",
+                                    subject=subject or getattr(data, "case_id", None)
+                                    or data.cdcr_number)
+            await self.redeliver(envelope)
+            envelopes.append(envelope)
+        return envelopes
+
+    async def redeliver(self, envelope) -> None:
+        record = to_kafka(envelope)
+        await self.consumer.consume(Record("vod.test", 0, 0, record.key, record.value))
+
+    async def events(self, *names: str) -> list:
+        """What scheduling will publish, in order (only ``names`` if given)."""
+        async with self.runtime.engine.connect() as conn:
+            rows = (await conn.execute(select(outbox).order_by(outbox.c.seq))).all()
+        found = [from_kafka(row.value) for row in rows]
+        return [e.data for e in found if not names or e.data.event_name in names]
+
+    async def staff(self, *roles: Role, username: str | None = None) -> httpx.AsyncClient:
+        """A signed-in staff member's browser."""
+        person = add_staff(self.staff_file, username or f"staff{uuid.uuid4().hex[:8]}", *roles)
+        client = httpx.AsyncClient(transport=httpx.ASGITransport(app=self.app),
+                                   base_url="http://scheduling")
+        await sign_in(client, person)
+        client.username = person.username
+        self.clients.append(client)
+        return client
+
+    async def close(self) -> None:
+        for client in self.clients:
+            await client.aclose()
+        await self.runtime.engine.dispose()
+
+
+def sqlite_settings(tmp_path, **extra) -> Settings:
+    return Settings(SCHEDULING_DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path}/scheduling.db",
+                    KAFKA_BOOTSTRAP_SERVERS="127.0.0.1:1", VOD_DATA_DIR=str(tmp_path),
+                    VOD_STAFF_FILE=str(tmp_path / "staff.toml"),
+                    STAFF_SESSION_SECRET="scheduling-tests-staff-session-secret-0123456789",
+                    **extra)
+
+
+async def start_app(tmp_path, clock: Clock) -> SchedulingApp:
+    settings = sqlite_settings(tmp_path)
+    runtime, app = bootstrap(settings, clock=clock)
+    await upgrade_to_head(runtime.engine, MIGRATIONS)
+    return SchedulingApp(app, runtime, settings, clock, tmp_path / "staff.toml")
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock(pacific(2026, 3, 2, 8))
+
+
+@pytest.fixture
+async def scheduling(tmp_path, clock) -> SchedulingApp:
+    app = await start_app(tmp_path, clock)
+    yield app
+    await app.close()

@@ -1,0 +1,72 @@
+"""Scheduling over the real broker and a real store (SQLite and PostgreSQL): a case approved by
+screening gets its facilitator, the enrollment survey goes out from the due-work loop, a
+redelivered event changes nothing, and the offender's death closes the case."""
+import uuid
+from collections import Counter
+from datetime import datetime, timezone
+
+import httpx
+import pytest
+
+from vod_devtools.staff_testing import add_staff, sign_in
+from vod_devtools.testing import produce, read_topic
+from vod_shared.envelope import from_kafka, new_envelope, to_kafka
+from vod_shared.events import CustodyStatusChanged
+from vod_shared.staff import Role
+
+from scheduling.bootstrap import bootstrap
+from scheduling.config import Settings
+from scheduling_tests.conftest import OFFICE_WEEK, approved, eligible, request
+
+pytestmark = pytest.mark.integration
+
+
+def _record(data, source: str, subject: str):
+    return to_kafka(new_envelope(data, source=f"/services/{source}", subject=subject))
+
+
+async def test_a_case_is_assigned_surveyed_and_closed_over_kafka(
+        kafka_bootstrap, topic_prefix, database_url_factory, tmp_path):
+    settings = Settings(
+        KAFKA_BOOTSTRAP_SERVERS=kafka_bootstrap, VOD_TOPIC_PREFIX=topic_prefix,
+        SCHEDULING_DATABASE_URL=database_url_factory("scheduling"), VOD_DATA_DIR=str(tmp_path),
+        KAFKA_SESSION_TIMEOUT_MS=6000, OUTBOX_POLL_INTERVAL_S=0.2, CONSUMER_RETRY_BACKOFF_S=0.05,
+        SCHEDULING_DUE_WORK_INTERVAL_S=0.2, VOD_STAFF_FILE=str(tmp_path / "staff.toml"),
+        STAFF_SESSION_SECRET="scheduling-integration-secret-0123456789abcdef")
+    topics = settings.topics
+    runtime, app = bootstrap(settings)
+    case_id, cdcr = str(uuid.uuid4()), "ZZ0042"
+    coordinator = add_staff(tmp_path / "staff.toml", "coordinator", Role.COORDINATOR)
+    async with app.router.lifespan_context(app), httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://scheduling") as client:
+        await sign_in(client, coordinator)
+        response = await client.post("/api/facilitators", json={
+            "display_name": "Sofía", "languages": ["es", "en"], "availability": OFFICE_WEEK})
+        assert response.status_code == 201, response.text
+        sofia = response.json()["facilitator_id"]
+
+        opened = _record(request(case_id, language="es", cdcr_number=cdcr), "intake", case_id)
+        await produce(kafka_bootstrap, topics.intake, (opened.key, opened.value))
+        decided = _record(eligible(case_id, cdcr_number=cdcr), "screening", case_id)
+        passed = _record(approved(case_id), "screening", case_id)
+        await produce(kafka_bootstrap, topics.screening, (decided.key, decided.value),
+                      (passed.key, passed.value), (passed.key, passed.value))  # redelivered
+        first = await read_topic(kafka_bootstrap, topics.scheduling, at_least=4, settle=1)
+
+        died = _record(CustodyStatusChanged(
+            change_id=str(uuid.uuid4()), cdcr_number=cdcr, change="death", status="deceased",
+            effective_at=datetime.now(timezone.utc)), "screening", cdcr)
+        await produce(kafka_bootstrap, topics.custody, (died.key, died.value))
+        everything = await read_topic(kafka_bootstrap, topics.scheduling, at_least=5, settle=1)
+        case = (await client.get(f"/api/cases/{case_id}")).json()
+
+    events = [from_kafka(r.value) for r in everything]
+    assert Counter(e.data.event_name for e in events) == Counter({
+        "FacilitatorAssigned": 1, "ClearanceRequested": 1, "SurveyDue": 2, "CaseClosed": 1})
+    assert {r.key.decode() for r in everything} == {case_id}
+    assert all(e.source == "/services/scheduling" and e.subject == case_id for e in events)
+    [assigned] = [e.data for e in events if e.data.event_name == "FacilitatorAssigned"]
+    assert assigned.facilitator_ids == [sofia]
+    [closed] = [e.data for e in events if e.data.event_name == "CaseClosed"]
+    assert closed.reason == "offender_deceased" and closed.by is None
+    assert case["stage"] == "closed" and len(first) == 4

@@ -1,0 +1,116 @@
+"""What the other services' events do here: approval assigns facilitators (or the wait list),
+a redelivered event changes nothing, a victim's pause cancels what is coming, a transfer
+cancels the dialogue, and nonsense goes to the dead letters."""
+import uuid
+from datetime import date
+
+from vod_shared.events import ActedBy, CasePaused, CustodyStatusChanged, VisitorRole
+from vod_shared.staff import Role
+
+from scheduling_tests.conftest import OFFICE_WEEK, approved, cleared, eligible, request
+
+
+async def add_facilitator(client, name: str, *, languages=("en",), experienced=True,
+                          capacity=4, username=None) -> str:
+    response = await client.post("/api/facilitators", json={
+        "display_name": name, "languages": list(languages), "experienced": experienced,
+        "capacity": capacity, "availability": OFFICE_WEEK, "staff_username": username})
+    assert response.status_code == 201, response.text
+    return response.json()["facilitator_id"]
+
+
+async def test_approval_assigns_a_spanish_speaker_and_a_redelivery_changes_nothing(scheduling):
+    coordinator = await scheduling.staff(Role.COORDINATOR)
+    await add_facilitator(coordinator, "Eli")
+    sofia = await add_facilitator(coordinator, "Sofía", languages=("en", "es"))
+    case_id = str(uuid.uuid4())
+    envelopes = await scheduling.feed(request(case_id, language="es"), eligible(case_id),
+                                      approved(case_id))
+    await scheduling.redeliver(envelopes[-1])
+    [assigned] = await scheduling.events("FacilitatorAssigned")
+    assert assigned.facilitator_ids == [sofia]
+    [asked] = await scheduling.events("ClearanceRequested")
+    assert asked.facility_code == "SQ" and asked.victim_id == f"victim-{case_id[:8]}"
+    case = (await coordinator.get(f"/api/cases/{case_id}")).json()
+    assert case["stage"] == "preparation" and case["language"] == "es"
+
+
+async def test_nobody_free_puts_the_case_on_the_wait_list_until_someone_is(scheduling):
+    coordinator = await scheduling.staff(Role.COORDINATOR)
+    await add_facilitator(coordinator, "Busy", languages=("es",), capacity=0)
+    case_id = str(uuid.uuid4())
+    await scheduling.feed(request(case_id, language="es"), eligible(case_id), approved(case_id))
+    waiting = (await coordinator.get("/api/wait-list")).json()
+    assert [c["case_id"] for c in waiting] == [case_id]
+    assert await scheduling.events("FacilitatorAssigned") == []
+    nora = await add_facilitator(coordinator, "Nora", languages=("es",), experienced=False)
+    assert await scheduling.events("FacilitatorAssigned") == []  # someone new needs a partner
+    omar = await add_facilitator(coordinator, "Omar")
+    [assigned] = await scheduling.events("FacilitatorAssigned")
+    assert assigned.facilitator_ids == [nora, omar]
+    assert (await coordinator.get("/api/wait-list")).json() == []
+
+
+async def test_a_victims_pause_cancels_what_is_coming_and_staff_are_told(scheduling, clock):
+    coordinator = await scheduling.staff(Role.COORDINATOR)
+    await add_facilitator(coordinator, "Eli")
+    case_id = str(uuid.uuid4())
+    await scheduling.feed(request(case_id), eligible(case_id), approved(case_id))
+    response = await coordinator.post(f"/api/cases/{case_id}/meetings", json={
+        "party": "victim", "mode": "phone", "starts_at": "2026-03-04T10:00:00-08:00"})
+    assert response.status_code == 201, response.text
+    await scheduling.feed(CasePaused(case_id=case_id, by=ActedBy.VICTIM, at=clock()))
+    [cancelled] = await scheduling.events("MeetingCancelled")
+    assert cancelled.reason == "case_paused"
+    alerts = (await coordinator.get("/api/alerts")).json()
+    assert [a["kind"] for a in alerts] == ["case_paused"]
+    # The pause came from intake: scheduling does not announce it again.
+    assert await scheduling.events("CasePaused") == []
+
+
+async def test_a_transfer_cancels_the_dialogue_and_asks_for_clearance(scheduling, clock):
+    coordinator = await scheduling.staff(Role.COORDINATOR)
+    eli = await add_facilitator(coordinator, "Eli")
+    await coordinator.put("/api/facilities/SQ", json={"visiting_hours": {
+        "weekly": [{"weekday": d, "start": "08:00", "end": "15:00"} for d in range(5)]}})
+    case_id = str(uuid.uuid4())
+    victim = f"victim-{case_id[:8]}"
+    await scheduling.feed(request(case_id, cdcr_number="CD5678"),
+                          eligible(case_id, cdcr_number="CD5678"), approved(case_id),
+                          cleared(case_id, victim, VisitorRole.VICTIM, date(2026, 12, 31)),
+                          cleared(case_id, eli, VisitorRole.FACILITATOR, date(2026, 12, 31)))
+    await prepare_both_parties(coordinator, scheduling, case_id)
+    response = await coordinator.post(f"/api/cases/{case_id}/session", json={
+        "starts_at": "2026-04-14T10:00:00-07:00", "venue": "facility"})
+    assert response.status_code == 201, response.text
+    await scheduling.feed(CustodyStatusChanged(
+        change_id=str(uuid.uuid4()), cdcr_number="CD5678", change="transfer", status="in_prison",
+        facility_code="CMF", previous_facility_code="SQ", effective_at=clock()),
+        subject="CD5678")
+    [cancelled] = await scheduling.events("SessionCancelled")
+    assert cancelled.reason == "offender_transferred"
+    asked = await scheduling.events("ClearanceRequested")
+    assert [a.facility_code for a in asked] == ["SQ", "CMF"]
+
+
+async def test_an_event_about_a_case_never_opened_is_parked(scheduling):
+    await scheduling.feed(approved(str(uuid.uuid4())))
+    [(topic, reason)] = scheduling.dead
+    assert reason.startswith("unprocessable") and "never opened" in reason
+
+
+async def prepare_both_parties(client, scheduling, case_id: str) -> None:
+    for hour, party in ((10, "victim"), (13, "offender")):
+        response = await client.post(f"/api/cases/{case_id}/meetings", json={
+            "party": party, "mode": "video", "starts_at": f"2026-03-03T{hour}:00:00-08:00"})
+        assert response.status_code == 201, response.text
+    scheduling.clock.advance(days=2)
+    case = (await client.get(f"/api/cases/{case_id}")).json()
+    for meeting in case["meetings"]:
+        response = await client.post(
+            f"/api/cases/{case_id}/meetings/{meeting['meeting_id']}/held",
+            json={"outcome": "Prepared."})
+        assert response.status_code == 200, response.text
+    for party in ("victim", "offender"):
+        response = await client.post(f"/api/cases/{case_id}/parties/{party}/ready")
+        assert response.status_code == 200, response.text

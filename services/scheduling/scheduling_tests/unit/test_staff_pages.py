@@ -1,0 +1,52 @@
+"""The staff pages: the case page's forms work with the CSRF token and not without it, the
+calendar shows what was scheduled, and a refusal is explained on the page."""
+import re
+import uuid
+
+from vod_shared.staff import Role
+
+from scheduling_tests.conftest import approved, eligible, request
+from scheduling_tests.unit.test_following_other_services import add_facilitator
+
+
+def token(page: str) -> str:
+    return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+
+
+async def test_a_coordinator_schedules_a_meeting_from_the_case_page(scheduling):
+    coordinator = await scheduling.staff(Role.COORDINATOR)
+    await add_facilitator(coordinator, "Eli")
+    case_id = str(uuid.uuid4())
+    await scheduling.feed(request(case_id), eligible(case_id), approved(case_id))
+
+    page = await coordinator.get(f"/staff/cases/{case_id}")
+    assert page.status_code == 200 and "Content-Security-Policy" in page.headers
+    assert '<label for="m-date">Date</label>' in page.text and "Eli" in page.text
+    form = {"party": "offender", "mode": "in_person", "date": "2026-03-05", "time": "10:00",
+            "minutes": "90", "place": "SQ visiting room B"}
+    forged = await coordinator.post(f"/staff/cases/{case_id}/meetings", data=form)
+    assert forged.status_code == 403
+    done = await coordinator.post(f"/staff/cases/{case_id}/meetings",
+                                  data={**form, "csrf_token": token(page.text)})
+    assert done.status_code == 303, done.text
+    shown = await coordinator.get(done.headers["location"])
+    assert "The meeting is scheduled." in shown.text and "SQ visiting room B" in shown.text
+    [meeting] = await scheduling.events("MeetingScheduled")
+    assert meeting.starts_at.isoformat() == "2026-03-05T10:00:00-08:00"
+
+    refused = await coordinator.post(f"/staff/cases/{case_id}/parties/victim/ready",
+                                     data={"csrf_token": token(page.text)})
+    assert refused.status_code == 409 and "no preparation meeting yet" in refused.text
+
+    week = await coordinator.get("/staff/calendar", params={"from": "2026-03-02"})
+    assert week.status_code == 200
+    assert "Meeting with the offender (in person)" in week.text and "10:00–11:30" in week.text
+
+
+async def test_the_cases_page_lists_the_wait_list_and_alerts(scheduling):
+    coordinator = await scheduling.staff(Role.COORDINATOR)
+    case_id = str(uuid.uuid4())
+    await scheduling.feed(request(case_id), eligible(case_id), approved(case_id))
+    page = await coordinator.get("/staff/cases")
+    assert page.status_code == 200
+    assert "Wait list" in page.text and f"/staff/cases/{case_id}" in page.text
