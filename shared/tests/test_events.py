@@ -13,6 +13,7 @@ CONTRACT_EVENTS = {
     "FacilitatorAssigned", "MeetingScheduled", "PartyReady", "SessionScheduled",
     "SessionCompleted", "CaseClosed", "NotificationSent", "NotificationFailed",
     "MeetingCancelled", "SessionCancelled", "ClearanceRequested", "SurveyDue",
+    "ClearanceVoided",
 }
 PERSONAL = re.compile(r"name|email|phone|address|street|city|zip|postal|state$|note|dob|birth")
 

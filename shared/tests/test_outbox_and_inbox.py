@@ -156,3 +156,43 @@ async def test_a_passing_failure_is_retried_and_applied_once(sessions):
     await _consumer(sessions, flaky, dead).consume(
         _record(to_kafka(new_envelope(_closed("c5"), source="/s", subject="c5")).value))
     assert await _applied_count(sessions) == 1 and dead.sent == []
+
+
+async def test_a_store_that_is_away_is_waited_for_not_dead_lettered(sessions):
+    from sqlalchemy.exc import OperationalError
+
+    outages = [OperationalError("SELECT 1", {}, Exception("server closed the connection"))] * 7
+
+    async def during_a_failover(envelope, uow):
+        if outages:
+            raise outages.pop()
+        await _apply(envelope, uow)
+
+    dead = FakeBroker()
+    await _consumer(sessions, during_a_failover, dead, max_attempts=3).consume(
+        _record(to_kafka(new_envelope(_closed("c6"), source="/s", subject="c6")).value))
+    assert await _applied_count(sessions) == 1 and dead.sent == []
+
+
+async def test_events_this_consumer_does_not_handle_are_skipped_unread(sessions):
+    import json
+
+    dead = FakeBroker()
+    consumer = _consumer(sessions, _apply, dead)
+    other = json.loads(to_kafka(new_envelope(_closed("c7"), source="/s", subject="c7")).value)
+    other["type"], other["data"] = "vod.SessionScheduled.v1", {"not": "checked here"}
+    newer_unrelated = dict(other, type="vod.SomethingNew.v1")
+    await consumer.consume(_record(json.dumps(other).encode()))
+    await consumer.consume(_record(json.dumps(newer_unrelated).encode()))
+    assert dead.sent == [] and await _applied_count(sessions) == 0
+
+
+async def test_a_newer_version_of_a_handled_event_is_parked_not_skipped(sessions):
+    import json
+
+    dead = FakeBroker()
+    newer = json.loads(to_kafka(new_envelope(_closed("c8"), source="/s", subject="c8")).value)
+    newer["type"] = "vod.CaseClosed.v2"
+    await _consumer(sessions, _apply, dead).consume(_record(json.dumps(newer).encode()))
+    [(_, _, _, headers)] = dead.sent
+    assert "unknown event version" in headers["dlq-reason"]

@@ -27,3 +27,13 @@ def test_offsets_are_committed_every_so_many_records_or_seconds(monkeypatch):
     pacer.due()
     now[0] += 1.5
     assert pacer.due() is True  # a quiet stream still commits within the interval
+
+
+def test_a_malformed_webhook_secret_stops_the_service_naming_the_setting():
+    import pytest
+
+    from vod_shared.webhooks import check_secrets
+
+    assert check_secrets(["whsec_c2VjcmV0LXNlY3JldC1zZWNyZXQ="], "X") == ["whsec_c2VjcmV0LXNlY3JldC1zZWNyZXQ="]
+    with pytest.raises(ValueError, match="INTAKE_WEBHOOK_SECRET"):
+        check_secrets(["whsec_not base64!"], "INTAKE_WEBHOOK_SECRET")

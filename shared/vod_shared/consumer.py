@@ -13,15 +13,18 @@ from datetime import datetime, timezone
 
 import structlog
 from pydantic import ValidationError
+from sqlalchemy.exc import InterfaceError, OperationalError
 
-from vod_shared.envelope import Envelope, UndecodableEvent, from_kafka
-from vod_shared.events.base import EventData, UnknownEventType
+from vod_shared.envelope import Envelope, UndecodableEvent, read_cloudevent, validated
+from vod_shared.events.base import EventData, UnknownEventType, model_for
 from vod_shared.failpoints import Failpoints
 from vod_shared.logging import redact_text
 from vod_shared.outbox import Publish
 from vod_shared.unit_of_work import SqlUnitOfWork
 
 Handler = Callable[[Envelope, SqlUnitOfWork], Awaitable[None]]
+# Failures of the store or the network, not of the record: retried until they pass.
+TRANSIENT = (OperationalError, InterfaceError, ConnectionError, TimeoutError)
 log = structlog.get_logger("vod.consumer")
 
 
@@ -47,7 +50,7 @@ class DeadLetters:
 
     async def send(self, record: Record, reason: str) -> None:
         """Publishes the original record to ``<topic>.dlq``; waits until the broker has it."""
-        headers = {name: value.decode("utf-8", "replace") for name, value in record.headers}
+        headers = {name: (value or b"").decode("utf-8", "replace") for name, value in record.headers}
         headers.update({
             "dlq-reason": redact_text(reason)[:1000],
             "dlq-consumer": self._consumer,
@@ -75,38 +78,63 @@ class EventConsumer:
         self.name = name
         self._uow = uow
         self._handlers = dict(handlers)
-        self._dead_letters = dead_letters
+        self._handled_names = {model.event_name for model in handlers}
+        self.dead_letters = dead_letters
         self._max_attempts = max_attempts
         self._backoff_s = backoff_s
         self._failpoints = failpoints or Failpoints(None)
 
     async def consume(self, record: Record) -> None:
         try:
-            envelope = from_kafka(record.value)
+            event = read_cloudevent(record.value)
+        except UndecodableEvent as exc:
+            await self.dead_letters.send(record, f"undecodable: {exc}")
+            return
+        if not self._handles(event.get_type()):
+            return  # another service's concern: not even its data is checked here
+        try:
+            envelope = validated(event)
         except UnknownEventType as exc:
-            await self._dead_letters.send(record, f"unknown event type {exc.args[0]!r}")
+            await self.dead_letters.send(record, f"unknown event version {exc.args[0]!r}")
             return
         except UndecodableEvent as exc:
-            await self._dead_letters.send(record, f"undecodable: {exc}")
+            await self.dead_letters.send(record, f"undecodable: {exc}")
             return
-        handler = self._handlers.get(type(envelope.data))
-        if handler is None:
-            return  # another service's concern
+        handler = self._handlers[type(envelope.data)]
         with structlog.contextvars.bound_contextvars(
                 event_id=envelope.id, event_type=envelope.type, subject=envelope.subject):
             await self._apply(record, envelope, handler)
 
+    def _handles(self, type_name: str) -> bool:
+        """A type this consumer has a handler for, or a version of one it does not know yet
+        (parked, not skipped: a newer producer's events must not vanish)."""
+        try:
+            return model_for(type_name) in self._handlers
+        except UnknownEventType:
+            parts = type_name.split(".")
+            return len(parts) == 3 and parts[1] in self._handled_names
+
     async def _apply(self, record: Record, envelope: Envelope, handler: Handler) -> None:
-        for attempt in range(1, self._max_attempts + 1):
+        attempt, transient_delay = 0, self._backoff_s
+        while True:
             try:
                 applied = await self._apply_once(envelope, handler)
             except Unprocessable as exc:
-                await self._dead_letters.send(record, f"unprocessable: {exc}")
+                await self.dead_letters.send(record, f"unprocessable: {exc}")
                 return
+            except TRANSIENT as exc:
+                # The store or the network is away: the record is fine. Wait for them, however
+                # long, rather than park good events (and apply them out of order later).
+                log.warning("event.waiting_for_store", error=type(exc).__name__,
+                            retry_in_s=transient_delay)
+                await asyncio.sleep(transient_delay)
+                transient_delay = min(transient_delay * 2, 30.0)
+                continue
             except Exception as exc:
+                attempt += 1
                 reason = _describe(exc)
-                if attempt == self._max_attempts:
-                    await self._dead_letters.send(
+                if attempt >= self._max_attempts:
+                    await self.dead_letters.send(
                         record, f"failed after {attempt} attempts: {reason}")
                     return
                 log.warning("event.retrying", attempt=attempt, error=reason)
@@ -126,7 +154,8 @@ class EventConsumer:
 
 
 def _describe(exc: Exception) -> str:
+    """The kind of failure, never its message: messages can quote the data (a name, a note)."""
     if isinstance(exc, ValidationError):
         fields = ", ".join(".".join(map(str, e["loc"])) for e in exc.errors())
         return f"ValidationError on {fields}"
-    return redact_text(f"{type(exc).__name__}: {exc}")[:500]
+    return type(exc).__name__

@@ -73,16 +73,25 @@ def to_kafka(envelope: Envelope) -> KafkaRecord:
 
 def from_kafka(value: bytes | None) -> Envelope:
     """Reads a structured-mode CloudEvent; raises UndecodableEvent or UnknownEventType."""
+    return validated(read_cloudevent(value))
+
+
+def read_cloudevent(value: bytes | None) -> CloudEvent:
+    """The CloudEvent's attributes and raw data, without checking the data against a model."""
     if not value:
         raise UndecodableEvent("empty record")
     try:
         event = _FORMAT.read(CloudEvent, value)
     except Exception as exc:  # the SDK raises several kinds for malformed input
         raise UndecodableEvent(f"not a CloudEvent: {type(exc).__name__}") from exc
-    model = model_for(event.get_type())
-    subject = event.get_subject()
-    if not subject:
+    if not event.get_subject():
         raise UndecodableEvent("CloudEvent has no subject")
+    return event
+
+
+def validated(event: CloudEvent) -> Envelope:
+    """The event with its data checked against the model registered for its type."""
+    model = model_for(event.get_type())
     data = event.get_data()
     if not isinstance(data, dict):
         raise UndecodableEvent("CloudEvent data is not a JSON object")
@@ -96,7 +105,7 @@ def from_kafka(value: bytes | None) -> Envelope:
         id=event.get_id(),
         source=event.get_source(),
         type=event.get_type(),
-        subject=subject,
+        subject=event.get_subject(),
         time=event.get_time() or datetime.now(timezone.utc),
         data=parsed,
     )

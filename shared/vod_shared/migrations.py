@@ -8,10 +8,13 @@ from pathlib import Path
 
 from alembic import command, context, op
 from alembic.config import Config
-from sqlalchemy import MetaData
+from sqlalchemy import MetaData, text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from vod_shared.db import messaging_metadata
+
+
+_MIGRATION_LOCK = 0x564F4401
 
 
 def alembic_config(migrations_dir: Path, url: str) -> Config:
@@ -29,6 +32,9 @@ async def upgrade_to_head(engine: AsyncEngine, migrations_dir: Path) -> None:
         command.upgrade(config, "head")
 
     async with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            # Replicas starting together: one migrates, the others wait, then find it done.
+            await connection.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _MIGRATION_LOCK})
         await connection.run_sync(upgrade)
 
 

@@ -41,6 +41,7 @@ class OutboxRelay:
     async def run(self) -> None:
         backoff = self._poll_interval_s
         while True:
+            self._wake.clear()  # before reading, so a commit made meanwhile wakes the next round
             try:
                 published = await self.publish_pending()
                 backoff = self._poll_interval_s
@@ -51,7 +52,6 @@ class OutboxRelay:
                 continue
             if published >= self._batch_size:
                 continue
-            self._wake.clear()
             try:
                 await asyncio.wait_for(self._wake.wait(), timeout=self._poll_interval_s)
             except TimeoutError:

@@ -45,12 +45,14 @@ class CommitPacer:
     """When to commit consumed offsets. Records are applied one at a time and each is in the
     store before its offset is committed; committing every record would double the cost of
     each, and the inbox makes a redelivered record harmless, so offsets are committed every
-    ``every`` records or ``interval_s`` seconds. After a crash, the records applied since the
-    last commit are delivered again and dropped by id."""
+    ``every`` records or ``interval_s`` seconds, when the stream goes quiet, and at shut-down.
+    After a crash, the records applied since the last commit come again and are dropped by id."""
 
     def __init__(self, every: int, interval_s: float) -> None:
         self._every, self._interval_s = every, interval_s
         self._since, self._last = 0, time.monotonic()
+        self._uncommitted = None  # the last message handled, if its offset is not committed
+        self.in_flight = False
 
     def due(self) -> bool:
         self._since += 1
@@ -58,6 +60,33 @@ class CommitPacer:
             return False
         self._since, self._last = 0, time.monotonic()
         return True
+
+    async def handled(self, message) -> None:
+        self._uncommitted = message
+        if self.due():
+            await self.flush()
+
+    async def flush(self) -> None:
+        """Commits what has been handled, unless a record is being handled right now (its
+        position is already past it, and it is not in the store yet)."""
+        message, self._uncommitted = self._uncommitted, None
+        if message is not None and not self.in_flight:
+            await message.ack()  # commits every position consumed so far
+        elif message is not None:
+            self._uncommitted = message
+
+
+async def _tolerant_headers(record, parse):
+    """FastStream decodes every header as UTF-8 before the handler runs and drops the record
+    if one is not; the record would then be neither applied nor parked. Show it headers it can
+    read; the original bytes stay on the record for the dead letters."""
+    original = record.headers
+    record.headers = [(name, value.decode("utf-8", "replace").encode() if value else b"")
+                      for name, value in original or ()]
+    try:
+        return await parse(record)
+    finally:
+        record.headers = original
 
 
 class ServiceRuntime:
@@ -82,6 +111,7 @@ class ServiceRuntime:
         self._uow_class = uow_class
         self._relay_task: asyncio.Task | None = None
         self._topics_used: set[str] = set()
+        self._pacers: list[CommitPacer] = []
 
     def uow(self) -> SqlUnitOfWork:
         return self._uow_class(self.sessions, source=self.settings.source,
@@ -113,21 +143,30 @@ class ServiceRuntime:
 
         commits = CommitPacer(self.settings.consumer_commit_every,
                               self.settings.consumer_commit_interval_s)
+        self._pacers.append(commits)
 
         @self.broker.subscriber(
             *topics, group_id=self.settings.consumer_group, ack_policy=AckPolicy.MANUAL,
-            auto_offset_reset="earliest", decoder=_raw_body,
+            auto_offset_reset="earliest", decoder=_raw_body, parser=_tolerant_headers,
             session_timeout_ms=self.settings.kafka_session_timeout_ms,
             heartbeat_interval_ms=max(self.settings.kafka_session_timeout_ms // 4, 250),
             title=f"{name}-consumer",
         )
         async def on_record(body: bytes, message: KafkaMessage) -> None:
             raw = message.raw_message
-            await consumer.consume(Record(topic=raw.topic, partition=raw.partition,
-                                          offset=raw.offset, key=raw.key, value=raw.value,
-                                          headers=tuple(raw.headers or ())))
-            if commits.due():
-                await message.ack()  # commits every position consumed so far
+            record = Record(topic=raw.topic, partition=raw.partition, offset=raw.offset,
+                            key=raw.key, value=raw.value, headers=tuple(raw.headers or ()))
+            commits.in_flight = True
+            try:
+                await consumer.consume(record)
+            except Exception as exc:
+                # A fault of ours, not of the record; still, the offset must not pass a record
+                # that is neither applied nor parked.
+                log.exception("consumer.failed", topic=raw.topic, offset=raw.offset)
+                await consumer.dead_letters.send(record, f"consumer error: {type(exc).__name__}")
+            finally:
+                commits.in_flight = False
+            await commits.handled(message)
 
         return consumer
 
@@ -138,16 +177,33 @@ class ServiceRuntime:
         await upgrade_to_head(self.engine, self._migrations_dir)
         await self._connect_broker()
         self._relay_task = asyncio.create_task(self.relay.run(), name="outbox-relay")
+        quiet_commits = asyncio.create_task(self._commit_when_quiet(), name="quiet-commits")
         log.info("service.started", port=self.settings.effective_port())
         try:
             yield
         finally:
+            quiet_commits.cancel()
+            with suppress(asyncio.CancelledError):
+                await quiet_commits
+            await self._flush_commits()
             await self.broker.stop()
             self._relay_task.cancel()
             with suppress(asyncio.CancelledError):
                 await self._relay_task
             await self.engine.dispose()
             log.info("service.stopped")
+
+    async def _commit_when_quiet(self) -> None:
+        while True:
+            await asyncio.sleep(max(self.settings.consumer_commit_interval_s, 0.1))
+            await self._flush_commits()
+
+    async def _flush_commits(self) -> None:
+        for pacer in self._pacers:
+            try:
+                await pacer.flush()
+            except Exception as exc:  # a rebalance in progress: the next flush will do
+                log.warning("offsets.commit_failed", error=type(exc).__name__)
 
     async def _connect_broker(self) -> None:
         """Waits for the broker and for every topic this service uses, then starts consuming.

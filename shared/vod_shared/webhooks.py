@@ -9,6 +9,17 @@ from standardwebhooks.webhooks import Webhook
 from vod_shared.problems import Problem
 
 
+def check_secrets(secrets: list[str], setting: str) -> list[str]:
+    """Fails at start-up, naming the setting, if a secret is not a Standard Webhooks secret;
+    otherwise every call would be refused with a 401 and nobody would know why."""
+    for secret in secrets:
+        try:
+            Webhook(secret)
+        except Exception:
+            raise ValueError(f"{setting} holds a secret that is not whsec_ + base64") from None
+    return secrets
+
+
 async def read_signed_body(request: Request, secrets: list[str], *, max_bytes: int) -> tuple[str, bytes]:
     """Returns ``(webhook_id, raw body)``, or raises a 401/413/415/503 problem."""
     if not secrets:

@@ -37,7 +37,12 @@ async def kafka_bootstrap() -> AsyncIterator[str]:
     if _docker_engine_answers():
         from testcontainers.kafka import KafkaContainer
 
-        with KafkaContainer().with_kraft() as container:
+        # Tests use short consumer sessions (a restarted consumer takes over quickly); the
+        # image's default minimum (6 s) would refuse them.
+        container = KafkaContainer().with_kraft().with_env(
+            "KAFKA_GROUP_MIN_SESSION_TIMEOUT_MS", "1000").with_env(
+            "KAFKA_AUTO_CREATE_TOPICS_ENABLE", "false")
+        with container:
             yield container.get_bootstrap_server()
         return
     with tempfile.TemporaryDirectory(prefix="vod-kafka-") as data_dir:

@@ -23,11 +23,12 @@ from vod_shared.problems import Problem, problem_response
 from vod_shared.runtime import ServiceRuntime
 from vod_shared.sealing import SERVICES, KeyDirectory
 from vod_shared.victim_links import VictimLinks
+from vod_shared.webhooks import check_secrets
 
 from intake.adapters.vault import Vault
 from intake.config import Settings
 from intake.domain.commands import ChangeCase, RegisterForCustodyNotices, RequestDialogue
-from intake.domain.errors import CaseNotFound, CaseStepRefused, InvalidRequest
+from intake.domain.errors import CaseNotFound, CaseStepRefused, ChangedMeanwhile, InvalidRequest
 from intake.entrypoints.pages import STATIC_DIR
 from intake.entrypoints.request_page import request_page_router
 from intake.entrypoints.schemas import IntakeWebhookIn
@@ -62,9 +63,10 @@ class Intake:
             try:
                 async with self.runtime.uow() as uow:
                     return await handler(command, uow, self.context)
-            except IntegrityError:
-                # The same webhook-id arriving twice at once: the loser reads the winner's answer.
-                if attempt == 2 or not getattr(command, "webhook_id", None):
+            except (IntegrityError, ChangedMeanwhile):
+                # The same webhook-id twice at once, or two changes to one case at once: the
+                # loser reads again and gets the winner's answer, or is refused as it should be.
+                if attempt == 2:
                     raise
         raise AssertionError("unreachable")
 
@@ -88,7 +90,7 @@ def bootstrap(settings: Settings | None = None, clock=utc_now) -> tuple[ServiceR
     links = VictimLinks(settings.victim_link_secret,
                         max_age=timedelta(days=settings.victim_link_max_age_days))
     app = runtime.create_app(title="Dialogue — intake", routers=[
-        webhook_router(secrets=settings.webhook_secret_list(),
+        webhook_router(secrets=check_secrets(settings.webhook_secret_list(), "INTAKE_WEBHOOK_SECRET"),
                        max_body_bytes=settings.webhook_max_body_bytes, handle=intake.handle),
         victim_router(intake=intake, links=links, phone=settings.program_phone),
         request_page_router(intake=intake, secret=settings.victim_link_secret,

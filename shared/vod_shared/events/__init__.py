@@ -31,6 +31,7 @@ from vod_shared.events.scheduling import (
 from vod_shared.events.screening import (
     ClearanceDenied,
     ClearanceGranted,
+    ClearanceVoided,
     EligibilityDetermined,
     EligibilityOutcome,
     ScreeningCompleted,

@@ -38,6 +38,9 @@ class FacilitatorAssigned(EventData):
     # A reassignment names who was assigned before (empty the first time); a reason code.
     previous_facilitator_ids: list[str] = []
     reason: str | None = None
+    # facilitator id -> the staff account that acts as them (if any), so the other services
+    # can show a facilitator the cases assigned to them.
+    staff_accounts: dict[str, str] = {}
 
 
 class MeetingScheduled(EventData):

@@ -74,3 +74,19 @@ class ClearanceDenied(EventData):
     facility_code: str
     reason: str
     decided_at: datetime
+
+
+class ClearanceVoided(EventData):
+    """A clearance that no longer holds through no decision about the visitor: the offender
+    left that facility (a transfer, say). Read it as if the clearance had never been granted."""
+
+    event_name: ClassVar[str] = "ClearanceVoided"
+
+    case_id: str
+    clearance_id: str
+    visitor_id: str
+    visitor_role: VisitorRole
+    facility_code: str
+    # A reason code: ``offender_transferred``, ``offender_left_facility``.
+    reason: str
+    voided_at: datetime

@@ -25,7 +25,25 @@ async def current_staff(request: Request,
     member = auth.resume(request, token)
     if member is None:
         raise auth.sign_in_required(request)
+    if request.method not in _SAFE_METHODS and request.url.path.startswith("/api/"):
+        _refuse_cross_site_api_call(request, auth)
     return member
+
+
+_SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+
+def _refuse_cross_site_api_call(request: Request, auth) -> None:
+    """A change through the JSON API must come as JSON (a page on another site cannot send
+    that without the browser asking us first) or carry the CSRF token; a bare form post or an
+    empty POST riding on the session cookie is refused."""
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type == "application/json":
+        return
+    if auth.csrf_ok(request, request.headers.get(csrf.HEADER_NAME)):
+        return
+    raise Problem(403, "Send JSON", "Changes through the staff API must be sent as "
+                  "application/json, or with the X-CSRF-Token header.")
 
 
 def require_roles(*roles: Role | str) -> Callable[..., Awaitable[StaffMember]]:

@@ -28,6 +28,8 @@ cases = Table(
     Column("status", String(16), nullable=False),
     Column("opened_at", DateTime(timezone=True), nullable=False),
     Column("sealed_details", JSON, nullable=False),  # offender names as told, notes
+    Column("holds", JSON, nullable=False, server_default="[]"),
+    Column("version", Integer, nullable=False, server_default="0"),
 )
 
 registrations = Table(

@@ -15,7 +15,8 @@ from intake.adapters.orm import (
     registrations,
     webhook_receipts,
 )
-from intake.domain.model import Case, CaseStatus, Registration
+from intake.domain.errors import ChangedMeanwhile
+from intake.domain.model import Case, CaseStatus, Hold, Registration
 
 
 class CaseRepository:
@@ -33,8 +34,13 @@ class CaseRepository:
         return _case(row) if row else None
 
     async def save(self, case: Case) -> None:
-        await self._session.execute(update(cases).where(cases.c.case_id == case.case_id)
-                                    .values(status=case.status.value))
+        """Saves only over the version that was read; else ChangedMeanwhile (try again)."""
+        result = await self._session.execute(
+            update(cases).where(cases.c.case_id == case.case_id, cases.c.version == case.version)
+            .values(status=case.status.value, holds=sorted(case.holds), version=case.version + 1))
+        if result.rowcount != 1:
+            raise ChangedMeanwhile(case.case_id)
+        case.version += 1
 
     async def open_case_of(self, person_ids: list[str], cdcr_number: str) -> Case | None:
         """An open case about this offender requested by any of these people, if one exists."""
@@ -60,7 +66,8 @@ class CaseRepository:
 
 def _case(row) -> Case:
     return Case(row.case_id, row.reference, row.requester_id, row.cdcr_number,
-                CaseStatus(row.status), row.opened_at)
+                CaseStatus(row.status), row.opened_at, holds={Hold(h) for h in row.holds or ()},
+                version=row.version)
 
 
 class RegistrationRepository:

@@ -15,3 +15,7 @@ class CaseNotFound(LookupError):
 
 class CaseStepRefused(ValueError):
     """A pause, resume or withdrawal that does not fit where the case is (e.g. already withdrawn)."""
+
+
+class ChangedMeanwhile(RuntimeError):
+    """The case changed between reading and saving it (two changes at once); try again."""

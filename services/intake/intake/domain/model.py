@@ -28,6 +28,14 @@ class CaseStatus(StrEnum):
     CLOSED = "closed"
 
 
+class Hold(StrEnum):
+    """Who is holding the case: the victim's own pause is theirs to lift, the program's
+    (a facilitator, the offender, the director, through scheduling) is the program's."""
+
+    VICTIM = "victim"
+    PROGRAM = "program"
+
+
 @dataclass
 class Case:
     case_id: str
@@ -36,6 +44,8 @@ class Case:
     cdcr_number: str
     status: CaseStatus
     opened_at: datetime
+    holds: set[Hold] = field(default_factory=set)
+    version: int = 0  # the store's count of changes, so two changes at once cannot both win
     events: list[EventData] = field(default_factory=list, repr=False)
 
     @classmethod
@@ -57,37 +67,51 @@ class Case:
 
     def pause(self, *, by: ActedBy, reason: str | None, now: datetime) -> None:
         """The victim may pause at any step; the case waits until they resume."""
-        if self.status is not CaseStatus.OPEN:
+        if not self.is_open or Hold.VICTIM in self.holds:
             raise CaseStepRefused(f"a case that is {self.status} cannot be paused")
-        self.status = CaseStatus.PAUSED
+        self._hold(Hold.VICTIM)
         self.events.append(CasePaused(case_id=self.case_id, by=by, reason=reason, at=now))
 
     def resume(self, *, by: ActedBy, reason: str | None, now: datetime) -> None:
-        if self.status is not CaseStatus.PAUSED:
-            raise CaseStepRefused(f"a case that is {self.status} cannot be resumed")
-        self.status = CaseStatus.OPEN
+        """Lifts the victim's own pause; a hold the program put on stays until it lifts it."""
+        if Hold.VICTIM not in self.holds:
+            raise CaseStepRefused(f"a case that is {self.status} and not paused by the victim"
+                                  " cannot be resumed by them")
+        self._release(Hold.VICTIM)
         self.events.append(CaseResumed(case_id=self.case_id, by=by, reason=reason, at=now))
 
     def withdraw(self, *, by: ActedBy, reason: str | None, now: datetime) -> None:
         """The victim may withdraw at any step, with no reason needed; then everything stops."""
         if not self.is_open:
             raise CaseStepRefused(f"a case that is {self.status} cannot be withdrawn")
-        self.status = CaseStatus.WITHDRAWN
+        self.status, self.holds = CaseStatus.WITHDRAWN, set()
         self.events.append(CaseWithdrawn(case_id=self.case_id, by=by, reason=reason, at=now))
 
     def closed_elsewhere(self) -> None:
-        """Screening found the offender ineligible, or scheduling closed the case."""
+        """Screening found the offender ineligible for good, or scheduling closed the case."""
         if self.is_open:
-            self.status = CaseStatus.CLOSED
+            self.status, self.holds = CaseStatus.CLOSED, set()
 
     def paused_elsewhere(self) -> None:
         """A facilitator, the offender or the director paused the case (through scheduling)."""
-        if self.status is CaseStatus.OPEN:
-            self.status = CaseStatus.PAUSED
+        if self.is_open:
+            self._hold(Hold.PROGRAM)
 
     def resumed_elsewhere(self) -> None:
-        if self.status is CaseStatus.PAUSED:
-            self.status = CaseStatus.OPEN
+        if self.is_open:
+            self._release(Hold.PROGRAM)
+
+    @property
+    def held_by_program(self) -> bool:
+        return Hold.PROGRAM in self.holds
+
+    def _hold(self, hold: Hold) -> None:
+        self.holds.add(hold)
+        self.status = CaseStatus.PAUSED
+
+    def _release(self, hold: Hold) -> None:
+        self.holds.discard(hold)
+        self.status = CaseStatus.PAUSED if self.holds else CaseStatus.OPEN
 
 
 @dataclass

@@ -51,8 +51,8 @@ TEXT = {
         "errors_title": "Please check these and send again:",
         "optional": "optional",
         "done_title": "We have your request",
-        "done_dialogue": "Your reference is {reference}. Please keep it: staff will ask for it when "
-                         "they call. We will contact you the way you chose.",
+        "done_dialogue": "We are sending your reference number to you the way you chose (email "
+                         "or text message). Please keep it: staff will ask for it when they call.",
         "done_registration": "You are registered. We will tell you of the custody changes you chose.",
         # the victim's own link
         "case_title": "Your dialogue request {reference}",
@@ -60,6 +60,8 @@ TEXT = {
         "status_paused": "Your request is paused. Nothing will happen until you resume it.",
         "status_withdrawn": "You withdrew this request. Nothing more will happen.",
         "status_closed": "This request is closed.",
+        "status_held": "The program has put your request on hold for now. We will tell you "
+                       "when it continues.",
         "pause": "Pause my request",
         "resume": "Resume my request",
         "withdraw": "Withdraw my request",
@@ -136,14 +138,17 @@ TEXT = {
         "errors_title": "Por favor revise lo siguiente y vuelva a enviar:",
         "optional": "opcional",
         "done_title": "Recibimos su solicitud",
-        "done_dialogue": "Su número de referencia es {reference}. Guárdelo: el personal se lo "
-                         "pedirá cuando le llame. Nos comunicaremos con usted como lo eligió.",
+        "done_dialogue": "Le enviaremos su número de referencia por el medio que eligió (correo "
+                         "electrónico o mensaje de texto). Guárdelo: el personal se lo pedirá "
+                         "cuando le llame.",
         "done_registration": "Quedó registrado. Le avisaremos de los cambios de custodia que eligió.",
         "case_title": "Su solicitud de diálogo {reference}",
         "status_open": "Su solicitud está activa.",
         "status_paused": "Su solicitud está en pausa. No pasará nada hasta que usted la reanude.",
         "status_withdrawn": "Usted retiró esta solicitud. No pasará nada más.",
         "status_closed": "Esta solicitud está cerrada.",
+        "status_held": "El programa ha puesto su solicitud en espera por ahora. Le avisaremos "
+                       "cuando continúe.",
         "pause": "Pausar mi solicitud",
         "resume": "Reanudar mi solicitud",
         "withdraw": "Retirar mi solicitud",

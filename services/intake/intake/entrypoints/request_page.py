@@ -66,8 +66,11 @@ def request_page_router(*, intake, secret: str, phone: str) -> APIRouter:
         if isinstance(command, RegisterForCustodyNotices):
             return message(request, lang=lang, phone=phone, heading_key="done_title",
                            paragraph_keys=("done_registration",))
+        # The reference is not shown here: a request matching an open case answers with that
+        # case, and anyone knowing a CDCR number and a victim's phone could learn it exists.
+        # It goes, with the acknowledgement, to the contact given.
         return message(request, lang=lang, phone=phone, heading_key="done_title",
-                       paragraph_keys=("done_dialogue",), reference=accepted.body["reference"])
+                       paragraph_keys=("done_dialogue",))
 
     return router
 

@@ -12,6 +12,7 @@ from vod_shared.victim_links import LinkExpired, LinkInvalid, VictimLinks
 
 from intake.domain.commands import ChangeCase
 from intake.domain.errors import CaseStepRefused
+from intake.domain.model import Hold
 from intake.entrypoints.pages import chosen_language, message, render
 from intake.service_layer import views
 
@@ -45,7 +46,7 @@ def victim_router(*, intake, links: VictimLinks, phone: str) -> APIRouter:
             return problem
         (case, lang) = loaded
         return render(request, "victim_case.html", lang=lang, phone=phone, token=token,
-                      reference=case.reference, status=case.status.value)
+                      **_case_view(case))
 
     @router.post("/{token}", summary="Pause, resume or withdraw (a button on that page)")
     async def act(request: Request, token: str, action: Annotated[str, Form()],
@@ -58,8 +59,7 @@ def victim_router(*, intake, links: VictimLinks, phone: str) -> APIRouter:
             return message(request, lang=lang, phone=phone, heading_key="not_now", status_code=400)
         if action == "withdraw" and confirm != "yes":
             return render(request, "victim_case.html", lang=lang, phone=phone, token=token,
-                          reference=case.reference, status=case.status.value,
-                          confirm_withdraw=True)
+                          confirm_withdraw=True, **_case_view(case))
         try:
             await intake.handle(ChangeCase(case_id=case.case_id, action=action, by=ActedBy.VICTIM))
         except CaseStepRefused:
@@ -67,3 +67,9 @@ def victim_router(*, intake, links: VictimLinks, phone: str) -> APIRouter:
         return message(request, lang=lang, phone=phone, heading_key=f"done_{action}")
 
     return router
+
+
+def _case_view(case) -> dict:
+    status = "open" if case.is_open and Hold.VICTIM not in case.holds else case.status.value
+    return {"reference": case.reference, "status": status,
+            "victim_paused": Hold.VICTIM in case.holds, "held_by_program": case.held_by_program}

@@ -29,9 +29,9 @@ async def test_staff_pause_and_withdraw_for_the_victim(signed_in):
     paused = await signed_in.http.post(f"/api/cases/{case['case_id']}/pause",
                                        json={"reason": "victim asked by phone"})
     assert paused.json()["status"] == "paused"
-    withdrawn = await signed_in.http.post(f"/api/cases/{case['case_id']}/withdraw")
+    withdrawn = await signed_in.http.post(f"/api/cases/{case['case_id']}/withdraw", json={})
     assert withdrawn.json()["status"] == "withdrawn"
-    again = await signed_in.http.post(f"/api/cases/{case['case_id']}/resume")
+    again = await signed_in.http.post(f"/api/cases/{case['case_id']}/resume", json={})
     assert again.status_code == 409 and again.headers["content-type"] == "application/problem+json"
     events = [json.loads(r.value) for r in await signed_in.outbox()][1:]
     assert [(e["type"], e["data"]["by"]) for e in events] == [
@@ -39,7 +39,15 @@ async def test_staff_pause_and_withdraw_for_the_victim(signed_in):
 
 
 async def test_an_unknown_case_is_404(signed_in):
-    assert (await signed_in.http.post("/api/cases/nope/pause")).status_code == 404
+    assert (await signed_in.http.post("/api/cases/nope/pause", json={})).status_code == 404
+
+
+async def test_an_empty_or_form_post_riding_on_the_session_is_refused(signed_in):
+    case = (await signed_in.http.post("/api/requests", json=dialogue_request())).json()
+    empty = await signed_in.http.post(f"/api/cases/{case['case_id']}/withdraw")
+    form = await signed_in.http.post(f"/api/cases/{case['case_id']}/withdraw", data={"a": "b"})
+    assert empty.status_code == form.status_code == 403
+    assert [json.loads(r.value)["type"] for r in await signed_in.outbox()] == ["vod.RequestReceived.v1"]
 
 
 async def test_without_signing_in_the_staff_api_answers_401(intake):

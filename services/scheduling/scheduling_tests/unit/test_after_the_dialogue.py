@@ -18,7 +18,7 @@ async def ready_case(scheduling, client, **kwargs) -> str:
         await client.post(f"/api/cases/{case_id}/meetings/past", json={
             "party": party, "mode": "phone", "starts_at": "2026-03-01T10:00:00-08:00",
             "outcome": "Prepared."})
-        await client.post(f"/api/cases/{case_id}/parties/{party}/ready")
+        await client.post(f"/api/cases/{case_id}/parties/{party}/ready", json={})
     return case_id
 
 
@@ -42,10 +42,10 @@ async def test_held_then_followed_up_and_surveyed(scheduling, clock):
     assert "facility_blackout" in [a["kind"] for a in (await coordinator.get("/api/alerts")).json()]
 
     clock.move_to(clock() + timedelta(days=10, hours=5))  # 12 March, 13:00 Pacific
-    early = await coordinator.post(f"/api/cases/{case_id}/session/held")
+    early = await coordinator.post(f"/api/cases/{case_id}/session/held", json={})
     assert early.status_code == 409 and "travel" in early.json()["detail"]
-    assert (await coordinator.post(f"/api/cases/{case_id}/travel/done")).status_code == 200
-    held = await coordinator.post(f"/api/cases/{case_id}/session/held")
+    assert (await coordinator.post(f"/api/cases/{case_id}/travel/done", json={})).status_code == 200
+    held = await coordinator.post(f"/api/cases/{case_id}/session/held", json={})
     assert held.status_code == 200 and held.json()["stage"] == "follow_up"
     [completed] = await scheduling.events("SessionCompleted")
     assert completed.session_id == scheduled.json()["session_id"]

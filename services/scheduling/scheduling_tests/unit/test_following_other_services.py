@@ -112,5 +112,5 @@ async def prepare_both_parties(client, scheduling, case_id: str) -> None:
             json={"outcome": "Prepared."})
         assert response.status_code == 200, response.text
     for party in ("victim", "offender"):
-        response = await client.post(f"/api/cases/{case_id}/parties/{party}/ready")
+        response = await client.post(f"/api/cases/{case_id}/parties/{party}/ready", json={})
         assert response.status_code == 200, response.text

@@ -164,7 +164,7 @@ async def test_what_a_demo_needs_meetings_recorded_afterwards_then_a_video_dialo
             "party": party, "mode": "phone", "starts_at": "2026-03-01T10:00:00-08:00",
             "outcome": "Prepared over the phone."})
         assert response.status_code == 201, response.text
-        assert (await coordinator.post(f"/api/cases/{case_id}/parties/{party}/ready")).status_code == 200
+        assert (await coordinator.post(f"/api/cases/{case_id}/parties/{party}/ready", json={})).status_code == 200
     slots = (await coordinator.get(f"/api/cases/{case_id}/session/slots",
                                    params={"venue": "video", "count": 2})).json()
     assert slots["blockers"] == [] and len(slots["slots"]) == 2
