@@ -31,6 +31,7 @@ from vod_shared.events import (
 )
 from vod_shared.logging import configure_logging
 from vod_shared.runtime import ServiceRuntime
+from vod_shared.sealing import KeyDirectory, unseal
 
 from scheduling.config import Settings
 from scheduling.entrypoints.api_cases import cases_router
@@ -73,7 +74,8 @@ def bootstrap(settings: Settings | None = None, clock=utc_now) -> tuple[ServiceR
     settings = settings or Settings()
     topics = settings.topics
     runtime = ServiceRuntime(settings, migrations_dir=MIGRATIONS, uow_class=UnitOfWork)
-    ctx = Context(topics, clock)
+    private_key = KeyDirectory(settings.effective_keys_dir()).private_key("scheduling")
+    ctx = Context(topics, clock, open_sealed=lambda sealed: unseal(sealed, "scheduling", private_key))
     runtime.publishes(topics.scheduling, *PUBLISHED)
     consumer = runtime.consume(topics.intake, topics.screening, topics.custody,
                                handlers=event_handlers(ctx))

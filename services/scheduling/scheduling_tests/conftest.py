@@ -1,5 +1,7 @@
+import tempfile
 import uuid
 from datetime import date, datetime
+from pathlib import Path
 
 import httpx
 import pytest
@@ -9,6 +11,7 @@ from vod_devtools.staff_testing import add_staff, sign_in
 from vod_shared.consumer import DeadLetters, EventConsumer, Record
 from vod_shared.db import outbox
 from vod_shared.envelope import from_kafka, new_envelope, to_kafka
+from vod_shared.sealing import KeyDirectory, seal
 from vod_shared.events import (
     ClearanceGranted,
     EligibilityDetermined,
@@ -31,12 +34,19 @@ OFFICE_WEEK = {"time_zone": "America/Los_Angeles",
                "weekly": [{"weekday": d, "start": "09:00", "end": "17:00"} for d in range(5)]}
 
 
+# The services' key pairs for these tests: intake seals the travel question for scheduling.
+TEST_KEYS = KeyDirectory(Path(tempfile.mkdtemp(prefix="scheduling-keys-")))
+TEST_KEYS.init()
+
+
 def request(case_id: str, *, language: str = "en", travel: bool = False,
             cdcr_number: str = "AB1234") -> RequestReceived:
+    logistics = seal({"offer_travel_accommodation": travel},
+                     TEST_KEYS.public_keys(("screening", "scheduling")))
     return RequestReceived(
         case_id=case_id, reference="VOD-2026-000001", requester_id=f"victim-{case_id[:8]}",
         relationship="victim", cdcr_number=cdcr_number, preferred_language=language,
-        preferred_channel="email", source="webhook", offer_travel_accommodation=travel,
+        preferred_channel="email", source="webhook", logistics=logistics,
         received_at=pacific(2026, 3, 1))
 
 
@@ -119,7 +129,7 @@ def sqlite_settings(tmp_path, **extra) -> Settings:
                     KAFKA_BOOTSTRAP_SERVERS="127.0.0.1:1", VOD_DATA_DIR=str(tmp_path),
                     VOD_STAFF_FILE=str(tmp_path / "staff.toml"),
                     STAFF_SESSION_SECRET="scheduling-tests-staff-session-secret-0123456789",
-                    **extra)
+                    VOD_KEYS_DIR=str(TEST_KEYS.path), **extra)
 
 
 async def start_app(tmp_path, clock: Clock) -> SchedulingApp:

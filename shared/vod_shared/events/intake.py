@@ -4,6 +4,7 @@ from enum import StrEnum
 from typing import ClassVar
 
 from vod_shared.events.base import EventData
+from vod_shared.events.people import SealedDetails
 
 
 class Relationship(StrEnum):
@@ -53,7 +54,11 @@ class RequestReceived(EventData):
     preferred_language: Language
     preferred_channel: Channel
     source: RequestSource
+    # Deprecated, always false: whether someone lives outside California is whereabouts, and
+    # travels sealed in ``logistics`` instead. Kept so that readers built against it still load.
     offer_travel_accommodation: bool = False
+    # Sealed for screening and scheduling: {"offer_travel_accommodation": bool}.
+    logistics: SealedDetails | None = None
     received_at: datetime
 
 

@@ -16,6 +16,7 @@ from vod_shared.events import (
     Relationship,
     RequestReceived,
     RequestSource,
+    SealedDetails,
 )
 
 from intake.domain.errors import CaseStepRefused
@@ -51,13 +52,12 @@ class Case:
     @classmethod
     def open(cls, *, case_id: str, reference: str, requester_id: str, relationship: Relationship,
              cdcr_number: str, language: Language, channel: Channel, source: RequestSource,
-             offer_travel_accommodation: bool, now: datetime) -> "Case":
+             logistics: SealedDetails, now: datetime) -> "Case":
         case = cls(case_id, reference, requester_id, cdcr_number, CaseStatus.OPEN, now)
         case.events.append(RequestReceived(
             case_id=case_id, reference=reference, requester_id=requester_id,
             relationship=relationship, cdcr_number=cdcr_number, preferred_language=language,
-            preferred_channel=channel, source=source,
-            offer_travel_accommodation=offer_travel_accommodation, received_at=now,
+            preferred_channel=channel, source=source, logistics=logistics, received_at=now,
         ))
         return case
 

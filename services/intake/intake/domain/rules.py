@@ -59,3 +59,5 @@ def offer_travel_accommodation(state: str | None) -> bool:
 READERS_OF_REQUESTER = ("intake", "notifications", "screening", "scheduling")
 READERS_OF_REGISTRANT = ("intake", "notifications")
 READERS_OF_CASE_NOTES = ("intake", "screening", "scheduling")
+# Whether to offer travel: it says where the victim lives (outside California or not).
+READERS_OF_LOGISTICS = ("screening", "scheduling")

@@ -57,8 +57,10 @@ async def request_dialogue(command: RequestDialogue, uow: UnitOfWork, ctx: Conte
             case_id=str(uuid.uuid4()), reference=reference, requester_id=person_id,
             relationship=requester.relationship, cdcr_number=command.cdcr_number,
             language=requester.preferred_language, channel=requester.preferred_channel,
-            source=command.source,
-            offer_travel_accommodation=rules.offer_travel_accommodation(requester.state), now=now,
+            source=command.source, now=now,
+            logistics=ctx.vault.seal({"offer_travel_accommodation":
+                                      rules.offer_travel_accommodation(requester.state)},
+                                     rules.READERS_OF_LOGISTICS),
         )
         await uow.cases.add(case, sealed_details=ctx.vault.seal(command.case_details(),
                                                                 rules.READERS_OF_CASE_NOTES))

@@ -26,7 +26,8 @@ async def test_an_accepted_request_gets_a_reference_and_announces_the_case(intak
     assert event["type"] == "vod.RequestReceived.v1" and event["subject"] == body["case_id"]
     assert event["data"]["cdcr_number"] == "AB1234"
     assert event["data"]["preferred_language"] == "es"
-    assert event["data"]["offer_travel_accommodation"] is True
+    assert event["data"]["offer_travel_accommodation"] is False  # deprecated: never set
+    assert set(event["data"]["logistics"]["wrapped_keys"]) == {"screening", "scheduling"}
     assert not any(value in row.value.decode() for value in PERSONAL)
 
 

@@ -37,7 +37,7 @@ async def request_received(envelope: Envelope, uow: UnitOfWork, *, ctx: Context)
     new = case is None
     case = case or Case.open(request.case_id, request.cdcr_number, ctx.clock())
     case.request_received(victim_id=request.requester_id, language=request.preferred_language,
-                          travel_offered=request.offer_travel_accommodation, now=ctx.clock())
+                          travel_offered=ctx.travel_offered(request), now=ctx.clock())
     await uow.save_case(case, topic=ctx.topic, new=new)
 
 

@@ -16,7 +16,7 @@ from vod_shared.staff import Role
 
 from scheduling.bootstrap import bootstrap
 from scheduling.config import Settings
-from scheduling_tests.conftest import OFFICE_WEEK, approved, eligible, request
+from scheduling_tests.conftest import TEST_KEYS, OFFICE_WEEK, approved, eligible, request
 
 pytestmark = pytest.mark.integration
 
@@ -32,7 +32,8 @@ async def test_a_case_is_assigned_surveyed_and_closed_over_kafka(
         SCHEDULING_DATABASE_URL=database_url_factory("scheduling"), VOD_DATA_DIR=str(tmp_path),
         KAFKA_SESSION_TIMEOUT_MS=6000, OUTBOX_POLL_INTERVAL_S=0.2, CONSUMER_RETRY_BACKOFF_S=0.05,
         SCHEDULING_DUE_WORK_INTERVAL_S=0.2, VOD_STAFF_FILE=str(tmp_path / "staff.toml"),
-        STAFF_SESSION_SECRET="scheduling-integration-secret-0123456789abcdef")
+        STAFF_SESSION_SECRET="scheduling-integration-secret-0123456789abcdef",
+        VOD_KEYS_DIR=str(TEST_KEYS.path))
     topics = settings.topics
     runtime, app = bootstrap(settings)
     case_id, cdcr = str(uuid.uuid4()), "ZZ0042"
