@@ -11,19 +11,23 @@ PYTHON := python3.11
 RUN := $(UV) run --frozen --python $(PYTHON)
 
 export VOD_DATA_DIR ?= $(CURDIR)/var
-# Development defaults for `make run` only; a deployment sets its own (see README).
-export INTAKE_WEBHOOK_SECRET ?= whsec_ZGV2LW9ubHktaW50YWtlLXNlY3JldC1jaGFuZ2UtbWU=
-export CUSTODY_WEBHOOK_SECRET ?= whsec_ZGV2LW9ubHktY3VzdG9keS1zZWNyZXQtY2hhbmdlLW1l
-export SMS_API_BASE ?= http://127.0.0.1:8025
-export VICTIM_LINK_SECRET ?= dev-only-victim-link-secret-change-me
-export SMS_AUTH_TOKEN ?= dev-only-sms-auth-token
-export SMS_WEBHOOK_URL ?= http://localhost:8004/webhooks/sms
+# Development defaults for `make run` and `make demo` only (tests set their own, and must not
+# see these); a deployment sets its own (see README).
+DEV_SETTINGS := run demo
+$(DEV_SETTINGS): export INTAKE_WEBHOOK_SECRET ?= whsec_ZGV2LW9ubHktaW50YWtlLXNlY3JldC1jaGFuZ2UtbWU=
+$(DEV_SETTINGS): export CUSTODY_WEBHOOK_SECRET ?= whsec_ZGV2LW9ubHktY3VzdG9keS1zZWNyZXQtY2hhbmdlLW1l
+$(DEV_SETTINGS): export SMS_API_BASE ?= http://127.0.0.1:8025
+$(DEV_SETTINGS): export VICTIM_LINK_SECRET ?= dev-only-victim-link-secret-change-me
+$(DEV_SETTINGS): export SMS_AUTH_TOKEN ?= dev-only-sms-auth-token
+$(DEV_SETTINGS): export SMS_WEBHOOK_URL ?= http://localhost:8004/webhooks/sms
+$(DEV_SETTINGS): export STAFF_ALERTS_EMAIL ?= program-staff@dialogue.localhost
 
-.PHONY: help setup run test test-fast docs bench clean
+.PHONY: help setup run test test-fast docs bench demo clean
 
 help:
 	@echo "make run    start the broker, the four services and the mail/SMS catchers (Ctrl-C stops)"
 	@echo "make test   run every test (unit, integration over a real broker, SQLite and PostgreSQL)"
+	@echo "make demo   drive a sample case through a running 'make run' and print its timeline"
 	@echo "make docs   write each service's AsyncAPI document to docs/asyncapi/"
 	@echo "make bench  throughput and memory of the outbox relay and a consumer on a real broker"
 
@@ -46,10 +50,14 @@ run: setup
 
 test: setup
 	$(RUN) python -m vod_devtools.postgres ensure
+	$(RUN) python -m vod_devtools.browser ensure
 	$(RUN) pytest
 
 test-fast: .venv/.synced
 	$(RUN) pytest -m "not integration"
+
+demo: .venv/.synced
+	$(RUN) python -m vod_devtools.demo
 
 bench: setup
 	$(RUN) python bench/run.py
