@@ -6,6 +6,7 @@ from datetime import datetime, timezone
 from functools import partial
 from pathlib import Path
 
+import structlog
 from fastapi import FastAPI
 
 from vod_shared.events import (
@@ -15,6 +16,8 @@ from vod_shared.events import (
     CaseWithdrawn,
     CustodyStatusChanged,
     EligibilityDetermined,
+    MeetingCancelled,
+    MeetingScheduled,
     NotificationFailed,
     NotificationSent,
     PersonErased,
@@ -22,41 +25,57 @@ from vod_shared.events import (
     PersonUpdated,
     RegistrationReceived,
     RequestReceived,
+    SessionCancelled,
+    SessionScheduled,
+    SurveyDue,
 )
 from vod_shared.logging import configure_logging
 from vod_shared.problems import install_problem_handlers
 from vod_shared.runtime import ServiceRuntime
+from vod_shared.staff import StaffAuth
 
 from notifications.adapters.contacts import ContactKeys
 from notifications.adapters.email import SmtpSender
 from notifications.adapters.rendering import Renderer
 from notifications.adapters.sms import TwilioSender
+from notifications.adapters.victim_links import VictimLinkUrls
 from notifications.config import Settings
 from notifications.entrypoints.staff_api import staff_router
 from notifications.entrypoints.webhooks import sms_webhook_router
-from notifications.service_layer import handlers
+from notifications.service_layer import handlers, schedule_handlers
 from notifications.service_layer.outcomes import Outcomes
 from notifications.service_layer.sender import Sender
+from notifications.service_layer.staff_alerts import StaffAlerts
 from notifications.service_layer.unit_of_work import UnitOfWork
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+log = structlog.get_logger("notifications")
 
 
 def utc_now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def event_handlers(clock) -> dict:
+def event_handlers(clock, alerts: StaffAlerts | None = None) -> dict:
     """Every event notifications acts on, and what it does with it."""
-    on = partial
-    return {
-        RequestReceived: on(handlers.request_received, clock=clock),
-        RegistrationReceived: on(handlers.registration_received, clock=clock),
-        EligibilityDetermined: on(handlers.eligibility_determined, clock=clock),
+    on, alerts = partial, alerts or StaffAlerts()
+    # Events about a case: kept until the request that opened it is read, then applied.
+    about_a_case = {
+        EligibilityDetermined: on(handlers.eligibility_determined, clock=clock, alerts=alerts),
         CasePaused: on(handlers.case_step, clock=clock, step="paused"),
         CaseResumed: on(handlers.case_step, clock=clock, step="resumed"),
         CaseWithdrawn: on(handlers.case_step, clock=clock, step="withdrawn"),
         CaseClosed: on(handlers.case_step, clock=clock, step="closed"),
+        MeetingScheduled: on(schedule_handlers.meeting_scheduled, clock=clock),
+        MeetingCancelled: on(schedule_handlers.meeting_cancelled, clock=clock),
+        SessionScheduled: on(schedule_handlers.session_scheduled, clock=clock),
+        SessionCancelled: on(schedule_handlers.session_cancelled, clock=clock),
+        SurveyDue: on(schedule_handlers.survey_due, clock=clock),
+    }
+    return {
+        RequestReceived: on(handlers.request_received, clock=clock, parked_handlers=about_a_case),
+        **about_a_case,
+        RegistrationReceived: on(handlers.registration_received, clock=clock),
         CustodyStatusChanged: on(handlers.custody_status_changed, clock=clock),
         PersonRegistered: on(handlers.person_known, clock=clock),
         PersonUpdated: on(handlers.person_known, clock=clock),
@@ -72,15 +91,19 @@ def bootstrap(settings: Settings | None = None, clock=utc_now, *, email=None,
                              uow_class=UnitOfWork.waking(lambda: sender.wake()))
     topics = settings.topics
     runtime.publishes(topics.notifications, NotificationSent, NotificationFailed)
+    alerts = StaffAlerts(settings.staff_alerts_email)
     runtime.consume(topics.intake, topics.screening, topics.scheduling, topics.custody,
-                    topics.people, handlers=event_handlers(clock))
+                    topics.people, handlers=event_handlers(clock, alerts))
     keys = ContactKeys(settings.effective_keys_dir())
     sms = sms or TwilioSender(api_base=settings.sms_api_base, account_sid=settings.sms_account_sid,
                               auth_token=settings.sms_auth_token, sender=settings.sms_from,
                               timeout_s=settings.sms_timeout_s)
     sender = Sender(
-        uow=runtime.uow, keys=keys, renderer=Renderer(program_phone=settings.program_phone),
-        outcomes=Outcomes(uow=runtime.uow, topics=topics, policy=settings.retry_policy),
+        uow=runtime.uow, keys=keys,
+        renderer=Renderer(program_phone=settings.program_phone, organizer=settings.mail_from),
+        outcomes=Outcomes(uow=runtime.uow, topics=topics, policy=settings.retry_policy,
+                          alerts=alerts),
+        links=victim_links(settings), staff_mailbox=settings.staff_alerts_email,
         email=email or SmtpSender(
             host=settings.smtp_host, port=settings.smtp_port, username=settings.smtp_username,
             password=settings.smtp_password, starttls=settings.smtp_starttls,
@@ -102,12 +125,21 @@ def bootstrap(settings: Settings | None = None, clock=utc_now, *, email=None,
 
     app = FastAPI(title="Dialogue — notifications", version="0.1.0", lifespan=lifespan)
     install_problem_handlers(app)
+    StaffAuth.from_settings(settings).install(app)
     app.include_router(runtime.health_router())
     app.include_router(sms_webhook_router(uow=runtime.uow, keys=keys, settings=settings,
                                           clock=clock))
     app.include_router(staff_router(uow=runtime.uow, keys=keys))
     app.state.runtime, app.state.sender = runtime, sender
     return runtime, app
+
+
+def victim_links(settings: Settings) -> VictimLinkUrls | None:
+    if not settings.victim_link_secret:
+        log.warning("victim_links.off", hint="set VICTIM_LINK_SECRET (intake's) to put the "
+                                             "victim's own link in emails about their case")
+        return None
+    return VictimLinkUrls(settings.victim_link_secret, settings.intake_public_url)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

@@ -16,7 +16,6 @@ class Settings(ServiceSettings):
     database_url: str | None = Field(None, validation_alias="NOTIFICATIONS_DATABASE_URL")
     port: int = Field(8004, validation_alias="NOTIFICATIONS_PORT")
 
-
     smtp_host: str = Field("localhost", validation_alias="SMTP_HOST")
     smtp_port: int = Field(1025, validation_alias="SMTP_PORT")
     smtp_username: str | None = Field(None, validation_alias="SMTP_USERNAME")
@@ -35,6 +34,14 @@ class Settings(ServiceSettings):
     # The address the SMS provider posts replies to, exactly as configured there (it is part of
     # what the provider signs); unset, the address the request arrived at is used.
     sms_webhook_url: str | None = Field(None, validation_alias="SMS_WEBHOOK_URL")
+
+    # The program's staff mailbox for alerts where a person must act (a request to review, a
+    # message that could not be delivered); unset, each alert is logged instead.
+    staff_alerts_email: str | None = Field(None, validation_alias="STAFF_ALERTS_EMAIL")
+    # The victim's own link (/v/<token> on intake) in emails about their case: the same secret
+    # as intake's; unset, the link is left out.
+    victim_link_secret: str = Field("", validation_alias="VICTIM_LINK_SECRET")
+    intake_public_url: str = Field("http://localhost:8001", validation_alias="INTAKE_PUBLIC_URL")
 
     sender_poll_interval_s: float = Field(1.0, gt=0, validation_alias="NOTIFICATIONS_SENDER_POLL_S")
     sender_concurrency: int = Field(4, ge=1, validation_alias="NOTIFICATIONS_SENDER_CONCURRENCY")

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
+from icalendar import Calendar
 from sqlalchemy import select
 
 from vod_shared.consumer import DeadLetters, EventConsumer, Record
@@ -15,9 +16,11 @@ from vod_shared.envelope import Envelope, from_kafka, new_envelope, to_kafka
 from vod_shared.events import (
     CustodyStatusChanged,
     EligibilityDetermined,
+    MeetingScheduled,
     PersonRegistered,
     RegistrationReceived,
     RequestReceived,
+    SessionScheduled,
 )
 from vod_shared.migrations import upgrade_to_head
 from vod_shared.sealing import KeyDirectory, SERVICES, seal
@@ -25,13 +28,18 @@ from vod_shared.topics import Topics
 
 from notifications.adapters.contacts import ContactKeys
 from notifications.adapters.rendering import Renderer
+from notifications.adapters.victim_links import VictimLinkUrls
 from notifications.bootstrap import MIGRATIONS, event_handlers
 from notifications.domain.delivery import RetryPolicy, Sent
 from notifications.service_layer.outcomes import Outcomes
 from notifications.service_layer.sender import Sender
+from notifications.service_layer.staff_alerts import StaffAlerts
 from notifications.service_layer.unit_of_work import UnitOfWork
 
 UTC = timezone.utc
+LINK_SECRET = "test-victim-link-secret"
+INTAKE_URL = "https://intake.example.test"
+STAFF_MAILBOX = "vod-staff@example.gov"
 
 
 class FakeClock:
@@ -110,21 +118,27 @@ class Harness:
     handlers, deliveries through the real sender, into recording providers."""
 
     def __init__(self, database_url: str, keys_dir: Path, clock: FakeClock, *,
-                 policy: RetryPolicy = RetryPolicy(), lease=timedelta(minutes=5)) -> None:
+                 policy: RetryPolicy = RetryPolicy(), lease=timedelta(minutes=5),
+                 staff_mailbox: str | None = None, link_secret: str | None = None) -> None:
         self.engine = create_engine(database_url)
         self.uow = lambda: UnitOfWork(session_factory(self.engine), source="/services/notifications")
         self.clock, self.keys = clock, KeyDirectory(keys_dir)
         self.keys.init()
         self.email, self.sms = RecordingProvider("email"), RecordingProvider("sms")
         self.dead: list[tuple[str, bytes]] = []
+        alerts = StaffAlerts(staff_mailbox)
         self.consumer = EventConsumer(name="notifications", uow=self.uow,
-                                      handlers=event_handlers(clock), max_attempts=1,
+                                      handlers=event_handlers(clock, alerts), max_attempts=1,
                                       dead_letters=DeadLetters(self._dead, consumer="notifications"))
         self.topics = Topics("")
+        links = VictimLinkUrls(link_secret, INTAKE_URL) if link_secret else None
         self.sender = Sender(uow=self.uow, keys=ContactKeys(keys_dir),
-                             renderer=Renderer(program_phone="1-877-256-6877"),
-                             outcomes=Outcomes(uow=self.uow, topics=self.topics, policy=policy),
-                             email=self.email, sms=self.sms, clock=clock, lease=lease)
+                             renderer=Renderer(program_phone="1-877-256-6877",
+                                               organizer="Victim Services <vs@dialogue.invalid>"),
+                             outcomes=Outcomes(uow=self.uow, topics=self.topics, policy=policy,
+                                               alerts=alerts),
+                             email=self.email, sms=self.sms, clock=clock, lease=lease,
+                             links=links, staff_mailbox=staff_mailbox)
 
     async def start(self) -> "Harness":
         await upgrade_to_head(self.engine, MIGRATIONS)
@@ -169,3 +183,25 @@ class Harness:
 
     async def close(self) -> None:
         await self.engine.dispose()
+
+
+def meeting(case_id: str, *, starts_at: datetime, party="victim", mode="phone", sequence=0,
+            meeting_id: str | None = None, follow_up=False) -> MeetingScheduled:
+    return MeetingScheduled(case_id=case_id, meeting_id=meeting_id or new_id(), party=party,
+                            mode=mode, starts_at=starts_at, ends_at=starts_at + timedelta(hours=1),
+                            facilitator_ids=[new_id()], follow_up=follow_up, sequence=sequence)
+
+
+def session(case_id: str, *, starts_at: datetime, session_id: str | None = None, sequence=0,
+            venue="facility", facility="SQ", time_zone="America/Los_Angeles") -> SessionScheduled:
+    return SessionScheduled(case_id=case_id, session_id=session_id or new_id(), venue=venue,
+                            starts_at=starts_at, ends_at=starts_at + timedelta(hours=3),
+                            facility_code=facility if venue == "facility" else None,
+                            facilitator_ids=[new_id()], time_zone=time_zone, sequence=sequence)
+
+
+def calendar_of(message) -> "Calendar":
+    """The .ics attached to an email, parsed; it must be the only attachment."""
+    [attachment] = message.attachments
+    assert (attachment.maintype, attachment.subtype) == ("text", "calendar")
+    return Calendar.from_ical(attachment.data)

@@ -5,15 +5,17 @@ and a late retry) can never both act on one row.
 """
 import json
 import uuid
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy import and_, case, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from notifications.adapters.orm import contacts, deliveries
 from notifications.adapters.repository import as_utc, insert_or_ignore, utc
 from notifications.domain.delivery import Delivery, Status
 from notifications.domain.model import Notice
+from notifications.domain.staff import STAFF_MAILBOX
 
 d = deliveries.c
 
@@ -42,9 +44,10 @@ class Deliveries:
         return _delivery(row) if row else None
 
     async def due(self, now: datetime, limit: int = 100) -> list[Delivery]:
-        """Pending rows whose time has come and whose recipient's contact has arrived, oldest
-        first per recipient and channel; a row waits while an older one to the same person on
-        the same channel is being sent or retried, so each person gets them in order."""
+        """Pending rows whose time has come and whose recipient's contact has arrived (the
+        staff mailbox needs none), oldest first per recipient and channel; a row waits while an
+        older one to the same person on the same channel is being sent or retried, so each
+        person gets them in order."""
         earlier = deliveries.alias("earlier")
         blocked = select(earlier.c.seq).where(
             earlier.c.recipient_id == d.recipient_id, earlier.c.channel == d.channel,
@@ -53,8 +56,9 @@ class Deliveries:
                 and_(earlier.c.status == Status.PENDING.value, earlier.c.attempts > 0)),
         ).exists()
         rows = await self._session.execute(
-            select(deliveries).join(contacts, contacts.c.person_id == d.recipient_id)
-            .where(d.status == Status.PENDING.value, d.due_at <= utc(now), ~blocked)
+            select(deliveries).outerjoin(contacts, contacts.c.person_id == d.recipient_id)
+            .where(d.status == Status.PENDING.value, d.due_at <= utc(now), ~blocked,
+                   or_(contacts.c.person_id.is_not(None), d.recipient_id == STAFF_MAILBOX))
             .order_by(d.urgent.desc(), d.seq).limit(limit))
         return [_delivery(row) for row in rows]
 
@@ -94,15 +98,33 @@ class Deliveries:
         return [_delivery(row) for row in rows]
 
     async def move_case(self, subject: str, *, from_: Status, to: Status, now: datetime,
-                        reason: str | None = None) -> None:
-        """Pauses, resumes or cancels what is still waiting to go about one case."""
+                        reason: str | None = None, keep: frozenset[str] = frozenset()) -> None:
+        """Pauses, resumes or cancels what is still waiting to go to the victim about one case;
+        messages in ``keep`` and alerts to staff go whatever becomes of the case."""
         values = {"status": to.value, "reason": reason}
         if to is Status.PENDING:
-            values["due_at"] = utc(now)
+            # What was due during the hold goes now; a reminder still ahead keeps its time.
+            values["due_at"] = case((d.due_at < utc(now), utc(now)), else_=d.due_at)
         if to is Status.CANCELLED:
             values["finished_at"] = utc(now)
         await self._session.execute(update(deliveries).where(
-            d.subject == subject, d.status == from_.value).values(**values))
+            d.subject == subject, d.status == from_.value, d.recipient_id != STAFF_MAILBOX,
+            d.template.not_in(keep)).values(**values))
+
+    async def about(self, subject: str, key: str, value: str) -> list[Delivery]:
+        """The deliveries about one case whose facts name ``key`` = ``value`` (a meeting, the
+        dialogue), oldest first. A case has a few dozen at most."""
+        rows = await self._session.execute(
+            select(deliveries).where(d.subject == subject).order_by(d.seq))
+        return [x for x in map(_delivery, rows) if x.params.get(key) == value]
+
+    async def cancel(self, delivery_ids: Iterable[str], *, now: datetime, reason: str) -> None:
+        """Drops those of ``delivery_ids`` that have not gone yet (pending or paused)."""
+        ids = list(delivery_ids)
+        if ids:
+            await self._session.execute(update(deliveries).where(
+                d.id.in_(ids), d.status.in_((Status.PENDING.value, Status.PAUSED.value)))
+                .values(status=Status.CANCELLED.value, finished_at=utc(now), reason=reason))
 
     async def latest_for(self, person_id: str) -> Delivery | None:
         row = (await self._session.execute(select(deliveries).where(d.recipient_id == person_id)
@@ -115,7 +137,8 @@ class Deliveries:
     async def listing(self, *, subject: str | None = None, recipient_id: str | None = None,
                       status: str | None = None, limit: int = 200) -> list[tuple[Delivery, bool]]:
         """The log for staff, newest first: each delivery and whether its contact has arrived."""
-        query = (select(deliveries, contacts.c.person_id.is_not(None).label("has_contact"))
+        has_contact = or_(contacts.c.person_id.is_not(None), d.recipient_id == STAFF_MAILBOX)
+        query = (select(deliveries, has_contact.label("has_contact"))
                  .outerjoin(contacts, contacts.c.person_id == d.recipient_id))
         if subject:
             query = query.where(d.subject == subject)

@@ -34,6 +34,10 @@ def mime(message: EmailMessage, *, to: str, sender: str, message_id: str,
     mail["Auto-Submitted"] = "auto-generated"
     mail.set_content(message.text)
     mail.add_alternative(message.html, subtype="html")
+    for attachment in message.attachments:
+        mail.add_attachment(attachment.data, maintype=attachment.maintype,
+                            subtype=attachment.subtype, filename=attachment.filename,
+                            params=dict(attachment.params))
     return mail
 
 

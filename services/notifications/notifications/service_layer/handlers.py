@@ -1,17 +1,12 @@
 """Notifications' handlers: load, decide who hears what (domain.rules), and record the
 deliveries, all in the unit of work that also records the event as applied (the inbox).
 Nothing is sent here: the sender picks the deliveries up once they are committed.
+The victim's side of scheduling is in schedule_handlers.
 """
-from collections.abc import Callable, Iterable
-from datetime import datetime
-from functools import partial
+from collections.abc import Mapping
 
 from vod_shared.envelope import Envelope
 from vod_shared.events import (
-    CaseClosed,
-    CasePaused,
-    CaseResumed,
-    CaseWithdrawn,
     CustodyStatusChanged,
     EligibilityDetermined,
     EligibilityOutcome,
@@ -20,26 +15,18 @@ from vod_shared.events import (
     RequestReceived,
 )
 
-from notifications.domain import rules
+from notifications.domain import rules, schedule, staff
 from notifications.domain.delivery import Status
-from notifications.domain.model import Case, CaseState, Notice, Registration
+from notifications.domain.model import Case, Registration
+from notifications.service_layer.planning import Clock, case_or_park, plan
+from notifications.service_layer.staff_alerts import StaffAlerts
 from notifications.service_layer.unit_of_work import UnitOfWork
 
-Clock = Callable[[], datetime]
 
-
-async def plan(uow: UnitOfWork, notices: Iterable[Notice | None], *, cause_id: str,
-               now: datetime, case: Case | None = None) -> None:
-    """Records each notice's deliveries; while the case is on hold they wait, paused."""
-    status = Status.PAUSED if case and case.state is CaseState.PAUSED else Status.PENDING
-    for notice in notices:
-        if notice is None or await uow.people.is_erased(notice.recipient_id):
-            continue
-        await uow.deliveries.plan(notice, cause_event_id=cause_id, now=now, status=status)
-
-
-async def request_received(envelope: Envelope, uow: UnitOfWork, *, clock: Clock) -> None:
-    """A dialogue request was accepted: acknowledge it, then apply what waited for it."""
+async def request_received(envelope: Envelope, uow: UnitOfWork, *, clock: Clock,
+                           parked_handlers: Mapping[type, object]) -> None:
+    """A dialogue request was accepted: acknowledge it, then apply what waited for it (with
+    ``parked_handlers``, the handlers of events about a case)."""
     request: RequestReceived = envelope.data
     now = clock()
     await uow.observed.add(envelope, now)
@@ -50,17 +37,21 @@ async def request_received(envelope: Envelope, uow: UnitOfWork, *, clock: Clock)
         await uow.cases.add(case)
     await plan(uow, [rules.acknowledge_request(case)], cause_id=envelope.id, now=now)
     for parked in await uow.parked.take(case.case_id):
-        await CASE_HANDLERS[type(parked.data)](parked, uow, clock=clock)
+        await parked_handlers[type(parked.data)](parked, uow)
 
 
-async def eligibility_determined(envelope: Envelope, uow: UnitOfWork, *, clock: Clock) -> None:
+async def eligibility_determined(envelope: Envelope, uow: UnitOfWork, *, clock: Clock,
+                                 alerts: StaffAlerts) -> None:
     decision: EligibilityDetermined = envelope.data
     now = clock()
-    case = await _case_or_park(envelope, decision.case_id, uow, now)
+    case = await case_or_park(envelope, decision.case_id, uow, now)
     if case is None:
         return
     notice = rules.tell_eligibility(case, decision.outcome)
     await plan(uow, [notice], cause_id=envelope.id, now=now, case=case)
+    if decision.outcome is EligibilityOutcome.NEEDS_REVIEW:
+        alert = staff.review_needed(case, decision.reason)
+        await alerts.raise_alert(uow, alert, cause_id=envelope.id, now=now)
     # Screening says whether the answer ends the case (an escapee's case waits for the
     # return); an older event without that says so by being ineligible.
     ends = (decision.ends_case if "ends_case" in type(decision).model_fields
@@ -75,7 +66,7 @@ async def case_step(envelope: Envelope, uow: UnitOfWork, *, clock: Clock, step: 
     cancel what was still waiting to go about the case."""
     event = envelope.data
     now = clock()
-    case = await _case_or_park(envelope, event.case_id, uow, now)
+    case = await case_or_park(envelope, event.case_id, uow, now)
     if case is None or case.ended:
         return
     case.move_to(step)
@@ -84,10 +75,11 @@ async def case_step(envelope: Envelope, uow: UnitOfWork, *, clock: Clock, step: 
                "resumed": (Status.PAUSED, Status.PENDING)}
     for from_ in (Status.PENDING, Status.PAUSED) if case.ended else ():
         await uow.deliveries.move_case(case.case_id, from_=from_, to=Status.CANCELLED, now=now,
-                                       reason=f"case_{step}")
+                                       reason=f"case_{step}", keep=schedule.SENT_WHATEVER_THE_CASE)
     if step in waiting:
         from_, to = waiting[step]
-        await uow.deliveries.move_case(case.case_id, from_=from_, to=to, now=now)
+        await uow.deliveries.move_case(case.case_id, from_=from_, to=to, now=now,
+                                       keep=schedule.SENT_WHATEVER_THE_CASE)
     notice = rules.confirm_case_step(case, step, getattr(event, "by", None))
     await plan(uow, [notice], cause_id=envelope.id, now=now)
 
@@ -132,21 +124,3 @@ async def person_erased(envelope: Envelope, uow: UnitOfWork, *, clock: Clock) ->
     event: PersonErased = envelope.data
     await uow.deliveries.forget(event.person_id)
     await uow.people.erase(event.person_id, clock())
-
-
-async def _case_or_park(envelope: Envelope, case_id: str, uow: UnitOfWork,
-                        now: datetime) -> Case | None:
-    await uow.observed.add(envelope, now)
-    case = await uow.cases.get(case_id)
-    if case is None:
-        await uow.parked.park(envelope, case_id, now)
-    return case
-
-
-CASE_HANDLERS = {
-    EligibilityDetermined: eligibility_determined,
-    CasePaused: partial(case_step, step="paused"),
-    CaseResumed: partial(case_step, step="resumed"),
-    CaseWithdrawn: partial(case_step, step="withdrawn"),
-    CaseClosed: partial(case_step, step="closed"),
-}

@@ -20,6 +20,8 @@ from notifications.domain.delivery import (
     TemporaryFailure,
 )
 from notifications.domain.model import Notice
+from notifications.domain.staff import delivery_problem
+from notifications.service_layer.staff_alerts import StaffAlerts
 from notifications.service_layer.unit_of_work import UnitOfWork
 
 log = structlog.get_logger("notifications.sender")
@@ -27,8 +29,9 @@ log = structlog.get_logger("notifications.sender")
 
 class Outcomes:
     def __init__(self, *, uow: Callable[[], UnitOfWork], topics: Topics,
-                 policy: RetryPolicy) -> None:
+                 policy: RetryPolicy, alerts: StaffAlerts | None = None) -> None:
         self._uow, self._topics, self._policy = uow, topics, policy
+        self._alerts = alerts or StaffAlerts()
 
     async def record(self, delivery: Delivery, outcome: Outcome, now: datetime) -> None:
         """After a send: sent, failed, unknown, or pending again for a later try."""
@@ -75,6 +78,9 @@ class Outcomes:
                 template=delivery.template, reason=reason, failed_at=now),
                 topic=self._topics.notifications, subject=delivery.subject,
                 event_id=_event_id(delivery, status))
+            # A person has to reach them another way, or check with the provider first.
+            problem = delivery_problem(delivery, status, detail or reason)
+            await self._alerts.raise_alert(uow, problem, cause_id=delivery.id, now=now)
 
     async def announce_sent(self, uow: UnitOfWork, delivery: Delivery, provider_id: str | None,
                             now: datetime) -> None:

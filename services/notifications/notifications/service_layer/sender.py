@@ -24,24 +24,26 @@ from vod_shared.sealing import CannotUnseal
 
 from notifications.adapters.contacts import SERVICE, ContactKeys
 from notifications.adapters.rendering import Renderer, TemplateMissing
+from notifications.adapters.victim_links import VictimLinkUrls
 from notifications.domain.delivery import Delivery, Outcome, Sent, Status
 from notifications.domain.quiet_hours import earliest_send, recipient_zone
+from notifications.domain.staff import STAFF_MAILBOX
+from notifications.service_layer.composing import REPLIES, Composer
 from notifications.service_layer.outcomes import Outcomes, copy_on
 from notifications.service_layer.unit_of_work import UnitOfWork
 
 log = structlog.get_logger("notifications.sender")
-# Replies to a text the person just sent: go even at night, and the STOP confirmation even
-# though they just opted out (the one confirmation the rules allow).
 UNREADABLE_RETRY = timedelta(minutes=15)
-REPLIES = frozenset({"sms_opted_out", "sms_opted_in", "sms_help"})
 
 
 class Sender:
     def __init__(self, *, uow: Callable[[], UnitOfWork], outcomes: Outcomes, keys: ContactKeys,
                  renderer: Renderer, email, sms, clock: Callable[[], datetime],
                  lease: timedelta, failpoints: Failpoints | None = None,
-                 concurrency: int = 4, batch_size: int = 100, poll_interval_s: float = 1.0) -> None:
-        self._uow, self._outcomes, self._keys, self._renderer = uow, outcomes, keys, renderer
+                 concurrency: int = 4, batch_size: int = 100, poll_interval_s: float = 1.0,
+                 links: VictimLinkUrls | None = None, staff_mailbox: str | None = None) -> None:
+        self._uow, self._outcomes, self._keys = uow, outcomes, keys
+        self._compose, self._staff_mailbox = Composer(renderer, links), staff_mailbox
         self._email, self._sms, self._clock, self._lease = email, sms, clock, lease
         self._failpoints = failpoints or Failpoints(None)
         self._limit = asyncio.Semaphore(concurrency)
@@ -132,6 +134,8 @@ class Sender:
             delivery = await uow.deliveries.get(delivery_id)
             if delivery is None or delivery.status is not Status.PENDING or delivery.due_at > now:
                 return None
+            if delivery.recipient_id == STAFF_MAILBOX:
+                return await self._prepare_for_staff(uow, delivery, now)
             sealed = await uow.people.contact(delivery.recipient_id)
             if sealed is None:
                 return False  # held until the contact arrives
@@ -153,7 +157,7 @@ class Sender:
                 await uow.commit()
                 return None
             try:
-                message = self._render(delivery, details, zone)
+                message = self._compose.for_person(delivery, details, zone, address)
             except TemplateMissing:
                 await self._end_unsent(uow, delivery, "template_missing", now, details={})
                 return None
@@ -161,6 +165,27 @@ class Sender:
                 return None
             await uow.commit()
         return _claimed(delivery, now), message, address
+
+    async def _prepare_for_staff(self, uow: UnitOfWork, delivery: Delivery, now: datetime):
+        """An alert to the staff mailbox: no contact to open, no quiet hours, no fallback."""
+        if not self._staff_mailbox:  # unset since the alert was planned
+            await uow.deliveries.finish(delivery.id, Status.SKIPPED, now, expected=Status.PENDING,
+                                        reason="staff_alerts_email_unset")
+            await uow.commit()
+            log.warning("staff_alert.not_emailed", delivery_id=delivery.id,
+                        alert=delivery.template, reference=delivery.reference)
+            return None
+        try:
+            message = self._compose.for_staff(delivery)
+        except TemplateMissing:
+            await self._outcomes.fail(uow, delivery, "template_missing", now,
+                                      expected=Status.PENDING)
+            await uow.commit()
+            return None
+        if not await uow.deliveries.claim(delivery.id, now):
+            return None
+        await uow.commit()
+        return _claimed(delivery, now), message, self._staff_mailbox
 
     async def _unreadable(self, uow: UnitOfWork, delivery: Delivery, sealed, now: datetime):
         """Details not sealed for this service can never be read: the delivery fails. Details
@@ -190,7 +215,8 @@ class Sender:
         other = Channel.SMS if delivery.channel == Channel.EMAIL.value else Channel.EMAIL
         reachable = details.get("email" if other is Channel.EMAIL else "phone") and not (
             other is Channel.SMS and await uow.people.opted_out_of_sms(delivery.recipient_id))
-        if reachable and self._renderer.has(delivery.template, delivery.language, other.value):
+        if reachable and self._compose.renderer.has(delivery.template, delivery.language,
+                                                    other.value):
             await uow.deliveries.finish(delivery.id, Status.SKIPPED, now,
                                         expected=Status.PENDING, reason=reason)
             await uow.deliveries.plan(copy_on(delivery, other),
@@ -200,18 +226,6 @@ class Sender:
         await uow.commit()
         log.info("delivery.not_sent_on_channel", delivery_id=delivery.id,
                  channel=delivery.channel, reason=reason, fallback=bool(reachable))
-
-    def _render(self, delivery: Delivery, details: dict, zone):
-        # The person's current choice, unless they just wrote to us in a language (ALTO, AYUDA).
-        language = details.get("preferred_language")
-        if delivery.template in REPLIES or language not in ("en", "es"):
-            language = delivery.language
-        common = dict(language=language, params=delivery.params, reference=delivery.reference,
-                      zone=zone)
-        if delivery.channel == Channel.EMAIL.value:
-            return self._renderer.email(delivery.template, given_name=details.get("given_name"),
-                                        **common)
-        return self._renderer.sms(delivery.template, **common)
 
     async def _send(self, delivery: Delivery, message, address: str) -> Outcome:
         if delivery.channel == Channel.EMAIL.value:

@@ -184,7 +184,7 @@ async def test_the_delivery_row_and_the_inbox_row_commit_together(harness, clock
     envelope = new_envelope(request(case, person, at=clock()), source="/t", subject=case)
     async with harness.uow() as uow:
         assert await uow.first_time_seen("notifications", envelope)
-        await handlers.request_received(envelope, uow, clock=clock)
+        await handlers.request_received(envelope, uow, clock=clock, parked_handlers={})
         await uow.rollback()
     assert await harness.deliveries(subject=case) == []
     await harness.redeliver(envelope)

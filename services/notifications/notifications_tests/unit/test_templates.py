@@ -4,6 +4,7 @@ import re
 from zoneinfo import ZoneInfo
 
 import pytest
+from icalendar import Calendar
 
 from notifications.adapters.rendering import TEMPLATES, Renderer
 from notifications.domain.facilities import FACILITIES
@@ -14,7 +15,12 @@ LONGEST_FACILITY = max(FACILITIES, key=lambda code: len(FACILITIES[code]))
 WORST = {"effective_at": "2026-09-30T23:59:00-07:00", "facility_code": LONGEST_FACILITY,
          "hearing_date": "2026-09-30", "execution_date": "2026-09-30", "reminder": "yes",
          "kinds": "release,death,escape,parole_hearing,transfer,parole_discharge,contract,"
-                  "scheduled_execution"}
+                  "scheduled_execution",
+         # A meeting or the dialogue: the longest day and zone names, every option on.
+         "starts_at": "2026-09-30T23:59:00-07:00", "ends_at": "2026-10-01T02:30:00-07:00",
+         "meeting_id": "m-1", "session_id": "s-1", "sequence": "2", "mode": "in_person",
+         "venue": "facility", "follow_up": "yes", "rescheduled": "yes", "stage": "months_later",
+         "issued_at": "2026-09-01T17:00:00+00:00", "ics_method": "REQUEST"}
 REFERENCE = "VOD-2026-000123"
 ZONE = ZoneInfo("America/Los_Angeles")
 renderer = Renderer(program_phone="1-877-256-6877")
@@ -98,3 +104,27 @@ def test_a_transfer_names_the_facility_and_dates_are_in_the_readers_language():
                            zone=ZONE)
     assert "California Medical Facility" in english and "Nov 20, 2026" in english
     assert "California Medical Facility" in spanish and "20 nov 2026" in spanish
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_the_dialogues_calendar_file_parses_in_the_readers_language_and_zone(language):
+    message = renderer.email("session_invitation", language=language, params=WORST,
+                             reference=REFERENCE, zone=ZoneInfo("America/Chicago"),
+                             given_name="Ana", attendee="ana@example.org")
+    [attachment] = message.attachments
+    [event] = Calendar.from_ical(attachment.data).walk("VEVENT")
+    assert str(event["DTSTART"].dt.tzinfo) == "America/Chicago"
+    assert event["DTSTART"].dt.hour == 1  # 23:59 in California is 01:59 in Chicago
+    summary = {"en": "Dialogue", "es": "Diálogo"}[language]
+    assert str(event["SUMMARY"]) == f"{summary} ({REFERENCE})"
+    assert str(event["LOCATION"]) == FACILITIES[LONGEST_FACILITY]
+
+
+@pytest.mark.parametrize("template", ["staff_needs_review", "staff_delivery_failed",
+                                      "staff_delivery_unknown"])
+def test_staff_alerts_say_what_is_needed_with_the_reference(template):
+    params = {"subject_id": "case-1", "reason": "not_in_registry", "delivery_id": "d-1",
+              "message": "session_invitation", "channel": "email"}
+    message = renderer.staff_email(template, params=params, reference=REFERENCE)
+    assert REFERENCE in message.subject and REFERENCE in message.text and "case-1" in message.text
+    assert "None" not in message.text and "{" not in message.text

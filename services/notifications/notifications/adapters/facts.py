@@ -1,0 +1,66 @@
+"""What a message shows of its facts (a delivery's params): dates and times in the reader's zone
+and language (Babel), a facility's public name, and the codes templates choose words by.
+Params hold codes, ids and instants only, never a name or a contact detail."""
+from dataclasses import dataclass
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date, format_skeleton, format_time, get_timezone_name
+
+from notifications.domain.facilities import facility_name
+
+# The codes a template may choose its words by, passed through as they are.
+CODES = ("mode", "venue", "stage", "follow_up", "rescheduled", "by_the_case")
+
+
+@dataclass(frozen=True)
+class Moment:
+    """An instant as the reader reads it: ``date`` (long in an email, short in a text),
+    ``time`` and the name of the reader's zone."""
+
+    date: str
+    time: str
+    zone_name: str
+
+
+def message_facts(params: dict, *, language: str, zone: ZoneInfo, long: bool) -> dict:
+    effective = _local(params.get("effective_at"), zone)
+    date_format = "long" if long else "medium"
+    return {
+        "facility": facility_name(params.get("facility_code")),
+        "kinds": [k for k in (params.get("kinds") or "").split(",") if k],
+        "reminder": params.get("reminder") == "yes",
+        "effective_date": _date(effective, date_format, language),
+        "effective_time": _time(effective, language) if effective else None,
+        "hearing_date": _date(params.get("hearing_date"), date_format, language),
+        "execution_date": _date(params.get("execution_date"), date_format, language),
+        "starts": moment(params.get("starts_at"), language=language, zone=zone, long=long),
+        "ends": moment(params.get("ends_at"), language=language, zone=zone, long=long),
+        **{code: params.get(code) for code in CODES},
+    }
+
+
+def moment(value: str | None, *, language: str, zone: ZoneInfo, long: bool) -> Moment | None:
+    local = _local(value, zone)
+    if local is None:
+        return None
+    day = (format_date(local, "full", locale=language) if long
+           else format_skeleton("MMMEd", local, locale=language))
+    return Moment(day, _time(local, language),
+                  get_timezone_name(local, "long", zone_variant="generic", locale=language))
+
+
+def _local(value: str | None, zone: ZoneInfo) -> datetime | None:
+    return datetime.fromisoformat(value).astimezone(zone) if value else None
+
+
+def _time(local: datetime, language: str) -> str:
+    # CLDR puts a narrow no-break space before AM/PM; a plain one reads the same.
+    return format_time(local, "short", locale=language).replace("\u202f", " ")
+
+
+def _date(value: datetime | str | None, date_format: str, language: str) -> str | None:
+    if value is None:
+        return None
+    day = value.date() if isinstance(value, datetime) else date.fromisoformat(value)
+    return format_date(day, date_format, locale=language)

@@ -1,0 +1,40 @@
+"""Alerts to the program's staff mailbox where a person must act: a request that needs a
+person's review, and a message that could not be delivered (or may not have been).
+
+An alert names the case by its reference and says what is needed; never whom it concerns nor
+how to reach them (staff look that up where they are allowed to). A failed alert is not alerted
+again.
+"""
+from vod_shared.events import Channel, Language
+
+from notifications.domain.delivery import Delivery, Status
+from notifications.domain.model import Case, Notice
+
+# The recipient id of the staff mailbox in the delivery table: not a person, holds no contact.
+STAFF_MAILBOX = "staff-mailbox"
+
+
+def review_needed(case: Case, reason: str) -> Notice | None:
+    """Screening could not decide eligibility by itself (``reason``, a code such as
+    ``not_in_registry``)."""
+    if case.ended:
+        return None
+    return _alert("staff_needs_review", case.case_id, case.reference,
+                  {"subject_id": case.case_id, "reason": reason[:64]})
+
+
+def delivery_problem(delivery: Delivery, status: Status, reason: str) -> Notice | None:
+    """A message ended failed, or its outcome is unknown: someone has to check and reach the
+    person another way (or reconcile with the provider before anything is sent again)."""
+    if delivery.recipient_id == STAFF_MAILBOX:
+        return None
+    template = "staff_delivery_unknown" if status is Status.UNKNOWN else "staff_delivery_failed"
+    return _alert(template, delivery.subject, delivery.reference, {
+        "delivery_id": delivery.id, "subject_id": delivery.subject,
+        "message": delivery.template, "channel": delivery.channel, "reason": reason})
+
+
+def _alert(template: str, subject: str, reference: str, facts: dict[str, str]) -> Notice:
+    return Notice(recipient_id=STAFF_MAILBOX, template=template, channels=(Channel.EMAIL,),
+                  subject=subject, reference=reference, language=Language.EN,
+                  params=tuple(facts.items()))

@@ -1,0 +1,252 @@
+"""The victim's side of scheduling: her preparation meetings, the dialogue with its calendar
+invitation in her own zone and language, reminders the day before, cancellations, surveys;
+nothing of the offender's meetings, and nothing twice."""
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from vod_shared.events import (
+    CasePaused,
+    CaseResumed,
+    CaseWithdrawn,
+    MeetingCancelled,
+    SessionCancelled,
+    SurveyDue,
+)
+
+from notifications.adapters.email import mime
+
+from ..support import calendar_of, meeting, new_id, request, session
+
+LA = ZoneInfo("America/Los_Angeles")
+# Thursday 3 December 2026, 10:00 in California (the facility's zone): 12:00 in Chicago.
+DIALOGUE = datetime(2026, 12, 3, 10, 0, tzinfo=LA)
+
+
+async def _victim(harness, clock, *, language="en", channel="email", **details):
+    person, case = new_id(), new_id()
+    await harness.person(person, preferred_language=language, preferred_channel=channel,
+                         **details)
+    await harness.deliver(request(case, person, language=language, channel=channel, at=clock()),
+                          subject=case)
+    await harness.send_due()
+    harness.email.sent.clear()
+    harness.sms.sent.clear()
+    return person, case
+
+
+async def _statuses(harness, case):
+    return [(d.template, d.channel, d.status) for d in await harness.deliveries(subject=case)
+            if d.template != "request_acknowledged"]
+
+
+async def test_a_spanish_speaking_victim_in_chicago_is_invited_in_spanish_in_her_own_zone(
+        harness, clock):
+    person, case = await _victim(harness, clock, language="es", time_zone="America/Chicago",
+                                 state="IL", email="ana@example.org")
+    event = session(case, starts_at=DIALOGUE, facility="SQ")
+    await harness.deliver(event, subject=case)
+    await harness.send_due()
+
+    [mail] = harness.email.sent
+    message = mail["message"]
+    assert mail["to"] == "ana@example.org"
+    assert message.subject.startswith("Su diálogo ya tiene fecha: jueves, 3 de diciembre de 2026")
+    assert "a las 12:00 (hora central)" in " ".join(message.text.split())
+    assert "San Quentin Rehabilitation Center" in message.text
+    calendar = calendar_of(message)
+    [entry] = calendar.walk("VEVENT")
+    assert str(calendar["METHOD"]) == "REQUEST"
+    start = entry["DTSTART"].dt
+    assert (str(start.tzinfo), start.replace(tzinfo=None)) == (
+        "America/Chicago", datetime(2026, 12, 3, 12, 0))
+    assert start == DIALOGUE and entry["DTEND"].dt == DIALOGUE + timedelta(hours=3)
+    assert [str(tz["TZID"]) for tz in calendar.walk("VTIMEZONE")] == ["America/Chicago"]
+    assert str(entry["UID"]) == f"{event.session_id}@dialogue.vod" and entry["SEQUENCE"] == 0
+    assert str(entry["SUMMARY"]).startswith("Diálogo") and "Su facilitador" in entry["DESCRIPTION"]
+    assert str(entry["LOCATION"]) == "San Quentin Rehabilitation Center"
+    ics = calendar.to_ical().decode()
+    for private in ("López", "AB1234", "+16195550100"):  # her family name, the CDCR number...
+        assert private not in ics
+    # The MIME message carries it as a calendar attachment an email client recognises.
+    part = next(mime(message, to="ana@example.org", sender="vs@x", message_id="<1@x>",
+                     language="es").iter_attachments())
+    assert part.get_content_type() == "text/calendar" and part.get_param("method") == "REQUEST"
+    assert part.get_filename() == "dialogo.ics" and "SUMMARY:Diálogo" in part.get_content()
+
+
+async def test_a_cancelled_dialogue_leaves_her_calendar_with_a_higher_sequence(harness, clock):
+    person, case = await _victim(harness, clock)
+    event = session(case, starts_at=DIALOGUE, sequence=2)
+    await harness.deliver(event, subject=case)
+    await harness.send_due()
+    # Scheduling bumps the sequence when it cancels; even an event that did not is raised.
+    await harness.deliver(SessionCancelled(case_id=case, session_id=event.session_id,
+                                           reason="offender_transferred", sequence=2,
+                                           at=clock()), subject=case)
+    await harness.send_due()
+
+    invitation, cancellation = (calendar_of(m["message"]) for m in harness.email.sent)
+    [invited], [cancelled] = invitation.walk("VEVENT"), cancellation.walk("VEVENT")
+    assert str(cancellation["METHOD"]) == "CANCEL" and str(cancelled["STATUS"]) == "CANCELLED"
+    assert cancelled["UID"] == invited["UID"]
+    assert cancelled["SEQUENCE"] > invited["SEQUENCE"] == 2
+    assert "will not take place" in harness.email.sent[1]["message"].text
+    assert await _statuses(harness, case) == [
+        ("session_invitation", "email", "sent"), ("session_reminder", "email", "cancelled"),
+        ("session_cancelled", "email", "sent")]
+
+
+async def test_the_offenders_meetings_send_nothing_to_the_victim(harness, clock):
+    person, case = await _victim(harness, clock)
+    theirs = meeting(case, party="offender", starts_at=DIALOGUE)
+    await harness.deliver(theirs, subject=case)
+    await harness.deliver(MeetingCancelled(case_id=case, meeting_id=theirs.meeting_id,
+                                           party="offender", reason="staff", at=clock()),
+                          subject=case)
+    clock.move(days=20)
+    await harness.send_due()
+    assert harness.email.sent == [] and await _statuses(harness, case) == []
+
+
+async def test_her_meeting_is_told_then_reminded_the_day_before_after_the_night(harness, clock):
+    """A text reminder due at 07:30 (the meeting's time the day before) waits until 08:00."""
+    person, case = await _victim(harness, clock, channel="sms")
+    starts = datetime(2026, 11, 26, 7, 30, tzinfo=LA)
+    await harness.deliver(meeting(case, starts_at=starts, mode="video"), subject=case)
+    await harness.send_due()
+    [told] = [m["message"] for m in harness.sms.sent]
+    assert "Thu, Nov 26, 7:30 AM Pacific Time, by video" in told
+
+    clock.now = datetime(2026, 11, 25, 7, 45, tzinfo=LA)
+    await harness.send_due()
+    assert len(harness.sms.sent) == 1
+    clock.now = datetime(2026, 11, 25, 8, 0, tzinfo=LA)
+    await harness.send_due()
+    assert len(harness.sms.sent) == 2 and "Reminder" in harness.sms.sent[1]["message"]
+
+
+async def test_a_cancelled_meeting_is_told_and_its_reminder_dropped(harness, clock):
+    person, case = await _victim(harness, clock)
+    event = meeting(case, starts_at=DIALOGUE)
+    await harness.deliver(event, subject=case)
+    await harness.send_due()
+    await harness.deliver(MeetingCancelled(case_id=case, meeting_id=event.meeting_id,
+                                           party="victim", reason="staff", at=clock()),
+                          subject=case)
+    clock.move(days=30)
+    await harness.send_due()
+    assert [m["message"].subject.split(" (")[0] for m in harness.email.sent] == [
+        "Your preparation meeting", "Your meeting on Thursday, December 3, 2026 is cancelled"]
+    assert ("meeting_reminder", "email", "cancelled") in await _statuses(harness, case)
+
+
+async def test_redelivery_and_a_republished_event_send_nothing_twice(harness, clock):
+    person, case = await _victim(harness, clock)
+    event = session(case, starts_at=DIALOGUE)
+    envelope = await harness.deliver(event, subject=case)
+    await harness.redeliver(envelope)
+    await harness.send_due()
+    await harness.redeliver(envelope)
+    await harness.deliver(event, subject=case)  # the same version again, under a new event id
+    await harness.send_due()
+    clock.move(days=30)
+    await harness.send_due()
+    assert [m["message"].subject.split(":")[0] for m in harness.email.sent] == [
+        "Your dialogue is scheduled", "Reminder"]
+
+
+async def test_a_rescheduled_dialogue_replaces_the_invitation_and_moves_the_reminder(
+        harness, clock):
+    person, case = await _victim(harness, clock)
+    first = session(case, starts_at=DIALOGUE)
+    await harness.deliver(first, subject=case)
+    await harness.send_due()
+    later = DIALOGUE + timedelta(days=7)
+    await harness.deliver(session(case, starts_at=later, session_id=first.session_id,
+                                  sequence=1), subject=case)
+    await harness.send_due()
+
+    moved = harness.email.sent[1]["message"]
+    assert moved.subject.startswith("New date for your dialogue: Thursday, December 10, 2026")
+    assert "replaces the earlier one" in " ".join(moved.text.split())
+    [entry] = calendar_of(moved).walk("VEVENT")
+    assert entry["SEQUENCE"] == 1 and entry["DTSTART"].dt == later
+    reminders = [d for d in await harness.deliveries(subject=case)
+                 if d.template == "session_reminder"]
+    assert [(r.status, r.due_at) for r in reminders] == [
+        ("cancelled", DIALOGUE - timedelta(days=1)), ("pending", later - timedelta(days=1))]
+
+
+async def test_a_dialogue_cancelled_before_its_invitation_went_is_not_told(harness, clock):
+    person, case = new_id(), new_id()  # her contact has not arrived: the invitation waits
+    await harness.deliver(request(case, person, at=clock()), subject=case)
+    event = session(case, starts_at=DIALOGUE)
+    await harness.deliver(event, subject=case)
+    await harness.deliver(SessionCancelled(case_id=case, session_id=event.session_id,
+                                           reason="staff", sequence=1, at=clock()), subject=case)
+    await harness.person(person)
+    await harness.send_due()
+    assert [m["message"].subject.split(" (")[0] for m in harness.email.sent] == [
+        "We received your request for a dialogue"]
+
+
+async def test_a_texting_victim_gets_the_invitation_by_text_and_the_calendar_by_email(
+        harness, clock):
+    person, case = await _victim(harness, clock, channel="sms")
+    await harness.deliver(session(case, starts_at=DIALOGUE, venue="video"), subject=case)
+    await harness.send_due()
+    [text] = harness.sms.sent
+    assert "Your dialogue is set: Thu, Dec 3, 10:00 AM Pacific Time" in text["message"]
+    [mail] = harness.email.sent
+    assert str(calendar_of(mail["message"]).walk("VEVENT")[0]["LOCATION"]).startswith("Video call")
+
+
+async def test_after_she_withdraws_only_the_calendar_cancellation_goes(harness, clock):
+    person, case = await _victim(harness, clock, channel="sms")
+    event = session(case, starts_at=DIALOGUE)
+    talk = meeting(case, starts_at=DIALOGUE - timedelta(days=7))
+    await harness.deliver(event, subject=case)
+    await harness.deliver(talk, subject=case)
+    await harness.send_due()
+    await harness.deliver(CaseWithdrawn(case_id=case, by="victim", at=clock()), subject=case)
+    # Scheduling's cancellations follow on its own topic, read after intake's withdrawal.
+    await harness.deliver(MeetingCancelled(case_id=case, meeting_id=talk.meeting_id,
+                                           party="victim", reason="case_withdrawn", at=clock()),
+                          subject=case)
+    await harness.deliver(SessionCancelled(case_id=case, session_id=event.session_id,
+                                           reason="case_withdrawn", sequence=1, at=clock()),
+                          subject=case)
+    clock.move(days=30)
+    await harness.send_due()
+    # By text, only the confirmation of her withdrawal; no meeting cancellation, no reminders.
+    [confirmation] = [m["message"] for m in harness.sms.sent[2:]]
+    assert "withdrawn" in confirmation
+    [_, cancelled] = [m["message"] for m in harness.email.sent]
+    assert str(calendar_of(cancelled)["METHOD"]) == "CANCEL"
+    assert "only updates your calendar" in cancelled.text
+
+
+async def test_a_reminder_held_by_a_pause_keeps_its_time_when_the_case_resumes(harness, clock):
+    person, case = await _victim(harness, clock)
+    await harness.deliver(session(case, starts_at=DIALOGUE), subject=case)
+    await harness.send_due()
+    await harness.deliver(CasePaused(case_id=case, by="facilitator", reason="x", at=clock()),
+                          subject=case)
+    clock.move(hours=1)
+    await harness.deliver(CaseResumed(case_id=case, by="facilitator", at=clock()), subject=case)
+    [reminder] = [d for d in await harness.deliveries(subject=case)
+                  if d.template == "session_reminder"]
+    assert (reminder.status, reminder.due_at) == ("pending", DIALOGUE - timedelta(days=1))
+
+
+async def test_a_survey_is_a_short_invitation_and_we_call(harness, clock):
+    person, case = await _victim(harness, clock, language="es")
+    await harness.deliver(SurveyDue(case_id=case, survey_id=new_id(), party="victim",
+                                    stage="after_dialogue", recipient_id=person, at=clock()),
+                          subject=case)
+    await harness.deliver(SurveyDue(case_id=case, survey_id=new_id(), party="offender",
+                                    stage="after_dialogue", at=clock()), subject=case)
+    await harness.send_due()
+    [mail] = harness.email.sent
+    assert mail["message"].subject.startswith("¿Cómo ha sido su experiencia?")
+    assert "le llamará" in mail["message"].text and mail["message"].attachments == ()

@@ -1,0 +1,75 @@
+"""Where a person must act, the program's staff mailbox is told: the case reference and what is
+needed, never whom it concerns nor how to reach them. Without a mailbox, a log line instead."""
+from structlog.testing import capture_logs
+
+from notifications.domain.delivery import OutcomeUnknown, PermanentFailure
+
+from ..support import STAFF_MAILBOX, eligibility, new_id, request
+
+PRIVATE = ("Ana", "López", "ana@example.org", "+16195550100", "6195550100")
+
+
+async def _case(harness, clock, **details):
+    person, case = new_id(), new_id()
+    await harness.person(person, **details)
+    await harness.deliver(request(case, person, at=clock()), subject=case)
+    return person, case
+
+
+def _to_staff(harness):
+    return [m["message"] for m in harness.email.sent if m["to"] == STAFF_MAILBOX]
+
+
+def _names_no_one(message):
+    for text in (message.subject, message.text, message.html):
+        assert not any(detail in text for detail in PRIVATE), text
+
+
+async def test_a_request_that_needs_review_alerts_staff_once(configured, clock):
+    person, case = await _case(configured, clock)
+    envelope = await configured.deliver(eligibility(case, "needs_review", at=clock()),
+                                        subject=case)
+    await configured.redeliver(envelope)
+    await configured.send_due()
+    [alert] = _to_staff(configured)
+    assert alert.subject == "Review needed: eligibility of VOD-2026-000123"
+    assert "not_in_registry" in alert.text and case in alert.text
+    _names_no_one(alert)
+    # The requester heard too, gently, and in her own email.
+    assert [m["to"] for m in configured.email.sent].count("ana@example.org") == 2
+
+
+async def test_a_failed_and_an_unknown_delivery_each_alert_staff(configured, clock):
+    configured.email.script.extend([PermanentFailure("smtp_recipient_refused:550"),
+                                    OutcomeUnknown("smtp_cut_off_after_data:TimeoutError")])
+    await _case(configured, clock)
+    await _case(configured, clock)
+    await configured.send_due()
+    failed, unknown = _to_staff(configured)
+    assert failed.subject == "Message not delivered: VOD-2026-000123"
+    assert "request_acknowledged" in failed.text and "smtp_recipient_refused:550" in failed.text
+    assert unknown.subject.startswith("Message may not have been delivered")
+    assert "before sending it again" in " ".join(unknown.text.split())
+    for alert in (failed, unknown):
+        _names_no_one(alert)
+
+
+async def test_an_alert_that_fails_is_not_alerted_again(configured, clock):
+    configured.email.script.extend([PermanentFailure("smtp_rejected:554"),
+                                    PermanentFailure("smtp_rejected:554")])
+    await _case(configured, clock)
+    await configured.send_due()
+    statuses = sorted((d.recipient_id == "staff-mailbox", d.status)
+                      for d in await configured.deliveries())
+    assert statuses == [(False, "failed"), (True, "failed")]
+
+
+async def test_without_a_mailbox_an_alert_is_a_log_line(harness, clock):
+    person, case = await _case(harness, clock)
+    with capture_logs() as logs:
+        await harness.deliver(eligibility(case, "needs_review", at=clock()), subject=case)
+    await harness.send_due()
+    [line] = [entry for entry in logs if entry["event"] == "staff_alert.not_emailed"]
+    assert (line["alert"], line["reference"]) == ("staff_needs_review", "VOD-2026-000123")
+    assert not any(detail in str(line) for detail in PRIVATE)
+    assert {d.recipient_id for d in await harness.deliveries()} == {person}
