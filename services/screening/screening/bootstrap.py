@@ -5,29 +5,41 @@ from functools import partial
 from pathlib import Path
 
 from fastapi import FastAPI
+from fastapi.responses import RedirectResponse
+from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import IntegrityError
 
-from vod_shared.events import (
-    CaseClosed,
-    CaseWithdrawn,
-    CustodyStatusChanged,
-    EligibilityDetermined,
-    RequestReceived,
-)
+from vod_shared import events as e
 from vod_shared.logging import configure_logging
 from vod_shared.openapi import publish_models
 from vod_shared.runtime import ServiceRuntime
 from vod_shared.topics import Topics
+from vod_shared.webhooks import check_secrets
 
+from screening.adapters.names import NameReader
 from screening.config import Settings
 from screening.domain.commands import RecordCustodyChange
+from screening.entrypoints.api import api_router
+from screening.entrypoints.errors import install_staff_errors
+from screening.entrypoints.page_forms import page_forms_router
+from screening.entrypoints.pages import pages_router
+from screening.entrypoints.rendering import STATIC_DIR
 from screening.entrypoints.schemas import CustodyChangeIn
 from screening.entrypoints.webhooks import custody_webhook_router
-from screening.service_layer import handlers
+from screening.service_layer import following, handlers
+from screening.service_layer.desk import ScreeningDesk
 from screening.service_layer.unit_of_work import UnitOfWork
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 RecordChange = Callable[[RecordCustodyChange], Awaitable[handlers.Recorded]]
+PUBLISHED = (e.EligibilityDetermined, e.ScreeningCompleted, e.ClearanceGranted,
+             e.ClearanceDenied, e.ClearanceVoided)
+# Everything about a case that goes on its timeline, whoever told it.
+TIMELINE = (e.RequestReceived, e.CasePaused, e.CaseResumed, e.CaseWithdrawn, e.CaseClosed,
+            e.CustodyStatusChanged, e.FacilitatorAssigned, e.MeetingScheduled,
+            e.MeetingCancelled, e.PartyReady, e.SessionScheduled, e.SessionCancelled,
+            e.SessionCompleted, e.ClearanceRequested, e.SurveyDue, e.NotificationSent,
+            e.NotificationFailed)
 
 
 def utc_now() -> datetime:
@@ -53,25 +65,52 @@ def custody_recorder(runtime: ServiceRuntime, topics: Topics, clock=utc_now) -> 
     return record_change
 
 
+def event_handlers(topics: Topics, clock) -> dict:
+    """What screening does with each event it reads; every case event also goes on the
+    case's timeline, in the same transaction."""
+    end_case = partial(handlers.end_case, clock=clock)
+    acts = {
+        e.RequestReceived: partial(handlers.decide_eligibility, topics=topics, clock=clock),
+        e.CaseWithdrawn: end_case,
+        e.CaseClosed: end_case,
+        e.CasePaused: following.paused_or_resumed,
+        e.CaseResumed: following.paused_or_resumed,
+        e.CustodyStatusChanged: following.custody_changed(clock=clock, topics=topics),
+        e.FacilitatorAssigned: following.facilitators_assigned,
+        e.ClearanceRequested: following.clearance_requested(clock=clock),
+        e.PersonRegistered: following.person_details,
+        e.PersonUpdated: following.person_details,
+        e.PersonErased: following.person_details,
+    }
+    with_timeline = {kind: following.both(*filter(None, (acts.get(kind), following.on_timeline)))
+                     for kind in TIMELINE}
+    return {**acts, **with_timeline}
+
+
 def bootstrap(settings: Settings | None = None, clock=utc_now) -> tuple[ServiceRuntime, FastAPI]:
     settings = settings or Settings()
     topics = settings.topics
     runtime = ServiceRuntime(settings, migrations_dir=MIGRATIONS, uow_class=UnitOfWork)
-    runtime.publishes(topics.screening, EligibilityDetermined)
-    runtime.publishes(topics.custody, CustodyStatusChanged)
-    end_case = partial(handlers.end_case, clock=clock)
-    runtime.consume(topics.intake, topics.scheduling, handlers={
-        RequestReceived: partial(handlers.decide_eligibility, topics=topics, clock=clock),
-        CaseWithdrawn: end_case,
-        CaseClosed: end_case,
-    })
+    runtime.publishes(topics.screening, *PUBLISHED)
+    runtime.publishes(topics.custody, e.CustodyStatusChanged)
+    runtime.consume(topics.intake, topics.people, topics.custody, topics.scheduling,
+                    topics.notifications, handlers=event_handlers(topics, clock))
+    desk = ScreeningDesk(runtime.uow, topics=topics, clock=clock,
+                         names=NameReader(settings.effective_keys_dir()))
     app = runtime.create_app(title="Dialogue — screening", routers=[
-        custody_webhook_router(secrets=settings.custody_webhook_secret_list(),
+        custody_webhook_router(secrets=check_secrets(settings.custody_webhook_secret_list(),
+                                                     "CUSTODY_WEBHOOK_SECRET"),
                                max_body_bytes=settings.custody_webhook_max_body_bytes,
                                record_change=custody_recorder(runtime, topics, clock)),
+        api_router(desk, clock),
+        pages_router(desk, clock),
+        page_forms_router(desk, clock),
     ])
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.add_api_route("/", lambda: RedirectResponse("/staff/"), include_in_schema=False)
+    install_staff_errors(app)
     publish_models(app, CustodyChangeIn)
-    app.state.runtime = runtime
+    app.state.runtime, app.state.desk = runtime, desk
     return runtime, app
 
 

@@ -8,12 +8,15 @@ import pytest
 from sqlalchemy import select
 from standardwebhooks.webhooks import Webhook
 
+from vod_devtools.staff_testing import add_staff, sign_in
 from vod_shared.db import outbox
-from vod_shared.envelope import from_kafka, new_envelope
-from vod_shared.events import RequestReceived
+from vod_shared.envelope import Envelope, from_kafka, new_envelope
+from vod_shared.events import EventData, RequestReceived
 from vod_shared.migrations import upgrade_to_head
+from vod_shared.sealing import KeyDirectory
+from vod_shared.staff import Role
 
-from screening.bootstrap import MIGRATIONS, bootstrap
+from screening.bootstrap import MIGRATIONS, bootstrap, event_handlers
 from screening.config import Settings
 from screening.service_layer import handlers
 
@@ -60,13 +63,51 @@ def request_for(cdcr_number: str, case_id: str | None = None) -> RequestReceived
         received_at=datetime.now(timezone.utc))
 
 
+class Clock:
+    """The time the service reads: real time, until a test moves it."""
+
+    def __init__(self) -> None:
+        self.moment: datetime | None = None
+
+    def __call__(self) -> datetime:
+        return self.moment or datetime.now(timezone.utc)
+
+    def set(self, moment: datetime) -> None:
+        self.moment = moment
+
+
 class ScreeningClient:
     """The screening app over HTTP, on a real SQLite store; the broker is not started."""
 
-    def __init__(self, app, runtime, settings) -> None:
-        self.runtime, self.settings = runtime, settings
+    def __init__(self, app, runtime, settings, clock: Clock | None = None) -> None:
+        self.app, self.runtime, self.settings = app, runtime, settings
+        self.clock = clock or Clock()
         self.http = httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
                                       base_url="http://screening")
+        self.clients: list[httpx.AsyncClient] = []
+
+    async def staff(self, *roles: Role, username: str | None = None) -> httpx.AsyncClient:
+        """A signed-in staff member's browser (``client.username`` says who)."""
+        person = add_staff(self.settings.effective_staff_file(),
+                           username or f"staff{uuid.uuid4().hex[:8]}", *roles)
+        client = httpx.AsyncClient(transport=httpx.ASGITransport(app=self.app),
+                                   base_url="http://screening")
+        await sign_in(client, person)
+        client.username = person.username
+        self.clients.append(client)
+        return client
+
+    async def apply(self, data: EventData, *, subject: str | None = None,
+                    source: str = "/services/intake", event_id: str | None = None) -> Envelope:
+        """An event from a topic, handled as screening's consumer would (inbox included)."""
+        envelope = new_envelope(data, source=source, event_id=event_id,
+                                subject=subject or getattr(data, "case_id", None) or "subject")
+        handler = event_handlers(self.settings.topics, self.clock)[type(data)]
+        async with self.runtime.uow() as uow:
+            if await uow.first_time_seen("screening", envelope):
+                await handler(envelope, uow)
+                await uow.commit()
+        return envelope
 
     async def post(self, body: dict | bytes, **sign) -> httpx.Response:
         raw = body if isinstance(body, bytes) else json.dumps(body).encode()
@@ -99,17 +140,23 @@ class ScreeningClient:
 
 
 def sqlite_settings(tmp_path, **extra) -> Settings:
+    KeyDirectory(tmp_path / "keys").init()
     return Settings(SCREENING_DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path}/screening.db",
                     CUSTODY_WEBHOOK_SECRET=SECRET, KAFKA_BOOTSTRAP_SERVERS="127.0.0.1:1",
-                    VOD_DATA_DIR=str(tmp_path), **extra)
+                    VOD_DATA_DIR=str(tmp_path), VOD_STAFF_FILE=str(tmp_path / "staff.toml"),
+                    STAFF_SESSION_SECRET="screening-tests-staff-session-secret-0123456789",
+                    **extra)
 
 
 @pytest.fixture
 async def screening(tmp_path) -> ScreeningClient:
     settings = sqlite_settings(tmp_path)
-    runtime, app = bootstrap(settings)
+    clock = Clock()
+    runtime, app = bootstrap(settings, clock=clock)
     await upgrade_to_head(runtime.engine, MIGRATIONS)
-    client = ScreeningClient(app, runtime, settings)
+    client = ScreeningClient(app, runtime, settings, clock)
     yield client
+    for staff in client.clients:
+        await staff.aclose()
     await client.http.aclose()
     await runtime.engine.dispose()

@@ -24,7 +24,15 @@ from scheduling.service_layer import views
 _templates = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"),
                          autoescape=select_autoescape(default=True), auto_reload=False)
 Staff = Annotated[StaffMember, Depends(STAFF)]
-Checked = Depends(require_csrf)
+
+
+async def _signed_in_then_csrf(request: Request, staff: Staff) -> None:
+    """Sign-in first (a caller not signed in is sent to sign in, not told the form expired),
+    then the form's CSRF token. FastAPI reuses the sign-in check for the route's own ``staff``."""
+    await require_csrf(request)
+
+
+Checked = Depends(_signed_in_then_csrf)
 
 
 def render(name: str, *, status_code: int = 200, **context) -> HTMLResponse:

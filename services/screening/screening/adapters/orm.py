@@ -1,6 +1,7 @@
 """Screening's tables. The domain never sees them: repositories translate."""
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Column,
     Date,
@@ -10,6 +11,8 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
+    Text,
+    UniqueConstraint,
 )
 
 metadata = MetaData()
@@ -27,7 +30,24 @@ cases = Table(
     # open, withdrawn, closed, ineligible: only an open case is decided again.
     Column("status", String(16), nullable=False, server_default="open"),
     Column("ended_at", DateTime(timezone=True), nullable=True),
+    # From the request (RequestReceived): the case's reference and who asked (a person id).
+    Column("reference", String(32), nullable=True),
+    Column("requester_id", String(64), nullable=True),
+    Column("paused", Boolean, nullable=False, server_default="0"),
+    Column("decided_by", String(64), nullable=True),
+    # The suitability screening: the four findings, the outcome and its reason codes.
+    Column("screening_outcome", String(16), nullable=True),
+    Column("screening_findings", JSON, nullable=True),
+    Column("screening_reasons", JSON, nullable=True),
+    Column("indirect_path_offered", Boolean, nullable=True),
+    Column("screened_by", String(64), nullable=True),
+    Column("screened_at", DateTime(timezone=True), nullable=True),
+    # What intake sealed for screening about the request (whether the victim lives outside
+    # California): kept sealed, opened only for a staff page; forgotten when the requester is.
+    Column("logistics", JSON, nullable=True),
     Index("ix_cases_offender_status", "cdcr_number", "status"),
+    Index("ix_cases_requester", "requester_id"),
+    Index("ix_cases_queue", "status", "outcome", "decided_at"),
 )
 
 # The custody registry: each offender's current status...
@@ -67,4 +87,76 @@ webhook_receipts = Table(
     Column("status_code", Integer, nullable=False),
     Column("response", JSON, nullable=False),
     Column("received_at", DateTime(timezone=True), nullable=False),
+)
+
+_SEQ = BigInteger().with_variant(Integer, "sqlite")
+
+# Gate clearances, one per visitor, facility and request.
+clearances = Table(
+    "clearances", metadata,
+    Column("clearance_id", String(64), primary_key=True),
+    Column("case_id", String(64), nullable=False, index=True),
+    Column("visitor_id", String(64), nullable=False),
+    Column("visitor_role", String(16), nullable=False),
+    Column("facility_code", String(16), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("requested_at", DateTime(timezone=True), nullable=False),
+    Column("requested_by", String(64), nullable=False),
+    Column("decided_at", DateTime(timezone=True), nullable=True),
+    Column("decided_by", String(64), nullable=True),
+    Column("expires_on", Date, nullable=True),
+    Column("reason", String(64), nullable=True),
+    Index("ix_clearances_status_expiry", "status", "expires_on"),
+)
+
+# The read model, built only from events. Each case's story, one line per event...
+case_timeline = Table(
+    "case_timeline", metadata,
+    Column("seq", _SEQ, primary_key=True, autoincrement=True),
+    Column("case_id", String(64), nullable=False),
+    Column("event_id", String(64), nullable=False),
+    Column("event_type", String(128), nullable=False),
+    Column("source", String(128), nullable=False),
+    Column("occurred_at", DateTime(timezone=True), nullable=False),
+    Column("summary", Text, nullable=False),
+    UniqueConstraint("case_id", "event_id", name="uq_case_timeline_event"),
+    Index("ix_case_timeline_case", "case_id", "occurred_at"),
+)
+
+# ...who visits for each case (the victim, support persons, the assigned facilitators, with the
+# staff account a facilitator signs in as)...
+case_visitors = Table(
+    "case_visitors", metadata,
+    Column("case_id", String(64), primary_key=True),
+    Column("visitor_id", String(64), primary_key=True),
+    Column("role", String(16), primary_key=True),
+    Column("staff_account", String(64), nullable=True),
+    Column("since", DateTime(timezone=True), nullable=False),
+    Index("ix_case_visitors_account", "staff_account"),
+)
+
+# ...and people's details, sealed as they came on the people topic (opened only for a page).
+people = Table(
+    "people", metadata,
+    Column("person_id", String(64), primary_key=True),
+    Column("sealed", JSON, nullable=True),  # None once erased
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("erased_at", DateTime(timezone=True), nullable=True),
+)
+
+# Append-only (the store refuses UPDATE and DELETE): every read of a victim's record, every
+# decision, every refused attempt.
+audit_log = Table(
+    "audit_log", metadata,
+    Column("seq", _SEQ, primary_key=True, autoincrement=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("username", String(64), nullable=True),
+    Column("action", String(64), nullable=False),
+    Column("outcome", String(32), nullable=False),
+    Column("case_id", String(64), nullable=True, index=True),
+    Column("address", String(64), nullable=False),
+    Column("method", String(8), nullable=False),
+    Column("path", String(512), nullable=False),
+    Column("detail", String(300), nullable=True),
+    Index("ix_audit_log_username", "username", "at"),
 )

@@ -1,7 +1,11 @@
 """What screening is asked to do, in the program's words."""
 from dataclasses import dataclass
+from datetime import date
+
+from vod_shared.events import EligibilityOutcome, ScreeningOutcome, VisitorRole
 
 from screening.domain.custody import CustodyReport
+from screening.domain.suitability import Findings
 
 
 @dataclass(frozen=True)
@@ -11,3 +15,44 @@ class RecordCustodyChange:
 
     report: CustodyReport
     webhook_id: str | None = None
+
+
+@dataclass(frozen=True)
+class ResolveReview:
+    """A screener decides by hand a case the registry could not answer."""
+
+    case_id: str
+    outcome: EligibilityOutcome
+    reason: str
+    facility_code: str | None = None
+
+
+@dataclass(frozen=True)
+class CompleteScreening:
+    """A screener records the suitability screening and its outcome."""
+
+    case_id: str
+    findings: Findings
+    outcome: ScreeningOutcome
+
+
+@dataclass(frozen=True)
+class RequestClearance:
+    case_id: str
+    visitor_id: str
+    visitor_role: VisitorRole
+    facility_code: str
+
+
+@dataclass(frozen=True)
+class GrantClearance:
+    case_id: str
+    clearance_id: str
+    expires_on: date
+
+
+@dataclass(frozen=True)
+class DenyClearance:
+    case_id: str
+    clearance_id: str
+    reason: str

@@ -7,9 +7,16 @@ from datetime import datetime
 import structlog
 
 from vod_shared.envelope import Envelope
-from vod_shared.events import CaseClosed, CaseWithdrawn, CustodyStatusChanged, RequestReceived
+from vod_shared.events import (
+    CaseClosed,
+    CaseWithdrawn,
+    CustodyStatusChanged,
+    RequestReceived,
+    VisitorRole,
+)
 from vod_shared.topics import Topics
 
+from screening.adapters.read_model import CaseVisitor
 from screening.domain import custody
 from screening.domain.commands import RecordCustodyChange
 from screening.domain.model import ScreeningCase
@@ -28,9 +35,15 @@ async def decide_eligibility(envelope: Envelope, uow: UnitOfWork, *, topics: Top
         return  # the same case announced again (a replay from another source id)
     await uow.custody.lock(request.cdcr_number)  # so a custody change cannot slip past the case
     now = clock()
-    case = ScreeningCase(request.case_id, request.cdcr_number, opened_at=now)
+    case = ScreeningCase(request.case_id, request.cdcr_number, opened_at=now,
+                         reference=request.reference, requester_id=request.requester_id)
     case.decide(determine_eligibility(await uow.custody.get(request.cdcr_number)), now=now)
-    await uow.cases.add(case)
+    # Whether the victim lives outside California comes sealed (``logistics``); it stays
+    # sealed here and is opened only for a staff page. The old plain field is always false.
+    await uow.cases.add(case, logistics=request.logistics)
+    # The victim is the first visitor a dialogue inside a facility needs cleared.
+    await uow.visitors.add(case.case_id, CaseVisitor(request.requester_id, VisitorRole.VICTIM),
+                           now)
     await _emit_decisions(uow, case, topics)
 
 

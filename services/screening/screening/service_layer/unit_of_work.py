@@ -1,15 +1,51 @@
+"""Screening's unit of work: the cases, the registry, the clearances, the read model and the
+audit log, in one transaction with the outbox and the inbox."""
+from vod_shared.envelope import Envelope
+from vod_shared.events import EventData
 from vod_shared.unit_of_work import SqlUnitOfWork
 
+from screening.adapters.audit import AuditLog
+from screening.adapters.clearances import ClearanceRepository
+from screening.adapters.read_model import People, Timeline, TimelineEntry, Visitors
 from screening.adapters.registry import CustodyRegistry
-from screening.adapters.repository import CaseRepository, WebhookReceipts
+from screening.adapters.repository import CaseQueries, CaseRepository, WebhookReceipts
+from screening.domain.timeline import describe
 
 
 class UnitOfWork(SqlUnitOfWork):
     cases: CaseRepository
     custody: CustodyRegistry
     receipts: WebhookReceipts
+    clearances: ClearanceRepository
+    timeline: Timeline
+    visitors: Visitors
+    people: People
+    audit: AuditLog
+    queries: CaseQueries
 
     def on_enter(self) -> None:
         self.cases = CaseRepository(self.session)
         self.custody = CustodyRegistry(self.session)
         self.receipts = WebhookReceipts(self.session)
+        self.clearances = ClearanceRepository(self.session)
+        self.timeline = Timeline(self.session)
+        self.visitors = Visitors(self.session)
+        self.people = People(self.session)
+        self.audit = AuditLog(self.session)
+        self.queries = CaseQueries(self.session)
+
+    async def emit(self, data: EventData, *, topic: str, subject: str,
+                   event_id: str | None = None) -> Envelope:
+        """Screening's own events about a case go on the case's timeline as they are emitted
+        (screening does not read its own topic back)."""
+        envelope = await super().emit(data, topic=topic, subject=subject, event_id=event_id)
+        case_id = getattr(data, "case_id", None)
+        if case_id:
+            await self.add_to_timeline(case_id, envelope)
+        return envelope
+
+    async def add_to_timeline(self, case_id: str, envelope: Envelope) -> None:
+        summary = describe(envelope.data)
+        if summary:
+            await self.timeline.add(TimelineEntry(case_id, envelope.id, envelope.type,
+                                                  envelope.source, envelope.time, summary))

@@ -5,7 +5,10 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from ..conftest import custody_change, new_cdcr_number, signed_headers
+from screening.bootstrap import bootstrap
+from screening.config import Settings
+
+from ..conftest import SECRET, custody_change, new_cdcr_number, signed_headers
 
 CUSTODY = "vod.custody"
 
@@ -137,3 +140,22 @@ async def test_the_openapi_document_describes_the_feeds_body(screening):
     details = schema["properties"]["details"]
     details = schemas[(details.get("$ref") or details["anyOf"][0]["$ref"]).rsplit("/", 1)[-1]]
     assert "hearing_date" in details["properties"]
+
+
+@pytest.mark.parametrize("secrets", ["whsec_x", f"{SECRET} whsec_%%%", "whsec_"])
+def test_a_malformed_feed_secret_stops_the_start_naming_the_setting(tmp_path, secrets):
+    settings = Settings(SCREENING_DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path}/screening.db",
+                        CUSTODY_WEBHOOK_SECRET=secrets, KAFKA_BOOTSTRAP_SERVERS="127.0.0.1:1",
+                        VOD_DATA_DIR=str(tmp_path))
+    with pytest.raises(ValueError, match="CUSTODY_WEBHOOK_SECRET") as refused:
+        bootstrap(settings)
+    assert "whsec_x" not in str(refused.value) and "%%%" not in str(refused.value)
+
+
+def test_a_well_formed_feed_secret_or_none_starts(tmp_path):
+    for secrets in (f"{SECRET} {SECRET}", ""):
+        settings = Settings(SCREENING_DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path}/s.db",
+                            CUSTODY_WEBHOOK_SECRET=secrets, KAFKA_BOOTSTRAP_SERVERS="127.0.0.1:1",
+                            VOD_DATA_DIR=str(tmp_path))
+        runtime, app = bootstrap(settings)
+        assert "/webhooks/custody" in app.openapi()["paths"]

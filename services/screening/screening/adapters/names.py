@@ -1,0 +1,50 @@
+"""Opening what intake sealed for screening with screening's own key, only to show a signed-in
+staff member: a person's name, and whether the victim lives outside California (so is offered
+travel accommodation). Nothing opened is stored, logged or put in an event."""
+from pathlib import Path
+
+import structlog
+from nacl.public import PrivateKey
+
+from vod_shared.events import SealedDetails
+from vod_shared.sealing import CannotUnseal, KeyDirectory, unseal
+
+SERVICE = "screening"
+log = structlog.get_logger("screening.names")
+
+
+class NameReader:
+    def __init__(self, keys_dir: Path) -> None:
+        self._keys = KeyDirectory(keys_dir)
+        self._key: PrivateKey | None = None
+
+    def full_name(self, sealed: SealedDetails | None) -> str | None:
+        """The person's given and family names; None when erased, unknown or unreadable."""
+        details = self._open(sealed)
+        if details is None:
+            return None
+        name = " ".join(part for part in (details.get("given_name"),
+                                          details.get("family_name")) if part)
+        return name or None
+
+    def travel_offered(self, logistics: SealedDetails | None) -> bool | None:
+        """Whether the victim is offered travel accommodation (lives outside California);
+        None when not known: no logistics came, they were forgotten, or cannot be opened."""
+        details = self._open(logistics)
+        if details is None or "offer_travel_accommodation" not in details:
+            return None
+        return bool(details["offer_travel_accommodation"])
+
+    def _open(self, sealed: SealedDetails | None) -> dict | None:
+        if sealed is None:
+            return None
+        try:
+            return unseal(sealed, SERVICE, self._private_key())
+        except (CannotUnseal, FileNotFoundError) as exc:
+            log.warning("sealed.cannot_unseal", error=type(exc).__name__)
+            return None
+
+    def _private_key(self) -> PrivateKey:
+        if self._key is None:  # read at first use: the service starts without a page to show
+            self._key = self._keys.private_key(SERVICE)
+        return self._key

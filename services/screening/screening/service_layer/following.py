@@ -1,0 +1,121 @@
+"""What screening learns from the other services' events: each case's timeline, who visits for
+it, whether it is paused, people's sealed details, and the gate clearances scheduling asks for.
+A custody change that takes the offender out of a facility voids the clearances for it."""
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+
+import structlog
+
+from vod_shared import events as e
+from vod_shared.envelope import Envelope
+from vod_shared.topics import Topics
+
+from screening.adapters.read_model import CaseVisitor
+from screening.domain.clearances import Clearance, check_new_request, void_after_move
+from screening.domain.errors import NotNow
+from screening.service_layer.unit_of_work import UnitOfWork
+
+Clock = Callable[[], datetime]
+Handler = Callable[[Envelope, UnitOfWork], Awaitable[None]]
+log = structlog.get_logger("screening.following")
+SCHEDULING = "scheduling"
+
+
+async def on_timeline(envelope: Envelope, uow: UnitOfWork) -> None:
+    """Every event about a case becomes a line of its timeline (custody: each open case of the
+    offender)."""
+    data = envelope.data
+    if isinstance(data, e.CustodyStatusChanged):
+        case_ids = [case.case_id for case in await uow.cases.open_for(data.cdcr_number)]
+    else:
+        case_ids = [getattr(data, "case_id", None) or envelope.subject]
+    for case_id in case_ids:
+        await uow.add_to_timeline(case_id, envelope)
+
+
+async def paused_or_resumed(envelope: Envelope, uow: UnitOfWork) -> None:
+    step: e.CasePaused | e.CaseResumed = envelope.data
+    case = await uow.cases.get(step.case_id, for_update=True)
+    if case is None:
+        return
+    case.pause() if isinstance(step, e.CasePaused) else case.resume()
+    await uow.cases.save(case)
+
+
+async def person_details(envelope: Envelope, uow: UnitOfWork) -> None:
+    person = envelope.data
+    if isinstance(person, e.PersonErased):
+        await uow.people.erase(person.person_id, person.at)
+        await uow.cases.forget_logistics_of(person.person_id)
+    else:
+        await uow.people.put(person.person_id, person.sealed, person.at)
+
+
+async def facilitators_assigned(envelope: Envelope, uow: UnitOfWork) -> None:
+    assigned: e.FacilitatorAssigned = envelope.data
+    facilitators = [CaseVisitor(fid, e.VisitorRole.FACILITATOR, assigned.staff_accounts.get(fid))
+                    for fid in assigned.facilitator_ids]
+    await uow.visitors.replace_facilitators(assigned.case_id, facilitators, assigned.at)
+
+
+def clearance_requested(*, clock: Clock) -> Handler:
+    async def handle(envelope: Envelope, uow: UnitOfWork) -> None:
+        """Scheduling asks for gate clearance (after a transfer, say): each named visitor gets
+        a request waiting for a screener, unless one already stands."""
+        asked: e.ClearanceRequested = envelope.data
+        case = await uow.cases.get(asked.case_id)
+        if case is None or not case.is_open:
+            log.info("clearance_request.case_not_open", case_id=asked.case_id)
+            return
+        now = clock()
+        existing = await uow.clearances.of_case(asked.case_id)
+        for visitor in _visitors_named(asked):
+            await uow.visitors.add(asked.case_id, visitor, asked.at)
+            try:
+                check_new_request(existing, visitor_id=visitor.visitor_id,
+                                  facility_code=asked.facility_code, today=now.date())
+            except NotNow:
+                continue
+            clearance = Clearance(str(uuid.uuid4()), asked.case_id, visitor.visitor_id,
+                                  visitor.role, asked.facility_code, now, SCHEDULING)
+            await uow.clearances.add(clearance)
+            existing.append(clearance)
+
+    return handle
+
+
+def _visitors_named(asked: e.ClearanceRequested) -> list[CaseVisitor]:
+    role = e.VisitorRole
+    return ([CaseVisitor(asked.victim_id, role.VICTIM)] if asked.victim_id else []) + \
+        [CaseVisitor(fid, role.FACILITATOR) for fid in asked.facilitator_ids] + \
+        [CaseVisitor(pid, role.SUPPORT_PERSON) for pid in asked.support_person_ids]
+
+
+def custody_changed(*, clock: Clock, topics: Topics) -> Handler:
+    async def handle(envelope: Envelope, uow: UnitOfWork) -> None:
+        change: e.CustodyStatusChanged = envelope.data
+        left = change.previous_facility_code
+        if not left or left == change.facility_code:
+            return
+        current = await uow.custody.get(change.cdcr_number)
+        now_at = current.facility_code if current else change.facility_code
+        now = clock()
+        for case in await uow.cases.open_for(change.cdcr_number):
+            for clearance in void_after_move(await uow.clearances.of_case(case.case_id),
+                                             left=left, now_at=now_at, change=change.change,
+                                             now=now):
+                await uow.clearances.save(clearance)
+                for event in clearance.events:
+                    await uow.emit(event, topic=topics.screening, subject=case.case_id)
+                clearance.events.clear()
+
+    return handle
+
+
+def both(*steps: Handler) -> Handler:
+    """One handler doing each step in turn, in the same transaction."""
+    async def handle(envelope: Envelope, uow: UnitOfWork) -> None:
+        for step in steps:
+            await step(envelope, uow)
+    return handle

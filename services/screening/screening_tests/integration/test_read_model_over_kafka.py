@@ -1,0 +1,92 @@
+"""The read model over the real broker: events from every topic make the case's timeline, the
+victim's travel need is kept sealed and opens with screening's key, and a transfer voids
+clearances, announced on the screening topic."""
+import uuid
+from datetime import date, datetime, timedelta, timezone
+
+import pytest
+
+from vod_devtools.testing import produce, read_topic, wait_until
+from vod_shared import events as e
+from vod_shared.envelope import from_kafka, new_envelope, to_kafka
+from vod_shared.sealing import KeyDirectory, seal
+
+from screening.bootstrap import bootstrap
+from screening.config import Settings
+from screening.domain.clearances import Clearance, ClearanceStatus
+
+from ..conftest import new_cdcr_number, request_for
+
+pytestmark = pytest.mark.integration
+NOW = datetime.now(timezone.utc)
+
+
+def record(data, *, subject: str, source: str) -> tuple[bytes, bytes]:
+    kafka = to_kafka(new_envelope(data, source=source, subject=subject))
+    return kafka.key, kafka.value
+
+
+async def test_every_topic_tells_the_timeline_and_a_transfer_voids_clearances(
+        kafka_bootstrap, topic_prefix, database_url_factory, tmp_path):
+    KeyDirectory(tmp_path / "keys").init()
+    settings = Settings(KAFKA_BOOTSTRAP_SERVERS=kafka_bootstrap, VOD_TOPIC_PREFIX=topic_prefix,
+                        SCREENING_DATABASE_URL=database_url_factory("screening"),
+                        VOD_DATA_DIR=str(tmp_path), KAFKA_SESSION_TIMEOUT_MS=6000,
+                        OUTBOX_POLL_INTERVAL_S=0.2, CONSUMER_RETRY_BACKOFF_S=0.05,
+                        STAFF_SESSION_SECRET="screening-tests-staff-session-secret-0123456789")
+    topics = settings.topics
+    runtime, app = bootstrap(settings)
+    cdcr = new_cdcr_number()
+    keys = KeyDirectory(tmp_path / "keys")
+    # Out of state: intake seals the travel need for screening and scheduling.
+    request = request_for(cdcr).model_copy(update={"logistics": seal(
+        {"offer_travel_accommodation": True}, keys.public_keys(("screening", "scheduling")))})
+    case_id = request.case_id
+    sealed = seal({"given_name": "Ana", "family_name": "López"}, keys.public_keys(("screening",)))
+
+    async def lines() -> list:
+        async with runtime.uow() as uow:
+            return await uow.timeline.of_case(case_id)
+
+    async with runtime.lifespan(app):
+        await produce(kafka_bootstrap, topics.people, record(e.PersonRegistered(
+            person_id=request.requester_id, sealed=sealed, at=NOW),
+            subject=request.requester_id, source="/services/intake"))
+        await produce(kafka_bootstrap, topics.intake,
+                      record(request, subject=case_id, source="/services/intake"))
+        await produce(kafka_bootstrap, topics.scheduling, record(e.FacilitatorAssigned(
+            case_id=case_id, facilitator_ids=["f-1"], staff_accounts={"f-1": "maria"}, at=NOW),
+            subject=case_id, source="/services/scheduling"))
+        await produce(kafka_bootstrap, topics.notifications, record(e.NotificationSent(
+            notification_id="n-1", cause_event_id="c-1", recipient_id=request.requester_id,
+            channel="sms", template="acknowledgement", sent_at=NOW),
+            subject=case_id, source="/services/notifications"))
+        assert await wait_until(lambda: _has(lines, 4), timeout=30)
+
+        async with runtime.uow() as uow:
+            assert await uow.people.sealed(request.requester_id) is not None
+            await uow.clearances.add(Clearance(
+                "cl-1", case_id, request.requester_id, e.VisitorRole.VICTIM, "SQ", NOW, "rosa",
+                ClearanceStatus.GRANTED, NOW, "rosa", date.today() + timedelta(days=60)))
+            await uow.commit()
+        await produce(kafka_bootstrap, topics.custody, record(e.CustodyStatusChanged(
+            change_id=str(uuid.uuid4()), cdcr_number=cdcr, change="transfer",
+            status="in_prison", facility_code="CMF", previous_facility_code="SQ",
+            effective_at=NOW), subject=cdcr, source="/services/screening"))
+        published = await read_topic(kafka_bootstrap, topics.screening, at_least=2, settle=0.5)
+
+    async with runtime.uow() as uow:
+        assert app.state.desk._names.travel_offered(await uow.cases.logistics(case_id)) is True
+    types = [line.event_type for line in await lines()]
+    assert types[:1] == ["vod.RequestReceived.v1"] and {
+        "vod.FacilitatorAssigned.v1", "vod.NotificationSent.v1",
+        "vod.CustodyStatusChanged.v1", "vod.ClearanceVoided.v1"} <= set(types)
+    voided = [from_kafka(r.value) for r in published]
+    voided = [v for v in voided if v.type == "vod.ClearanceVoided.v1"]
+    assert [(v.subject, v.data.facility_code, v.data.reason) for v in voided] == [
+        (case_id, "SQ", "offender_transferred")]
+    await runtime.engine.dispose()
+
+
+async def _has(lines, count: int) -> bool:
+    return len(await lines()) >= count
