@@ -24,9 +24,13 @@ def service_env(kafka_bootstrap, topic_prefix, tmp_path):
 def processes(tmp_path):
     started: list[ServiceProcess] = []
 
-    def start(name: str, env: dict[str, str]) -> ServiceProcess:
-        process = ServiceProcess(name, env, tmp_path).start()
+    def start(name: str, env: dict[str, str], *, wait: bool = True) -> ServiceProcess:
+        """Starts a service; ``wait=False`` returns at once (call ``wait_healthy`` later)."""
+        process = ServiceProcess(name, env, tmp_path)
         started.append(process)
+        process.launch()
+        if wait:
+            process.wait_healthy(60.0)
         return process
 
     yield start

@@ -26,10 +26,15 @@ class ServiceProcess:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self, timeout: float = 60.0) -> "ServiceProcess":
+        self.launch()
+        self.wait_healthy(timeout)
+        return self
+
+    def launch(self) -> "ServiceProcess":
+        """Starts the process without waiting for it to be healthy (so several start at once)."""
         with open(self.log_path, "ab") as log:
             self.proc = subprocess.Popen([sys.executable, "-m", self.name], env=self.env,
                                          stdout=log, stderr=subprocess.STDOUT)
-        self.wait_healthy(timeout)
         return self
 
     def wait_healthy(self, timeout: float) -> None:

@@ -16,6 +16,7 @@ from vod_shared.events import (
     ClearanceDenied,
     ClearanceGranted,
     ClearanceRequested,
+    ClearanceVoided,
     CustodyStatusChanged,
     EligibilityDetermined,
     FacilitatorAssigned,
@@ -66,6 +67,7 @@ def event_handlers(ctx: Context) -> dict:
         ScreeningCompleted: on(handlers.screening_completed, ctx=ctx),
         ClearanceGranted: on(handlers.clearance_decided, ctx=ctx),
         ClearanceDenied: on(handlers.clearance_decided, ctx=ctx),
+        ClearanceVoided: on(handlers.clearance_voided, ctx=ctx),
         CustodyStatusChanged: on(handlers.custody_changed, ctx=ctx),
     }
 

@@ -136,6 +136,7 @@ clearances = Table(
     Column("expires_on", Date, nullable=True),
     Column("reason", String(64), nullable=True),
     Column("decided_at", DateTime(timezone=True), nullable=False),
+    Column("voided", Boolean, nullable=False, server_default=false()),
 )
 
 surveys = Table(

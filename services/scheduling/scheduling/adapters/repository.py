@@ -189,12 +189,12 @@ def _clearance_row(case_id: str, position: int, c: Clearance) -> dict:
     return dict(clearance_id=c.clearance_id, granted=c.granted, case_id=case_id, position=position,
                 visitor_id=c.visitor_id, visitor_role=c.visitor_role.value,
                 facility_code=c.facility_code, expires_on=c.expires_on, reason=c.reason,
-                decided_at=utc(c.decided_at))
+                decided_at=utc(c.decided_at), voided=c.voided)
 
 
 def _clearance(r) -> Clearance:
     return Clearance(r.clearance_id, r.visitor_id, VisitorRole(r.visitor_role), r.facility_code,
-                     r.granted, as_utc(r.decided_at), r.expires_on, r.reason)
+                     r.granted, as_utc(r.decided_at), r.expires_on, r.reason, r.voided)
 
 
 def _survey_row(case_id: str, s: Survey) -> dict:

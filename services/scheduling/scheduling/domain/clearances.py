@@ -1,6 +1,7 @@
 """Gate clearance: inside a facility every visitor (victim, support person, facilitators) needs
 one for that facility, and it must still hold on the day of the dialogue. A clearance expires
-(``expires_on`` is its last good day) or is withdrawn (a later denial)."""
+(``expires_on`` is its last good day), is withdrawn (a later denial), or is void because the
+offender left that facility (screening's ``ClearanceVoided``: as if it had never been granted)."""
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -17,7 +18,15 @@ class Clearance:
     granted: bool
     decided_at: datetime
     expires_on: date | None = None
-    reason: str | None = None  # a denial's reason code
+    reason: str | None = None  # a denial's (or a void's) reason code
+    voided: bool = False  # not a decision about the visitor: the offender left the facility
+
+    @classmethod
+    def void(cls, clearance_id: str, visitor_id: str, visitor_role: VisitorRole,
+             facility_code: str, *, reason: str, at: datetime) -> "Clearance":
+        """Screening's word that this clearance no longer holds (the offender moved away)."""
+        return cls(clearance_id, visitor_id, visitor_role, facility_code, False, at,
+                   reason=reason, voided=True)
 
     def holds_on(self, day: date) -> bool:
         return self.granted and self.expires_on is not None and day <= self.expires_on
@@ -51,6 +60,10 @@ def clearance_gaps(visitors: Iterable[Visitor], clearances: Iterable[Clearance],
         decision = latest_decision(clearances, visitor.visitor_id, facility_code)
         if decision is None:
             gaps.append(f"{who} has no gate clearance for {facility_code}")
+        elif decision.voided:
+            gaps.append(f"{who}'s gate clearance for {facility_code} is void "
+                        f"({(decision.reason or 'voided').replace('_', ' ')}); "
+                        "new gate clearance is needed")
         elif not decision.granted:
             gaps.append(f"{who} was denied gate clearance for {facility_code}")
         elif not decision.holds_on(day):

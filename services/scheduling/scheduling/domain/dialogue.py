@@ -133,17 +133,20 @@ class Dialogue:
         self.victim_hours, self.updated_at = hours, now
 
     def clearance_decided(self, clearance: Clearance, *, now: datetime) -> None:
-        """Screening granted or denied a visitor's gate clearance (a denial may withdraw one)."""
+        """Screening granted or denied a visitor's gate clearance (a denial may withdraw one), or
+        voided it because the offender left that facility; a dialogue there that no longer has
+        every visitor cleared is flagged to staff."""
         if any(c.clearance_id == clearance.clearance_id and c.granted == clearance.granted
                for c in self.clearances):
-            return
+            return  # heard already (a void after a denial of the same clearance changes nothing)
         self.clearances.append(clearance)
         if (clearance.visitor_role is VisitorRole.SUPPORT_PERSON
                 and clearance.visitor_id not in self.support_person_ids):
             self.support_person_ids.append(clearance.visitor_id)
         self.updated_at = now
         session = self.current_session
-        if session is None or not session.is_upcoming(now) or session.venue is not Venue.FACILITY:
+        if (session is None or not session.is_upcoming(now) or session.venue is not Venue.FACILITY
+                or session.facility_code != clearance.facility_code):
             return
         gaps = clearance_gaps(self.visitors(), self.clearances, facility_code=session.facility_code,
                               day=local_day(session.when.start, session.time_zone))

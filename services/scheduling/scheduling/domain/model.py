@@ -10,6 +10,7 @@ The case records the events it causes (``events``) and what staff must be told (
 the service layer saves both with the case.
 """
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -150,8 +151,11 @@ class Case(Holds, Preparation, Dialogue, Afterwards, CustodyMoves):
     # -- facilitators --------------------------------------------------------------------
 
     def assign(self, facilitator_ids: tuple[str, ...], *, now: datetime,
-               reason: str = "first_assignment") -> None:
-        """The first assignment takes the case off the wait list; a later one keeps the history."""
+               reason: str = "first_assignment",
+               staff_accounts: Mapping[str, str | None] | None = None) -> None:
+        """The first assignment takes the case off the wait list; a later one keeps the history.
+        ``staff_accounts`` maps a facilitator to the staff account that acts as them; the event
+        carries it so the other services show each facilitator their own cases."""
         if self.is_ended:
             raise NotNow("This case has ended.")
         if not 1 <= len(facilitator_ids) <= 2 or len(set(facilitator_ids)) != len(facilitator_ids):
@@ -167,5 +171,7 @@ class Case(Holds, Preparation, Dialogue, Afterwards, CustodyMoves):
             self.stage, self.waiting_since = Stage.PREPARATION, None
         self._record(FacilitatorAssigned(
             case_id=self.case_id, facilitator_ids=list(self.facilitator_ids), at=now,
-            previous_facilitator_ids=list(previous), reason=reason if previous else None), now)
+            previous_facilitator_ids=list(previous), reason=reason if previous else None,
+            staff_accounts={f: account for f, account in (staff_accounts or {}).items()
+                            if account and f in self.facilitator_ids}), now)
         self.request_clearance(reason="facilitators_assigned", now=now)

@@ -1,11 +1,18 @@
 """Taking cases off the wait list whenever a facilitator may have room."""
+from collections.abc import Iterable
+
 import structlog
 
-from scheduling.domain.facilitators import choose_facilitators
+from scheduling.domain.facilitators import Facilitator, choose_facilitators
 from scheduling.service_layer.context import Context
 from scheduling.service_layer.unit_of_work import UnitOfWork
 
 log = structlog.get_logger("scheduling.assignment")
+
+
+def staff_accounts(people: Iterable[Facilitator]) -> dict[str, str]:
+    """Facilitator id -> the staff account that acts as them, for those that have one."""
+    return {p.facilitator_id: p.staff_username for p in people if p.staff_username}
 
 
 async def assign_waiting_cases(uow: UnitOfWork, ctx: Context) -> int:
@@ -22,7 +29,7 @@ async def assign_waiting_cases(uow: UnitOfWork, ctx: Context) -> int:
                                      region=facility.region if facility else None)
         if chosen is None:
             continue
-        case.assign(chosen, now=ctx.clock())
+        case.assign(chosen, now=ctx.clock(), staff_accounts=staff_accounts(pool))
         await uow.save_case(case, topic=ctx.topic)
         for facilitator_id in chosen:
             load[facilitator_id] = load.get(facilitator_id, 0) + 1

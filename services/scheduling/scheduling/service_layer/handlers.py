@@ -9,6 +9,7 @@ from vod_shared.events import (
     CaseWithdrawn,
     ClearanceDenied,
     ClearanceGranted,
+    ClearanceVoided,
     CustodyStatusChanged,
     EligibilityDetermined,
     RequestReceived,
@@ -72,6 +73,17 @@ async def clearance_decided(envelope: Envelope, uow: UnitOfWork, *, ctx: Context
         decision.clearance_id, decision.visitor_id, decision.visitor_role, decision.facility_code,
         granted, decision.decided_at, decision.expires_on if granted else None,
         None if granted else decision.reason), now=ctx.clock())
+    await uow.save_case(case, topic=ctx.topic)
+
+
+async def clearance_voided(envelope: Envelope, uow: UnitOfWork, *, ctx: Context) -> None:
+    """The offender left the facility, so screening voided this clearance there: read as a
+    clearance that no longer holds (a dialogue there is flagged until cleared anew)."""
+    void: ClearanceVoided = envelope.data
+    case = await _known_case(uow, void.case_id)
+    case.clearance_decided(Clearance.void(
+        void.clearance_id, void.visitor_id, void.visitor_role, void.facility_code,
+        reason=void.reason, at=void.voided_at), now=ctx.clock())
     await uow.save_case(case, topic=ctx.topic)
 
 

@@ -12,7 +12,7 @@ from scheduling.domain.facilitators import Facilitator
 from scheduling.domain.facilities import Facility
 from scheduling.domain.intervals import Interval
 from scheduling.domain.model import Case
-from scheduling.service_layer.assignment import assign_waiting_cases
+from scheduling.service_layer.assignment import assign_waiting_cases, staff_accounts
 from scheduling.service_layer.context import Context
 from scheduling.service_layer.unit_of_work import UnitOfWork
 
@@ -84,10 +84,13 @@ async def assign_facilitators(uow: UnitOfWork, ctx: Context, *, case_id: str,
                               facilitator_ids: tuple[str, ...], reason: str) -> Case:
     """A coordinator's choice: a first assignment from the wait list, or a reassignment."""
     case = await case_for_update(uow, case_id)
+    people = []
     for facilitator_id in facilitator_ids:
-        if await uow.facilitators.get(facilitator_id) is None:
+        if (person := await uow.facilitators.get(facilitator_id)) is None:
             raise NotFound(f"No facilitator {facilitator_id}.")
-    case.assign(tuple(facilitator_ids), now=ctx.clock(), reason=reason)
+        people.append(person)
+    case.assign(tuple(facilitator_ids), now=ctx.clock(), reason=reason,
+                staff_accounts=staff_accounts(people))
     await uow.save_case(case, topic=ctx.topic)
     return case
 

@@ -1,7 +1,10 @@
 """The offender's custody changes the dialogue: a transfer cancels it at the old facility and
 asks for new clearance, a release moves it to the community, a death or a discharge closes the
-case, an escape holds it until the return."""
+case, an escape holds it until the return; screening voiding a clearance (the offender left
+that facility) flags a dialogue there."""
 from datetime import date, datetime, timedelta
+
+import pytest
 
 from vod_shared.events import (
     ActedBy,
@@ -17,6 +20,8 @@ from vod_shared.events import (
     VisitorRole,
 )
 
+from scheduling.domain.clearances import Clearance
+from scheduling.domain.errors import NotReadyForDialogue
 from scheduling.domain.model import Case
 from scheduling.domain.stages import Stage
 from scheduling_tests.builders import Clock, facilitator, facility, grant, hours_of, pacific, slot
@@ -153,3 +158,59 @@ def test_an_escapee_returned_elsewhere_needs_clearance_there():
     [asked] = changed(case, clock, CustodyStatus.IN_PRISON, "CMF")
     assert isinstance(asked, ClearanceRequested) and asked.facility_code == "CMF"
     assert not case.is_paused
+
+
+def void(visitor_id: str, role: VisitorRole, clock: Clock, facility_code: str = "SQ") -> Clearance:
+    return Clearance.void(f"cl-{visitor_id}-{facility_code}", visitor_id, role, facility_code,
+                          reason="offender_transferred", at=clock())
+
+
+def test_a_voided_clearance_flags_the_dialogue_there_as_needing_new_clearance():
+    """Screening heard of the transfer first and voided the victim's clearance for SQ: the
+    dialogue at SQ is flagged, as for a denial; the transfer itself then cancels it."""
+    clock = Clock(pacific(2026, 4, 1))
+    case = ready_case_with_a_dialogue(clock)
+    case.clearance_decided(void("victim-1", VisitorRole.VICTIM, clock), now=clock())
+    assert case.events == []  # nothing is announced: staff act on it
+    [alert] = case.alerts
+    assert alert.kind == "clearance_lapsed"
+    assert "victim victim-1's gate clearance for SQ is void (offender transferred)" in alert.detail
+    assert "new gate clearance is needed" in alert.detail
+    problems = case.venue_problems(Venue.FACILITY, slot(pacific(2026, 5, 14, 10), 3),
+                                   facility("SQ"))
+    assert any("is void" in p for p in problems)
+    cancelled, asked = changed(case, clock, CustodyStatus.IN_PRISON, "CMF")
+    assert isinstance(cancelled, SessionCancelled) and asked.facility_code == "CMF"
+
+
+def test_a_voided_clearance_blocks_a_dialogue_at_that_facility_but_not_by_video():
+    clock = Clock(pacific(2026, 4, 1))
+    case = ready_case_with_a_dialogue(clock)
+    case.cancel_session(reason="staff", now=clock())
+    case.clearance_decided(void(case.facilitator_ids[0], VisitorRole.FACILITATOR, clock),
+                           now=clock())
+    assert case.alerts == []  # no dialogue depends on it now
+    when = slot(pacific(2026, 5, 14, 10), 3)
+    with pytest.raises(NotReadyForDialogue) as refused:
+        case.schedule_session(session_id="s-2", when=when, venue=Venue.FACILITY, place=None,
+                              facility=facility("SQ"), now=clock(), commitments=[], hours={
+                                  case.facilitator_ids[0]: facilitator("x").availability})
+    assert any("gate clearance for SQ is void" in r for r in refused.value.reasons)
+    reasons, cleared_until = case.slot_blockers(Venue.FACILITY, facility("SQ"), when.start.date())
+    assert cleared_until is None and any("is void" in r for r in reasons)
+    assert case.slot_blockers(Venue.VIDEO, None, when.start.date()) == ([], None)
+
+
+def test_a_void_elsewhere_leaves_the_dialogue_alone_and_a_new_grant_clears_again():
+    clock = Clock(pacific(2026, 4, 1))
+    case = ready_case_with_a_dialogue(clock)
+    case.clearance_decided(void("victim-1", VisitorRole.VICTIM, clock, "CMF"), now=clock())
+    assert case.alerts == []
+    case.clearance_decided(void("victim-1", VisitorRole.VICTIM, clock), now=clock())
+    case.clearance_decided(void("victim-1", VisitorRole.VICTIM, clock), now=clock())  # again
+    assert len(case.alerts) == 1
+    clock.advance(days=1)
+    case.clearance_decided(grant("victim-1", VisitorRole.VICTIM, expires_on=date(2026, 12, 31),
+                                 at=clock()), now=clock())
+    assert case.venue_problems(Venue.FACILITY, slot(pacific(2026, 5, 14, 10), 3),
+                               facility("SQ")) == []

@@ -1,10 +1,17 @@
 """What the other services' events do here: approval assigns facilitators (or the wait list),
 a redelivered event changes nothing, a victim's pause cancels what is coming, a transfer
-cancels the dialogue, and nonsense goes to the dead letters."""
+cancels the dialogue, a voided clearance flags it, and nonsense goes to the dead letters. An
+assignment names the staff accounts of the facilitators it assigns."""
 import uuid
 from datetime import date
 
-from vod_shared.events import ActedBy, CasePaused, CustodyStatusChanged, VisitorRole
+from vod_shared.events import (
+    ActedBy,
+    CasePaused,
+    ClearanceVoided,
+    CustodyStatusChanged,
+    VisitorRole,
+)
 from vod_shared.staff import Role
 
 from scheduling_tests.conftest import OFFICE_WEEK, approved, cleared, eligible, request
@@ -91,6 +98,68 @@ async def test_a_transfer_cancels_the_dialogue_and_asks_for_clearance(scheduling
     assert cancelled.reason == "offender_transferred"
     asked = await scheduling.events("ClearanceRequested")
     assert [a.facility_code for a in asked] == ["SQ", "CMF"]
+
+
+async def test_an_assignment_names_the_facilitators_staff_accounts(scheduling):
+    coordinator = await scheduling.staff(Role.COORDINATOR)
+    nora = await add_facilitator(coordinator, "Nora", languages=("es",), experienced=False,
+                                 username="nora")
+    omar = await add_facilitator(coordinator, "Omar")  # no staff account (yet)
+    case_id = str(uuid.uuid4())
+    await scheduling.feed(request(case_id, language="es"), eligible(case_id), approved(case_id))
+    [first] = await scheduling.events("FacilitatorAssigned")
+    assert first.facilitator_ids == [nora, omar] and first.staff_accounts == {nora: "nora"}
+    eli = await add_facilitator(coordinator, "Eli", username="eli.r")
+    response = await coordinator.post(f"/api/cases/{case_id}/facilitators",
+                                      json={"facilitator_ids": [eli, nora]})
+    assert response.status_code == 200, response.text
+    _, again = await scheduling.events("FacilitatorAssigned")
+    assert again.staff_accounts == {eli: "eli.r", nora: "nora"}
+    assert again.previous_facilitator_ids == [nora, omar]
+
+
+async def test_a_voided_clearance_flags_the_dialogue_and_blocks_a_new_one_there(scheduling,
+                                                                                clock):
+    """Screening voids the victim's clearance for SQ (the offender was transferred; scheduling
+    has not heard that yet): the dialogue at SQ is flagged, and none can be set there again."""
+    coordinator = await scheduling.staff(Role.COORDINATOR)
+    eli = await add_facilitator(coordinator, "Eli")
+    await coordinator.put("/api/facilities/SQ", json={"visiting_hours": {
+        "weekly": [{"weekday": d, "start": "08:00", "end": "15:00"} for d in range(5)]}})
+    case_id = str(uuid.uuid4())
+    victim = f"victim-{case_id[:8]}"
+    victims_grant = cleared(case_id, victim, VisitorRole.VICTIM, date(2026, 12, 31))
+    await scheduling.feed(request(case_id), eligible(case_id), approved(case_id), victims_grant,
+                          cleared(case_id, eli, VisitorRole.FACILITATOR, date(2026, 12, 31)))
+    await prepare_both_parties(coordinator, scheduling, case_id)
+    response = await coordinator.post(f"/api/cases/{case_id}/session", json={
+        "starts_at": "2026-04-14T10:00:00-07:00", "venue": "facility"})
+    assert response.status_code == 201, response.text
+    voided = ClearanceVoided(case_id=case_id, clearance_id=victims_grant.clearance_id,
+                             visitor_id=victim, visitor_role=VisitorRole.VICTIM,
+                             facility_code="SQ", reason="offender_transferred",
+                             voided_at=clock())
+    envelopes = await scheduling.feed(voided)
+    await scheduling.redeliver(envelopes[0])
+    assert scheduling.dead == []
+    [alert] = (await coordinator.get("/api/alerts")).json()
+    assert alert["kind"] == "clearance_lapsed" and "is void" in alert["detail"]
+    case = (await coordinator.get(f"/api/cases/{case_id}")).json()
+    [kept] = [c for c in case["clearances"] if not c["granted"]]
+    assert (kept["clearance_id"], kept["reason"]) == (victims_grant.clearance_id,
+                                                      "offender_transferred")
+    response = await coordinator.post(f"/api/cases/{case_id}/session/cancel", json={})
+    assert response.status_code == 200, response.text
+    slots = (await coordinator.get(f"/api/cases/{case_id}/session/slots",
+                                   params={"venue": "facility"})).json()
+    assert slots["slots"] == [] and any("is void" in b for b in slots["blockers"])
+    response = await coordinator.post(f"/api/cases/{case_id}/session", json={
+        "starts_at": "2026-04-15T10:00:00-07:00", "venue": "facility"})
+    assert response.status_code == 409
+    assert any("gate clearance for SQ is void" in e["detail"] for e in response.json()["errors"])
+    response = await coordinator.post(f"/api/cases/{case_id}/session", json={
+        "starts_at": "2026-04-15T10:00:00-07:00", "venue": "video"})
+    assert response.status_code == 201, response.text
 
 
 async def test_an_event_about_a_case_never_opened_is_parked(scheduling):

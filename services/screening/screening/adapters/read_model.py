@@ -59,12 +59,16 @@ class Visitors:
         key = (case_visitors.c.case_id == case_id,
                case_visitors.c.visitor_id == visitor.visitor_id,
                case_visitors.c.role == visitor.role.value)
-        updated = await self._session.execute(update(case_visitors).where(*key).values(
-            staff_account=visitor.staff_account))
-        if updated.rowcount == 0:
+        known = await self._session.scalar(select(case_visitors.c.visitor_id).where(*key))
+        if known is None:
             await self._session.execute(insert(case_visitors).values(
                 case_id=case_id, visitor_id=visitor.visitor_id, role=visitor.role.value,
                 staff_account=visitor.staff_account, since=since))
+        elif visitor.staff_account is not None:
+            # Only an assignment names the account; a clearance request for the same visitor
+            # does not, and must not forget it (the facilitator would lose their case).
+            await self._session.execute(update(case_visitors).where(*key).values(
+                staff_account=visitor.staff_account))
 
     async def replace_facilitators(self, case_id: str, facilitators: list[CaseVisitor],
                                    since: datetime) -> None:

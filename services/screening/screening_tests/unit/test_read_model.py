@@ -97,6 +97,20 @@ async def test_who_is_assigned_follows_the_latest_assignment(screening):
         (request.requester_id, VisitorRole.VICTIM, None), ("f-3", VisitorRole.FACILITATOR, "jorge")]
 
 
+async def test_a_clearance_request_after_the_assignment_keeps_the_facilitators_account(
+        screening):
+    request = await opened_case(screening)
+    await screening.apply(e.FacilitatorAssigned(
+        case_id=request.case_id, facilitator_ids=["f-1"], staff_accounts={"f-1": "maria"},
+        at=NOW), source="/services/scheduling")
+    await screening.apply(e.ClearanceRequested(
+        case_id=request.case_id, facility_code="SQ", victim_id=request.requester_id,
+        facilitator_ids=["f-1"], support_person_ids=[], reason="facilitators_assigned", at=NOW),
+        source="/services/scheduling")
+    async with screening.runtime.uow() as uow:
+        assert await uow.visitors.cases_of_account("maria") == [request.case_id]
+
+
 async def test_the_requesters_details_are_kept_sealed_and_erasure_forgets_them(screening):
     request = await opened_case(screening)
     async with screening.runtime.engine.connect() as conn:
