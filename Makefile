@@ -11,9 +11,9 @@ PYTHON := python3.11
 RUN := $(UV) run --frozen --python $(PYTHON)
 
 export VOD_DATA_DIR ?= $(CURDIR)/var
-# Development defaults for `make run` and `make demo` only (tests set their own, and must not
+# Development defaults for `make run`, `make demo` and `make docs` only (tests set their own, and must not
 # see these); a deployment sets its own (see README).
-DEV_SETTINGS := run demo
+DEV_SETTINGS := run demo docs
 $(DEV_SETTINGS): export INTAKE_WEBHOOK_SECRET ?= whsec_ZGV2LW9ubHktaW50YWtlLXNlY3JldC1jaGFuZ2UtbWU=
 $(DEV_SETTINGS): export CUSTODY_WEBHOOK_SECRET ?= whsec_ZGV2LW9ubHktY3VzdG9keS1zZWNyZXQtY2hhbmdlLW1l
 $(DEV_SETTINGS): export SMS_API_BASE ?= http://127.0.0.1:8025
@@ -63,7 +63,8 @@ bench: setup
 	$(RUN) python bench/run.py
 
 docs: .venv/.synced
-	@mkdir -p docs/asyncapi
+	@mkdir -p docs/asyncapi "$(VOD_DATA_DIR)"
+	@$(RUN) python -m vod_shared.sealing init "$(VOD_DATA_DIR)/keys"
 	@for s in intake screening scheduling notifications; do \
 	  $(RUN) faststream docs gen $$s.asyncapi:app --yaml --out docs/asyncapi/$$s.yaml || exit 1; \
 	done
