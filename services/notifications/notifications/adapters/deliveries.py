@@ -11,6 +11,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, case, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from vod_shared.events import Channel
+
 from notifications.adapters.orm import contacts, deliveries
 from notifications.adapters.repository import as_utc, insert_or_ignore, utc
 from notifications.domain.delivery import Delivery, Status
@@ -100,7 +102,8 @@ class Deliveries:
     async def move_case(self, subject: str, *, from_: Status, to: Status, now: datetime,
                         reason: str | None = None, keep: frozenset[str] = frozenset()) -> None:
         """Pauses, resumes or cancels what is still waiting to go to the victim about one case;
-        messages in ``keep`` and alerts to staff go whatever becomes of the case."""
+        the emails of messages in ``keep`` (they carry the calendar update) and alerts to staff
+        go whatever becomes of the case; a text of those is held or dropped with the rest."""
         values = {"status": to.value, "reason": reason}
         if to is Status.PENDING:
             # What was due during the hold goes now; a reminder still ahead keeps its time.
@@ -109,7 +112,7 @@ class Deliveries:
             values["finished_at"] = utc(now)
         await self._session.execute(update(deliveries).where(
             d.subject == subject, d.status == from_.value, d.recipient_id != STAFF_MAILBOX,
-            d.template.not_in(keep)).values(**values))
+            or_(d.template.not_in(keep), d.channel != Channel.EMAIL.value)).values(**values))
 
     async def about(self, subject: str, key: str, value: str) -> list[Delivery]:
         """The deliveries about one case whose facts name ``key`` = ``value`` (a meeting, the

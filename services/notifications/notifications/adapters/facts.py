@@ -10,7 +10,7 @@ from babel.dates import format_date, format_skeleton, format_time, get_timezone_
 from notifications.domain.facilities import facility_name
 
 # The codes a template may choose its words by, passed through as they are.
-CODES = ("mode", "venue", "stage", "follow_up", "rescheduled", "by_the_case")
+CODES = ("mode", "venue", "stage", "follow_up", "rescheduled", "updated", "by_the_case")
 
 
 @dataclass(frozen=True)

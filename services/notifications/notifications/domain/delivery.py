@@ -3,7 +3,8 @@
     pending --claim--> sending --> sent | failed | pending (a temporary failure, retried later)
                                \\-> unknown  (the provider may have it: never sent again blindly)
     pending --> skipped (no address on that channel, or the number opted out of texts)
-    pending/paused --> cancelled (the case was withdrawn or closed before it went)
+    pending/paused --> cancelled (the case was withdrawn or closed before it went, or the
+                      meeting it announces has begun)
     pending <--> paused (while the case is on hold)
 
 A row still ``sending`` once its lease has run out was cut off mid-send (a crash): its outcome

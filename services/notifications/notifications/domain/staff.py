@@ -9,6 +9,7 @@ from vod_shared.events import Channel, Language
 
 from notifications.domain.delivery import Delivery, Status
 from notifications.domain.model import Case, Notice
+from notifications.domain.schedule import calendar_only
 
 # The recipient id of the staff mailbox in the delivery table: not a person, holds no contact.
 STAFF_MAILBOX = "staff-mailbox"
@@ -26,8 +27,9 @@ def review_needed(case: Case, reason: str) -> Notice | None:
 def delivery_problem(delivery: Delivery, status: Status, reason: str) -> Notice | None:
     """A message ended failed, or its outcome is unknown: someone has to check and reach the
     person another way (or reconcile with the provider before anything is sent again)."""
-    if delivery.recipient_id == STAFF_MAILBOX:
-        return None
+    if delivery.recipient_id == STAFF_MAILBOX or calendar_only(delivery.template,
+                                                                delivery.params):
+        return None  # a calendar update after they withdrew or paused: nobody reaches them
     template = "staff_delivery_unknown" if status is Status.UNKNOWN else "staff_delivery_failed"
     return _alert(template, delivery.subject, delivery.reference, {
         "delivery_id": delivery.id, "subject_id": delivery.subject,

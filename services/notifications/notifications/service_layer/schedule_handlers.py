@@ -24,7 +24,9 @@ async def meeting_scheduled(envelope: Envelope, uow: UnitOfWork, *, clock: Clock
         return
     known = await _history(uow, case.case_id, schedule.MEETING, event.meeting_id)
     notices = schedule.meeting_notices(case, event, known, now=now)
-    if notices:
+    # A newer version drops what waited of the old one, even when it is read too late to be
+    # told itself (after its new start): the old time is gone either way.
+    if event.sequence > known.planned_sequence:
         await uow.deliveries.cancel(known.waiting, now=now, reason="rescheduled")
     await plan(uow, notices, cause_id=envelope.id, now=now, case=case)
 
@@ -49,7 +51,7 @@ async def session_scheduled(envelope: Envelope, uow: UnitOfWork, *, clock: Clock
         return
     known = await _history(uow, case.case_id, schedule.SESSION, event.session_id)
     notices = schedule.session_notices(case, event, known, now=now)
-    if notices:
+    if event.sequence > known.planned_sequence:
         await uow.deliveries.cancel(known.waiting, now=now, reason="rescheduled")
     await plan(uow, notices, cause_id=envelope.id, now=now, case=case)
 
@@ -78,7 +80,7 @@ async def survey_due(envelope: Envelope, uow: UnitOfWork, *, clock: Clock) -> No
                case=case)
 
 
-async def _history(uow: UnitOfWork, case_id: str, kind: tuple[str, str, str],
+async def _history(uow: UnitOfWork, case_id: str, kind: tuple[str, str, str, str],
                    item_id: str) -> schedule.History:
     key = kind[0]
     return schedule.history(await uow.deliveries.about(case_id, key, item_id), kind)

@@ -25,6 +25,7 @@ from vod_shared.sealing import CannotUnseal
 from notifications.adapters.contacts import SERVICE, ContactKeys
 from notifications.adapters.rendering import Renderer, TemplateMissing
 from notifications.adapters.victim_links import VictimLinkUrls
+from notifications.domain import schedule
 from notifications.domain.delivery import Delivery, Outcome, Sent, Status
 from notifications.domain.quiet_hours import earliest_send, recipient_zone
 from notifications.domain.staff import STAFF_MAILBOX
@@ -136,6 +137,11 @@ class Sender:
                 return None
             if delivery.recipient_id == STAFF_MAILBOX:
                 return await self._prepare_for_staff(uow, delivery, now)
+            if schedule.too_late(delivery.template, delivery.params, now):
+                await uow.deliveries.finish(delivery.id, Status.CANCELLED, now,
+                                            expected=Status.PENDING, reason="too_late")
+                await uow.commit()
+                return None
             sealed = await uow.people.contact(delivery.recipient_id)
             if sealed is None:
                 return False  # held until the contact arrives
@@ -212,6 +218,12 @@ class Sender:
     async def _end_unsent(self, uow: UnitOfWork, delivery: Delivery, reason: str,
                           now: datetime, *, details: dict) -> None:
         """This channel cannot carry it: the other one takes it if it can, else it failed."""
+        if schedule.calendar_only(delivery.template, delivery.params):
+            # Only a calendar update: by email or not at all, never a text after they withdrew.
+            await uow.deliveries.finish(delivery.id, Status.SKIPPED, now,
+                                        expected=Status.PENDING, reason=reason)
+            await uow.commit()
+            return
         other = Channel.SMS if delivery.channel == Channel.EMAIL.value else Channel.EMAIL
         reachable = details.get("email" if other is Channel.EMAIL else "phone") and not (
             other is Channel.SMS and await uow.people.opted_out_of_sms(delivery.recipient_id))

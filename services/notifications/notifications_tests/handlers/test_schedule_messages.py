@@ -149,6 +149,8 @@ async def test_redelivery_and_a_republished_event_send_nothing_twice(harness, cl
     await harness.redeliver(envelope)
     await harness.deliver(event, subject=case)  # the same version again, under a new event id
     await harness.send_due()
+    clock.now = DIALOGUE - timedelta(days=1)  # the reminder's time
+    await harness.send_due()
     clock.move(days=30)
     await harness.send_due()
     assert [m["message"].subject.split(":")[0] for m in harness.email.sent] == [
@@ -250,3 +252,159 @@ async def test_a_survey_is_a_short_invitation_and_we_call(harness, clock):
     [mail] = harness.email.sent
     assert mail["message"].subject.startswith("¿Cómo ha sido su experiencia?")
     assert "le llamará" in mail["message"].text and mail["message"].attachments == ()
+
+
+async def test_a_texting_victim_with_no_email_gets_no_text_about_her_calendar_after_withdrawing(
+        harness, clock):
+    """The calendar cancellation exists only for her calendar: with no email it is not turned
+    into a text after she was told "we will not contact you about it again"."""
+    person, case = await _victim(harness, clock, channel="sms", email=None)
+    event = session(case, starts_at=DIALOGUE)
+    await harness.deliver(event, subject=case)
+    await harness.send_due()
+    await harness.deliver(CaseWithdrawn(case_id=case, by="victim", at=clock()), subject=case)
+    await harness.deliver(SessionCancelled(case_id=case, session_id=event.session_id,
+                                           reason="case_withdrawn", sequence=1, at=clock()),
+                          subject=case)
+    clock.move(days=30)
+    await harness.send_due()
+    assert "withdrawn" in harness.sms.sent[-1]["message"]
+    assert [m["message"].split(": ")[1] for m in harness.sms.sent] == [
+        "Your dialogue is set", "As you asked, your request is withdrawn. We will not contact you "
+                                "about it again. Questions"]
+    assert harness.email.sent == []
+    assert ("session_cancelled", "email", "skipped") in await _statuses(harness, case)
+    assert not [s for s in await _statuses(harness, case) if s[:2] == ("session_cancelled", "sms")]
+
+
+async def test_a_new_venue_at_the_same_time_is_an_update_not_a_new_date(harness, clock):
+    """A release to parole moves the dialogue to the community and keeps its time."""
+    person, case = await _victim(harness, clock, channel="sms")
+    first = session(case, starts_at=DIALOGUE)
+    await harness.deliver(first, subject=case)
+    await harness.send_due()
+    await harness.deliver(session(case, starts_at=DIALOGUE, session_id=first.session_id,
+                                  sequence=1, venue="community"), subject=case)
+    await harness.send_due()
+    text, mail = harness.sms.sent[1]["message"], harness.email.sent[1]["message"]
+    assert "Update to your dialogue: Thu, Dec 3, 10:00 AM" in text and "New date" not in text
+    assert mail.subject.startswith("Update to your dialogue: Thursday, December 3, 2026")
+    words = " ".join(mail.text.split())
+    assert "the date and the time stay the same" in words and "has changed" not in words
+    [entry] = calendar_of(mail).walk("VEVENT")
+    assert entry["SEQUENCE"] == 1 and str(entry["LOCATION"]).startswith("Community venue")
+
+
+async def test_a_meeting_moved_to_a_new_place_at_the_same_time_is_an_update(harness, clock):
+    person, case = await _victim(harness, clock, language="es")
+    first = meeting(case, starts_at=DIALOGUE, mode="in_person")
+    await harness.deliver(first, subject=case)
+    await harness.send_due()
+    await harness.deliver(meeting(case, starts_at=DIALOGUE, mode="in_person", sequence=1,
+                                  meeting_id=first.meeting_id), subject=case)
+    await harness.send_due()
+    moved = harness.email.sent[1]["message"]
+    assert moved.subject.startswith("Cambios en su reunión de preparación")
+    assert "siguen siendo los mismos" in " ".join(moved.text.split())
+
+
+async def test_a_cancellation_published_twice_is_told_once(harness, clock):
+    person, case = await _victim(harness, clock)
+    event = session(case, starts_at=DIALOGUE)
+    talk = meeting(case, starts_at=DIALOGUE - timedelta(days=7))
+    await harness.deliver(event, subject=case)
+    await harness.deliver(talk, subject=case)
+    await harness.send_due()
+    for _ in range(2):  # the same cancellations again, under new event ids
+        await harness.deliver(SessionCancelled(case_id=case, session_id=event.session_id,
+                                               reason="staff", sequence=1, at=clock()),
+                              subject=case)
+        await harness.deliver(MeetingCancelled(case_id=case, meeting_id=talk.meeting_id,
+                                               party="victim", reason="staff", at=clock()),
+                              subject=case)
+    await harness.send_due()
+    assert [m["message"].subject.split(" on ")[0] for m in harness.email.sent] == [
+        "Your dialogue is scheduled: Thursday, December 3, 2026 (VOD-2026-000123)",
+        "Your preparation meeting (VOD-2026-000123)",
+        "Calendar update: the dialogue", "Your meeting"]
+
+
+async def test_a_reschedule_read_after_its_new_start_still_drops_the_old_reminder(
+        harness, clock):
+    """The meeting moved from 10 December to 20 November; notifications was down and reads the
+    move on the 21st: no reminder of the 10th goes on the 9th."""
+    person, case = await _victim(harness, clock)
+    first = meeting(case, starts_at=DIALOGUE + timedelta(days=7))
+    await harness.deliver(first, subject=case)
+    await harness.send_due()
+    moved = meeting(case, starts_at=datetime(2026, 11, 20, 10, 0, tzinfo=LA), sequence=1,
+                    meeting_id=first.meeting_id)
+    clock.now = datetime(2026, 11, 21, 10, 0, tzinfo=LA)
+    await harness.deliver(moved, subject=case)
+    clock.now = DIALOGUE + timedelta(days=6)  # the old reminder's time
+    await harness.send_due()
+    assert [m["message"].subject.split(" (")[0] for m in harness.email.sent] == [
+        "Your preparation meeting"]
+    [reminder] = [d for d in await harness.deliveries(subject=case)
+                  if d.template == "meeting_reminder"]
+    assert (reminder.status, reminder.reason) == ("cancelled", "rescheduled")
+
+
+async def test_an_invitation_or_reminder_that_could_not_go_before_the_start_is_dropped(
+        harness, clock):
+    """The provider was down from the day before the meeting until after it: "Reminder: your
+    meeting on Thursday" does not arrive on Friday."""
+    from notifications.domain.delivery import TemporaryFailure
+    person, case = await _victim(harness, clock)
+    await harness.deliver(meeting(case, starts_at=DIALOGUE), subject=case)
+    await harness.send_due()
+    clock.now = DIALOGUE - timedelta(days=1)
+    harness.email.script.extend([TemporaryFailure("smtp_unreachable:OSError")] * 500)
+    while clock.now < DIALOGUE + timedelta(hours=2):
+        await harness.send_due()
+        clock.move(minutes=30)
+    harness.email.script.clear()
+    await harness.send_due()
+    assert [m["message"].subject.split(" (")[0] for m in harness.email.sent] == [
+        "Your preparation meeting"]
+    [reminder] = [d for d in await harness.deliveries(subject=case)
+                  if d.template == "meeting_reminder"]
+    assert (reminder.status, reminder.reason) == ("cancelled", "too_late")
+
+
+async def test_a_cancellation_text_held_for_the_night_is_dropped_when_she_withdraws(
+        harness, clock):
+    """The dialogue is cancelled at 23:00 (the email with the calendar update goes; the text
+    waits for the morning); she withdraws at 07:00: at 08:00 only her confirmation is texted."""
+    person, case = await _victim(harness, clock, channel="sms")
+    event = session(case, starts_at=DIALOGUE)
+    await harness.deliver(event, subject=case)
+    await harness.send_due()
+    clock.now = datetime(2026, 11, 19, 23, 0, tzinfo=LA)
+    await harness.deliver(SessionCancelled(case_id=case, session_id=event.session_id,
+                                           reason="offender_transferred", sequence=1,
+                                           at=clock()), subject=case)
+    await harness.send_due()
+    assert str(calendar_of(harness.email.sent[-1]["message"])["METHOD"]) == "CANCEL"
+    clock.now = datetime(2026, 11, 20, 7, 0, tzinfo=LA)
+    await harness.deliver(CaseWithdrawn(case_id=case, by="victim", at=clock()), subject=case)
+    clock.now = datetime(2026, 11, 20, 8, 0, tzinfo=LA)
+    await harness.send_due()
+    [invited, confirmation] = [m["message"] for m in harness.sms.sent]
+    assert "Your dialogue is set" in invited and "your request is withdrawn" in confirmation
+    assert ("session_cancelled", "sms", "cancelled") in await _statuses(harness, case)
+
+
+async def test_an_invitation_promises_a_reminder_only_when_one_will_come(harness, clock):
+    """A call set up for tomorrow morning has no reminder: its invitation does not promise one."""
+    person, case = await _victim(harness, clock, language="es")
+    await harness.deliver(meeting(case, starts_at=clock() + timedelta(hours=20)), subject=case)
+    await harness.deliver(session(case, starts_at=clock() + timedelta(hours=30)), subject=case)
+    await harness.deliver(meeting(case, starts_at=DIALOGUE - timedelta(days=7)), subject=case)
+    await harness.send_due()
+    near_meeting, near_session, later = (" ".join(m["message"].text.split())
+                                         for m in harness.email.sent)
+    assert "recordatorio" not in near_meeting and "recordatorio" not in near_session
+    assert "Le enviaremos un recordatorio el día anterior" in later
+    assert [d.template for d in await harness.deliveries(subject=case)
+            if d.template.endswith("_reminder")] == ["meeting_reminder"]

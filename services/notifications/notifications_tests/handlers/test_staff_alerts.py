@@ -2,7 +2,7 @@
 needed, never whom it concerns nor how to reach them. Without a mailbox, a log line instead."""
 from structlog.testing import capture_logs
 
-from notifications.domain.delivery import OutcomeUnknown, PermanentFailure
+from notifications.domain.delivery import OutcomeUnknown, PermanentFailure, Sent
 
 from ..support import STAFF_MAILBOX, eligibility, new_id, request
 
@@ -73,3 +73,25 @@ async def test_without_a_mailbox_an_alert_is_a_log_line(harness, clock):
     assert (line["alert"], line["reference"]) == ("staff_needs_review", "VOD-2026-000123")
     assert not any(detail in str(line) for detail in PRIVATE)
     assert {d.recipient_id for d in await harness.deliveries()} == {person}
+
+
+async def test_a_bounced_calendar_cancellation_after_a_withdrawal_asks_no_one_to_reach_her(
+        configured, clock):
+    from datetime import datetime, timedelta, timezone
+
+    from vod_shared.events import CaseWithdrawn, SessionCancelled
+
+    from ..support import session
+    person, case = await _case(configured, clock)
+    event = session(case, starts_at=clock() + timedelta(days=14))
+    await configured.deliver(event, subject=case)
+    await configured.send_due()
+    await configured.deliver(CaseWithdrawn(case_id=case, by="victim", at=clock()), subject=case)
+    await configured.deliver(SessionCancelled(case_id=case, session_id=event.session_id,
+                                              reason="case_withdrawn", sequence=1, at=clock()),
+                             subject=case)
+    configured.email.script.extend([Sent("ok"), PermanentFailure("smtp_rejected:552")])
+    await configured.send_due()
+    assert [(d.template, d.status) for d in await configured.deliveries(subject=case)
+            if d.template == "session_cancelled"] == [("session_cancelled", "failed")]
+    assert _to_staff(configured) == []

@@ -8,6 +8,7 @@ from icalendar import Calendar
 
 from notifications.adapters.rendering import TEMPLATES, Renderer
 from notifications.domain.facilities import FACILITIES
+from notifications.domain.quiet_hours import STATE_ZONES
 from notifications.domain.sms import segments
 from notifications.service_layer.sender import REPLIES
 
@@ -48,6 +49,17 @@ def test_an_sms_fits_two_segments_and_names_the_reference(template, language):
     assert REFERENCE in body
     assert segments(body) <= 2, (len(body), body)
     assert "{" not in body and "None" not in body
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+@pytest.mark.parametrize("zone", sorted(set(STATE_ZONES.values())))
+def test_an_sms_fits_two_segments_wherever_the_reader_lives(zone, language):
+    """Out-of-state victims read times in their own zone, and some zones have long names
+    ("hora de las Montañas Rocosas")."""
+    for template in SMS:
+        body = renderer.sms(template, language=language, params=WORST, reference=REFERENCE,
+                            zone=ZoneInfo(zone))
+        assert segments(body) <= 2, (template, len(body), body)
 
 
 @pytest.mark.parametrize("language", ["en", "es"])
