@@ -9,7 +9,7 @@ import pytest
 
 PUBLISHED = {
     "intake": {"RequestReceived", "RegistrationReceived", "CasePaused", "CaseResumed",
-               "CaseWithdrawn", "PersonRegistered"},
+               "CaseWithdrawn", "RequestRepeated", "PersonRegistered"},
     "screening": {"EligibilityDetermined", "ScreeningCompleted", "ClearanceGranted",
                   "ClearanceDenied", "ClearanceVoided", "CustodyStatusChanged"},
     "scheduling": {"FacilitatorAssigned", "MeetingScheduled", "SessionScheduled",

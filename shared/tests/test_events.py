@@ -13,7 +13,7 @@ CONTRACT_EVENTS = {
     "FacilitatorAssigned", "MeetingScheduled", "PartyReady", "SessionScheduled",
     "SessionCompleted", "CaseClosed", "NotificationSent", "NotificationFailed",
     "MeetingCancelled", "SessionCancelled", "ClearanceRequested", "SurveyDue",
-    "ClearanceVoided",
+    "ClearanceVoided", "RequestRepeated",
 }
 PERSONAL = re.compile(r"name|email|phone|address|street|city|zip|postal|state$|note|dob|birth")
 

@@ -56,6 +56,10 @@ async def test_no_topic_and_no_log_carries_a_persons_details(
                for name in SERVICES}
     for person in PEOPLE:
         assert _post(started["intake"].url, _payload(*person)).status_code == 202
+    # The first asks again, with new notes: the repeat travels sealed too (RequestRepeated).
+    again = _payload(*PEOPLE[0]) | {"notes": f"{PEOPLE[0][0]} again: text {PEOPLE[0][3]}."}
+    assert _post(started["intake"].url, again).status_code == 202
+    await read_topic(kafka_bootstrap, f"{topic_prefix}vod.intake", at_least=4)
 
     admin = AIOKafkaAdminClient(bootstrap_servers=kafka_bootstrap)
     await admin.start()
@@ -68,6 +72,7 @@ async def test_no_topic_and_no_log_carries_a_persons_details(
             everything += (record.key or b"") + (record.value or b"")
             everything += b"".join(value for _, value in record.headers or ())
     assert b"PersonRegistered" in everything and b"EligibilityDetermined" in everything
+    assert b"RequestRepeated" in everything
     logs = "".join(process.log() for process in started.values())
     secrets = set().union(*(_forms(part) for person in PEOPLE for part in person[:4]),
                           *(_forms(part) for part in OFFENDER))

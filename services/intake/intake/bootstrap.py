@@ -16,6 +16,7 @@ from vod_shared.events import (
     PersonRegistered,
     RegistrationReceived,
     RequestReceived,
+    RequestRepeated,
 )
 from vod_shared.logging import configure_logging
 from vod_shared.openapi import publish_models
@@ -75,8 +76,8 @@ def bootstrap(settings: Settings | None = None, clock=utc_now) -> tuple[ServiceR
     settings = settings or Settings()
     topics = settings.topics
     runtime = ServiceRuntime(settings, migrations_dir=MIGRATIONS, uow_class=UnitOfWork)
-    runtime.publishes(topics.intake, RequestReceived, RegistrationReceived, CasePaused,
-                      CaseResumed, CaseWithdrawn)
+    runtime.publishes(topics.intake, RequestReceived, RequestRepeated, RegistrationReceived,
+                      CasePaused, CaseResumed, CaseWithdrawn)
     runtime.publishes(topics.people, PersonRegistered)
     runtime.consume(topics.screening, topics.scheduling, handlers={
         EligibilityDetermined: handlers.follow_case_elsewhere,

@@ -25,6 +25,7 @@ from vod_shared.events import (
     PersonUpdated,
     RegistrationReceived,
     RequestReceived,
+    RequestRepeated,
     SessionCancelled,
     SessionScheduled,
     SurveyDue,
@@ -61,6 +62,7 @@ def event_handlers(clock, alerts: StaffAlerts | None = None) -> dict:
     on, alerts = partial, alerts or StaffAlerts()
     # Events about a case: kept until the request that opened it is read, then applied.
     about_a_case = {
+        RequestRepeated: on(handlers.request_repeated, clock=clock),
         EligibilityDetermined: on(handlers.eligibility_determined, clock=clock, alerts=alerts),
         CasePaused: on(handlers.case_step, clock=clock, step="paused"),
         CaseResumed: on(handlers.case_step, clock=clock, step="resumed"),
@@ -139,6 +141,12 @@ def victim_links(settings: Settings) -> VictimLinkUrls | None:
         log.warning("victim_links.off", hint="set VICTIM_LINK_SECRET (intake's) to put the "
                                              "victim's own link in emails about their case")
         return None
+    if problem := settings.intake_url_problem:
+        # Not refused: ``make run`` links to localhost on purpose.
+        log.warning("victim_links.unreachable", problem=problem,
+                    intake_public_url=settings.intake_public_url,
+                    hint="victims could not open their link: set INTAKE_PUBLIC_URL to intake's "
+                         "public https address")
     return VictimLinkUrls(settings.victim_link_secret, settings.intake_public_url)
 
 

@@ -1,6 +1,8 @@
 """Notifications' settings: the only module that reads the environment."""
 from datetime import timedelta
+from ipaddress import ip_address
 from typing import ClassVar
+from urllib.parse import urlsplit
 
 from pydantic import Field
 
@@ -61,3 +63,23 @@ class Settings(ServiceSettings):
     @property
     def sending_lease(self) -> timedelta:
         return timedelta(seconds=self.sending_lease_s)
+
+    @property
+    def intake_url_problem(self) -> str | None:
+        """Why a victim could not open a link under INTAKE_PUBLIC_URL (``local``: this machine
+        only, as ``make run`` means it; ``not_https``; ``no_host``), else None."""
+        parts = urlsplit(self.intake_public_url)
+        host = (parts.hostname or "").lower()
+        if not host:
+            return "no_host"
+        if host == "localhost" or host.endswith(".localhost") or _loopback(host):
+            return "local"
+        return None if parts.scheme == "https" else "not_https"
+
+
+def _loopback(host: str) -> bool:
+    try:
+        address = ip_address(host)
+    except ValueError:
+        return False  # a name, not an address
+    return address.is_loopback or address.is_unspecified

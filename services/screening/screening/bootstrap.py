@@ -35,11 +35,11 @@ RecordChange = Callable[[RecordCustodyChange], Awaitable[handlers.Recorded]]
 PUBLISHED = (e.EligibilityDetermined, e.ScreeningCompleted, e.ClearanceGranted,
              e.ClearanceDenied, e.ClearanceVoided)
 # Everything about a case that goes on its timeline, whoever told it.
-TIMELINE = (e.RequestReceived, e.CasePaused, e.CaseResumed, e.CaseWithdrawn, e.CaseClosed,
-            e.CustodyStatusChanged, e.FacilitatorAssigned, e.MeetingScheduled,
-            e.MeetingCancelled, e.PartyReady, e.SessionScheduled, e.SessionCancelled,
-            e.SessionCompleted, e.ClearanceRequested, e.SurveyDue, e.NotificationSent,
-            e.NotificationFailed)
+TIMELINE = (e.RequestReceived, e.RequestRepeated, e.CasePaused, e.CaseResumed,
+            e.CaseWithdrawn, e.CaseClosed, e.CustodyStatusChanged, e.FacilitatorAssigned,
+            e.MeetingScheduled, e.MeetingCancelled, e.PartyReady, e.SessionScheduled,
+            e.SessionCancelled, e.SessionCompleted, e.ClearanceRequested, e.SurveyDue,
+            e.NotificationSent, e.NotificationFailed)
 
 
 def utc_now() -> datetime:

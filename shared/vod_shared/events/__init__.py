@@ -9,6 +9,7 @@ from vod_shared.events.intake import (
     RegistrationReceived,
     Relationship,
     RequestReceived,
+    RequestRepeated,
     RequestSource,
 )
 from vod_shared.events.notifications import NotificationFailed, NotificationSent

@@ -62,6 +62,21 @@ class RequestReceived(EventData):
     received_at: datetime
 
 
+class RequestRepeated(EventData):
+    """The requester of an open case asked again (same email or phone, same offender): the
+    request joined that case. Their new submission's details come sealed, like the case's."""
+
+    event_name: ClassVar[str] = "RequestRepeated"
+
+    case_id: str
+    requester_id: str
+    source: RequestSource
+    # Sealed for intake, screening and scheduling (the readers of case notes):
+    # {"offender_given_name", "offender_family_name", "notes"} as this submission told them.
+    details: SealedDetails | None = None
+    at: datetime
+
+
 class RegistrationReceived(EventData):
     event_name: ClassVar[str] = "RegistrationReceived"
 

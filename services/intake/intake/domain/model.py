@@ -15,6 +15,7 @@ from vod_shared.events import (
     RegistrationReceived,
     Relationship,
     RequestReceived,
+    RequestRepeated,
     RequestSource,
     SealedDetails,
 )
@@ -60,6 +61,15 @@ class Case:
             preferred_channel=channel, source=source, logistics=logistics, received_at=now,
         ))
         return case
+
+    def asked_again(self, *, source: RequestSource, details: SealedDetails,
+                    now: datetime) -> None:
+        """The requester asked again about the same offender: the request joins this case,
+        and is announced, so staff learn of it and the requester is acknowledged again."""
+        if not self.is_open:
+            raise CaseStepRefused(f"a request cannot join a case that is {self.status}")
+        self.events.append(RequestRepeated(case_id=self.case_id, requester_id=self.requester_id,
+                                           source=source, details=details, at=now))
 
     @property
     def is_open(self) -> bool:

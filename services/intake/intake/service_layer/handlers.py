@@ -12,6 +12,7 @@ from vod_shared.events import (
     EligibilityDetermined,
     EventData,
     PersonRegistered,
+    SealedDetails,
 )
 from vod_shared.topics import Topics
 
@@ -40,7 +41,8 @@ class Context:
 
 async def request_dialogue(command: RequestDialogue, uow: UnitOfWork, ctx: Context) -> Accepted:
     """A victim or surviving family member asks for a dialogue: open a case and announce it,
-    or, if they already have an open case about this offender, answer with that one."""
+    or, if they already have an open case about this offender, join the request to that one
+    (announced as repeated) and answer with it."""
     if earlier := await _earlier_answer(uow, command.webhook_id):
         return earlier
     requester = command.requester
@@ -49,24 +51,35 @@ async def request_dialogue(command: RequestDialogue, uow: UnitOfWork, ctx: Conte
                                     phone=requester.phone)
     lookups = ctx.vault.lookup_keys(email=requester.email, phone=requester.phone)
     case = await uow.cases.open_case_of(await uow.people.matching(lookups), command.cdcr_number)
+    now = ctx.clock()
+    details = ctx.vault.seal(command.case_details(), rules.READERS_OF_CASE_NOTES)
     if case is None:
-        now = ctx.clock()
-        person_id = await _add_person(uow, ctx, requester, lookups, rules.READERS_OF_REQUESTER, now)
-        reference = format_reference(now.year, await uow.cases.next_reference_number(now.year))
-        case = Case.open(
-            case_id=str(uuid.uuid4()), reference=reference, requester_id=person_id,
-            relationship=requester.relationship, cdcr_number=command.cdcr_number,
-            language=requester.preferred_language, channel=requester.preferred_channel,
-            source=command.source, now=now,
-            logistics=ctx.vault.seal({"offer_travel_accommodation":
-                                      rules.offer_travel_accommodation(requester.state)},
-                                     rules.READERS_OF_LOGISTICS),
-        )
-        await uow.cases.add(case, sealed_details=ctx.vault.seal(command.case_details(),
-                                                                rules.READERS_OF_CASE_NOTES))
-        await _emit(uow, case.events, topic=ctx.topics.intake, subject=case.case_id)
+        case = await _open_case(command, uow, ctx, lookups, details, now)
+    else:
+        # Saved over the version read, so a withdrawal meanwhile makes this a new case instead.
+        case.asked_again(source=command.source, details=details, now=now)
+        await uow.cases.save(case)
+    await _emit(uow, case.events, topic=ctx.topics.intake, subject=case.case_id)
     accepted = Accepted(202, {"case_id": case.case_id, "reference": case.reference})
     return await _answer(uow, command.webhook_id, accepted)
+
+
+async def _open_case(command: RequestDialogue, uow: UnitOfWork, ctx: Context,
+                     lookups: list[str], details: SealedDetails, now: datetime) -> Case:
+    requester = command.requester
+    person_id = await _add_person(uow, ctx, requester, lookups, rules.READERS_OF_REQUESTER, now)
+    reference = format_reference(now.year, await uow.cases.next_reference_number(now.year))
+    case = Case.open(
+        case_id=str(uuid.uuid4()), reference=reference, requester_id=person_id,
+        relationship=requester.relationship, cdcr_number=command.cdcr_number,
+        language=requester.preferred_language, channel=requester.preferred_channel,
+        source=command.source, now=now,
+        logistics=ctx.vault.seal({"offer_travel_accommodation":
+                                  rules.offer_travel_accommodation(requester.state)},
+                                 rules.READERS_OF_LOGISTICS),
+    )
+    await uow.cases.add(case, sealed_details=details)
+    return case
 
 
 async def register_for_custody_notices(command: RegisterForCustodyNotices, uow: UnitOfWork,

@@ -46,7 +46,8 @@ async def test_a_second_request_about_the_same_offender_joins_the_open_case(inta
     other_offender = (await intake.post(dialogue_request(offender__cdcr_number="C55555"))).json()
     assert again == first
     assert other_offender["case_id"] != first["case_id"]
-    assert len(await intake.outbox()) == 2
+    assert [json.loads(row.value)["type"] for row in await intake.outbox()] == [
+        "vod.RequestReceived.v1", "vod.RequestRepeated.v1", "vod.RequestReceived.v1"]
 
 
 async def test_the_requester_travels_only_sealed_on_the_people_topic(intake):

@@ -129,6 +129,15 @@ class Deliveries:
                 d.id.in_(ids), d.status.in_((Status.PENDING.value, Status.PAUSED.value)))
                 .values(status=Status.CANCELLED.value, finished_at=utc(now), reason=reason))
 
+    async def latest_going(self, subject: str, template: str) -> Delivery | None:
+        """The newest delivery of this message about this case that went or may still go
+        (not failed, skipped or cancelled)."""
+        gone_nowhere = (Status.FAILED.value, Status.SKIPPED.value, Status.CANCELLED.value)
+        row = (await self._session.execute(select(deliveries).where(
+            d.subject == subject, d.template == template, d.status.not_in(gone_nowhere))
+            .order_by(d.seq.desc()).limit(1))).first()
+        return _delivery(row) if row else None
+
     async def latest_for(self, person_id: str) -> Delivery | None:
         row = (await self._session.execute(select(deliveries).where(d.recipient_id == person_id)
                                            .order_by(d.seq.desc()).limit(1))).first()

@@ -7,6 +7,10 @@ What an SMTP conversation's failure means for the message:
 - the connection breaks or times out after the message was handed over, before the server's
   answer: it may have been taken, so the outcome is unknown.
 Reasons are codes: a server's reply text may quote the address.
+
+A calendar file (the dialogue's invitation or its cancellation) goes twice: as a part of the
+body beside the text and the HTML, where Outlook, Gmail and Apple Mail look for an invitation
+(``text/calendar`` with the file's METHOD), and as an attachment for clients that need a file.
 """
 from email.message import EmailMessage as MimeMessage
 from datetime import datetime, timezone
@@ -14,7 +18,7 @@ from email.utils import format_datetime, make_msgid
 
 import aiosmtplib
 
-from notifications.adapters.rendering import EmailMessage
+from notifications.adapters.rendering import Attachment, EmailMessage
 from notifications.domain.delivery import (
     Outcome,
     OutcomeUnknown,
@@ -34,6 +38,9 @@ def mime(message: EmailMessage, *, to: str, sender: str, message_id: str,
     mail["Auto-Submitted"] = "auto-generated"
     mail.set_content(message.text)
     mail.add_alternative(message.html, subtype="html")
+    for invitation in filter(_is_calendar, message.attachments):
+        mail.add_alternative(invitation.data, maintype="text", subtype="calendar",
+                             params=dict(invitation.params))
     for attachment in message.attachments:
         mail.add_attachment(attachment.data, maintype=attachment.maintype,
                             subtype=attachment.subtype, filename=attachment.filename,
@@ -86,6 +93,12 @@ class SmtpSender:
                 TimeoutError) as exc:
             return OutcomeUnknown(f"smtp_cut_off_after_data:{type(exc).__name__}")
         return Sent(message_id.strip("<>"))
+
+
+def _is_calendar(attachment: Attachment) -> bool:
+    """An iTIP calendar file (RFC 6047): its Content-Type names the METHOD it carries."""
+    return ((attachment.maintype, attachment.subtype) == ("text", "calendar")
+            and "method" in dict(attachment.params))
 
 
 def _by_code(code: int, what: str) -> Outcome:

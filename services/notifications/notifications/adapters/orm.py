@@ -11,6 +11,7 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
+    PrimaryKeyConstraint,
     String,
     Table,
     Text,
@@ -124,8 +125,12 @@ inbound_sms = Table(
 # kept until the case arrives, then applied. Events carry ids and codes only.
 parked_events = Table(
     "parked_events", metadata,
-    Column("event_id", String(64), primary_key=True),
+    # Arrival order: two events parked in the same instant are replayed as they came.
+    Column("seq", BigInteger().with_variant(Integer, "sqlite"), autoincrement=True),
+    Column("event_id", String(64), nullable=False),
     Column("case_id", String(64), nullable=False, index=True),
     Column("value", Text, nullable=False),  # the CloudEvent as received
     Column("parked_at", DateTime(timezone=True), nullable=False),
+    PrimaryKeyConstraint("seq", name="pk_parked_events"),
+    UniqueConstraint("event_id", name="uq_parked_events_event_id"),
 )

@@ -195,6 +195,6 @@ class ParkedEvents(_Repository):
         """The events parked for the case, oldest first; they are no longer parked."""
         rows = (await self._session.execute(
             select(parked_events.c.value).where(parked_events.c.case_id == case_id)
-            .order_by(parked_events.c.parked_at))).scalars().all()
+            .order_by(parked_events.c.parked_at, parked_events.c.seq))).scalars().all()
         await self._session.execute(delete(parked_events).where(parked_events.c.case_id == case_id))
         return [from_kafka(value.encode()) for value in rows]

@@ -1,6 +1,7 @@
 """Who hears what, as the program states it. Pure: the time is passed in.
 
-- Every accepted request and registration is acknowledged.
+- Every accepted request and registration is acknowledged; a request repeated about an open
+  case is acknowledged again, at most once in ten minutes.
 - A requester hears of each step of their case in careful words; after they withdraw, or
   the case closes, nothing more about it is sent.
 - Custody changes (form 1707): a registrant hears only of the kinds they chose; a witness never
@@ -24,6 +25,7 @@ from vod_shared.events import (
     Relationship,
 )
 
+from notifications.domain.delivery import Delivery, Status
 from notifications.domain.model import Case, Notice, Registration
 from notifications.domain.quiet_hours import PROGRAM_ZONE
 
@@ -44,10 +46,28 @@ HEARD_BY_CHOOSING = {
 URGENT_CHANGES = frozenset({CustodyChange.ESCAPE})
 PAROLE_HEARING_REMINDER_DAYS = 14
 REMINDER_LOCAL_TIME = time(10, 0)  # in the program's zone; quiet hours still apply on top
+REQUEST_ACKNOWLEDGED = "request_acknowledged"
+ACKNOWLEDGE_AGAIN_AFTER = timedelta(minutes=10)
 
 
 def acknowledge_request(case: Case) -> Notice:
-    return _to_requester(case, "request_acknowledged")
+    return _to_requester(case, REQUEST_ACKNOWLEDGED)
+
+
+def acknowledge_again(case: Case, last: Delivery | None, *, now: datetime) -> Notice | None:
+    """A requester who asks again about their open case (RequestRepeated) gets the same
+    acknowledgement, with the case's reference; but a double click or a burst of submissions
+    must not become a stream of messages: none while the last one is still on its way, nor
+    within ten minutes of it going. ``last``: the case's latest acknowledgement that went or
+    may still go."""
+    if case.ended:
+        return None
+    if last is not None:
+        if last.status not in (Status.SENT, Status.UNKNOWN):
+            return None
+        if now - (last.finished_at or last.created_at or now) < ACKNOWLEDGE_AGAIN_AFTER:
+            return None
+    return acknowledge_request(case)
 
 
 def acknowledge_registration(registration: Registration) -> Notice:

@@ -5,9 +5,10 @@ day before each, and the participant surveys. Pure: the time is passed in.
   offender's), the dialogue, their surveys. Nothing of a meeting already begun, nothing after
   they withdraw, and nothing but a survey after the case closes (the program asks participants
   about their experience months after the dialogue).
-- Each meeting and the dialogue has a reminder the day before, at the same time of day (a text
-  waits out the night), unless it is too near for a reminder to add anything; the invitation
-  promises a reminder only when one is planned.
+- Each meeting and the dialogue has a reminder the day before, at the same time of day on the
+  clock where it takes place (the dialogue's venue zone, else the program's: 23 or 25 hours
+  ahead when the clocks change in between; a text waits out the night), unless it is too near
+  for a reminder to add anything; the invitation promises a reminder only when one is planned.
 - The dialogue's invitation goes by email with a calendar file (METHOD:REQUEST) whatever channel
   they prefer, and by text as well if they prefer texts. A change is a new invitation that
   replaces the last (the same UID, a higher SEQUENCE); a version already planned is not planned
@@ -22,7 +23,8 @@ day before each, and the participant surveys. Pure: the time is passed in.
 - An invitation or a reminder that could not go before the start is not sent afterwards.
 """
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from vod_shared.events import (
     Channel,
@@ -36,8 +38,9 @@ from vod_shared.events import (
 
 from notifications.domain.delivery import Delivery, Status
 from notifications.domain.model import Case, CaseState, Notice
+from notifications.domain.quiet_hours import PROGRAM_ZONE
 
-REMINDER_AHEAD = timedelta(days=1)
+REMINDER_AHEAD = timedelta(days=1)  # on the local calendar, not 24 hours
 # A reminder due sooner than this after the invitation would only repeat it.
 REMINDER_MIN_GAP = timedelta(hours=12)
 MEETING = ("meeting_id", "meeting_scheduled", "meeting_reminder", "meeting_cancelled")
@@ -108,7 +111,8 @@ def session_notices(case: Case, event: SessionScheduled, known: History, *,
     facts = {"session_id": event.session_id, "sequence": str(event.sequence),
              "venue": event.venue.value, "facility_code": event.facility_code,
              **_times(event.starts_at, event.ends_at)}
-    reminder = _reminder(case, "session_reminder", facts, event.starts_at, now)
+    reminder = _reminder(case, "session_reminder", facts, event.starts_at, now,
+                         time_zone=event.time_zone)
     invitation = _to_victim(case, "session_invitation", {
         **facts, **_change(known.told, event.starts_at), "ics_method": "REQUEST",
         "issued_at": now.isoformat(), "reminder": _yes(bool(reminder))},
@@ -164,12 +168,26 @@ def _change(told: dict | None, starts_at: datetime) -> dict[str, str]:
 
 
 def _reminder(case: Case, template: str, facts: dict, starts_at: datetime,
-              now: datetime) -> list[Notice]:
-    due = starts_at - REMINDER_AHEAD
+              now: datetime, *, time_zone: str | None = None) -> list[Notice]:
+    due = day_before(starts_at, _zone(time_zone))
     if due - now < REMINDER_MIN_GAP:
         return []  # so near that the invitation is the reminder
     notice = _to_victim(case, template, facts)
     return [replace(notice, not_before=due)]
+
+
+def day_before(starts_at: datetime, zone: ZoneInfo) -> datetime:
+    """The same clock time the day before, where it takes place (in UTC)."""
+    wall = starts_at.astimezone(zone).replace(tzinfo=None) - REMINDER_AHEAD
+    return wall.replace(tzinfo=zone).astimezone(timezone.utc)
+
+
+def _zone(time_zone: str | None) -> ZoneInfo:
+    """The venue's zone as scheduling names it; else (or unreadable) the program's."""
+    try:
+        return ZoneInfo(time_zone or PROGRAM_ZONE)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo(PROGRAM_ZONE)
 
 
 def _to_victim(case: Case, template: str, facts: dict[str, str | None],

@@ -13,6 +13,7 @@ from vod_shared.events import (
     PersonErased,
     RegistrationReceived,
     RequestReceived,
+    RequestRepeated,
 )
 
 from notifications.domain import rules, schedule, staff
@@ -38,6 +39,18 @@ async def request_received(envelope: Envelope, uow: UnitOfWork, *, clock: Clock,
     await plan(uow, [rules.acknowledge_request(case)], cause_id=envelope.id, now=now)
     for parked in await uow.parked.take(case.case_id):
         await parked_handlers[type(parked.data)](parked, uow)
+
+
+async def request_repeated(envelope: Envelope, uow: UnitOfWork, *, clock: Clock) -> None:
+    """The requester asked again about their open case: acknowledge again, with the case's
+    reference, unless an acknowledgement is on its way or went moments ago."""
+    repeat: RequestRepeated = envelope.data
+    now = clock()
+    case = await case_or_park(envelope, repeat.case_id, uow, now)
+    if case is None:
+        return
+    last = await uow.deliveries.latest_going(case.case_id, rules.REQUEST_ACKNOWLEDGED)
+    await plan(uow, [rules.acknowledge_again(case, last, now=now)], cause_id=envelope.id, now=now)
 
 
 async def eligibility_determined(envelope: Envelope, uow: UnitOfWork, *, clock: Clock,

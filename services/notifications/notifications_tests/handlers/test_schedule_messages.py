@@ -2,7 +2,10 @@
 invitation in her own zone and language, reminders the day before, cancellations, surveys;
 nothing of the offender's meetings, and nothing twice."""
 from datetime import datetime, timedelta
+from email import message_from_bytes, policy
 from zoneinfo import ZoneInfo
+
+from icalendar import Calendar
 
 from vod_shared.events import (
     CasePaused,
@@ -94,6 +97,33 @@ async def test_a_cancelled_dialogue_leaves_her_calendar_with_a_higher_sequence(h
     assert await _statuses(harness, case) == [
         ("session_invitation", "email", "sent"), ("session_reminder", "email", "cancelled"),
         ("session_cancelled", "email", "sent")]
+
+
+async def test_the_invitation_and_its_cancellation_are_calendar_parts_of_the_body_too(
+        harness, clock):
+    """Outlook, Gmail and Apple Mail show an invitation (and take a cancellation) from a
+    text/calendar part beside the text and the HTML; the .ics stays attached as well."""
+    person, case = await _victim(harness, clock)
+    event = session(case, starts_at=DIALOGUE)
+    await harness.deliver(event, subject=case)
+    await harness.send_due()
+    await harness.deliver(SessionCancelled(case_id=case, session_id=event.session_id,
+                                           reason="staff", sequence=1, at=clock()), subject=case)
+    await harness.send_due()
+
+    for sent, method in zip(harness.email.sent, ("REQUEST", "CANCEL"), strict=True):
+        raw = mime(sent["message"], to="ana@example.org", sender="vs@x", message_id="<1@x>",
+                   language="en").as_bytes()
+        parsed = message_from_bytes(raw, policy=policy.default)
+        assert parsed.get_content_type() == "multipart/mixed"
+        body, attached = parsed.iter_parts()
+        plain, html, inline = body.iter_parts()
+        assert [p.get_content_type() for p in (body, plain, html, inline, attached)] == [
+            "multipart/alternative", "text/plain", "text/html", "text/calendar", "text/calendar"]
+        assert inline.get_content_disposition() is None and attached.get_filename()
+        assert inline.get_param("method") == attached.get_param("method") == method
+        assert str(Calendar.from_ical(inline.get_content())["METHOD"]) == method
+        assert inline.get_content() == attached.get_content()
 
 
 async def test_the_offenders_meetings_send_nothing_to_the_victim(harness, clock):

@@ -2,8 +2,14 @@
 that intake's VictimLinks accepts for that case and person. Never in a text."""
 import re
 
+import pytest
+from structlog.testing import capture_logs
+
 from vod_shared.events import CasePaused
 from vod_shared.victim_links import VictimLinks
+
+from notifications.bootstrap import victim_links
+from notifications.config import Settings
 
 from ..support import INTAKE_URL, LINK_SECRET, new_id, request
 
@@ -52,3 +58,20 @@ async def test_without_a_secret_the_line_is_left_out(harness, clock):
     await harness.send_due()
     [mail] = harness.email.sent
     assert "/v/" not in mail["message"].text and "withdraw your request" not in mail["message"].text
+
+
+@pytest.mark.parametrize(("intake_url", "problem"), [
+    ("http://localhost:8001", "local"),  # the default, as ``make run`` leaves it
+    ("https://127.0.0.1:8443", "local"),
+    ("http://intake.example.gov", "not_https"),
+    ("https://intake.example.gov", None),
+])
+def test_links_no_victim_could_open_are_warned_of_at_start_not_refused(intake_url, problem):
+    settings = Settings(VICTIM_LINK_SECRET=LINK_SECRET, INTAKE_PUBLIC_URL=intake_url)
+    with capture_logs() as logs:
+        links = victim_links(settings)
+    assert links.url("case-1", "person-1").startswith(intake_url.rstrip("/") + "/v/")
+    warned = [entry for entry in logs if entry["event"] == "victim_links.unreachable"]
+    assert [(w["log_level"], w["problem"], w["intake_public_url"]) for w in warned] == (
+        [("warning", problem, intake_url)] if problem else [])
+    assert all("INTAKE_PUBLIC_URL" in w["hint"] for w in warned)

@@ -1,16 +1,18 @@
 """The store's new queries on SQLite and on PostgreSQL: what was told of a dialogue (read back
 from the delivery facts), dropping what waited of an earlier version, a reminder that keeps its
-own time through a hold, and alerts to the staff mailbox, which has no contact row."""
+own time through a hold, alerts to the staff mailbox, which has no contact row, and events
+parked in the same instant replayed in the order they came."""
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from sqlalchemy import text
 
-from vod_shared.events import CasePaused, CaseResumed
+from vod_shared.events import CasePaused, CaseResumed, MeetingCancelled
 
 from notifications.domain.staff import STAFF_MAILBOX as TO_STAFF
 
-from ..support import STAFF_MAILBOX, Harness, eligibility, new_id, request, session
+from ..support import STAFF_MAILBOX, Harness, eligibility, meeting, new_id, request, session
 
 pytestmark = pytest.mark.integration
 
@@ -52,3 +54,36 @@ async def test_the_dialogues_deliveries_and_staff_alerts_on_either_database(stor
         ("eligibility_needs_review", False, "sent"), ("staff_needs_review", True, "sent")]
     assert rows[4][3] == later - timedelta(days=1)  # the hold did not pull it forward
     assert [m["to"] for m in store.email.sent].count(STAFF_MAILBOX) == 1
+
+
+async def test_events_parked_in_the_same_instant_are_replayed_in_the_order_they_came(
+        store, clock):
+    """A meeting scheduled and then cancelled, both read before the request, in the same
+    instant: replayed the other way round, she would be invited to a cancelled meeting. The
+    space of an event parked and replayed before is reclaimed in between, so that PostgreSQL
+    stores the cancellation ahead of the meeting: the order may not rest on where rows lie."""
+    person, case, other_case = new_id(), new_id(), new_id()
+    await store.person(person)
+    await store.deliver(meeting(other_case, starts_at=DIALOGUE), subject=other_case)
+    scheduled = meeting(case, starts_at=DIALOGUE)
+    await store.deliver(scheduled, subject=case)
+    await store.deliver(request(other_case, new_id(), at=clock()), subject=other_case)
+    await _reclaim_space(store.engine, "parked_events")
+    await store.deliver(MeetingCancelled(case_id=case, meeting_id=scheduled.meeting_id,
+                                         party="victim", reason="staff", at=clock()),
+                        subject=case)
+    await store.deliver(request(case, person, at=clock()), subject=case)
+    await store.send_due()
+
+    assert [(d.template, d.status) for d in await store.deliveries(subject=case)] == [
+        ("request_acknowledged", "sent"), ("meeting_scheduled", "cancelled"),
+        ("meeting_reminder", "cancelled")]
+    assert [m["message"].subject.split(" (")[0] for m in store.email.sent] == [
+        "We received your request for a dialogue"]
+
+
+async def _reclaim_space(engine, table: str) -> None:
+    async with engine.connect() as connection:
+        connection = await connection.execution_options(isolation_level="AUTOCOMMIT")
+        vacuum = f"VACUUM {table}" if engine.dialect.name == "postgresql" else "VACUUM"
+        await connection.execute(text(vacuum))

@@ -1,6 +1,7 @@
 """The victim's side of scheduling as pure rules: whose meetings, which channels, when the
 reminder is due, when a cancellation is told, and the calendar's SEQUENCE."""
 from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 from vod_shared.events import Channel, Language, MeetingCancelled, SessionCancelled, SurveyDue
 
@@ -42,6 +43,35 @@ def test_a_meeting_too_near_for_a_reminder_gets_the_invitation_alone():
     near = meeting("case-1", starts_at=NOW + timedelta(hours=30))
     notices = schedule.meeting_notices(_case(), near, schedule.History(), now=NOW)
     assert [n.template for n in notices] == ["meeting_scheduled"]
+
+
+def test_the_reminder_keeps_the_clock_time_the_day_before_when_the_clocks_change():
+    """Sunday 10:00 in California after the clocks went forward (23 hours after Saturday
+    10:00) or back (25 hours); in Arizona, where they stay, 24 hours. Times arrive as read
+    from the wire: with a UTC offset, not a zone."""
+    la, phoenix = ZoneInfo("America/Los_Angeles"), ZoneInfo("America/Phoenix")
+    spring = datetime(2027, 3, 14, 10, 0, tzinfo=la)
+    autumn = datetime(2027, 11, 7, 10, 0, tzinfo=la)
+    _, reminder = schedule.meeting_notices(_case(), _as_read(meeting("case-1", starts_at=spring)),
+                                           schedule.History(), now=NOW)
+    assert reminder.not_before.astimezone(la) == datetime(2027, 3, 13, 10, 0, tzinfo=la)
+    assert _hours(reminder.not_before, spring) == 23
+    in_california = _as_read(session("case-1", starts_at=autumn))
+    _, reminder = schedule.session_notices(_case(), in_california, schedule.History(), now=NOW)
+    assert reminder.not_before.astimezone(la) == datetime(2027, 11, 6, 10, 0, tzinfo=la)
+    assert _hours(reminder.not_before, autumn) == 25
+    in_arizona = _as_read(session("case-1", starts_at=autumn, time_zone="America/Phoenix"))
+    _, reminder = schedule.session_notices(_case(), in_arizona, schedule.History(), now=NOW)
+    assert reminder.not_before.astimezone(phoenix) == datetime(2027, 11, 6, 11, 0, tzinfo=phoenix)
+    assert _hours(reminder.not_before, autumn) == 24
+
+
+def _as_read(event):
+    return type(event).model_validate_json(event.model_dump_json())
+
+
+def _hours(earlier: datetime, later: datetime) -> float:
+    return (later.astimezone(timezone.utc) - earlier.astimezone(timezone.utc)) / timedelta(hours=1)
 
 
 def test_a_version_already_planned_is_not_planned_again():

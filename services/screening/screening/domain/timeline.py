@@ -14,6 +14,8 @@ RELATIONSHIP = {"victim": "the victim", "surviving_family_member": "a surviving 
                 "witness": "a witness", "other": "someone else"}
 SOURCE = {"webhook": "through a partner's form", "web_form": "on the public web form",
           "phone": "by phone, taken by staff"}
+ASKED_AGAIN = {"webhook": "through a partner's form", "web_form": "through the public page",
+               "phone": "through staff"}
 LANGUAGE = {"en": "English", "es": "Spanish"}
 BY = {"victim": "the victim", "staff_for_victim": "staff, at the victim's request",
       "facilitator": "a facilitator", "offender": "the offender", "director": "the director"}
@@ -43,6 +45,11 @@ def _request(d: e.RequestReceived) -> str:
     return (f"Dialogue requested by {words(d.relationship, RELATIONSHIP)} "
             f"{words(d.source, SOURCE)} (messages in {words(d.preferred_language, LANGUAGE)} "
             f"by {d.preferred_channel.value})")
+
+
+def _asked_again(d: e.RequestRepeated) -> str:
+    # What they wrote this time stays sealed (``details``): the stored line says only how.
+    return f"The requester asked again ({words(d.source, ASKED_AGAIN)})"
 
 
 def travel_note(travel_offered: bool | None) -> str:
@@ -90,6 +97,7 @@ def _assigned(d: e.FacilitatorAssigned) -> str:
 
 DESCRIBE: dict[type, Callable] = {
     e.RequestReceived: _request,
+    e.RequestRepeated: _asked_again,
     e.CasePaused: _step("Paused"),
     e.CaseResumed: _step("Resumed"),
     e.CaseWithdrawn: _step("Withdrawn"),
