@@ -8,8 +8,8 @@ closing database.
 import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator, Callable, Mapping
-from contextlib import asynccontextmanager, suppress
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from contextlib import asynccontextmanager, contextmanager, suppress
 from pathlib import Path
 from typing import Union
 
@@ -211,7 +211,10 @@ class ServiceRuntime:
         delay = 0.5
         while True:
             try:
-                missing = await self._missing_topics()
+                # Our own line says the broker is not up yet; aiokafka's error per attempt
+                # would only alarm whoever reads the log while a broker is starting.
+                with _quiet_logger("aiokafka"):
+                    missing = await self._missing_topics()
                 if not missing:
                     await self.broker.start()
                     return
@@ -268,3 +271,14 @@ class ServiceRuntime:
         for router in routers:
             app.include_router(router)
         return app
+
+
+@contextmanager
+def _quiet_logger(name: str) -> Iterator[None]:
+    logger = logging.getLogger(name)
+    level = logger.level
+    logger.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
