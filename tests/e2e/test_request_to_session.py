@@ -80,7 +80,12 @@ async def test_a_spanish_request_reaches_a_scheduled_dialogue_and_an_invitation_
     assert "diálogo" in message["Subject"].lower() and demo.reference in message["Subject"]
     text = message.get_body(("plain",)).get_content()
     assert "videollamada" in text and "facilitador" in text
-    [part] = [p for p in message.walk() if p.get_content_type() == "text/calendar"]
+    # The invitation is in the message's body (mail programs show it as one) and attached
+    # as a file (for those that want a file); the two are the same calendar.
+    inline, attached = [p for p in message.walk() if p.get_content_type() == "text/calendar"]
+    assert attached.get_filename() and not inline.get_filename()
+    assert inline.get_payload(decode=True) == attached.get_payload(decode=True)
+    part = attached
     assert part.get_param("method") == "REQUEST"
     calendar = Calendar.from_ical(part.get_payload(decode=True))
     assert str(calendar["METHOD"]) == "REQUEST"

@@ -70,7 +70,14 @@ async def _sign_in(page, person, *, code: str | None = None) -> None:
     await page.get_by_label("Username").fill(person.username)
     await page.get_by_label("Password").fill(person.password)
     await page.get_by_label("Code").fill(code or pyotp.TOTP(person.totp_secret).now())
-    await page.get_by_role("button", name="Sign in").click()
+    await _go(page, page.get_by_role("button", name="Sign in"))
+
+
+async def _go(page, control) -> None:
+    """Clicks a link or a form's button and waits for the page it leads to: the next step
+    must read the new page, not race the navigation still under way."""
+    async with page.expect_navigation(wait_until="load"):
+        await control.click()
 
 
 async def test_a_screener_signs_in_decides_approves_and_clears_visitors(
@@ -104,17 +111,17 @@ async def test_a_screener_signs_in_decides_approves_and_clears_visitors(
 
     # The case: the requester's name and, as she lives in Arizona, her travel need (each
     # sealed by intake, opened for this page only), the decision by hand.
-    await page.get_by_role("link", name=reference).click()
+    await _go(page, page.get_by_role("link", name=reference))
     assert await wait_until(lambda: _shows(page, "Ana López"), timeout=20, interval=0.5)
     assert "The victim lives outside California: offer travel accommodation" in (
         await page.get_by_role("region", name="Where it stands").inner_text())
     await page.screenshot(path=screenshot_path("case-needs-review"), full_page=True)
     await page.get_by_label("In a California state prison").check()
-    await page.get_by_role("button", name="Record: eligible").click()  # which prison?
+    await _go(page, page.get_by_role("button", name="Record: eligible"))  # which prison?
     assert "Say which prison" in await page.get_by_role("alert").inner_text()
     await page.screenshot(path=screenshot_path("case-form-refused"), full_page=True)
     await page.get_by_label("Facility code (for a prison, such as SQ)").fill("sq")
-    await page.get_by_role("button", name="Record: eligible").click()
+    await _go(page, page.get_by_role("button", name="Record: eligible"))
     assert "Eligibility decided and announced." in await page.get_by_role("status").inner_text()
 
     # The suitability screening: every finding answered, approved.
@@ -122,7 +129,7 @@ async def test_a_screener_signs_in_decides_approves_and_clears_visitors(
                              ("acknowledge responsibility", "Yes"),
                              ("safety concerns", "No"), ("victim ready", "Yes")):
         await page.get_by_role("group", name=question).get_by_label(answer).check()
-    await page.get_by_role("button", name="Approve").click()
+    await _go(page, page.get_by_role("button", name="Approve"))
     assert "Suitability screening recorded" in await page.get_by_role("status").inner_text()
 
     # Scheduling assigns a facilitator (its event, put on its topic here).
@@ -143,14 +150,14 @@ async def test_a_screener_signs_in_decides_approves_and_clears_visitors(
                                 ("Facilitator maria", today + timedelta(days=180))):
         option = page.locator("#request-visitor option", has_text=visitor)
         await page.get_by_label("Visitor").select_option(await option.get_attribute("value"))
-        await page.get_by_role("button", name="Request clearance").click()
+        await _go(page, page.get_by_role("button", name="Request clearance"))
         assert "Gate clearance requested." in await page.get_by_role("status").inner_text()
         await page.get_by_label("Cleared until").fill(expires_on.isoformat())
-        await page.get_by_role("button", name="Grant").click()
+        await _go(page, page.get_by_role("button", name="Grant"))
         assert "granted and announced" in await page.get_by_role("status").inner_text()
     await page.screenshot(path=screenshot_path("case-cleared"), full_page=True)
 
-    await page.get_by_role("link", name="Clearances expiring").click()
+    await _go(page, page.get_by_role("link", name="Clearances expiring"))
     assert "1 clearance" in await page.get_by_role("status").inner_text()
     await page.screenshot(path=screenshot_path("clearances-expiring"), full_page=True)
 
