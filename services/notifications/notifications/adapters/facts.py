@@ -1,6 +1,10 @@
 """What a message shows of its facts (a delivery's params): dates and times in the reader's zone
 and language (Babel), a facility's public name, and the codes templates choose words by.
-Params hold codes, ids and instants only, never a name or a contact detail."""
+Params hold codes, ids and instants only, never a name or a contact detail.
+
+A dialogue in person also shows its start on the venue's clock (``at_venue``) when that clock
+reads differently from the reader's at that moment: a victim who travels from another state
+should not have to convert the time once she is there."""
 from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -8,9 +12,12 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_date, format_skeleton, format_time, get_timezone_name
 
 from notifications.domain.facilities import facility_name
+from notifications.domain.schedule import venue_zone
 
 # The codes a template may choose its words by, passed through as they are.
 CODES = ("mode", "venue", "stage", "follow_up", "rescheduled", "updated", "by_the_case")
+# The dialogue's venues one travels to (not a video call).
+IN_PERSON = frozenset({"facility", "community"})
 
 
 @dataclass(frozen=True)
@@ -36,6 +43,7 @@ def message_facts(params: dict, *, language: str, zone: ZoneInfo, long: bool) ->
         "execution_date": _date(params.get("execution_date"), date_format, language),
         "starts": moment(params.get("starts_at"), language=language, zone=zone, long=long),
         "ends": moment(params.get("ends_at"), language=language, zone=zone, long=long),
+        "at_venue": at_venue(params, language=language, zone=zone, long=long),
         **{code: params.get(code) for code in CODES},
     }
 
@@ -48,6 +56,18 @@ def moment(value: str | None, *, language: str, zone: ZoneInfo, long: bool) -> M
            else format_skeleton("MMMEd", local, locale=language))
     return Moment(day, _time(local, language),
                   get_timezone_name(local, "long", zone_variant="generic", locale=language))
+
+
+def at_venue(params: dict, *, language: str, zone: ZoneInfo, long: bool) -> Moment | None:
+    """The start of a dialogue in person on the venue's clock, if it reads differently from the
+    reader's (another UTC offset at that moment); else None."""
+    starts_at = params.get("starts_at")
+    if params.get("venue") not in IN_PERSON or not starts_at:
+        return None
+    instant, venue = datetime.fromisoformat(starts_at), venue_zone(params.get("time_zone"))
+    if instant.astimezone(venue).utcoffset() == instant.astimezone(zone).utcoffset():
+        return None
+    return moment(starts_at, language=language, zone=venue, long=long)
 
 
 def _local(value: str | None, zone: ZoneInfo) -> datetime | None:

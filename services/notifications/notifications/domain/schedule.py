@@ -110,7 +110,7 @@ def session_notices(case: Case, event: SessionScheduled, known: History, *,
         return []
     facts = {"session_id": event.session_id, "sequence": str(event.sequence),
              "venue": event.venue.value, "facility_code": event.facility_code,
-             **_times(event.starts_at, event.ends_at)}
+             "time_zone": event.time_zone, **_times(event.starts_at, event.ends_at)}
     reminder = _reminder(case, "session_reminder", facts, event.starts_at, now,
                          time_zone=event.time_zone)
     invitation = _to_victim(case, "session_invitation", {
@@ -169,7 +169,7 @@ def _change(told: dict | None, starts_at: datetime) -> dict[str, str]:
 
 def _reminder(case: Case, template: str, facts: dict, starts_at: datetime,
               now: datetime, *, time_zone: str | None = None) -> list[Notice]:
-    due = day_before(starts_at, _zone(time_zone))
+    due = day_before(starts_at, venue_zone(time_zone))
     if due - now < REMINDER_MIN_GAP:
         return []  # so near that the invitation is the reminder
     notice = _to_victim(case, template, facts)
@@ -182,7 +182,7 @@ def day_before(starts_at: datetime, zone: ZoneInfo) -> datetime:
     return wall.replace(tzinfo=zone).astimezone(timezone.utc)
 
 
-def _zone(time_zone: str | None) -> ZoneInfo:
+def venue_zone(time_zone: str | None) -> ZoneInfo:
     """The venue's zone as scheduling names it; else (or unreadable) the program's."""
     try:
         return ZoneInfo(time_zone or PROGRAM_ZONE)

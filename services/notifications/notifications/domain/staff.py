@@ -8,20 +8,30 @@ again.
 from vod_shared.events import Channel, Language
 
 from notifications.domain.delivery import Delivery, Status
-from notifications.domain.model import Case, Notice
+from notifications.domain.model import Case, CaseState, Notice
 from notifications.domain.schedule import calendar_only
 
 # The recipient id of the staff mailbox in the delivery table: not a person, holds no contact.
 STAFF_MAILBOX = "staff-mailbox"
 
 
-def review_needed(case: Case, reason: str) -> Notice | None:
+def review_needed(case: Case, reason: str, *, requester_planned: bool) -> Notice | None:
     """Screening could not decide eligibility by itself (``reason``, a code such as
-    ``not_in_registry``)."""
+    ``not_in_registry``); ``requester_planned``: a message telling the requester was planned."""
     if case.ended:
         return None
     return _alert("staff_needs_review", case.case_id, case.reference,
-                  {"subject_id": case.case_id, "reason": reason[:64]})
+                  {"subject_id": case.case_id, "reason": reason[:64],
+                   "requester": _requester_told(case, requester_planned)})
+
+
+def _requester_told(case: Case, planned: bool) -> str:
+    """What the requester hears of it, as known when the alert is planned: ``going`` (their
+    message goes now), ``held`` (it waits for the paused case to resume), or ``not_told``
+    (none was planned: an erased person is told nothing)."""
+    if not planned:
+        return "not_told"
+    return "held" if case.state is CaseState.PAUSED else "going"
 
 
 def delivery_problem(delivery: Delivery, status: Status, reason: str) -> Notice | None:

@@ -61,9 +61,9 @@ async def eligibility_determined(envelope: Envelope, uow: UnitOfWork, *, clock: 
     if case is None:
         return
     notice = rules.tell_eligibility(case, decision.outcome)
-    await plan(uow, [notice], cause_id=envelope.id, now=now, case=case)
+    told = await plan(uow, [notice], cause_id=envelope.id, now=now, case=case)
     if decision.outcome is EligibilityOutcome.NEEDS_REVIEW:
-        alert = staff.review_needed(case, decision.reason)
+        alert = staff.review_needed(case, decision.reason, requester_planned=bool(told))
         await alerts.raise_alert(uow, alert, cause_id=envelope.id, now=now)
     # Screening says whether the answer ends the case (an escapee's case waits for the
     # return); an older event without that says so by being ineligible.

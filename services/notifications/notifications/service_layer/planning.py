@@ -13,13 +13,17 @@ Clock = Callable[[], datetime]
 
 
 async def plan(uow: UnitOfWork, notices: Iterable[Notice | None], *, cause_id: str,
-               now: datetime, case: Case | None = None) -> None:
-    """Records each notice's deliveries; while the case is on hold they wait, paused."""
+               now: datetime, case: Case | None = None) -> list[Notice]:
+    """Records each notice's deliveries; while the case is on hold they wait, paused.
+    Returns the notices recorded (none to a person who was erased)."""
     status = Status.PAUSED if case and case.state is CaseState.PAUSED else Status.PENDING
+    planned = []
     for notice in notices:
         if notice is None or await uow.people.is_erased(notice.recipient_id):
             continue
         await uow.deliveries.plan(notice, cause_event_id=cause_id, now=now, status=status)
+        planned.append(notice)
+    return planned
 
 
 async def case_or_park(envelope: Envelope, case_id: str, uow: UnitOfWork,

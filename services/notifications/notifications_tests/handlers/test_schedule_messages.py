@@ -438,3 +438,46 @@ async def test_an_invitation_promises_a_reminder_only_when_one_will_come(harness
     assert "Le enviaremos un recordatorio el día anterior" in later
     assert [d.template for d in await harness.deliveries(subject=case)
             if d.template.endswith("_reminder")] == ["meeting_reminder"]
+
+
+async def test_a_victim_travelling_from_denver_also_reads_the_time_at_the_venue(harness, clock):
+    """In person, the venue's clock too, where it reads differently from hers: in the
+    invitation's text and HTML, and in the reminder the day before."""
+    person, case = await _victim(harness, clock, channel="sms", state="CO")
+    starts = datetime(2026, 12, 2, 9, 0, tzinfo=LA)
+    await harness.deliver(session(case, starts_at=starts, facility="SOL"), subject=case)
+    await harness.send_due()
+    [mail] = harness.email.sent
+    both = ("Wednesday, December 2, 2026, at 10:00 AM (Mountain Time) — 9:00 AM local time at "
+            "the venue (Pacific Time). It should end at about 1:00 PM (Mountain Time).")
+    assert both in " ".join(mail["message"].text.split())
+    assert both in mail["message"].html
+    [text] = harness.sms.sent
+    assert "10:00 AM Mountain Time (9:00 AM Pacific Time at the venue)." in text["message"]
+
+    clock.now = starts - timedelta(days=1)
+    await harness.send_due()
+    reminder = harness.sms.sent[-1]["message"]
+    assert "Reminder" in reminder and "(9:00 AM Pacific Time at the venue)" in reminder
+
+
+async def test_in_spanish_the_time_at_the_venue_is_told_in_spanish(harness, clock):
+    person, case = await _victim(harness, clock, language="es", state="CO")
+    starts = datetime(2026, 12, 2, 9, 0, tzinfo=LA)
+    await harness.deliver(session(case, starts_at=starts, venue="community"), subject=case)
+    await harness.send_due()
+    [mail] = harness.email.sent
+    assert ("a las 10:00 (hora de las Montañas Rocosas), es decir, a las 9:00 en el lugar del "
+            "encuentro (hora del Pacífico)") in " ".join(mail["message"].text.split())
+    assert "en el lugar del encuentro (hora del Pacífico)" in mail["message"].html
+
+
+async def test_a_video_dialogue_or_a_reader_on_the_venues_clock_gets_one_time(harness, clock):
+    _, far = await _victim(harness, clock, state="CO")
+    _, near = await _victim(harness, clock, state="NV", email="near@example.org")
+    await harness.deliver(session(far, starts_at=DIALOGUE, venue="video"), subject=far)
+    await harness.deliver(session(near, starts_at=DIALOGUE), subject=near)
+    await harness.send_due()
+    texts = [" ".join(m["message"].text.split()) for m in harness.email.sent]
+    assert len(texts) == 2 and all("local time at the venue" not in t for t in texts)
+    assert any("11:00 AM (Mountain Time), until about" in t for t in texts)

@@ -39,6 +39,36 @@ async def test_a_request_that_needs_review_alerts_staff_once(configured, clock):
     assert [m["to"] for m in configured.email.sent].count("ana@example.org") == 2
 
 
+def _words(message):
+    return " ".join(message.text.split())
+
+
+async def test_the_review_alert_says_the_requester_is_being_told_only_when_it_goes_now(
+        configured, clock):
+    person, case = await _case(configured, clock)
+    await configured.deliver(eligibility(case, "needs_review", at=clock()), subject=case)
+    await configured.send_due()
+    [alert] = _to_staff(configured)
+    assert "A message is on its way to the requester" in _words(alert)
+    assert "not been told" not in _words(alert)
+
+
+async def test_while_the_case_is_paused_the_review_alert_says_she_has_not_been_told_yet(
+        configured, clock):
+    from vod_shared.events import CasePaused
+    person, case = await _case(configured, clock)
+    await configured.deliver(CasePaused(case_id=case, by="victim", reason="x", at=clock()),
+                             subject=case)
+    await configured.deliver(eligibility(case, "needs_review", at=clock()), subject=case)
+    await configured.send_due()
+    [alert] = _to_staff(configured)
+    assert "The requester has not been told yet: the case is paused." in _words(alert)
+    assert "has been told" not in _words(alert) and "on its way" not in _words(alert)
+    _names_no_one(alert)
+    assert [d.status for d in await configured.deliveries(subject=case)
+            if d.template == "eligibility_needs_review"] == ["paused"]
+
+
 async def test_a_failed_and_an_unknown_delivery_each_alert_staff(configured, clock):
     configured.email.script.extend([PermanentFailure("smtp_recipient_refused:550"),
                                     OutcomeUnknown("smtp_cut_off_after_data:TimeoutError")])

@@ -20,7 +20,8 @@ WORST = {"effective_at": "2026-09-30T23:59:00-07:00", "facility_code": LONGEST_F
          # A meeting or the dialogue: the longest day and zone names, every option on.
          "starts_at": "2026-09-30T23:59:00-07:00", "ends_at": "2026-10-01T02:30:00-07:00",
          "meeting_id": "m-1", "session_id": "s-1", "sequence": "2", "mode": "in_person",
-         "venue": "facility", "follow_up": "yes", "rescheduled": "yes", "stage": "months_later",
+         "venue": "facility", "time_zone": "America/Los_Angeles", "follow_up": "yes",
+         "rescheduled": "yes", "stage": "months_later",
          "issued_at": "2026-09-01T17:00:00+00:00", "ics_method": "REQUEST"}
 REFERENCE = "VOD-2026-000123"
 ZONE = ZoneInfo("America/Los_Angeles")
@@ -130,6 +131,21 @@ def test_the_dialogues_calendar_file_parses_in_the_readers_language_and_zone(lan
     summary = {"en": "Dialogue", "es": "Diálogo"}[language]
     assert str(event["SUMMARY"]) == f"{summary} ({REFERENCE})"
     assert str(event["LOCATION"]) == FACILITIES[LONGEST_FACILITY]
+
+
+@pytest.mark.parametrize("template", ["session_invitation", "session_reminder"])
+def test_the_venues_clock_is_shown_only_where_it_reads_differently(template):
+    """Arizona keeps standard time: in summer its clock reads as California's, in winter not."""
+    phoenix = ZoneInfo("America/Phoenix")
+    params = {**WORST, "facility_code": "SOL", "time_zone": "America/Los_Angeles"}
+    summer = renderer.email(template, language="en", reference=REFERENCE, zone=phoenix,
+                            params={**params, "starts_at": "2026-07-15T09:00:00-07:00"},
+                            given_name=None)
+    winter = renderer.email(template, language="en", reference=REFERENCE, zone=phoenix,
+                            params={**params, "starts_at": "2026-12-02T09:00:00-08:00"},
+                            given_name=None)
+    assert "venue" not in summer.text
+    assert "— 9:00 AM local time at the venue (Pacific Time)" in " ".join(winter.text.split())
 
 
 @pytest.mark.parametrize("template", ["staff_needs_review", "staff_delivery_failed",
