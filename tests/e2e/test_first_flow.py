@@ -2,15 +2,14 @@
 import base64
 import json
 import uuid
-from datetime import datetime, timezone
 
 import httpx
 import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
-from standardwebhooks.webhooks import Webhook
 
 from vod_devtools.testing import read_topic, wait_until
+from vod_devtools.webhooks import signed_headers
 from vod_shared.envelope import from_kafka
 
 from .services import SERVICES
@@ -20,11 +19,7 @@ SECRET = "whsec_" + base64.b64encode(uuid.uuid4().bytes * 2).decode()
 
 
 def _signed(body: bytes) -> dict[str, str]:
-    webhook_id = f"msg_{uuid.uuid4().hex}"
-    now = datetime.now(timezone.utc)
-    return {"webhook-id": webhook_id, "webhook-timestamp": str(int(now.timestamp())),
-            "webhook-signature": Webhook(SECRET).sign(webhook_id, now, body.decode()),
-            "content-type": "application/json"}
+    return signed_headers(body, SECRET)
 
 
 async def _rows(url: str, query: str) -> list:

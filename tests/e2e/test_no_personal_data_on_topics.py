@@ -3,14 +3,13 @@ in plain text: people's details travel only sealed (DESIGN rule 11)."""
 import base64
 import json
 import uuid
-from datetime import datetime, timezone
 
 import httpx
 import pytest
 from aiokafka.admin import AIOKafkaAdminClient
-from standardwebhooks.webhooks import Webhook
 
 from vod_devtools.testing import read_topic, wait_until
+from vod_devtools.webhooks import signed_headers
 
 from .services import SERVICES
 
@@ -26,11 +25,8 @@ OFFENDER = ("Richard", "Kowalczyk")
 
 def _post(url: str, payload: dict) -> httpx.Response:
     body = json.dumps(payload).encode()
-    webhook_id, now = f"msg_{uuid.uuid4().hex}", datetime.now(timezone.utc)
-    return httpx.post(f"{url}/webhooks/requests", content=body, timeout=10, headers={
-        "webhook-id": webhook_id, "webhook-timestamp": str(int(now.timestamp())),
-        "webhook-signature": Webhook(SECRET).sign(webhook_id, now, body.decode()),
-        "content-type": "application/json"})
+    return httpx.post(f"{url}/webhooks/requests", content=body, timeout=10,
+                      headers=signed_headers(body, SECRET))
 
 
 def _payload(given, family, email, phone, relationship) -> dict:

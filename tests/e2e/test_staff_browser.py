@@ -10,9 +10,9 @@ from datetime import datetime, timedelta, timezone
 import httpx
 import pyotp
 import pytest
-from standardwebhooks.webhooks import Webhook
 
 from vod_devtools import browser
+from vod_devtools.webhooks import signed_headers
 from vod_devtools.staff_testing import add_staff
 from vod_devtools.testing import produce, read_topic, wait_until
 from vod_shared.envelope import from_kafka, new_envelope, to_kafka
@@ -46,10 +46,7 @@ async def page(chromium):
 
 
 def _signed(body: bytes) -> dict[str, str]:
-    webhook_id, now = f"msg_{uuid.uuid4().hex}", datetime.now(timezone.utc)
-    return {"webhook-id": webhook_id, "webhook-timestamp": str(int(now.timestamp())),
-            "webhook-signature": Webhook(SECRET).sign(webhook_id, now, body.decode()),
-            "content-type": "application/json"}
+    return signed_headers(body, SECRET)
 
 
 def _request_a_dialogue(intake_url: str) -> dict:

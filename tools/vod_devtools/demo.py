@@ -24,9 +24,9 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import httpx
-from standardwebhooks.webhooks import Webhook
 
 from vod_devtools.staff_testing import StaffPerson, add_staff, sign_in
+from vod_devtools.webhooks import signed_headers
 from vod_shared.staff import Role
 
 SERVICES = ("intake", "screening", "scheduling", "notifications")
@@ -58,10 +58,7 @@ class DemoCase:
 def signed(body: dict, secret: str) -> tuple[bytes, dict]:
     """The body and the Standard Webhooks headers that sign it."""
     raw = json.dumps(body).encode()
-    webhook_id, now = f"msg_{uuid.uuid4().hex}", datetime.now(timezone.utc)
-    return raw, {"webhook-id": webhook_id, "webhook-timestamp": str(int(now.timestamp())),
-                 "webhook-signature": Webhook(secret).sign(webhook_id, now, raw.decode()),
-                 "content-type": "application/json"}
+    return raw, signed_headers(raw, secret)
 
 
 def expect(response: httpx.Response, *statuses: int, doing: str) -> dict | list:

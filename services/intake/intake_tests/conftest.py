@@ -1,14 +1,13 @@
 import base64
 import json
 import os
-import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 
 import httpx
 import pytest
 from sqlalchemy import select
-from standardwebhooks.webhooks import Webhook
 
+from vod_devtools.webhooks import signed_headers as webhook_headers
 from vod_shared.db import outbox
 from vod_shared.migrations import upgrade_to_head
 from vod_shared.sealing import KeyDirectory
@@ -22,11 +21,7 @@ SECRET = "whsec_" + base64.b64encode(b"partner-secret-for-tests-0123456").decode
 
 def signed_headers(body: bytes, *, secret: str = SECRET, webhook_id: str | None = None,
                    at: datetime | None = None) -> dict[str, str]:
-    webhook_id = webhook_id or f"msg_{uuid.uuid4().hex}"
-    at = at or datetime.now(timezone.utc)
-    signature = Webhook(secret).sign(webhook_id, at, body.decode())
-    return {"webhook-id": webhook_id, "webhook-timestamp": str(int(at.timestamp())),
-            "webhook-signature": signature, "content-type": "application/json"}
+    return webhook_headers(body, secret, webhook_id=webhook_id, at=at)
 
 
 def dialogue_request(**overrides) -> dict:

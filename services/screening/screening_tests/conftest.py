@@ -6,9 +6,9 @@ from datetime import datetime, timezone
 import httpx
 import pytest
 from sqlalchemy import select
-from standardwebhooks.webhooks import Webhook
 
 from vod_devtools.staff_testing import add_staff, sign_in
+from vod_devtools.webhooks import signed_headers as webhook_headers
 from vod_shared.db import outbox
 from vod_shared.envelope import Envelope, from_kafka, new_envelope
 from vod_shared.events import EventData, RequestReceived
@@ -31,11 +31,7 @@ def new_cdcr_number() -> str:
 
 def signed_headers(body: bytes, *, secret: str = SECRET, webhook_id: str | None = None,
                    at: datetime | None = None) -> dict[str, str]:
-    webhook_id = webhook_id or f"msg_{uuid.uuid4().hex}"
-    at = at or datetime.now(timezone.utc)
-    signature = Webhook(secret).sign(webhook_id, at, body.decode())
-    return {"webhook-id": webhook_id, "webhook-timestamp": str(int(at.timestamp())),
-            "webhook-signature": signature, "content-type": "application/json"}
+    return webhook_headers(body, secret, webhook_id=webhook_id, at=at)
 
 
 def custody_change(**overrides) -> dict:
