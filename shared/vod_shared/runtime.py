@@ -25,6 +25,7 @@ from vod_shared.consumer import DeadLetters, EventConsumer, Handler, Record
 from vod_shared.db import create_engine, session_factory
 from vod_shared.events.base import EventData
 from vod_shared.failpoints import Failpoints
+from vod_shared.logging import redact_text
 from vod_shared.migrations import upgrade_to_head
 from vod_shared.outbox import OutboxRelay
 from vod_shared.problems import Problem, install_problem_handlers, problem_response
@@ -220,7 +221,12 @@ class ServiceRuntime:
                     return
                 log.warning("topics.missing", topics=missing, retry_in_s=delay)
             except Exception as exc:
-                log.warning("broker.unreachable", error=type(exc).__name__, retry_in_s=delay)
+                # The reason names hosts and ports (a wrong KAFKA_BOOTSTRAP_SERVERS reads as
+                # such), never a person's details; it is redacted all the same.
+                log.warning("broker.unreachable", error=type(exc).__name__,
+                            reason=redact_text(str(exc))[:300],
+                            bootstrap_servers=self.settings.kafka_bootstrap_servers,
+                            retry_in_s=delay)
                 with suppress(Exception):
                     await self.broker.stop()
             await asyncio.sleep(delay)
