@@ -139,19 +139,26 @@ class Dialogue:
         if any(c.clearance_id == clearance.clearance_id and c.granted == clearance.granted
                for c in self.clearances):
             return  # heard already (a void after a denial of the same clearance changes nothing)
+        session = self.current_session
+        watched = (session is not None and session.is_upcoming(now)
+                   and session.venue is Venue.FACILITY
+                   and session.facility_code == clearance.facility_code)
+        at_risk_already = watched and bool(self._session_clearance_gaps(session))
         self.clearances.append(clearance)
         if (clearance.visitor_role is VisitorRole.SUPPORT_PERSON
                 and clearance.visitor_id not in self.support_person_ids):
             self.support_person_ids.append(clearance.visitor_id)
         self.updated_at = now
-        session = self.current_session
-        if (session is None or not session.is_upcoming(now) or session.venue is not Venue.FACILITY
-                or session.facility_code != clearance.facility_code):
-            return
-        gaps = clearance_gaps(self.visitors(), self.clearances, facility_code=session.facility_code,
-                              day=local_day(session.when.start, session.time_zone))
-        if gaps:
+        if not watched or at_risk_already:
+            return  # one alert when the dialogue becomes at risk (a transfer voids every
+            # visitor's clearance, one event each), not one per visitor
+        if gaps := self._session_clearance_gaps(session):
             self._alert("clearance_lapsed", "The dialogue is at risk: " + "; ".join(gaps), now)
+
+    def _session_clearance_gaps(self, session) -> list[str]:
+        return clearance_gaps(self.visitors(), self.clearances,
+                              facility_code=session.facility_code,
+                              day=local_day(session.when.start, session.time_zone))
 
     def request_clearance(self, *, reason: str, now: datetime) -> None:
         """Ask screening for gate clearance at the offender's facility for every visitor."""

@@ -214,3 +214,15 @@ def test_a_void_elsewhere_leaves_the_dialogue_alone_and_a_new_grant_clears_again
                                  at=clock()), now=clock())
     assert case.venue_problems(Venue.FACILITY, slot(pacific(2026, 5, 14, 10), 3),
                                facility("SQ")) == []
+
+
+def test_one_transfer_voiding_every_visitors_clearance_is_one_alert_not_one_each():
+    """Screening voids each visitor's clearance for SQ, one event each; staff need to hear
+    once that the dialogue is at risk, not once per visitor."""
+    clock = Clock(pacific(2026, 4, 1))
+    case = ready_case_with_a_dialogue(clock)
+    for visitor_id, role in [("victim-1", VisitorRole.VICTIM),
+                             *((f, VisitorRole.FACILITATOR) for f in case.facilitator_ids)]:
+        case.clearance_decided(void(visitor_id, role, clock), now=clock())
+    [alert] = case.alerts
+    assert alert.kind == "clearance_lapsed" and "victim-1" in alert.detail
