@@ -192,9 +192,10 @@ class ParkedEvents(_Repository):
             value=to_kafka(envelope).value.decode(), parked_at=utc(now)))
 
     async def take(self, case_id: str) -> list[Envelope]:
-        """The events parked for the case, oldest first; they are no longer parked."""
+        """The events parked for the case, in the order they arrived (the sequence, not the
+        wall clock, which may step back); they are no longer parked."""
         rows = (await self._session.execute(
             select(parked_events.c.value).where(parked_events.c.case_id == case_id)
-            .order_by(parked_events.c.parked_at, parked_events.c.seq))).scalars().all()
+            .order_by(parked_events.c.seq))).scalars().all()
         await self._session.execute(delete(parked_events).where(parked_events.c.case_id == case_id))
         return [from_kafka(value.encode()) for value in rows]
