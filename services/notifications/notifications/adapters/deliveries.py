@@ -129,12 +129,13 @@ class Deliveries:
                 d.id.in_(ids), d.status.in_((Status.PENDING.value, Status.PAUSED.value)))
                 .values(status=Status.CANCELLED.value, finished_at=utc(now), reason=reason))
 
-    async def latest_going(self, subject: str, template: str) -> Delivery | None:
-        """The newest delivery of this message about this case that went or may still go
-        (not failed, skipped or cancelled)."""
+    async def latest_going(self, subject: str, templates: Iterable[str]) -> Delivery | None:
+        """The newest delivery of any of these messages about this case that went or may still
+        go (not failed, skipped or cancelled)."""
         gone_nowhere = (Status.FAILED.value, Status.SKIPPED.value, Status.CANCELLED.value)
         row = (await self._session.execute(select(deliveries).where(
-            d.subject == subject, d.template == template, d.status.not_in(gone_nowhere))
+            d.subject == subject, d.template.in_(list(templates)),
+            d.status.not_in(gone_nowhere))
             .order_by(d.seq.desc()).limit(1))).first()
         return _delivery(row) if row else None
 

@@ -1,7 +1,8 @@
 """Who hears what, as the program states it. Pure: the time is passed in.
 
 - Every accepted request and registration is acknowledged; a request repeated about an open
-  case is acknowledged again, at most once in ten minutes.
+  case is answered with its own message (we have it already, what she wrote is on her case),
+  at most once a day, and held like the rest while the case is paused.
 - A requester hears of each step of their case in careful words; after they withdraw, or
   the case closes, nothing more about it is sent.
 - Custody changes (form 1707): a registrant hears only of the kinds they chose; a witness never
@@ -47,7 +48,10 @@ URGENT_CHANGES = frozenset({CustodyChange.ESCAPE})
 PAROLE_HEARING_REMINDER_DAYS = 14
 REMINDER_LOCAL_TIME = time(10, 0)  # in the program's zone; quiet hours still apply on top
 REQUEST_ACKNOWLEDGED = "request_acknowledged"
-ACKNOWLEDGE_AGAIN_AFTER = timedelta(minutes=10)
+REQUEST_REPEATED = "request_repeated"
+# The messages that tell a requester we have her request: the first, and the answer to a repeat.
+ACKNOWLEDGEMENTS = (REQUEST_ACKNOWLEDGED, REQUEST_REPEATED)
+ACKNOWLEDGE_AGAIN_AFTER = timedelta(hours=24)
 
 
 def acknowledge_request(case: Case) -> Notice:
@@ -55,11 +59,20 @@ def acknowledge_request(case: Case) -> Notice:
 
 
 def acknowledge_again(case: Case, last: Delivery | None, *, now: datetime) -> Notice | None:
-    """A requester who asks again about their open case (RequestRepeated) gets the same
-    acknowledgement, with the case's reference; but a double click or a burst of submissions
-    must not become a stream of messages: none while the last one is still on its way, nor
-    within ten minutes of it going. ``last``: the case's latest acknowledgement that went or
-    may still go."""
+    """A requester who asks again about their open case (RequestRepeated) is told, with the
+    case's reference, that we have her request already and that what she wrote is on her case
+    (``request_repeated``: the first acknowledgement's "staff will review it and contact you"
+    is untrue of a case months into preparation).
+
+    At most one such message about a case in 24 hours (``ACKNOWLEDGE_AGAIN_AFTER``), counting
+    the first acknowledgement, and none while the last is still on its way (waiting out the
+    night, held while the case is paused, being sent). Why a day and not minutes: the public
+    request page takes a request from anyone who gives a victim's email or phone and the
+    offender's CDCR number, and each one is a RequestRepeated about her case; with a limit of
+    minutes a stranger could make the program write to her several times a day (unsettling,
+    and telling of her case to whoever shares her phone or inbox). A day still answers the
+    victim who writes again another day; one who writes again the same day has had our answer.
+    ``last``: the case's latest of ``ACKNOWLEDGEMENTS`` that went or may still go."""
     if case.ended:
         return None
     if last is not None:
@@ -67,7 +80,7 @@ def acknowledge_again(case: Case, last: Delivery | None, *, now: datetime) -> No
             return None
         if now - (last.finished_at or last.created_at or now) < ACKNOWLEDGE_AGAIN_AFTER:
             return None
-    return acknowledge_request(case)
+    return _to_requester(case, REQUEST_REPEATED)
 
 
 def acknowledge_registration(registration: Registration) -> Notice:

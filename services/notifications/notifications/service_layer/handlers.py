@@ -42,15 +42,17 @@ async def request_received(envelope: Envelope, uow: UnitOfWork, *, clock: Clock,
 
 
 async def request_repeated(envelope: Envelope, uow: UnitOfWork, *, clock: Clock) -> None:
-    """The requester asked again about their open case: acknowledge again, with the case's
-    reference, unless an acknowledgement is on its way or went moments ago."""
+    """The requester asked again about their open case: tell her we have it (domain.rules
+    ``acknowledge_again``: at most once a day), held like any message while the case is paused
+    and dropped with them if she withdraws or the case closes first."""
     repeat: RequestRepeated = envelope.data
     now = clock()
     case = await case_or_park(envelope, repeat.case_id, uow, now)
     if case is None:
         return
-    last = await uow.deliveries.latest_going(case.case_id, rules.REQUEST_ACKNOWLEDGED)
-    await plan(uow, [rules.acknowledge_again(case, last, now=now)], cause_id=envelope.id, now=now)
+    last = await uow.deliveries.latest_going(case.case_id, rules.ACKNOWLEDGEMENTS)
+    await plan(uow, [rules.acknowledge_again(case, last, now=now)], cause_id=envelope.id, now=now,
+               case=case)
 
 
 async def eligibility_determined(envelope: Envelope, uow: UnitOfWork, *, clock: Clock,

@@ -1,5 +1,5 @@
 """Who hears what, as the program states it (pure rules, no store, no clock read)."""
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
@@ -14,6 +14,7 @@ from vod_shared.events import (
 )
 
 from notifications.domain import rules
+from notifications.domain.delivery import Delivery, Status
 from notifications.domain.model import Case, CaseState, Registration
 
 from ..support import custody
@@ -36,6 +37,46 @@ def test_a_request_is_acknowledged_to_the_requester_in_their_language_and_channe
     assert (notice.recipient_id, notice.template, notice.channels, notice.language,
             notice.reference, notice.subject) == (
         "p1", "request_acknowledged", (Channel.EMAIL,), Language.ES, "VOD-2026-000123", "case-1")
+
+
+def _acknowledgement(status=Status.SENT, *, went=NOW, template="request_repeated"):
+    done = status in (Status.SENT, Status.UNKNOWN)
+    return Delivery(id="d-1", seq=1, cause_event_id="e-1", recipient_id="p1", channel="email",
+                    template=template, subject="case-1", reference="VOD-2026-000123",
+                    language="es", params={}, urgent=False, status=status, due_at=went,
+                    created_at=went, finished_at=went if done else None)
+
+
+def test_a_repeated_request_gets_its_own_message_not_the_first_acknowledgement():
+    notice = rules.acknowledge_again(_case(), None, now=NOW)
+    assert (notice.recipient_id, notice.template, notice.channels, notice.language,
+            notice.reference, notice.subject) == (
+        "p1", "request_repeated", (Channel.EMAIL,), Language.ES, "VOD-2026-000123", "case-1")
+
+
+@pytest.mark.parametrize("template", ["request_acknowledged", "request_repeated"])
+@pytest.mark.parametrize(("since", "answered"), [
+    (timedelta(minutes=10), False), (timedelta(hours=12), False),
+    (timedelta(hours=23, minutes=59), False), (timedelta(hours=24), True),
+    (timedelta(days=30), True)])
+def test_a_repeated_request_is_answered_at_most_once_a_day(template, since, answered):
+    """Counting the first acknowledgement: the public page can be sent in anyone's name."""
+    for status in (Status.SENT, Status.UNKNOWN):
+        last = _acknowledgement(status, went=NOW - since, template=template)
+        assert (rules.acknowledge_again(_case(), last, now=NOW) is not None) is answered
+    assert rules.ACKNOWLEDGE_AGAIN_AFTER == timedelta(hours=24)
+    assert set(rules.ACKNOWLEDGEMENTS) == {"request_acknowledged", "request_repeated"}
+
+
+@pytest.mark.parametrize("status", [Status.PENDING, Status.PAUSED, Status.SENDING])
+def test_no_answer_to_a_repeat_while_the_last_is_still_on_its_way(status):
+    last = _acknowledgement(status, went=NOW - timedelta(days=90))
+    assert rules.acknowledge_again(_case(), last, now=NOW) is None
+
+
+@pytest.mark.parametrize("state", [CaseState.WITHDRAWN, CaseState.CLOSED])
+def test_no_answer_to_a_repeat_about_an_ended_case(state):
+    assert rules.acknowledge_again(_case(state), None, now=NOW) is None
 
 
 def test_a_registration_is_acknowledged_with_the_kinds_chosen_in_the_forms_order():

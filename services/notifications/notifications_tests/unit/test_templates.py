@@ -88,6 +88,36 @@ def test_the_spanish_is_spanish(template):
     assert spanish.subject != english.subject
 
 
+ANSWER_TO_A_REPEAT = {
+    "en": ("We already have your request", "You do not need to send it again",
+           "added to your case", "If you want to tell us something"),
+    "es": ("Ya tenemos su solicitud", "No hace falta que vuelva a enviarla",
+           "agregado a su caso", "Si quiere contarnos algo"),
+}
+CLOSING = {"en": "With care,", "es": "Atentamente,"}
+PROMISED_REVIEW = ("review", "revis", "contact you", "comunicar", "llamaremos", "will call")
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_the_answer_to_a_repeated_request_says_we_have_it_and_promises_no_review(language):
+    """Its own message, not the first acknowledgement again: that one says staff will review
+    the request and contact her, untrue of a case months into preparation. Checked above with
+    every message (both languages, two segments, the reference); here, what it says."""
+    assert "request_repeated" in EMAIL and "request_repeated" in SMS
+    message = renderer.email("request_repeated", language=language, params=WORST,
+                             reference=REFERENCE, zone=ZONE, given_name="Ana")
+    said = " ".join(message.text.split()).split(CLOSING[language])[0]  # without the footer
+    for words in ANSWER_TO_A_REPEAT[language]:
+        assert words in said, words
+    assert REFERENCE in said and "1-877-256-6877" in said
+    body = renderer.sms("request_repeated", language=language, params=WORST, reference=REFERENCE,
+                        zone=ZONE)
+    assert body.startswith(f"{REFERENCE}: {ANSWER_TO_A_REPEAT[language][0]}")
+    assert body.endswith("1-877-256-6877") and segments(body) <= 2
+    for told in (said.lower(), body.lower()):
+        assert not [words for words in PROMISED_REVIEW if words in told], told
+
+
 def test_no_message_says_denied_or_rejected_about_eligibility():
     for language in ("en", "es"):
         for template in ("eligibility_ineligible", "eligibility_needs_review"):
