@@ -11,7 +11,8 @@ from sqlalchemy import (
     Text,
     event,
 )
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 messaging_metadata = MetaData()
 
@@ -39,6 +40,16 @@ inbox = Table(
     Column("event_type", String(255), nullable=False),
     Column("processed_at", DateTime(timezone=True), nullable=False),
 )
+
+
+def insert_or_ignore(session: AsyncSession, table: Table, *conflict_columns: str, **values):
+    """``INSERT ... ON CONFLICT [(conflict_columns)] DO NOTHING`` in the session's dialect
+    (SQLite, PostgreSQL): one statement instead of a look-up and an insert; the rowcount says
+    whether a row went in. Without ``conflict_columns``, any unique key counts."""
+    insert = postgresql.insert if session.bind.dialect.name == "postgresql" else sqlite.insert
+    statement = insert(table).on_conflict_do_nothing(
+        index_elements=list(conflict_columns) or None)
+    return statement.values(**values) if values else statement
 
 
 def create_engine(url: str) -> AsyncEngine:

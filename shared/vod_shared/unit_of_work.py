@@ -6,10 +6,10 @@ It rolls back unless committed. A service subclasses it to add its repositories.
 from collections.abc import Callable
 from datetime import datetime, timezone
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from vod_shared.db import inbox, outbox
+from vod_shared.db import inbox, insert_or_ignore, outbox
 from vod_shared.envelope import Envelope, new_envelope, to_kafka
 from vod_shared.events.base import EventData
 
@@ -58,12 +58,8 @@ class SqlUnitOfWork:
 
     async def first_time_seen(self, consumer: str, envelope: Envelope) -> bool:
         """Records that ``consumer`` applied this event; False if it already had."""
-        seen = await self.session.scalar(
-            select(inbox.c.event_id).where(inbox.c.consumer == consumer,
-                                           inbox.c.event_id == envelope.id))
-        if seen is not None:
-            return False
-        await self.session.execute(insert(inbox).values(
-            consumer=consumer, event_id=envelope.id, event_type=envelope.type,
-            processed_at=datetime.now(timezone.utc)))
-        return True
+        added = await self.session.execute(
+            insert_or_ignore(self.session, inbox, "consumer", "event_id").values(
+                consumer=consumer, event_id=envelope.id, event_type=envelope.type,
+                processed_at=datetime.now(timezone.utc)))
+        return added.rowcount == 1

@@ -11,10 +11,11 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, case, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from vod_shared.db import insert_or_ignore
 from vod_shared.events import Channel
 
 from notifications.adapters.orm import contacts, deliveries
-from notifications.adapters.repository import as_utc, insert_or_ignore, utc
+from notifications.adapters.repository import as_utc, utc
 from notifications.domain.delivery import Delivery, Status
 from notifications.domain.model import Notice
 from notifications.domain.staff import STAFF_MAILBOX

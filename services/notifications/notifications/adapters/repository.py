@@ -6,9 +6,9 @@ import json
 from datetime import datetime, timezone
 
 from sqlalchemy import delete, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from vod_shared.db import insert_or_ignore
 from vod_shared.envelope import Envelope, from_kafka, to_kafka
 from vod_shared.events import Channel, CustodyNoticeKind, Language, Relationship, SealedDetails
 
@@ -34,12 +34,6 @@ def as_utc(moment: datetime | None) -> datetime | None:
     if moment is None:
         return None
     return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else utc(moment)
-
-
-def insert_or_ignore(session: AsyncSession, table, **values):
-    """INSERT that does nothing when a unique key already holds the row (SQLite, PostgreSQL)."""
-    dialect = postgresql if session.bind.dialect.name == "postgresql" else sqlite
-    return dialect.insert(table).values(**values).on_conflict_do_nothing()
 
 
 class _Repository:

@@ -6,6 +6,7 @@ from datetime import datetime
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from vod_shared.db import insert_or_ignore
 from vod_shared.events import SealedDetails, VisitorRole
 
 from screening.adapters.orm import case_timeline, case_visitors, people
@@ -38,10 +39,8 @@ class Timeline:
 
     async def add(self, entry: TimelineEntry) -> None:
         """Adds the line once: the same event again (a replay, a redelivery) changes nothing."""
-        exists = await self._session.scalar(select(case_timeline.c.seq).where(
-            case_timeline.c.case_id == entry.case_id, case_timeline.c.event_id == entry.event_id))
-        if exists is None:
-            await self._session.execute(insert(case_timeline).values(**entry.__dict__))
+        await self._session.execute(insert_or_ignore(
+            self._session, case_timeline, "case_id", "event_id").values(**entry.__dict__))
 
     async def of_case(self, case_id: str) -> list[TimelineEntry]:
         rows = (await self._session.execute(select(case_timeline).where(
@@ -59,12 +58,11 @@ class Visitors:
         key = (case_visitors.c.case_id == case_id,
                case_visitors.c.visitor_id == visitor.visitor_id,
                case_visitors.c.role == visitor.role.value)
-        known = await self._session.scalar(select(case_visitors.c.visitor_id).where(*key))
-        if known is None:
-            await self._session.execute(insert(case_visitors).values(
+        added = await self._session.execute(insert_or_ignore(
+            self._session, case_visitors, "case_id", "visitor_id", "role").values(
                 case_id=case_id, visitor_id=visitor.visitor_id, role=visitor.role.value,
                 staff_account=visitor.staff_account, since=since))
-        elif visitor.staff_account is not None:
+        if added.rowcount == 0 and visitor.staff_account is not None:
             # Only an assignment names the account; a clearance request for the same visitor
             # does not, and must not forget it (the facilitator would lose their case).
             await self._session.execute(update(case_visitors).where(*key).values(

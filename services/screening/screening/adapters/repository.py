@@ -42,8 +42,7 @@ class CaseRepository:
         """A new case, with what intake sealed for screening about the request, still sealed."""
         await self._session.execute(insert(cases).values(
             case_id=case.case_id, cdcr_number=case.cdcr_number, opened_at=case.opened_at,
-            logistics=logistics.model_dump() if logistics else None))
-        await self.save(case)
+            logistics=logistics.model_dump() if logistics else None, **_columns(case)))
 
     async def logistics(self, case_id: str) -> SealedDetails | None:
         value = await self._session.scalar(select(cases.c.logistics).where(
@@ -56,14 +55,19 @@ class CaseRepository:
             cases.c.requester_id == person_id).values(logistics=None))
 
     async def save(self, case: ScreeningCase) -> None:
-        e = case.eligibility
         await self._session.execute(update(cases).where(cases.c.case_id == case.case_id).values(
-            outcome=e.outcome.value if e else None, reason=e.reason if e else None,
-            facility_code=e.facility_code if e else None,
-            on_parole=e.on_parole if e else None,
-            decided_at=case.decided_at, status=case.status.value, ended_at=case.ended_at,
-            reference=case.reference, requester_id=case.requester_id, paused=case.paused,
-            decided_by=case.decided_by, **_suitability_columns(case.suitability)))
+            **_columns(case)))
+
+
+def _columns(case: ScreeningCase) -> dict:
+    """Everything about a case but its identity and what came sealed with the request."""
+    e = case.eligibility
+    return dict(
+        outcome=e.outcome.value if e else None, reason=e.reason if e else None,
+        facility_code=e.facility_code if e else None, on_parole=e.on_parole if e else None,
+        decided_at=case.decided_at, status=case.status.value, ended_at=case.ended_at,
+        reference=case.reference, requester_id=case.requester_id, paused=case.paused,
+        decided_by=case.decided_by, **_suitability_columns(case.suitability))
 
 
 def _suitability_columns(s: Suitability | None) -> dict:
