@@ -1,11 +1,11 @@
 """The outbox and the inbox against a real SQLite store, with the broker faked."""
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import Column, MetaData, String, Table, func, insert, select
 
 from vod_shared.consumer import DeadLetters, EventConsumer, Record, Unprocessable
-from vod_shared.db import outbox, session_factory
+from vod_shared.db import create_engine, messaging_metadata, outbox, session_factory
 from vod_shared.envelope import from_kafka, new_envelope, to_kafka
 from vod_shared.events import CaseClosed
 from vod_shared.outbox import OutboxRelay
@@ -196,3 +196,29 @@ async def test_a_newer_version_of_a_handled_event_is_parked_not_skipped(sessions
     await _consumer(sessions, _apply, dead).consume(_record(json.dumps(newer).encode()))
     [(_, _, _, headers)] = dead.sent
     assert "unknown event version" in headers["dlq-reason"]
+
+
+@pytest.fixture
+async def either_engine(database_url_factory):
+    engine = create_engine(database_url_factory("outbox"))
+    async with engine.begin() as conn:
+        await conn.run_sync(messaging_metadata.create_all)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.mark.integration
+async def test_published_rows_are_deleted_after_the_retention_and_pending_ones_never(
+        either_engine):
+    engine, sessions = either_engine, session_factory(either_engine)
+    await _emit(sessions, "old", "recent")
+    relay = OutboxRelay(engine, FakeBroker().publish, service="test", retention=timedelta(days=7))
+    assert await relay.publish_pending() == 2
+    async with engine.begin() as conn:  # "old" went out ten days ago
+        await conn.execute(outbox.update().where(outbox.c.key == "old").values(
+            published_at=datetime.now(timezone.utc) - timedelta(days=10)))
+    await _emit(sessions, "waiting")  # not published: the broker was not asked yet
+    assert await relay.purge_published() == 1
+    async with engine.connect() as conn:
+        keys = sorted((await conn.execute(select(outbox.c.key))).scalars())
+    assert keys == ["recent", "waiting"]

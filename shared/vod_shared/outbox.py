@@ -4,13 +4,17 @@ only after the broker has acknowledged it (``acks=all``, idempotent producer).
 A crash between the publish and the mark publishes that event again on restart: consumers
 drop it by its CloudEvent id (the inbox). On PostgreSQL an advisory lock keeps to one relay
 per service at a time, so replicas never publish a key's events out of order.
+
+Published rows are kept for ``retention`` (for an operator looking into what went out), then
+deleted: the table does not grow for ever, and a person's sealed details do not outlive their
+erasure in it.
 """
 import asyncio
 from collections.abc import Awaitable, Callable
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import structlog
-from sqlalchemy import func, select, text, update
+from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from vod_shared.db import outbox
@@ -25,6 +29,7 @@ _RELAY_LOCK_ID = 0x564F44  # "VOD"
 class OutboxRelay:
     def __init__(self, engine: AsyncEngine, publish: Publish, *, service: str,
                  poll_interval_s: float = 1.0, batch_size: int = 200,
+                 retention: timedelta = timedelta(days=7), purge_every_s: float = 3600.0,
                  failpoints: Failpoints | None = None) -> None:
         self._engine = engine
         self._publish = publish
@@ -33,6 +38,9 @@ class OutboxRelay:
         self._batch_size = batch_size
         self._failpoints = failpoints or Failpoints(None)
         self._wake = asyncio.Event()
+        self._retention = retention
+        self._purge_every_s = purge_every_s
+        self._next_purge = 0.0  # at the first round
 
     def notify(self) -> None:
         """Called after a commit that emitted events, so they go out without waiting a poll."""
@@ -50,6 +58,7 @@ class OutboxRelay:
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 30.0)
                 continue
+            await self._purge_when_due()
             if published >= self._batch_size:
                 continue
             try:
@@ -95,6 +104,25 @@ class OutboxRelay:
                     published_at=datetime.now(timezone.utc), attempts=outbox.c.attempts + 1))
             await conn.commit()
         return len(rows)
+
+    async def purge_published(self, *, now: datetime | None = None) -> int:
+        """Deletes the rows published longer ago than the retention; never an unpublished one."""
+        cutoff = (now or datetime.now(timezone.utc)) - self._retention
+        async with self._engine.begin() as conn:
+            result = await conn.execute(delete(outbox).where(
+                outbox.c.published_at.is_not(None), outbox.c.published_at < cutoff))
+        return result.rowcount
+
+    async def _purge_when_due(self) -> None:
+        loop = asyncio.get_running_loop()
+        if loop.time() < self._next_purge:
+            return
+        self._next_purge = loop.time() + self._purge_every_s
+        try:
+            if purged := await self.purge_published():
+                log.info("outbox.purged", rows=purged, retention_days=self._retention.days)
+        except Exception as exc:  # the store is busy or down: the next round will do
+            log.warning("outbox.purge_failed", error=type(exc).__name__)
 
     async def pending_count(self) -> int:
         async with self._engine.connect() as conn:

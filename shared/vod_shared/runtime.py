@@ -10,6 +10,7 @@ import logging
 import time
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from contextlib import asynccontextmanager, contextmanager, suppress
+from datetime import timedelta
 from pathlib import Path
 from typing import Union
 
@@ -107,6 +108,7 @@ class ServiceRuntime:
         self.sessions = session_factory(self.engine)
         self.relay = OutboxRelay(self.engine, self.publish, service=settings.service_name,
                                  poll_interval_s=settings.outbox_poll_interval_s,
+                                 retention=timedelta(days=settings.outbox_retention_days),
                                  failpoints=self.failpoints)
         self._migrations_dir = migrations_dir
         self._uow_class = uow_class

@@ -32,6 +32,7 @@ class ServiceSettings(StaffSettings):
     consumer_commit_every: int = Field(100, ge=1, validation_alias="CONSUMER_COMMIT_EVERY")
     consumer_commit_interval_s: float = Field(1.0, ge=0, validation_alias="CONSUMER_COMMIT_INTERVAL_S")
     outbox_poll_interval_s: float = Field(1.0, gt=0, validation_alias="OUTBOX_POLL_INTERVAL_S")
+    outbox_retention_days: float = Field(7.0, gt=0, validation_alias="OUTBOX_RETENTION_DAYS")
     failpoint: str | None = Field(None, validation_alias="VOD_FAILPOINT")
     keys_dir: Path | None = Field(None, validation_alias="VOD_KEYS_DIR")
     # The number people are told to call: the victim services office.
