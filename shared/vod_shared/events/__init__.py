@@ -1,11 +1,23 @@
 """Every event's data model, and the registry of CloudEvent ``type`` -> model."""
 from vod_shared.events.base import EventData, UnknownEventType, model_for, registered_types
-from vod_shared.events.case import ActedBy, CaseClosed, CasePaused, CaseResumed, CaseWithdrawn
+from vod_shared.events.case import (
+    WITHDRAWAL_PENDING,
+    WITHDRAWAL_UNDONE,
+    ActedBy,
+    CaseClosed,
+    CasePaused,
+    CaseResumed,
+    CaseWithdrawn,
+)
 from vod_shared.events.custody import CustodyChange, CustodyStatus, CustodyStatusChanged
 from vod_shared.events.intake import (
     Channel,
     CustodyNoticeKind,
+    DuplicateOverlap,
     Language,
+    PossibleDuplicateFound,
+    RegistrationCancelled,
+    RegistrationChanged,
     RegistrationReceived,
     Relationship,
     RequestReceived,
@@ -33,6 +45,8 @@ from vod_shared.events.screening import (
     ClearanceDenied,
     ClearanceGranted,
     ClearanceVoided,
+    DuplicateDecision,
+    DuplicateResolved,
     EligibilityDetermined,
     EligibilityOutcome,
     ScreeningCompleted,

@@ -17,6 +17,13 @@ class ActedBy(StrEnum):
     DIRECTOR = "director"
 
 
+# Reason codes of the victim's own steps from her page. A withdrawal she asks for there stops
+# everything at once as a pause with WITHDRAWAL_PENDING; she may undo it for 7 days (a resume
+# with WITHDRAWAL_UNDONE), after which intake announces CaseWithdrawn.
+WITHDRAWAL_PENDING = "withdrawal_pending"
+WITHDRAWAL_UNDONE = "withdrawal_undone"
+
+
 class _CaseStep(EventData):
     case_id: str
     by: ActedBy

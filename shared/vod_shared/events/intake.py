@@ -88,3 +88,45 @@ class RegistrationReceived(EventData):
     preferred_language: Language
     preferred_channel: Channel
     received_at: datetime
+
+
+class RegistrationChanged(EventData):
+    """The registrant changed which custody changes they want to hear of (on their own page,
+    after a one-time code). ``notify_on`` is the whole new set, not a difference."""
+
+    event_name: ClassVar[str] = "RegistrationChanged"
+
+    registration_id: str
+    registrant_id: str
+    notify_on: list[CustodyNoticeKind]
+    at: datetime
+
+
+class RegistrationCancelled(EventData):
+    """The registrant cancelled the registration: no more custody notices from it."""
+
+    event_name: ClassVar[str] = "RegistrationCancelled"
+
+    registration_id: str
+    registrant_id: str
+    at: datetime
+
+
+class DuplicateOverlap(StrEnum):
+    """What two requests about one offender share, as staff need to judge them (never the value)."""
+
+    SAME_EMAIL = "same_email"
+    SAME_PHONE = "same_phone"
+
+
+class PossibleDuplicateFound(EventData):
+    """A new case shares a contact with another open case about the same offender, but not the
+    contact that case was confirmed with: a person decides whether they are one requester.
+    Neither requester is told of the other. Subject: the new case."""
+
+    event_name: ClassVar[str] = "PossibleDuplicateFound"
+
+    case_id: str
+    other_case_id: str
+    overlaps: list[DuplicateOverlap]
+    at: datetime

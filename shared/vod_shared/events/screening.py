@@ -90,3 +90,20 @@ class ClearanceVoided(EventData):
     # A reason code: ``offender_transferred``, ``offender_left_facility``.
     reason: str
     voided_at: datetime
+
+
+class DuplicateDecision(StrEnum):
+    SAME_REQUESTER = "same_requester"
+    DIFFERENT_REQUESTERS = "different_requesters"
+
+
+class DuplicateResolved(EventData):
+    """Screening staff decided a possible duplicate (see ``PossibleDuplicateFound``).
+    Subject: the newer case."""
+
+    event_name: ClassVar[str] = "DuplicateResolved"
+
+    case_id: str
+    other_case_id: str
+    decision: DuplicateDecision
+    at: datetime
