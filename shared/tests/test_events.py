@@ -13,7 +13,8 @@ CONTRACT_EVENTS = {
     "FacilitatorAssigned", "MeetingScheduled", "PartyReady", "SessionScheduled",
     "SessionCompleted", "CaseClosed", "NotificationSent", "NotificationFailed",
     "MeetingCancelled", "SessionCancelled", "ClearanceRequested", "SurveyDue",
-    "ClearanceVoided", "RequestRepeated",
+    "ClearanceVoided", "RequestRepeated", "RegistrationChanged", "RegistrationCancelled",
+    "PossibleDuplicateFound", "DuplicateResolved",
 }
 PERSONAL = re.compile(r"name|email|phone|address|street|city|zip|postal|state$|note|dob|birth")
 
