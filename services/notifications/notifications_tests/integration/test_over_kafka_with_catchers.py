@@ -4,8 +4,9 @@ import threading
 import urllib.error
 import urllib.request
 from contextlib import asynccontextmanager
-from datetime import date
+from datetime import date, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import text
@@ -19,6 +20,7 @@ from vod_shared.sealing import KeyDirectory
 
 from notifications.bootstrap import bootstrap, utc_now
 from notifications.config import Settings
+from notifications.domain.quiet_hours import PROGRAM_ZONE
 
 from ..conftest import NIGHT_IN_CALIFORNIA
 from ..support import FakeClock, contact, custody, new_id, person_registered, registration, request
@@ -47,6 +49,13 @@ async def running(settings, clock=utc_now):
     runtime, app = bootstrap(settings, clock=clock)
     async with app.router.lifespan_context(app):  # the runtime and the sender
         yield app
+
+
+def daytime_in_california():
+    """The real clock, moved to about noon in California: a text is not held for the night
+    whatever the time the test runs at (it still moves, so retries come due)."""
+    shift = timedelta(hours=12 - utc_now().astimezone(ZoneInfo(PROGRAM_ZONE)).hour)
+    return lambda: utc_now() + shift
 
 
 async def _publish(kafka_bootstrap, topic, *events):
@@ -95,17 +104,18 @@ async def test_a_witness_gets_exactly_one_text_for_a_release_and_none_for_a_hear
                          f"sqlite+aiosqlite:///{tmp_path / 'n.db'}", tmp_path,
                          smtp_port=catchers.smtp_port, sms_base=catchers.http_base)
     person, reg = new_id(), new_id()
-    async with running(settings):
-        await _people(kafka_bootstrap, settings, utc_now,
+    clock = daytime_in_california()
+    async with running(settings, clock):
+        await _people(kafka_bootstrap, settings, clock,
                       (person, {"preferred_channel": "sms", "phone": "+16195550111"}))
         await _publish(kafka_bootstrap, settings.topics.intake, (registration(
             reg, person, notify_on=["release", "transfer"], relationship="witness",
-            at=utc_now()), reg))
+            at=clock()), reg))
         assert await wait_until(lambda: len(catchers.sms.read()) == 1, timeout=30)
         await _publish(kafka_bootstrap, settings.topics.custody,
-                       (custody("parole_hearing", at=utc_now(), hearing_date=date(2027, 5, 1)),
+                       (custody("parole_hearing", at=clock(), hearing_date=date(2027, 5, 1)),
                         "AB1234"),
-                       (custody("release", at=utc_now(), status="on_parole"), "AB1234"))
+                       (custody("release", at=clock(), status="on_parole"), "AB1234"))
         assert await wait_until(lambda: len(catchers.sms.read()) >= 2, timeout=30)
         await read_topic(kafka_bootstrap, settings.topics.notifications, at_least=2, settle=2)
 
@@ -197,15 +207,16 @@ async def test_providers_down_then_back_deliver_everything_once_in_order(
     by_mail, by_text = [new_id() for _ in range(3)], [new_id() for _ in range(3)]
     people = [(p, {"email": f"{p}@example.org"}) for p in by_mail] + [
         (p, {"preferred_channel": "sms", "phone": f"+1619555{i:04d}"}) for i, p in enumerate(by_text)]
+    clock = daytime_in_california()
     try:
-        async with running(settings):
-            await _people(kafka_bootstrap, settings, utc_now, *people)
+        async with running(settings, clock):
+            await _people(kafka_bootstrap, settings, clock, *people)
             requests = []
             for n in range(4):
                 for person in by_mail + by_text:
                     case = new_id()
                     channel = "sms" if person in by_text else "email"
-                    requests.append((request(case, person, channel=channel, at=utc_now(),
+                    requests.append((request(case, person, channel=channel, at=clock(),
                                              reference=f"VOD-2026-{n:06d}"), case))
             await _publish(kafka_bootstrap, settings.topics.intake, *requests)
             # Neither provider answers (SMTP refused, SMS 503) for a while...
