@@ -123,6 +123,22 @@ case_timeline = Table(
     Index("ix_case_timeline_case", "case_id", "occurred_at"),
 )
 
+# Possible duplicates intake found (a new case sharing a contact with another open case about the
+# same offender), and what a person decided. What the two share, as codes; never the values.
+possible_duplicates = Table(
+    "possible_duplicates", metadata,
+    Column("case_id", String(64), primary_key=True),  # the newer case, decided on
+    Column("other_case_id", String(64), primary_key=True),
+    Column("overlaps", JSON, nullable=False),
+    Column("found_at", DateTime(timezone=True), nullable=False),
+    Column("found_event_id", String(64), nullable=False),
+    Column("decision", String(32), nullable=True),  # None: waiting for a person
+    Column("decided_by", String(64), nullable=True),
+    Column("decided_at", DateTime(timezone=True), nullable=True),
+    Column("resolved_event_id", String(64), nullable=True),
+    Index("ix_possible_duplicates_other", "other_case_id"),
+)
+
 # ...who visits for each case (the victim, support persons, the assigned facilitators, with the
 # staff account a facilitator signs in as)...
 case_visitors = Table(

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import delete, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vod_shared.db import insert_or_ignore
@@ -41,6 +42,21 @@ class Timeline:
         """Adds the line once: the same event again (a replay, a redelivery) changes nothing."""
         await self._session.execute(insert_or_ignore(
             self._session, case_timeline, "case_id", "event_id").values(**entry.__dict__))
+
+    async def put(self, entry: TimelineEntry) -> None:
+        """Adds the line, or gives the one already there these words (a line first written
+        from the event alone, then with what screening knows: a possible duplicate's)."""
+        dialect = self._session.bind.dialect.name
+        statement = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(
+            case_timeline).values(**entry.__dict__)
+        await self._session.execute(statement.on_conflict_do_update(
+            index_elements=["case_id", "event_id"], set_={"summary": statement.excluded.summary}))
+
+    async def rewrite(self, case_id: str, event_id: str, summary: str) -> None:
+        """New words for a line already there; no line, no change."""
+        await self._session.execute(update(case_timeline).where(
+            case_timeline.c.case_id == case_id, case_timeline.c.event_id == event_id).values(
+                summary=summary))
 
     async def of_case(self, case_id: str) -> list[TimelineEntry]:
         rows = (await self._session.execute(select(case_timeline).where(

@@ -1,12 +1,12 @@
 """Load and save screening's aggregates through a session of the unit of work."""
 from datetime import datetime, timezone
 
-from sqlalchemy import func, insert, or_, select, update
+from sqlalchemy import exists, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vod_shared.events import EligibilityOutcome, ScreeningOutcome, SealedDetails
 
-from screening.adapters.orm import cases, webhook_receipts
+from screening.adapters.orm import cases, possible_duplicates, webhook_receipts
 from screening.domain.model import CaseStatus, ScreeningCase
 from screening.domain.rules import Eligibility
 from screening.domain.suitability import Findings, Suitability
@@ -122,14 +122,20 @@ class CaseQueries:
 
     async def queue(self, *, stage: str | None = None, facility: str | None = None,
                     search: str | None = None, include_paused: bool = False,
-                    limit: int = 100, offset: int = 0) -> tuple[int, list]:
-        """Open cases waiting on a screener, oldest wait first, and how many in all."""
+                    possible_duplicate: bool = False, limit: int = 100,
+                    offset: int = 0) -> tuple[int, list]:
+        """Open cases waiting on a screener, oldest wait first, and how many in all. A case
+        with a possible duplicate still undecided waits on one, whatever its stage."""
         needs_review = cases.c.outcome == EligibilityOutcome.NEEDS_REVIEW.value
         awaiting = (cases.c.outcome == EligibilityOutcome.ELIGIBLE.value) & \
             cases.c.screening_outcome.is_(None)
+        duplicate = exists().where(possible_duplicates.c.case_id == cases.c.case_id,
+                                   possible_duplicates.c.decision.is_(None))
         waiting = {"needs_review": needs_review, "awaiting_screening": awaiting}
         where = [cases.c.status == CaseStatus.OPEN.value,
-                 waiting[stage] if stage in waiting else (needs_review | awaiting)]
+                 waiting[stage] if stage in waiting else (needs_review | awaiting | duplicate)]
+        if possible_duplicate:
+            where.append(duplicate)
         if facility:
             where.append(cases.c.facility_code == facility.upper())
         if search:

@@ -2,7 +2,7 @@
 from dataclasses import dataclass
 from datetime import date
 
-from vod_shared.events import EligibilityOutcome, ScreeningOutcome, VisitorRole
+from vod_shared.events import DuplicateDecision, EligibilityOutcome, ScreeningOutcome, VisitorRole
 
 from screening.domain.custody import CustodyReport
 from screening.domain.suitability import Findings
@@ -56,3 +56,13 @@ class DenyClearance:
     case_id: str
     clearance_id: str
     reason: str
+
+
+@dataclass(frozen=True)
+class ResolveDuplicate:
+    """A screener decides whether the newer case's requester is the other case's. Without
+    ``other_case_id``: the case's only possible duplicate still open."""
+
+    case_id: str
+    decision: DuplicateDecision
+    other_case_id: str | None = None

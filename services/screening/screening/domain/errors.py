@@ -28,3 +28,11 @@ class CaseNotFound(LookupError):
 
 class ClearanceNotFound(LookupError):
     """No such clearance on this case."""
+
+
+class DuplicateNotFound(LookupError):
+    """No possible duplicate to decide on this case (or none with the case named)."""
+
+
+# What a staff decision may be refused with (audited as refused, answered 404, 409 or 422).
+REFUSALS = (CaseNotFound, ClearanceNotFound, DuplicateNotFound, InvalidDecision, NotNow)

@@ -102,6 +102,10 @@ class ScreeningCase:
         if not self.is_eligible:
             raise NotNow("Gate clearance is arranged only for an eligible case.")
 
+    def check_may_decide(self) -> None:
+        """Nothing is decided on an ended case, or on a paused one until it is resumed."""
+        self._check_can_decide()
+
     def pause(self) -> None:
         if self.is_open:
             self.paused = True

@@ -62,6 +62,8 @@ class QueueEntry:
     waiting_since: datetime
     facility_code: str | None
     paused: bool
+    # The cases it may duplicate, still waiting for a person to decide (``duplicates``).
+    duplicate_of: tuple = ()
 
     def waited(self, now: datetime) -> timedelta:
         return max(now - self.waiting_since, timedelta(0))

@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 from vod_shared import events as e
 
-from screening.domain import clearances, review, suitability
+from screening.domain import clearances, duplicates, review, suitability
 
 RELATIONSHIP = {"victim": "the victim", "surviving_family_member": "a surviving family member",
                 "witness": "a witness", "other": "someone else"}
@@ -98,6 +98,12 @@ def _assigned(d: e.FacilitatorAssigned) -> str:
 DESCRIBE: dict[type, Callable] = {
     e.RequestReceived: _request,
     e.RequestRepeated: _asked_again,
+    # The lines a case's page shows name the other case by its reference (``duplicates.lines``);
+    # these, from the event alone, are what a rebuild of the timeline would give.
+    e.PossibleDuplicateFound: lambda d: (f"Possible duplicate of another open case: the "
+                                         f"requests give {duplicates.shared_words(d.overlaps)}"),
+    e.DuplicateResolved: lambda d: (f"Possible duplicate decided: "
+                                    f"{words(d.decision.value, duplicates.DECISIONS)}"),
     e.CasePaused: _step("Paused"),
     e.CaseResumed: _step("Resumed"),
     e.CaseWithdrawn: _step("Withdrawn"),

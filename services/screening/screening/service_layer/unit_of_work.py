@@ -1,11 +1,12 @@
-"""Screening's unit of work: the cases, the registry, the clearances, the read model and the
-audit log, in one transaction with the outbox and the inbox."""
+"""Screening's unit of work: the cases, the registry, the clearances, possible duplicates, the
+read model and the audit log, in one transaction with the outbox and the inbox."""
 from vod_shared.envelope import Envelope
 from vod_shared.events import EventData
 from vod_shared.unit_of_work import SqlUnitOfWork
 
 from screening.adapters.audit import AuditLog
 from screening.adapters.clearances import ClearanceRepository
+from screening.adapters.duplicates import PossibleDuplicates
 from screening.adapters.read_model import People, Timeline, TimelineEntry, Visitors
 from screening.adapters.registry import CustodyRegistry
 from screening.adapters.repository import CaseQueries, CaseRepository, WebhookReceipts
@@ -17,6 +18,7 @@ class UnitOfWork(SqlUnitOfWork):
     custody: CustodyRegistry
     receipts: WebhookReceipts
     clearances: ClearanceRepository
+    duplicates: PossibleDuplicates
     timeline: Timeline
     visitors: Visitors
     people: People
@@ -28,6 +30,7 @@ class UnitOfWork(SqlUnitOfWork):
         self.custody = CustodyRegistry(self.session)
         self.receipts = WebhookReceipts(self.session)
         self.clearances = ClearanceRepository(self.session)
+        self.duplicates = PossibleDuplicates(self.session)
         self.timeline = Timeline(self.session)
         self.visitors = Visitors(self.session)
         self.people = People(self.session)
