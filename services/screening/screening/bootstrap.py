@@ -26,14 +26,14 @@ from screening.entrypoints.pages import pages_router
 from screening.entrypoints.rendering import STATIC_DIR
 from screening.entrypoints.schemas import CustodyChangeIn
 from screening.entrypoints.webhooks import custody_webhook_router
-from screening.service_layer import following, handlers
+from screening.service_layer import duplicates, following, handlers
 from screening.service_layer.desk import ScreeningDesk
 from screening.service_layer.unit_of_work import UnitOfWork
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 RecordChange = Callable[[RecordCustodyChange], Awaitable[handlers.Recorded]]
 PUBLISHED = (e.EligibilityDetermined, e.ScreeningCompleted, e.ClearanceGranted,
-             e.ClearanceDenied, e.ClearanceVoided)
+             e.ClearanceDenied, e.ClearanceVoided, e.DuplicateResolved)
 # Everything about a case that goes on its timeline, whoever told it.
 TIMELINE = (e.RequestReceived, e.RequestRepeated, e.CasePaused, e.CaseResumed,
             e.CaseWithdrawn, e.CaseClosed, e.CustodyStatusChanged, e.FacilitatorAssigned,
@@ -70,7 +70,11 @@ def event_handlers(topics: Topics, clock) -> dict:
     case's timeline, in the same transaction."""
     end_case = partial(handlers.end_case, clock=clock)
     acts = {
-        e.RequestReceived: partial(handlers.decide_eligibility, topics=topics, clock=clock),
+        e.RequestReceived: following.both(
+            partial(handlers.decide_eligibility, topics=topics, clock=clock),
+            duplicates.reference_known),
+        # Its timeline lines name the other case by its reference: written by the handler.
+        e.PossibleDuplicateFound: duplicates.found,
         e.CaseWithdrawn: end_case,
         e.CaseClosed: end_case,
         e.CasePaused: following.paused_or_resumed,

@@ -9,6 +9,7 @@ from screening.domain import commands
 from screening.domain.stages import Stage, stage_of
 from screening.entrypoints import presenters
 from screening.entrypoints.access import DECIDE, READ_AUDIT, SEE_CASES, SEE_QUEUE, caller, guard
+from screening.entrypoints.duplicate_schemas import DuplicateDecisionIn, DuplicateResolvedOut
 from screening.entrypoints.staff_schemas import (
     AuditOut,
     CaseOut,
@@ -43,9 +44,12 @@ def api_router(desk: ScreeningDesk, clock) -> APIRouter:
                     q: Annotated[str | None, Query(max_length=32, description="reference or "
                                                    "CDCR number")] = None,
                     include_paused: bool = False,
+                    possible_duplicate: Annotated[bool, Query(
+                        description="only cases with a possible duplicate to decide")] = False,
                     limit: Annotated[int, Query(ge=1, le=500)] = 100,
                     offset: Annotated[int, Query(ge=0)] = 0) -> QueueOut:
-        page = await desk.queue(QueueFilters(stage, facility, q, include_paused, limit, offset))
+        page = await desk.queue(QueueFilters(stage, facility, q, include_paused, limit, offset,
+                                             possible_duplicate=possible_duplicate))
         now = clock()
         return QueueOut(count=page.total,
                         items=[presenters.queue_item(entry, now) for entry in page.entries])
@@ -69,6 +73,14 @@ def api_router(desk: ScreeningDesk, clock) -> APIRouter:
                                  staff: member(DECIDE, "screening.complete")) -> Recorded:
         return recorded(await desk.complete_screening(body.to_command(case_id),
                                                       caller(request, staff)))
+
+    @router.post("/cases/{case_id}/duplicate", response_model=DuplicateResolvedOut,
+                 summary="Decide a possible duplicate: the same requester as the other case, or "
+                         "different requesters (DuplicateResolved)")
+    async def resolve_duplicate(case_id: str, body: DuplicateDecisionIn, request: Request,
+                                staff: member(DECIDE, "duplicate.resolve")) -> DuplicateResolvedOut:
+        return presenters.duplicate_resolved(await desk.resolve_duplicate(
+            body.to_command(case_id), caller(request, staff)))
 
     @router.post("/cases/{case_id}/clearances", response_model=Created, status_code=201,
                  summary="Request gate clearance for one visitor at a facility")

@@ -3,7 +3,13 @@ from fastapi import FastAPI, Request
 
 from vod_shared.problems import Problem, problem_response
 
-from screening.domain.errors import CaseNotFound, ClearanceNotFound, InvalidDecision, NotNow
+from screening.domain.errors import (
+    CaseNotFound,
+    ClearanceNotFound,
+    DuplicateNotFound,
+    InvalidDecision,
+    NotNow,
+)
 from screening.entrypoints.access import Forbidden
 from screening.entrypoints.rendering import render
 
@@ -21,6 +27,10 @@ def install_staff_errors(app: FastAPI) -> None:
         return _answer(request, Problem(403, "Not allowed", f"This needs the role {exc}."))
 
     async def not_found(request: Request, exc: LookupError):
+        if isinstance(exc, DuplicateNotFound):
+            return _answer(request, Problem(404, "No possible duplicate",
+                                            "This case has no such possible duplicate to "
+                                            "decide."))
         what = "clearance" if isinstance(exc, ClearanceNotFound) else "case"
         return _answer(request, Problem(404, f"No such {what}"))
 
@@ -34,5 +44,6 @@ def install_staff_errors(app: FastAPI) -> None:
     app.add_exception_handler(Forbidden, forbidden)
     app.add_exception_handler(CaseNotFound, not_found)
     app.add_exception_handler(ClearanceNotFound, not_found)
+    app.add_exception_handler(DuplicateNotFound, not_found)
     app.add_exception_handler(NotNow, not_now)
     app.add_exception_handler(InvalidDecision, invalid)

@@ -12,6 +12,7 @@ from vod_shared.staff.auth import staff_auth
 from screening.domain import commands
 from screening.domain.errors import InvalidDecision, NotNow
 from screening.entrypoints.access import DECIDE, caller, guard
+from screening.entrypoints.duplicate_schemas import DuplicateDecisionIn
 from screening.entrypoints.pages import case_page
 from screening.entrypoints.rendering import render
 from screening.entrypoints.staff_schemas import (
@@ -35,6 +36,8 @@ MESSAGES = {
     "visitor_id": "Choose a visitor.",
     "visitor_role": "Choose a visitor.",
     "expires_on": "Give the last day it holds, as a date (YYYY-MM-DD).",
+    "decision": "Choose: the same requester, or different requesters.",
+    "other_case_id": "Say which case it may duplicate.",
 }
 
 
@@ -97,6 +100,14 @@ def page_forms_router(desk: ScreeningDesk, clock) -> APIRouter:
             await desk.complete_screening(body.to_command(case_id), caller(request, staff))
             return "screening"
         return await submit(request, staff, case_id, "screening", act)
+
+    @router.post("/duplicate", summary="Decide a possible duplicate (HTML form)")
+    async def duplicate(case_id: str, request: Request, staff: decider("duplicate.resolve")):
+        async def act(values: dict) -> str:
+            body = checked(DuplicateDecisionIn, values)
+            await desk.resolve_duplicate(body.to_command(case_id), caller(request, staff))
+            return "duplicate"
+        return await submit(request, staff, case_id, "duplicate", act)
 
     @router.post("/clearances", summary="Request gate clearance (HTML form)")
     async def request_clearance(case_id: str, request: Request,

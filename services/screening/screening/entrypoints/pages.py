@@ -20,14 +20,17 @@ DONE = {
     "requested": "Gate clearance requested.",
     "granted": "Gate clearance granted and announced.",
     "denied": "Gate clearance denied and announced.",
+    "duplicate": "Decision on the possible duplicate recorded and announced.",
 }
 STAGE_WORDS = {Stage.NEEDS_REVIEW: "A decision by hand",
                Stage.AWAITING_SCREENING: "Suitability screening"}
+# The queue's "waiting for" also takes this: cases with a possible duplicate to decide.
+POSSIBLE_DUPLICATE = "possible_duplicate"
 CHOICES = {"eligible_because": review.ELIGIBLE_BECAUSE,
            "ineligible_because": review.INELIGIBLE_BECAUSE,
            "screening_reasons": suitability.REASONS,
            "denial_reasons": clearances.DENIAL_REASONS,
-           "stage_words": STAGE_WORDS}
+           "stage_words": STAGE_WORDS, "possible_duplicate": POSSIBLE_DUPLICATE}
 
 
 def case_page(request: Request, desk: ScreeningDesk, view, staff: StaffMember, clock, *,
@@ -58,7 +61,8 @@ def pages_router(desk: ScreeningDesk, clock) -> APIRouter:
         # A page takes what a link or a form sends; anything odd is simply no filter.
         chosen = next((s for s in STAGE_WORDS if s.value == stage), None)
         filters = QueueFilters(chosen, facility[:16] or None, q[:32] or None,
-                               include_paused == "true")
+                               include_paused == "true",
+                               possible_duplicate=stage == POSSIBLE_DUPLICATE)
         page = await desk.queue(filters)
         return render(request, "queue.html", staff=staff, page=page, filters=filters,
                       now=clock(), describe_wait=describe_wait, **CHOICES)

@@ -2,7 +2,13 @@
 from datetime import datetime
 
 from screening.domain.clearances import Clearance
+from screening.domain.duplicates import PossibleDuplicate
 from screening.domain.stages import QueueEntry, describe_wait
+from screening.entrypoints.duplicate_schemas import (
+    DuplicateResolvedOut,
+    OtherCaseOut,
+    PossibleDuplicateOut,
+)
 from screening.entrypoints.staff_schemas import (
     AuditEntryOut,
     CaseOut,
@@ -11,7 +17,7 @@ from screening.entrypoints.staff_schemas import (
     TimelineOut,
     VisitorOut,
 )
-from screening.service_layer.views import CaseView
+from screening.service_layer.views import CaseView, DuplicateView
 
 
 def queue_item(entry: QueueEntry, now: datetime) -> QueueItemOut:
@@ -21,7 +27,10 @@ def queue_item(entry: QueueEntry, now: datetime) -> QueueItemOut:
                         waiting_since=entry.waiting_since,
                         waited_hours=int(waited.total_seconds() // 3600),
                         waited=describe_wait(waited), facility_code=entry.facility_code,
-                        paused=entry.paused)
+                        paused=entry.paused, possible_duplicate=bool(entry.duplicate_of),
+                        possible_duplicate_of=[OtherCaseOut(case_id=o.case_id,
+                                                            reference=o.reference)
+                                               for o in entry.duplicate_of])
 
 
 def clearance_out(c: Clearance, reference: str | None = None) -> ClearanceOut:
@@ -52,8 +61,24 @@ def case_out(view: CaseView) -> CaseOut:
                   for v in view.visitors],
         waiting_on=[{"on": w.on, "what": w.what} for w in view.waiting],
         clearances=[clearance_out(c) for c in view.clearances],
+        possible_duplicates=[possible_duplicate_out(d) for d in view.duplicates],
         timeline=[TimelineOut(event_id=t.event_id, type=t.event_type, source=t.source,
                               at=t.occurred_at, summary=t.summary) for t in view.timeline])
+
+
+def possible_duplicate_out(view: DuplicateView) -> PossibleDuplicateOut:
+    d = view.duplicate
+    return PossibleDuplicateOut(other_case_id=view.other.case_id,
+                                other_reference=view.other.reference, overlaps=list(d.overlaps),
+                                decided_here=view.decided_here, found_at=d.found_at,
+                                decision=d.decision, decided_by=d.decided_by,
+                                decided_at=d.decided_at)
+
+
+def duplicate_resolved(d: PossibleDuplicate) -> DuplicateResolvedOut:
+    return DuplicateResolvedOut(case_id=d.case_id, other_case_id=d.other_case_id,
+                                decision=d.decision, decided_by=d.decided_by,
+                                decided_at=d.decided_at)
 
 
 def audit_entry(entry) -> AuditEntryOut:

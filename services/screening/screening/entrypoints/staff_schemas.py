@@ -8,6 +8,7 @@ from vod_shared.events import EligibilityOutcome, ScreeningOutcome, VisitorRole
 
 from screening.domain import commands
 from screening.domain.suitability import Findings
+from screening.entrypoints.duplicate_schemas import OtherCaseOut, PossibleDuplicateOut
 from screening.entrypoints.schemas import FACILITY_CODE
 
 
@@ -92,6 +93,9 @@ class QueueItemOut(BaseModel):
     waited: str
     facility_code: str | None
     paused: bool
+    possible_duplicate: bool = Field(False, description="waits for a person to decide whether "
+                                                        "its requester made another case")
+    possible_duplicate_of: list[OtherCaseOut] = Field(default_factory=list)
 
 
 class QueueOut(BaseModel):
@@ -147,6 +151,7 @@ class CaseOut(BaseModel):
     visitors: list[VisitorOut]
     waiting_on: list[dict]
     clearances: list[ClearanceOut]
+    possible_duplicates: list[PossibleDuplicateOut] = Field(default_factory=list)
     timeline: list[TimelineOut]
 
 

@@ -16,8 +16,10 @@ from screening.domain import commands
 from screening.domain.access import may_see_case
 from screening.domain.audit import AuditEntry, Outcome
 from screening.domain.clearances import EXPIRING_WITHIN, Clearance, check_new_request, expiring
-from screening.domain.errors import CaseNotFound, ClearanceNotFound, InvalidDecision, NotNow
+from screening.domain.duplicates import PossibleDuplicate
+from screening.domain.errors import REFUSALS, CaseNotFound, ClearanceNotFound, InvalidDecision
 from screening.domain.model import ScreeningCase
+from screening.service_layer import duplicates
 from screening.service_layer.unit_of_work import UnitOfWork
 from screening.service_layer.views import (
     CaseView,
@@ -79,7 +81,8 @@ class ScreeningDesk:
                              travel_offered=travel, visitors=visitors,
                              clearances=await uow.clearances.of_case(case_id),
                              timeline=await uow.timeline.of_case(case_id),
-                             today=self._clock().date())
+                             today=self._clock().date(),
+                             duplicates=await duplicates.views_of(uow, case_id))
             await self._audit(uow, caller, "case.read", Outcome.DONE, case_id)
             await uow.commit()
         return view
@@ -89,9 +92,12 @@ class ScreeningDesk:
             total, found = await uow.queries.queue(
                 stage=filters.stage.value if filters.stage else None, facility=filters.facility,
                 search=filters.search, include_paused=filters.include_paused,
-                limit=filters.limit, offset=filters.offset)
+                possible_duplicate=filters.possible_duplicate, limit=filters.limit,
+                offset=filters.offset)
             facilities = await uow.queries.queue_facilities()
-        return QueuePage(total, [queue_entry(case) for case in found], facilities)
+            others = await duplicates.still_open(uow, [case.case_id for case in found])
+        return QueuePage(total, [queue_entry(case, others.get(case.case_id, ()))
+                                 for case in found], facilities)
 
     async def my_cases(self, member: StaffMember) -> list:
         async with self._uow() as uow:
@@ -168,6 +174,19 @@ class ScreeningDesk:
 
         return await self._decide("clearance.deny", command.case_id, caller, work)
 
+    async def resolve_duplicate(self, command: commands.ResolveDuplicate,
+                                caller: Caller) -> PossibleDuplicate:
+        decided: list[PossibleDuplicate] = []
+
+        async def work(uow: UnitOfWork, case: ScreeningCase, now: datetime) -> str:
+            decided.append(await duplicates.resolve(
+                uow, command, by=caller.username, now=now, topic=self._topics.screening,
+                check=case.check_may_decide))
+            return f"{command.decision.value}: other case {decided[0].other_case_id}"
+
+        await self._decide("duplicate.resolve", command.case_id, caller, work)
+        return decided[0]
+
     async def _decide(self, action: str, case_id: str, caller: Caller,
                       work: Work) -> ScreeningCase:
         """Load the case, do the work, save, audit, commit; a refusal is audited instead."""
@@ -177,7 +196,7 @@ class ScreeningDesk:
                 if case is None:
                     raise CaseNotFound(case_id)
                 detail = await work(uow, case, self._clock())
-            except (CaseNotFound, ClearanceNotFound, InvalidDecision, NotNow) as exc:
+            except REFUSALS as exc:
                 await uow.rollback()
                 outcome = (Outcome.REFUSED_NOT_FOUND if isinstance(exc, LookupError)
                            else Outcome.REFUSED_INVALID)

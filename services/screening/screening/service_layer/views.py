@@ -6,11 +6,25 @@ from vod_shared.events import VisitorRole
 
 from screening.adapters.read_model import CaseVisitor, TimelineEntry
 from screening.domain.clearances import Clearance
+from screening.domain.duplicates import OtherCase, PossibleDuplicate, shared_words, waiting_words
 from screening.domain.model import ScreeningCase
 from screening.domain.stages import QueueEntry, Stage, Waiting, stage_of, waiting_on
 from screening.domain.timeline import travel_note
 
 REQUEST_RECEIVED = "vod.RequestReceived."
+
+
+@dataclass(frozen=True)
+class DuplicateView:
+    """A possible duplicate as one of its two cases shows it."""
+
+    duplicate: PossibleDuplicate
+    other: OtherCase
+    decided_here: bool  # this case is the newer one, where the decision is made
+
+    @property
+    def shared(self) -> str:
+        return shared_words(self.duplicate.overlaps)
 
 
 @dataclass(frozen=True)
@@ -25,6 +39,11 @@ class CaseView:
     clearances: list[Clearance]
     timeline: list[TimelineEntry]
     waiting: list[Waiting]
+    duplicates: list[DuplicateView] = field(default_factory=list)
+
+    @property
+    def open_duplicates(self) -> list[DuplicateView]:
+        return [d for d in self.duplicates if d.duplicate.is_open]
 
     @property
     def facilitators(self) -> list[CaseVisitor]:
@@ -37,12 +56,16 @@ class CaseView:
 
 def case_view(case: ScreeningCase, *, requester_name: str | None, visitors: list[CaseVisitor],
               clearances: list[Clearance], timeline: list[TimelineEntry],
-              today: date, travel_offered: bool | None = None) -> CaseView:
+              today: date, travel_offered: bool | None = None,
+              duplicates: list[DuplicateView] = ()) -> CaseView:
     facilitators = [v.visitor_id for v in visitors if v.role is VisitorRole.FACILITATOR]
     waiting = waiting_on(case, facilitators=facilitators, clearances=clearances,
                          visitors=[v.visitor_id for v in visitors], today=today)
+    if case.is_open and not case.paused:
+        waiting = [Waiting("Screening", waiting_words(d.other, d.duplicate.overlaps))
+                   for d in duplicates if d.decided_here and d.duplicate.is_open] + waiting
     return CaseView(case, stage_of(case), requester_name, travel_offered, visitors, clearances,
-                    _with_travel(timeline, travel_offered), waiting)
+                    _with_travel(timeline, travel_offered), waiting, list(duplicates))
 
 
 def _with_travel(timeline: list[TimelineEntry], travel_offered: bool | None) -> list[TimelineEntry]:
@@ -63,6 +86,7 @@ class QueueFilters:
     include_paused: bool = False
     limit: int = 100
     offset: int = 0
+    possible_duplicate: bool = False  # only cases with a possible duplicate to decide
 
 
 @dataclass(frozen=True)
@@ -72,10 +96,11 @@ class QueuePage:
     facilities: list[str] = field(default_factory=list)
 
 
-def queue_entry(case: ScreeningCase) -> QueueEntry:
+def queue_entry(case: ScreeningCase, duplicate_of: tuple[OtherCase, ...] = ()) -> QueueEntry:
     return QueueEntry(case.case_id, case.reference, case.cdcr_number, stage_of(case),
                       case.decided_at or case.opened_at,
-                      case.eligibility.facility_code if case.eligibility else None, case.paused)
+                      case.eligibility.facility_code if case.eligibility else None, case.paused,
+                      duplicate_of)
 
 
 @dataclass(frozen=True)
