@@ -1,6 +1,10 @@
-"""The composition root: settings, store, broker, keys, handlers, HTTP app."""
+"""The composition root: settings, store, broker, keys, handlers, the door, HTTP app."""
+import asyncio
+from contextlib import asynccontextmanager, suppress
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+
+import structlog
 
 from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse
@@ -13,7 +17,13 @@ from vod_shared.events import (
     CaseResumed,
     CaseWithdrawn,
     EligibilityDetermined,
+    NotificationFailed,
+    NotificationSent,
     PersonRegistered,
+    PersonUpdated,
+    PossibleDuplicateFound,
+    RegistrationCancelled,
+    RegistrationChanged,
     RegistrationReceived,
     RequestReceived,
     RequestRepeated,
@@ -26,18 +36,23 @@ from vod_shared.sealing import SERVICES, KeyDirectory
 from vod_shared.victim_links import VictimLinks
 from vod_shared.webhooks import check_secrets
 
+from intake.adapters.door_post import DoorPost, SmtpSettings
 from intake.adapters.vault import Vault
 from intake.config import Settings
 from intake.domain.commands import ChangeCase, RegisterForCustodyNotices, RequestDialogue
 from intake.domain.errors import CaseNotFound, CaseStepRefused, ChangedMeanwhile, InvalidRequest
 from intake.entrypoints.pages import STATIC_DIR
+from intake.entrypoints.security import harden_public_pages
 from intake.entrypoints.request_page import request_page_router
 from intake.entrypoints.schemas import IntakeWebhookIn
 from intake.entrypoints.staff_api import staff_router
 from intake.entrypoints.victim_pages import victim_router
 from intake.entrypoints.webhooks import webhook_router
-from intake.service_layer import handlers
+from intake.service_layer import handlers, her_page
+from intake.service_layer.door import Door, DoorLimits
 from intake.service_layer.unit_of_work import UnitOfWork
+
+log = structlog.get_logger()
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 COMMAND_HANDLERS = {
@@ -72,39 +87,93 @@ class Intake:
         raise AssertionError("unreachable")
 
 
-def bootstrap(settings: Settings | None = None, clock=utc_now) -> tuple[ServiceRuntime, FastAPI]:
+def bootstrap(settings: Settings | None = None, clock=utc_now,
+              post: DoorPost | None = None) -> tuple[ServiceRuntime, FastAPI]:
+    """Wires the service; tests pass a clock and a door post of their own."""
     settings = settings or Settings()
     topics = settings.topics
     runtime = ServiceRuntime(settings, migrations_dir=MIGRATIONS, uow_class=UnitOfWork)
     runtime.publishes(topics.intake, RequestReceived, RequestRepeated, RegistrationReceived,
-                      CasePaused, CaseResumed, CaseWithdrawn)
-    runtime.publishes(topics.people, PersonRegistered)
-    runtime.consume(topics.screening, topics.scheduling, handlers={
+                      CasePaused, CaseResumed, CaseWithdrawn, PossibleDuplicateFound,
+                      RegistrationChanged, RegistrationCancelled)
+    runtime.publishes(topics.people, PersonRegistered, PersonUpdated)
+    runtime.consume(topics.screening, topics.scheduling, topics.notifications, handlers={
         EligibilityDetermined: handlers.follow_case_elsewhere,
         CaseClosed: handlers.follow_case_elsewhere,
         CasePaused: handlers.follow_case_elsewhere,
         CaseResumed: handlers.follow_case_elsewhere,
+        NotificationSent: her_page.remember_message,
+        NotificationFailed: her_page.remember_message,
     })
     vault = Vault(KeyDirectory(settings.effective_keys_dir()), readers=SERVICES)
-    intake = Intake(runtime, handlers.Context(topics=topics, clock=clock, vault=vault))
+    context = handlers.Context(topics=topics, clock=clock, vault=vault)
+    intake = Intake(runtime, context)
+    door = Door(runtime=runtime, ctx=context, post=post or door_post(settings), limits=DoorLimits(
+        per_address_per_hour=settings.limit_per_address_per_hour,
+        per_contact_per_day=settings.limit_per_contact_per_day,
+        per_cdcr_per_day=settings.limit_per_cdcr_per_day,
+        sms_per_number_per_day=settings.limit_sms_per_number_per_day),
+        public_base_url=settings.public_base_url, phone=settings.program_phone)
+    page = her_page.HerPage(runtime=runtime, ctx=context, door=door, phone=settings.program_phone)
 
     links = VictimLinks(settings.victim_link_secret,
                         max_age=timedelta(days=settings.victim_link_max_age_days))
     app = runtime.create_app(title="Dialogue — intake", routers=[
         webhook_router(secrets=check_secrets(settings.webhook_secret_list(), "INTAKE_WEBHOOK_SECRET"),
                        max_body_bytes=settings.webhook_max_body_bytes, handle=intake.handle),
-        victim_router(intake=intake, links=links, phone=settings.program_phone),
-        request_page_router(intake=intake, secret=settings.victim_link_secret,
-                            phone=settings.program_phone),
+        victim_router(page=page, links=links, phone=settings.program_phone,
+                      max_body_bytes=settings.public_form_max_bytes),
+        request_page_router(door=door, secret=settings.victim_link_secret,
+                            phone=settings.program_phone,
+                            max_body_bytes=settings.public_form_max_bytes),
         staff_router(intake=intake),
     ])
+    harden_public_pages(app)
+    app.router.lifespan_context = _with_due_work(runtime, door, page,
+                                                 interval_s=settings.due_work_interval_s)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_api_route("/", lambda: RedirectResponse("/request"), include_in_schema=False)
     install_domain_errors(app)
     publish_models(app, IntakeWebhookIn)
     app.state.runtime = runtime
     app.state.intake = intake
+    app.state.door = door
+    app.state.her_page = page
     return runtime, app
+
+
+def door_post(settings: Settings) -> DoorPost:
+    return DoorPost(
+        smtp=SmtpSettings(host=settings.smtp_host, port=settings.smtp_port,
+                          username=settings.smtp_username, password=settings.smtp_password,
+                          starttls=settings.smtp_starttls, sender=settings.mail_from),
+        sms_api_base=settings.sms_api_base, sms_account_sid=settings.sms_account_sid,
+        sms_auth_token=settings.sms_auth_token, sms_from=settings.sms_from)
+
+
+def _with_due_work(runtime: ServiceRuntime, door: Door, page, *, interval_s: float):
+    """The service's lifespan plus a loop for what falls due: unconfirmed requests deleted after
+    48 hours, withdrawals made final after 7 days. Rows in the store, so a restart loses none."""
+    async def due_work() -> None:
+        while True:
+            try:
+                await door.expire()
+                await page.finalise_withdrawals()
+            except Exception:  # a store outage: try again at the next tick, never stop the loop
+                log.exception("due_work.failed")
+            await asyncio.sleep(interval_s)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        async with runtime.lifespan(app):
+            task = asyncio.create_task(due_work(), name="due-work")
+            try:
+                yield
+            finally:
+                task.cancel()
+                with suppress(asyncio.CancelledError):
+                    await task
+    return lifespan
 
 
 def install_domain_errors(app: FastAPI) -> None:

@@ -17,7 +17,32 @@ class Settings(ServiceSettings):
     webhook_max_body_bytes: int = Field(64 * 1024, validation_alias="INTAKE_WEBHOOK_MAX_BODY_BYTES")
 
     victim_link_secret: str = Field("", validation_alias="VICTIM_LINK_SECRET")
-    victim_link_max_age_days: int = Field(60, validation_alias="VICTIM_LINK_MAX_AGE_DAYS")
+    victim_link_max_age_days: int = Field(30, ge=1, le=30, validation_alias="VICTIM_LINK_MAX_AGE_DAYS")
+
+    # The public door (see README, "The public door").
+    public_base_url: str = Field("http://localhost:8001", validation_alias="PUBLIC_BASE_URL")
+    public_form_max_bytes: int = Field(16 * 1024, ge=1024, validation_alias="PUBLIC_FORM_MAX_BYTES")
+    limit_per_address_per_hour: int = Field(10, ge=1, validation_alias="DOOR_LIMIT_PER_ADDRESS_PER_HOUR")
+    limit_per_contact_per_day: int = Field(3, ge=1, validation_alias="DOOR_LIMIT_PER_CONTACT_PER_DAY")
+    limit_per_cdcr_per_day: int = Field(20, ge=1, validation_alias="DOOR_LIMIT_PER_CDCR_PER_DAY")
+    limit_sms_per_number_per_day: int = Field(5, ge=1,
+                                              validation_alias="DOOR_LIMIT_SMS_PER_NUMBER_PER_DAY")
+    due_work_interval_s: float = Field(30.0, gt=0, validation_alias="INTAKE_DUE_WORK_INTERVAL_S")
+
+    # The door sends its own confirmation messages, through the same mail server and SMS
+    # provider as notifications (the same variables).
+    smtp_host: str = Field("localhost", validation_alias="SMTP_HOST")
+    smtp_port: int = Field(1025, validation_alias="SMTP_PORT")
+    smtp_username: str | None = Field(None, validation_alias="SMTP_USERNAME")
+    smtp_password: str | None = Field(None, validation_alias="SMTP_PASSWORD")
+    smtp_starttls: bool = Field(False, validation_alias="SMTP_STARTTLS")
+    mail_from: str = Field("Victim Services <victim.services@dialogue.invalid>",
+                           validation_alias="MAIL_FROM")
+    sms_api_base: str = Field("http://127.0.0.1:8025", validation_alias="SMS_API_BASE")
+    sms_account_sid: str = Field("AC00000000000000000000000000000000",
+                                 validation_alias="SMS_ACCOUNT_SID")
+    sms_auth_token: str = Field("", validation_alias="SMS_AUTH_TOKEN")
+    sms_from: str = Field("+15005550006", validation_alias="SMS_FROM")
 
     def webhook_secret_list(self) -> list[str]:
         return self.webhook_secrets.split()

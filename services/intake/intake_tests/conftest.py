@@ -1,7 +1,8 @@
 import base64
 import json
 import os
-from datetime import datetime
+import re
+from datetime import datetime, timedelta, timezone
 
 import httpx
 import pytest
@@ -45,12 +46,51 @@ def dialogue_request(**overrides) -> dict:
     return body
 
 
+class FakePost:
+    """The door's mail and SMS as a test sees them: what was sent, to whom."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, str, str]] = []  # (channel, to, subject + text)
+        self.failing = False
+
+    async def email(self, to: str, message, *, language: str) -> None:
+        self._send("email", to, f"{message.subject}\n{message.text}")
+
+    async def sms(self, to: str, message) -> None:
+        self._send("sms", to, message.text)
+
+    def _send(self, channel: str, to: str, words: str) -> None:
+        from intake.adapters.door_post import NotSent
+        if self.failing:
+            raise NotSent()
+        self.sent.append((channel, to, words))
+
+    def last_link(self) -> str:
+        return re.search(r"https?://\S+/confirm/(\S+)", self.sent[-1][2]).group(1)
+
+    def last_code(self) -> str:
+        return re.search(r"\b(\d{6})\b", self.sent[-1][2]).group(1)
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = datetime.now(timezone.utc)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta) -> None:
+        self.now += timedelta(**delta)
+
+
 class IntakeClient:
     """The intake app over HTTP, on a real SQLite store; the broker is not started."""
 
-    def __init__(self, app, runtime) -> None:
+    def __init__(self, app, runtime, post: FakePost, clock: Clock) -> None:
         self.app = app
         self.runtime = runtime
+        self.post_office = post
+        self.clock = clock
         self.http = httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
                                       base_url="http://intake")
 
@@ -76,9 +116,10 @@ async def intake(tmp_path) -> IntakeClient:
                         VOD_KEYS_DIR=str(tmp_path / "keys"), VICTIM_LINK_SECRET=LINK_SECRET,
                         VOD_STAFF_FILE=str(tmp_path / "staff.toml"),
                         STAFF_SESSION_SECRET="intake-tests-staff-session-secret-0123456789")
-    runtime, app = bootstrap(settings)
+    post, clock = FakePost(), Clock()
+    runtime, app = bootstrap(settings, clock=clock, post=post)
     await upgrade_to_head(runtime.engine, MIGRATIONS)
-    client = IntakeClient(app, runtime)
+    client = IntakeClient(app, runtime, post, clock)
     yield client
     await client.http.aclose()
     await runtime.engine.dispose()

@@ -1,6 +1,17 @@
 """Intake's tables. Intake is the system of record for people; their details are stored
 sealed (see adapters/vault.py), never in plain text."""
-from sqlalchemy import JSON, Column, DateTime, ForeignKey, Integer, MetaData, String, Table
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    DateTime,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    false,
+)
 
 metadata = MetaData()
 
@@ -10,13 +21,18 @@ people = Table(
     Column("sealed", JSON, nullable=True),  # null once erased
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("erased_at", DateTime(timezone=True), nullable=True),
+    # "Sign out everywhere": every link to her page made before this no longer opens.
+    Column("links_valid_from", DateTime(timezone=True), nullable=True),
 )
 
-# Keyed hashes of a person's email and phone, to recognise a repeated request.
+# Keyed hashes of a person's email and phone, to recognise a repeated request. ``confirmed``:
+# the person proved they receive there (or a trusted partner or staff member spoke with them).
 person_lookups = Table(
     "person_lookups", metadata,
     Column("lookup", String(128), primary_key=True),
     Column("person_id", String(64), ForeignKey("people.person_id"), primary_key=True),
+    Column("kind", String(8), nullable=True),  # email | phone; null for rows older than kinds
+    Column("confirmed", Boolean, nullable=False, server_default=false()),
 )
 
 cases = Table(
@@ -30,6 +46,7 @@ cases = Table(
     Column("sealed_details", JSON, nullable=False),  # offender names as told, notes
     Column("holds", JSON, nullable=False, server_default="[]"),
     Column("version", Integer, nullable=False, server_default="0"),
+    Column("relationship", String(32), nullable=True),  # null for cases older than the column
 )
 
 registrations = Table(
@@ -40,6 +57,7 @@ registrations = Table(
     Column("cdcr_number", String(16), nullable=False, index=True),
     Column("notify_on", JSON, nullable=False),
     Column("registered_at", DateTime(timezone=True), nullable=False),
+    Column("cancelled_at", DateTime(timezone=True), nullable=True),
 )
 
 reference_counters = Table(
@@ -56,4 +74,69 @@ webhook_receipts = Table(
     Column("status_code", Integer, nullable=False),
     Column("response", JSON, nullable=False),
     Column("received_at", DateTime(timezone=True), nullable=False),
+)
+
+# A request or registration from the public page, waiting for its contact to be confirmed.
+# Everything the form held is sealed for intake alone; the row is deleted on confirmation or
+# after 48 hours. The link's token and the code are kept only as hashes.
+pending_requests = Table(
+    "pending_requests", metadata,
+    Column("pending_id", String(64), primary_key=True),
+    Column("sealed_form", JSON, nullable=False),
+    Column("channel", String(8), nullable=False),
+    Column("language", String(4), nullable=False),
+    Column("secret_hash", String(128), nullable=False, unique=True),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False, index=True),
+)
+
+# Counters of the public door's limits, one row per key and window, so limits hold across
+# restarts and replicas. Keys are codes and keyed hashes, never an address or contact.
+rate_hits = Table(
+    "rate_hits", metadata,
+    Column("key", String(160), primary_key=True),
+    Column("window_start", DateTime(timezone=True), primary_key=True),
+    Column("hits", Integer, nullable=False),
+)
+
+# A change she asked for on her page, waiting for the one-time code sent to her (and, for a new
+# contact, then for the code sent to the new address). Sealed for intake alone.
+pending_changes = Table(
+    "pending_changes", metadata,
+    Column("change_id", String(64), primary_key=True),
+    Column("person_id", String(64), nullable=False, index=True),
+    Column("sealed_change", JSON, nullable=False),
+    Column("stage", String(16), nullable=False),  # code_on_file | code_at_new
+    Column("code_hash", String(128), nullable=False),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+)
+
+# Links to her page taken back one by one (besides "sign out everywhere").
+revoked_links = Table(
+    "revoked_links", metadata,
+    Column("link_id", String(128), primary_key=True),
+    Column("revoked_at", DateTime(timezone=True), nullable=False),
+)
+
+# A withdrawal she asked for on her page: everything is paused at once, and it becomes final
+# at ``final_at`` unless she undoes it first.
+pending_withdrawals = Table(
+    "pending_withdrawals", metadata,
+    Column("case_id", String(64), primary_key=True),
+    Column("asked_at", DateTime(timezone=True), nullable=False),
+    Column("final_at", DateTime(timezone=True), nullable=False, index=True),
+)
+
+# What notifications told us it sent her (from vod.notifications): when, how and what about,
+# never the words. Shown on her page.
+messages_sent = Table(
+    "messages_sent", metadata,
+    Column("notification_id", String(64), primary_key=True),
+    Column("person_id", String(64), nullable=False, index=True),
+    Column("channel", String(8), nullable=False),
+    Column("template", String(64), nullable=False),
+    Column("outcome", String(8), nullable=False),  # sent | failed
+    Column("at", DateTime(timezone=True), nullable=False),
 )

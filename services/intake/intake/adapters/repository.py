@@ -1,7 +1,7 @@
 """Load and save intake's aggregates through a session of the unit of work."""
 from datetime import datetime, timezone
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -15,8 +15,10 @@ from intake.adapters.orm import (
     registrations,
     webhook_receipts,
 )
+from intake.domain.door import Contact
 from intake.domain.errors import ChangedMeanwhile
 from intake.domain.model import Case, CaseStatus, Hold, Registration
+from vod_shared.events import CustodyNoticeKind, Relationship
 
 
 class CaseRepository:
@@ -27,7 +29,8 @@ class CaseRepository:
         await self._session.execute(insert(cases).values(
             case_id=case.case_id, reference=case.reference, requester_id=case.requester_id,
             cdcr_number=case.cdcr_number, status=case.status.value, opened_at=case.opened_at,
-            sealed_details=sealed_details.model_dump()))
+            sealed_details=sealed_details.model_dump(),
+            relationship=case.relationship and case.relationship.value))
 
     async def get(self, case_id: str) -> Case | None:
         row = (await self._session.execute(select(cases).where(cases.c.case_id == case_id))).first()
@@ -42,16 +45,21 @@ class CaseRepository:
             raise ChangedMeanwhile(case.case_id)
         case.version += 1
 
-    async def open_case_of(self, person_ids: list[str], cdcr_number: str) -> Case | None:
-        """An open case about this offender requested by any of these people, if one exists."""
+    async def open_cases_of(self, person_ids: list[str], cdcr_number: str) -> list[Case]:
+        """The open cases about this offender requested by any of these people, oldest first."""
         if not person_ids:
-            return None
-        row = (await self._session.execute(
+            return []
+        rows = await self._session.execute(
             select(cases).where(cases.c.requester_id.in_(person_ids),
                                 cases.c.cdcr_number == cdcr_number,
                                 cases.c.status.in_([CaseStatus.OPEN, CaseStatus.PAUSED]))
-            .order_by(cases.c.opened_at).limit(1))).first()
-        return _case(row) if row else None
+            .order_by(cases.c.opened_at))
+        return [_case(row) for row in rows]
+
+    async def of_person(self, person_id: str) -> list[Case]:
+        rows = await self._session.execute(
+            select(cases).where(cases.c.requester_id == person_id).order_by(cases.c.opened_at))
+        return [_case(row) for row in rows]
 
     async def next_reference_number(self, year: int) -> int:
         """Counts up per year, atomically, on SQLite and PostgreSQL alike."""
@@ -67,7 +75,8 @@ class CaseRepository:
 def _case(row) -> Case:
     return Case(row.case_id, row.reference, row.requester_id, row.cdcr_number,
                 CaseStatus(row.status), row.opened_at, holds={Hold(h) for h in row.holds or ()},
-                version=row.version)
+                version=row.version,
+                relationship=Relationship(row.relationship) if row.relationship else None)
 
 
 class RegistrationRepository:
@@ -81,25 +90,73 @@ class RegistrationRepository:
             relationship=registration.relationship.value, cdcr_number=registration.cdcr_number,
             notify_on=sorted(registration.notify_on), registered_at=registration.registered_at))
 
+    async def get(self, registration_id: str) -> Registration | None:
+        row = (await self._session.execute(select(registrations).where(
+            registrations.c.registration_id == registration_id))).first()
+        return _registration(row) if row else None
+
+    async def of_person(self, person_id: str) -> list[Registration]:
+        rows = await self._session.execute(
+            select(registrations).where(registrations.c.registrant_id == person_id)
+            .order_by(registrations.c.registered_at))
+        return [_registration(row) for row in rows]
+
+    async def save(self, registration: Registration) -> None:
+        await self._session.execute(
+            update(registrations)
+            .where(registrations.c.registration_id == registration.registration_id)
+            .values(notify_on=sorted(registration.notify_on),
+                    cancelled_at=registration.cancelled_at))
+
+
+def _registration(row) -> Registration:
+    return Registration(row.registration_id, row.registrant_id, Relationship(row.relationship),
+                        row.cdcr_number, frozenset(CustodyNoticeKind(k) for k in row.notify_on),
+                        row.registered_at, cancelled_at=row.cancelled_at)
+
 
 class PeopleRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
-    async def add(self, person_id: str, sealed: SealedDetails, lookups: list[str],
+    async def add(self, person_id: str, sealed: SealedDetails, contacts: list[Contact],
                   now: datetime) -> None:
         await self._session.execute(insert(people).values(
             person_id=person_id, sealed=sealed.model_dump(), created_at=now))
-        for lookup in lookups:
-            await self._session.execute(insert(person_lookups).values(
-                lookup=lookup, person_id=person_id))
+        await self.set_contacts(person_id, contacts)
 
-    async def matching(self, lookups: list[str]) -> list[str]:
-        if not lookups:
+    async def set_contacts(self, person_id: str, contacts: list[Contact]) -> None:
+        await self._session.execute(delete(person_lookups)
+                                    .where(person_lookups.c.person_id == person_id))
+        for contact in contacts:
+            await self._session.execute(insert(person_lookups).values(
+                lookup=contact.lookup, person_id=person_id, kind=contact.kind,
+                confirmed=contact.confirmed))
+
+    async def update(self, person_id: str, sealed: SealedDetails) -> None:
+        await self._session.execute(update(people).where(people.c.person_id == person_id)
+                                    .values(sealed=sealed.model_dump()))
+
+    async def matching(self, contacts: list[Contact]) -> list[str]:
+        if not contacts:
             return []
-        rows = await self._session.execute(select(person_lookups.c.person_id).distinct()
-                                           .where(person_lookups.c.lookup.in_(lookups)))
+        rows = await self._session.execute(
+            select(person_lookups.c.person_id).distinct()
+            .where(person_lookups.c.lookup.in_([c.lookup for c in contacts])))
         return list(rows.scalars())
+
+    async def contacts(self, person_id: str) -> list[Contact]:
+        rows = await self._session.execute(select(person_lookups)
+                                           .where(person_lookups.c.person_id == person_id))
+        return [Contact(row.kind or "", row.lookup, bool(row.confirmed)) for row in rows]
+
+    async def links_valid_from(self, person_id: str) -> datetime | None:
+        return await self._session.scalar(select(people.c.links_valid_from)
+                                          .where(people.c.person_id == person_id))
+
+    async def sign_out_everywhere(self, person_id: str, now: datetime) -> None:
+        await self._session.execute(update(people).where(people.c.person_id == person_id)
+                                    .values(links_valid_from=now))
 
     async def sealed(self, person_id: str) -> SealedDetails | None:
         value = await self._session.scalar(select(people.c.sealed)

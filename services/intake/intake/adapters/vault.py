@@ -10,6 +10,8 @@ import unicodedata
 from vod_shared.events import SealedDetails
 from vod_shared.sealing import KeyDirectory, seal, unseal
 
+from intake.domain.door import EMAIL, PHONE, Contact
+
 
 class Vault:
     def __init__(self, keys: KeyDirectory, readers: tuple[str, ...]) -> None:
@@ -23,13 +25,21 @@ class Vault:
     def open(self, sealed: SealedDetails) -> dict:
         return unseal(sealed, "intake", self._private)
 
-    def lookup_keys(self, *, email: str | None, phone: str | None) -> list[str]:
-        keys = []
+    def contacts(self, *, email: str | None, phone: str | None,
+                 confirmed: frozenset[str] = frozenset()) -> list[Contact]:
+        """The person's email and phone as keyed hashes, each marked proven or not."""
+        found = []
         if email:
-            keys.append(self._hash("email", unicodedata.normalize("NFC", email).strip().lower()))
+            found.append(Contact(EMAIL, self.key_for(EMAIL, email), EMAIL in confirmed))
         if phone:
-            keys.append(self._hash("phone", phone))
-        return keys
+            found.append(Contact(PHONE, self.key_for(PHONE, phone), PHONE in confirmed))
+        return found
+
+    def key_for(self, kind: str, value: str) -> str:
+        """A keyed hash of one contact (also keys the door's limits); never leaves intake."""
+        if kind == EMAIL:
+            value = unicodedata.normalize("NFC", value).strip().lower()
+        return self._hash(kind, value)
 
     def _hash(self, kind: str, value: str) -> str:
         return hashlib.blake2b(f"{kind}:{value}".encode(), key=self._lookup_key,

@@ -18,6 +18,13 @@ class Requester:
     state: str | None = None
     time_zone: str | None = None
 
+    def contact_kinds(self) -> frozenset[str]:
+        """The kinds of contact given: ``email``, ``phone``."""
+        return frozenset(k for k, v in (("email", self.email), ("phone", self.phone)) if v)
+
+    def channel_kind(self) -> str:
+        return "phone" if self.preferred_channel is Channel.SMS else "email"
+
     def personal_details(self) -> dict:
         """Everything that identifies or reaches the person: sealed, never in an event."""
         details = {name: getattr(self, name) for name in PERSONAL_FIELDS}
@@ -35,6 +42,9 @@ class RequestDialogue:
     offender_family_name: str | None = None
     notes: str | None = None
     webhook_id: str | None = None
+    # The contacts proven: all given, from a partner or staff (they spoke with the person);
+    # the one confirmed, from the public page.
+    confirmed: frozenset[str] = frozenset()
 
     def case_details(self) -> dict:
         """What the requester told us about the offender, and their notes: personal data too."""
@@ -49,6 +59,9 @@ class RegisterForCustodyNotices:
     notify_on: frozenset[CustodyNoticeKind]
     source: RequestSource
     webhook_id: str | None = None
+    confirmed: frozenset[str] = frozenset()
+    # Set when the registration comes with her dialogue request: the same person, not another.
+    registrant_id: str | None = None
 
 
 @dataclass(frozen=True)

@@ -4,14 +4,20 @@ from datetime import datetime
 from enum import StrEnum
 
 from vod_shared.events import (
+    WITHDRAWAL_PENDING,
+    WITHDRAWAL_UNDONE,
     ActedBy,
     CasePaused,
     CaseResumed,
     CaseWithdrawn,
     Channel,
     CustodyNoticeKind,
+    DuplicateOverlap,
     EventData,
     Language,
+    PossibleDuplicateFound,
+    RegistrationCancelled,
+    RegistrationChanged,
     RegistrationReceived,
     Relationship,
     RequestReceived,
@@ -48,13 +54,15 @@ class Case:
     opened_at: datetime
     holds: set[Hold] = field(default_factory=set)
     version: int = 0  # the store's count of changes, so two changes at once cannot both win
+    relationship: Relationship | None = None
     events: list[EventData] = field(default_factory=list, repr=False)
 
     @classmethod
     def open(cls, *, case_id: str, reference: str, requester_id: str, relationship: Relationship,
              cdcr_number: str, language: Language, channel: Channel, source: RequestSource,
              logistics: SealedDetails, now: datetime) -> "Case":
-        case = cls(case_id, reference, requester_id, cdcr_number, CaseStatus.OPEN, now)
+        case = cls(case_id, reference, requester_id, cdcr_number, CaseStatus.OPEN, now,
+                   relationship=relationship)
         case.events.append(RequestReceived(
             case_id=case_id, reference=reference, requester_id=requester_id,
             relationship=relationship, cdcr_number=cdcr_number, preferred_language=language,
@@ -70,6 +78,13 @@ class Case:
             raise CaseStepRefused(f"a request cannot join a case that is {self.status}")
         self.events.append(RequestRepeated(case_id=self.case_id, requester_id=self.requester_id,
                                            source=source, details=details, at=now))
+
+    def may_duplicate(self, other: "Case", overlaps: list[DuplicateOverlap], *,
+                      now: datetime) -> None:
+        """This new case shares a contact with another open case about the same offender, but
+        not one that proves the same requester: a person decides. Neither requester is told."""
+        self.events.append(PossibleDuplicateFound(case_id=self.case_id, other_case_id=other.case_id,
+                                                  overlaps=overlaps, at=now))
 
     @property
     def is_open(self) -> bool:
@@ -96,6 +111,22 @@ class Case:
             raise CaseStepRefused(f"a case that is {self.status} cannot be withdrawn")
         self.status, self.holds = CaseStatus.WITHDRAWN, set()
         self.events.append(CaseWithdrawn(case_id=self.case_id, by=by, reason=reason, at=now))
+
+    def ask_to_withdraw(self, *, now: datetime) -> None:
+        """A withdrawal from her own page: everything stops at once (a pause of hers), and it
+        becomes final after WITHDRAWAL_UNDO unless she undoes it first."""
+        if not self.is_open:
+            raise CaseStepRefused(f"a case that is {self.status} cannot be withdrawn")
+        self._hold(Hold.VICTIM)
+        self.events.append(CasePaused(case_id=self.case_id, by=ActedBy.VICTIM,
+                                      reason=WITHDRAWAL_PENDING, at=now))
+
+    def undo_withdrawal(self, *, now: datetime) -> None:
+        if Hold.VICTIM not in self.holds:
+            raise CaseStepRefused("there is no withdrawal to undo")
+        self._release(Hold.VICTIM)
+        self.events.append(CaseResumed(case_id=self.case_id, by=ActedBy.VICTIM,
+                                       reason=WITHDRAWAL_UNDONE, at=now))
 
     def closed_elsewhere(self) -> None:
         """Screening found the offender ineligible for good, or scheduling closed the case."""
@@ -134,7 +165,29 @@ class Registration:
     cdcr_number: str
     notify_on: frozenset[CustodyNoticeKind]
     registered_at: datetime
+    cancelled_at: datetime | None = None
     events: list[EventData] = field(default_factory=list, repr=False)
+
+    @property
+    def is_active(self) -> bool:
+        return self.cancelled_at is None
+
+    def change_notices(self, notify_on: frozenset[CustodyNoticeKind], *, now: datetime) -> None:
+        """The registrant chose other kinds of custody change to hear of (the whole new set)."""
+        if not self.is_active:
+            raise CaseStepRefused("a cancelled registration cannot be changed")
+        self.notify_on = notify_on
+        self.events.append(RegistrationChanged(
+            registration_id=self.registration_id, registrant_id=self.registrant_id,
+            notify_on=sorted(notify_on), at=now))
+
+    def cancel(self, *, now: datetime) -> None:
+        """No more custody notices from this registration."""
+        if not self.is_active:
+            raise CaseStepRefused("this registration is already cancelled")
+        self.cancelled_at = now
+        self.events.append(RegistrationCancelled(
+            registration_id=self.registration_id, registrant_id=self.registrant_id, at=now))
 
     @classmethod
     def register(cls, *, registration_id: str, registrant_id: str, relationship: Relationship,

@@ -54,6 +54,97 @@ TEXT = {
         "done_dialogue": "We are sending your reference number to you the way you chose (email "
                          "or text message). Please keep it: staff will ask for it when they call.",
         "done_registration": "You are registered. We will tell you of the custody changes you chose.",
+        # the door: confirming the contact, limits
+        "pending_email_title": "Please check your email",
+        "pending_email": "We sent a link to the address you gave. Your request is made only when "
+                         "you follow it and press its button. The link works for 48 hours. If "
+                         "nothing arrives in a few minutes, look in your spam folder, or call us.",
+        "pending_sms_title": "Enter the code we texted you",
+        "pending_sms": "We sent a six-digit code to the number you gave. Your request is made only "
+                       "when you enter it here. The code works for 48 hours.",
+        "pending_privacy": "Until you confirm, nobody at the program sees your request, and if you "
+                           "do not confirm it is deleted after 48 hours.",
+        "code": "Code (six digits)",
+        "code_submit": "Confirm",
+        "code_wrong": "That code is not right. You can try {left} more times.",
+        "code_too_many": "The code was wrong too many times, so the request was deleted. Please "
+                         "send the form again, or call {phone}.",
+        "pending_gone_title": "This request is no longer waiting",
+        "pending_gone": "It was already confirmed, or more than 48 hours passed. If you need to, "
+                        "send the form again, or call {phone}.",
+        "confirm_title": "Confirm your request",
+        "confirm_intro": "Press the button to confirm that you asked for this. Nothing happens "
+                         "until you do.",
+        "confirm_button": "Yes, I asked for this",
+        "done_confirmed": "Thank you. We are sending you a message the way you chose, with your "
+                          "reference number and a link to your own page, where you can see your "
+                          "request and change your choices. Text messages wait until morning.",
+        "too_many_title": "Please wait before trying again",
+        "too_many": "We have had many requests from here or for these details. Please try again "
+                    "in {minutes} minutes, or call {phone}.",
+        "not_sent_title": "We could not send your confirmation",
+        "not_sent": "Nothing was kept. Please try again in a few minutes, or call {phone}.",
+        "form_unreadable": "This form could not be read. Please send it with the page's own button.",
+        # her own page
+        "page_title": "Your page",
+        "page_intro": "Here you can see your request, the messages we sent you, and change your "
+                      "choices. To keep this safe, each change needs a code we send you.",
+        "status_withdrawal_pending": "You withdrew this request. Everything has stopped. You can "
+                                     "undo this until {date}; after that it is final.",
+        "undo_withdrawal": "Undo my withdrawal",
+        "withdraw_explained": "Withdrawing stops everything at once. You do not need to give a "
+                              "reason, and you can undo it for 7 days.",
+        "messages_title": "Messages we sent you",
+        "messages_none": "No messages yet.",
+        "msg_when": "When", "msg_how": "How", "msg_about": "About",
+        "msg_failed": "could not be delivered",
+        "about_request": "Your request", "about_registration": "Your registration",
+        "about_case": "Your request's status", "about_eligibility": "The review of your request",
+        "about_meeting": "A preparation meeting", "about_session": "The dialogue",
+        "about_custody": "A custody change", "about_survey": "A question about your experience",
+        "about_withdrawal": "Your withdrawal", "about_sms": "Text message settings",
+        "about_other": "A message from the program",
+        "prefs_title": "How we reach you",
+        "prefs_intro": "We send a code to confirm each change. If you move to text messages, "
+                       "the code goes to your phone.",
+        "time_zone": "Your time zone",
+        "time_zone_from_state": "From the state you live in",
+        "quiet_hours": "Quiet hours for text messages (optional)",
+        "quiet_hours_hint": "We hold text messages during these hours, in your time zone. Emails "
+                            "are never held.",
+        "quiet_from": "From", "quiet_until": "Until",
+        "save_with_code": "Save (we will send you a code)",
+        "new_contact": "A new email or phone",
+        "new_contact_value": "New email address or mobile number",
+        "new_contact_hint": "We first send a code to you as you are reached now, then a second "
+                            "code to the new address or number. It is used only after that.",
+        "registrations_title": "Custody notices you registered for",
+        "registrations_none": "You have not registered for custody notices.",
+        "registration_about": "About CDCR number {cdcr}: tell me about",
+        "cancel_registration": "Cancel this registration",
+        "signout_title": "Sign out everywhere",
+        "signout_intro": "If someone else may have seen a message from us, this makes every link "
+                         "we sent you stop working at once, this one too. Each new message brings "
+                         "a new link.",
+        "signout_button": "Sign out everywhere",
+        "signed_out_title": "Your links no longer work",
+        "signed_out": "Each new message from us brings a new link. If you need your page sooner, "
+                      "call {phone}.",
+        "code_title": "Enter the code we sent you",
+        "code_sent_email": "We sent a six-digit code by email. It works for 15 minutes.",
+        "code_sent_phone": "We sent a six-digit code by text message. It works for 15 minutes.",
+        "code_gone": "That code no longer works. Please start the change again.",
+        "back_to_page": "Back to your page",
+        "changed_preferences": "Your choices are saved.",
+        "changed_contact": "Your new contact is confirmed and saved.",
+        "changed_notices": "Your custody notices are changed.",
+        "changed_cancel_registration": "Your registration is cancelled. We will send no more "
+                                       "custody notices from it.",
+        "changed_pause": "Your request is paused.",
+        "changed_resume": "Your request is active again.",
+        "changed_withdraw": "Your request is withdrawn, and everything has stopped. You can undo "
+                            "this from your page for 7 days; after that it is final.",
+        "changed_undo_withdrawal": "Your withdrawal is undone: your request is active again.",
         # the victim's own link
         "case_title": "Your dialogue request {reference}",
         "status_open": "Your request is active.",
@@ -142,6 +233,99 @@ TEXT = {
                          "electrónico o mensaje de texto). Guárdelo: el personal se lo pedirá "
                          "cuando le llame.",
         "done_registration": "Quedó registrado. Le avisaremos de los cambios de custodia que eligió.",
+        "pending_email_title": "Revise su correo electrónico",
+        "pending_email": "Le enviamos un enlace a la dirección que nos dio. Su solicitud se hace "
+                         "solo cuando lo abre y presiona su botón. El enlace sirve durante 48 "
+                         "horas. Si no llega en unos minutos, revise la carpeta de correo no "
+                         "deseado, o llámenos.",
+        "pending_sms_title": "Escriba el código que le enviamos por mensaje de texto",
+        "pending_sms": "Le enviamos un código de seis números al teléfono que nos dio. Su "
+                       "solicitud se hace solo cuando lo escribe aquí. El código sirve durante "
+                       "48 horas.",
+        "pending_privacy": "Hasta que confirme, nadie en el programa ve su solicitud, y si no la "
+                           "confirma se borra después de 48 horas.",
+        "code": "Código (seis números)",
+        "code_submit": "Confirmar",
+        "code_wrong": "Ese código no es correcto. Puede intentarlo {left} veces más.",
+        "code_too_many": "El código estuvo mal demasiadas veces, así que la solicitud se borró. "
+                         "Envíe el formulario otra vez, o llame al {phone}.",
+        "pending_gone_title": "Esta solicitud ya no está en espera",
+        "pending_gone": "Ya se confirmó, o pasaron más de 48 horas. Si lo necesita, envíe el "
+                        "formulario otra vez, o llame al {phone}.",
+        "confirm_title": "Confirme su solicitud",
+        "confirm_intro": "Presione el botón para confirmar que usted lo pidió. No pasa nada hasta "
+                         "que lo haga.",
+        "confirm_button": "Sí, yo lo pedí",
+        "done_confirmed": "Gracias. Le enviamos un mensaje por el medio que eligió, con su número "
+                          "de referencia y un enlace a su propia página, donde puede ver su "
+                          "solicitud y cambiar sus preferencias. Los mensajes de texto esperan "
+                          "hasta la mañana.",
+        "too_many_title": "Por favor espere antes de intentarlo otra vez",
+        "too_many": "Hemos recibido muchas solicitudes desde aquí o con estos datos. Inténtelo "
+                    "de nuevo en {minutes} minutos, o llame al {phone}.",
+        "not_sent_title": "No pudimos enviarle la confirmación",
+        "not_sent": "No se guardó nada. Inténtelo de nuevo en unos minutos, o llame al {phone}.",
+        "form_unreadable": "No se pudo leer este formulario. Envíelo con el botón de la página.",
+        "page_title": "Su página",
+        "page_intro": "Aquí puede ver su solicitud y los mensajes que le enviamos, y cambiar sus "
+                      "preferencias. Por seguridad, cada cambio necesita un código que le enviamos.",
+        "status_withdrawal_pending": "Usted retiró esta solicitud. Todo se detuvo. Puede "
+                                     "deshacerlo hasta el {date}; después será definitivo.",
+        "undo_withdrawal": "Deshacer mi retiro",
+        "withdraw_explained": "Retirarla lo detiene todo de inmediato. No necesita dar ninguna "
+                              "razón, y puede deshacerlo durante 7 días.",
+        "messages_title": "Mensajes que le enviamos",
+        "messages_none": "Todavía no hay mensajes.",
+        "msg_when": "Cuándo", "msg_how": "Cómo", "msg_about": "Sobre",
+        "msg_failed": "no se pudo entregar",
+        "about_request": "Su solicitud", "about_registration": "Su registro",
+        "about_case": "El estado de su solicitud", "about_eligibility": "La revisión de su solicitud",
+        "about_meeting": "Una reunión de preparación", "about_session": "El diálogo",
+        "about_custody": "Un cambio de custodia", "about_survey": "Una pregunta sobre su experiencia",
+        "about_withdrawal": "Su retiro", "about_sms": "Ajustes de mensajes de texto",
+        "about_other": "Un mensaje del programa",
+        "prefs_title": "Cómo nos comunicamos con usted",
+        "prefs_intro": "Le enviamos un código para confirmar cada cambio. Si pasa a mensajes de "
+                       "texto, el código va a su teléfono.",
+        "time_zone": "Su zona horaria",
+        "time_zone_from_state": "Según el estado donde vive",
+        "quiet_hours": "Horas de silencio para mensajes de texto (opcional)",
+        "quiet_hours_hint": "Durante estas horas, en su zona horaria, guardamos los mensajes de "
+                            "texto. Los correos nunca se retienen.",
+        "quiet_from": "Desde", "quiet_until": "Hasta",
+        "save_with_code": "Guardar (le enviaremos un código)",
+        "new_contact": "Un correo o teléfono nuevo",
+        "new_contact_value": "Nuevo correo electrónico o número de celular",
+        "new_contact_hint": "Primero le enviamos un código por el medio que usa ahora, y luego un "
+                            "segundo código a la nueva dirección o número. Solo entonces se usa.",
+        "registrations_title": "Avisos de custodia que pidió",
+        "registrations_none": "No se ha registrado para recibir avisos de custodia.",
+        "registration_about": "Sobre el número de CDCR {cdcr}: quiero saber de",
+        "cancel_registration": "Cancelar este registro",
+        "signout_title": "Cerrar sesión en todas partes",
+        "signout_intro": "Si alguien más pudo ver un mensaje nuestro, esto hace que todos los "
+                         "enlaces que le enviamos dejen de funcionar de inmediato, también este. "
+                         "Cada mensaje nuevo trae un enlace nuevo.",
+        "signout_button": "Cerrar sesión en todas partes",
+        "signed_out_title": "Sus enlaces ya no funcionan",
+        "signed_out": "Cada mensaje nuevo nuestro trae un enlace nuevo. Si necesita su página "
+                      "antes, llame al {phone}.",
+        "code_title": "Escriba el código que le enviamos",
+        "code_sent_email": "Le enviamos un código de seis números por correo. Sirve durante 15 minutos.",
+        "code_sent_phone": "Le enviamos un código de seis números por mensaje de texto. Sirve "
+                           "durante 15 minutos.",
+        "code_gone": "Ese código ya no sirve. Por favor empiece el cambio otra vez.",
+        "back_to_page": "Volver a su página",
+        "changed_preferences": "Sus preferencias quedaron guardadas.",
+        "changed_contact": "Su nuevo contacto quedó confirmado y guardado.",
+        "changed_notices": "Sus avisos de custodia cambiaron.",
+        "changed_cancel_registration": "Su registro quedó cancelado. No enviaremos más avisos de "
+                                       "custodia de este registro.",
+        "changed_pause": "Su solicitud quedó en pausa.",
+        "changed_resume": "Su solicitud está activa de nuevo.",
+        "changed_withdraw": "Su solicitud fue retirada y todo se detuvo. Puede deshacerlo desde "
+                            "su página durante 7 días; después será definitivo.",
+        "changed_undo_withdrawal": "Su retiro quedó deshecho: su solicitud está activa de nuevo.",
         "case_title": "Su solicitud de diálogo {reference}",
         "status_open": "Su solicitud está activa.",
         "status_paused": "Su solicitud está en pausa. No pasará nada hasta que usted la reanude.",

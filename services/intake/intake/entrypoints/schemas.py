@@ -20,6 +20,27 @@ CDCR_NUMBER = re.compile(r"^(?:[A-Z]\d{5}|[A-Z]{2}\d{4})$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
+def normal_phone(value: str) -> str:
+    """E.164 after normalising: a US number may be written the usual US ways."""
+    try:
+        number = phonenumbers.parse(value, "US")
+    except phonenumbers.NumberParseException:
+        raise ValueError("not a phone number") from None
+    if not phonenumbers.is_valid_number(number):
+        raise ValueError("not a valid phone number")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def normal_contact(kind: str, value: str) -> str:
+    """A new email or phone from her page, as the request form would take it; else ValueError."""
+    value = value.strip()
+    if kind == "phone":
+        return normal_phone(value)
+    if kind == "email" and EMAIL.match(value) and len(value) <= 254:
+        return value
+    raise ValueError("not an email address")
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
@@ -45,16 +66,7 @@ class RequesterIn(_Strict):
     @field_validator("phone")
     @classmethod
     def _phone(cls, value: str | None) -> str | None:
-        """E.164 after normalising: a US number may be written the usual US ways."""
-        if value is None:
-            return None
-        try:
-            number = phonenumbers.parse(value, "US")
-        except phonenumbers.NumberParseException:
-            raise ValueError("not a phone number") from None
-        if not phonenumbers.is_valid_number(number):
-            raise ValueError("not a valid phone number")
-        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+        return None if value is None else normal_phone(value)
 
     @field_validator("state")
     @classmethod
@@ -102,8 +114,11 @@ class WebhookAccepted(BaseModel):
     registration_id: str | None = None
 
 
-def to_command(payload: IntakeWebhookIn, *, source: RequestSource, webhook_id: str | None = None):
-    """The wire format as one of intake's commands; the program's rules are checked after."""
+def to_command(payload: IntakeWebhookIn, *, source: RequestSource, webhook_id: str | None = None,
+               confirmed: frozenset[str] | None = None):
+    """The wire format as one of intake's commands; the program's rules are checked after.
+    A partner or staff member spoke with the person, so what they give counts as proven; the
+    public page's contact is proven only by its confirmation (``confirmed``)."""
     r = payload.requester
     requester = Requester(
         relationship=r.relationship, preferred_language=r.preferred_language,
@@ -111,10 +126,13 @@ def to_command(payload: IntakeWebhookIn, *, source: RequestSource, webhook_id: s
         family_name=r.family_name, email=r.email, phone=r.phone, state=r.state,
         time_zone=r.time_zone,
     )
+    if confirmed is None:
+        confirmed = frozenset() if source is RequestSource.WEB_FORM else requester.contact_kinds()
     if payload.kind == "custody_notification_registration":
         return RegisterForCustodyNotices(
             requester=requester, cdcr_number=payload.offender.cdcr_number,
-            notify_on=frozenset(payload.notify_on or ()), source=source, webhook_id=webhook_id)
+            notify_on=frozenset(payload.notify_on or ()), source=source, webhook_id=webhook_id,
+            confirmed=confirmed)
     missing = [f"requester.{name}" for name in ("given_name", "family_name") if getattr(r, name) is None]
     if payload.notify_on is not None:
         missing.append("notify_on")
@@ -129,5 +147,5 @@ def to_command(payload: IntakeWebhookIn, *, source: RequestSource, webhook_id: s
         requester=requester, cdcr_number=payload.offender.cdcr_number, source=source,
         offender_given_name=payload.offender.given_name,
         offender_family_name=payload.offender.family_name, notes=payload.notes,
-        webhook_id=webhook_id,
+        webhook_id=webhook_id, confirmed=confirmed,
     )

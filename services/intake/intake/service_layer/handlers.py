@@ -17,7 +17,7 @@ from vod_shared.events import (
 from vod_shared.topics import Topics
 
 from intake.adapters.vault import Vault
-from intake.domain import rules
+from intake.domain import door, rules
 from intake.domain.commands import ChangeCase, RegisterForCustodyNotices, Requester, RequestDialogue
 from intake.domain.errors import CaseNotFound
 from intake.domain.model import Case, Registration, format_reference
@@ -40,34 +40,67 @@ class Context:
 
 
 async def request_dialogue(command: RequestDialogue, uow: UnitOfWork, ctx: Context) -> Accepted:
-    """A victim or surviving family member asks for a dialogue: open a case and announce it,
-    or, if they already have an open case about this offender, join the request to that one
-    (announced as repeated) and answer with it."""
+    """A victim or surviving family member asks for a dialogue (see ``open_or_join``)."""
+    accepted = await open_or_join(command, uow, ctx)
+    await uow.commit()
+    return accepted
+
+
+async def register_for_custody_notices(command: RegisterForCustodyNotices, uow: UnitOfWork,
+                                       ctx: Context) -> Accepted:
+    """Form 1707: a victim, family member or testifying witness asks to be told of custody changes."""
+    accepted = await register(command, uow, ctx)
+    await uow.commit()
+    return accepted
+
+
+async def open_or_join(command: RequestDialogue, uow: UnitOfWork, ctx: Context) -> Accepted:
+    """Open a case and announce it, or, if the requester already has an open case about this
+    offender (proven by the same contact), join the request to it (announced as repeated).
+    Any other overlap with an open case opens a new one and tells staff of a possible
+    duplicate. Not committed: the caller commits."""
     if earlier := await _earlier_answer(uow, command.webhook_id):
         return earlier
     requester = command.requester
     rules.check_may_request_dialogue(requester.relationship)
     rules.check_contact_for_channel(requester.preferred_channel, email=requester.email,
                                     phone=requester.phone)
-    lookups = ctx.vault.lookup_keys(email=requester.email, phone=requester.phone)
-    case = await uow.cases.open_case_of(await uow.people.matching(lookups), command.cdcr_number)
+    contacts = ctx.vault.contacts(email=requester.email, phone=requester.phone,
+                                  confirmed=command.confirmed)
     now = ctx.clock()
     details = ctx.vault.seal(command.case_details(), rules.READERS_OF_CASE_NOTES)
+    others = await uow.cases.open_cases_of(await uow.people.matching(contacts), command.cdcr_number)
+    case = await _case_it_joins(uow, command, contacts, others)
     if case is None:
-        case = await _open_case(command, uow, ctx, lookups, details, now)
+        case = await _open_case(command, uow, ctx, contacts, details, now)
+        for other in others:
+            case.may_duplicate(other, door.overlaps(contacts, await uow.people.contacts(
+                other.requester_id)), now=now)
     else:
         # Saved over the version read, so a withdrawal meanwhile makes this a new case instead.
         case.asked_again(source=command.source, details=details, now=now)
         await uow.cases.save(case)
-    await _emit(uow, case.events, topic=ctx.topics.intake, subject=case.case_id)
+    await emit_all(uow, case.events, topic=ctx.topics.intake, subject=case.case_id)
     accepted = Accepted(202, {"case_id": case.case_id, "reference": case.reference})
     return await _answer(uow, command.webhook_id, accepted)
 
 
+async def _case_it_joins(uow: UnitOfWork, command: RequestDialogue, contacts: list[door.Contact],
+                         others: list[Case]) -> Case | None:
+    """The open case this request repeats, if the contact it proved is that case's own."""
+    for other in others:
+        if door.joins_open_case(asked=contacts, channel_kind=command.requester.channel_kind(),
+                                requester=await uow.people.contacts(other.requester_id),
+                                same_relationship=other.relationship
+                                == command.requester.relationship):
+            return other
+    return None
+
+
 async def _open_case(command: RequestDialogue, uow: UnitOfWork, ctx: Context,
-                     lookups: list[str], details: SealedDetails, now: datetime) -> Case:
+                     contacts: list[door.Contact], details: SealedDetails, now: datetime) -> Case:
     requester = command.requester
-    person_id = await _add_person(uow, ctx, requester, lookups, rules.READERS_OF_REQUESTER, now)
+    person_id = await _add_person(uow, ctx, requester, contacts, rules.READERS_OF_REQUESTER, now)
     reference = format_reference(now.year, await uow.cases.next_reference_number(now.year))
     case = Case.open(
         case_id=str(uuid.uuid4()), reference=reference, requester_id=person_id,
@@ -82,9 +115,8 @@ async def _open_case(command: RequestDialogue, uow: UnitOfWork, ctx: Context,
     return case
 
 
-async def register_for_custody_notices(command: RegisterForCustodyNotices, uow: UnitOfWork,
-                                       ctx: Context) -> Accepted:
-    """Form 1707: a victim, family member or testifying witness asks to be told of custody changes."""
+async def register(command: RegisterForCustodyNotices, uow: UnitOfWork, ctx: Context) -> Accepted:
+    """Records a form-1707 registration and announces it. Not committed: the caller commits."""
     if earlier := await _earlier_answer(uow, command.webhook_id):
         return earlier
     requester = command.requester
@@ -92,15 +124,17 @@ async def register_for_custody_notices(command: RegisterForCustodyNotices, uow: 
     rules.check_contact_for_channel(requester.preferred_channel, email=requester.email,
                                     phone=requester.phone)
     now = ctx.clock()
-    lookups = ctx.vault.lookup_keys(email=requester.email, phone=requester.phone)
-    person_id = await _add_person(uow, ctx, requester, lookups, rules.READERS_OF_REGISTRANT, now)
+    contacts = ctx.vault.contacts(email=requester.email, phone=requester.phone,
+                                  confirmed=command.confirmed)
+    person_id = command.registrant_id or await _add_person(
+        uow, ctx, requester, contacts, rules.READERS_OF_REGISTRANT, now)
     registration = Registration.register(
         registration_id=str(uuid.uuid4()), registrant_id=person_id,
         relationship=requester.relationship, cdcr_number=command.cdcr_number,
         notify_on=command.notify_on, language=requester.preferred_language,
         channel=requester.preferred_channel, now=now)
     await uow.registrations.add(registration)
-    await _emit(uow, registration.events, topic=ctx.topics.intake,
+    await emit_all(uow, registration.events, topic=ctx.topics.intake,
                 subject=registration.registration_id)
     accepted = Accepted(202, {"registration_id": registration.registration_id})
     return await _answer(uow, command.webhook_id, accepted)
@@ -114,7 +148,7 @@ async def change_case(command: ChangeCase, uow: UnitOfWork, ctx: Context) -> Cas
     step = {"pause": case.pause, "resume": case.resume, "withdraw": case.withdraw}[command.action]
     step(by=command.by, reason=command.reason, now=ctx.clock())
     await uow.cases.save(case)
-    await _emit(uow, case.events, topic=ctx.topics.intake, subject=case.case_id)
+    await emit_all(uow, case.events, topic=ctx.topics.intake, subject=case.case_id)
     await uow.commit()
     return case
 
@@ -137,18 +171,18 @@ async def follow_case_elsewhere(envelope: Envelope, uow: UnitOfWork) -> None:
     await uow.cases.save(case)
 
 
-async def _add_person(uow: UnitOfWork, ctx: Context, requester: Requester, lookups: list[str],
-                      readers: tuple[str, ...], now: datetime) -> str:
+async def _add_person(uow: UnitOfWork, ctx: Context, requester: Requester,
+                      contacts: list[door.Contact], readers: tuple[str, ...], now: datetime) -> str:
     """Stores the person sealed, and publishes them, sealed, on the people topic."""
     person_id = str(uuid.uuid4())
     sealed = ctx.vault.seal(requester.personal_details(), readers)
-    await uow.people.add(person_id, sealed, lookups, now)
+    await uow.people.add(person_id, sealed, contacts, now)
     await uow.emit(PersonRegistered(person_id=person_id, sealed=sealed, at=now),
                    topic=ctx.topics.people, subject=person_id)
     return person_id
 
 
-async def _emit(uow: UnitOfWork, events: list[EventData], *, topic: str, subject: str) -> None:
+async def emit_all(uow: UnitOfWork, events: list[EventData], *, topic: str, subject: str) -> None:
     for event in events:
         await uow.emit(event, topic=topic, subject=subject)
     events.clear()
@@ -163,5 +197,4 @@ async def _earlier_answer(uow: UnitOfWork, webhook_id: str | None) -> Accepted |
 async def _answer(uow: UnitOfWork, webhook_id: str | None, accepted: Accepted) -> Accepted:
     if webhook_id:
         await uow.receipts.add(webhook_id, "requests", accepted.status_code, accepted.body)
-    await uow.commit()
     return accepted

@@ -1,9 +1,13 @@
-"""The public request page: English and Spanish, no JavaScript needed, same rules as the webhook."""
+"""The public request page: English and Spanish, no JavaScript needed, same rules as the
+webhook, and nothing happens until the contact is proven."""
 import json
 import re
 
 import pytest
+from sqlalchemy import func, select
 
+from intake.adapters.orm import pending_requests
+from intake.bootstrap import bootstrap
 from intake.entrypoints.i18n import TEXT
 
 FORM = {"kind": "dialogue_request", "given_name": "Ana", "family_name": "López",
@@ -13,10 +17,36 @@ FORM = {"kind": "dialogue_request", "given_name": "Ana", "family_name": "López"
         "notes": ""}
 
 
-async def _form(intake, lang="es") -> str:
+async def form_token(intake, lang="es") -> str:
     page = await intake.http.get(f"/request?lang={lang}")
     assert page.status_code == 200
     return re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+
+
+async def submit(intake, lang="es", **changes):
+    token = await form_token(intake, lang)
+    return await intake.http.post(f"/request?lang={lang}", data=FORM | changes | {
+        "csrf_token": token})
+
+
+async def submit_and_confirm(intake, lang="es", **changes):
+    """The form sent and its contact proven, as she would: the link, or the code."""
+    sent = await submit(intake, lang, **changes)
+    assert sent.status_code == 303, sent.text
+    if (changes.get("preferred_channel") or FORM["preferred_channel"]) == "sms":
+        page = await intake.http.get(sent.headers["location"])
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+        done = await intake.http.post(sent.headers["location"], data={
+            "code": intake.post_office.last_code(), "csrf_token": token})
+    else:
+        done = await intake.http.post(f"/confirm/{intake.post_office.last_link()}")
+    assert done.status_code == 303 and done.headers["location"].startswith("/request/confirmed")
+    return done
+
+
+async def pending_rows(intake) -> int:
+    async with intake.runtime.engine.connect() as conn:
+        return (await conn.execute(select(func.count()).select_from(pending_requests))).scalar()
 
 
 def test_every_word_exists_in_both_languages():
@@ -32,34 +62,130 @@ async def test_the_page_is_in_spanish_with_a_quick_exit_and_a_label_for_every_fi
     assert "<script" not in page.text.split("</main>")[0]  # the form itself needs no JavaScript
 
 
-async def test_a_request_sent_from_the_page_opens_a_case_and_its_reference_goes_by_message(intake):
-    token = await _form(intake)
-    done = await intake.http.post("/request?lang=es", data=FORM | {"csrf_token": token})
-    assert done.status_code == 200 and "Recibimos su solicitud" in done.text
+async def test_the_page_cannot_be_framed_and_runs_only_its_own_script(intake):
+    page = await intake.http.get("/request")
+    policy = page.headers["content-security-policy"]
+    assert "frame-ancestors 'none'" in policy and "default-src 'none'" in policy
+    nonce = re.search(r"'nonce-([^']+)'", policy).group(1)
+    assert f'<script nonce="{nonce}">' in page.text
+    again = await intake.http.get("/request")
+    assert nonce not in again.headers["content-security-policy"]  # fresh for every page
+
+
+async def test_a_request_waits_for_its_email_to_be_confirmed_and_the_message_holds_no_typed_word(
+        intake):
+    chosen = {"given_name": "Dile", "family_name": "QueTeVigilo", "notes": "sé dónde vives"}
+    sent = await submit(intake, **chosen)
+    assert sent.status_code == 303 and sent.headers["location"].startswith("/request/pending/")
+    waiting = await intake.http.get(sent.headers["location"])
+    assert "Revise su correo electrónico" in waiting.text
+    [(channel, to, words)] = intake.post_office.sent
+    assert (channel, to) == ("email", "ana.lopez@example.org")
+    assert not any(word.lower() in words.lower() for word in
+                   ("Dile", "QueTeVigilo", "vigilo", "vives", "López", "Ana", "AB1234"))
+    assert "Confirme su solicitud" in words and "1-877-256-6877" in words
+    assert await intake.outbox(topic=None) == []  # no case, no event, no staff alert
+
+    link = intake.post_office.last_link()
+    shown = await intake.http.get(f"/confirm/{link}")  # a mail scanner opening it
+    assert shown.status_code == 200 and "Sí, yo lo pedí" in shown.text
+    assert await intake.outbox(topic=None) == []
+    done = await intake.http.post(f"/confirm/{link}")
+    assert done.status_code == 303
+    thanks = await intake.http.get(done.headers["location"])
+    assert "Recibimos su solicitud" in thanks.text and not re.search(r"VOD-\d{4}", thanks.text)
+    types = sorted(json.loads(r.value)["type"] for r in await intake.outbox(topic=None))
+    assert types == ["vod.PersonRegistered.v1", "vod.RequestReceived.v1"]
+    assert await pending_rows(intake) == 0
+    again = await intake.http.post(f"/confirm/{link}")  # the link works once
+    assert again.status_code == 410 and len(await intake.outbox(topic=None)) == 2
+
+
+async def test_a_text_message_code_confirms_and_wrong_codes_run_out(intake):
+    sent = await submit(intake, "en", preferred_channel="sms", phone="(619) 555-0100")
+    [(channel, to, words)] = intake.post_office.sent
+    assert (channel, to) == ("sms", "+16195550100") and "Ana" not in words
+    page = await intake.http.get(sent.headers["location"])
+    assert "Enter the code we texted you" in page.text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+    code = intake.post_office.last_code()
+    wrong = "000000" if code != "000000" else "111111"
+    for left in (4, 3, 2, 1):
+        answer = await intake.http.post(sent.headers["location"], data={"code": wrong,
+                                                                         "csrf_token": token})
+        assert answer.status_code == 422 and f"try {left} more times" in answer.text
+    last = await intake.http.post(sent.headers["location"], data={"code": wrong,
+                                                                   "csrf_token": token})
+    assert last.status_code == 410
+    late = await intake.http.post(sent.headers["location"], data={"code": code,
+                                                                   "csrf_token": token})
+    assert late.status_code == 410 and await intake.outbox(topic=None) == []
+    assert await pending_rows(intake) == 0
+
+
+async def test_an_unconfirmed_request_is_deleted_after_48_hours(intake):
+    await submit(intake)
+    link = intake.post_office.last_link()
+    intake.clock.advance(hours=47)
+    assert await intake.app.state.door.expire() == 0 and await pending_rows(intake) == 1
+    intake.clock.advance(hours=1, seconds=1)
+    assert await intake.app.state.door.expire() == 1 and await pending_rows(intake) == 0
+    assert (await intake.http.post(f"/confirm/{link}")).status_code == 410
+    assert await intake.outbox(topic=None) == []
+
+
+async def test_custody_notices_ticked_on_a_dialogue_request_become_her_registration(intake):
+    await submit_and_confirm(intake, "en", notify_on=["release", "escape"])
+    events = [json.loads(r.value) for r in await intake.outbox()]
+    request, registration = events
+    assert request["type"] == "vod.RequestReceived.v1"
+    assert registration["type"] == "vod.RegistrationReceived.v1"
+    assert registration["data"]["notify_on"] == ["escape", "release"]
+    assert registration["data"]["registrant_id"] == request["data"]["requester_id"]
+
+
+async def test_a_registration_from_the_page_waits_for_its_confirmation_too(intake):
+    await submit(intake, "en", kind="custody_notification_registration", relationship="witness",
+                 notify_on=["release", "escape"])
+    assert await intake.outbox(topic=None) == []
+    await intake.http.post(f"/confirm/{intake.post_office.last_link()}")
     [event] = [json.loads(r.value) for r in await intake.outbox()]
-    assert event["data"]["source"] == "web_form"
-    # The page does not say whether a case existed already: the same answer either way.
-    again = await intake.http.post("/request?lang=es", data=FORM | {"csrf_token": token})
-    assert again.text == done.text and not re.search(r"VOD-\d{4}-\d{6}", done.text)
+    assert event["data"]["notify_on"] == ["escape", "release"]
 
 
 async def test_without_the_form_token_nothing_is_accepted(intake):
-    await _form(intake)
+    await form_token(intake)
     refused = await intake.http.post("/request", data=FORM | {"csrf_token": "forged"})
     assert refused.status_code == 403
     intake.http.cookies.clear()
     assert (await intake.http.post("/request", data=FORM)).status_code == 403
-    assert await intake.outbox(topic=None) == []
+    assert intake.post_office.sent == [] and await pending_rows(intake) == 0
+
+
+async def test_no_multipart_and_no_oversized_body(intake):
+    token = await form_token(intake, "en")
+    multipart = await intake.http.post("/request?lang=en", data=FORM | {"csrf_token": token},
+                                       files={"upload": ("a.txt", b"x")})
+    assert multipart.status_code == 415
+    huge = await intake.http.post("/request?lang=en", data=FORM | {"csrf_token": token,
+                                                                   "notes": "x" * 20_000})
+    assert huge.status_code == 413
+    assert intake.post_office.sent == [] and await pending_rows(intake) == 0
+
+
+async def test_when_the_confirmation_cannot_be_sent_nothing_is_kept(intake):
+    intake.post_office.failing = True
+    answer = await submit(intake, "en")
+    assert answer.status_code == 503 and "could not send" in answer.text
+    assert await pending_rows(intake) == 0
 
 
 async def test_a_witness_is_told_in_spanish_they_may_register_instead_and_keeps_what_they_typed(intake):
-    token = await _form(intake)
-    page = await intake.http.post("/request?lang=es", data=FORM | {
-        "csrf_token": token, "relationship": "witness"})
+    page = await submit(intake, relationship="witness")
     assert page.status_code == 422
     assert "puede elegir en cambio recibir avisos" in page.text
     assert 'value="López"' in page.text and 'aria-invalid="true"' in page.text
-    assert await intake.outbox(topic=None) == []
+    assert intake.post_office.sent == [] and await intake.outbox(topic=None) == []
 
 
 @pytest.mark.parametrize("changes, field", [
@@ -68,17 +194,38 @@ async def test_a_witness_is_told_in_spanish_they_may_register_instead_and_keeps_
     ({"given_name": ""}, "given_name"),
 ])
 async def test_each_problem_is_shown_beside_its_field(intake, changes, field):
-    token = await _form(intake, "en")
-    page = await intake.http.post("/request?lang=en", data=FORM | changes | {"csrf_token": token})
+    page = await submit(intake, "en", **changes)
     assert page.status_code == 422
     assert f'id="{field}-error"' in page.text and f'href="#{field}"' in page.text
 
 
-async def test_a_registration_from_the_page(intake):
-    token = await _form(intake, "en")
-    data = FORM | {"csrf_token": token, "kind": "custody_notification_registration",
-                   "relationship": "witness", "notify_on": ["release", "escape"]}
-    done = await intake.http.post("/request?lang=en", data=data)
-    assert done.status_code == 200 and "You are registered" in done.text
-    [event] = [json.loads(r.value) for r in await intake.outbox()]
-    assert event["data"]["notify_on"] == ["escape", "release"]
+async def test_a_flood_is_answered_429_in_her_language_and_still_after_a_restart(intake):
+    statuses = []
+    for n in range(11):  # one address, ten different people and offenders an hour at most
+        answer = await submit(intake, "es", email=f"person{n}@example.org",
+                              cdcr_number=f"AB{1000 + n}")
+        statuses.append(answer.status_code)
+    assert statuses == [303] * 10 + [429]
+    assert "Por favor espere" in answer.text and 0 < int(answer.headers["retry-after"]) <= 3600
+    assert len(intake.post_office.sent) == 10
+
+    # The same store, a new process: the count is kept in the database, not in memory.
+    _, restarted = bootstrap(intake.runtime.settings, clock=intake.clock, post=intake.post_office)
+    import httpx
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=restarted),
+                                 base_url="http://intake") as http:
+        page = await http.get("/request?lang=en")
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+        again = await http.post("/request?lang=en", data=FORM | {"csrf_token": token,
+                                                                "email": "late@example.org"})
+    assert again.status_code == 429 and "Retry-After" in again.headers
+    assert "Please wait" in again.text
+    intake.clock.advance(hours=1)
+    assert (await submit(intake, "en", email="later@example.org")).status_code == 303
+
+
+async def test_one_contact_gets_at_most_three_confirmations_a_day(intake):
+    for n in range(3):
+        assert (await submit(intake, "en", cdcr_number=f"AB{2000 + n}")).status_code == 303
+    fourth = await submit(intake, "en", cdcr_number="AB2999")
+    assert fourth.status_code == 429 and len(intake.post_office.sent) == 3

@@ -14,6 +14,7 @@ from intake.domain.errors import CaseStepRefused
 from intake.domain.model import Case, CaseStatus
 
 from ..conftest import dialogue_request
+from .test_public_pages import submit_and_confirm
 
 PERSONAL = ("Ana", "López", "ana.lopez@example.org", "555-0100", "5550100", "John", "Doe",
             "tarde", "llamen", "Juan", "mañana")
@@ -64,19 +65,42 @@ async def test_a_partners_retry_of_the_repeat_gets_the_first_answer_and_nothing_
         "vod.RequestReceived.v1", "vod.RequestRepeated.v1"]
 
 
-async def test_asking_again_on_the_public_page_is_announced_as_from_the_page(intake):
-    await intake.post(dialogue_request())
-    page = await intake.http.get("/request?lang=es")
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
-    form = {"kind": "dialogue_request", "given_name": "Ana", "family_name": "López",
-            "relationship": "victim", "email": "ANA.LOPEZ@example.org", "phone": "",
-            "preferred_channel": "email", "preferred_language": "es", "cdcr_number": "ab1234",
-            "notes": "", "csrf_token": token}
-    done = await intake.http.post("/request?lang=es", data=form)
-    assert done.status_code == 200 and "Recibimos su solicitud" in done.text
-    [repeated] = [e for e in _events(await intake.outbox()) if e["type"].startswith(
-        "vod.RequestRepeated.")]
+async def test_asking_again_on_the_public_page_with_the_proven_email_joins_her_case(intake):
+    await submit_and_confirm(intake, email="ana.lopez@example.org")
+    await submit_and_confirm(intake, email="ANA.LOPEZ@example.org", notes="otra vez")
+    received, repeated = _events(await intake.outbox())
+    assert repeated["type"] == "vod.RequestRepeated.v1"
     assert repeated["data"]["source"] == "web_form"
+    assert repeated["subject"] == received["subject"]
+
+
+async def test_a_stranger_with_her_phone_cannot_squat_her_case(intake):
+    # He files first, with her phone and his own email, and proves his email.
+    await submit_and_confirm(intake, email="stranger@example.net", phone="(619) 555-0100")
+    # She asks later with her phone and her email, and proves hers.
+    await submit_and_confirm(intake, email="ana.lopez@example.org", phone="(619) 555-0100")
+    his, hers, duplicate = _events(await intake.outbox())
+    assert his["type"] == hers["type"] == "vod.RequestReceived.v1"
+    assert hers["subject"] != his["subject"]  # her own case, her own person
+    assert hers["data"]["requester_id"] != his["data"]["requester_id"]
+    assert duplicate["type"] == "vod.PossibleDuplicateFound.v1"
+    assert duplicate["data"] == {"case_id": hers["subject"], "other_case_id": his["subject"],
+                                 "overlaps": ["same_phone"], "at": duplicate["data"]["at"]}
+
+
+async def test_a_phone_he_typed_but_never_proved_does_not_join_her_by_text_either(intake):
+    await submit_and_confirm(intake, email="stranger@example.net", phone="(619) 555-0100")
+    await submit_and_confirm(intake, preferred_channel="sms", email="", phone="(619) 555-0100")
+    types = [e["type"] for e in _events(await intake.outbox())]
+    assert types == ["vod.RequestReceived.v1", "vod.RequestReceived.v1",
+                     "vod.PossibleDuplicateFound.v1"]
+
+
+async def test_same_contact_but_another_relationship_is_for_staff_to_judge(intake):
+    await submit_and_confirm(intake)
+    await submit_and_confirm(intake, relationship="surviving_family_member")
+    assert [e["type"] for e in _events(await intake.outbox())][-1] == (
+        "vod.PossibleDuplicateFound.v1")
 
 
 async def test_after_a_withdrawal_asking_again_opens_a_new_case(intake):

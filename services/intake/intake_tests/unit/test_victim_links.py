@@ -1,73 +1,212 @@
-"""The victim drives the case: their own link pauses, resumes or withdraws it."""
+"""Her own page: she sees her case and her messages, and changes what is hers, each change
+made only with a one-time code sent to her; links can be taken back."""
 import json
+import re
+from datetime import datetime, timezone
+
 import pytest
 
+from vod_shared.envelope import new_envelope
+from vod_shared.events import Channel, NotificationSent, SealedDetails
 from vod_shared.victim_links import VictimLinks
 
-from ..conftest import LINK_SECRET, dialogue_request
+from intake.service_layer.her_page import remember_message
+
+from ..conftest import LINK_SECRET
+from .test_public_pages import submit_and_confirm
 
 LINKS = VictimLinks(LINK_SECRET)
 
 
+def _events(rows) -> list[dict]:
+    return [json.loads(r.value) for r in rows]
+
+
 @pytest.fixture
-async def case(intake) -> dict:
-    body = (await intake.post(dialogue_request())).json()  # she chose Spanish
-    [request] = [json.loads(r.value) for r in await intake.outbox()]
-    body["token"] = LINKS.token(body["case_id"], request["data"]["requester_id"])
-    return body
+async def her(intake) -> dict:
+    """Ana asked on the public page, in Spanish, for a dialogue and for release and escape notices."""
+    await submit_and_confirm(intake, "es", phone="(619) 555-0100", notify_on=["release", "escape"])
+    request, registration = _events(await intake.outbox())
+    person_id = request["data"]["requester_id"]
+    return {"case_id": request["subject"], "person_id": person_id,
+            "registration_id": registration["subject"],
+            "reference": request["data"]["reference"],
+            "token": LINKS.token(request["subject"], person_id)}
 
 
-async def _types(intake) -> list[str]:
-    return [json.loads(r.value)["type"] for r in await intake.outbox()]
+async def _ask(intake, her, **fields):
+    page = await intake.http.post(f"/v/{her['token']}/ask", data=fields)
+    assert page.status_code == 200, page.text
+    change_id = re.search(r'name="change_id" value="([^"]+)"', page.text).group(1)
+    return page, change_id
 
 
-async def test_opening_the_link_shows_the_case_in_her_language_and_changes_nothing(intake, case):
-    page = await intake.http.get(f"/v/{case['token']}")
+async def _code(intake, her, change_id, code=None):
+    return await intake.http.post(f"/v/{her['token']}/code", data={
+        "change_id": change_id, "code": code or intake.post_office.last_code()})
+
+
+async def _change(intake, her, **fields):
+    _, change_id = await _ask(intake, her, **fields)
+    done = await _code(intake, her, change_id)
+    assert done.status_code == 200, done.text
+    return done
+
+
+async def _new_events(intake, seen: int) -> list[dict]:
+    return _events(await intake.outbox(topic=None))[seen:]
+
+
+async def test_her_page_shows_her_case_and_her_messages_in_her_language_and_changes_nothing(
+        intake, her):
+    async with intake.runtime.uow() as uow:
+        for n, template in enumerate(("request_acknowledged", "eligibility_needs_review")):
+            await remember_message(new_envelope(NotificationSent(
+                notification_id=f"n{n}", cause_event_id="e", recipient_id=her["person_id"],
+                channel=Channel.EMAIL, template=template,
+                sent_at=datetime(2026, 12, 1, 10 + n, tzinfo=timezone.utc)),
+                source="/services/notifications", subject=her["case_id"]), uow)
+        await uow.commit()
+    before = len(await intake.outbox(topic=None))
+    page = await intake.http.get(f"/v/{her['token']}")
     assert page.status_code == 200 and '<html lang="es">' in page.text
-    assert case["reference"] in page.text and "Pausar mi solicitud" in page.text
+    assert her["reference"] in page.text and "Su solicitud está activa." in page.text
+    assert "Su solicitud</td>" in page.text and "La revisión de su solicitud" in page.text
+    assert "2026-12-01 11:00" in page.text
+    assert "Liberación" in page.text and "Cerrar sesión en todas partes" in page.text
     assert page.headers["cache-control"] == "no-store"
-    assert await _types(intake) == ["vod.RequestReceived.v1"]
+    assert len(await intake.outbox(topic=None)) == before
 
 
-async def test_pause_then_resume(intake, case):
-    paused = await intake.http.post(f"/v/{case['token']}", data={"action": "pause"})
-    assert "quedó en pausa" in paused.text
-    resumed = await intake.http.post(f"/v/{case['token']}?lang=en", data={"action": "resume"})
-    assert "active again" in resumed.text
-    events = [json.loads(r.value) for r in await intake.outbox()][1:]
-    assert [(e["type"], e["data"]["by"], e["subject"]) for e in events] == [
-        ("vod.CasePaused.v1", "victim", case["case_id"]),
-        ("vod.CaseResumed.v1", "victim", case["case_id"])]
-    assert all(e["data"]["reason"] is None for e in events)  # her choice needs no reason
+async def test_a_pause_is_made_only_with_the_code_sent_to_her(intake, her):
+    seen = len(await intake.outbox(topic=None))
+    page, change_id = await _ask(intake, her, what="pause", case_id=her["case_id"])
+    assert "Le enviamos un código de seis números por correo" in page.text
+    channel, to, words = intake.post_office.sent[-1]
+    assert (channel, to) == ("email", "ana.lopez@example.org") and "Ana" not in words
+    code = intake.post_office.last_code()
+    wrong = await _code(intake, her, change_id, "000000" if code != "000000" else "111111")
+    assert wrong.status_code == 422 and await _new_events(intake, seen) == []
+    done = await _code(intake, her, change_id, code)
+    assert "Su solicitud quedó en pausa." in done.text
+    [paused] = await _new_events(intake, seen)
+    assert (paused["type"], paused["data"]["by"]) == ("vod.CasePaused.v1", "victim")
+    again = await _code(intake, her, change_id, code)  # a code works once
+    assert again.status_code == 410
 
 
-async def test_withdrawing_asks_once_more_then_stops_everything(intake, case):
-    asked = await intake.http.post(f"/v/{case['token']}", data={"action": "withdraw"})
-    assert "¿Retirar su solicitud?" in asked.text
-    assert await _types(intake) == ["vod.RequestReceived.v1"]
-    done = await intake.http.post(f"/v/{case['token']}", data={"action": "withdraw", "confirm": "yes"})
-    assert "fue retirada" in done.text
-    again = await intake.http.post(f"/v/{case['token']}", data={"action": "resume"})
-    assert again.status_code == 409
-    assert await _types(intake) == ["vod.RequestReceived.v1", "vod.CaseWithdrawn.v1"]
+async def test_a_withdrawal_stops_everything_at_once_and_can_be_undone(intake, her):
+    seen = len(await intake.outbox(topic=None))
+    done = await _change(intake, her, what="withdraw", case_id=her["case_id"])
+    assert "Puede deshacerlo desde su página durante 7 días" in done.text
+    [paused] = await _new_events(intake, seen)
+    assert (paused["type"], paused["data"]["reason"]) == ("vod.CasePaused.v1",
+                                                          "withdrawal_pending")
+    page = await intake.http.get(f"/v/{her['token']}")
+    assert "Deshacer mi retiro" in page.text
+    await _change(intake, her, what="undo_withdrawal", case_id=her["case_id"])
+    resumed = (await _new_events(intake, seen))[-1]
+    assert (resumed["type"], resumed["data"]["reason"]) == ("vod.CaseResumed.v1",
+                                                            "withdrawal_undone")
+    intake.clock.advance(days=8)
+    assert await intake.app.state.her_page.finalise_withdrawals() == 0
 
 
-async def test_a_tampered_or_someone_elses_link_opens_nothing(intake, case):
-    tampered = await intake.http.get(f"/v/{case['token'][:-2]}xx")
-    someone_else = LINKS.token(case["case_id"], "another-person")
-    assert tampered.status_code == 404 and case["reference"] not in tampered.text
-    assert (await intake.http.get(f"/v/{someone_else}")).status_code == 404
-    refused = await intake.http.post(f"/v/{someone_else}", data={"action": "withdraw", "confirm": "yes"})
+async def test_a_withdrawal_not_undone_becomes_final_after_seven_days(intake, her):
+    await _change(intake, her, what="withdraw", case_id=her["case_id"])
+    page = intake.app.state.her_page
+    intake.clock.advance(days=6, hours=23)
+    assert await page.finalise_withdrawals() == 0
+    intake.clock.advance(hours=2)
+    assert await page.finalise_withdrawals() == 1
+    last = _events(await intake.outbox())[-1]
+    assert (last["type"], last["data"]["by"]) == ("vod.CaseWithdrawn.v1", "victim")
+    shown = await intake.http.get(f"/v/{her['token']}")
+    assert "Usted retiró esta solicitud. No pasará nada más." in shown.text
+
+
+async def test_moving_to_text_messages_in_spanish_sends_the_code_to_her_phone(intake, her):
+    seen = len(await intake.outbox(topic=None))
+    _, change_id = await _ask(intake, her, what="preferences", channel="sms", language="es",
+                              time_zone="America/Denver", quiet_start="21:30", quiet_end="07:00")
+    assert intake.post_office.sent[-1][:2] == ("sms", "+16195550100")
+    await _code(intake, her, change_id)
+    [updated] = await _new_events(intake, seen)
+    assert updated["type"] == "vod.PersonUpdated.v1" and updated["subject"] == her["person_id"]
+    sealed = SealedDetails.model_validate(updated["data"]["sealed"])
+    assert {"notifications", "screening", "scheduling"} <= set(sealed.wrapped_keys)
+    details = intake.app.state.intake.context.vault.open(sealed)
+    assert details["preferred_channel"] == "sms" and details["time_zone"] == "America/Denver"
+    assert details["quiet_hours"] == {"start": "21:30", "end": "07:00"}
+    assert "+16195550100" not in json.dumps(updated)
+
+
+async def test_a_new_email_is_used_only_once_proven_at_the_new_address(intake, her):
+    seen = len(await intake.outbox(topic=None))
+    _, first = await _ask(intake, her, what="contact", kind="email", value="ana.nueva@example.org")
+    assert intake.post_office.sent[-1][1] == "ana.lopez@example.org"  # on file first
+    second = await _code(intake, her, first)
+    assert intake.post_office.sent[-1][1] == "ana.nueva@example.org"
+    assert await _new_events(intake, seen) == []  # not used yet
+    change_id = re.search(r'name="change_id" value="([^"]+)"', second.text).group(1)
+    await _code(intake, her, change_id)
+    [updated] = await _new_events(intake, seen)
+    details = intake.app.state.intake.context.vault.open(
+        SealedDetails.model_validate(updated["data"]["sealed"]))
+    assert details["email"] == "ana.nueva@example.org"
+
+
+async def test_she_drops_one_kind_of_custody_notice_then_cancels(intake, her):
+    seen = len(await intake.outbox(topic=None))
+    await _change(intake, her, what="notices", registration_id=her["registration_id"],
+                  notify_on=["release"])
+    await _change(intake, her, what="cancel_registration", registration_id=her["registration_id"])
+    changed, cancelled = await _new_events(intake, seen)
+    assert (changed["type"], changed["data"]["notify_on"]) == ("vod.RegistrationChanged.v1",
+                                                               ["release"])
+    assert cancelled["type"] == "vod.RegistrationCancelled.v1"
+    page = await intake.http.get(f"/v/{her['token']}")
+    assert "No se ha registrado para recibir avisos de custodia." in page.text
+
+
+async def test_bad_input_on_her_page_gets_a_clear_error_and_changes_nothing(intake, her):
+    seen = len(await intake.outbox(topic=None))
+    bad = [{"what": "contact", "kind": "email", "value": "not-an-address"},
+           {"what": "preferences", "channel": "pigeon", "language": "es"},
+           {"what": "notices", "registration_id": her["registration_id"], "notify_on": []},
+           {"what": "pause", "case_id": "someone-elses-case"},
+           {"what": "explode"}]
+    for fields in bad:
+        page = await intake.http.post(f"/v/{her['token']}/ask", data=fields)
+        assert page.status_code == 422, fields
+        assert 'role="alert"' in page.text
+    assert await _new_events(intake, seen) == []
+
+
+async def test_sign_out_everywhere_takes_back_every_link_made_until_then(intake, her):
+    other = LINKS.token(None, her["person_id"])
+    out = await intake.http.post(f"/v/{her['token']}/sign-out")
+    assert "Sus enlaces ya no funcionan" in out.text
+    assert (await intake.http.get(f"/v/{her['token']}")).status_code == 404
+    assert (await intake.http.get(f"/v/{other}")).status_code == 404
+    refused = await intake.http.post(f"/v/{other}/ask", data={"what": "withdraw",
+                                                             "case_id": her["case_id"]})
     assert refused.status_code == 404
-    assert await _types(intake) == ["vod.RequestReceived.v1"]
 
 
-async def test_an_old_link_has_expired_and_says_whom_to_call(intake, case, monkeypatch):
+async def test_a_tampered_or_someone_elses_link_opens_nothing(intake, her):
+    tampered = await intake.http.get(f"/v/{her['token'][:-2]}xx")
+    someone_else = LINKS.token(her["case_id"], "another-person")
+    assert tampered.status_code == 404 and her["reference"] not in tampered.text
+    assert (await intake.http.get(f"/v/{someone_else}")).status_code == 404
+
+
+async def test_a_link_older_than_30_days_has_expired_and_says_whom_to_call(intake, her, monkeypatch):
     import itsdangerous.timed
 
     real_time = itsdangerous.timed.time.time
-    monkeypatch.setattr(itsdangerous.timed.time, "time", lambda: real_time() - 61 * 86400)
-    old = LINKS.token(case["case_id"], json.loads((await intake.outbox())[0].value)["data"]["requester_id"])
+    monkeypatch.setattr(itsdangerous.timed.time, "time", lambda: real_time() - 31 * 86400)
+    old = LINKS.token(her["case_id"], her["person_id"])
     monkeypatch.undo()
     page = await intake.http.get(f"/v/{old}?lang=en")
     assert page.status_code == 410 and "1-877-256-6877" in page.text
