@@ -18,6 +18,7 @@ from vod_shared.events import (
     EligibilityDetermined,
     MeetingScheduled,
     PersonRegistered,
+    PersonUpdated,
     RegistrationReceived,
     RequestReceived,
     SessionScheduled,
@@ -161,6 +162,12 @@ class Harness:
     async def person(self, person_id: str, **details) -> None:
         data = person_registered(self.keys, person_id, contact(**details), self.clock())
         await self.deliver(data, subject=person_id)
+
+    async def update_person(self, person_id: str, **details) -> None:
+        """PersonUpdated: her details as they are now (``contact()`` with ``details``)."""
+        sealed = seal(contact(**details), self.keys.public_keys(SERVICES))
+        await self.deliver(PersonUpdated(person_id=person_id, sealed=sealed, at=self.clock()),
+                           subject=person_id)
 
     async def send_due(self) -> int:
         """Passes of the sender until nothing more is due now."""

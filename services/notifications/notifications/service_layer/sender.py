@@ -2,8 +2,8 @@
 
 For each due delivery it re-reads the row and goes on only if it is still pending (two
 senders, or a retry and a replay, never both send); opens the contact; holds a text to the end
-of the recipient's night; marks the row ``sending`` and commits *before* calling the provider;
-then records the outcome. A crash after the call and before that record leaves the row
+of the recipient's night (her own quiet hours, else the program's); marks the row ``sending``
+and commits *before* calling the provider; then records the outcome. A crash after the call and before that record leaves the row
 ``sending``: once its lease has run out it is declared unknown, never sent again by itself.
 
 Deliveries to one person on one channel go in the order they were planned: a batch is split
@@ -27,7 +27,7 @@ from notifications.adapters.rendering import Renderer, TemplateMissing
 from notifications.adapters.victim_links import VictimLinkUrls
 from notifications.domain import schedule
 from notifications.domain.delivery import Delivery, Outcome, Sent, Status
-from notifications.domain.quiet_hours import earliest_send, recipient_zone
+from notifications.domain.quiet_hours import earliest_send, quiet_hours, recipient_zone
 from notifications.domain.staff import STAFF_MAILBOX
 from notifications.service_layer.composing import REPLIES, Composer
 from notifications.service_layer.outcomes import Outcomes, copy_on
@@ -157,7 +157,8 @@ class Sender:
                 return None
             zone = recipient_zone(details.get("time_zone"), details.get("state"))
             when = earliest_send(now, channel=channel, zone=zone,
-                                 urgent=delivery.urgent or delivery.template in REPLIES)
+                                 urgent=delivery.urgent or delivery.template in REPLIES,
+                                 hours=quiet_hours(details.get("quiet_hours")))
             if when > now:
                 await uow.deliveries.hold_until(delivery.id, when)
                 await uow.commit()
