@@ -23,6 +23,8 @@ from vod_shared.events import (
     PersonErased,
     PersonRegistered,
     PersonUpdated,
+    RegistrationCancelled,
+    RegistrationChanged,
     RegistrationReceived,
     RequestReceived,
     RequestRepeated,
@@ -43,7 +45,7 @@ from notifications.adapters.victim_links import VictimLinkUrls
 from notifications.config import Settings
 from notifications.entrypoints.staff_api import staff_router
 from notifications.entrypoints.webhooks import sms_webhook_router
-from notifications.service_layer import handlers, schedule_handlers
+from notifications.service_layer import handlers, registration_changes, schedule_handlers
 from notifications.service_layer.outcomes import Outcomes
 from notifications.service_layer.sender import Sender
 from notifications.service_layer.staff_alerts import StaffAlerts
@@ -78,6 +80,8 @@ def event_handlers(clock, alerts: StaffAlerts | None = None) -> dict:
         RequestReceived: on(handlers.request_received, clock=clock, parked_handlers=about_a_case),
         **about_a_case,
         RegistrationReceived: on(handlers.registration_received, clock=clock),
+        RegistrationChanged: on(registration_changes.registration_changed, clock=clock),
+        RegistrationCancelled: on(registration_changes.registration_cancelled, clock=clock),
         CustodyStatusChanged: on(handlers.custody_status_changed, clock=clock),
         PersonRegistered: on(handlers.person_known, clock=clock),
         PersonUpdated: on(handlers.person_known, clock=clock),

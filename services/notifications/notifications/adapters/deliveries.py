@@ -94,6 +94,14 @@ class Deliveries:
             update(deliveries).where(d.id == delivery_id, d.status == Status.PENDING.value)
             .values(due_at=utc(due_at)))
 
+    async def waiting_about(self, subject: str) -> list[Delivery]:
+        """The messages to people about a case or a registration that have not gone yet
+        (pending or paused), oldest first; alerts to staff are not among them."""
+        rows = await self._session.execute(select(deliveries).where(
+            d.subject == subject, d.recipient_id != STAFF_MAILBOX,
+            d.status.in_((Status.PENDING.value, Status.PAUSED.value))).order_by(d.seq))
+        return [_delivery(row) for row in rows]
+
     async def cut_off(self, now: datetime, lease: timedelta) -> list[Delivery]:
         """Rows left ``sending`` past their lease: the sender died or hung mid-send."""
         rows = await self._session.execute(select(deliveries).where(

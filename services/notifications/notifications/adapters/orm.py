@@ -65,6 +65,8 @@ registrations = Table(
     Column("language", String(8), nullable=False),
     Column("channel", String(8), nullable=False),
     Column("received_at", DateTime(timezone=True), nullable=False),
+    # Cancelled by the registrant: kept, so that nothing brings it back.
+    Column("cancelled_at", DateTime(timezone=True), nullable=True),
 )
 
 # Custody changes as received, so that a registration read after a change it predates

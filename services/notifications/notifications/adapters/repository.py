@@ -131,7 +131,15 @@ class Registrations(_Repository):
             cdcr_number=registration.cdcr_number.upper(),
             notify_on=",".join(sorted(registration.notify_on)),
             language=registration.language.value, channel=registration.channel.value,
-            received_at=utc(registration.received_at)))
+            received_at=utc(registration.received_at),
+            cancelled_at=_utc_or_none(registration.cancelled_at)))
+
+    async def save(self, registration: Registration) -> None:
+        """What the registrant may change from her page: the kinds, or cancel it."""
+        await self._session.execute(update(registrations).where(
+            registrations.c.registration_id == registration.registration_id).values(
+            notify_on=",".join(sorted(registration.notify_on)),
+            cancelled_at=_utc_or_none(registration.cancelled_at)))
 
     async def following(self, cdcr_number: str) -> list[Registration]:
         rows = await self._session.execute(select(registrations).where(
@@ -143,7 +151,12 @@ def _registration(row) -> Registration:
     return Registration(
         row.registration_id, row.registrant_id, Relationship(row.relationship), row.cdcr_number,
         frozenset(CustodyNoticeKind(k) for k in row.notify_on.split(",") if k),
-        Language(row.language), Channel(row.channel), as_utc(row.received_at))
+        Language(row.language), Channel(row.channel), as_utc(row.received_at),
+        as_utc(row.cancelled_at))
+
+
+def _utc_or_none(moment: datetime | None) -> datetime | None:
+    return utc(moment) if moment else None
 
 
 class CustodyLog(_Repository):

@@ -49,6 +49,12 @@ class Registration:
     language: Language
     channel: Channel
     received_at: datetime
+    # Cancelled by the registrant: she hears of nothing more from it.
+    cancelled_at: datetime | None = None
+
+    @property
+    def active(self) -> bool:
+        return self.cancelled_at is None
 
     @property
     def reference(self) -> str:

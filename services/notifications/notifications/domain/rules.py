@@ -5,11 +5,12 @@
   at most once a day, and held like the rest while the case is paused.
 - A requester hears of each step of their case in careful words; after they withdraw, or
   the case closes, nothing more about it is sent.
-- Custody changes (form 1707): a registrant hears only of the kinds they chose; a witness never
-  of a parole hearing; whoever chose ``escape`` also hears of the return to custody; an escape is
-  urgent and goes on every channel they have; a parole hearing is told on receipt and again
-  ahead of the hearing. A registration follows the offender by CDCR number, so a transfer
-  changes nothing about who is told.
+- Custody changes (form 1707): a registrant hears only of the kinds they chose (the latest set,
+  when they change it from their page); a witness never of a parole hearing; whoever chose
+  ``escape`` also hears of the return to custody; an escape is urgent and goes on every channel
+  they have; a parole hearing is told on receipt and again ahead of the hearing. A registration
+  follows the offender by CDCR number, so a transfer changes nothing about who is told. A
+  cancelled registration hears of nothing (domain.registrations).
 """
 from collections.abc import Iterable
 from dataclasses import replace
@@ -108,7 +109,7 @@ def confirm_case_step(case: Case, step: str, by: ActedBy | None) -> Notice:
 
 def hears_of(change: CustodyChange, registration: Registration) -> bool:
     kind = HEARD_BY_CHOOSING.get(change)
-    if kind is None:
+    if kind is None or not registration.active:
         return False
     if change is CustodyChange.PAROLE_HEARING and registration.relationship is Relationship.WITNESS:
         return False  # the program: parole hearings are for victims and families only

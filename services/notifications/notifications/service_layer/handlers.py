@@ -108,8 +108,11 @@ async def registration_received(envelope: Envelope, uow: UnitOfWork, *, clock: C
         event.registration_id, event.registrant_id, event.relationship,
         event.cdcr_number.upper(), frozenset(event.notify_on), event.preferred_language,
         event.preferred_channel, event.received_at)
-    if await uow.registrations.get(registration.registration_id) is None:
+    known = await uow.registrations.get(registration.registration_id)
+    if known is None:
         await uow.registrations.add(registration)
+    elif not known.active:
+        return  # cancelled by the registrant since: nothing brings it back
     await plan(uow, [rules.acknowledge_registration(registration)], cause_id=envelope.id, now=now)
     for event_id, data in await uow.custody.reported_since(registration.cdcr_number,
                                                           registration.received_at):
