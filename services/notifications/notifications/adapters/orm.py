@@ -16,6 +16,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
 )
 
 metadata = MetaData()
@@ -53,6 +54,8 @@ cases = Table(
     Column("language", String(8), nullable=False),
     Column("channel", String(8), nullable=False),
     Column("state", String(16), nullable=False),
+    # Paused because she withdrew from her page, and may still undo it.
+    Column("withdrawal_pending", Boolean, nullable=False, server_default=false()),
 )
 
 registrations = Table(

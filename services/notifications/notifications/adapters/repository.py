@@ -104,17 +104,20 @@ class Cases(_Repository):
         if row is None:
             return None
         return Case(row.case_id, row.reference, row.requester_id, row.cdcr_number,
-                    Language(row.language), Channel(row.channel), CaseState(row.state))
+                    Language(row.language), Channel(row.channel), CaseState(row.state),
+                    bool(row.withdrawal_pending))
 
     async def add(self, case: Case) -> None:
         await self._session.execute(insert(cases).values(
             case_id=case.case_id, reference=case.reference, requester_id=case.requester_id,
             cdcr_number=case.cdcr_number, language=case.language.value,
-            channel=case.channel.value, state=case.state.value))
+            channel=case.channel.value, state=case.state.value,
+            withdrawal_pending=case.withdrawal_pending))
 
     async def save(self, case: Case) -> None:
         await self._session.execute(update(cases).where(cases.c.case_id == case.case_id)
-                                    .values(state=case.state.value))
+                                    .values(state=case.state.value,
+                                            withdrawal_pending=case.withdrawal_pending))
 
 
 class Registrations(_Repository):

@@ -7,7 +7,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from vod_shared.events import Channel, CustodyNoticeKind, Language, Relationship
+from vod_shared.events import (
+    WITHDRAWAL_PENDING,
+    Channel,
+    CustodyNoticeKind,
+    Language,
+    Relationship,
+)
 
 
 class CaseState(StrEnum):
@@ -26,17 +32,25 @@ class Case:
     language: Language
     channel: Channel
     state: CaseState = CaseState.OPEN
+    # She withdrew from her own page and may still undo it (for 7 days): held like a pause.
+    withdrawal_pending: bool = False
 
     @property
     def ended(self) -> bool:
         return self.state in (CaseState.WITHDRAWN, CaseState.CLOSED)
 
-    def move_to(self, step: str) -> None:
-        """paused, resumed, withdrawn or closed; an ended case stays ended."""
+    def move_to(self, step: str, reason: str | None = None) -> None:
+        """paused, resumed, withdrawn or closed; an ended case stays ended. A pause with the
+        reason WITHDRAWAL_PENDING is her withdrawal from her page: pending until she undoes it
+        (a resume) or it becomes final (withdrawn)."""
         if self.ended:
             return
         self.state = {"paused": CaseState.PAUSED, "resumed": CaseState.OPEN,
                       "withdrawn": CaseState.WITHDRAWN, "closed": CaseState.CLOSED}[step]
+        if step == "paused":
+            self.withdrawal_pending = self.withdrawal_pending or reason == WITHDRAWAL_PENDING
+        elif step == "resumed":
+            self.withdrawal_pending = False
 
 
 @dataclass(frozen=True)

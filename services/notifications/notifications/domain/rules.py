@@ -4,7 +4,10 @@
   case is answered with its own message (we have it already, what she wrote is on her case),
   at most once a day, and held like the rest while the case is paused.
 - A requester hears of each step of their case in careful words; after they withdraw, or
-  the case closes, nothing more about it is sent.
+  the case closes, nothing more about it is sent. A withdrawal from her own page can be undone
+  for 7 days: she is told at once that it is withdrawn, that messages about it stop and how to
+  undo it; an undo is told as the request being active again; the withdrawal that becomes final
+  after the 7 days is not told again.
 - Custody changes (form 1707): a registrant hears only of the kinds they chose (the latest set,
   when they change it from their page); a witness never of a parole hearing; whoever chose
   ``escape`` also hears of the return to custody; an escape is urgent and goes on every channel
@@ -18,6 +21,8 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from vod_shared.events import (
+    WITHDRAWAL_PENDING,
+    WITHDRAWAL_UNDONE,
     ActedBy,
     Channel,
     CustodyChange,
@@ -96,15 +101,23 @@ def tell_eligibility(case: Case, outcome: EligibilityOutcome) -> Notice | None:
     return _to_requester(case, f"eligibility_{outcome.value}")
 
 
-def confirm_case_step(case: Case, step: str, by: ActedBy | None) -> Notice:
+def confirm_case_step(case: Case, step: str, by: ActedBy | None, reason: str | None = None,
+                      *, withdrawal_was_pending: bool = False) -> Notice | None:
     """``step`` is paused, resumed, withdrawn or closed. A pause the victim did not ask for is
-    told as the case being on hold, without blame."""
+    told as the case being on hold, without blame. ``withdrawal_was_pending``: the case was
+    held by her withdrawal from her page (WITHDRAWAL_PENDING) before this step."""
+    if step not in ("paused", "resumed", "withdrawn", "closed"):
+        raise ValueError(f"not a step of a case: {step}")
     if step == "paused":
+        if reason == WITHDRAWAL_PENDING:
+            return _to_requester(case, "case_withdrawal_pending")
         asked = by in (ActedBy.VICTIM, ActedBy.STAFF_FOR_VICTIM)
         return _to_requester(case, "case_paused" if asked else "case_on_hold")
-    if step in ("resumed", "withdrawn", "closed"):
-        return _to_requester(case, f"case_{step}")
-    raise ValueError(f"not a step of a case: {step}")
+    if step == "resumed" and (reason == WITHDRAWAL_UNDONE or withdrawal_was_pending):
+        return _to_requester(case, "case_withdrawal_undone")
+    if step == "withdrawn" and withdrawal_was_pending:
+        return None  # she was told when she withdrew, with the 7 days to undo it
+    return _to_requester(case, f"case_{step}")
 
 
 def hears_of(change: CustodyChange, registration: Registration) -> bool:

@@ -78,13 +78,15 @@ async def eligibility_determined(envelope: Envelope, uow: UnitOfWork, *, clock: 
 
 async def case_step(envelope: Envelope, uow: UnitOfWork, *, clock: Clock, step: str) -> None:
     """Paused, resumed, withdrawn or closed: confirm it to the requester, and hold, release or
-    cancel what was still waiting to go about the case."""
+    cancel what was still waiting to go about the case. Her withdrawal from her own page is a
+    pause until it becomes final (domain.rules ``confirm_case_step``)."""
     event = envelope.data
     now = clock()
     case = await case_or_park(envelope, event.case_id, uow, now)
     if case is None or case.ended:
         return
-    case.move_to(step)
+    withdrawal_was_pending, reason = case.withdrawal_pending, getattr(event, "reason", None)
+    case.move_to(step, reason)
     await uow.cases.save(case)
     waiting = {"paused": (Status.PENDING, Status.PAUSED),
                "resumed": (Status.PAUSED, Status.PENDING)}
@@ -95,7 +97,8 @@ async def case_step(envelope: Envelope, uow: UnitOfWork, *, clock: Clock, step: 
         from_, to = waiting[step]
         await uow.deliveries.move_case(case.case_id, from_=from_, to=to, now=now,
                                        keep=schedule.SENT_WHATEVER_THE_CASE)
-    notice = rules.confirm_case_step(case, step, getattr(event, "by", None))
+    notice = rules.confirm_case_step(case, step, getattr(event, "by", None), reason,
+                                     withdrawal_was_pending=withdrawal_was_pending)
     await plan(uow, [notice], cause_id=envelope.id, now=now)
 
 

@@ -1,7 +1,13 @@
-"""The rules behind the victim's own page (pure): her changes to a registration."""
+"""The rules behind the victim's own page (pure): her withdrawal that can be undone, and her
+changes to a registration."""
 from datetime import datetime, timedelta, timezone
 
+import pytest
+
 from vod_shared.events import (
+    WITHDRAWAL_PENDING,
+    WITHDRAWAL_UNDONE,
+    ActedBy,
     Channel,
     CustodyChange,
     CustodyNoticeKind as Kind,
@@ -11,14 +17,58 @@ from vod_shared.events import (
 
 from notifications.domain import registrations, rules
 from notifications.domain.delivery import Delivery, Status
-from notifications.domain.model import Registration
+from notifications.domain.model import Case, CaseState, Registration
 
 NOW = datetime(2026, 11, 19, 18, 0, tzinfo=timezone.utc)
+
+
+def _case(channel=Channel.EMAIL):
+    return Case("case-1", "VOD-2026-000123", "p1", "AB1234", Language.ES, channel)
 
 
 def _registration(*kinds):
     return Registration("reg-1", "p1", Relationship.VICTIM, "AB1234", frozenset(kinds),
                         Language.EN, Channel.SMS, NOW)
+
+
+def _step(case, step, by=ActedBy.VICTIM, reason=None):
+    """Moves the case as the handler does; the message told for the step, if any."""
+    was_pending = case.withdrawal_pending
+    case.move_to(step, reason)
+    notice = rules.confirm_case_step(case, step, by, reason, withdrawal_was_pending=was_pending)
+    return notice.template if notice else None
+
+
+def test_a_withdrawal_from_her_page_is_told_once_and_held_like_a_pause():
+    case = _case()
+    assert _step(case, "paused", reason=WITHDRAWAL_PENDING) == "case_withdrawal_pending"
+    assert case.state is CaseState.PAUSED and case.withdrawal_pending
+    assert _step(case, "withdrawn") is None
+    assert case.state is CaseState.WITHDRAWN
+
+
+@pytest.mark.parametrize("reason", [WITHDRAWAL_UNDONE, None])
+def test_ending_a_pending_withdrawal_is_told_as_the_undo(reason):
+    case = _case()
+    _step(case, "paused", reason=WITHDRAWAL_PENDING)
+    assert _step(case, "resumed", reason=reason) == "case_withdrawal_undone"
+    assert case.state is CaseState.OPEN and not case.withdrawal_pending
+    assert _step(case, "withdrawn") == "case_withdrawn"
+
+
+def test_a_plain_pause_resume_and_withdrawal_keep_their_messages():
+    case = _case()
+    assert _step(case, "paused") == "case_paused"
+    assert _step(case, "resumed") == "case_resumed"
+    assert _step(case, "paused", by=ActedBy.FACILITATOR, reason="x") == "case_on_hold"
+    assert _step(case, "withdrawn") == "case_withdrawn"
+
+
+def test_a_pause_during_a_pending_withdrawal_does_not_end_it():
+    case = _case()
+    _step(case, "paused", reason=WITHDRAWAL_PENDING)
+    _step(case, "paused", by=ActedBy.FACILITATOR, reason="staff")
+    assert case.withdrawal_pending and _step(case, "withdrawn") is None
 
 
 def _waiting(template, change=None, *, did="d-1", subject="reg-1"):
