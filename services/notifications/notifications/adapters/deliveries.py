@@ -38,7 +38,8 @@ class Deliveries:
                 template=notice.template, subject=notice.subject, reference=notice.reference,
                 language=notice.language.value, params=json.dumps(dict(notice.params)),
                 urgent=notice.urgent, status=status.value,
-                due_at=utc(notice.not_before or now), created_at=utc(now), attempts=0))
+                due_at=utc(notice.not_before or now), created_at=utc(now), attempts=0,
+                follows_preference=channel == notice.preferred))
             added += result.rowcount
         return added
 
@@ -93,6 +94,21 @@ class Deliveries:
         await self._session.execute(
             update(deliveries).where(d.id == delivery_id, d.status == Status.PENDING.value)
             .values(due_at=utc(due_at)))
+
+    async def move_channel(self, delivery: Delivery, channel: Channel, now: datetime) -> None:
+        """A pending delivery goes on ``channel`` instead (its recipient now prefers it); if the
+        same message goes to her there already (the text beside the dialogue's calendar email),
+        this one is skipped."""
+        twin = await self._session.scalar(select(d.id).where(
+            d.cause_event_id == delivery.cause_event_id, d.recipient_id == delivery.recipient_id,
+            d.template == delivery.template, d.channel == channel.value))
+        if twin is not None:
+            await self.finish(delivery.id, Status.SKIPPED, now, expected=Status.PENDING,
+                              reason="channel_changed")
+            return
+        await self._session.execute(update(deliveries).where(
+            d.id == delivery.id, d.status == Status.PENDING.value)
+            .values(channel=channel.value, reason="channel_changed"))
 
     async def waiting_about(self, subject: str) -> list[Delivery]:
         """The messages to people about a case or a registration that have not gone yet
@@ -180,4 +196,4 @@ def _delivery(row) -> Delivery:
         status=Status(row.status), due_at=as_utc(row.due_at), attempts=row.attempts,
         first_attempt_at=as_utc(row.first_attempt_at), sending_since=as_utc(row.sending_since),
         finished_at=as_utc(row.finished_at), provider_id=row.provider_id, reason=row.reason,
-        created_at=as_utc(row.created_at))
+        created_at=as_utc(row.created_at), follows_preference=bool(row.follows_preference))

@@ -104,6 +104,9 @@ deliveries = Table(
     Column("finished_at", DateTime(timezone=True), nullable=True),
     Column("provider_id", String(128), nullable=True),
     Column("reason", String(255), nullable=True),  # a code, never a provider's free text
+    # On this channel because the recipient preferred it: moved if she prefers another by the
+    # time it goes (domain.delivery.channel_now).
+    Column("follows_preference", Boolean, nullable=False, server_default=false()),
     # One cause, one person, one channel, one message: at most one send, whatever is replayed.
     UniqueConstraint("cause_event_id", "recipient_id", "channel", "template",
                      name="uq_deliveries_once"),

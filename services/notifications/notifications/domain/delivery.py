@@ -6,6 +6,8 @@
     pending/paused --> cancelled (the case was withdrawn or closed before it went, or the
                       meeting it announces has begun)
     pending <--> paused (while the case is on hold)
+    pending --> pending on the other channel (she now prefers it), or skipped (it goes to her
+                on that channel already)
 
 A row still ``sending`` once its lease has run out was cut off mid-send (a crash): its outcome
 is unknown, and staff reconcile it.
@@ -13,6 +15,8 @@ is unknown, and staff reconcile it.
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+
+from vod_shared.events import Channel
 
 
 class Status(StrEnum):
@@ -99,3 +103,18 @@ class Delivery:
     provider_id: str | None = None
     reason: str | None = None
     created_at: datetime | None = None
+    follows_preference: bool = False
+
+
+def channel_now(delivery: Delivery, preferred: str | None) -> Channel | None:
+    """The channel a delivery moves to because its recipient now prefers another than the one
+    it was planned on (``preferred``: her current choice, from her sealed details); None to
+    leave it where it is. Only a message planned on her preferred channel follows it: not an
+    urgent one on every channel, the dialogue's calendar email, a fallback on the other channel
+    or a reply to her own text."""
+    if not delivery.follows_preference or preferred == delivery.channel:
+        return None
+    try:
+        return Channel(preferred)
+    except ValueError:
+        return None  # none given, or one we do not send on: as planned

@@ -91,3 +91,6 @@ class Notice:
     params: tuple[tuple[str, str], ...] = ()
     urgent: bool = False
     not_before: datetime | None = None
+    # The one of ``channels`` it goes on because the recipient prefers it: if she prefers
+    # another by the time it goes, it goes there instead (domain.delivery.channel_now).
+    preferred: Channel | None = None

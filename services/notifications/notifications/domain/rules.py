@@ -8,6 +8,7 @@
   for 7 days: she is told at once that it is withdrawn, that messages about it stop and how to
   undo it; an undo is told as the request being active again; the withdrawal that becomes final
   after the 7 days is not told again.
+- A message goes on the channel the person prefers when it goes (domain.delivery.channel_now).
 - Custody changes (form 1707): a registrant hears only of the kinds they chose (the latest set,
   when they change it from their page); a witness never of a parole hearing; whoever chose
   ``escape`` also hears of the return to custody; an escape is urgent and goes on every channel
@@ -149,7 +150,8 @@ def _custody_notice(event: CustodyStatusChanged, registration: Registration) -> 
         recipient_id=registration.registrant_id, template=f"custody_{event.change.value}",
         channels=EVERY_CHANNEL if urgent else (registration.channel,),
         subject=registration.registration_id, reference=registration.reference,
-        language=registration.language, params=_custody_facts(event), urgent=urgent)
+        language=registration.language, params=_custody_facts(event), urgent=urgent,
+        preferred=None if urgent else registration.channel)
 
 
 def _hearing_reminder(event: CustodyStatusChanged, registration: Registration,
@@ -192,7 +194,8 @@ def _custody_facts(event: CustodyStatusChanged) -> tuple[tuple[str, str], ...]:
 
 def _to_requester(case: Case, template: str) -> Notice:
     return Notice(recipient_id=case.requester_id, template=template, channels=(case.channel,),
-                  subject=case.case_id, reference=case.reference, language=case.language)
+                  subject=case.case_id, reference=case.reference, language=case.language,
+                  preferred=case.channel)
 
 
 def _to_registrant(registration: Registration, template: str,
@@ -200,4 +203,4 @@ def _to_registrant(registration: Registration, template: str,
     return Notice(recipient_id=registration.registrant_id, template=template,
                   channels=(registration.channel,), subject=registration.registration_id,
                   reference=registration.reference, language=registration.language,
-                  params=params)
+                  params=params, preferred=registration.channel)

@@ -192,10 +192,18 @@ def venue_zone(time_zone: str | None) -> ZoneInfo:
 
 def _to_victim(case: Case, template: str, facts: dict[str, str | None],
                channels: tuple[Channel, ...] | None = None) -> Notice:
-    return Notice(recipient_id=case.requester_id, template=template,
-                  channels=channels or (case.channel,), subject=case.case_id,
-                  reference=case.reference, language=case.language,
-                  params=tuple((k, v) for k, v in facts.items() if v is not None))
+    """On her channel; or on ``channels``, of which the email carries the calendar and goes
+    whatever channel she prefers (only a text besides it follows her preference)."""
+    if channels is None:
+        channels, preferred = (case.channel,), case.channel
+    elif case.channel in channels and case.channel is not Channel.EMAIL:
+        preferred = case.channel
+    else:
+        preferred = None
+    return Notice(recipient_id=case.requester_id, template=template, channels=channels,
+                  subject=case.case_id, reference=case.reference, language=case.language,
+                  params=tuple((k, v) for k, v in facts.items() if v is not None),
+                  preferred=preferred)
 
 
 def _with_email(channel: Channel) -> tuple[Channel, ...]:

@@ -1,10 +1,12 @@
 """The sender: a loop, separate from the event handlers, that sends what is due.
 
 For each due delivery it re-reads the row and goes on only if it is still pending (two
-senders, or a retry and a replay, never both send); opens the contact; holds a text to the end
-of the recipient's night (her own quiet hours, else the program's); marks the row ``sending``
-and commits *before* calling the provider; then records the outcome. A crash after the call and before that record leaves the row
-``sending``: once its lease has run out it is declared unknown, never sent again by itself.
+senders, or a retry and a replay, never both send); opens the contact; moves it to the channel
+the recipient now prefers, if it followed her preference and she changed it; holds a text to
+the end of the recipient's night (her own quiet hours, else the program's); marks the row
+``sending`` and commits *before* calling the provider; then records the outcome. A crash after
+the call and before that record leaves the row ``sending``: once its lease has run out it is
+declared unknown, never sent again by itself.
 
 Deliveries to one person on one channel go in the order they were planned: a batch is split
 per recipient and channel, each part sent in order and stopped at the first failure.
@@ -26,7 +28,7 @@ from notifications.adapters.contacts import SERVICE, ContactKeys
 from notifications.adapters.rendering import Renderer, TemplateMissing
 from notifications.adapters.victim_links import VictimLinkUrls
 from notifications.domain import schedule
-from notifications.domain.delivery import Delivery, Outcome, Sent, Status
+from notifications.domain.delivery import Delivery, Outcome, Sent, Status, channel_now
 from notifications.domain.quiet_hours import earliest_send, quiet_hours, recipient_zone
 from notifications.domain.staff import STAFF_MAILBOX
 from notifications.service_layer.composing import REPLIES, Composer
@@ -149,6 +151,10 @@ class Sender:
                 details = self._keys.open(sealed)
             except CannotUnseal:
                 return await self._unreadable(uow, delivery, sealed, now)
+            if moved_to := channel_now(delivery, details.get("preferred_channel")):
+                await uow.deliveries.move_channel(delivery, moved_to, now)
+                await uow.commit()
+                return None  # taken up again on its new channel, in that channel's order
             channel = Channel(delivery.channel)
             address = details.get("email" if channel is Channel.EMAIL else "phone")
             blocked = await self._blocked(uow, delivery, channel, address)

@@ -137,7 +137,7 @@ async def test_a_send_cut_off_by_a_crash_becomes_unknown_after_its_lease(harness
 
 async def test_without_an_address_on_the_chosen_channel_the_other_one_carries_it(harness, clock):
     person = new_id()
-    await harness.person(person, phone=None)
+    await harness.person(person, phone=None, preferred_channel="sms")
     [case] = await _requests(harness, clock, person, 1, channel="sms")
     await harness.send_due()
     rows = {d.channel: (d.status, d.reason) for d in await harness.deliveries(subject=case)}

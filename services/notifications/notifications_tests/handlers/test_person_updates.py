@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 from vod_shared.events import CasePaused, CaseResumed
 
 from ..conftest import NIGHT_IN_CALIFORNIA
-from ..support import eligibility, new_id, request
+from ..support import custody, eligibility, new_id, registration, request, session
 
 
 async def _case(harness, clock, **details):
@@ -17,6 +17,36 @@ async def _case(harness, clock, **details):
     await harness.send_due()
     harness.email.sent.clear(), harness.sms.sent.clear()
     return person, case
+
+
+async def test_a_new_channel_language_and_phone_apply_to_what_is_planned_after(harness, clock):
+    person, case = await _case(harness, clock)
+    await harness.update_person(person, preferred_channel="sms", preferred_language="es",
+                                phone="+16195550177")
+    await harness.deliver(eligibility(case, "eligible", at=clock()), subject=case)
+    await harness.send_due()
+    assert harness.email.sent == []
+    [text] = harness.sms.sent
+    assert text["to"] == "+16195550177"
+    assert text["message"].startswith("VOD-2026-000123: ") and "solicitud" in text["message"]
+
+
+async def test_a_text_held_for_the_night_goes_by_email_once_she_prefers_email(harness, clock):
+    person, reg = new_id(), new_id()
+    await harness.person(person, preferred_channel="sms")
+    await harness.deliver(registration(reg, person, notify_on=["transfer"], at=clock()),
+                          subject=reg)
+    await harness.send_due()
+    clock.now = NIGHT_IN_CALIFORNIA + timedelta(days=1)
+    await harness.deliver(custody("transfer", at=clock(), facility="CMF"), subject="AB1234")
+    await harness.send_due()
+    await harness.update_person(person, preferred_channel="email", email="ana.new@example.org")
+    clock.move(hours=5)  # 08:00, when the text was held to
+    await harness.send_due()
+    assert len(harness.sms.sent) == 1  # only the acknowledgement, before she changed
+    [mail] = harness.email.sent
+    assert mail["to"] == "ana.new@example.org"
+    assert "California Medical Facility" in mail["message"].text
 
 
 async def test_a_message_held_while_the_case_was_paused_goes_to_her_new_address(harness, clock):
@@ -30,6 +60,18 @@ async def test_a_message_held_while_the_case_was_paused_goes_to_her_new_address(
     held, resumed = harness.email.sent[1:]
     assert held["to"] == resumed["to"] == "ana.new@example.org"
     assert held["message"].text.startswith("Hola, Ana:")
+
+
+async def test_the_dialogue_invitation_is_texted_only_while_she_prefers_texts(harness, clock):
+    """The invitation's email carries the calendar whatever she prefers; the text beside it
+    follows her preference."""
+    person, case = await _case(harness, clock, preferred_channel="sms")
+    await harness.deliver(session(case, starts_at=clock() + timedelta(days=30)), subject=case)
+    await harness.update_person(person, preferred_channel="email")
+    await harness.send_due()
+    assert harness.sms.sent == []
+    [invitation] = harness.email.sent
+    assert invitation["message"].attachments  # the calendar file, once
 
 
 async def test_a_new_time_zone_moves_the_end_of_her_night(harness, clock):

@@ -39,8 +39,9 @@ async def test_a_pause_confirmation_links_to_resume_in_spanish_and_a_text_has_no
     await configured.send_due()
     assert "/v/" not in configured.sms.sent[0]["message"]
 
-    other_case = new_id()
-    await configured.deliver(request(other_case, person, language="es", at=clock()),
+    other_case, by_mail = new_id(), new_id()
+    await configured.person(by_mail, preferred_language="es", preferred_channel="email")
+    await configured.deliver(request(other_case, by_mail, language="es", at=clock()),
                              subject=other_case)
     await configured.deliver(CasePaused(case_id=other_case, by="victim", at=clock()),
                              subject=other_case)

@@ -1,5 +1,6 @@
-"""The rules behind the victim's own page (pure): her withdrawal that can be undone, and her
-changes to a registration."""
+"""The rules behind the victim's own page (pure): her withdrawal that can be undone, her changes
+to a registration, and the channel she prefers when a message goes."""
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -15,9 +16,11 @@ from vod_shared.events import (
     Relationship,
 )
 
-from notifications.domain import registrations, rules
-from notifications.domain.delivery import Delivery, Status
+from notifications.domain import registrations, rules, schedule
+from notifications.domain.delivery import Delivery, Status, channel_now
 from notifications.domain.model import Case, CaseState, Registration
+
+from ..support import custody, session
 
 NOW = datetime(2026, 11, 19, 18, 0, tzinfo=timezone.utc)
 
@@ -98,3 +101,35 @@ def test_a_cancelled_registration_hears_nothing_and_drops_all_that_waits():
     assert registrations.no_longer_wanted(cancelled, waiting) == ["ack", "reminder"]
     later = registrations.cancel(cancelled, NOW + timedelta(days=1))
     assert later.cancelled_at == NOW  # cancelled once
+
+
+def _delivery(channel="sms", *, follows=True):
+    return replace(_waiting("eligibility_eligible"), channel=channel, follows_preference=follows)
+
+
+@pytest.mark.parametrize(("delivery", "preferred", "moved"), [
+    (_delivery("sms"), "email", Channel.EMAIL),
+    (_delivery("email"), "sms", Channel.SMS),
+    (_delivery("sms"), "sms", None),
+    (_delivery("sms"), None, None),  # no preference in her details: as planned
+    (_delivery("sms"), "pigeon", None),
+    (_delivery("sms", follows=False), "email", None),  # urgent, calendar, fallback, reply
+])
+def test_a_message_on_her_preferred_channel_follows_her_preference(delivery, preferred, moved):
+    assert channel_now(delivery, preferred) == moved
+
+
+def test_only_messages_on_her_preferred_channel_follow_it():
+    case = _case(Channel.SMS)
+    assert rules.acknowledge_request(case).preferred is Channel.SMS
+    [escape] = rules.custody_notices(custody("escape", at=NOW), [_registration(Kind.ESCAPE)],
+                                     now=NOW)
+    assert escape.preferred is None  # on every channel, whatever she prefers
+    invitation, _ = schedule.session_notices(
+        case, session("case-1", starts_at=NOW + timedelta(days=30)), schedule.History(), now=NOW)
+    assert invitation.channels == (Channel.SMS, Channel.EMAIL)
+    assert invitation.preferred is Channel.SMS  # the email carries the calendar: it stays
+    by_mail, _ = schedule.session_notices(
+        _case(Channel.EMAIL), session("case-1", starts_at=NOW + timedelta(days=30)),
+        schedule.History(), now=NOW)
+    assert by_mail.preferred is None
