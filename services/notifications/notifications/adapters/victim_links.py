@@ -1,6 +1,7 @@
-"""The victim's own link to their request (``/v/<token>`` on intake), made fresh for each email
-they are sent about their case. Intake checks the signature with the same secret; the token
-holds only random ids, and is never stored here."""
+"""The victim's own link to her page (``/v/<token>`` on intake), made fresh for each email she is
+sent: about her case (the link names it), or about a registration (the link names only her).
+Intake checks the signature with the same secret; the token holds only random ids, and is never
+stored here."""
 from vod_shared.victim_links import VictimLinks
 
 
@@ -9,5 +10,5 @@ class VictimLinkUrls:
         self._links = VictimLinks(secret)
         self._base = public_url.rstrip("/")
 
-    def url(self, case_id: str, person_id: str) -> str:
+    def url(self, case_id: str | None, person_id: str) -> str:
         return f"{self._base}/v/{self._links.token(case_id, person_id)}"

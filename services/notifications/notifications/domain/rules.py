@@ -59,6 +59,8 @@ REQUEST_REPEATED = "request_repeated"
 # The messages that tell a requester we have her request: the first, and the answer to a repeat.
 ACKNOWLEDGEMENTS = (REQUEST_ACKNOWLEDGED, REQUEST_REPEATED)
 ACKNOWLEDGE_AGAIN_AFTER = timedelta(hours=24)
+# The messages about a form-1707 registration (not a case), by the start of their names.
+REGISTRATION_MESSAGES = ("custody_", "registration_")
 
 
 def acknowledge_request(case: Case) -> Notice:
@@ -163,6 +165,12 @@ def _hearing_reminder(event: CustodyStatusChanged, registration: Registration,
         return None  # the hearing is near: the notice sent now is the reminder
     return replace(_custody_notice(event, registration),
                    template="custody_parole_hearing_reminder", not_before=due)
+
+
+def case_linked(template: str, subject: str) -> str | None:
+    """The case a message's link to her page names: its subject, unless the message is about a
+    registration (its subject is then the registration, and the link names only her)."""
+    return None if template.startswith(REGISTRATION_MESSAGES) else subject
 
 
 def reminder_time(hearing_date: date) -> datetime:

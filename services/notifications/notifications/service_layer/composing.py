@@ -1,6 +1,7 @@
 """What a delivery says, worded for whoever reads it: a person's message in their current
-language and zone, with their own link in the emails about their case; an alert in the staff's
-words. The sender decides whether and when; this decides what."""
+language and zone, with their own link in the emails about their case (or, for a registration's
+messages, to their own page without a case); an alert in the staff's words. The sender decides
+whether and when; this decides what."""
 from zoneinfo import ZoneInfo
 
 from vod_shared.events import Channel
@@ -8,6 +9,7 @@ from vod_shared.events import Channel
 from notifications.adapters.rendering import EmailMessage, Renderer
 from notifications.adapters.victim_links import VictimLinkUrls
 from notifications.domain.delivery import Delivery
+from notifications.domain.rules import case_linked
 
 # Replies to a text the person just sent: go even at night, and the STOP confirmation even
 # though they just opted out (the one confirmation the rules allow).
@@ -30,7 +32,8 @@ class Composer:
         if delivery.channel != Channel.EMAIL.value:
             return self.renderer.sms(delivery.template, **common)
         # Made fresh for each email (never stored); shown only where a template asks for it.
-        link = self._links.url(delivery.subject, delivery.recipient_id) if self._links else None
+        link = (self._links.url(case_linked(delivery.template, delivery.subject),
+                                delivery.recipient_id) if self._links else None)
         return self.renderer.email(delivery.template, given_name=details.get("given_name"),
                                    victim_link=link, attendee=address, **common)
 

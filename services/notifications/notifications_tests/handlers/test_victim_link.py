@@ -1,5 +1,6 @@
 """The victim's own link, to pause or withdraw at any time, in the emails about her case: one
-that intake's VictimLinks accepts for that case and person. Never in a text."""
+that intake's VictimLinks accepts for that case and person; in a registration's emails, one to
+her own page that names no case. Never in a text."""
 import re
 
 import pytest
@@ -11,7 +12,7 @@ from vod_shared.victim_links import VictimLinks
 from notifications.bootstrap import victim_links
 from notifications.config import Settings
 
-from ..support import INTAKE_URL, LINK_SECRET, new_id, request
+from ..support import INTAKE_URL, LINK_SECRET, custody, new_id, registration, request
 
 LINK = re.compile(re.escape(INTAKE_URL) + r"/v/([A-Za-z0-9_.\-]+)")
 
@@ -76,3 +77,24 @@ def test_links_no_victim_could_open_are_warned_of_at_start_not_refused(intake_ur
     assert [(w["log_level"], w["problem"], w["intake_public_url"]) for w in warned] == (
         [("warning", problem, intake_url)] if problem else [])
     assert all("INTAKE_PUBLIC_URL" in w["hint"] for w in warned)
+
+
+async def test_a_custody_notice_email_links_to_her_own_page_without_a_case(configured, clock):
+    """A registration is not a case: its emails carry a link that names only her, in her
+    language; its texts none."""
+    person, reg = new_id(), new_id()
+    await configured.person(person, preferred_language="es")
+    await configured.deliver(registration(reg, person, notify_on=["escape"], channel="email",
+                                          language="es", at=clock()), subject=reg)
+    await configured.deliver(custody("escape", at=clock(), status="escaped", facility=None),
+                             subject="AB1234")
+    await configured.send_due()
+    acknowledged, escaped = (m["message"] for m in configured.email.sent)
+    for mail in (acknowledged, escaped):
+        words = " ".join(mail.text.split())
+        assert "Para cambiar qué avisos de custodia recibe, o dejar de recibirlos" in words
+        [token] = LINK.findall(mail.text)
+        link = VictimLinks(LINK_SECRET).read(token)
+        assert (link.case_id, link.person_id) == (None, person)
+    [text] = configured.sms.sent  # the escape, urgent, by text as well
+    assert "/v/" not in text["message"]

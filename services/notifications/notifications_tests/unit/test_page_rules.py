@@ -133,3 +133,11 @@ def test_only_messages_on_her_preferred_channel_follow_it():
         _case(Channel.EMAIL), session("case-1", starts_at=NOW + timedelta(days=30)),
         schedule.History(), now=NOW)
     assert by_mail.preferred is None
+
+
+@pytest.mark.parametrize(("template", "case_id"), [
+    ("request_acknowledged", "subject-1"), ("case_withdrawal_pending", "subject-1"),
+    ("session_invitation", "subject-1"), ("registration_acknowledged", None),
+    ("custody_escape", None), ("custody_parole_hearing_reminder", None)])
+def test_a_registrations_messages_link_to_her_page_without_a_case(template, case_id):
+    assert rules.case_linked(template, "subject-1") == case_id
