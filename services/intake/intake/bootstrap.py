@@ -112,7 +112,8 @@ def bootstrap(settings: Settings | None = None, clock=utc_now,
         per_address_per_hour=settings.limit_per_address_per_hour,
         per_contact_per_day=settings.limit_per_contact_per_day,
         per_cdcr_per_day=settings.limit_per_cdcr_per_day,
-        sms_per_number_per_day=settings.limit_sms_per_number_per_day),
+        sms_per_number_per_day=settings.limit_sms_per_number_per_day,
+        page_codes_per_contact_per_day=settings.limit_page_codes_per_contact_per_day),
         public_base_url=settings.public_base_url, phone=settings.program_phone)
     page = her_page.HerPage(runtime=runtime, ctx=context, door=door, phone=settings.program_phone)
 

@@ -25,8 +25,10 @@ class Settings(ServiceSettings):
     limit_per_address_per_hour: int = Field(10, ge=1, validation_alias="DOOR_LIMIT_PER_ADDRESS_PER_HOUR")
     limit_per_contact_per_day: int = Field(3, ge=1, validation_alias="DOOR_LIMIT_PER_CONTACT_PER_DAY")
     limit_per_cdcr_per_day: int = Field(20, ge=1, validation_alias="DOOR_LIMIT_PER_CDCR_PER_DAY")
-    limit_sms_per_number_per_day: int = Field(5, ge=1,
+    limit_sms_per_number_per_day: int = Field(10, ge=1,
                                               validation_alias="DOOR_LIMIT_SMS_PER_NUMBER_PER_DAY")
+    limit_page_codes_per_contact_per_day: int = Field(
+        10, ge=1, validation_alias="DOOR_LIMIT_PAGE_CODES_PER_CONTACT_PER_DAY")
     due_work_interval_s: float = Field(30.0, gt=0, validation_alias="INTAKE_DUE_WORK_INTERVAL_S")
 
     # The door sends its own confirmation messages, through the same mail server and SMS

@@ -30,7 +30,9 @@ class DoorLimits:
     per_address_per_hour: int = 10
     per_contact_per_day: int = 3
     per_cdcr_per_day: int = 20
-    sms_per_number_per_day: int = 5
+    sms_per_number_per_day: int = 10
+    # Codes for changes on her own page: she may make several changes in a day.
+    page_codes_per_contact_per_day: int = 10
 
 
 class OverLimit(Exception):
@@ -109,8 +111,9 @@ class Door:
         return Held(pending_id, channel)
 
     async def count(self, *, address: str | None, contact: tuple[str, str] | None,
-                    cdcr_number: str | None = None) -> None:
-        """Counts one use of the door against each limit, committed whatever follows."""
+                    cdcr_number: str | None = None, purpose: str = "door") -> None:
+        """Counts one use of the door (or one code for her page) against each limit,
+        committed whatever follows."""
         now, limits, vault = self._ctx.clock(), self._limits, self._ctx.vault
         checks = []
         if address:
@@ -118,7 +121,9 @@ class Door:
                            limits.per_address_per_hour, HOUR))
         if contact:
             kind, value = contact
-            checks.append((f"contact:{vault.key_for(kind, value)}", limits.per_contact_per_day, DAY))
+            allowed = (limits.page_codes_per_contact_per_day if purpose == "page"
+                       else limits.per_contact_per_day)
+            checks.append((f"{purpose}:{vault.key_for(kind, value)}", allowed, DAY))
             if kind == door.PHONE:
                 checks.append((f"sms:{vault.key_for(kind, value)}",
                                limits.sms_per_number_per_day, DAY))

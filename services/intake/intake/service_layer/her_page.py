@@ -35,7 +35,7 @@ from intake.adapters.orm import (
 from intake.domain import door as door_rules
 from intake.domain import rules
 from intake.domain.errors import CaseStepRefused, InvalidRequest
-from intake.domain.model import Case, Registration
+from intake.domain.model import Case, Hold, Registration
 from intake.entrypoints.door_words import change_code_message
 from intake.service_layer import handlers
 from intake.service_layer.door import Door, NotConfirmed, _naive, secret_hash
@@ -150,7 +150,8 @@ class HerPage:
         for case_id in due:
             async with self._runtime.uow() as uow:
                 case = await uow.cases.get(case_id)
-                if case is not None and case.is_open:
+                # Still held by her: staff may have resumed it for her meanwhile.
+                if case is not None and case.is_open and Hold.VICTIM in case.holds:
                     case.withdraw(by=ActedBy.VICTIM, reason=None, now=now)
                     await uow.cases.save(case)
                     await handlers.emit_all(uow, case.events, topic=self._ctx.topics.intake,
@@ -174,7 +175,7 @@ class HerPage:
             raise InvalidRequest("There is no contact of that kind to send a code to.",
                                  field=kind, code="email_needed" if kind == "email"
                                  else "phone_needed")
-        await self._door.count(address=None, contact=(kind, to))
+        await self._door.count(address=None, contact=(kind, to), purpose="page")
         change_id, code = str(uuid.uuid4()), f"{secrets.randbelow(10**6):06d}"
         async with self._runtime.uow() as uow:
             await uow.session.execute(insert(pending_changes).values(

@@ -2,7 +2,7 @@
 made only with a one-time code sent to her; links can be taken back."""
 import json
 import re
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
@@ -183,15 +183,24 @@ async def test_bad_input_on_her_page_gets_a_clear_error_and_changes_nothing(inta
     assert await _new_events(intake, seen) == []
 
 
-async def test_sign_out_everywhere_takes_back_every_link_made_until_then(intake, her):
-    other = LINKS.token(None, her["person_id"])
+async def test_sign_out_everywhere_takes_back_every_link_made_until_then(intake, her,
+                                                                        monkeypatch):
+    import itsdangerous.timed
+
+    real_time = itsdangerous.timed.time.time
+    monkeypatch.setattr(itsdangerous.timed.time, "time", lambda: real_time() - 60)
+    older = LINKS.token(None, her["person_id"])  # in a message of a minute ago
+    monkeypatch.undo()
+    intake.clock.now = datetime.now(timezone.utc) - timedelta(seconds=5)
     out = await intake.http.post(f"/v/{her['token']}/sign-out")
     assert "Sus enlaces ya no funcionan" in out.text
-    assert (await intake.http.get(f"/v/{her['token']}")).status_code == 404
-    assert (await intake.http.get(f"/v/{other}")).status_code == 404
-    refused = await intake.http.post(f"/v/{other}/ask", data={"what": "withdraw",
+    assert (await intake.http.get(f"/v/{her['token']}")).status_code == 404  # the one used
+    assert (await intake.http.get(f"/v/{older}")).status_code == 404
+    refused = await intake.http.post(f"/v/{older}/ask", data={"what": "withdraw",
                                                              "case_id": her["case_id"]})
     assert refused.status_code == 404
+    fresh = LINKS.token(her["case_id"], her["person_id"])  # in the next message
+    assert (await intake.http.get(f"/v/{fresh}")).status_code == 200
 
 
 async def test_a_tampered_or_someone_elses_link_opens_nothing(intake, her):
@@ -210,3 +219,24 @@ async def test_a_link_older_than_30_days_has_expired_and_says_whom_to_call(intak
     monkeypatch.undo()
     page = await intake.http.get(f"/v/{old}?lang=en")
     assert page.status_code == 410 and "1-877-256-6877" in page.text
+
+
+async def test_a_withdrawal_staff_resumed_for_her_does_not_become_final(intake, her):
+    from vod_shared.events import ActedBy
+
+    from intake.domain.commands import ChangeCase
+    await _change(intake, her, what="withdraw", case_id=her["case_id"])
+    await intake.app.state.intake.handle(ChangeCase(case_id=her["case_id"], action="resume",
+                                                    by=ActedBy.STAFF_FOR_VICTIM))
+    intake.clock.advance(days=8)
+    await intake.app.state.her_page.finalise_withdrawals()
+    types = [e["type"] for e in _events(await intake.outbox())]
+    assert "vod.CaseWithdrawn.v1" not in types and types[-1] == "vod.CaseResumed.v1"
+
+
+async def test_her_codes_have_their_own_daily_limit(intake, her):
+    for _ in range(10):
+        await _ask(intake, her, what="pause", case_id=her["case_id"])
+    over = await intake.http.post(f"/v/{her['token']}/ask", data={"what": "pause",
+                                                                  "case_id": her["case_id"]})
+    assert over.status_code == 429 and "retry-after" in over.headers
