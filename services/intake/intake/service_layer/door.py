@@ -18,7 +18,7 @@ from intake.adapters.limits import Limits
 from intake.adapters.orm import pending_requests
 from intake.domain import door, rules
 from intake.domain.commands import RegisterForCustodyNotices, RequestDialogue
-from intake.entrypoints.door_words import confirmation_message
+from intake.adapters.door_words import confirmation_message
 from intake.entrypoints.schemas import IntakeWebhookIn, to_command
 from intake.service_layer import handlers
 

@@ -36,7 +36,7 @@ from intake.domain import door as door_rules
 from intake.domain import rules
 from intake.domain.errors import CaseStepRefused, InvalidRequest
 from intake.domain.model import Case, Hold, Registration
-from intake.entrypoints.door_words import change_code_message
+from intake.adapters.door_words import change_code_message
 from intake.service_layer import handlers
 from intake.service_layer.door import Door, NotConfirmed, _naive, secret_hash
 from intake.service_layer.unit_of_work import UnitOfWork
