@@ -1,4 +1,6 @@
 """Database engines and the tables every service has: the outbox and the inbox."""
+from datetime import datetime, timezone
+
 from sqlalchemy import (
     BigInteger,
     Column,
@@ -72,3 +74,11 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker:
     return async_sessionmaker(engine, expire_on_commit=False)
+
+
+def as_utc(moment: datetime | None) -> datetime | None:
+    """An instant read back from the store, in UTC: SQLite gives back naive UTC times."""
+    if moment is None:
+        return None
+    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else \
+        moment.astimezone(timezone.utc)

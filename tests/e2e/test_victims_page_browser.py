@@ -50,9 +50,7 @@ async def page(chromium, browser_errors):
         context = await launched.new_context(viewport={"width": 1280, "height": 900})
         context.set_default_timeout(15_000)
         page = await context.new_page()
-        # Intake serves no /favicon.ico: Chromium's own 404 for it is no page's error.
-        page.on("console", lambda m: m.type == "error" and not m.location.get("url", "")
-                .endswith("/favicon.ico") and browser_errors.append(m.text))
+        page.on("console", lambda m: m.type == "error" and browser_errors.append(m.text))
         page.on("pageerror", lambda exc: browser_errors.append(str(exc)))
         yield page
         await launched.close()

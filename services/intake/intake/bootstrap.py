@@ -7,7 +7,7 @@ from pathlib import Path
 import structlog
 
 from fastapi import FastAPI, Request
-from fastapi.responses import RedirectResponse
+from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import IntegrityError
 
@@ -134,6 +134,8 @@ def bootstrap(settings: Settings | None = None, clock=utc_now,
                                                  interval_s=settings.due_work_interval_s)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_api_route("/", lambda: RedirectResponse("/request"), include_in_schema=False)
+    # Browsers ask for it on every page; nothing to show, and no 404 in their console.
+    app.add_api_route("/favicon.ico", lambda: Response(status_code=204), include_in_schema=False)
     install_domain_errors(app)
     publish_models(app, IntakeWebhookIn)
     app.state.runtime = runtime

@@ -12,9 +12,15 @@ STATIC_DIR = Path(__file__).parent / "static"
 
 
 def render(request: Request, name: str, *, lang: str, phone: str, status_code: int = 200,
-           **context) -> HTMLResponse:
+           home: str | None = None, **context) -> HTMLResponse:
+    """``home``: where the language switch leads. A page that answers a form post has no
+    address of its own to show again in the other language; it names the page to go to."""
+    if home is None:
+        home = request.url.path
+        if request.method != "GET" and home.startswith("/v/") and home.count("/") == 3:
+            home = home.rsplit("/", 1)[0]  # /v/<token>/ask, /code: her page itself
     response = templates.TemplateResponse(
-        request, name, {"lang": lang, "t": TEXT[lang], "phone": phone, **context},
+        request, name, {"lang": lang, "t": TEXT[lang], "phone": phone, "home": home, **context},
         status_code=status_code)
     # Nothing about a victim should linger in a shared computer's cache.
     response.headers["Cache-Control"] = "no-store"
@@ -22,9 +28,11 @@ def render(request: Request, name: str, *, lang: str, phone: str, status_code: i
 
 
 def message(request: Request, *, lang: str, phone: str, heading_key: str,
-            paragraph_keys: tuple[str, ...] = (), status_code: int = 200, **values) -> HTMLResponse:
+            paragraph_keys: tuple[str, ...] = (), status_code: int = 200, home: str | None = None,
+            **values) -> HTMLResponse:
     t = TEXT[lang]
     return render(request, "message.html", lang=lang, phone=phone, status_code=status_code,
+                  home=home,
                   heading=t[heading_key].format(phone=phone, **values),
                   paragraphs=[t[key].format(phone=phone, **values) for key in paragraph_keys])
 

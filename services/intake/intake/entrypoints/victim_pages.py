@@ -8,6 +8,7 @@ import re
 
 from fastapi import APIRouter, Request
 
+from vod_shared.db import as_utc
 from vod_shared.victim_links import LinkExpired, LinkInvalid, VictimLinks
 
 from intake.adapters.door_post import NotSent
@@ -50,8 +51,9 @@ def victim_router(*, page: HerPage, links: VictimLinks, phone: str,
     def show_page(request: Request, token: str, seen, *, error: str | None = None,
                   status_code: int = 200):
         return render(request, "her_page.html", lang=lang_of(request, seen), phone=phone,
-                      token=token, seen=seen, notices=NOTICES, zones=ZONES, error=error,
-                      case_steps=CASE_STEPS, status_code=status_code)
+                      token=token, home=f"/v/{token}", seen=seen, notices=NOTICES, zones=ZONES, error=error,
+                      case_steps=CASE_STEPS, status_code=status_code,
+                      local=lambda moment: as_utc(moment).astimezone(seen.zone))
 
     async def form_of(request: Request, lang: str):
         try:
@@ -92,6 +94,7 @@ def victim_router(*, page: HerPage, links: VictimLinks, phone: str,
     def code_page(request: Request, token: str, lang: str, sent: CodeSent, *,
                   error: str | None = None, status_code: int = 200):
         return render(request, "her_code.html", lang=lang, phone=phone, token=token,
+                      home=f"/v/{token}",
                       change_id=sent.change_id, to_kind=sent.to_kind, error=error,
                       status_code=status_code)
 
@@ -125,7 +128,7 @@ def victim_router(*, page: HerPage, links: VictimLinks, phone: str,
             return code_page(request, token, lang, outcome)
         after = await page.view(link)
         lang = chosen_language(request, after.language if after else lang)
-        return render(request, "message.html", lang=lang, phone=phone,
+        return render(request, "message.html", lang=lang, phone=phone, home=f"/v/{token}",
                       heading=TEXT[lang][f"changed_{outcome.what}"], paragraphs=[],
                       back=f"/v/{token}?lang={lang}")
 
@@ -135,7 +138,7 @@ def victim_router(*, page: HerPage, links: VictimLinks, phone: str,
         if problem:
             return problem
         await page.sign_out_everywhere(link)
-        return message(request, lang=lang_of(request, seen), phone=phone,
+        return message(request, lang=lang_of(request, seen), phone=phone, home="/request",
                        heading_key="signed_out_title", paragraph_keys=("signed_out",))
 
     return router

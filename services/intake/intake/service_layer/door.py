@@ -7,10 +7,11 @@ import hmac
 import secrets
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 from sqlalchemy import delete, select, update
 
+from vod_shared.db import as_utc
 from vod_shared.events import Channel, CustodyNoticeKind, RequestSource, SealedDetails
 
 from intake.adapters.door_post import DoorPost, NotSent
@@ -154,7 +155,7 @@ class Door:
             row = (await uow.session.execute(select(pending_requests).where(
                 pending_requests.c.pending_id == pending_id,
                 pending_requests.c.channel == Channel.SMS.value))).first()
-            if row is None or _naive(row.expires_at) <= _naive(self._ctx.clock()):
+            if row is None or as_utc(row.expires_at) <= self._ctx.clock():
                 raise NotConfirmed("unknown")
             if hmac.compare_digest(row.secret_hash,
                                    secret_hash(code.strip(), pending_id=pending_id)):
@@ -172,7 +173,7 @@ class Door:
     async def _confirm(self, which) -> str:
         async with self._runtime.uow() as uow:
             row = (await uow.session.execute(select(pending_requests).where(which))).first()
-            if row is None or _naive(row.expires_at) <= _naive(self._ctx.clock()):
+            if row is None or as_utc(row.expires_at) <= self._ctx.clock():
                 raise NotConfirmed("unknown")
             held = self._ctx.vault.open(_sealed(row.sealed_form))
             proven = frozenset({door.PHONE if row.channel == Channel.SMS.value else door.EMAIL})
@@ -234,10 +235,3 @@ def _registration_too(command: RequestDialogue, notify_on: list[str],
 
 def _sealed(value) -> SealedDetails:
     return SealedDetails.model_validate(value)
-
-
-def _naive(moment: datetime) -> datetime:
-    """SQLite gives back naive UTC times; compare like with like."""
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(timezone.utc)
-    return moment.replace(tzinfo=None)

@@ -10,11 +10,11 @@ import secrets
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
-from zoneinfo import available_timezones
+from zoneinfo import ZoneInfo, available_timezones
 
 from sqlalchemy import delete, insert, select, update
 
-from vod_shared.db import insert_or_ignore
+from vod_shared.db import as_utc, insert_or_ignore
 from vod_shared.envelope import Envelope
 from vod_shared.events import (
     ActedBy,
@@ -25,6 +25,7 @@ from vod_shared.events import (
     SealedDetails,
 )
 from vod_shared.victim_links import VictimLink
+from vod_shared.zones import person_zone
 
 from intake.adapters.orm import (
     messages_sent,
@@ -38,7 +39,7 @@ from intake.domain.errors import CaseStepRefused, InvalidRequest
 from intake.domain.model import Case, Hold, Registration
 from intake.adapters.door_words import change_code_message
 from intake.service_layer import handlers
-from intake.service_layer.door import Door, NotConfirmed, _naive, secret_hash
+from intake.service_layer.door import Door, NotConfirmed, secret_hash
 from intake.service_layer.unit_of_work import UnitOfWork
 
 CASE_STEPS = ("pause", "resume", "withdraw", "undo_withdrawal")
@@ -56,6 +57,10 @@ class PageView:
     @property
     def language(self) -> str:
         return self.details.get("preferred_language") or "en"
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return person_zone(self.details.get("time_zone"), self.details.get("state"))
 
 
 @dataclass(frozen=True)
@@ -109,7 +114,7 @@ class HerPage:
             row = (await uow.session.execute(select(pending_changes).where(
                 pending_changes.c.change_id == change_id,
                 pending_changes.c.person_id == link.person_id))).first()
-            if row is None or _naive(row.expires_at) <= _naive(self._ctx.clock()):
+            if row is None or as_utc(row.expires_at) <= self._ctx.clock():
                 raise NotConfirmed("unknown")
             if not hmac.compare_digest(row.code_hash, secret_hash(code.strip(),
                                                                   pending_id=change_id)):
@@ -167,7 +172,7 @@ class HerPage:
                                     .where(revoked_links.c.link_id == link.link_id)):
             return False
         valid_from = await uow.people.links_valid_from(link.person_id)
-        return valid_from is None or _naive(link.issued_at) > _naive(valid_from)
+        return valid_from is None or link.issued_at > as_utc(valid_from)
 
     async def _send_code(self, seen: PageView, change: dict, kind: str, *, stage: str) -> CodeSent:
         to = change["value"] if stage == "code_at_new" else seen.details.get(kind)
@@ -244,10 +249,12 @@ class HerPage:
             details[change["kind"]] = change["value"]
             proven.add(change["kind"])
         else:
+            # The form shows every preference, so what it sends is the whole choice: an empty
+            # time zone means "from my state", no quiet hours means the program's.
             details.update(preferred_channel=change["channel"],
                            preferred_language=change["language"],
-                           time_zone=change.get("time_zone") or details.get("time_zone"),
-                           quiet_hours=change.get("quiet_hours") or details.get("quiet_hours"))
+                           time_zone=change.get("time_zone"),
+                           quiet_hours=change.get("quiet_hours"))
             proven.add(_kind_of(change["channel"]))
         readers = (rules.READERS_OF_REQUESTER if seen.cases else rules.READERS_OF_REGISTRANT)
         sealed = self._ctx.vault.seal(details, readers)

@@ -72,7 +72,7 @@ async def test_her_page_shows_her_case_and_her_messages_in_her_language_and_chan
     assert page.status_code == 200 and '<html lang="es">' in page.text
     assert her["reference"] in page.text and "Su solicitud está activa." in page.text
     assert "Su solicitud</td>" in page.text and "La revisión de su solicitud" in page.text
-    assert "2026-12-01 11:00" in page.text
+    assert "2026-12-01 03:00 PST" in page.text  # in her zone (she lives in Nevada)
     assert "Liberación" in page.text and "Cerrar sesión en todas partes" in page.text
     assert page.headers["cache-control"] == "no-store"
     assert len(await intake.outbox(topic=None)) == before
@@ -82,6 +82,7 @@ async def test_a_pause_is_made_only_with_the_code_sent_to_her(intake, her):
     seen = len(await intake.outbox(topic=None))
     page, change_id = await _ask(intake, her, what="pause", case_id=her["case_id"])
     assert "Le enviamos un código de seis números por correo" in page.text
+    assert f'href="/v/{her["token"]}?lang=en"' in page.text  # the language switch: her page
     channel, to, words = intake.post_office.sent[-1]
     assert (channel, to) == ("email", "ana.lopez@example.org") and "Ana" not in words
     code = intake.post_office.last_code()

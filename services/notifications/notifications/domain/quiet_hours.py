@@ -9,29 +9,12 @@ they gave, else their state's main zone, else the program's.
 import re
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta, timezone
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from vod_shared.events import Channel
 
-PROGRAM_ZONE = "America/Los_Angeles"
 QUIET_FROM = time(21, 0)
 QUIET_UNTIL = time(8, 0)
-
-_EASTERN, _CENTRAL, _MOUNTAIN, _PACIFIC = (
-    "America/New_York", "America/Chicago", "America/Denver", "America/Los_Angeles")
-# The zone most of each state's people live in.
-STATE_ZONES = {
-    **dict.fromkeys(["CT", "DC", "DE", "FL", "GA", "KY", "MA", "MD", "ME", "NC", "NH", "NJ", "NY",
-                     "OH", "PA", "RI", "SC", "VA", "VT", "WV"], _EASTERN),
-    **dict.fromkeys(["AL", "AR", "IA", "IL", "KS", "LA", "MN", "MO", "MS", "ND", "NE", "OK", "SD",
-                     "TN", "TX", "WI"], _CENTRAL),
-    **dict.fromkeys(["CO", "MT", "NM", "UT", "WY"], _MOUNTAIN),
-    **dict.fromkeys(["CA", "NV", "OR", "WA"], _PACIFIC),
-    "AZ": "America/Phoenix", "ID": "America/Boise", "IN": "America/Indiana/Indianapolis",
-    "MI": "America/Detroit", "AK": "America/Anchorage", "HI": "Pacific/Honolulu",
-    "PR": "America/Puerto_Rico", "VI": "America/St_Thomas", "GU": "Pacific/Guam",
-    "AS": "Pacific/Pago_Pago", "MP": "Pacific/Saipan",
-}
 _HH_MM = re.compile(r"([01]?\d|2[0-3]):([0-5]\d)")
 
 
@@ -66,15 +49,6 @@ def quiet_hours(chosen: object) -> QuietHours:
 def _clock_time(value: object) -> time | None:
     match = _HH_MM.fullmatch(value) if isinstance(value, str) else None
     return time(int(match[1]), int(match[2])) if match else None
-
-
-def recipient_zone(time_zone: str | None, state: str | None) -> ZoneInfo:
-    if time_zone:
-        try:
-            return ZoneInfo(time_zone)
-        except (ZoneInfoNotFoundError, ValueError):
-            pass  # a zone we cannot read: fall back as if none was given
-    return ZoneInfo(STATE_ZONES.get((state or "").upper(), PROGRAM_ZONE))
 
 
 def is_quiet(local: datetime, hours: QuietHours = PROGRAM_QUIET_HOURS) -> bool:

@@ -35,7 +35,7 @@ from vod_shared.events import (
 
 from notifications.domain.delivery import Delivery, Status
 from notifications.domain.model import Case, Notice, Registration
-from notifications.domain.quiet_hours import PROGRAM_ZONE
+from vod_shared.zones import PROGRAM_ZONE
 
 EVERY_CHANNEL = (Channel.EMAIL, Channel.SMS)
 # Which form-1707 choice makes a registrant hear of a change; the return to custody belongs

@@ -38,7 +38,7 @@ from vod_shared.events import (
 
 from notifications.domain.delivery import Delivery, Status
 from notifications.domain.model import Case, CaseState, Notice
-from notifications.domain.quiet_hours import PROGRAM_ZONE
+from vod_shared.zones import PROGRAM_ZONE
 
 REMINDER_AHEAD = timedelta(days=1)  # on the local calendar, not 24 hours
 # A reminder due sooner than this after the invitation would only repeat it.

@@ -23,13 +23,14 @@ import structlog
 from vod_shared.events import Channel
 from vod_shared.failpoints import Failpoints
 from vod_shared.sealing import CannotUnseal
+from vod_shared.zones import person_zone
 
 from notifications.adapters.contacts import SERVICE, ContactKeys
 from notifications.adapters.rendering import Renderer, TemplateMissing
 from notifications.adapters.victim_links import VictimLinkUrls
 from notifications.domain import schedule
 from notifications.domain.delivery import Delivery, Outcome, Sent, Status, channel_now
-from notifications.domain.quiet_hours import earliest_send, quiet_hours, recipient_zone
+from notifications.domain.quiet_hours import earliest_send, quiet_hours
 from notifications.domain.staff import STAFF_MAILBOX
 from notifications.service_layer.composing import REPLIES, Composer
 from notifications.service_layer.outcomes import Outcomes, copy_on
@@ -161,7 +162,7 @@ class Sender:
             if blocked:
                 await self._end_unsent(uow, delivery, blocked, now, details=details)
                 return None
-            zone = recipient_zone(details.get("time_zone"), details.get("state"))
+            zone = person_zone(details.get("time_zone"), details.get("state"))
             when = earliest_send(now, channel=channel, zone=zone,
                                  urgent=delivery.urgent or delivery.template in REPLIES,
                                  hours=quiet_hours(details.get("quiet_hours")))

@@ -20,7 +20,7 @@ from vod_shared.sealing import KeyDirectory
 
 from notifications.bootstrap import bootstrap, utc_now
 from notifications.config import Settings
-from notifications.domain.quiet_hours import PROGRAM_ZONE
+from vod_shared.zones import PROGRAM_ZONE
 
 from ..conftest import NIGHT_IN_CALIFORNIA
 from ..support import FakeClock, contact, custody, new_id, person_registered, registration, request

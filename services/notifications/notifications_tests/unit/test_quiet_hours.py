@@ -12,8 +12,8 @@ from notifications.domain.quiet_hours import (
     QuietHours,
     earliest_send,
     quiet_hours,
-    recipient_zone,
 )
+from vod_shared.zones import person_zone as recipient_zone
 
 LA = ZoneInfo("America/Los_Angeles")
 

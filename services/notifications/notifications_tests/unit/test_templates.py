@@ -8,7 +8,7 @@ from icalendar import Calendar
 
 from notifications.adapters.rendering import TEMPLATES, Renderer
 from notifications.domain.facilities import FACILITIES
-from notifications.domain.quiet_hours import STATE_ZONES
+from vod_shared.zones import STATE_ZONES
 from notifications.domain.sms import segments
 from notifications.service_layer.sender import REPLIES
 
