@@ -59,10 +59,12 @@ async def _confirm(intake_url: str, catchers: Catchers, address: str) -> None:
 
 
 async def test_a_stranger_with_her_phone_cannot_take_her_case(
-        service_env, processes, kafka_bootstrap, topic_prefix, tmp_path):
+        service_env, processes, kafka_bootstrap, topic_prefix, tmp_path, database_url_factory):
     with Catchers(tmp_path / "catchers", smtp_port=free_port(), http_port=free_port()) as catchers:
         env = _env(service_env, catchers, tmp_path)
-        intake = processes("intake", env, wait=False)
+        # Intake on SQLite and on PostgreSQL: the door's counters, codes and rows on both.
+        intake = processes("intake", env | {"INTAKE_DATABASE_URL": database_url_factory("intake")},
+                           wait=False)
         screening = processes("screening", env, wait=False)
         notifications = processes("notifications", _env(service_env, catchers, tmp_path,
                                                         intake.url), wait=False)

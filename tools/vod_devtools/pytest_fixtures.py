@@ -77,7 +77,8 @@ def postgres_server() -> Iterator[TempPostgres]:
             server.stop()
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+# PostgreSQL needs a database server: its runs are integration tests (not in `make test-fast`).
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.integration)])
 def database_backend(request) -> str:
     return request.param
 

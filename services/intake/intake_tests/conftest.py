@@ -110,8 +110,14 @@ class IntakeClient:
 
 @pytest.fixture
 async def intake(tmp_path) -> IntakeClient:
+    async for client in intake_on(tmp_path, f"sqlite+aiosqlite:///{tmp_path}/intake.db"):
+        yield client
+
+
+async def intake_on(tmp_path, database_url: str):
+    """The intake app over HTTP on the given store, with a fake post office and clock."""
     KeyDirectory(tmp_path / "keys").init()
-    settings = Settings(INTAKE_DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path}/intake.db",
+    settings = Settings(INTAKE_DATABASE_URL=database_url,
                         INTAKE_WEBHOOK_SECRET=SECRET, KAFKA_BOOTSTRAP_SERVERS="127.0.0.1:1",
                         VOD_KEYS_DIR=str(tmp_path / "keys"), VICTIM_LINK_SECRET=LINK_SECRET,
                         VOD_STAFF_FILE=str(tmp_path / "staff.toml"),

@@ -54,7 +54,8 @@ class DoorPost:
         mail["Auto-Submitted"] = "auto-generated"
         mail.set_content(message.text)
         try:
-            await aiosmtplib.send(mail, hostname=self._smtp.host, port=self._smtp.port,
+            await aiosmtplib.send(mail, sender=self._smtp.sender, recipients=[to],
+                                  hostname=self._smtp.host, port=self._smtp.port,
                                   username=self._smtp.username, password=self._smtp.password,
                                   start_tls=self._smtp.starttls, timeout=30)
         except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:

@@ -11,13 +11,22 @@ WORDS = {
             " this address.\n\nIf it was you, please confirm here:\n{link}\n\nIf it was not you,"
             " you need do nothing: nothing will happen, and the request is deleted within 48"
             " hours.\n\nQuestions? Call {phone}."),
-        "confirm_sms": "Victim-Offender Dialogue: your code is {code}. If you did not ask for it,"
-                       " ignore this text. Questions: {phone}",
+        "confirm_sms": "Victim-Offender Dialogue: your code to confirm your request is {code}."
+                       " Never share it. Did not ask? Ignore this text. Questions: {phone}",
         "change_subject": "Your code — Victim-Offender Dialogue",
-        "change_email": ("Your code to confirm a change on your page is {code}. It works for 15"
-                         " minutes.\n\nIf you did not ask for it, please call {phone}."),
-        "change_sms": "Victim-Offender Dialogue: your code to confirm a change is {code}."
-                      " Did not ask? Call {phone}",
+        "change_email": ("Your code {action} is {code}. It works for 15 minutes. Never give it"
+                         " to anyone: we will never ask you for it.\n\nIf you did not ask for"
+                         " it, please call {phone}."),
+        "change_sms": "Victim-Offender Dialogue: code {action}: {code}. Never share it; we will"
+                      " never ask for it. Did not ask? Call {phone}",
+        "action_preferences": "to change how we reach you",
+        "action_contact": "to change your email or phone",
+        "action_notices": "to change your custody notices",
+        "action_cancel_registration": "to cancel your custody notices",
+        "action_pause": "to pause your request",
+        "action_resume": "to resume your request",
+        "action_withdraw": "to withdraw your request",
+        "action_undo_withdrawal": "to undo your withdrawal",
     },
     "es": {
         "confirm_subject": "Confirme su solicitud — Diálogo entre Víctima y Ofensor",
@@ -26,13 +35,22 @@ WORDS = {
             " le escribiera a esta dirección.\n\nSi fue usted, confirme aquí:\n{link}\n\nSi no fue"
             " usted, no tiene que hacer nada: no pasará nada y la solicitud se borrará en 48"
             " horas.\n\n¿Preguntas? Llame al {phone}."),
-        "confirm_sms": "Diálogo Víctima-Ofensor: su código es {code}. Si no lo pidió, ignore este"
-                       " mensaje. Preguntas: {phone}",
+        "confirm_sms": "Diálogo Víctima-Ofensor: su código para confirmar su solicitud es {code}."
+                       " No lo comparta. ¿No lo pidió? Ignore este mensaje. Preguntas: {phone}",
         "change_subject": "Su código — Diálogo entre Víctima y Ofensor",
-        "change_email": ("Su código para confirmar un cambio en su página es {code}. Sirve"
-                         " durante 15 minutos.\n\nSi usted no lo pidió, llame al {phone}."),
-        "change_sms": "Diálogo Víctima-Ofensor: su código para confirmar un cambio es {code}."
-                      " ¿No lo pidió? Llame al {phone}",
+        "change_email": ("Su código {action} es {code}. Sirve durante 15 minutos. No se lo dé"
+                         " a nadie: nunca se lo pediremos.\n\nSi usted no lo pidió, llame al"
+                         " {phone}."),
+        "change_sms": "Diálogo Víctima-Ofensor: código {action}: {code}. No lo comparta; nunca"
+                      " se lo pediremos. ¿No lo pidió? Llame al {phone}",
+        "action_preferences": "para cambiar cómo le contactamos",
+        "action_contact": "para cambiar su correo o teléfono",
+        "action_notices": "para cambiar sus avisos de custodia",
+        "action_cancel_registration": "para cancelar sus avisos de custodia",
+        "action_pause": "para pausar su solicitud",
+        "action_resume": "para reanudar su solicitud",
+        "action_withdraw": "para retirar su solicitud",
+        "action_undo_withdrawal": "para deshacer su retiro",
     },
 }
 
@@ -46,9 +64,13 @@ def confirmation_message(language: str, *, phone: str, link: str | None = None,
                                                                               phone=phone))
 
 
-def change_code_message(language: str, *, phone: str, code: str, sms: bool) -> DoorMessage:
+def change_code_message(language: str, *, phone: str, code: str, what: str,
+                        sms: bool) -> DoorMessage:
+    """The code names what it confirms, so a caller asking her to "read me the code" for
+    something else is caught out."""
     words = WORDS.get(language, WORDS["en"])
+    action = words[f"action_{what}"]
     if sms:
-        return DoorMessage("", words["change_sms"].format(code=code, phone=phone))
-    return DoorMessage(words["change_subject"], words["change_email"].format(code=code,
-                                                                            phone=phone))
+        return DoorMessage("", words["change_sms"].format(code=code, phone=phone, action=action))
+    return DoorMessage(words["change_subject"], words["change_email"].format(
+        code=code, phone=phone, action=action))

@@ -23,6 +23,9 @@ people = Table(
     Column("erased_at", DateTime(timezone=True), nullable=True),
     # "Sign out everywhere": every link to her page made before this no longer opens.
     Column("links_valid_from", DateTime(timezone=True), nullable=True),
+    # A contact typed on the public form beside the one proven, sealed for intake alone: never
+    # used, nor shown to anyone, until she proves it from her page.
+    Column("unproven", JSON, nullable=True),
 )
 
 # Keyed hashes of a person's email and phone, to recognise a repeated request. ``confirmed``:
@@ -47,6 +50,7 @@ cases = Table(
     Column("holds", JSON, nullable=False, server_default="[]"),
     Column("version", Integer, nullable=False, server_default="0"),
     Column("relationship", String(32), nullable=True),  # null for cases older than the column
+    Column("withdrawal_final_at", DateTime(timezone=True), nullable=True, index=True),
 )
 
 registrations = Table(
@@ -86,6 +90,8 @@ pending_requests = Table(
     Column("channel", String(8), nullable=False),
     Column("language", String(4), nullable=False),
     Column("secret_hash", String(128), nullable=False, unique=True),
+    # A keyed hash of the contact it waits on: a newer request to the same contact replaces it.
+    Column("contact_key", String(160), nullable=True, index=True),
     Column("attempts", Integer, nullable=False, server_default="0"),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("expires_at", DateTime(timezone=True), nullable=False, index=True),
@@ -111,22 +117,6 @@ pending_changes = Table(
     Column("code_hash", String(128), nullable=False),
     Column("attempts", Integer, nullable=False, server_default="0"),
     Column("expires_at", DateTime(timezone=True), nullable=False),
-)
-
-# Links to her page taken back one by one (besides "sign out everywhere").
-revoked_links = Table(
-    "revoked_links", metadata,
-    Column("link_id", String(128), primary_key=True),
-    Column("revoked_at", DateTime(timezone=True), nullable=False),
-)
-
-# A withdrawal she asked for on her page: everything is paused at once, and it becomes final
-# at ``final_at`` unless she undoes it first.
-pending_withdrawals = Table(
-    "pending_withdrawals", metadata,
-    Column("case_id", String(64), primary_key=True),
-    Column("asked_at", DateTime(timezone=True), nullable=False),
-    Column("final_at", DateTime(timezone=True), nullable=False, index=True),
 )
 
 # What notifications told us it sent her (from vod.notifications): when, how and what about,

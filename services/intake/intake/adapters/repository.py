@@ -5,7 +5,8 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from vod_shared.events import SealedDetails
+from vod_shared.db import as_utc
+from vod_shared.events import CustodyNoticeKind, Relationship, SealedDetails
 
 from intake.adapters.orm import (
     cases,
@@ -18,7 +19,6 @@ from intake.adapters.orm import (
 from intake.domain.door import Contact
 from intake.domain.errors import ChangedMeanwhile
 from intake.domain.model import Case, CaseStatus, Hold, Registration
-from vod_shared.events import CustodyNoticeKind, Relationship
 
 
 class CaseRepository:
@@ -40,7 +40,8 @@ class CaseRepository:
         """Saves only over the version that was read; else ChangedMeanwhile (try again)."""
         result = await self._session.execute(
             update(cases).where(cases.c.case_id == case.case_id, cases.c.version == case.version)
-            .values(status=case.status.value, holds=sorted(case.holds), version=case.version + 1))
+            .values(status=case.status.value, holds=sorted(case.holds), version=case.version + 1,
+                    withdrawal_final_at=case.withdrawal_final_at))
         if result.rowcount != 1:
             raise ChangedMeanwhile(case.case_id)
         case.version += 1
@@ -61,6 +62,12 @@ class CaseRepository:
             select(cases).where(cases.c.requester_id == person_id).order_by(cases.c.opened_at))
         return [_case(row) for row in rows]
 
+    async def withdrawals_due(self, now: datetime) -> list[str]:
+        """Cases whose withdrawal from her page was not undone in time."""
+        rows = await self._session.execute(select(cases.c.case_id).where(
+            cases.c.withdrawal_final_at.is_not(None), cases.c.withdrawal_final_at <= now))
+        return list(rows.scalars())
+
     async def next_reference_number(self, year: int) -> int:
         """Counts up per year, atomically, on SQLite and PostgreSQL alike."""
         dialect = sqlite if self._session.bind.dialect.name == "sqlite" else postgresql
@@ -76,7 +83,8 @@ def _case(row) -> Case:
     return Case(row.case_id, row.reference, row.requester_id, row.cdcr_number,
                 CaseStatus(row.status), row.opened_at, holds={Hold(h) for h in row.holds or ()},
                 version=row.version,
-                relationship=Relationship(row.relationship) if row.relationship else None)
+                relationship=Relationship(row.relationship) if row.relationship else None,
+                withdrawal_final_at=as_utc(row.withdrawal_final_at))
 
 
 class RegistrationRepository:
@@ -120,10 +128,30 @@ class PeopleRepository:
         self._session = session
 
     async def add(self, person_id: str, sealed: SealedDetails, contacts: list[Contact],
-                  now: datetime) -> None:
+                  now: datetime, *, unproven: SealedDetails | None = None) -> None:
         await self._session.execute(insert(people).values(
-            person_id=person_id, sealed=sealed.model_dump(), created_at=now))
+            person_id=person_id, sealed=sealed.model_dump(), created_at=now,
+            unproven=unproven and unproven.model_dump()))
         await self.set_contacts(person_id, contacts)
+
+    async def unproven(self, person_id: str) -> SealedDetails | None:
+        value = await self._session.scalar(select(people.c.unproven)
+                                           .where(people.c.person_id == person_id))
+        return SealedDetails.model_validate(value) if value else None
+
+    async def set_unproven(self, person_id: str, sealed: SealedDetails | None) -> None:
+        await self._session.execute(update(people).where(people.c.person_id == person_id)
+                                    .values(unproven=sealed and sealed.model_dump()))
+
+    async def sharing_proven_contacts(self, person_id: str) -> list[str]:
+        """Everyone who proved one of the contacts this person proved: the same human, who may
+        have asked more than once (her page's "sign out everywhere" covers them all)."""
+        mine = select(person_lookups.c.lookup).where(person_lookups.c.person_id == person_id,
+                                                     person_lookups.c.confirmed.is_(True))
+        rows = await self._session.execute(
+            select(person_lookups.c.person_id).distinct()
+            .where(person_lookups.c.lookup.in_(mine), person_lookups.c.confirmed.is_(True)))
+        return sorted({person_id, *rows.scalars()})
 
     async def set_contacts(self, person_id: str, contacts: list[Contact]) -> None:
         await self._session.execute(delete(person_lookups)
@@ -154,8 +182,8 @@ class PeopleRepository:
         return await self._session.scalar(select(people.c.links_valid_from)
                                           .where(people.c.person_id == person_id))
 
-    async def sign_out_everywhere(self, person_id: str, now: datetime) -> None:
-        await self._session.execute(update(people).where(people.c.person_id == person_id)
+    async def sign_out_everywhere(self, person_ids: list[str], now: datetime) -> None:
+        await self._session.execute(update(people).where(people.c.person_id.in_(person_ids))
                                     .values(links_valid_from=now))
 
     async def sealed(self, person_id: str) -> SealedDetails | None:

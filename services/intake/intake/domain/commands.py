@@ -45,6 +45,9 @@ class RequestDialogue:
     # The contacts proven: all given, from a partner or staff (they spoke with the person);
     # the one confirmed, from the public page.
     confirmed: frozenset[str] = frozenset()
+    # From the public page: a contact typed beside the proven one ({"phone": ...}), kept apart
+    # and unused until she proves it from her page.
+    unproven: dict | None = None
 
     def case_details(self) -> dict:
         """What the requester told us about the offender, and their notes: personal data too."""
@@ -62,6 +65,7 @@ class RegisterForCustodyNotices:
     confirmed: frozenset[str] = frozenset()
     # Set when the registration comes with her dialogue request: the same person, not another.
     registrant_id: str | None = None
+    unproven: dict | None = None
 
 
 @dataclass(frozen=True)

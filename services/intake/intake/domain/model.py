@@ -26,6 +26,7 @@ from vod_shared.events import (
     SealedDetails,
 )
 
+from intake.domain.door import WITHDRAWAL_UNDO
 from intake.domain.errors import CaseStepRefused
 
 
@@ -42,6 +43,9 @@ class Hold(StrEnum):
 
     VICTIM = "victim"
     PROGRAM = "program"
+    # She withdrew from her own page: everything is stopped, and it becomes final at
+    # ``Case.withdrawal_final_at`` unless she (or staff, at her request) undoes it first.
+    WITHDRAWAL = "withdrawal"
 
 
 @dataclass
@@ -55,6 +59,7 @@ class Case:
     holds: set[Hold] = field(default_factory=set)
     version: int = 0  # the store's count of changes, so two changes at once cannot both win
     relationship: Relationship | None = None
+    withdrawal_final_at: datetime | None = None
     events: list[EventData] = field(default_factory=list, repr=False)
 
     @classmethod
@@ -92,46 +97,64 @@ class Case:
 
     def pause(self, *, by: ActedBy, reason: str | None, now: datetime) -> None:
         """The victim may pause at any step; the case waits until they resume."""
-        if not self.is_open or Hold.VICTIM in self.holds:
+        if not self.is_open or self.holds & {Hold.VICTIM, Hold.WITHDRAWAL}:
             raise CaseStepRefused(f"a case that is {self.status} cannot be paused")
         self._hold(Hold.VICTIM)
         self.events.append(CasePaused(case_id=self.case_id, by=by, reason=reason, at=now))
 
     def resume(self, *, by: ActedBy, reason: str | None, now: datetime) -> None:
-        """Lifts the victim's own pause; a hold the program put on stays until it lifts it."""
-        if Hold.VICTIM not in self.holds:
+        """Lifts the victim's own pause, and a withdrawal she has not yet made final (staff
+        may do it for her); a hold the program put on stays until it lifts it."""
+        if not self.holds & {Hold.VICTIM, Hold.WITHDRAWAL}:
             raise CaseStepRefused(f"a case that is {self.status} and not paused by the victim"
                                   " cannot be resumed by them")
-        self._release(Hold.VICTIM)
+        self.withdrawal_final_at = None
+        self._release(Hold.VICTIM, Hold.WITHDRAWAL)
         self.events.append(CaseResumed(case_id=self.case_id, by=by, reason=reason, at=now))
 
     def withdraw(self, *, by: ActedBy, reason: str | None, now: datetime) -> None:
         """The victim may withdraw at any step, with no reason needed; then everything stops."""
         if not self.is_open:
             raise CaseStepRefused(f"a case that is {self.status} cannot be withdrawn")
-        self.status, self.holds = CaseStatus.WITHDRAWN, set()
+        self.status, self.holds, self.withdrawal_final_at = CaseStatus.WITHDRAWN, set(), None
         self.events.append(CaseWithdrawn(case_id=self.case_id, by=by, reason=reason, at=now))
 
+    @property
+    def withdrawal_pending(self) -> bool:
+        return Hold.WITHDRAWAL in self.holds
+
     def ask_to_withdraw(self, *, now: datetime) -> None:
-        """A withdrawal from her own page: everything stops at once (a pause of hers), and it
-        becomes final after WITHDRAWAL_UNDO unless she undoes it first."""
-        if not self.is_open:
+        """A withdrawal from her own page: everything stops at once, and it becomes final after
+        WITHDRAWAL_UNDO unless she undoes it first. Her own earlier pause, if any, is kept."""
+        if not self.is_open or self.withdrawal_pending:
             raise CaseStepRefused(f"a case that is {self.status} cannot be withdrawn")
-        self._hold(Hold.VICTIM)
+        self._hold(Hold.WITHDRAWAL)
+        self.withdrawal_final_at = now + WITHDRAWAL_UNDO
         self.events.append(CasePaused(case_id=self.case_id, by=ActedBy.VICTIM,
                                       reason=WITHDRAWAL_PENDING, at=now))
 
     def undo_withdrawal(self, *, now: datetime) -> None:
-        if Hold.VICTIM not in self.holds:
+        """Back to where the case was before: active, or still paused if she had paused it."""
+        if not self.withdrawal_pending:
             raise CaseStepRefused("there is no withdrawal to undo")
-        self._release(Hold.VICTIM)
-        self.events.append(CaseResumed(case_id=self.case_id, by=ActedBy.VICTIM,
-                                       reason=WITHDRAWAL_UNDONE, at=now))
+        self.withdrawal_final_at = None
+        self._release(Hold.WITHDRAWAL)
+        step = CasePaused if Hold.VICTIM in self.holds else CaseResumed
+        self.events.append(step(case_id=self.case_id, by=ActedBy.VICTIM,
+                                reason=WITHDRAWAL_UNDONE, at=now))
+
+    def finalise_withdrawal(self, *, now: datetime) -> bool:
+        """A withdrawal not undone in time becomes final; True if it did now."""
+        if not (self.withdrawal_pending and self.withdrawal_final_at
+                and self.withdrawal_final_at <= now):
+            return False
+        self.withdraw(by=ActedBy.VICTIM, reason=None, now=now)
+        return True
 
     def closed_elsewhere(self) -> None:
         """Screening found the offender ineligible for good, or scheduling closed the case."""
         if self.is_open:
-            self.status, self.holds = CaseStatus.CLOSED, set()
+            self.status, self.holds, self.withdrawal_final_at = CaseStatus.CLOSED, set(), None
 
     def paused_elsewhere(self) -> None:
         """A facilitator, the offender or the director paused the case (through scheduling)."""
@@ -150,8 +173,8 @@ class Case:
         self.holds.add(hold)
         self.status = CaseStatus.PAUSED
 
-    def _release(self, hold: Hold) -> None:
-        self.holds.discard(hold)
+    def _release(self, *holds: Hold) -> None:
+        self.holds.difference_update(holds)
         self.status = CaseStatus.PAUSED if self.holds else CaseStatus.OPEN
 
 

@@ -17,7 +17,10 @@ US_STATES = frozenset(
 )
 OUTSIDE_US = "XX"
 CDCR_NUMBER = re.compile(r"^(?:[A-Z]\d{5}|[A-Z]{2}\d{4})$")
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# An addr-spec as HTML's email inputs take it (WHATWG): no commas, semicolons, angle brackets,
+# quotes or spaces, so one field can only ever name one mailbox.
+EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}"
+                   r"[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$")
 
 
 def normal_phone(value: str) -> str:

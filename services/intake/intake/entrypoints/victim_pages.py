@@ -19,7 +19,8 @@ from intake.entrypoints.plain_forms import FormRefused, read_plain_form
 from intake.entrypoints.request_page import NOTICES, over_limit
 from intake.entrypoints.schemas import normal_contact
 from intake.service_layer.door import NotConfirmed, OverLimit
-from intake.service_layer.her_page import CASE_STEPS, CodeSent, HerPage
+from intake.domain.door import CASE_STEPS
+from intake.service_layer.her_page import CodeSent, HerPage
 
 HH_MM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 ZONES = ("America/Los_Angeles", "America/Denver", "America/Phoenix", "America/Chicago",
@@ -79,7 +80,7 @@ def victim_router(*, page: HerPage, links: VictimLinks, phone: str,
         t = TEXT[lang]
         try:
             change = _change(posted)
-            sent = await page.ask(link, change)
+            sent = await page.ask(link, change, seen)
         except ValueError as bad:  # InvalidRequest is a ValueError too
             code = getattr(bad, "code", "field_invalid")
             return show_page(request, token, seen, error=t.get(code, t["field_invalid"]),
@@ -109,7 +110,7 @@ def victim_router(*, page: HerPage, links: VictimLinks, phone: str,
             return refused
         change_id = posted.get("change_id") or ""
         try:
-            outcome = await page.confirm(link, change_id, posted.get("code") or "")
+            outcome = await page.confirm(link, change_id, posted.get("code") or "", seen)
         except NotConfirmed as no:
             if no.reason == "wrong_code":
                 return code_page(request, token, lang, CodeSent(change_id, posted.get("to") or ""),

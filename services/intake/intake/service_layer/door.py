@@ -1,28 +1,32 @@
 """The public door: a request from the public page waits, sealed, until its contact is proven
 (a link by email, a six-digit code by SMS); only then is it a case or a registration, with
-events. Limits per client address, contact, CDCR number and SMS number are counted first.
+events, and only the proven contact is kept. Limits per client address, contact, CDCR number
+and SMS number are checked before anything is kept or sent.
 """
-import hashlib
-import hmac
 import secrets
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 
-from sqlalchemy import delete, select, update
+import structlog
+from pydantic import ValidationError
+from sqlalchemy import delete
+from sqlalchemy.exc import IntegrityError
 
-from vod_shared.db import as_utc
 from vod_shared.events import Channel, CustodyNoticeKind, RequestSource, SealedDetails
 
 from intake.adapters.door_post import DoorPost, NotSent
+from intake.adapters.door_words import confirmation_message
 from intake.adapters.limits import Limits
-from intake.adapters.orm import pending_requests
+from intake.adapters.one_time_codes import secret_hash, take, try_code
+from intake.adapters.orm import pending_changes, pending_requests
 from intake.domain import door, rules
 from intake.domain.commands import RegisterForCustodyNotices, RequestDialogue
-from intake.adapters.door_words import confirmation_message
+from intake.domain.errors import CaseStepRefused, ChangedMeanwhile, InvalidRequest
 from intake.entrypoints.schemas import IntakeWebhookIn, to_command
 from intake.service_layer import handlers
 
+log = structlog.get_logger()
 DAY, HOUR = timedelta(days=1), timedelta(hours=1)
 
 
@@ -43,7 +47,8 @@ class OverLimit(Exception):
 
 
 class NotConfirmed(Exception):
-    """The link or code does not (or no longer) confirm anything: unknown, wrong, or expired."""
+    """The link or code does not (or no longer) confirm anything: unknown, wrong, expired, out
+    of tries, or refused by the program's rules when it was to be made."""
 
     def __init__(self, reason: str, attempts_left: int = 0) -> None:
         super().__init__(reason)
@@ -55,10 +60,6 @@ class NotConfirmed(Exception):
 class Held:
     pending_id: str
     channel: Channel
-
-
-def secret_hash(secret: str, *, pending_id: str = "") -> str:
-    return hashlib.sha256(f"{pending_id}:{secret}".encode()).hexdigest()
 
 
 class Door:
@@ -74,27 +75,34 @@ class Door:
 
     async def hold(self, form: IntakeWebhookIn, *, also_notify_on: list[str],
                    address: str) -> Held:
-        """Checks the program's rules, counts the limits, keeps the form sealed and sends the
-        confirmation (which holds nothing the sender typed). Raises OverLimit, InvalidRequest,
-        or NotSent (then nothing is kept)."""
+        """Checks the program's rules and the limits, keeps the form sealed (replacing any
+        earlier one waiting on the same contact) and sends the confirmation, which holds
+        nothing the sender typed. Raises InvalidRequest, OverLimit, or NotSent (then nothing
+        is kept)."""
         command = to_command(form, source=RequestSource.WEB_FORM)
-        _check_rules(command, also_notify_on)
+        notices = _notices(also_notify_on)
+        _check_rules(command, notices)
         requester = command.requester
-        channel = requester.preferred_channel
+        channel, kind = requester.preferred_channel, requester.channel_kind()
         contact = requester.phone if channel is Channel.SMS else requester.email
-        await self.count(address=address, contact=(requester.channel_kind(), contact),
+        contact_key = self._ctx.vault.key_for(kind, door.one_inbox(kind, contact))
+        await self.count(address=address, contact=(kind, contact),
                          cdcr_number=command.cdcr_number)
         now, pending_id = self._ctx.clock(), str(uuid.uuid4())
         secret = (f"{secrets.randbelow(10**6):06d}" if channel is Channel.SMS
                   else secrets.token_urlsafe(32))
-        stored = secret_hash(secret, pending_id=pending_id if channel is Channel.SMS else "")
+        stored = secret_hash(secret, salt=pending_id if channel is Channel.SMS else "")
         sealed = self._ctx.vault.seal({"form": form.model_dump(mode="json"),
-                                       "also_notify_on": also_notify_on}, ("intake",))
+                                       "also_notify_on": sorted(notices)}, ("intake",))
         language = requester.preferred_language.value
         async with self._runtime.uow() as uow:
+            # A newer request to the same inbox replaces the older one, whose link or code
+            # then no longer works: at most one invitation to confirm is live per contact.
+            await uow.session.execute(delete(pending_requests).where(
+                pending_requests.c.contact_key == contact_key))
             await uow.session.execute(pending_requests.insert().values(
                 pending_id=pending_id, sealed_form=sealed.model_dump(), channel=channel.value,
-                language=language, secret_hash=stored, created_at=now,
+                language=language, secret_hash=stored, contact_key=contact_key, created_at=now,
                 expires_at=now + door.PENDING_LIFETIME))
             await uow.commit()
         try:
@@ -112,34 +120,37 @@ class Door:
         return Held(pending_id, channel)
 
     async def count(self, *, address: str | None, contact: tuple[str, str] | None,
-                    cdcr_number: str | None = None, purpose: str = "door") -> None:
-        """Counts one use of the door (or one code for her page) against each limit,
-        committed whatever follows."""
+                    cdcr_number: str | None = None, page_code: bool = False) -> None:
+        """Checks every limit first and counts this use only if none is reached, so a
+        stranger's refused attempts do not use up her allowance. ``page_code``: a code for a
+        change on her page, which has its own allowance per contact."""
         now, limits, vault = self._ctx.clock(), self._limits, self._ctx.vault
         checks = []
         if address:
-            checks.append((f"addr:{vault.key_for('address', address)}",
+            checks.append((f"addr:{vault.key_for('address', door.one_client(address))}",
                            limits.per_address_per_hour, HOUR))
         if contact:
             kind, value = contact
-            allowed = (limits.page_codes_per_contact_per_day if purpose == "page"
-                       else limits.per_contact_per_day)
-            checks.append((f"{purpose}:{vault.key_for(kind, value)}", allowed, DAY))
+            inbox = vault.key_for(kind, door.one_inbox(kind, value))
+            checks.append((f"page:{inbox}", limits.page_codes_per_contact_per_day, DAY)
+                          if page_code else (f"door:{inbox}", limits.per_contact_per_day, DAY))
             if kind == door.PHONE:
-                checks.append((f"sms:{vault.key_for(kind, value)}",
-                               limits.sms_per_number_per_day, DAY))
+                checks.append((f"sms:{inbox}", limits.sms_per_number_per_day, DAY))
         if cdcr_number:
             checks.append((f"cdcr:{cdcr_number}", limits.per_cdcr_per_day, DAY))
         async with self._runtime.uow() as uow:
-            waits = [await Limits(uow.session).hit(key, allowed=allowed, window=window, now=now)
+            counter = Limits(uow.session)
+            waits = [await counter.wait(key, allowed=allowed, window=window, now=now)
                      for key, allowed, window in checks]
+            if any(waits):
+                raise OverLimit(max(w for w in waits if w))
+            for key, _, window in checks:
+                await counter.add(key, window=window, now=now)
             await uow.commit()
-        if any(waits):
-            raise OverLimit(max(w for w in waits if w))
 
     async def channel_of(self, pending_id: str) -> tuple[Channel, str] | None:
         async with self._runtime.uow() as uow:
-            row = (await uow.session.execute(select(pending_requests).where(
+            row = (await uow.session.execute(pending_requests.select().where(
                 pending_requests.c.pending_id == pending_id,
                 pending_requests.c.expires_at > self._ctx.clock()))).first()
         return (Channel(row.channel), row.language) if row else None
@@ -152,53 +163,64 @@ class Door:
     async def confirm_code(self, pending_id: str, code: str) -> str:
         """The code from the text message, entered on the page the form answered with."""
         async with self._runtime.uow() as uow:
-            row = (await uow.session.execute(select(pending_requests).where(
-                pending_requests.c.pending_id == pending_id,
-                pending_requests.c.channel == Channel.SMS.value))).first()
-            if row is None or as_utc(row.expires_at) <= self._ctx.clock():
-                raise NotConfirmed("unknown")
-            if hmac.compare_digest(row.secret_hash,
-                                   secret_hash(code.strip(), pending_id=pending_id)):
-                return await self._confirm(pending_requests.c.pending_id == pending_id)
-            left = door.CODE_ATTEMPTS - row.attempts - 1
-            if left <= 0:
-                await uow.session.execute(delete(pending_requests).where(
-                    pending_requests.c.pending_id == pending_id))
-            else:
-                await uow.session.execute(update(pending_requests).where(
-                    pending_requests.c.pending_id == pending_id).values(attempts=row.attempts + 1))
+            tried = await try_code(uow.session, pending_requests, pending_requests.c.pending_id,
+                                   pending_id, code, hash_column=pending_requests.c.secret_hash,
+                                   now=self._ctx.clock())
             await uow.commit()
-        raise NotConfirmed("wrong_code" if left > 0 else "too_many", attempts_left=max(left, 0))
+        if tried is None:
+            raise NotConfirmed("unknown")
+        if not tried.right:
+            raise NotConfirmed("wrong_code" if tried.left else "too_many",
+                               attempts_left=tried.left)
+        # The row is used up in _confirm, in the transaction that makes the request.
+        return await self._confirm(pending_requests.c.pending_id == pending_id)
 
     async def _confirm(self, which) -> str:
+        for attempt in (1, 2):
+            try:
+                return await self._make(which)
+            except (IntegrityError, ChangedMeanwhile):
+                # Two presses at once, or her case changed meanwhile: the loser reads again.
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
+    async def _make(self, which) -> str:
         async with self._runtime.uow() as uow:
-            row = (await uow.session.execute(select(pending_requests).where(which))).first()
-            if row is None or as_utc(row.expires_at) <= self._ctx.clock():
+            row = await take(uow.session, pending_requests, which, now=self._ctx.clock())
+            if row is None:
                 raise NotConfirmed("unknown")
-            held = self._ctx.vault.open(_sealed(row.sealed_form))
-            proven = frozenset({door.PHONE if row.channel == Channel.SMS.value else door.EMAIL})
-            form = IntakeWebhookIn.model_validate(held["form"])
-            command = to_command(form, source=RequestSource.WEB_FORM, confirmed=proven)
-            await uow.session.execute(delete(pending_requests).where(
-                pending_requests.c.pending_id == row.pending_id))
-            if isinstance(command, RequestDialogue):
-                accepted = await handlers.open_or_join(command, uow, self._ctx)
-                if held["also_notify_on"]:
-                    case = await uow.cases.get(accepted.body["case_id"])
-                    await handlers.register(_registration_too(command, held["also_notify_on"],
-                                                              case.requester_id), uow, self._ctx)
-            else:
-                await handlers.register(command, uow, self._ctx)
+            held = self._ctx.vault.open(SealedDetails.model_validate(row.sealed_form))
+            proven = door.kind_of(row.channel)
+            try:
+                form, unproven = _only_proven(IntakeWebhookIn.model_validate(held["form"]),
+                                              proven)
+                command = replace(to_command(form, source=RequestSource.WEB_FORM,
+                                             confirmed=frozenset({proven})), unproven=unproven)
+                if isinstance(command, RequestDialogue):
+                    accepted = await handlers.open_or_join(command, uow, self._ctx)
+                    notices = _notices(held["also_notify_on"])
+                    if notices:
+                        case = await uow.cases.get(accepted.body["case_id"])
+                        await _register_too(uow, self._ctx, command, notices, case.requester_id)
+                else:
+                    await handlers.register(command, uow, self._ctx)
+            except (ValidationError, InvalidRequest, CaseStepRefused) as exc:
+                # Kept 48 hours under rules that may have changed since: never log its values.
+                log.warning("door.confirmation_refused", reason=type(exc).__name__)
+                raise NotConfirmed("refused") from None
             await uow.commit()
         return row.language
 
     async def expire(self) -> int:
-        """Deletes what waited too long: unconfirmed requests (48 hours), their details with
-        them, and counters of windows long past."""
+        """Deletes what waited too long: unconfirmed requests (48 hours) and changes on her page
+        (15 minutes), their details with them, and counters of windows long past."""
         now = self._ctx.clock()
         async with self._runtime.uow() as uow:
             gone = await uow.session.execute(delete(pending_requests).where(
                 pending_requests.c.expires_at <= now))
+            await uow.session.execute(delete(pending_changes).where(
+                pending_changes.c.expires_at <= now))
             await Limits(uow.session).forget_before(now - 2 * DAY)
             await uow.commit()
         return gone.rowcount
@@ -210,28 +232,50 @@ class Door:
             await uow.commit()
 
 
-def _check_rules(command, also_notify_on: list[str]) -> None:
+def _notices(values: list[str]) -> frozenset[CustodyNoticeKind]:
+    try:
+        return frozenset(CustodyNoticeKind(v) for v in values)
+    except ValueError:
+        raise InvalidRequest("Not a kind of custody notice.", field="notify_on",
+                             code="field_invalid") from None
+
+
+def _only_proven(form: IntakeWebhookIn, proven: str) -> tuple[IntakeWebhookIn, dict | None]:
+    """Only the contact she proved is used: one typed beside it may be anyone's, and would
+    otherwise be reached (urgent notices go every way) or called. It is kept apart, for her to
+    prove from her page if it is hers."""
+    other = door.PHONE if proven == door.EMAIL else door.EMAIL
+    value = getattr(form.requester, other)
+    form = form.model_copy(update={"requester": form.requester.model_copy(update={other: None})})
+    return form, ({other: value} if value else None)
+
+
+def _check_rules(command, notices: frozenset[CustodyNoticeKind]) -> None:
     """The program's rules, checked before anything is kept or sent (and again on confirmation)."""
     requester = command.requester
     rules.check_contact_for_channel(requester.preferred_channel, email=requester.email,
                                     phone=requester.phone)
     if isinstance(command, RequestDialogue):
         rules.check_may_request_dialogue(requester.relationship)
-        if also_notify_on:
-            rules.check_may_register(requester.relationship, frozenset(also_notify_on))
+        if notices:
+            rules.check_may_register(requester.relationship, notices)
     else:
         rules.check_may_register(requester.relationship, command.notify_on)
 
 
-def _registration_too(command: RequestDialogue, notify_on: list[str],
-                      person_id: str) -> RegisterForCustodyNotices:
+async def _register_too(uow, ctx: handlers.Context, command: RequestDialogue,
+                        notices: frozenset[CustodyNoticeKind], person_id: str) -> None:
     """The custody notices she ticked on her dialogue request: a registration of hers, for the
-    same person (one page, one set of preferences)."""
-    return RegisterForCustodyNotices(
-        requester=command.requester, cdcr_number=command.cdcr_number,
-        notify_on=frozenset(CustodyNoticeKind(k) for k in notify_on), source=command.source,
-        confirmed=command.confirmed, registrant_id=person_id)
+    same person; or, when she already has one about this offender, the notices added to it."""
+    for registration in await uow.registrations.of_person(person_id):
+        if registration.is_active and registration.cdcr_number == command.cdcr_number:
+            if not notices <= registration.notify_on:
+                registration.change_notices(registration.notify_on | notices, now=ctx.clock())
+                await uow.registrations.save(registration)
+                await handlers.emit_all(uow, registration.events, topic=ctx.topics.intake,
+                                        subject=registration.registration_id)
+            return
+    await handlers.register(RegisterForCustodyNotices(
+        requester=command.requester, cdcr_number=command.cdcr_number, notify_on=notices,
+        source=command.source, confirmed=command.confirmed, registrant_id=person_id), uow, ctx)
 
-
-def _sealed(value) -> SealedDetails:
-    return SealedDetails.model_validate(value)

@@ -65,8 +65,7 @@ async def open_or_join(command: RequestDialogue, uow: UnitOfWork, ctx: Context) 
     rules.check_may_request_dialogue(requester.relationship)
     rules.check_contact_for_channel(requester.preferred_channel, email=requester.email,
                                     phone=requester.phone)
-    contacts = ctx.vault.contacts(email=requester.email, phone=requester.phone,
-                                  confirmed=command.confirmed)
+    contacts = _contacts(ctx, command)
     now = ctx.clock()
     details = ctx.vault.seal(command.case_details(), rules.READERS_OF_CASE_NOTES)
     others = await uow.cases.open_cases_of(await uow.people.matching(contacts), command.cdcr_number)
@@ -100,7 +99,8 @@ async def _case_it_joins(uow: UnitOfWork, command: RequestDialogue, contacts: li
 async def _open_case(command: RequestDialogue, uow: UnitOfWork, ctx: Context,
                      contacts: list[door.Contact], details: SealedDetails, now: datetime) -> Case:
     requester = command.requester
-    person_id = await _add_person(uow, ctx, requester, contacts, rules.READERS_OF_REQUESTER, now)
+    person_id = await _add_person(uow, ctx, requester, contacts, rules.READERS_OF_REQUESTER, now,
+                                  unproven=command.unproven)
     reference = format_reference(now.year, await uow.cases.next_reference_number(now.year))
     case = Case.open(
         case_id=str(uuid.uuid4()), reference=reference, requester_id=person_id,
@@ -124,10 +124,9 @@ async def register(command: RegisterForCustodyNotices, uow: UnitOfWork, ctx: Con
     rules.check_contact_for_channel(requester.preferred_channel, email=requester.email,
                                     phone=requester.phone)
     now = ctx.clock()
-    contacts = ctx.vault.contacts(email=requester.email, phone=requester.phone,
-                                  confirmed=command.confirmed)
+    contacts = _contacts(ctx, command)
     person_id = command.registrant_id or await _add_person(
-        uow, ctx, requester, contacts, rules.READERS_OF_REGISTRANT, now)
+        uow, ctx, requester, contacts, rules.READERS_OF_REGISTRANT, now, unproven=command.unproven)
     registration = Registration.register(
         registration_id=str(uuid.uuid4()), registrant_id=person_id,
         relationship=requester.relationship, cdcr_number=command.cdcr_number,
@@ -171,12 +170,24 @@ async def follow_case_elsewhere(envelope: Envelope, uow: UnitOfWork) -> None:
     await uow.cases.save(case)
 
 
+def _contacts(ctx: Context, command: RequestDialogue | RegisterForCustodyNotices) -> list[door.Contact]:
+    """Her contacts as keyed hashes, each marked proven or not; one typed beside the proven one
+    counts too, unproven: it can only ever make a possible duplicate for staff, never a join."""
+    requester, unproven = command.requester, command.unproven or {}
+    return ctx.vault.contacts(email=requester.email or unproven.get("email"),
+                              phone=requester.phone or unproven.get("phone"),
+                              confirmed=command.confirmed)
+
+
 async def _add_person(uow: UnitOfWork, ctx: Context, requester: Requester,
-                      contacts: list[door.Contact], readers: tuple[str, ...], now: datetime) -> str:
-    """Stores the person sealed, and publishes them, sealed, on the people topic."""
+                      contacts: list[door.Contact], readers: tuple[str, ...], now: datetime, *,
+                      unproven: dict | None = None) -> str:
+    """Stores the person sealed, and publishes them, sealed, on the people topic. A contact
+    not proven stays in intake's store alone, sealed for intake."""
     person_id = str(uuid.uuid4())
     sealed = ctx.vault.seal(requester.personal_details(), readers)
-    await uow.people.add(person_id, sealed, contacts, now)
+    await uow.people.add(person_id, sealed, contacts, now,
+                         unproven=ctx.vault.seal(unproven, ("intake",)) if unproven else None)
     await uow.emit(PersonRegistered(person_id=person_id, sealed=sealed, at=now),
                    topic=ctx.topics.people, subject=person_id)
     return person_id

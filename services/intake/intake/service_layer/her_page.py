@@ -1,18 +1,17 @@
 """Her own page (``/v/<token>``): what she can see and change about herself.
 
-Every change waits for a one-time code sent to her (to the contact she is reached at, or, when
-she moves to text messages, to the phone that will be used); a new email or phone is then
-proven by a second code sent there before it is used. A withdrawal stops everything at once and
-can be undone for 7 days. Links are taken back by "sign out everywhere".
+Every change waits for a one-time code sent to her (where it goes: ``domain/door.py``,
+``code_goes_to``); a new email or phone is then proven by a second code sent there before it
+is used. A withdrawal stops everything at once and can be undone for 7 days (the ``Case``
+holds it). Links are taken back by "sign out everywhere".
 """
-import hmac
 import secrets
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo, available_timezones
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, insert, select
 
 from vod_shared.db import as_utc, insert_or_ignore
 from vod_shared.envelope import Envelope
@@ -27,22 +26,15 @@ from vod_shared.events import (
 from vod_shared.victim_links import VictimLink
 from vod_shared.zones import person_zone
 
-from intake.adapters.orm import (
-    messages_sent,
-    pending_changes,
-    pending_withdrawals,
-    revoked_links,
-)
-from intake.domain import door as door_rules
-from intake.domain import rules
-from intake.domain.errors import CaseStepRefused, InvalidRequest
-from intake.domain.model import Case, Hold, Registration
 from intake.adapters.door_words import change_code_message
+from intake.adapters.one_time_codes import secret_hash, take, try_code
+from intake.adapters.orm import messages_sent, pending_changes
+from intake.domain import door, rules
+from intake.domain.errors import CaseStepRefused, InvalidRequest
+from intake.domain.model import Case, Registration
 from intake.service_layer import handlers
-from intake.service_layer.door import Door, NotConfirmed, secret_hash
+from intake.service_layer.door import Door, NotConfirmed
 from intake.service_layer.unit_of_work import UnitOfWork
-
-CASE_STEPS = ("pause", "resume", "withdraw", "undo_withdrawal")
 
 
 @dataclass
@@ -50,9 +42,9 @@ class PageView:
     person_id: str
     details: dict
     cases: list[Case]
-    withdrawals: dict[str, datetime]  # case id -> when it becomes final
     registrations: list[Registration]
     messages: list = field(default_factory=list)
+    unproven: dict = field(default_factory=dict)  # a contact typed but not yet proven
 
     @property
     def language(self) -> str:
@@ -61,6 +53,10 @@ class PageView:
     @property
     def zone(self) -> ZoneInfo:
         return person_zone(self.details.get("time_zone"), self.details.get("state"))
+
+    def contact(self, kind: str) -> str | None:
+        """Her email or phone: the one on file, else one she typed and may prove now."""
+        return self.details.get(kind) or self.unproven.get(kind)
 
 
 @dataclass(frozen=True)
@@ -81,125 +77,109 @@ class HerPage:
     async def view(self, link: VictimLink) -> PageView | None:
         """What her page shows; None if the link was taken back or she is not known."""
         async with self._runtime.uow() as uow:
-            if not await self._link_holds(uow, link):
+            valid_from = await uow.people.links_valid_from(link.person_id)
+            if valid_from is not None and link.issued_at <= as_utc(valid_from):
                 return None
             sealed = await uow.people.sealed(link.person_id)
             if sealed is None:
                 return None
-            cases = await uow.cases.of_person(link.person_id)
-            rows = await uow.session.execute(select(pending_withdrawals).where(
-                pending_withdrawals.c.case_id.in_([c.case_id for c in cases])))
+            unproven = await uow.people.unproven(link.person_id)
             messages = (await uow.session.execute(
                 select(messages_sent).where(messages_sent.c.person_id == link.person_id)
                 .order_by(messages_sent.c.at.desc()).limit(50))).all()
-            return PageView(link.person_id, self._ctx.vault.open(sealed), cases,
-                            {r.case_id: r.final_at for r in rows},
-                            await uow.registrations.of_person(link.person_id), list(messages))
+            return PageView(link.person_id, self._ctx.vault.open(sealed),
+                            await uow.cases.of_person(link.person_id),
+                            await uow.registrations.of_person(link.person_id), list(messages),
+                            self._ctx.vault.open(unproven) if unproven else {})
 
-    async def ask(self, link: VictimLink, change: dict) -> CodeSent:
+    async def ask(self, link: VictimLink, change: dict, seen: PageView) -> CodeSent:
         """Checks the change, keeps it sealed and sends a code for it. Raises InvalidRequest,
         CaseStepRefused, OverLimit or NotSent."""
-        seen = await self.view(link)
-        if seen is None:
-            raise CaseStepRefused("link")
         _check(change, seen)
-        kind = _code_goes_to(change, seen.details)
-        return await self._send_code(seen, change, kind, stage="code_on_file")
+        kind = door.code_goes_to(change, seen.details.get("preferred_channel"))
+        return await self._send_code(seen, change, kind, to=seen.contact(kind),
+                                     stage="code_on_file")
 
-    async def confirm(self, link: VictimLink, change_id: str, code: str) -> CodeSent | Done:
-        seen = await self.view(link)
-        if seen is None:
-            raise NotConfirmed("unknown")
+    async def confirm(self, link: VictimLink, change_id: str, code: str,
+                      seen: PageView) -> CodeSent | Done:
+        now = self._ctx.clock()
         async with self._runtime.uow() as uow:
-            row = (await uow.session.execute(select(pending_changes).where(
-                pending_changes.c.change_id == change_id,
-                pending_changes.c.person_id == link.person_id))).first()
-            if row is None or as_utc(row.expires_at) <= self._ctx.clock():
+            tried = await try_code(uow.session, pending_changes, pending_changes.c.change_id,
+                                   change_id, code, hash_column=pending_changes.c.code_hash,
+                                   now=now)
+            await uow.commit()
+        if tried is None:
+            raise NotConfirmed("unknown")
+        if not tried.right:
+            raise NotConfirmed("wrong_code" if tried.left else "too_many",
+                               attempts_left=tried.left)
+        async with self._runtime.uow() as uow:
+            row = await take(uow.session, pending_changes,
+                             (pending_changes.c.change_id == change_id)
+                             & (pending_changes.c.person_id == seen.person_id), now=now)
+            if row is None:  # pressed twice at once, or not hers
                 raise NotConfirmed("unknown")
-            if not hmac.compare_digest(row.code_hash, secret_hash(code.strip(),
-                                                                  pending_id=change_id)):
-                left = door_rules.CODE_ATTEMPTS - row.attempts - 1
-                await uow.session.execute(
-                    delete(pending_changes).where(pending_changes.c.change_id == change_id)
-                    if left <= 0 else update(pending_changes)
-                    .where(pending_changes.c.change_id == change_id)
-                    .values(attempts=row.attempts + 1))
-                await uow.commit()
-                raise NotConfirmed("wrong_code" if left > 0 else "too_many",
-                                   attempts_left=max(left, 0))
             change = self._ctx.vault.open(SealedDetails.model_validate(row.sealed_change))
-            await uow.session.execute(delete(pending_changes)
-                                      .where(pending_changes.c.change_id == change_id))
             if change["what"] == "contact" and row.stage == "code_on_file":
                 await uow.commit()
-                # Proven she is who the page is for; now prove the new address is hers.
-                return await self._send_code(seen, change, change["kind"], stage="code_at_new")
-            await self._apply(uow, seen, change)
+                # It is she who asks; now prove the new address is hers.
+                return await self._send_code(seen, change, change["kind"], to=change["value"],
+                                             stage="code_at_new")
+            await self._apply(uow, seen, change, now)
             await uow.commit()
         return Done(change["what"])
 
     async def sign_out_everywhere(self, link: VictimLink) -> None:
-        """Every link to her page made until now stops opening; new messages bring new ones."""
+        """Every link made until now to her page (and to the page of any request of hers made
+        with the same proven contact) stops opening; new messages bring new ones."""
         async with self._runtime.uow() as uow:
-            await uow.people.sign_out_everywhere(link.person_id, self._ctx.clock())
-            await uow.session.execute(insert(revoked_links).values(
-                link_id=link.link_id, revoked_at=self._ctx.clock()))
+            hers = await uow.people.sharing_proven_contacts(link.person_id)
+            await uow.people.sign_out_everywhere(hers, self._ctx.clock())
+            await uow.session.execute(delete(pending_changes)
+                                      .where(pending_changes.c.person_id.in_(hers)))
             await uow.commit()
 
     async def finalise_withdrawals(self) -> int:
         """Withdrawals not undone within 7 days become final: CaseWithdrawn."""
         now, done = self._ctx.clock(), 0
         async with self._runtime.uow() as uow:
-            due = (await uow.session.execute(select(pending_withdrawals.c.case_id).where(
-                pending_withdrawals.c.final_at <= now))).scalars().all()
+            due = await uow.cases.withdrawals_due(now)
         for case_id in due:
             async with self._runtime.uow() as uow:
                 case = await uow.cases.get(case_id)
-                # Still held by her: staff may have resumed it for her meanwhile.
-                if case is not None and case.is_open and Hold.VICTIM in case.holds:
-                    case.withdraw(by=ActedBy.VICTIM, reason=None, now=now)
+                if case is not None and case.finalise_withdrawal(now=now):
                     await uow.cases.save(case)
                     await handlers.emit_all(uow, case.events, topic=self._ctx.topics.intake,
                                             subject=case.case_id)
-                await uow.session.execute(delete(pending_withdrawals)
-                                          .where(pending_withdrawals.c.case_id == case_id))
-                await uow.commit()
-                done += 1
+                    await uow.commit()
+                    done += 1
         return done
 
-    async def _link_holds(self, uow: UnitOfWork, link: VictimLink) -> bool:
-        if await uow.session.scalar(select(revoked_links.c.link_id)
-                                    .where(revoked_links.c.link_id == link.link_id)):
-            return False
-        valid_from = await uow.people.links_valid_from(link.person_id)
-        return valid_from is None or link.issued_at > as_utc(valid_from)
-
-    async def _send_code(self, seen: PageView, change: dict, kind: str, *, stage: str) -> CodeSent:
-        to = change["value"] if stage == "code_at_new" else seen.details.get(kind)
+    async def _send_code(self, seen: PageView, change: dict, kind: str, *, to: str | None,
+                         stage: str) -> CodeSent:
         if not to:
             raise InvalidRequest("There is no contact of that kind to send a code to.",
-                                 field=kind, code="email_needed" if kind == "email"
-                                 else "phone_needed")
-        await self._door.count(address=None, contact=(kind, to), purpose="page")
+                                 field=kind, code=f"{kind}_needed")
+        await self._door.count(address=None, contact=(kind, to), page_code=True)
         change_id, code = str(uuid.uuid4()), f"{secrets.randbelow(10**6):06d}"
         async with self._runtime.uow() as uow:
             await uow.session.execute(insert(pending_changes).values(
                 change_id=change_id, person_id=seen.person_id,
                 sealed_change=self._ctx.vault.seal(change, ("intake",)).model_dump(),
-                stage=stage, code_hash=secret_hash(code, pending_id=change_id),
-                expires_at=self._ctx.clock() + door_rules.CHANGE_LIFETIME))
+                stage=stage, code_hash=secret_hash(code, salt=change_id),
+                expires_at=self._ctx.clock() + door.CHANGE_LIFETIME))
             await uow.commit()
         language = change.get("language") or seen.language
         message = change_code_message(language, phone=self._phone, code=code,
-                                      sms=kind == door_rules.PHONE)
-        if kind == door_rules.PHONE:
+                                      what=change["what"], sms=kind == door.PHONE)
+        if kind == door.PHONE:
             await self._door.post.sms(to, message)
         else:
             await self._door.post.email(to, message, language=language)
         return CodeSent(change_id, kind)
 
-    async def _apply(self, uow: UnitOfWork, seen: PageView, change: dict) -> None:
-        what, now = change["what"], self._ctx.clock()
+    async def _apply(self, uow: UnitOfWork, seen: PageView, change: dict, now: datetime) -> None:
+        what = change["what"]
         if what in ("preferences", "contact"):
             await self._update_person(uow, seen, change, now)
         elif what in ("notices", "cancel_registration"):
@@ -215,31 +195,18 @@ class HerPage:
             await handlers.emit_all(uow, registration.events, topic=self._ctx.topics.intake,
                                     subject=registration.registration_id)
         else:
-            await self._case_step(uow, seen, change, now)
-
-    async def _case_step(self, uow: UnitOfWork, seen: PageView, change: dict,
-                         now: datetime) -> None:
-        case = await uow.cases.get(change["case_id"])
-        if case is None or case.requester_id != seen.person_id:
-            raise CaseStepRefused("not her case")
-        what = change["what"]
-        if what == "withdraw":
-            case.ask_to_withdraw(now=now)
-            await uow.session.execute(insert(pending_withdrawals).values(
-                case_id=case.case_id, asked_at=now, final_at=now + door_rules.WITHDRAWAL_UNDO))
-        elif what == "undo_withdrawal":
-            if case.case_id not in seen.withdrawals:
-                raise CaseStepRefused("there is no withdrawal to undo")
-            case.undo_withdrawal(now=now)
-            await uow.session.execute(delete(pending_withdrawals)
-                                      .where(pending_withdrawals.c.case_id == case.case_id))
-        elif case.case_id in seen.withdrawals:
-            raise CaseStepRefused("a withdrawal is waiting: undo it first")
-        else:
-            getattr(case, what)(by=ActedBy.VICTIM, reason=None, now=now)
-        await uow.cases.save(case)
-        await handlers.emit_all(uow, case.events, topic=self._ctx.topics.intake,
-                                subject=case.case_id)
+            case = await uow.cases.get(change["case_id"])
+            if case is None or case.requester_id != seen.person_id:
+                raise CaseStepRefused("not her case")
+            if what == "withdraw":
+                case.ask_to_withdraw(now=now)
+            elif what == "undo_withdrawal":
+                case.undo_withdrawal(now=now)
+            else:
+                getattr(case, what)(by=ActedBy.VICTIM, reason=None, now=now)
+            await uow.cases.save(case)
+            await handlers.emit_all(uow, case.events, topic=self._ctx.topics.intake,
+                                    subject=case.case_id)
 
     async def _update_person(self, uow: UnitOfWork, seen: PageView, change: dict,
                              now: datetime) -> None:
@@ -249,14 +216,21 @@ class HerPage:
             details[change["kind"]] = change["value"]
             proven.add(change["kind"])
         else:
+            kind = door.kind_of(change["channel"])
+            # The code went to this contact and came back: it is hers, and proven.
+            details[kind] = seen.contact(kind)
+            proven.add(kind)
             # The form shows every preference, so what it sends is the whole choice: an empty
             # time zone means "from my state", no quiet hours means the program's.
             details.update(preferred_channel=change["channel"],
                            preferred_language=change["language"],
                            time_zone=change.get("time_zone"),
                            quiet_hours=change.get("quiet_hours"))
-            proven.add(_kind_of(change["channel"]))
-        readers = (rules.READERS_OF_REQUESTER if seen.cases else rules.READERS_OF_REGISTRANT)
+        if seen.unproven:  # what is proven now is no longer kept apart
+            still = {k: v for k, v in seen.unproven.items() if k not in proven}
+            await uow.people.set_unproven(
+                seen.person_id, self._ctx.vault.seal(still, ("intake",)) if still else None)
+        readers = rules.READERS_OF_REQUESTER if seen.cases else rules.READERS_OF_REGISTRANT
         sealed = self._ctx.vault.seal(details, readers)
         await uow.people.update(seen.person_id, sealed)
         await uow.people.set_contacts(seen.person_id, self._ctx.vault.contacts(
@@ -275,34 +249,23 @@ async def remember_message(envelope: Envelope, uow: UnitOfWork) -> None:
         outcome="sent" if sent else "failed", at=sent or event.failed_at))
 
 
-def _kind_of(channel: str) -> str:
-    return door_rules.PHONE if channel == Channel.SMS.value else door_rules.EMAIL
-
-
-def _code_goes_to(change: dict, details: dict) -> str:
-    """To the contact she will be reached at once the change is made (moving to text messages
-    proves the phone); a new contact's code goes first to the one on file."""
-    if change["what"] == "preferences":
-        return _kind_of(change["channel"])
-    return _kind_of(details.get("preferred_channel") or Channel.EMAIL.value)
-
-
 def _check(change: dict, seen: PageView) -> None:
+    """The change's shape and whose it is; the program's rules are checked again on applying."""
     what = change.get("what")
     if what == "preferences":
         if change.get("channel") not in {c.value for c in Channel} or \
                 change.get("language") not in {lang.value for lang in Language}:
             raise InvalidRequest("Choose a way to be reached and a language.",
                                  field="preferred_channel", code="field_invalid")
-        if not seen.details.get("phone" if change["channel"] == "sms" else "email"):
+        kind = door.kind_of(change["channel"])
+        if not seen.contact(kind):
             raise InvalidRequest("No contact of that kind is on file.", field="preferred_channel",
-                                 code="phone_needed" if change["channel"] == "sms"
-                                 else "email_needed")
+                                 code=f"{kind}_needed")
         if change.get("time_zone") and change["time_zone"] not in available_timezones():
             raise InvalidRequest("Not a time zone.", field="time_zone", code="field_invalid")
     elif what == "notices":
-        registration = next((r for r in seen.registrations
-                             if r.registration_id == change.get("registration_id")), None)
+        registration = next((r for r in seen.registrations if r.is_active
+                             and r.registration_id == change.get("registration_id")), None)
         if registration is None:
             raise CaseStepRefused("not her registration")
         rules.check_may_register(registration.relationship,
@@ -311,7 +274,7 @@ def _check(change: dict, seen: PageView) -> None:
         if not any(r.registration_id == change.get("registration_id") and r.is_active
                    for r in seen.registrations):
             raise CaseStepRefused("not her registration")
-    elif what in CASE_STEPS:
+    elif what in door.CASE_STEPS:
         if not any(c.case_id == change.get("case_id") for c in seen.cases):
             raise CaseStepRefused("not her case")
     elif what != "contact":

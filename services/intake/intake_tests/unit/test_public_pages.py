@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from intake.adapters.orm import pending_requests
 from intake.bootstrap import bootstrap
 from intake.entrypoints.i18n import TEXT
+from intake.service_layer.door import OverLimit
 
 FORM = {"kind": "dialogue_request", "given_name": "Ana", "family_name": "López",
         "relationship": "victim", "email": "ana.lopez@example.org", "phone": "",
@@ -229,3 +230,69 @@ async def test_one_contact_gets_at_most_three_confirmations_a_day(intake):
         assert (await submit(intake, "en", cdcr_number=f"AB{2000 + n}")).status_code == 303
     fourth = await submit(intake, "en", cdcr_number="AB2999")
     assert fourth.status_code == 429 and len(intake.post_office.sent) == 3
+
+
+async def test_only_the_proven_contact_is_used_the_other_is_kept_apart(intake):
+    await submit_and_confirm(intake, "en", phone="(619) 555-0199")  # proves the email only
+    rows = [json.loads(r.value) for r in await intake.outbox(topic="vod.people")]
+    [person] = [r for r in rows if r["type"] == "vod.PersonRegistered.v1"]
+    vault = intake.app.state.intake.context.vault
+    from vod_shared.events import SealedDetails
+    details = vault.open(SealedDetails.model_validate(person["data"]["sealed"]))
+    assert details["email"] == "ana.lopez@example.org" and details["phone"] is None
+
+
+async def test_a_newer_request_to_the_same_inbox_replaces_the_older_one(intake):
+    await submit(intake, "en")
+    first = intake.post_office.last_link()
+    await submit(intake, "en", cdcr_number="AB7777")
+    second = intake.post_office.last_link()
+    assert (await intake.http.post(f"/confirm/{first}")).status_code == 410
+    assert (await intake.http.post(f"/confirm/{second}")).status_code == 303
+    [request] = [json.loads(r.value) for r in await intake.outbox()]
+    assert request["data"]["cdcr_number"] == "AB7777" and await pending_rows(intake) == 0
+
+
+async def test_tags_and_case_do_not_make_another_inbox_and_one_field_names_one_mailbox(intake):
+    for n, email in enumerate(("Ana+1@example.org", "ana+2@Example.org", "ana@example.org")):
+        assert (await submit(intake, "en", email=email, cdcr_number=f"AB300{n}")).status_code == 303
+    assert (await submit(intake, "en", email="ana+4@example.org")).status_code == 429
+    two = await submit(intake, "en", email="victim@example.org,x.y")
+    assert two.status_code == 422 and 'id="email-error"' in two.text
+
+
+async def test_a_refused_attempt_uses_up_no_one_elses_allowance(intake):
+    door = intake.app.state.door
+    for _ in range(3):
+        await door.count(address="203.0.113.9", contact=("email", "her@example.org"))
+    with pytest.raises(OverLimit):  # her contact's daily allowance is spent
+        await door.count(address="203.0.113.9", contact=("email", "her@example.org"))
+    for n in range(7):  # the refused one did not count against the address (10 an hour)
+        await door.count(address="203.0.113.9", contact=("email", f"other{n}@example.org"))
+    with pytest.raises(OverLimit):
+        await door.count(address="203.0.113.9", contact=("email", "more@example.org"))
+
+
+async def test_one_ipv6_household_is_one_client(intake):
+    door = intake.app.state.door
+    for n in range(10):
+        await door.count(address=f"2001:db8:1:2::{n + 1}", contact=None)
+    with pytest.raises(OverLimit):
+        await door.count(address="2001:db8:1:2:ffff::1", contact=None)
+    await door.count(address="2001:db8:1:3::1", contact=None)  # the next /64 is someone else
+
+
+async def test_notices_ticked_again_join_her_registration_instead_of_a_second_one(intake):
+    await submit_and_confirm(intake, "en", notify_on=["release"])
+    await submit_and_confirm(intake, "en", notify_on=["escape"])
+    types = [json.loads(r.value)["type"] for r in await intake.outbox()]
+    assert types == ["vod.RequestReceived.v1", "vod.RegistrationReceived.v1",
+                     "vod.RequestRepeated.v1", "vod.RegistrationChanged.v1"]
+    changed = json.loads((await intake.outbox())[-1].value)
+    assert changed["data"]["notify_on"] == ["escape", "release"]
+
+
+async def test_an_unknown_kind_of_notice_is_refused_on_the_form(intake):
+    page = await submit(intake, "en", notify_on=["release", "parade"])
+    assert page.status_code == 422 and 'id="notify_on-error"' in page.text
+    assert intake.post_office.sent == []
