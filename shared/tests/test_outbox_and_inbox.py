@@ -9,6 +9,7 @@ from vod_shared.db import create_engine, messaging_metadata, outbox, session_fac
 from vod_shared.envelope import from_kafka, new_envelope, to_kafka
 from vod_shared.events import CaseClosed
 from vod_shared.outbox import OutboxRelay
+from vod_shared.topics import Topics
 from vod_shared.unit_of_work import SqlUnitOfWork
 
 state = MetaData()
@@ -222,3 +223,32 @@ async def test_published_rows_are_deleted_after_the_retention_and_pending_ones_n
     async with engine.connect() as conn:
         keys = sorted((await conn.execute(select(outbox.c.key))).scalars())
     assert keys == ["recent", "waiting"]
+
+
+async def test_an_event_not_from_its_topics_owner_is_dead_lettered_and_not_applied(sessions):
+    dead = FakeBroker()
+    consumer = EventConsumer(
+        name="test", uow=lambda: SqlUnitOfWork(sessions, source="/services/test"),
+        handlers={CaseClosed: _apply}, dead_letters=DeadLetters(dead.publish, consumer="test"),
+        backoff_s=0, owner_of=Topics().owner_source)
+    forged = to_kafka(new_envelope(_closed("c9"), source="/services/intruder", subject="c9")).value
+    real = to_kafka(new_envelope(_closed("c10"), source="/services/scheduling", subject="c10")).value
+    await consumer.consume(Record("vod.scheduling", 0, 1, b"c9", forged))
+    await consumer.consume(Record("vod.scheduling", 0, 2, b"c10", real))
+    [(topic, _, value, headers)] = dead.sent
+    assert topic == "vod.scheduling.dlq" and value == forged
+    assert headers["dlq-reason"] == ("not from the topic's owner: source '/services/intruder',"
+                                     " expected '/services/scheduling'")
+    assert await _applied_count(sessions) == 1
+
+
+def test_every_topic_has_one_owner_and_dead_letters_keep_a_week():
+    from vod_shared.topics import EVENT_TOPICS, PEOPLE, all_topics
+    topics = Topics("t1.")
+    assert topics.owner_source("t1.vod.people") == "/services/intake"
+    assert topics.owner_source("t1.vod.custody") == "/services/screening"
+    assert topics.owner_source("vod.people") is None  # another prefix: not ours to judge
+    assert all(topics.owner_source(topics.name(t)) for t in (*EVENT_TOPICS, PEOPLE))
+    configs = all_topics("t1.")
+    assert configs["t1.vod.intake.dlq"] == {"retention.ms": str(7 * 86400 * 1000)}
+    assert configs["t1.vod.intake"] == {"retention.ms": "-1"}

@@ -74,8 +74,11 @@ class EventConsumer:
     def __init__(self, *, name: str, uow: Callable[[], SqlUnitOfWork],
                  handlers: Mapping[type[EventData], Handler], dead_letters: DeadLetters,
                  max_attempts: int = 5, backoff_s: float = 0.5,
-                 failpoints: Failpoints | None = None) -> None:
+                 failpoints: Failpoints | None = None,
+                 owner_of: Callable[[str], str | None] | None = None) -> None:
         self.name = name
+        # topic -> the CloudEvent source of the one service that may publish on it
+        self._owner_of = owner_of or (lambda topic: None)
         self._uow = uow
         self._handlers = dict(handlers)
         self._handled_names = {model.event_name for model in handlers}
@@ -92,6 +95,13 @@ class EventConsumer:
             return
         if not self._handles(event.get_type()):
             return  # another service's concern: not even its data is checked here
+        owner = self._owner_of(record.topic)
+        if owner is not None and event.get_source() != owner:
+            # Anyone who can write to the broker could otherwise withdraw a victim's case.
+            claimed = str(event.get_source())[:80]
+            await self.dead_letters.send(record, f"not from the topic's owner: source {claimed!r},"
+                                                 f" expected {owner!r}")
+            return
         try:
             envelope = validated(event)
         except UnknownEventType as exc:

@@ -142,6 +142,7 @@ class ServiceRuntime:
             dead_letters=DeadLetters(self.publish, consumer=name),
             max_attempts=self.settings.consumer_max_attempts,
             backoff_s=self.settings.consumer_retry_backoff_s, failpoints=self.failpoints,
+            owner_of=self.topics.owner_source,
         )
 
         commits = CommitPacer(self.settings.consumer_commit_every,

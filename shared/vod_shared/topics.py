@@ -13,6 +13,13 @@ NOTIFICATIONS = "vod.notifications"
 
 EVENT_TOPICS = (INTAKE, CUSTODY, SCREENING, SCHEDULING, NOTIFICATIONS)
 DLQ_SUFFIX = ".dlq"
+# The one service that may publish on each topic: a consumer applies an event only when its
+# CloudEvent ``source`` is that service's (the custody feed comes in through screening).
+OWNERS = {INTAKE: "intake", PEOPLE: "intake", CUSTODY: "screening", SCREENING: "screening",
+          SCHEDULING: "scheduling", NOTIFICATIONS: "notifications"}
+# Dead letters wait a week for someone to look at them (and replay them), then go: they hold
+# sealed personal data that must not outlive an erasure.
+_DEAD_LETTER_RETENTION = {"retention.ms": str(7 * 24 * 3600 * 1000)}
 
 # Stores are rebuilt by replaying topics, so nothing may age out; people are compacted
 # so that an erased person's key (and so their data) is really gone.
@@ -29,6 +36,12 @@ class Topics:
 
     def dlq(self, topic: str) -> str:
         return f"{topic}{DLQ_SUFFIX}"
+
+    def owner_source(self, topic: str) -> str | None:
+        """The CloudEvent ``source`` of the only service allowed to publish on ``topic``."""
+        base = topic[len(self.prefix):] if topic.startswith(self.prefix) else None
+        owner = OWNERS.get(base) if base else None
+        return f"/services/{owner}" if owner else None
 
     @property
     def intake(self) -> str:
@@ -61,7 +74,7 @@ def all_topics(prefix: str = "") -> dict[str, dict[str, str]]:
     configs: dict[str, dict[str, str]] = {}
     for base in EVENT_TOPICS:
         configs[topics.name(base)] = dict(_KEEP_FOREVER)
-        configs[topics.dlq(topics.name(base))] = dict(_KEEP_FOREVER)
+        configs[topics.dlq(topics.name(base))] = dict(_DEAD_LETTER_RETENTION)
     configs[topics.people] = dict(_COMPACTED)
-    configs[topics.dlq(topics.people)] = dict(_KEEP_FOREVER)
+    configs[topics.dlq(topics.people)] = dict(_DEAD_LETTER_RETENTION)
     return configs

@@ -71,3 +71,14 @@ async def wait_until(predicate, *, timeout: float = 30.0, interval: float = 0.2)
             return True
         await asyncio.sleep(interval)
     return False
+
+
+def owner_source(topic: str) -> str:
+    """The CloudEvent ``source`` consumers accept on ``topic`` (whatever its test prefix): the
+    service that owns it (``vod_shared.topics.OWNERS``)."""
+    from vod_shared.topics import OWNERS
+
+    for base, owner in OWNERS.items():
+        if topic == base or topic.endswith(f".{base}"):
+            return f"/services/{owner}"
+    raise ValueError(f"no service owns {topic}")

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from vod_devtools.catchers import Catchers
 from vod_devtools.net import free_port
-from vod_devtools.testing import produce, read_topic, wait_until
+from vod_devtools.testing import produce, read_topic, wait_until, owner_source
 from vod_shared.envelope import from_kafka, new_envelope, to_kafka
 from vod_shared.sealing import KeyDirectory
 
@@ -62,7 +62,7 @@ async def _publish(kafka_bootstrap, topic, *events):
     """Publishes (data, subject) pairs as CloudEvents, in order."""
     records = []
     for data, subject in events:
-        record = to_kafka(new_envelope(data, source="/services/test", subject=subject))
+        record = to_kafka(new_envelope(data, source=owner_source(topic), subject=subject))
         records.append((record.key, record.value))
     await produce(kafka_bootstrap, topic, *records)
 
