@@ -19,6 +19,7 @@ from vod_shared.events import (
     EligibilityDetermined,
     NotificationFailed,
     NotificationSent,
+    PersonErased,
     PersonRegistered,
     PersonUpdated,
     PossibleDuplicateFound,
@@ -39,8 +40,14 @@ from vod_shared.webhooks import check_secrets
 from intake.adapters.door_post import DoorPost, SmtpSettings
 from intake.adapters.vault import Vault
 from intake.config import Settings
-from intake.domain.commands import ChangeCase, RegisterForCustodyNotices, RequestDialogue
-from intake.domain.errors import CaseNotFound, CaseStepRefused, ChangedMeanwhile, InvalidRequest
+from intake.domain.commands import ChangeCase, ErasePerson, RegisterForCustodyNotices, RequestDialogue
+from intake.domain.errors import (
+    CaseNotFound,
+    CaseStepRefused,
+    ChangedMeanwhile,
+    InvalidRequest,
+    PersonNotFound,
+)
 from intake.entrypoints.pages import STATIC_DIR
 from intake.entrypoints.security import harden_public_pages
 from intake.entrypoints.request_page import request_page_router
@@ -59,6 +66,7 @@ COMMAND_HANDLERS = {
     RequestDialogue: handlers.request_dialogue,
     RegisterForCustodyNotices: handlers.register_for_custody_notices,
     ChangeCase: handlers.change_case,
+    ErasePerson: handlers.erase_person,
 }
 
 
@@ -96,7 +104,7 @@ def bootstrap(settings: Settings | None = None, clock=utc_now,
     runtime.publishes(topics.intake, RequestReceived, RequestRepeated, RegistrationReceived,
                       CasePaused, CaseResumed, CaseWithdrawn, PossibleDuplicateFound,
                       RegistrationChanged, RegistrationCancelled)
-    runtime.publishes(topics.people, PersonRegistered, PersonUpdated)
+    runtime.publishes(topics.people, PersonRegistered, PersonUpdated, PersonErased)
     runtime.consume(topics.screening, topics.scheduling, topics.notifications, handlers={
         EligibilityDetermined: handlers.follow_case_elsewhere,
         CaseClosed: handlers.follow_case_elsewhere,
@@ -189,11 +197,15 @@ def install_domain_errors(app: FastAPI) -> None:
     async def not_found(request: Request, exc: CaseNotFound):
         return problem_response(Problem(404, "No such case"), request.url.path)
 
+    async def no_person(request: Request, exc: PersonNotFound):
+        return problem_response(Problem(404, "No such person"), request.url.path)
+
     async def refused(request: Request, exc: CaseStepRefused):
         return problem_response(Problem(409, "Not possible now", str(exc)), request.url.path)
 
     app.add_exception_handler(InvalidRequest, invalid)
     app.add_exception_handler(CaseNotFound, not_found)
+    app.add_exception_handler(PersonNotFound, no_person)
     app.add_exception_handler(CaseStepRefused, refused)
 
 

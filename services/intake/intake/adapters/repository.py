@@ -10,6 +10,8 @@ from vod_shared.events import CustodyNoticeKind, Relationship, SealedDetails
 
 from intake.adapters.orm import (
     cases,
+    messages_sent,
+    pending_changes,
     people,
     person_lookups,
     reference_counters,
@@ -61,6 +63,11 @@ class CaseRepository:
         rows = await self._session.execute(
             select(cases).where(cases.c.requester_id == person_id).order_by(cases.c.opened_at))
         return [_case(row) for row in rows]
+
+    async def erase_details_of(self, requester_id: str) -> None:
+        """The offender's names as she told them and her notes, on each of her cases: hers."""
+        await self._session.execute(update(cases).where(cases.c.requester_id == requester_id)
+                                    .values(sealed_details={}))
 
     async def withdrawals_due(self, now: datetime) -> list[str]:
         """Cases whose withdrawal from her page was not undone in time."""
@@ -177,6 +184,16 @@ class PeopleRepository:
         rows = await self._session.execute(select(person_lookups)
                                            .where(person_lookups.c.person_id == person_id))
         return [Contact(row.kind or "", row.lookup, bool(row.confirmed)) for row in rows]
+
+    async def erase(self, person_id: str, now: datetime) -> bool:
+        """Destroys the person's details and everything that could find them again (the keyed
+        hashes of their contacts); the row stays, as "details erased". False if unknown."""
+        erased = await self._session.execute(
+            update(people).where(people.c.person_id == person_id)
+            .values(sealed=None, unproven=None, erased_at=now, links_valid_from=now))
+        for table in (person_lookups, pending_changes, messages_sent):
+            await self._session.execute(delete(table).where(table.c.person_id == person_id))
+        return erased.rowcount == 1
 
     async def links_valid_from(self, person_id: str) -> datetime | None:
         return await self._session.scalar(select(people.c.links_valid_from)

@@ -1,5 +1,6 @@
-"""Personal data at rest and in transit: sealed with the person's own data key (see
-``vod_shared.sealing``), readable only by the services named for it.
+"""Personal data at rest and in transit: sealed by intake with the person's own data key (see
+``vod_shared.sealing``), readable only by the services named for it. What intake opens is what
+it sealed itself (its own store): a value sealed by anyone else is refused.
 
 Repeated requests are recognised by a keyed hash of the email or phone (a blind index) that
 stays in intake's own store: never in an event, never in a log.
@@ -12,18 +13,22 @@ from vod_shared.sealing import KeyDirectory, seal, unseal
 
 from intake.domain.door import EMAIL, PHONE, Contact
 
+SERVICE = "intake"
+
 
 class Vault:
     def __init__(self, keys: KeyDirectory, readers: tuple[str, ...]) -> None:
-        self._private = keys.private_key("intake")
+        self._private = keys.private_key(SERVICE)
         self._public = keys.public_keys(readers)
+        self._senders = {SERVICE: keys.public_key(SERVICE)}  # it opens only its own
         self._lookup_key = hashlib.blake2b(b"intake-lookup", key=bytes(self._private)).digest()
 
     def seal(self, details: dict, readers: tuple[str, ...]) -> SealedDetails:
-        return seal(details, {name: self._public[name] for name in readers})
+        return seal(details, {name: self._public[name] for name in readers}, sender=SERVICE,
+                    sender_key=self._private)
 
     def open(self, sealed: SealedDetails) -> dict:
-        return unseal(sealed, "intake", self._private)
+        return unseal(sealed, SERVICE, self._private, senders=self._senders)
 
     def contacts(self, *, email: str | None, phone: str | None,
                  confirmed: frozenset[str] = frozenset()) -> list[Contact]:

@@ -1,5 +1,6 @@
 """What intake is asked to do, in the program's words."""
 from dataclasses import dataclass, fields
+from enum import StrEnum
 
 from vod_shared.events import ActedBy, Channel, CustodyNoticeKind, Language, Relationship, RequestSource
 
@@ -78,3 +79,21 @@ class ChangeCase:
     reason: str | None = None
 
 
+
+
+class ErasureReason(StrEnum):
+    """Why a person's details are erased (a code: the reason travels and is logged)."""
+
+    PERSON_ASKED = "person_asked"
+    RETENTION_PERIOD = "retention_period"
+    LEGAL_ORDER = "legal_order"
+    ENTERED_IN_ERROR = "entered_in_error"
+
+
+@dataclass(frozen=True)
+class ErasePerson:
+    """Destroy a person's details everywhere; the cases' history stays, "details erased"."""
+
+    person_id: str
+    reason: ErasureReason
+    by: str  # the staff member's username, for the audit line

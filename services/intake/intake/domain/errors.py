@@ -19,3 +19,7 @@ class CaseStepRefused(ValueError):
 
 class ChangedMeanwhile(RuntimeError):
     """The case changed between reading and saving it (two changes at once); try again."""
+
+
+class PersonNotFound(LookupError):
+    pass

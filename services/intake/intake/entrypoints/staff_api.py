@@ -7,22 +7,34 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Depends
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from vod_shared.events import ActedBy, RequestSource
 from vod_shared.problems import Problem
 from vod_shared.staff import Role, StaffMember, require_roles
 
-from intake.domain.commands import ChangeCase
+from intake.domain.commands import ChangeCase, ErasePerson, ErasureReason
+from intake.service_layer import handlers
 from intake.entrypoints.schemas import IntakeWebhookIn, WebhookAccepted, to_command
 
 TAKES_REQUESTS = require_roles(Role.INTAKE, Role.ADMIN)
+ERASES = require_roles(Role.ADMIN)
 ACTS_FOR_VICTIMS = require_roles(Role.INTAKE, Role.COORDINATOR, Role.ADMIN)
 
 
 class CaseStepIn(BaseModel):
     # Staff wording kept short and factual; the victim's own reasons are never required.
     reason: str | None = Field(None, max_length=200)
+
+
+class ErasureIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: ErasureReason
+
+
+class ErasureOut(BaseModel):
+    person_id: str
+    status: str = "erasing"
 
 
 class CaseStepOut(BaseModel):
@@ -40,6 +52,24 @@ def staff_router(*, intake) -> APIRouter:
                            staff: Annotated[StaffMember, Depends(TAKES_REQUESTS)]) -> JSONResponse:
         accepted = await intake.handle(to_command(payload, source=RequestSource.PHONE))
         return JSONResponse(accepted.body, status_code=accepted.status_code)
+
+    @router.post("/people/{person_id}/erase", status_code=202, response_model=ErasureOut,
+                 summary="Erase a person's details everywhere (admin; PersonErased follows)")
+    async def erase_person(person_id: str, body: ErasureIn,
+                           staff: Annotated[StaffMember, Depends(ERASES)]) -> ErasureOut:
+        await intake.handle(ErasePerson(person_id=person_id, reason=body.reason,
+                                        by=staff.username))
+        return ErasureOut(person_id=person_id)
+
+    @router.post("/cases/{case_id}/erase-requester", status_code=202, response_model=ErasureOut,
+                 summary="Erase the details of a case's requester (admin; the case stays)")
+    async def erase_requester(case_id: str, body: ErasureIn,
+                              staff: Annotated[StaffMember, Depends(ERASES)]) -> ErasureOut:
+        async with intake.runtime.uow() as uow:
+            person_id = await handlers.requester_of(case_id, uow)
+        await intake.handle(ErasePerson(person_id=person_id, reason=body.reason,
+                                        by=staff.username))
+        return ErasureOut(person_id=person_id)
 
     @router.post("/cases/{case_id}/{action}", response_model=CaseStepOut,
                  summary="Pause, resume or withdraw a case for the victim, at their request")

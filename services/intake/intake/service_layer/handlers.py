@@ -4,6 +4,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+import structlog
+
 from vod_shared.envelope import Envelope
 from vod_shared.events import (
     CaseClosed,
@@ -11,6 +13,7 @@ from vod_shared.events import (
     CaseResumed,
     EligibilityDetermined,
     EventData,
+    PersonErased,
     PersonRegistered,
     SealedDetails,
 )
@@ -18,10 +21,19 @@ from vod_shared.topics import Topics
 
 from intake.adapters.vault import Vault
 from intake.domain import door, rules
-from intake.domain.commands import ChangeCase, RegisterForCustodyNotices, Requester, RequestDialogue
-from intake.domain.errors import CaseNotFound
+from intake.domain.commands import (
+    ChangeCase,
+    ErasePerson,
+    RegisterForCustodyNotices,
+    Requester,
+    RequestDialogue,
+)
+from intake.domain.errors import CaseNotFound, PersonNotFound
 from intake.domain.model import Case, Registration, format_reference
 from intake.service_layer.unit_of_work import UnitOfWork
+
+
+log = structlog.get_logger()
 
 
 @dataclass(frozen=True)
@@ -150,6 +162,36 @@ async def change_case(command: ChangeCase, uow: UnitOfWork, ctx: Context) -> Cas
     await emit_all(uow, case.events, topic=ctx.topics.intake, subject=case.case_id)
     await uow.commit()
     return case
+
+
+async def erase_person(command: ErasePerson, uow: UnitOfWork, ctx: Context) -> str:
+    """Destroys a person's details in intake and announces ``PersonErased`` (every service then
+    drops its copy; on the compacted people topic it replaces their sealed details). Their
+    custody registrations end; their cases' history stays, shown as "details erased"."""
+    now = ctx.clock()
+    if not await uow.people.erase(command.person_id, now):
+        raise PersonNotFound(command.person_id)
+    await uow.cases.erase_details_of(command.person_id)
+    for registration in await uow.registrations.of_person(command.person_id):
+        if registration.is_active:
+            registration.cancel(now=now)
+            await uow.registrations.save(registration)
+            await emit_all(uow, registration.events, topic=ctx.topics.intake,
+                           subject=registration.registration_id)
+    await uow.emit(PersonErased(person_id=command.person_id, at=now), topic=ctx.topics.people,
+                   subject=command.person_id)
+    await uow.commit()
+    # The audit line: who, whom (a random id), why (a code), never what was erased.
+    log.info("person.erased", person_id=command.person_id, reason=command.reason.value,
+             by=command.by)
+    return command.person_id
+
+
+async def requester_of(case_id: str, uow: UnitOfWork) -> str:
+    case = await uow.cases.get(case_id)
+    if case is None:
+        raise CaseNotFound(case_id)
+    return case.requester_id
 
 
 async def follow_case_elsewhere(envelope: Envelope, uow: UnitOfWork) -> None:

@@ -1,0 +1,55 @@
+"""``python -m intake.erase``: the staff API's erasure, for an operator at a terminal.
+
+    python -m intake.erase --person PERSON_ID --reason person_asked --by ines
+    python -m intake.erase --case CASE_ID --reason legal_order --by ines
+
+It writes to intake's store as the service would (``PersonErased`` goes into the outbox and the
+running service publishes it); the same settings as the service (``INTAKE_DATABASE_URL``,
+``VOD_KEYS_DIR``, ...). Prints the person id erased; exits 1 when there is no such person or case.
+"""
+import argparse
+import asyncio
+import sys
+
+from vod_shared.migrations import upgrade_to_head
+
+from intake.bootstrap import MIGRATIONS, bootstrap
+from intake.config import Settings
+from intake.domain.commands import ErasePerson, ErasureReason
+from intake.domain.errors import CaseNotFound, PersonNotFound
+from intake.service_layer import handlers
+
+
+async def erase(*, person: str | None, case: str | None, reason: ErasureReason, by: str,
+                settings: Settings | None = None) -> str:
+    runtime, app = bootstrap(settings or Settings())
+    try:
+        await upgrade_to_head(runtime.engine, MIGRATIONS)
+        if case:
+            async with runtime.uow() as uow:
+                person = await handlers.requester_of(case, uow)
+        return await app.state.intake.handle(ErasePerson(person_id=person, reason=reason, by=by))
+    finally:
+        await runtime.engine.dispose()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m intake.erase", description=__doc__.split("\n")[0])
+    which = parser.add_mutually_exclusive_group(required=True)
+    which.add_argument("--person", help="the person id")
+    which.add_argument("--case", help="a case id: its requester is erased")
+    parser.add_argument("--reason", required=True, choices=[r.value for r in ErasureReason])
+    parser.add_argument("--by", required=True, help="your staff username (for the audit line)")
+    args = parser.parse_args(argv)
+    try:
+        erased = asyncio.run(erase(person=args.person, case=args.case,
+                                   reason=ErasureReason(args.reason), by=args.by))
+    except (PersonNotFound, CaseNotFound):
+        print("no such person or case", file=sys.stderr)
+        return 1
+    print(f"erased {erased}; PersonErased is published by the running intake service")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
