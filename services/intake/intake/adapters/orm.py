@@ -130,3 +130,14 @@ messages_sent = Table(
     Column("outcome", String(8), nullable=False),  # sent | failed
     Column("at", DateTime(timezone=True), nullable=False),
 )
+
+# What staff wrote when they acted on a case for the victim (sealed for intake alone): free
+# text is personal data, so events carry no reason for such a step.
+case_notes = Table(
+    "case_notes", metadata,
+    Column("note_id", Integer, primary_key=True, autoincrement=True),
+    Column("case_id", String(64), nullable=False, index=True),
+    Column("author", String(64), nullable=False),
+    Column("written_at", DateTime(timezone=True), nullable=False),
+    Column("sealed_note", JSON, nullable=False),
+)

@@ -9,6 +9,7 @@ from vod_shared.db import as_utc
 from vod_shared.events import CustodyNoticeKind, Relationship, SealedDetails
 
 from intake.adapters.orm import (
+    case_notes,
     cases,
     messages_sent,
     pending_changes,
@@ -64,10 +65,17 @@ class CaseRepository:
             select(cases).where(cases.c.requester_id == person_id).order_by(cases.c.opened_at))
         return [_case(row) for row in rows]
 
+    async def add_note(self, case_id: str, *, author: str, at: datetime,
+                       sealed: SealedDetails) -> None:
+        await self._session.execute(insert(case_notes).values(
+            case_id=case_id, author=author, written_at=at, sealed_note=sealed.model_dump()))
+
     async def erase_details_of(self, requester_id: str) -> None:
         """The offender's names as she told them and her notes, on each of her cases: hers."""
         await self._session.execute(update(cases).where(cases.c.requester_id == requester_id)
                                     .values(sealed_details={}))
+        theirs = select(cases.c.case_id).where(cases.c.requester_id == requester_id)
+        await self._session.execute(delete(case_notes).where(case_notes.c.case_id.in_(theirs)))
 
     async def withdrawals_due(self, now: datetime) -> list[str]:
         """Cases whose withdrawal from her page was not undone in time."""

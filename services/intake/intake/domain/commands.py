@@ -76,7 +76,10 @@ class ChangeCase:
     case_id: str
     action: str  # "pause" | "resume" | "withdraw"
     by: ActedBy
-    reason: str | None = None
+    # What staff wrote down about it: personal data (it may say where she is), so it stays in
+    # intake's store, sealed, and never travels on an event.
+    note: str | None = None
+    author: str | None = None
 
 
 

@@ -23,7 +23,8 @@ ACTS_FOR_VICTIMS = require_roles(Role.INTAKE, Role.COORDINATOR, Role.ADMIN)
 
 
 class CaseStepIn(BaseModel):
-    # Staff wording kept short and factual; the victim's own reasons are never required.
+    # Staff wording kept short and factual; the victim's own reasons are never required. It is
+    # kept in intake's store, sealed; the event carries no reason for a step taken for her.
     reason: str | None = Field(None, max_length=200)
 
 
@@ -79,7 +80,8 @@ def staff_router(*, intake) -> APIRouter:
         if action not in ("pause", "resume", "withdraw"):
             raise Problem(404, "No such action", "Use pause, resume or withdraw.")
         case = await intake.handle(ChangeCase(case_id=case_id, action=action,
-                                              by=ActedBy.STAFF_FOR_VICTIM, reason=step.reason))
+                                              by=ActedBy.STAFF_FOR_VICTIM, note=step.reason,
+                                              author=staff.username))
         return CaseStepOut(case_id=case.case_id, reference=case.reference, status=case.status)
 
     return router

@@ -157,8 +157,13 @@ async def change_case(command: ChangeCase, uow: UnitOfWork, ctx: Context) -> Cas
     if case is None:
         raise CaseNotFound(command.case_id)
     step = {"pause": case.pause, "resume": case.resume, "withdraw": case.withdraw}[command.action]
-    step(by=command.by, reason=command.reason, now=ctx.clock())
+    now = ctx.clock()
+    # Her choice needs no reason, and what staff wrote is not for the event log.
+    step(by=command.by, reason=None, now=now)
     await uow.cases.save(case)
+    if command.note:
+        await uow.cases.add_note(case.case_id, author=command.author or "", at=now,
+                                 sealed=ctx.vault.seal({"note": command.note}, ("intake",)))
     await emit_all(uow, case.events, topic=ctx.topics.intake, subject=case.case_id)
     await uow.commit()
     return case

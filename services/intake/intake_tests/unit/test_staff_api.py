@@ -60,3 +60,23 @@ async def test_without_signing_in_the_staff_api_answers_401(intake):
 async def test_a_facilitator_may_not_take_requests(intake, tmp_path):
     await sign_in(intake.http, add_staff(tmp_path / "staff.toml", "felix", Role.FACILITATOR))
     assert (await intake.http.post("/api/requests", json=dialogue_request())).status_code == 403
+
+
+async def test_what_staff_write_stays_in_intake_sealed_and_never_on_the_event(signed_in):
+    from sqlalchemy import select
+
+    from vod_shared.events import SealedDetails
+
+    from intake.adapters.orm import case_notes
+    case = (await signed_in.http.post("/api/requests", json=dialogue_request())).json()
+    await signed_in.http.post(f"/api/cases/{case['case_id']}/pause",
+                              json={"reason": "in hospital at Mercy General until Friday"})
+    rows = await signed_in.outbox(topic=None)
+    assert not any(b"Mercy" in row.value or b"hospital" in row.value for row in rows)
+    paused = json.loads(rows[-1].value)
+    assert (paused["type"], paused["data"]["reason"]) == ("vod.CasePaused.v1", None)
+    async with signed_in.runtime.engine.connect() as conn:
+        [note] = (await conn.execute(select(case_notes))).all()
+    vault = signed_in.app.state.intake.context.vault
+    assert note.author == "rosa" and vault.open(SealedDetails.model_validate(note.sealed_note)) == {
+        "note": "in hospital at Mercy General until Friday"}
