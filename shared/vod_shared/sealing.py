@@ -1,55 +1,114 @@
-"""Sealing a person's details so that only the services allowed to read them can.
+"""Sealing a person's details so that only the services allowed to read them can, and so that
+each of them knows which service sealed them.
 
 Each person's details are encrypted with a data key of their own (libsodium's SecretBox, through
-PyNaCl). That key is sealed (libsodium's SealedBox) to the public key of each service allowed to
-read it; only that service's private key opens it. Nothing else on a topic or in a log can.
-Destroying every wrapped copy of a person's key erases the person (``PersonErased``).
+PyNaCl). That key, with a digest of the ciphertext, is wrapped for each service allowed to read
+it in a ``Box`` between the sealing service's private key and the reader's public key
+(authenticated public-key encryption): only that reader's private key opens it, and it opens
+only with the public key of the service that sealed it. ``sealed_by`` names that service; the
+reader opens the value only if the caller allows that service at that call site (``senders``),
+and with that service's public key, so a value someone else sealed, whatever it claims, is
+refused (``CannotUnseal``). Anyone who can write to the broker can still publish a value, but
+not one that any service will take as sealed by another. Nothing else on a topic or in a log
+can read it. Destroying every wrapped copy of a person's key erases the person
+(``PersonErased``).
+
+Values sealed before this (anonymously, with libsodium's SealedBox, and without ``sealed_by``)
+are refused like any value whose sealer is not known: a development store made before it must
+be started afresh (``make clean``).
 
 Keys live as files in ``VOD_KEYS_DIR`` (default ``$VOD_DATA_DIR/keys``): ``<service>.key``
 (private, mode 0600, only on that service's host in production) and ``<service>.pub``.
 ``python -m vod_shared.sealing init`` creates any that are missing.
 """
 import base64
+import binascii
+import hashlib
 import json
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 from nacl.exceptions import CryptoError
-from nacl.public import PrivateKey, PublicKey, SealedBox
+from nacl.public import Box, PrivateKey, PublicKey
 from nacl.secret import SecretBox
 from nacl.utils import random
 
 from vod_shared.events.people import SealedDetails
 
 SERVICES = ("intake", "screening", "scheduling", "notifications")
+_DIGEST_SIZE = 32
+
+# Why a value could not be opened (CannotUnseal.reason): codes, never data from the value.
+NOT_SEALED_FOR_US = "not_sealed_for_us"
+SEALER_UNKNOWN = "sealer_unknown"  # no ``sealed_by``: sealed the old way, or forged
+SEALER_NOT_ALLOWED = "sealer_not_allowed"  # a sealer this call site does not take values from
+NOT_AUTHENTIC = "not_authentic"  # not wrapped by the named sealer's key for ours, or altered
+MALFORMED = "malformed"
 
 
 class CannotUnseal(LookupError):
-    """This service holds no key for these details, or they were tampered with."""
+    """This service cannot open these details: not sealed for it, not sealed by a service it
+    takes them from, or not what that service sealed (forged or tampered with)."""
+
+    def __init__(self, reason: str, detail: str = "") -> None:
+        super().__init__(f"{reason}: {detail}" if detail else reason)
+        self.reason = reason
 
 
 def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode()
 
 
-def seal(details: dict, readers: dict[str, PublicKey]) -> SealedDetails:
+def _digest(ciphertext: bytes) -> bytes:
+    return hashlib.blake2b(ciphertext, digest_size=_DIGEST_SIZE, person=b"vod-sealed").digest()
+
+
+def seal(details: dict, readers: Mapping[str, PublicKey], *, sender: str,
+         sender_key: PrivateKey) -> SealedDetails:
+    """``details`` under a new data key, wrapped for each reader by ``sender`` (whose private
+    key is ``sender_key``). The wrapped key also holds a digest of the ciphertext, so a reader,
+    who knows the data key, cannot put other details under another service's wrapped keys."""
     data_key = random(SecretBox.KEY_SIZE)
     ciphertext = SecretBox(data_key).encrypt(json.dumps(details, ensure_ascii=False).encode())
+    payload = data_key + _digest(bytes(ciphertext))
     return SealedDetails(
-        wrapped_keys={name: _b64(SealedBox(key).encrypt(data_key)) for name, key in readers.items()},
+        wrapped_keys={name: _b64(Box(sender_key, key).encrypt(payload))
+                      for name, key in readers.items()},
         ciphertext=_b64(ciphertext),
+        sealed_by=sender,
     )
 
 
-def unseal(sealed: SealedDetails, service: str, private_key: PrivateKey) -> dict:
+def unseal(sealed: SealedDetails, service: str, private_key: PrivateKey, *,
+           senders: Mapping[str, PublicKey]) -> dict:
+    """The details, if ``sealed`` was sealed for ``service`` by one of ``senders`` (name ->
+    public key: the services this call site takes such values from); else CannotUnseal."""
+    sealer = sealed.sealed_by
+    if sealer is None:
+        raise CannotUnseal(SEALER_UNKNOWN, "no sealed_by (sealed the old way?)")
+    if sealer not in senders:
+        raise CannotUnseal(SEALER_NOT_ALLOWED, f"sealed by {sealer[:40]!r}, "
+                                               f"not {' or '.join(sorted(senders)) or 'anyone'}")
     wrapped = sealed.wrapped_keys.get(service)
     if wrapped is None:
-        raise CannotUnseal(f"no data key sealed for {service}")
+        raise CannotUnseal(NOT_SEALED_FOR_US, f"no data key sealed for {service}")
     try:
-        data_key = SealedBox(private_key).decrypt(base64.b64decode(wrapped))
-        return json.loads(SecretBox(data_key).decrypt(base64.b64decode(sealed.ciphertext)))
-    except (CryptoError, ValueError) as exc:
-        raise CannotUnseal(type(exc).__name__) from None
+        payload = Box(private_key, senders[sealer]).decrypt(base64.b64decode(wrapped))
+        ciphertext = base64.b64decode(sealed.ciphertext)
+    except CryptoError:
+        raise CannotUnseal(NOT_AUTHENTIC, f"not wrapped by {sealer}'s key for {service}") from None
+    except (binascii.Error, ValueError, TypeError) as exc:
+        raise CannotUnseal(MALFORMED, type(exc).__name__) from None
+    data_key, digest = payload[:SecretBox.KEY_SIZE], payload[SecretBox.KEY_SIZE:]
+    if len(data_key) != SecretBox.KEY_SIZE or digest != _digest(ciphertext):
+        raise CannotUnseal(NOT_AUTHENTIC, f"not the ciphertext {sealer} sealed")
+    try:
+        return json.loads(SecretBox(data_key).decrypt(ciphertext))
+    except CryptoError:
+        raise CannotUnseal(NOT_AUTHENTIC, "ciphertext altered") from None
+    except ValueError as exc:
+        raise CannotUnseal(MALFORMED, type(exc).__name__) from None
 
 
 class KeyDirectory:

@@ -12,9 +12,14 @@ from vod_shared.events.base import EventData
 class SealedDetails(EventData):
     """A person's details under their own data key (XSalsa20-Poly1305, nonce included)."""
 
-    # service name -> the person's data key, sealed to that service's public key (base64)
+    # service name -> the person's data key, wrapped for that service's public key by the
+    # sealing service's private key (base64)
     wrapped_keys: dict[str, str]
     ciphertext: str
+    # The service that sealed it: a reader opens the wrapped key with that service's public key
+    # and takes the value only from the services it expects (optional for the schema's sake;
+    # a value without it is refused)
+    sealed_by: str | None = None
 
 
 class PersonRegistered(EventData):
