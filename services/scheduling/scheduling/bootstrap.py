@@ -76,8 +76,10 @@ def bootstrap(settings: Settings | None = None, clock=utc_now) -> tuple[ServiceR
     settings = settings or Settings()
     topics = settings.topics
     runtime = ServiceRuntime(settings, migrations_dir=MIGRATIONS, uow_class=UnitOfWork)
-    private_key = KeyDirectory(settings.effective_keys_dir()).private_key("scheduling")
-    ctx = Context(topics, clock, open_sealed=lambda sealed: unseal(sealed, "scheduling", private_key))
+    keys = KeyDirectory(settings.effective_keys_dir())
+    private_key, senders = keys.private_key("scheduling"), keys.public_keys(("intake",))
+    ctx = Context(topics, clock, open_sealed=lambda sealed: unseal(  # only what intake sealed
+        sealed, "scheduling", private_key, senders=senders))
     runtime.publishes(topics.scheduling, *PUBLISHED)
     consumer = runtime.consume(topics.intake, topics.screening, topics.custody,
                                handlers=event_handlers(ctx))

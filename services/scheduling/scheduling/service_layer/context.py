@@ -4,7 +4,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from vod_shared.consumer import Unprocessable
 from vod_shared.events import RequestReceived, SealedDetails
+from vod_shared.sealing import CannotUnseal
 from vod_shared.topics import Topics
 
 
@@ -15,9 +17,16 @@ class Context:
     open_sealed: Callable[[SealedDetails], dict] = lambda sealed: {}
 
     def travel_offered(self, request: RequestReceived) -> bool:
-        """Whether the victim lives outside California (sealed by intake for scheduling)."""
-        return bool(request.logistics and
-                    self.open_sealed(request.logistics).get("offer_travel_accommodation"))
+        """Whether the victim lives outside California (sealed by intake for scheduling). A
+        value that is not (sealed by anyone else, or altered) makes the request Unprocessable:
+        it goes to the dead letters, not retried."""
+        if not request.logistics:
+            return False
+        try:
+            logistics = self.open_sealed(request.logistics)
+        except CannotUnseal as refused:
+            raise Unprocessable(f"logistics refused: {refused}") from None
+        return bool(logistics.get("offer_travel_accommodation"))
 
     @property
     def topic(self) -> str:

@@ -1,9 +1,11 @@
 """What the other services' events do here: approval assigns facilitators (or the wait list),
 a redelivered event changes nothing, a victim's pause cancels what is coming, a transfer
-cancels the dialogue, a voided clearance flags it, and nonsense goes to the dead letters. An
-assignment names the staff accounts of the facilitators it assigns."""
+cancels the dialogue, a voided clearance flags it, and nonsense goes to the dead letters (so
+does a request whose logistics intake did not seal). An assignment names the staff accounts of the facilitators it assigns."""
 import uuid
 from datetime import date
+
+from nacl.public import PrivateKey
 
 from vod_shared.events import (
     ActedBy,
@@ -12,9 +14,10 @@ from vod_shared.events import (
     CustodyStatusChanged,
     VisitorRole,
 )
+from vod_shared.sealing import seal
 from vod_shared.staff import Role
 
-from scheduling_tests.conftest import OFFICE_WEEK, approved, cleared, eligible, request
+from scheduling_tests.conftest import OFFICE_WEEK, TEST_KEYS, approved, cleared, eligible, request
 
 
 async def add_facilitator(client, name: str, *, languages=("en",), experienced=True,
@@ -183,3 +186,16 @@ async def prepare_both_parties(client, scheduling, case_id: str) -> None:
     for party in ("victim", "offender"):
         response = await client.post(f"/api/cases/{case_id}/parties/{party}/ready", json={})
         assert response.status_code == 200, response.text
+
+
+async def test_a_request_whose_logistics_intake_did_not_seal_is_dead_lettered(scheduling):
+    """Logistics sealed to scheduling's real public key by another key pair, even one that
+    names intake as its sealer: the request is not applied (nor retried), it is parked."""
+    forged = request(str(uuid.uuid4()), travel=True)
+    logistics = seal({"offer_travel_accommodation": True},
+                     TEST_KEYS.public_keys(("scheduling",)), sender="intake",
+                     sender_key=PrivateKey.generate())
+    await scheduling.feed(forged.model_copy(update={"logistics": logistics}))
+    [(topic, reason)] = scheduling.dead
+    assert reason.startswith("unprocessable: logistics refused: not_authentic")
+    assert await scheduling.events() == []
