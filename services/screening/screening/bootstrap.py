@@ -65,10 +65,12 @@ def custody_recorder(runtime: ServiceRuntime, topics: Topics, clock=utc_now) -> 
     return record_change
 
 
-def event_handlers(topics: Topics, clock) -> dict:
+def event_handlers(topics: Topics, clock, names: NameReader) -> dict:
     """What screening does with each event it reads; every case event also goes on the
-    case's timeline, in the same transaction."""
+    case's timeline, in the same transaction. ``names`` opens people's details, here only to
+    check that intake sealed them."""
     end_case = partial(handlers.end_case, clock=clock)
+    person_details = partial(following.person_details, names=names)
     acts = {
         e.RequestReceived: following.both(
             partial(handlers.decide_eligibility, topics=topics, clock=clock),
@@ -82,9 +84,9 @@ def event_handlers(topics: Topics, clock) -> dict:
         e.CustodyStatusChanged: following.custody_changed(clock=clock, topics=topics),
         e.FacilitatorAssigned: following.facilitators_assigned,
         e.ClearanceRequested: following.clearance_requested(clock=clock),
-        e.PersonRegistered: following.person_details,
-        e.PersonUpdated: following.person_details,
-        e.PersonErased: following.person_details,
+        e.PersonRegistered: person_details,
+        e.PersonUpdated: person_details,
+        e.PersonErased: person_details,
     }
     with_timeline = {kind: following.both(*filter(None, (acts.get(kind), following.on_timeline)))
                      for kind in TIMELINE}
@@ -97,10 +99,10 @@ def bootstrap(settings: Settings | None = None, clock=utc_now) -> tuple[ServiceR
     runtime = ServiceRuntime(settings, migrations_dir=MIGRATIONS, uow_class=UnitOfWork)
     runtime.publishes(topics.screening, *PUBLISHED)
     runtime.publishes(topics.custody, e.CustodyStatusChanged)
+    names = NameReader(settings.effective_keys_dir())
     runtime.consume(topics.intake, topics.people, topics.custody, topics.scheduling,
-                    topics.notifications, handlers=event_handlers(topics, clock))
-    desk = ScreeningDesk(runtime.uow, topics=topics, clock=clock,
-                         names=NameReader(settings.effective_keys_dir()))
+                    topics.notifications, handlers=event_handlers(topics, clock, names))
+    desk = ScreeningDesk(runtime.uow, topics=topics, clock=clock, names=names)
     app = runtime.create_app(title="Dialogue — screening", routers=[
         custody_webhook_router(secrets=check_secrets(settings.custody_webhook_secret_list(),
                                                      "CUSTODY_WEBHOOK_SECRET"),

@@ -16,11 +16,17 @@ from vod_shared.migrations import upgrade_to_head
 from vod_shared.sealing import KeyDirectory
 from vod_shared.staff import Role
 
+from screening.adapters.names import NameReader
 from screening.bootstrap import MIGRATIONS, bootstrap, event_handlers
 from screening.config import Settings
 from screening.service_layer import handlers
 
 SECRET = "whsec_" + base64.b64encode(b"custody-feed-secret-for-tests-01").decode()
+
+
+def by_intake(keys: KeyDirectory) -> dict:
+    """``seal``'s sender and key, as intake seals (the only sealer screening takes)."""
+    return {"sender": "intake", "sender_key": keys.private_key("intake")}
 
 
 def new_cdcr_number() -> str:
@@ -98,7 +104,8 @@ class ScreeningClient:
         """An event from a topic, handled as screening's consumer would (inbox included)."""
         envelope = new_envelope(data, source=source, event_id=event_id,
                                 subject=subject or getattr(data, "case_id", None) or "subject")
-        handler = event_handlers(self.settings.topics, self.clock)[type(data)]
+        names = NameReader(self.settings.effective_keys_dir())
+        handler = event_handlers(self.settings.topics, self.clock, names)[type(data)]
         async with self.runtime.uow() as uow:
             if await uow.first_time_seen("screening", envelope):
                 await handler(envelope, uow)

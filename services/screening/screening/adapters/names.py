@@ -1,15 +1,17 @@
 """Opening what intake sealed for screening with screening's own key, only to show a signed-in
 staff member: a person's name, and whether the victim lives outside California (so is offered
-travel accommodation). Nothing opened is stored, logged or put in an event."""
+travel accommodation). Only what intake sealed is opened: a value sealed by anyone else is
+refused. Nothing opened is stored, logged or put in an event."""
 from pathlib import Path
 
 import structlog
-from nacl.public import PrivateKey
+from nacl.public import PrivateKey, PublicKey
 
 from vod_shared.events import SealedDetails
 from vod_shared.sealing import CannotUnseal, KeyDirectory, unseal
 
 SERVICE = "screening"
+SENDERS = ("intake",)  # the only service whose sealed values screening takes
 log = structlog.get_logger("screening.names")
 
 
@@ -17,6 +19,7 @@ class NameReader:
     def __init__(self, keys_dir: Path) -> None:
         self._keys = KeyDirectory(keys_dir)
         self._key: PrivateKey | None = None
+        self._senders: dict[str, PublicKey] | None = None
 
     def full_name(self, sealed: SealedDetails | None) -> str | None:
         """The person's given and family names; None when erased, unknown or unreadable."""
@@ -39,12 +42,15 @@ class NameReader:
         if sealed is None:
             return None
         try:
-            return unseal(sealed, SERVICE, self._private_key())
+            return self.open(sealed)
         except (CannotUnseal, FileNotFoundError) as exc:
-            log.warning("sealed.cannot_unseal", error=type(exc).__name__)
+            log.warning("sealed.cannot_unseal", error=type(exc).__name__,
+                        reason=getattr(exc, "reason", None))
             return None
 
-    def _private_key(self) -> PrivateKey:
+    def open(self, sealed: SealedDetails) -> dict:
+        """What intake sealed for screening; raises CannotUnseal for anything else."""
         if self._key is None:  # read at first use: the service starts without a page to show
+            self._senders = self._keys.public_keys(SENDERS)
             self._key = self._keys.private_key(SERVICE)
-        return self._key
+        return unseal(sealed, SERVICE, self._key, senders=self._senders)

@@ -8,9 +8,12 @@ from datetime import datetime
 import structlog
 
 from vod_shared import events as e
+from vod_shared.consumer import Unprocessable
 from vod_shared.envelope import Envelope
+from vod_shared.sealing import NOT_SEALED_FOR_US, CannotUnseal
 from vod_shared.topics import Topics
 
+from screening.adapters.names import NameReader
 from screening.adapters.read_model import CaseVisitor
 from screening.domain.clearances import Clearance, check_new_request, void_after_move
 from screening.domain.errors import NotNow
@@ -43,13 +46,24 @@ async def paused_or_resumed(envelope: Envelope, uow: UnitOfWork) -> None:
     await uow.cases.save(case)
 
 
-async def person_details(envelope: Envelope, uow: UnitOfWork) -> None:
+async def person_details(envelope: Envelope, uow: UnitOfWork, *, names: NameReader) -> None:
+    """Keeps a person's sealed details once they prove intake sealed them for screening (opened
+    only to check, nothing opened is kept): a value sealed by anyone else goes to the dead
+    letters and never replaces the person's details; one not sealed for screening (a
+    registrant's) tells screening nothing and replaces nothing."""
     person = envelope.data
     if isinstance(person, e.PersonErased):
         await uow.people.erase(person.person_id, person.at)
         await uow.cases.forget_logistics_of(person.person_id)
-    else:
-        await uow.people.put(person.person_id, person.sealed, person.at)
+        return
+    try:
+        names.open(person.sealed)
+    except CannotUnseal as refused:
+        if refused.reason == NOT_SEALED_FOR_US:
+            log.info("person.not_sealed_for_screening", person_id=person.person_id)
+            return
+        raise Unprocessable(f"person details refused: {refused}") from None
+    await uow.people.put(person.person_id, person.sealed, person.at)
 
 
 async def facilitators_assigned(envelope: Envelope, uow: UnitOfWork) -> None:

@@ -15,7 +15,7 @@ from screening.bootstrap import bootstrap
 from screening.config import Settings
 from screening.domain.clearances import Clearance, ClearanceStatus
 
-from ..conftest import new_cdcr_number, request_for
+from ..conftest import by_intake, new_cdcr_number, request_for
 
 pytestmark = pytest.mark.integration
 NOW = datetime.now(timezone.utc)
@@ -40,9 +40,11 @@ async def test_every_topic_tells_the_timeline_and_a_transfer_voids_clearances(
     keys = KeyDirectory(tmp_path / "keys")
     # Out of state: intake seals the travel need for screening and scheduling.
     request = request_for(cdcr).model_copy(update={"logistics": seal(
-        {"offer_travel_accommodation": True}, keys.public_keys(("screening", "scheduling")))})
+        {"offer_travel_accommodation": True}, keys.public_keys(("screening", "scheduling")),
+        **by_intake(keys))})
     case_id = request.case_id
-    sealed = seal({"given_name": "Ana", "family_name": "López"}, keys.public_keys(("screening",)))
+    sealed = seal({"given_name": "Ana", "family_name": "López"}, keys.public_keys(("screening",)),
+                  **by_intake(keys))
 
     async def lines() -> list:
         async with runtime.uow() as uow:

@@ -8,7 +8,7 @@ from vod_shared import events as e
 from vod_shared.sealing import KeyDirectory, seal
 from vod_shared.staff import Role
 
-from ..conftest import new_cdcr_number, request_for
+from ..conftest import by_intake, new_cdcr_number, request_for
 from .test_staff_api import in_prison
 
 NOW = datetime.now(timezone.utc)
@@ -197,7 +197,8 @@ async def test_the_case_page_tells_what_is_shared_in_words_and_decides_with_a_fo
     keys = KeyDirectory(screening.settings.effective_keys_dir())
     for r in (older, newer):
         sealed = seal({"given_name": "Ana", "family_name": "López", "email": "ana@example.org",
-                       "phone": "+16195550100"}, keys.public_keys(("screening",)))
+                       "phone": "+16195550100"}, keys.public_keys(("screening",)),
+                      **by_intake(keys))
         await screening.apply(e.PersonRegistered(person_id=r.requester_id, sealed=sealed, at=NOW),
                               subject=r.requester_id)
         await screening.apply(r)

@@ -4,15 +4,18 @@ import json
 import uuid
 from datetime import date, datetime, timedelta, timezone
 
+import pytest
+from nacl.public import PrivateKey
 from sqlalchemy import text
 
 from vod_shared import events as e
+from vod_shared.consumer import Unprocessable
 from vod_shared.events import VisitorRole
 from vod_shared.sealing import KeyDirectory, seal
 
 from screening.domain.clearances import Clearance, ClearanceStatus
 
-from ..conftest import custody_change, new_cdcr_number, request_for
+from ..conftest import by_intake, custody_change, new_cdcr_number, request_for
 
 NOW = datetime.now(timezone.utc)
 DETAILS = {"given_name": "Ana", "family_name": "López", "email": "ana.lopez@example.org",
@@ -21,7 +24,7 @@ DETAILS = {"given_name": "Ana", "family_name": "López", "email": "ana.lopez@exa
 
 def sealed_for(screening, details=DETAILS) -> e.SealedDetails:
     keys = KeyDirectory(screening.settings.effective_keys_dir())
-    return seal(details, keys.public_keys(("intake", "screening")))
+    return seal(details, keys.public_keys(("intake", "screening")), **by_intake(keys))
 
 
 async def opened_case(screening, cdcr: str | None = None) -> e.RequestReceived:
@@ -127,6 +130,33 @@ async def test_the_requesters_details_are_kept_sealed_and_erasure_forgets_them(s
                           subject=request.requester_id)
     async with screening.runtime.uow() as uow:
         assert await uow.people.sealed(request.requester_id) is None
+
+
+async def test_details_intake_did_not_seal_never_replace_the_requesters(screening):
+    """A PersonUpdated sealed to screening's real public key by another key pair (even naming
+    intake as its sealer), or by another service, is refused: the stored details stay."""
+    request = await opened_case(screening)
+    keys = KeyDirectory(screening.settings.effective_keys_dir())
+    readers = keys.public_keys(("screening",))
+    bogus = {**DETAILS, "given_name": "Mallory"}
+    names = screening.app.state.desk._names
+    for sealed, why in ((seal(bogus, readers, sender="intake", sender_key=PrivateKey.generate()),
+                         "not_authentic"),
+                        (seal(bogus, readers, sender="scheduling",
+                              sender_key=keys.private_key("scheduling")),
+                         "sealed by 'scheduling', not intake")):
+        with pytest.raises(Unprocessable, match=why):
+            await screening.apply(e.PersonUpdated(person_id=request.requester_id, sealed=sealed,
+                                                  at=NOW), subject=request.requester_id)
+        async with screening.runtime.uow() as uow:
+            stored = await uow.people.sealed(request.requester_id)
+            assert names.full_name(stored) == "Ana López"
+    # what intake sealed for others alone (a registrant's details) replaces nothing either
+    elsewhere = seal(bogus, keys.public_keys(("intake",)), **by_intake(keys))
+    await screening.apply(e.PersonUpdated(person_id=request.requester_id, sealed=elsewhere,
+                                          at=NOW), subject=request.requester_id)
+    async with screening.runtime.uow() as uow:
+        assert names.full_name(await uow.people.sealed(request.requester_id)) == "Ana López"
 
 
 async def test_a_pause_from_either_service_pauses_the_case_until_resumed(screening):

@@ -10,7 +10,7 @@ from vod_shared import events as e
 from vod_shared.sealing import KeyDirectory, seal
 from vod_shared.staff import Role
 
-from ..conftest import new_cdcr_number, request_for
+from ..conftest import by_intake, new_cdcr_number, request_for
 
 NOW = datetime.now(timezone.utc)
 WRITTEN = {"offender_given_name": "Juan", "offender_family_name": "Pérez",
@@ -19,7 +19,8 @@ WRITTEN = {"offender_given_name": "Juan", "offender_family_name": "Pérez",
 
 def repeated(screening, request: e.RequestReceived, source: str) -> e.RequestRepeated:
     keys = KeyDirectory(screening.settings.effective_keys_dir())
-    details = seal(WRITTEN, keys.public_keys(("intake", "screening", "scheduling")))
+    details = seal(WRITTEN, keys.public_keys(("intake", "screening", "scheduling")),
+                   **by_intake(keys))
     return e.RequestRepeated(case_id=request.case_id, requester_id=request.requester_id,
                              source=source, details=details, at=NOW)
 

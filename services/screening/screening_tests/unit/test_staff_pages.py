@@ -6,7 +6,7 @@ from vod_shared import events as e
 from vod_shared.sealing import KeyDirectory, seal
 from vod_shared.staff import Role
 
-from ..conftest import request_for
+from ..conftest import by_intake, request_for
 from .test_staff_api import in_prison, open_case
 
 NOW = datetime.now(timezone.utc)
@@ -20,7 +20,8 @@ async def named_case(screening, cdcr: str | None = None) -> str:
     request = request_for(cdcr or "AB1234")
     keys = KeyDirectory(screening.settings.effective_keys_dir())
     sealed = seal({"given_name": "Ana", "family_name": "López", "email": "ana@example.org",
-                   "phone": "+16195550100"}, keys.public_keys(("screening",)))
+                   "phone": "+16195550100"}, keys.public_keys(("screening",)),
+                  **by_intake(keys))
     await screening.apply(e.PersonRegistered(person_id=request.requester_id, sealed=sealed,
                                              at=NOW), subject=request.requester_id)
     await screening.apply(request)

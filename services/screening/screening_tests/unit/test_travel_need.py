@@ -10,7 +10,7 @@ from vod_shared import events as e
 from vod_shared.sealing import KeyDirectory, seal
 from vod_shared.staff import Role
 
-from ..conftest import new_cdcr_number, request_for
+from ..conftest import by_intake, new_cdcr_number, request_for
 
 NOW = datetime.now(timezone.utc)
 OUT_OF_STATE = "the victim lives outside California: travel accommodation offered"
@@ -20,7 +20,7 @@ async def case_with(screening, logistics: dict | None, *,
                     readers: tuple[str, ...] = ("screening", "scheduling")) -> e.RequestReceived:
     keys = KeyDirectory(screening.settings.effective_keys_dir())
     request = request_for(new_cdcr_number()).model_copy(update={
-        "logistics": seal(logistics, keys.public_keys(readers)) if logistics is not None
+        "logistics": seal(logistics, keys.public_keys(readers), **by_intake(keys)) if logistics is not None
         else None})
     await screening.apply(request)
     return request
