@@ -59,8 +59,9 @@ def utc_now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def event_handlers(clock, alerts: StaffAlerts | None = None) -> dict:
-    """Every event notifications acts on, and what it does with it."""
+def event_handlers(clock, alerts: StaffAlerts | None = None, *, keys: ContactKeys) -> dict:
+    """Every event notifications acts on, and what it does with it (``keys`` check that a
+    person's details are as intake sealed them before they are kept)."""
     on, alerts = partial, alerts or StaffAlerts()
     # Events about a case: kept until the request that opened it is read, then applied.
     about_a_case = {
@@ -83,8 +84,8 @@ def event_handlers(clock, alerts: StaffAlerts | None = None) -> dict:
         RegistrationChanged: on(registration_changes.registration_changed, clock=clock),
         RegistrationCancelled: on(registration_changes.registration_cancelled, clock=clock),
         CustodyStatusChanged: on(handlers.custody_status_changed, clock=clock),
-        PersonRegistered: on(handlers.person_known, clock=clock),
-        PersonUpdated: on(handlers.person_known, clock=clock),
+        PersonRegistered: on(handlers.person_known, clock=clock, keys=keys),
+        PersonUpdated: on(handlers.person_known, clock=clock, keys=keys),
         PersonErased: on(handlers.person_erased, clock=clock),
     }
 
@@ -98,9 +99,9 @@ def bootstrap(settings: Settings | None = None, clock=utc_now, *, email=None,
     topics = settings.topics
     runtime.publishes(topics.notifications, NotificationSent, NotificationFailed)
     alerts = StaffAlerts(settings.staff_alerts_email)
-    runtime.consume(topics.intake, topics.screening, topics.scheduling, topics.custody,
-                    topics.people, handlers=event_handlers(clock, alerts))
     keys = ContactKeys(settings.effective_keys_dir())
+    runtime.consume(topics.intake, topics.screening, topics.scheduling, topics.custody,
+                    topics.people, handlers=event_handlers(clock, alerts, keys=keys))
     sms = sms or TwilioSender(api_base=settings.sms_api_base, account_sid=settings.sms_account_sid,
                               auth_token=settings.sms_auth_token, sender=settings.sms_from,
                               timeout_s=settings.sms_timeout_s)

@@ -21,6 +21,7 @@ from vod_shared.events import (
     PersonUpdated,
     RegistrationReceived,
     RequestReceived,
+    SealedDetails,
     SessionScheduled,
 )
 from vod_shared.migrations import upgrade_to_head
@@ -76,10 +77,16 @@ def contact(**overrides) -> dict:
     return {**details, **overrides}
 
 
+def sealed_by_intake(keys: KeyDirectory, details: dict,
+                     readers: tuple[str, ...] = SERVICES) -> SealedDetails:
+    """``details`` as intake seals them (the only sealer notifications takes people from)."""
+    return seal(details, keys.public_keys(readers), sender="intake",
+                sender_key=keys.private_key("intake"))
+
+
 def person_registered(keys: KeyDirectory, person_id: str, details: dict,
                       at: datetime) -> PersonRegistered:
-    sealed = seal(details, keys.public_keys(SERVICES))
-    return PersonRegistered(person_id=person_id, sealed=sealed, at=at)
+    return PersonRegistered(person_id=person_id, sealed=sealed_by_intake(keys, details), at=at)
 
 
 def request(case_id: str, requester_id: str, *, language="en", channel="email",
@@ -129,7 +136,9 @@ class Harness:
         self.dead: list[tuple[str, bytes]] = []
         alerts = StaffAlerts(staff_mailbox)
         self.consumer = EventConsumer(name="notifications", uow=self.uow,
-                                      handlers=event_handlers(clock, alerts), max_attempts=1,
+                                      handlers=event_handlers(clock, alerts,
+                                                              keys=ContactKeys(keys_dir)),
+                                      max_attempts=1,
                                       dead_letters=DeadLetters(self._dead, consumer="notifications"))
         self.topics = Topics("")
         links = VictimLinkUrls(link_secret, INTAKE_URL) if link_secret else None
@@ -148,16 +157,18 @@ class Harness:
     async def _dead(self, topic, key, value, headers) -> None:
         self.dead.append((headers.get("dlq-reason"), value))
 
-    async def deliver(self, data, *, subject: str, event_id: str | None = None) -> Envelope:
+    async def deliver(self, data, *, subject: str, event_id: str | None = None,
+                      dead_letter_expected: bool = False) -> Envelope:
         envelope = new_envelope(data, source="/services/test", subject=subject, event_id=event_id,
                                 time=self.clock())
-        await self.redeliver(envelope)
+        await self.redeliver(envelope, dead_letter_expected=dead_letter_expected)
         return envelope
 
-    async def redeliver(self, envelope: Envelope) -> None:
+    async def redeliver(self, envelope: Envelope, *, dead_letter_expected: bool = False) -> None:
         record = to_kafka(envelope)
         await self.consumer.consume(Record("test", 0, 0, record.key, record.value))
-        assert not self.dead, self.dead
+        if not dead_letter_expected:
+            assert not self.dead, self.dead
 
     async def person(self, person_id: str, **details) -> None:
         data = person_registered(self.keys, person_id, contact(**details), self.clock())
@@ -165,7 +176,7 @@ class Harness:
 
     async def update_person(self, person_id: str, **details) -> None:
         """PersonUpdated: her details as they are now (``contact()`` with ``details``)."""
-        sealed = seal(contact(**details), self.keys.public_keys(SERVICES))
+        sealed = sealed_by_intake(self.keys, contact(**details))
         await self.deliver(PersonUpdated(person_id=person_id, sealed=sealed, at=self.clock()),
                            subject=person_id)
 

@@ -1,4 +1,9 @@
-"""Opening a person's sealed details, only at the moment of sending (or of matching a reply).
+"""Opening a person's sealed details, only at the moment of sending (or of matching a reply,
+or of checking who sealed them when they arrive).
+
+A person's details are taken only as intake sealed them (``open``); what this service sealed
+for itself, the text of a reply, is opened only as its own (``open_own``). A value sealed by
+anyone else, whatever it claims, is refused (vod_shared.sealing.CannotUnseal).
 
 The service's private key is read on first use from ``VOD_KEYS_DIR``; a missing key file is an
 operator's error and is raised as such, never mistaken for a bad contact.
@@ -11,22 +16,39 @@ from vod_shared.events import SealedDetails
 from vod_shared.sealing import KeyDirectory, seal, unseal
 
 SERVICE = "notifications"
+PEOPLE_SEALED_BY = "intake"  # the only service whose sealing of a person's details counts
 
 
 class ContactKeys:
     def __init__(self, keys_dir: Path) -> None:
         self._keys = KeyDirectory(keys_dir)
         self._private: PrivateKey | None = None
-        self._public: PublicKey | None = None
+        self._public: dict[str, PublicKey] = {}
 
     def open(self, sealed: SealedDetails) -> dict:
-        """The person's details; raises vod_shared.sealing.CannotUnseal if not for us."""
-        if self._private is None:
-            self._private = self._keys.private_key(SERVICE)
-        return unseal(sealed, SERVICE, self._private)
+        """A person's details, as intake sealed them for this service; raises
+        vod_shared.sealing.CannotUnseal for anything else."""
+        return self._unseal(sealed, PEOPLE_SEALED_BY)
+
+    def open_own(self, sealed: SealedDetails) -> dict:
+        """What this service sealed for itself (``seal_for_us``), and nothing else."""
+        return self._unseal(sealed, SERVICE)
 
     def seal_for_us(self, details: dict) -> SealedDetails:
         """Seals what only this service may read back (the text of a reply, say)."""
-        if self._public is None:
-            self._public = self._keys.public_key(SERVICE)
-        return seal(details, {SERVICE: self._public})
+        return seal(details, {SERVICE: self._public_key(SERVICE)}, sender=SERVICE,
+                    sender_key=self._private_key())
+
+    def _unseal(self, sealed: SealedDetails, sender: str) -> dict:
+        return unseal(sealed, SERVICE, self._private_key(),
+                      senders={sender: self._public_key(sender)})
+
+    def _private_key(self) -> PrivateKey:
+        if self._private is None:
+            self._private = self._keys.private_key(SERVICE)
+        return self._private
+
+    def _public_key(self, service: str) -> PublicKey:
+        if service not in self._public:
+            self._public[service] = self._keys.public_key(service)
+        return self._public[service]

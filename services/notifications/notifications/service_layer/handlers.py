@@ -5,6 +5,7 @@ The victim's side of scheduling is in schedule_handlers.
 """
 from collections.abc import Mapping
 
+from vod_shared.consumer import Unprocessable
 from vod_shared.envelope import Envelope
 from vod_shared.events import (
     CustodyStatusChanged,
@@ -15,7 +16,9 @@ from vod_shared.events import (
     RequestReceived,
     RequestRepeated,
 )
+from vod_shared.sealing import CannotUnseal
 
+from notifications.adapters.contacts import ContactKeys
 from notifications.domain import rules, schedule, staff
 from notifications.domain.delivery import Status
 from notifications.domain.model import Case, Registration
@@ -135,9 +138,19 @@ async def custody_status_changed(envelope: Envelope, uow: UnitOfWork, *, clock: 
                now=now)
 
 
-async def person_known(envelope: Envelope, uow: UnitOfWork, *, clock: Clock) -> None:
-    """PersonRegistered or PersonUpdated: keep the sealed details; held messages can now go."""
+async def person_known(envelope: Envelope, uow: UnitOfWork, *, clock: Clock,
+                       keys: ContactKeys) -> None:
+    """PersonRegistered or PersonUpdated: keep the sealed details; held messages can now go.
+    They are kept only once they open as intake sealed them for this service (opened only to
+    check: nothing opened is kept). Anything else (sealed by another key, whatever it claims,
+    or not for this service, or altered) goes to the dead letters with the reason, and the
+    person's stored details stay as they were: anyone who can write to the broker could
+    otherwise send her messages to himself."""
     event = envelope.data
+    try:
+        keys.open(event.sealed)
+    except CannotUnseal as refused:
+        raise Unprocessable(f"person details refused: {refused}") from None
     await uow.people.save_contact(event.person_id, event.sealed, event.at)
 
 

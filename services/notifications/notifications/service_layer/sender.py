@@ -22,10 +22,16 @@ import structlog
 
 from vod_shared.events import Channel
 from vod_shared.failpoints import Failpoints
-from vod_shared.sealing import CannotUnseal
+from vod_shared.sealing import (
+    NOT_AUTHENTIC,
+    NOT_SEALED_FOR_US,
+    SEALER_NOT_ALLOWED,
+    SEALER_UNKNOWN,
+    CannotUnseal,
+)
 from vod_shared.zones import person_zone
 
-from notifications.adapters.contacts import SERVICE, ContactKeys
+from notifications.adapters.contacts import ContactKeys
 from notifications.adapters.rendering import Renderer, TemplateMissing
 from notifications.adapters.victim_links import VictimLinkUrls
 from notifications.domain import schedule
@@ -38,6 +44,10 @@ from notifications.service_layer.unit_of_work import UnitOfWork
 
 log = structlog.get_logger("notifications.sender")
 UNREADABLE_RETRY = timedelta(minutes=15)
+# Why a contact that can never be read failed its deliveries (vod_shared.sealing's reasons)
+UNREADABLE = {NOT_SEALED_FOR_US: "contact_not_sealed_for_us",
+              SEALER_UNKNOWN: "contact_not_sealed_by_intake",
+              SEALER_NOT_ALLOWED: "contact_not_sealed_by_intake"}
 
 
 class Sender:
@@ -150,8 +160,8 @@ class Sender:
                 return False  # held until the contact arrives
             try:
                 details = self._keys.open(sealed)
-            except CannotUnseal:
-                return await self._unreadable(uow, delivery, sealed, now)
+            except CannotUnseal as refused:
+                return await self._unreadable(uow, delivery, refused, now)
             if moved_to := channel_now(delivery, details.get("preferred_channel")):
                 await uow.deliveries.move_channel(delivery, moved_to, now)
                 await uow.commit()
@@ -201,15 +211,18 @@ class Sender:
         await uow.commit()
         return _claimed(delivery, now), message, self._staff_mailbox
 
-    async def _unreadable(self, uow: UnitOfWork, delivery: Delivery, sealed, now: datetime):
-        """Details not sealed for this service can never be read: the delivery fails. Details
-        sealed for it that its key cannot open point at this service's key (an operator's
-        matter): the delivery waits and is tried again, not failed for every recipient."""
-        if SERVICE not in sealed.wrapped_keys:
-            await self._end_unsent(uow, delivery, "contact_not_sealed_for_us", now, details={})
+    async def _unreadable(self, uow: UnitOfWork, delivery: Delivery, refused: CannotUnseal,
+                          now: datetime):
+        """Details not sealed for this service, or not by intake, can never be read: the
+        delivery fails. Details that do not open with its key and intake's (they were checked
+        when they arrived) point at a key that changed since (an operator's matter): the
+        delivery waits and is tried again, not failed for every recipient."""
+        if refused.reason != NOT_AUTHENTIC:
+            reason = UNREADABLE.get(refused.reason, "contact_unreadable")
+            await self._end_unsent(uow, delivery, reason, now, details={})
             return None
         log.error("contact.unseal_failed", delivery_id=delivery.id,
-                  hint="check VOD_KEYS_DIR holds this service's current key")
+                  hint="check VOD_KEYS_DIR holds this service's and intake's current keys")
         await uow.deliveries.hold_until(delivery.id, now + UNREADABLE_RETRY)
         await uow.commit()
         return False

@@ -11,7 +11,7 @@ from notifications.domain.delivery import OutcomeUnknown, PermanentFailure, Temp
 from notifications.domain.model import Notice
 from notifications.service_layer import handlers
 
-from ..support import contact, custody, new_id, registration, request
+from ..support import contact, custody, new_id, registration, request, sealed_by_intake
 
 
 async def _requests(harness, clock, person, n, **kwargs):
@@ -20,6 +20,13 @@ async def _requests(harness, clock, person, n, **kwargs):
         await harness.deliver(request(case, person, at=clock(), reference=f"VOD-2026-{i:06d}",
                                       **kwargs), subject=case)
     return cases
+
+
+async def _stored_earlier(harness, person, sealed):
+    """Her contact in the store as if kept before (its key since changed, say)."""
+    async with harness.uow() as uow:
+        await uow.people.save_contact(person, sealed, harness.clock())
+        await uow.commit()
 
 
 async def _announced(harness, type_name):
@@ -192,11 +199,20 @@ async def test_the_delivery_row_and_the_inbox_row_commit_together(harness, clock
 
 
 async def test_details_not_sealed_for_this_service_fail_and_staff_see_it(harness, clock):
+    """Such details are not kept when they arrive (dead letters: the delivery waits for her
+    contact); one stored before that check fails its deliveries."""
     person = new_id()
-    sealed = seal(contact(), harness.keys.public_keys(("intake",)))
+    sealed = sealed_by_intake(harness.keys, contact(), ("intake",))
     await harness.deliver(PersonRegistered(person_id=person, sealed=sealed, at=clock()),
-                          subject=person)
+                          subject=person, dead_letter_expected=True)
+    [(reason, _)] = harness.dead
+    assert reason.startswith("unprocessable: person details refused: not_sealed_for_us")
+    harness.dead.clear()
     [case] = await _requests(harness, clock, person, 1)
+    await harness.send_due()
+    [row] = await harness.deliveries(subject=case)
+    assert row.status == "pending" and harness.email.sent == []
+    await _stored_earlier(harness, person, sealed)
     await harness.send_due()
     [row] = await harness.deliveries(subject=case)
     assert (row.status, row.reason) == ("failed", "contact_not_sealed_for_us")
@@ -204,12 +220,14 @@ async def test_details_not_sealed_for_this_service_fail_and_staff_see_it(harness
 
 async def test_a_key_that_cannot_open_details_sealed_for_us_holds_rather_than_fails(
         harness, clock, tmp_path):
+    """Details kept earlier that this service's key (or intake's) no longer opens: a key was
+    changed, an operator's matter."""
     other_keys = KeyDirectory(tmp_path / "someone-elses-keys")
     other_keys.init()
     person = new_id()
-    sealed = seal(contact(), other_keys.public_keys(("notifications",)))
-    await harness.deliver(PersonRegistered(person_id=person, sealed=sealed, at=clock()),
-                          subject=person)
+    sealed = seal(contact(), other_keys.public_keys(("notifications",)), sender="intake",
+                  sender_key=harness.keys.private_key("intake"))
+    await _stored_earlier(harness, person, sealed)
     [case] = await _requests(harness, clock, person, 1)
     await harness.send_due()
     [row] = await harness.deliveries(subject=case)
