@@ -75,6 +75,7 @@ async def test_a_facilitator_asking_for_a_case_not_theirs_gets_404_and_both_trie
 
 async def _a_case(screening) -> str:
     """A case opened in screening the way its consumer opens one, assigned to maria."""
+    from screening.adapters.names import NameReader
     from screening.bootstrap import event_handlers
 
     request = RequestReceived(
@@ -87,7 +88,8 @@ async def _a_case(screening) -> str:
         staff_accounts={"fac-maria": "maria"}, at=datetime.now(timezone.utc)),
         source="/services/scheduling", subject=request.case_id)
     settings = screening.runtime.settings
-    handlers = event_handlers(settings.topics, lambda: datetime.now(timezone.utc))
+    handlers = event_handlers(settings.topics, lambda: datetime.now(timezone.utc),
+                              NameReader(settings.effective_keys_dir()))
     async with screening.runtime.uow() as uow:
         await handlers[RequestReceived](event, uow)
         await handlers[FacilitatorAssigned](assigned, uow)
