@@ -1,0 +1,103 @@
+"""Someone with a seat on the broker, over the real broker with intake and notifications as
+processes: a CaseWithdrawn published by a service that does not own the topic, and a
+PersonUpdated that names intake as its sealer but was sealed with another key (to redirect her
+messages to himself), are both dead-lettered with the reason; her next message still goes to
+her own address, and his address gets nothing."""
+import base64
+import json
+import uuid
+from datetime import datetime, timezone
+
+import httpx
+import pytest
+from nacl.public import PrivateKey
+
+from vod_devtools.catchers import Catchers
+from vod_devtools.net import free_port
+from vod_devtools.testing import produce, read_topic, wait_until
+from vod_devtools.webhooks import signed_headers
+from vod_shared.envelope import new_envelope, to_kafka
+from vod_shared.events import (
+    ActedBy,
+    CaseWithdrawn,
+    EligibilityDetermined,
+    EligibilityOutcome,
+    PersonUpdated,
+)
+from vod_shared.sealing import KeyDirectory, seal
+
+pytestmark = [pytest.mark.integration, pytest.mark.e2e]
+SECRET = "whsec_" + base64.b64encode(uuid.uuid4().bytes * 2).decode()
+HERS, HIS = "ana.forged@example.org", "intruder@example.net"
+
+
+def _record(data, *, source: str, subject: str) -> tuple[bytes, bytes]:
+    record = to_kafka(new_envelope(data, source=source, subject=subject))
+    return record.key, record.value
+
+
+def _mail_to(catchers: Catchers, address: str) -> list[dict]:
+    return [m for m in catchers.mail.read() if address in m["rcpt_tos"]]
+
+
+async def test_forged_events_are_dead_lettered_and_her_messages_stay_hers(
+        service_env, processes, kafka_bootstrap, topic_prefix, tmp_path):
+    with Catchers(tmp_path / "catchers", smtp_port=free_port(), http_port=free_port()) as catchers:
+        env = service_env | {"INTAKE_WEBHOOK_SECRET": SECRET, "SMTP_HOST": "127.0.0.1",
+                             "SMTP_PORT": str(catchers.smtp_port),
+                             "SMS_API_BASE": catchers.http_base, "SMS_AUTH_TOKEN": "token",
+                             "NOTIFICATIONS_SENDER_POLL_S": "0.2"}
+        intake = processes("intake", env, wait=False)
+        notifications = processes("notifications", env, wait=False)
+        for process in (intake, notifications):
+            process.wait_healthy(90.0)
+
+        body = json.dumps({
+            "kind": "dialogue_request",
+            "requester": {"given_name": "Ana", "family_name": "Forged", "relationship": "victim",
+                          "email": HERS, "preferred_language": "en",
+                          "preferred_channel": "email"},
+            "offender": {"cdcr_number": "AB5151"}}).encode()
+        accepted = httpx.post(f"{intake.url}/webhooks/requests", content=body,
+                              headers=signed_headers(body, SECRET), timeout=10)
+        assert accepted.status_code == 202, accepted.text
+        case_id = accepted.json()["case_id"]
+        assert await wait_until(lambda: _mail_to(catchers, HERS), timeout=30)  # acknowledged
+        [request] = [r for r in await read_topic(kafka_bootstrap, f"{topic_prefix}vod.intake",
+                                                 at_least=1) if r.key.decode() == case_id]
+        person_id = json.loads(request.value)["data"]["requester_id"]
+
+        # 1. A withdrawal of her case, from a source that does not own vod.intake.
+        await produce(kafka_bootstrap, f"{topic_prefix}vod.intake", _record(CaseWithdrawn(
+            case_id=case_id, by=ActedBy.VICTIM, at=datetime.now(timezone.utc)),
+            source="/services/scheduling", subject=case_id))
+        # 2. Her details "updated" to his address: the right source, sealed to notifications'
+        # real public key, naming intake as the sealer, but with a key that is not intake's.
+        keys = KeyDirectory(service_env["VOD_KEYS_DIR"])
+        forged = seal({"given_name": "Ana", "family_name": "Forged", "email": HIS,
+                       "preferred_language": "en", "preferred_channel": "email"},
+                      {"notifications": keys.public_key("notifications")},
+                      sender="intake", sender_key=PrivateKey.generate())
+        await produce(kafka_bootstrap, f"{topic_prefix}vod.people", _record(PersonUpdated(
+            person_id=person_id, sealed=forged, at=datetime.now(timezone.utc)),
+            source="/services/intake", subject=person_id))
+
+        dead_intake = await read_topic(kafka_bootstrap, f"{topic_prefix}vod.intake.dlq",
+                                       at_least=1, settle=0.5)
+        dead_people = await read_topic(kafka_bootstrap, f"{topic_prefix}vod.people.dlq",
+                                       at_least=1, settle=0.5)
+        reasons = {dict(r.headers)["dlq-reason"].decode() for r in dead_intake + dead_people}
+        assert any(reason.startswith("not from the topic's owner: source '/services/scheduling'")
+                   for reason in reasons), reasons
+        assert any(reason.startswith("unprocessable: person details refused")
+                   and "not wrapped by intake's key" in reason for reason in reasons), reasons
+
+        # Screening decides her case: the message goes to her, her case was not withdrawn.
+        await produce(kafka_bootstrap, f"{topic_prefix}vod.screening", _record(
+            EligibilityDetermined(case_id=case_id, outcome=EligibilityOutcome.ELIGIBLE,
+                                  reason="in_state_prison", cdcr_number="AB5151",
+                                  facility_code="SQ", decided_at=datetime.now(timezone.utc)),
+            source="/services/screening", subject=case_id))
+        assert await wait_until(lambda: len(_mail_to(catchers, HERS)) >= 2, timeout=30), (
+            "her eligibility message did not come")
+        assert _mail_to(catchers, HIS) == []
