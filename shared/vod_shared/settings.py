@@ -68,6 +68,29 @@ class ServiceSettings(StaffSettings):
         return self.port or self.default_port
 
 
+class OutboundSettings(BaseSettings):
+    """The mail server and the Twilio-compatible SMS API, for the services that send: notifications,
+    and intake for the door's confirmations and codes (the same variables for both)."""
+
+    model_config = SettingsConfigDict(extra="ignore")
+
+    smtp_host: str = Field("localhost", validation_alias="SMTP_HOST")
+    smtp_port: int = Field(1025, validation_alias="SMTP_PORT")
+    smtp_username: str | None = Field(None, validation_alias="SMTP_USERNAME")
+    smtp_password: str | None = Field(None, validation_alias="SMTP_PASSWORD")
+    smtp_starttls: bool = Field(False, validation_alias="SMTP_STARTTLS")
+    smtp_timeout_s: float = Field(30.0, gt=0, validation_alias="SMTP_TIMEOUT_S")
+    mail_from: str = Field("Victim Services <victim.services@dialogue.invalid>",
+                           validation_alias="MAIL_FROM")
+
+    sms_api_base: str = Field("http://127.0.0.1:8025", validation_alias="SMS_API_BASE")
+    sms_account_sid: str = Field("AC00000000000000000000000000000000",
+                                 validation_alias="SMS_ACCOUNT_SID")
+    sms_auth_token: str = Field("", validation_alias="SMS_AUTH_TOKEN")
+    sms_from: str = Field("+15005550006", validation_alias="SMS_FROM")
+    sms_timeout_s: float = Field(15.0, gt=0, validation_alias="SMS_TIMEOUT_S")
+
+
 def environment_variables(settings_cls: type[BaseSettings]) -> set[str]:
     """The environment variable names a settings class reads (for checks such as docker-compose)."""
     names = set()

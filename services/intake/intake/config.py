@@ -3,10 +3,13 @@ from typing import ClassVar
 
 from pydantic import Field
 
-from vod_shared.settings import ServiceSettings
+from vod_shared.settings import OutboundSettings, ServiceSettings
 
 
-class Settings(ServiceSettings):
+class Settings(ServiceSettings, OutboundSettings):
+    """The door sends its own confirmations and codes, through the same mail server and SMS
+    provider as notifications (``OutboundSettings``: the same variables)."""
+
     service_name: ClassVar[str] = "intake"
     default_port: ClassVar[int] = 8001
 
@@ -30,21 +33,6 @@ class Settings(ServiceSettings):
     limit_page_codes_per_contact_per_day: int = Field(
         10, ge=1, validation_alias="DOOR_LIMIT_PAGE_CODES_PER_CONTACT_PER_DAY")
     due_work_interval_s: float = Field(30.0, gt=0, validation_alias="INTAKE_DUE_WORK_INTERVAL_S")
-
-    # The door sends its own confirmation messages, through the same mail server and SMS
-    # provider as notifications (the same variables).
-    smtp_host: str = Field("localhost", validation_alias="SMTP_HOST")
-    smtp_port: int = Field(1025, validation_alias="SMTP_PORT")
-    smtp_username: str | None = Field(None, validation_alias="SMTP_USERNAME")
-    smtp_password: str | None = Field(None, validation_alias="SMTP_PASSWORD")
-    smtp_starttls: bool = Field(False, validation_alias="SMTP_STARTTLS")
-    mail_from: str = Field("Victim Services <victim.services@dialogue.invalid>",
-                           validation_alias="MAIL_FROM")
-    sms_api_base: str = Field("http://127.0.0.1:8025", validation_alias="SMS_API_BASE")
-    sms_account_sid: str = Field("AC00000000000000000000000000000000",
-                                 validation_alias="SMS_ACCOUNT_SID")
-    sms_auth_token: str = Field("", validation_alias="SMS_AUTH_TOKEN")
-    sms_from: str = Field("+15005550006", validation_alias="SMS_FROM")
 
     def webhook_secret_list(self) -> list[str]:
         return self.webhook_secrets.split()

@@ -6,33 +6,18 @@ from urllib.parse import urlsplit
 
 from pydantic import Field
 
-from vod_shared.settings import ServiceSettings
+from vod_shared.settings import OutboundSettings, ServiceSettings
 
 from notifications.domain.delivery import RetryPolicy
 
 
-class Settings(ServiceSettings):
+class Settings(ServiceSettings, OutboundSettings):
     service_name: ClassVar[str] = "notifications"
     default_port: ClassVar[int] = 8004
 
     database_url: str | None = Field(None, validation_alias="NOTIFICATIONS_DATABASE_URL")
     port: int = Field(8004, validation_alias="NOTIFICATIONS_PORT")
 
-    smtp_host: str = Field("localhost", validation_alias="SMTP_HOST")
-    smtp_port: int = Field(1025, validation_alias="SMTP_PORT")
-    smtp_username: str | None = Field(None, validation_alias="SMTP_USERNAME")
-    smtp_password: str | None = Field(None, validation_alias="SMTP_PASSWORD")
-    smtp_starttls: bool = Field(False, validation_alias="SMTP_STARTTLS")
-    smtp_timeout_s: float = Field(30.0, gt=0, validation_alias="SMTP_TIMEOUT_S")
-    mail_from: str = Field("Victim Services <victim.services@dialogue.invalid>",
-                           validation_alias="MAIL_FROM")
-
-    sms_api_base: str = Field("http://127.0.0.1:8025", validation_alias="SMS_API_BASE")
-    sms_account_sid: str = Field("AC00000000000000000000000000000000",
-                                 validation_alias="SMS_ACCOUNT_SID")
-    sms_auth_token: str = Field("", validation_alias="SMS_AUTH_TOKEN")
-    sms_from: str = Field("+15005550006", validation_alias="SMS_FROM")
-    sms_timeout_s: float = Field(15.0, gt=0, validation_alias="SMS_TIMEOUT_S")
     # The address the SMS provider posts replies to, exactly as configured there (it is part of
     # what the provider signs); unset, the address the request arrived at is used.
     sms_webhook_url: str | None = Field(None, validation_alias="SMS_WEBHOOK_URL")
