@@ -8,6 +8,7 @@ from nacl.utils import random
 
 from vod_shared.events import SealedDetails
 from vod_shared.sealing import (
+    ANOTHER_SUBJECT,
     NOT_AUTHENTIC,
     NOT_SEALED_FOR_US,
     SEALER_NOT_ALLOWED,
@@ -19,6 +20,7 @@ from vod_shared.sealing import (
 )
 
 DETAILS = {"given_name": "Ana", "email": "ana@example.org", "phone": "+16195550100"}
+HERS = "3f1c2a9e-5b7d-4e0a-9c61-0d2b8f4a7e15"  # the person the details are about
 
 
 @pytest.fixture
@@ -28,13 +30,16 @@ def keys(tmp_path) -> KeyDirectory:
     return keys
 
 
-def by_intake(keys: KeyDirectory, *readers: str, details: dict = DETAILS) -> SealedDetails:
+def by_intake(keys: KeyDirectory, *readers: str, details: dict = DETAILS,
+              about: str = HERS) -> SealedDetails:
     return seal(details, keys.public_keys(readers), sender="intake",
-                sender_key=keys.private_key("intake"))
+                sender_key=keys.private_key("intake"), about=about)
 
 
-def opened_by(keys: KeyDirectory, sealed: SealedDetails, service: str, *, senders=("intake",)):
-    return unseal(sealed, service, keys.private_key(service), senders=keys.public_keys(senders))
+def opened_by(keys: KeyDirectory, sealed: SealedDetails, service: str, *, senders=("intake",),
+              about: str = HERS):
+    return unseal(sealed, service, keys.private_key(service), senders=keys.public_keys(senders),
+                  about=about)
 
 
 def refusal(keys: KeyDirectory, sealed: SealedDetails, service: str, **kw) -> CannotUnseal:
@@ -52,13 +57,13 @@ def test_only_the_named_readers_can_open_a_persons_details(keys):
     assert refusal(keys, sealed, "scheduling").reason == NOT_SEALED_FOR_US
     with pytest.raises(CannotUnseal):  # a key of the wrong service does not open it either
         unseal(sealed, "notifications", keys.private_key("intake"),
-               senders=keys.public_keys(("intake",)))
+               senders=keys.public_keys(("intake",)), about=HERS)
     assert "ana@example.org" not in sealed.model_dump_json()
 
 
 def test_a_service_may_seal_for_itself(keys):
     sealed = seal(DETAILS, keys.public_keys(("notifications",)), sender="notifications",
-                  sender_key=keys.private_key("notifications"))
+                  sender_key=keys.private_key("notifications"), about=HERS)
     assert opened_by(keys, sealed, "notifications", senders=("notifications",)) == DETAILS
     # ... but a call site that takes values from intake alone does not take it
     assert refusal(keys, sealed, "notifications").reason == SEALER_NOT_ALLOWED
@@ -66,7 +71,7 @@ def test_a_service_may_seal_for_itself(keys):
 
 def test_a_value_sealed_by_a_service_not_allowed_here_is_refused(keys):
     sealed = seal(DETAILS, keys.public_keys(("notifications",)), sender="screening",
-                  sender_key=keys.private_key("screening"))
+                  sender_key=keys.private_key("screening"), about=HERS)
     refused = refusal(keys, sealed, "notifications", senders=("intake",))
     assert refused.reason == SEALER_NOT_ALLOWED and "screening" in str(refused)
 
@@ -76,13 +81,37 @@ def test_a_value_claiming_intake_but_wrapped_by_another_key_is_refused(keys):
     it with a key pair of his own does not pass for intake's, whatever ``sealed_by`` says."""
     forger = PrivateKey.generate()
     forged = seal({**DETAILS, "email": "him@example.org"}, keys.public_keys(("notifications",)),
-                  sender="intake", sender_key=forger)
+                  sender="intake", sender_key=forger, about=HERS)
     assert forged.sealed_by == "intake"
     assert refusal(keys, forged, "notifications").reason == NOT_AUTHENTIC
     # nor does another service's real key, sealing under intake's name
     posing = seal(DETAILS, keys.public_keys(("notifications",)), sender="intake",
-                  sender_key=keys.private_key("scheduling"))
+                  sender_key=keys.private_key("scheduling"), about=HERS)
     assert refusal(keys, posing, "notifications").reason == NOT_AUTHENTIC
+
+
+def test_a_value_about_another_subject_is_refused(keys):
+    """His own details, really sealed by intake, replayed as another person's (or a case's
+    notes under another case's id): the id they are about is inside the authenticated wrapped
+    key, so they open only for the id they were sealed about."""
+    his_id = "9a0e6c1d-2b4f-4a8e-8d3c-5f7b1e2a6c90"
+    his = by_intake(keys, "notifications", details={**DETAILS, "email": "him@example.org"},
+                    about=his_id)
+    assert opened_by(keys, his, "notifications", about=his_id)["email"] == "him@example.org"
+    refused = refusal(keys, his, "notifications", about=HERS)
+    assert refused.reason == ANOTHER_SUBJECT
+    assert "another subject" in str(refused)
+    assert his_id not in str(refused) and HERS not in str(refused)  # no ids in the message
+    # a prefix or an extension of the id does not pass either
+    assert refusal(keys, his, "notifications", about=his_id[:-1]).reason == ANOTHER_SUBJECT
+    assert refusal(keys, his, "notifications", about=his_id + "0").reason == ANOTHER_SUBJECT
+
+
+def test_a_value_must_be_about_something(keys):
+    with pytest.raises(ValueError):
+        by_intake(keys, "notifications", about="")
+    with pytest.raises(ValueError):
+        opened_by(keys, by_intake(keys, "notifications"), "notifications", about="")
 
 
 def test_a_tampered_ciphertext_is_refused(keys):

@@ -9,13 +9,16 @@ only with the public key of the service that sealed it. ``sealed_by`` names that
 reader opens the value only if the caller allows that service at that call site (``senders``),
 and with that service's public key, so a value someone else sealed, whatever it claims, is
 refused (``CannotUnseal``). Anyone who can write to the broker can still publish a value, but
-not one that any service will take as sealed by another. Nothing else on a topic or in a log
-can read it. Destroying every wrapped copy of a person's key erases the person
-(``PersonErased``).
+not one that any service will take as sealed by another. Each value is also bound to what it is
+about (``about``: the person's id, the case's id, ...), inside the authenticated wrapped key:
+a real value replayed under another id (his own details published as hers, say) is refused
+(``ANOTHER_SUBJECT``). Nothing else on a topic or in a log can read it. Destroying every
+wrapped copy of a person's key erases the person (``PersonErased``).
 
 Values sealed before this (anonymously, with libsodium's SealedBox, and without ``sealed_by``)
-are refused like any value whose sealer is not known: a development store made before it must
-be started afresh (``make clean``).
+are refused like any value whose sealer is not known, and values sealed before they were bound
+to a subject are refused as about another one: a development store made before either must be
+started afresh (``make clean``).
 
 Keys live as files in ``VOD_KEYS_DIR`` (default ``$VOD_DATA_DIR/keys``): ``<service>.key``
 (private, mode 0600, only on that service's host in production) and ``<service>.pub``.
@@ -44,6 +47,7 @@ NOT_SEALED_FOR_US = "not_sealed_for_us"
 SEALER_UNKNOWN = "sealer_unknown"  # no ``sealed_by``: sealed the old way, or forged
 SEALER_NOT_ALLOWED = "sealer_not_allowed"  # a sealer this call site does not take values from
 NOT_AUTHENTIC = "not_authentic"  # not wrapped by the named sealer's key for ours, or altered
+ANOTHER_SUBJECT = "another_subject"  # a real value, but sealed about another id (replayed)
 MALFORMED = "malformed"
 
 
@@ -64,14 +68,23 @@ def _digest(ciphertext: bytes) -> bytes:
     return hashlib.blake2b(ciphertext, digest_size=_DIGEST_SIZE, person=b"vod-sealed").digest()
 
 
+def _subject(about: str) -> bytes:
+    if not isinstance(about, str) or not about:
+        raise ValueError("a sealed value must be about something: pass its id as about=")
+    return about.encode()
+
+
 def seal(details: dict, readers: Mapping[str, PublicKey], *, sender: str,
-         sender_key: PrivateKey) -> SealedDetails:
+         sender_key: PrivateKey, about: str) -> SealedDetails:
     """``details`` under a new data key, wrapped for each reader by ``sender`` (whose private
     key is ``sender_key``). The wrapped key also holds a digest of the ciphertext, so a reader,
-    who knows the data key, cannot put other details under another service's wrapped keys."""
+    who knows the data key, cannot put other details under another service's wrapped keys, and
+    ``about``, the id of what the details are about (a person's, a case's), so the value is
+    not taken for anything else's."""
+    subject = _subject(about)
     data_key = random(SecretBox.KEY_SIZE)
     ciphertext = SecretBox(data_key).encrypt(json.dumps(details, ensure_ascii=False).encode())
-    payload = data_key + _digest(bytes(ciphertext))
+    payload = data_key + _digest(bytes(ciphertext)) + subject
     return SealedDetails(
         wrapped_keys={name: _b64(Box(sender_key, key).encrypt(payload))
                       for name, key in readers.items()},
@@ -81,9 +94,11 @@ def seal(details: dict, readers: Mapping[str, PublicKey], *, sender: str,
 
 
 def unseal(sealed: SealedDetails, service: str, private_key: PrivateKey, *,
-           senders: Mapping[str, PublicKey]) -> dict:
+           senders: Mapping[str, PublicKey], about: str) -> dict:
     """The details, if ``sealed`` was sealed for ``service`` by one of ``senders`` (name ->
-    public key: the services this call site takes such values from); else CannotUnseal."""
+    public key: the services this call site takes such values from) about ``about`` (the id
+    it is read for); else CannotUnseal."""
+    subject = _subject(about)
     sealer = sealed.sealed_by
     if sealer is None:
         raise CannotUnseal(SEALER_UNKNOWN, "no sealed_by (sealed the old way?)")
@@ -100,9 +115,12 @@ def unseal(sealed: SealedDetails, service: str, private_key: PrivateKey, *,
         raise CannotUnseal(NOT_AUTHENTIC, f"not wrapped by {sealer}'s key for {service}") from None
     except (binascii.Error, ValueError, TypeError) as exc:
         raise CannotUnseal(MALFORMED, type(exc).__name__) from None
-    data_key, digest = payload[:SecretBox.KEY_SIZE], payload[SecretBox.KEY_SIZE:]
+    data_key = payload[:SecretBox.KEY_SIZE]
+    digest = payload[SecretBox.KEY_SIZE:SecretBox.KEY_SIZE + _DIGEST_SIZE]
     if len(data_key) != SecretBox.KEY_SIZE or digest != _digest(ciphertext):
         raise CannotUnseal(NOT_AUTHENTIC, f"not the ciphertext {sealer} sealed")
+    if payload[SecretBox.KEY_SIZE + _DIGEST_SIZE:] != subject:
+        raise CannotUnseal(ANOTHER_SUBJECT, "sealed about another subject")
     try:
         return json.loads(SecretBox(data_key).decrypt(ciphertext))
     except CryptoError:
