@@ -1,6 +1,8 @@
 """Personal data at rest and in transit: sealed by intake with the person's own data key (see
 ``vod_shared.sealing``), readable only by the services named for it. What intake opens is what
-it sealed itself (its own store): a value sealed by anyone else is refused.
+it sealed itself (its own store): a value sealed by anyone else is refused. Each value is
+sealed ``about`` the id it is kept or sent under (a person's, a case's, a pending request's or
+change's) and opens only for that id.
 
 Repeated requests are recognised by a keyed hash of the email or phone (a blind index) that
 stays in intake's own store: never in an event, never in a log.
@@ -23,12 +25,12 @@ class Vault:
         self._senders = {SERVICE: keys.public_key(SERVICE)}  # it opens only its own
         self._lookup_key = hashlib.blake2b(b"intake-lookup", key=bytes(self._private)).digest()
 
-    def seal(self, details: dict, readers: tuple[str, ...]) -> SealedDetails:
+    def seal(self, details: dict, readers: tuple[str, ...], *, about: str) -> SealedDetails:
         return seal(details, {name: self._public[name] for name in readers}, sender=SERVICE,
-                    sender_key=self._private)
+                    sender_key=self._private, about=about)
 
-    def open(self, sealed: SealedDetails) -> dict:
-        return unseal(sealed, SERVICE, self._private, senders=self._senders)
+    def open(self, sealed: SealedDetails, *, about: str) -> dict:
+        return unseal(sealed, SERVICE, self._private, senders=self._senders, about=about)
 
     def contacts(self, *, email: str | None, phone: str | None,
                  confirmed: frozenset[str] = frozenset()) -> list[Contact]:

@@ -93,7 +93,8 @@ class Door:
                   else secrets.token_urlsafe(32))
         stored = secret_hash(secret, salt=pending_id if channel is Channel.SMS else "")
         sealed = self._ctx.vault.seal({"form": form.model_dump(mode="json"),
-                                       "also_notify_on": sorted(notices)}, ("intake",))
+                                       "also_notify_on": sorted(notices)}, ("intake",),
+                                      about=pending_id)
         language = requester.preferred_language.value
         async with self._runtime.uow() as uow:
             # A newer request to the same inbox replaces the older one, whose link or code
@@ -190,7 +191,8 @@ class Door:
             row = await take(uow.session, pending_requests, which, now=self._ctx.clock())
             if row is None:
                 raise NotConfirmed("unknown")
-            held = self._ctx.vault.open(SealedDetails.model_validate(row.sealed_form))
+            held = self._ctx.vault.open(SealedDetails.model_validate(row.sealed_form),
+                                        about=row.pending_id)
             proven = door.kind_of(row.channel)
             try:
                 form, unproven = _only_proven(IntakeWebhookIn.model_validate(held["form"]),

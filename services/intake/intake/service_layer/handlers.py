@@ -79,17 +79,18 @@ async def open_or_join(command: RequestDialogue, uow: UnitOfWork, ctx: Context) 
                                     phone=requester.phone)
     contacts = _contacts(ctx, command)
     now = ctx.clock()
-    details = ctx.vault.seal(command.case_details(), rules.READERS_OF_CASE_NOTES)
     others = await uow.cases.open_cases_of(await uow.people.matching(contacts), command.cdcr_number)
     case = await _case_it_joins(uow, command, contacts, others)
     if case is None:
-        case = await _open_case(command, uow, ctx, contacts, details, now)
+        case = await _open_case(command, uow, ctx, contacts, now)
         for other in others:
             case.may_duplicate(other, door.overlaps(contacts, await uow.people.contacts(
                 other.requester_id)), now=now)
     else:
         # Saved over the version read, so a withdrawal meanwhile makes this a new case instead.
-        case.asked_again(source=command.source, details=details, now=now)
+        # What she wrote this time is about the case it joins.
+        case.asked_again(source=command.source, details=_case_details(ctx, command, case.case_id),
+                         now=now)
         await uow.cases.save(case)
     await emit_all(uow, case.events, topic=ctx.topics.intake, subject=case.case_id)
     accepted = Accepted(202, {"case_id": case.case_id, "reference": case.reference})
@@ -108,22 +109,28 @@ async def _case_it_joins(uow: UnitOfWork, command: RequestDialogue, contacts: li
     return None
 
 
+def _case_details(ctx: Context, command: RequestDialogue, case_id: str) -> SealedDetails:
+    """What the requester wrote about the offender, sealed about the case it goes to."""
+    return ctx.vault.seal(command.case_details(), rules.READERS_OF_CASE_NOTES, about=case_id)
+
+
 async def _open_case(command: RequestDialogue, uow: UnitOfWork, ctx: Context,
-                     contacts: list[door.Contact], details: SealedDetails, now: datetime) -> Case:
+                     contacts: list[door.Contact], now: datetime) -> Case:
     requester = command.requester
     person_id = await _add_person(uow, ctx, requester, contacts, rules.READERS_OF_REQUESTER, now,
                                   unproven=command.unproven)
     reference = format_reference(now.year, await uow.cases.next_reference_number(now.year))
+    case_id = str(uuid.uuid4())
     case = Case.open(
-        case_id=str(uuid.uuid4()), reference=reference, requester_id=person_id,
+        case_id=case_id, reference=reference, requester_id=person_id,
         relationship=requester.relationship, cdcr_number=command.cdcr_number,
         language=requester.preferred_language, channel=requester.preferred_channel,
         source=command.source, now=now,
         logistics=ctx.vault.seal({"offer_travel_accommodation":
                                   rules.offer_travel_accommodation(requester.state)},
-                                 rules.READERS_OF_LOGISTICS),
+                                 rules.READERS_OF_LOGISTICS, about=case_id),
     )
-    await uow.cases.add(case, sealed_details=details)
+    await uow.cases.add(case, sealed_details=_case_details(ctx, command, case_id))
     return case
 
 
@@ -163,7 +170,8 @@ async def change_case(command: ChangeCase, uow: UnitOfWork, ctx: Context) -> Cas
     await uow.cases.save(case)
     if command.note:
         await uow.cases.add_note(case.case_id, author=command.author or "", at=now,
-                                 sealed=ctx.vault.seal({"note": command.note}, ("intake",)))
+                                 sealed=ctx.vault.seal({"note": command.note}, ("intake",),
+                                                       about=case.case_id))
     await emit_all(uow, case.events, topic=ctx.topics.intake, subject=case.case_id)
     await uow.commit()
     return case
@@ -232,9 +240,9 @@ async def _add_person(uow: UnitOfWork, ctx: Context, requester: Requester,
     """Stores the person sealed, and publishes them, sealed, on the people topic. A contact
     not proven stays in intake's store alone, sealed for intake."""
     person_id = str(uuid.uuid4())
-    sealed = ctx.vault.seal(requester.personal_details(), readers)
-    await uow.people.add(person_id, sealed, contacts, now,
-                         unproven=ctx.vault.seal(unproven, ("intake",)) if unproven else None)
+    sealed = ctx.vault.seal(requester.personal_details(), readers, about=person_id)
+    await uow.people.add(person_id, sealed, contacts, now, unproven=ctx.vault.seal(
+        unproven, ("intake",), about=person_id) if unproven else None)
     await uow.emit(PersonRegistered(person_id=person_id, sealed=sealed, at=now),
                    topic=ctx.topics.people, subject=person_id)
     return person_id

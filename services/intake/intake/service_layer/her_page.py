@@ -87,10 +87,11 @@ class HerPage:
             messages = (await uow.session.execute(
                 select(messages_sent).where(messages_sent.c.person_id == link.person_id)
                 .order_by(messages_sent.c.at.desc()).limit(50))).all()
-            return PageView(link.person_id, self._ctx.vault.open(sealed),
+            vault = self._ctx.vault
+            return PageView(link.person_id, vault.open(sealed, about=link.person_id),
                             await uow.cases.of_person(link.person_id),
                             await uow.registrations.of_person(link.person_id), list(messages),
-                            self._ctx.vault.open(unproven) if unproven else {})
+                            vault.open(unproven, about=link.person_id) if unproven else {})
 
     async def ask(self, link: VictimLink, change: dict, seen: PageView) -> CodeSent:
         """Checks the change, keeps it sealed and sends a code for it. Raises InvalidRequest,
@@ -119,7 +120,8 @@ class HerPage:
                              & (pending_changes.c.person_id == seen.person_id), now=now)
             if row is None:  # pressed twice at once, or not hers
                 raise NotConfirmed("unknown")
-            change = self._ctx.vault.open(SealedDetails.model_validate(row.sealed_change))
+            change = self._ctx.vault.open(SealedDetails.model_validate(row.sealed_change),
+                                          about=row.change_id)
             if change["what"] == "contact" and row.stage == "code_on_file":
                 await uow.commit()
                 # It is she who asks; now prove the new address is hers.
@@ -165,7 +167,8 @@ class HerPage:
         async with self._runtime.uow() as uow:
             await uow.session.execute(insert(pending_changes).values(
                 change_id=change_id, person_id=seen.person_id,
-                sealed_change=self._ctx.vault.seal(change, ("intake",)).model_dump(),
+                sealed_change=self._ctx.vault.seal(change, ("intake",),
+                                                   about=change_id).model_dump(),
                 stage=stage, code_hash=secret_hash(code, salt=change_id),
                 expires_at=self._ctx.clock() + door.CHANGE_LIFETIME))
             await uow.commit()
@@ -228,10 +231,10 @@ class HerPage:
                            quiet_hours=change.get("quiet_hours"))
         if seen.unproven:  # what is proven now is no longer kept apart
             still = {k: v for k, v in seen.unproven.items() if k not in proven}
-            await uow.people.set_unproven(
-                seen.person_id, self._ctx.vault.seal(still, ("intake",)) if still else None)
+            await uow.people.set_unproven(seen.person_id, self._ctx.vault.seal(
+                still, ("intake",), about=seen.person_id) if still else None)
         readers = rules.READERS_OF_REQUESTER if seen.cases else rules.READERS_OF_REGISTRANT
-        sealed = self._ctx.vault.seal(details, readers)
+        sealed = self._ctx.vault.seal(details, readers, about=seen.person_id)
         await uow.people.update(seen.person_id, sealed)
         await uow.people.set_contacts(seen.person_id, self._ctx.vault.contacts(
             email=details.get("email"), phone=details.get("phone"), confirmed=frozenset(proven)))

@@ -12,5 +12,6 @@ async def victim_case(uow: UnitOfWork, vault: Vault, *, case_id: str,
     if case is None or case.requester_id != person_id:
         return None
     sealed = await uow.people.sealed(person_id)
-    language = vault.open(sealed).get("preferred_language", "en") if sealed else "en"
+    language = (vault.open(sealed, about=person_id).get("preferred_language", "en") if sealed
+                else "en")
     return case, language

@@ -238,7 +238,8 @@ async def test_only_the_proven_contact_is_used_the_other_is_kept_apart(intake):
     [person] = [r for r in rows if r["type"] == "vod.PersonRegistered.v1"]
     vault = intake.app.state.intake.context.vault
     from vod_shared.events import SealedDetails
-    details = vault.open(SealedDetails.model_validate(person["data"]["sealed"]))
+    details = vault.open(SealedDetails.model_validate(person["data"]["sealed"]),
+                         about=person["data"]["person_id"])
     assert details["email"] == "ana.lopez@example.org" and details["phone"] is None
 
 

@@ -47,7 +47,7 @@ async def test_asking_again_joins_the_open_case_and_announces_it_once_with_seale
     details = repeated["data"]["details"]
     assert set(details["wrapped_keys"]) == {"intake", "screening", "scheduling"}
     vault = intake.app.state.intake.context.vault
-    assert vault.open(SealedDetails.model_validate(details)) == {
+    assert vault.open(SealedDetails.model_validate(details), about=first["case_id"]) == {
         "offender_given_name": "Juan", "offender_family_name": "Doe",
         "notes": "Solo puedo por la mañana."}
     rows = await intake.outbox(topic=None)

@@ -78,5 +78,5 @@ async def test_what_staff_write_stays_in_intake_sealed_and_never_on_the_event(si
     async with signed_in.runtime.engine.connect() as conn:
         [note] = (await conn.execute(select(case_notes))).all()
     vault = signed_in.app.state.intake.context.vault
-    assert note.author == "rosa" and vault.open(SealedDetails.model_validate(note.sealed_note)) == {
-        "note": "in hospital at Mercy General until Friday"}
+    opened = vault.open(SealedDetails.model_validate(note.sealed_note), about=case["case_id"])
+    assert note.author == "rosa" and opened == {"note": "in hospital at Mercy General until Friday"}

@@ -144,7 +144,7 @@ async def test_moving_to_text_messages_in_spanish_sends_the_code_to_her_phone(in
     assert updated["type"] == "vod.PersonUpdated.v1" and updated["subject"] == her["person_id"]
     sealed = SealedDetails.model_validate(updated["data"]["sealed"])
     assert {"notifications", "screening", "scheduling"} <= set(sealed.wrapped_keys)
-    details = intake.app.state.intake.context.vault.open(sealed)
+    details = intake.app.state.intake.context.vault.open(sealed, about=her["person_id"])
     assert details["preferred_channel"] == "sms" and details["time_zone"] == "America/Denver"
     assert details["quiet_hours"] == {"start": "21:30", "end": "07:00"}
     assert "+16195550100" not in json.dumps(updated)
@@ -161,7 +161,7 @@ async def test_a_new_email_is_used_only_once_proven_at_the_new_address(intake, h
     await _code(intake, her, change_id)
     [updated] = await _new_events(intake, seen)
     details = intake.app.state.intake.context.vault.open(
-        SealedDetails.model_validate(updated["data"]["sealed"]))
+        SealedDetails.model_validate(updated["data"]["sealed"]), about=her["person_id"])
     assert details["email"] == "ana.nueva@example.org"
 
 

@@ -72,9 +72,11 @@ async def test_the_same_webhook_id_gets_the_first_answer_and_nothing_new_happens
 async def test_a_person_is_stored_sealed_with_the_phone_in_e164(intake):
     await intake.post(dialogue_request(requester__preferred_channel="sms"))
     async with intake.runtime.engine.connect() as conn:
-        [sealed] = (await conn.execute(select(people.c.sealed))).scalars()
+        [(person_id, sealed)] = (await conn.execute(select(people.c.person_id,
+                                                           people.c.sealed))).all()
     assert not any(value in json.dumps(sealed) for value in PERSONAL)
-    details = intake.app.state.intake.context.vault.open(SealedDetails.model_validate(sealed))
+    details = intake.app.state.intake.context.vault.open(SealedDetails.model_validate(sealed),
+                                                         about=person_id)
     assert details["phone"] == "+16195550100" and details["family_name"] == "López"
 
 
