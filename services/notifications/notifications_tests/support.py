@@ -78,15 +78,17 @@ def contact(**overrides) -> dict:
 
 
 def sealed_by_intake(keys: KeyDirectory, details: dict,
-                     readers: tuple[str, ...] = SERVICES) -> SealedDetails:
-    """``details`` as intake seals them (the only sealer notifications takes people from)."""
+                     readers: tuple[str, ...] = SERVICES, *, about: str) -> SealedDetails:
+    """``details`` as intake seals them (the only sealer notifications takes people from),
+    about the person ``about``."""
     return seal(details, keys.public_keys(readers), sender="intake",
-                sender_key=keys.private_key("intake"))
+                sender_key=keys.private_key("intake"), about=about)
 
 
 def person_registered(keys: KeyDirectory, person_id: str, details: dict,
                       at: datetime) -> PersonRegistered:
-    return PersonRegistered(person_id=person_id, sealed=sealed_by_intake(keys, details), at=at)
+    return PersonRegistered(person_id=person_id,
+                            sealed=sealed_by_intake(keys, details, about=person_id), at=at)
 
 
 def request(case_id: str, requester_id: str, *, language="en", channel="email",
@@ -176,7 +178,7 @@ class Harness:
 
     async def update_person(self, person_id: str, **details) -> None:
         """PersonUpdated: her details as they are now (``contact()`` with ``details``)."""
-        sealed = sealed_by_intake(self.keys, contact(**details))
+        sealed = sealed_by_intake(self.keys, contact(**details), about=person_id)
         await self.deliver(PersonUpdated(person_id=person_id, sealed=sealed, at=self.clock()),
                            subject=person_id)
 

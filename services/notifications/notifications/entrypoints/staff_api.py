@@ -72,7 +72,8 @@ def staff_router(*, uow: Callable[[], UnitOfWork], keys: ContactKeys) -> APIRout
             rows = await unit.inbound.latest(limit)
         texts = []
         for row in rows:
-            opened = keys.open_own(SealedDetails.model_validate_json(row.sealed))
+            opened = keys.open_own(SealedDetails.model_validate_json(row.sealed),
+                                   about=row.message_sid)
             texts.append(InboundTextRead(message_sid=row.message_sid, person_id=row.person_id,
                                          received_at=as_utc(row.received_at), reply=row.reply,
                                          from_number=opened["from"], body=opened["body"]))

@@ -143,12 +143,12 @@ async def person_known(envelope: Envelope, uow: UnitOfWork, *, clock: Clock,
     """PersonRegistered or PersonUpdated: keep the sealed details; held messages can now go.
     They are kept only once they open as intake sealed them for this service (opened only to
     check: nothing opened is kept). Anything else (sealed by another key, whatever it claims,
-    or not for this service, or altered) goes to the dead letters with the reason, and the
-    person's stored details stay as they were: anyone who can write to the broker could
-    otherwise send her messages to himself."""
+    or not for this service, or altered, or a real value about another person) goes to the
+    dead letters with the reason, and the person's stored details stay as they were: anyone
+    who can write to the broker could otherwise send her messages to himself."""
     event = envelope.data
     try:
-        keys.open(event.sealed)
+        keys.open(event.sealed, about=event.person_id)
     except CannotUnseal as refused:
         raise Unprocessable(f"person details refused: {refused}") from None
     await uow.people.save_contact(event.person_id, event.sealed, event.at)

@@ -30,7 +30,8 @@ async def receive_text(uow: UnitOfWork, keys: ContactKeys, *, message_sid: str,
     people = await _people_with(uow, keys, from_number)
     await uow.inbound.add(message_sid=message_sid, person_id=people[0][0] if people else None,
                           received_at=now, reply=reply.value,
-                          sealed=keys.seal_for_us({"from": from_number, "body": body}))
+                          sealed=keys.seal_for_us({"from": from_number, "body": body},
+                                                  about=message_sid))
     changed = False
     for person_id, _ in people:
         changed |= await _apply(uow, reply, person_id, now)
@@ -73,7 +74,7 @@ async def _people_with(uow: UnitOfWork, keys: ContactKeys,
     found = []
     for person_id, sealed in await uow.people.all_contacts():
         try:
-            details = keys.open(sealed)
+            details = keys.open(sealed, about=person_id)
         except LookupError:  # CannotUnseal: not readable by this service
             continue
         if wanted and _digits(details.get("phone") or "") == wanted:

@@ -23,6 +23,7 @@ import structlog
 from vod_shared.events import Channel
 from vod_shared.failpoints import Failpoints
 from vod_shared.sealing import (
+    ANOTHER_SUBJECT,
     NOT_AUTHENTIC,
     NOT_SEALED_FOR_US,
     SEALER_NOT_ALLOWED,
@@ -47,7 +48,8 @@ UNREADABLE_RETRY = timedelta(minutes=15)
 # Why a contact that can never be read failed its deliveries (vod_shared.sealing's reasons)
 UNREADABLE = {NOT_SEALED_FOR_US: "contact_not_sealed_for_us",
               SEALER_UNKNOWN: "contact_not_sealed_by_intake",
-              SEALER_NOT_ALLOWED: "contact_not_sealed_by_intake"}
+              SEALER_NOT_ALLOWED: "contact_not_sealed_by_intake",
+              ANOTHER_SUBJECT: "contact_about_another_person"}
 
 
 class Sender:
@@ -159,7 +161,7 @@ class Sender:
             if sealed is None:
                 return False  # held until the contact arrives
             try:
-                details = self._keys.open(sealed)
+                details = self._keys.open(sealed, about=delivery.recipient_id)
             except CannotUnseal as refused:
                 return await self._unreadable(uow, delivery, refused, now)
             if moved_to := channel_now(delivery, details.get("preferred_channel")):

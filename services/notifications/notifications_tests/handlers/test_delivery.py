@@ -202,7 +202,7 @@ async def test_details_not_sealed_for_this_service_fail_and_staff_see_it(harness
     """Such details are not kept when they arrive (dead letters: the delivery waits for her
     contact); one stored before that check fails its deliveries."""
     person = new_id()
-    sealed = sealed_by_intake(harness.keys, contact(), ("intake",))
+    sealed = sealed_by_intake(harness.keys, contact(), ("intake",), about=person)
     await harness.deliver(PersonRegistered(person_id=person, sealed=sealed, at=clock()),
                           subject=person, dead_letter_expected=True)
     [(reason, _)] = harness.dead
@@ -226,7 +226,7 @@ async def test_a_key_that_cannot_open_details_sealed_for_us_holds_rather_than_fa
     other_keys.init()
     person = new_id()
     sealed = seal(contact(), other_keys.public_keys(("notifications",)), sender="intake",
-                  sender_key=harness.keys.private_key("intake"))
+                  sender_key=harness.keys.private_key("intake"), about=person)
     await _stored_earlier(harness, person, sealed)
     [case] = await _requests(harness, clock, person, 1)
     await harness.send_due()
