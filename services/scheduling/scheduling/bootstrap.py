@@ -78,8 +78,8 @@ def bootstrap(settings: Settings | None = None, clock=utc_now) -> tuple[ServiceR
     runtime = ServiceRuntime(settings, migrations_dir=MIGRATIONS, uow_class=UnitOfWork)
     keys = KeyDirectory(settings.effective_keys_dir())
     private_key, senders = keys.private_key("scheduling"), keys.public_keys(("intake",))
-    ctx = Context(topics, clock, open_sealed=lambda sealed: unseal(  # only what intake sealed
-        sealed, "scheduling", private_key, senders=senders))
+    ctx = Context(topics, clock, open_sealed=lambda sealed, about: unseal(  # only what intake
+        sealed, "scheduling", private_key, senders=senders, about=about))  # sealed, about it
     runtime.publishes(topics.scheduling, *PUBLISHED)
     consumer = runtime.consume(topics.intake, topics.screening, topics.custody,
                                handlers=event_handlers(ctx))

@@ -43,7 +43,7 @@ def request(case_id: str, *, language: str = "en", travel: bool = False,
             cdcr_number: str = "AB1234") -> RequestReceived:
     logistics = seal({"offer_travel_accommodation": travel},
                      TEST_KEYS.public_keys(("screening", "scheduling")), sender="intake",
-                     sender_key=TEST_KEYS.private_key("intake"))
+                     sender_key=TEST_KEYS.private_key("intake"), about=case_id)
     return RequestReceived(
         case_id=case_id, reference="VOD-2026-000001", requester_id=f"victim-{case_id[:8]}",
         relationship="victim", cdcr_number=cdcr_number, preferred_language=language,

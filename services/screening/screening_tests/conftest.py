@@ -24,9 +24,10 @@ from screening.service_layer import handlers
 SECRET = "whsec_" + base64.b64encode(b"custody-feed-secret-for-tests-01").decode()
 
 
-def by_intake(keys: KeyDirectory) -> dict:
-    """``seal``'s sender and key, as intake seals (the only sealer screening takes)."""
-    return {"sender": "intake", "sender_key": keys.private_key("intake")}
+def by_intake(keys: KeyDirectory, about: str) -> dict:
+    """``seal``'s sender, key and subject, as intake seals (the only sealer screening takes)
+    about ``about`` (a person's id for their details, a case's for its logistics)."""
+    return {"sender": "intake", "sender_key": keys.private_key("intake"), "about": about}
 
 
 def new_cdcr_number() -> str:

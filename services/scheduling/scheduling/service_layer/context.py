@@ -14,16 +14,17 @@ from vod_shared.topics import Topics
 class Context:
     topics: Topics
     clock: Callable[[], datetime]
-    open_sealed: Callable[[SealedDetails], dict] = lambda sealed: {}
+    # (sealed, the id it must be about) -> what intake sealed for scheduling about that id
+    open_sealed: Callable[[SealedDetails, str], dict] = lambda sealed, about: {}
 
     def travel_offered(self, request: RequestReceived) -> bool:
-        """Whether the victim lives outside California (sealed by intake for scheduling). A
-        value that is not (sealed by anyone else, or altered) makes the request Unprocessable:
-        it goes to the dead letters, not retried."""
+        """Whether the victim lives outside California (sealed by intake for scheduling, about
+        this case). A value that is not (sealed by anyone else, altered, or another case's)
+        makes the request Unprocessable: it goes to the dead letters, not retried."""
         if not request.logistics:
             return False
         try:
-            logistics = self.open_sealed(request.logistics)
+            logistics = self.open_sealed(request.logistics, request.case_id)
         except CannotUnseal as refused:
             raise Unprocessable(f"logistics refused: {refused}") from None
         return bool(logistics.get("offer_travel_accommodation"))

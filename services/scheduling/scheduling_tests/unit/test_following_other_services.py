@@ -194,8 +194,20 @@ async def test_a_request_whose_logistics_intake_did_not_seal_is_dead_lettered(sc
     forged = request(str(uuid.uuid4()), travel=True)
     logistics = seal({"offer_travel_accommodation": True},
                      TEST_KEYS.public_keys(("scheduling",)), sender="intake",
-                     sender_key=PrivateKey.generate())
+                     sender_key=PrivateKey.generate(), about=forged.case_id)
     await scheduling.feed(forged.model_copy(update={"logistics": logistics}))
     [(topic, reason)] = scheduling.dead
     assert reason.startswith("unprocessable: logistics refused: not_authentic")
+    assert await scheduling.events() == []
+
+
+async def test_a_request_carrying_another_cases_logistics_is_dead_lettered(scheduling):
+    """Logistics really sealed by intake, but for another case, replayed in this one's
+    request: they are about that case, not this one."""
+    theirs, case_id = request(str(uuid.uuid4()), travel=True), str(uuid.uuid4())
+    await scheduling.feed(request(case_id).model_copy(update={"logistics": theirs.logistics}))
+    [(topic, reason)] = scheduling.dead
+    assert reason == ("unprocessable: logistics refused: another_subject: "
+                      "sealed about another subject")
+    assert case_id not in reason and theirs.case_id not in reason
     assert await scheduling.events() == []

@@ -76,8 +76,10 @@ class ScreeningDesk:
                 await uow.commit()
                 raise CaseNotFound(case_id)
             sealed = await uow.people.sealed(case.requester_id) if case.requester_id else None
-            travel = self._names.travel_offered(await uow.cases.logistics(case_id))
-            view = case_view(case, requester_name=self._names.full_name(sealed),
+            travel = self._names.travel_offered(await uow.cases.logistics(case_id),
+                                                about=case_id)
+            view = case_view(case, requester_name=self._names.full_name(
+                                 sealed, about=case.requester_id) if sealed else None,
                              travel_offered=travel, visitors=visitors,
                              clearances=await uow.clearances.of_case(case_id),
                              timeline=await uow.timeline.of_case(case_id),

@@ -57,7 +57,7 @@ async def person_details(envelope: Envelope, uow: UnitOfWork, *, names: NameRead
         await uow.cases.forget_logistics_of(person.person_id)
         return
     try:
-        names.open(person.sealed)
+        names.open(person.sealed, about=person.person_id)
     except CannotUnseal as refused:
         if refused.reason == NOT_SEALED_FOR_US:
             log.info("person.not_sealed_for_screening", person_id=person.person_id)

@@ -39,12 +39,13 @@ async def test_every_topic_tells_the_timeline_and_a_transfer_voids_clearances(
     cdcr = new_cdcr_number()
     keys = KeyDirectory(tmp_path / "keys")
     # Out of state: intake seals the travel need for screening and scheduling.
-    request = request_for(cdcr).model_copy(update={"logistics": seal(
+    request = request_for(cdcr)
+    request = request.model_copy(update={"logistics": seal(
         {"offer_travel_accommodation": True}, keys.public_keys(("screening", "scheduling")),
-        **by_intake(keys))})
+        **by_intake(keys, request.case_id))})
     case_id = request.case_id
     sealed = seal({"given_name": "Ana", "family_name": "López"}, keys.public_keys(("screening",)),
-                  **by_intake(keys))
+                  **by_intake(keys, request.requester_id))
 
     async def lines() -> list:
         async with runtime.uow() as uow:
@@ -78,7 +79,8 @@ async def test_every_topic_tells_the_timeline_and_a_transfer_voids_clearances(
         published = await read_topic(kafka_bootstrap, topics.screening, at_least=2, settle=0.5)
 
     async with runtime.uow() as uow:
-        assert app.state.desk._names.travel_offered(await uow.cases.logistics(case_id)) is True
+        assert app.state.desk._names.travel_offered(await uow.cases.logistics(case_id),
+                                                    about=case_id) is True
     types = [line.event_type for line in await lines()]
     assert types[:1] == ["vod.RequestReceived.v1"] and {
         "vod.FacilitatorAssigned.v1", "vod.NotificationSent.v1",

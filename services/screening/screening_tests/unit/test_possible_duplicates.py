@@ -198,7 +198,7 @@ async def test_the_case_page_tells_what_is_shared_in_words_and_decides_with_a_fo
     for r in (older, newer):
         sealed = seal({"given_name": "Ana", "family_name": "López", "email": "ana@example.org",
                        "phone": "+16195550100"}, keys.public_keys(("screening",)),
-                      **by_intake(keys))
+                      **by_intake(keys, r.requester_id))
         await screening.apply(e.PersonRegistered(person_id=r.requester_id, sealed=sealed, at=NOW),
                               subject=r.requester_id)
         await screening.apply(r)

@@ -22,15 +22,16 @@ DETAILS = {"given_name": "Ana", "family_name": "López", "email": "ana.lopez@exa
            "phone": "+16195550100", "state": "AZ", "time_zone": None}
 
 
-def sealed_for(screening, details=DETAILS) -> e.SealedDetails:
+def sealed_for(screening, person_id: str, details=DETAILS) -> e.SealedDetails:
     keys = KeyDirectory(screening.settings.effective_keys_dir())
-    return seal(details, keys.public_keys(("intake", "screening")), **by_intake(keys))
+    return seal(details, keys.public_keys(("intake", "screening")), **by_intake(keys, person_id))
 
 
 async def opened_case(screening, cdcr: str | None = None) -> e.RequestReceived:
     request = request_for(cdcr or new_cdcr_number())
-    await screening.apply(e.PersonRegistered(person_id=request.requester_id,
-                                             sealed=sealed_for(screening), at=NOW),
+    sealed = sealed_for(screening, request.requester_id)
+    await screening.apply(e.PersonRegistered(person_id=request.requester_id, sealed=sealed,
+                                             at=NOW),
                           subject=request.requester_id)
     await screening.apply(request)
     return request
@@ -122,11 +123,13 @@ async def test_the_requesters_details_are_kept_sealed_and_erasure_forgets_them(s
     assert "López" not in stored and "ana.lopez" not in stored and "Ana" not in stored
     names = screening.app.state.desk._names
     async with screening.runtime.uow() as uow:
-        assert names.full_name(await uow.people.sealed(request.requester_id)) == "Ana López"
+        assert names.full_name(await uow.people.sealed(request.requester_id),
+                               about=request.requester_id) == "Ana López"
     await screening.apply(e.PersonErased(person_id=request.requester_id, at=NOW),
                           subject=request.requester_id)
     await screening.apply(e.PersonUpdated(person_id=request.requester_id,  # too late: erased
-                                          sealed=sealed_for(screening), at=NOW),
+                                          sealed=sealed_for(screening, request.requester_id),
+                                          at=NOW),
                           subject=request.requester_id)
     async with screening.runtime.uow() as uow:
         assert await uow.people.sealed(request.requester_id) is None
@@ -134,29 +137,33 @@ async def test_the_requesters_details_are_kept_sealed_and_erasure_forgets_them(s
 
 async def test_details_intake_did_not_seal_never_replace_the_requesters(screening):
     """A PersonUpdated sealed to screening's real public key by another key pair (even naming
-    intake as its sealer), or by another service, is refused: the stored details stay."""
+    intake as its sealer), or by another service, or really sealed by intake but about another
+    person (his own details replayed under her id), is refused: the stored details stay."""
     request = await opened_case(screening)
+    hers = request.requester_id
     keys = KeyDirectory(screening.settings.effective_keys_dir())
     readers = keys.public_keys(("screening",))
     bogus = {**DETAILS, "given_name": "Mallory"}
     names = screening.app.state.desk._names
-    for sealed, why in ((seal(bogus, readers, sender="intake", sender_key=PrivateKey.generate()),
-                         "not_authentic"),
+    for sealed, why in ((seal(bogus, readers, sender="intake", sender_key=PrivateKey.generate(),
+                              about=hers), "not_authentic"),
                         (seal(bogus, readers, sender="scheduling",
-                              sender_key=keys.private_key("scheduling")),
-                         "sealed by 'scheduling', not intake")):
+                              sender_key=keys.private_key("scheduling"), about=hers),
+                         "sealed by 'scheduling', not intake"),
+                        (seal(bogus, readers, **by_intake(keys, str(uuid.uuid4()))),
+                         "another_subject: sealed about another subject")):
         with pytest.raises(Unprocessable, match=why):
-            await screening.apply(e.PersonUpdated(person_id=request.requester_id, sealed=sealed,
-                                                  at=NOW), subject=request.requester_id)
+            await screening.apply(e.PersonUpdated(person_id=hers, sealed=sealed,
+                                                  at=NOW), subject=hers)
         async with screening.runtime.uow() as uow:
-            stored = await uow.people.sealed(request.requester_id)
-            assert names.full_name(stored) == "Ana López"
+            stored = await uow.people.sealed(hers)
+            assert names.full_name(stored, about=hers) == "Ana López"
     # what intake sealed for others alone (a registrant's details) replaces nothing either
-    elsewhere = seal(bogus, keys.public_keys(("intake",)), **by_intake(keys))
-    await screening.apply(e.PersonUpdated(person_id=request.requester_id, sealed=elsewhere,
-                                          at=NOW), subject=request.requester_id)
+    elsewhere = seal(bogus, keys.public_keys(("intake",)), **by_intake(keys, hers))
+    await screening.apply(e.PersonUpdated(person_id=hers, sealed=elsewhere,
+                                          at=NOW), subject=hers)
     async with screening.runtime.uow() as uow:
-        assert names.full_name(await uow.people.sealed(request.requester_id)) == "Ana López"
+        assert names.full_name(await uow.people.sealed(hers), about=hers) == "Ana López"
 
 
 async def test_a_pause_from_either_service_pauses_the_case_until_resumed(screening):

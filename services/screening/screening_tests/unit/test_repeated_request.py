@@ -20,7 +20,7 @@ WRITTEN = {"offender_given_name": "Juan", "offender_family_name": "Pérez",
 def repeated(screening, request: e.RequestReceived, source: str) -> e.RequestRepeated:
     keys = KeyDirectory(screening.settings.effective_keys_dir())
     details = seal(WRITTEN, keys.public_keys(("intake", "screening", "scheduling")),
-                   **by_intake(keys))
+                   **by_intake(keys, request.case_id))
     return e.RequestRepeated(case_id=request.case_id, requester_id=request.requester_id,
                              source=source, details=details, at=NOW)
 

@@ -21,7 +21,7 @@ async def named_case(screening, cdcr: str | None = None) -> str:
     keys = KeyDirectory(screening.settings.effective_keys_dir())
     sealed = seal({"given_name": "Ana", "family_name": "López", "email": "ana@example.org",
                    "phone": "+16195550100"}, keys.public_keys(("screening",)),
-                  **by_intake(keys))
+                  **by_intake(keys, request.requester_id))
     await screening.apply(e.PersonRegistered(person_id=request.requester_id, sealed=sealed,
                                              at=NOW), subject=request.requester_id)
     await screening.apply(request)

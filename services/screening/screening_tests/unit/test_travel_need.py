@@ -19,8 +19,10 @@ OUT_OF_STATE = "the victim lives outside California: travel accommodation offere
 async def case_with(screening, logistics: dict | None, *,
                     readers: tuple[str, ...] = ("screening", "scheduling")) -> e.RequestReceived:
     keys = KeyDirectory(screening.settings.effective_keys_dir())
-    request = request_for(new_cdcr_number()).model_copy(update={
-        "logistics": seal(logistics, keys.public_keys(readers), **by_intake(keys)) if logistics is not None
+    request = request_for(new_cdcr_number())
+    request = request.model_copy(update={
+        "logistics": seal(logistics, keys.public_keys(readers),
+                          **by_intake(keys, request.case_id)) if logistics is not None
         else None})
     await screening.apply(request)
     return request
@@ -66,6 +68,20 @@ async def test_logistics_not_sealed_for_screening_are_not_known(screening):
                               readers=("scheduling",))
     case, _ = await shown(screening, request.case_id)
     assert case["travel_accommodation"] is None
+
+
+async def test_logistics_of_another_case_are_not_known(screening):
+    """A case's real logistics, replayed in a request for another case id, say nothing of it."""
+    keys = KeyDirectory(screening.settings.effective_keys_dir())
+    theirs = request_for(new_cdcr_number())
+    request = request_for(new_cdcr_number())
+    request = request.model_copy(update={"logistics": seal(
+        {"offer_travel_accommodation": True}, keys.public_keys(("screening", "scheduling")),
+        **by_intake(keys, theirs.case_id))})
+    await screening.apply(request)
+    case, page = await shown(screening, request.case_id)
+    assert case["travel_accommodation"] is None
+    assert "travel accommodation offered" not in page
 
 
 async def test_the_store_keeps_it_sealed_and_erasing_the_requester_forgets_it(screening):
