@@ -47,7 +47,9 @@ def _burst(keys: KeyDirectory):
                    "preferred_channel": "sms" if by_text else "email", "state": "CA",
                    "time_zone": _where_it_is_midday(now)}  # no text held for quiet hours
         people.append(_record(PersonRegistered(person_id=person, at=now,
-                                               sealed=seal(details, keys.public_keys(SERVICES))),
+                                               sealed=seal(details, keys.public_keys(SERVICES),
+                                                           sender="intake", about=person,
+                                                           sender_key=keys.private_key("intake"))),
                               person))
         for r in range(REQUESTS_EACH):
             case = str(uuid.uuid4())
