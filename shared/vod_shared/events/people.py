@@ -26,16 +26,26 @@ class PersonRegistered(EventData):
     event_name: ClassVar[str] = "PersonRegistered"
 
     person_id: str
+    # Everything that identifies or reaches the person, for those who reach them (intake,
+    # notifications).
     sealed: SealedDetails
     at: datetime
+    # Only the name, for the staff who are shown it (screening, scheduling); absent for a
+    # person no staff page shows (a registrant).
+    display_name: SealedDetails | None = None
 
 
 class PersonUpdated(EventData):
     event_name: ClassVar[str] = "PersonUpdated"
 
     person_id: str
+    # Everything that identifies or reaches the person, for those who reach them (intake,
+    # notifications).
     sealed: SealedDetails
     at: datetime
+    # Only the name, for the staff who are shown it (screening, scheduling); absent for a
+    # person no staff page shows (a registrant).
+    display_name: SealedDetails | None = None
 
 
 class PersonErased(EventData):

@@ -53,11 +53,13 @@ def offer_travel_accommodation(state: str | None) -> bool:
     return state is not None and state != "CA"
 
 
-# Who may read a person's details (names, contact, whereabouts). Never the offender side.
-# A dialogue requester is shown to screening and scheduling staff and reached by notifications;
-# a registrant only needs to be reached.
-READERS_OF_REQUESTER = ("intake", "notifications", "screening", "scheduling")
+# Who may read what (never the offender side). Contact details and whereabouts only where they
+# are used: intake keeps them, notifications reaches the person. Screening and scheduling staff
+# are shown a requester's name only, in a value of its own; notes and the travel need go where
+# staff use them. ``intake_tests/unit/test_who_reads_what.py`` holds this table.
+READERS_OF_REQUESTER = ("intake", "notifications")
 READERS_OF_REGISTRANT = ("intake", "notifications")
+READERS_OF_DISPLAY_NAME = ("intake", "screening", "scheduling")
 READERS_OF_CASE_NOTES = ("intake", "screening", "scheduling")
 # Whether to offer travel: it says where the victim lives (outside California or not).
 READERS_OF_LOGISTICS = ("screening", "scheduling")

@@ -240,12 +240,23 @@ async def _add_person(uow: UnitOfWork, ctx: Context, requester: Requester,
     """Stores the person sealed, and publishes them, sealed, on the people topic. A contact
     not proven stays in intake's store alone, sealed for intake."""
     person_id = str(uuid.uuid4())
-    sealed = ctx.vault.seal(requester.personal_details(), readers, about=person_id)
+    sealed, name = seal_person(ctx, person_id, requester.personal_details(), readers,
+                               shown_to_staff=readers == rules.READERS_OF_REQUESTER
+                               and requester.relationship in rules.MAY_REQUEST_DIALOGUE)
     await uow.people.add(person_id, sealed, contacts, now, unproven=ctx.vault.seal(
         unproven, ("intake",), about=person_id) if unproven else None)
-    await uow.emit(PersonRegistered(person_id=person_id, sealed=sealed, at=now),
+    await uow.emit(PersonRegistered(person_id=person_id, sealed=sealed, display_name=name, at=now),
                    topic=ctx.topics.people, subject=person_id)
     return person_id
+
+
+def seal_person(ctx: Context, person_id: str, details: dict, readers: tuple[str, ...], *,
+                shown_to_staff: bool) -> tuple[SealedDetails, SealedDetails | None]:
+    """A person's details for those who reach them, and their name alone for the staff shown
+    it (a dialogue's requester): two values, so screening and scheduling never hold a contact."""
+    name = ctx.vault.seal({k: details.get(k) for k in ("given_name", "family_name")},
+                          rules.READERS_OF_DISPLAY_NAME, about=person_id) if shown_to_staff else None
+    return ctx.vault.seal(details, readers, about=person_id), name
 
 
 async def emit_all(uow: UnitOfWork, events: list[EventData], *, topic: str, subject: str) -> None:

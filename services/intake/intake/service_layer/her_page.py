@@ -234,12 +234,13 @@ class HerPage:
             await uow.people.set_unproven(seen.person_id, self._ctx.vault.seal(
                 still, ("intake",), about=seen.person_id) if still else None)
         readers = rules.READERS_OF_REQUESTER if seen.cases else rules.READERS_OF_REGISTRANT
-        sealed = self._ctx.vault.seal(details, readers, about=seen.person_id)
+        sealed, name = handlers.seal_person(self._ctx, seen.person_id, details, readers,
+                                            shown_to_staff=bool(seen.cases))
         await uow.people.update(seen.person_id, sealed)
         await uow.people.set_contacts(seen.person_id, self._ctx.vault.contacts(
             email=details.get("email"), phone=details.get("phone"), confirmed=frozenset(proven)))
-        await uow.emit(PersonUpdated(person_id=seen.person_id, sealed=sealed, at=now),
-                       topic=self._ctx.topics.people, subject=seen.person_id)
+        await uow.emit(PersonUpdated(person_id=seen.person_id, sealed=sealed, display_name=name,
+                                     at=now), topic=self._ctx.topics.people, subject=seen.person_id)
 
 
 async def remember_message(envelope: Envelope, uow: UnitOfWork) -> None:

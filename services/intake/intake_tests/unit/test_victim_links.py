@@ -143,7 +143,9 @@ async def test_moving_to_text_messages_in_spanish_sends_the_code_to_her_phone(in
     [updated] = await _new_events(intake, seen)
     assert updated["type"] == "vod.PersonUpdated.v1" and updated["subject"] == her["person_id"]
     sealed = SealedDetails.model_validate(updated["data"]["sealed"])
-    assert {"notifications", "screening", "scheduling"} <= set(sealed.wrapped_keys)
+    assert set(sealed.wrapped_keys) == {"intake", "notifications"}
+    assert set(updated["data"]["display_name"]["wrapped_keys"]) == {"intake", "screening",
+                                                                     "scheduling"}
     details = intake.app.state.intake.context.vault.open(sealed, about=her["person_id"])
     assert details["preferred_channel"] == "sms" and details["time_zone"] == "America/Denver"
     assert details["quiet_hours"] == {"start": "21:30", "end": "07:00"}

@@ -56,14 +56,17 @@ async def person_details(envelope: Envelope, uow: UnitOfWork, *, names: NameRead
         await uow.people.erase(person.person_id, person.at)
         await uow.cases.forget_logistics_of(person.person_id)
         return
+    # The name alone, sealed for staff; an event from before names travelled apart carries the
+    # whole details sealed for screening instead.
+    shown = person.display_name or person.sealed
     try:
-        names.open(person.sealed, about=person.person_id)
+        names.open(shown, about=person.person_id)
     except CannotUnseal as refused:
         if refused.reason == NOT_SEALED_FOR_US:
             log.info("person.not_sealed_for_screening", person_id=person.person_id)
             return
         raise Unprocessable(f"person details refused: {refused}") from None
-    await uow.people.put(person.person_id, person.sealed, person.at)
+    await uow.people.put(person.person_id, shown, person.at)
 
 
 async def facilitators_assigned(envelope: Envelope, uow: UnitOfWork) -> None:
