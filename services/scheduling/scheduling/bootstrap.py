@@ -23,6 +23,7 @@ from vod_shared.events import (
     MeetingCancelled,
     MeetingScheduled,
     PartyReady,
+    PersonErased,
     RequestReceived,
     ScreeningCompleted,
     SessionCancelled,
@@ -69,6 +70,7 @@ def event_handlers(ctx: Context) -> dict:
         ClearanceDenied: on(handlers.clearance_decided, ctx=ctx),
         ClearanceVoided: on(handlers.clearance_voided, ctx=ctx),
         CustodyStatusChanged: on(handlers.custody_changed, ctx=ctx),
+        PersonErased: on(handlers.person_erased, ctx=ctx),  # the only one read on vod.people
     }
 
 
@@ -81,7 +83,7 @@ def bootstrap(settings: Settings | None = None, clock=utc_now) -> tuple[ServiceR
     ctx = Context(topics, clock, open_sealed=lambda sealed, about: unseal(  # only what intake
         sealed, "scheduling", private_key, senders=senders, about=about))  # sealed, about it
     runtime.publishes(topics.scheduling, *PUBLISHED)
-    consumer = runtime.consume(topics.intake, topics.screening, topics.custody,
+    consumer = runtime.consume(topics.intake, topics.screening, topics.custody, topics.people,
                                handlers=event_handlers(ctx))
     service = SchedulingService(runtime.uow, ctx)
     due_work = DueWork(runtime.uow, ctx, poll_interval_s=settings.due_work_interval_s)

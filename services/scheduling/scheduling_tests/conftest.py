@@ -28,7 +28,8 @@ from scheduling.config import Settings
 from scheduling_tests.builders import Clock, pacific
 
 SOURCES = {"RequestReceived": "intake", "CasePaused": "intake", "CaseResumed": "intake",
-           "CaseWithdrawn": "intake", "CustodyStatusChanged": "screening"}
+           "CaseWithdrawn": "intake", "CustodyStatusChanged": "screening",
+           "PersonErased": "intake"}
 
 OFFICE_WEEK = {"time_zone": "America/Los_Angeles",
                "weekly": [{"weekday": d, "start": "09:00", "end": "17:00"} for d in range(5)]}
@@ -40,12 +41,12 @@ TEST_KEYS.init()
 
 
 def request(case_id: str, *, language: str = "en", travel: bool = False,
-            cdcr_number: str = "AB1234") -> RequestReceived:
+            cdcr_number: str = "AB1234", requester_id: str | None = None) -> RequestReceived:
     logistics = seal({"offer_travel_accommodation": travel},
                      TEST_KEYS.public_keys(("screening", "scheduling")), sender="intake",
                      sender_key=TEST_KEYS.private_key("intake"), about=case_id)
     return RequestReceived(
-        case_id=case_id, reference="VOD-2026-000001", requester_id=f"victim-{case_id[:8]}",
+        case_id=case_id, reference="VOD-2026-000001", requester_id=requester_id or f"victim-{case_id[:8]}",
         relationship="victim", cdcr_number=cdcr_number, preferred_language=language,
         preferred_channel="email", source="webhook", logistics=logistics,
         received_at=pacific(2026, 3, 1))

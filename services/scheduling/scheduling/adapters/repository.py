@@ -52,6 +52,11 @@ class CaseRepository:
             orm.cases.c.stage.not_in([Stage.WITHDRAWN.value, Stage.CLOSED.value]))
             .order_by(orm.cases.c.opened_at))
 
+    async def requested_by(self, person_id: str) -> list[str]:
+        """Every case this person requested (RequestReceived.requester_id), ended or not."""
+        return await self.ids(select(orm.cases.c.case_id).where(
+            orm.cases.c.victim_id == person_id).order_by(orm.cases.c.opened_at))
+
     async def waiting_for_facilitator(self) -> list[str]:
         """The wait list, longest waiting first."""
         return await self.ids(select(orm.cases.c.case_id).where(
@@ -93,8 +98,8 @@ class CaseRepository:
         return dict(
             stage=case.stage.value, updated_at=utc(case.updated_at or case.opened_at),
             victim_id=case.victim_id, language=case.language.value,
-            travel_offered=case.travel_offered, facility_code=case.facility_code,
-            on_parole=case.on_parole, custody_as_of=utc(case.custody_as_of),
+            travel_offered=case.travel_offered, details_erased=case.details_erased,
+            facility_code=case.facility_code, on_parole=case.on_parole, custody_as_of=utc(case.custody_as_of),
             facilitator_ids=list(case.facilitator_ids), waiting_since=utc(case.waiting_since),
             ready=ready_json(case.ready), holds=holds_json(case.holds),
             support_person_ids=list(case.support_person_ids),
@@ -138,7 +143,8 @@ class CaseRepository:
         return Case(
             case_id=case_id, cdcr_number=row.cdcr_number, opened_at=as_utc(row.opened_at),
             stage=Stage(row.stage), victim_id=row.victim_id, language=Language(row.language),
-            travel_offered=row.travel_offered, facility_code=row.facility_code,
+            travel_offered=row.travel_offered, details_erased=row.details_erased,
+            facility_code=row.facility_code,
             on_parole=row.on_parole, custody_as_of=as_utc(row.custody_as_of),
             facilitator_ids=tuple(row.facilitator_ids or ()),
             assignments=[Assignment(tuple(a.facilitator_ids), as_utc(a.at), a.reason)

@@ -57,6 +57,9 @@ class Case(Holds, Preparation, Dialogue, Afterwards, CustodyMoves):
     victim_id: str | None = None
     language: Language = Language.EN
     travel_offered: bool = False
+    # The requester was erased (PersonErased): what scheduling drew from intake's sealed values
+    # about them (whether travel is offered) is gone; the case's history stays.
+    details_erased: bool = False
     facility_code: str | None = None
     on_parole: bool = False
     custody_as_of: datetime | None = None
@@ -114,8 +117,19 @@ class Case(Holds, Preparation, Dialogue, Afterwards, CustodyMoves):
 
     def request_received(self, *, victim_id: str, language: Language, travel_offered: bool,
                          now: datetime) -> None:
-        self.victim_id, self.language, self.travel_offered = victim_id, language, travel_offered
+        self.victim_id, self.language = victim_id, language
+        self.travel_offered = travel_offered and not self.details_erased
         self.updated_at = now
+
+    def erase_requester_details(self, now: datetime) -> bool:
+        """The requester was erased: forget what intake's sealed values about this case told
+        (travel offered, i.e. lives out of state). Stages, dates, meetings and the dialogue stay.
+        Returns whether anything changed (a second erasure changes nothing)."""
+        if self.details_erased:
+            return False
+        self.travel_offered, self.details_erased = False, True
+        self.updated_at = now
+        return True
 
     def eligibility_decided(self, outcome: EligibilityOutcome, *, reason: str, ends_case: bool,
                             facility_code: str | None, on_parole: bool,

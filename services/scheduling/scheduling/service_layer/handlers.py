@@ -1,6 +1,7 @@
 """Scheduling's event handlers: what the other services' news does to a case. Each runs inside
 the consumer's unit of work (the inbox makes a redelivery a no-op) and is keyed by case id,
-except custody news, which is keyed by the offender and reaches each of their open cases."""
+except custody news, which is keyed by the offender and reaches each of their open cases, and
+a person's erasure, which reaches every case they requested."""
 from vod_shared.consumer import Unprocessable
 from vod_shared.envelope import Envelope
 from vod_shared.events import (
@@ -12,6 +13,7 @@ from vod_shared.events import (
     ClearanceVoided,
     CustodyStatusChanged,
     EligibilityDetermined,
+    PersonErased,
     RequestReceived,
     ScreeningCompleted,
     ScreeningOutcome,
@@ -125,3 +127,14 @@ async def custody_changed(envelope: Envelope, uow: UnitOfWork, *, ctx: Context) 
         await uow.save_case(case, topic=ctx.topic)
     if ended:
         await assign_waiting_cases(uow, ctx)
+
+
+async def person_erased(envelope: Envelope, uow: UnitOfWork, *, ctx: Context) -> None:
+    """Intake erased a person: every case they requested forgets what intake's sealed values
+    told scheduling about it; its stages, dates and meetings stay. An unknown person, or one
+    already erased, changes nothing."""
+    erased: PersonErased = envelope.data
+    for case_id in await uow.cases.requested_by(erased.person_id):
+        case = await uow.cases.get(case_id, for_update=True)
+        if case.erase_requester_details(ctx.clock()):
+            await uow.save_case(case, topic=ctx.topic)

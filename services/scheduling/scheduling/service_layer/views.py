@@ -70,7 +70,9 @@ def case_schedule(case: Case, tz: str) -> dict:
     return {
         **case_summary(case, tz),
         "time_zone": tz, "cdcr_number": case.cdcr_number, "victim_id": case.victim_id,
-        "travel_offered": case.travel_offered, "end_reason": case.end_reason,
+        # After the requester's erasure: not known, and said so (never a false "no").
+        "travel_offered": None if case.details_erased else case.travel_offered,
+        "details_erased": case.details_erased, "end_reason": case.end_reason,
         "holds": [{"by": h.by, "reason": h.reason, "at": local(h.at, tz)}
                   for h in case.holds.values()],
         "assignments": [{"facilitator_ids": list(a.facilitator_ids), "reason": a.reason,

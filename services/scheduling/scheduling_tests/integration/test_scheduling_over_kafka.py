@@ -1,6 +1,8 @@
 """Scheduling over the real broker and a real store (SQLite and PostgreSQL): a case approved by
 screening gets its facilitator, the enrollment survey goes out from the due-work loop, a
-redelivered event changes nothing, and the offender's death closes the case."""
+redelivered event changes nothing, and the offender's death closes the case; a requester intake
+erases on vod.people loses what intake sealed about their case."""
+import asyncio
 import uuid
 from collections import Counter
 from datetime import datetime, timezone
@@ -11,7 +13,7 @@ import pytest
 from vod_devtools.staff_testing import add_staff, sign_in
 from vod_devtools.testing import produce, read_topic
 from vod_shared.envelope import from_kafka, new_envelope, to_kafka
-from vod_shared.events import CustodyStatusChanged
+from vod_shared.events import CustodyStatusChanged, PersonErased
 from vod_shared.staff import Role
 
 from scheduling.bootstrap import bootstrap
@@ -25,15 +27,20 @@ def _record(data, source: str, subject: str):
     return to_kafka(new_envelope(data, source=f"/services/{source}", subject=subject))
 
 
-async def test_a_case_is_assigned_surveyed_and_closed_over_kafka(
-        kafka_bootstrap, topic_prefix, database_url_factory, tmp_path):
-    settings = Settings(
+def _settings(kafka_bootstrap, topic_prefix, database_url, tmp_path) -> Settings:
+    return Settings(
         KAFKA_BOOTSTRAP_SERVERS=kafka_bootstrap, VOD_TOPIC_PREFIX=topic_prefix,
-        SCHEDULING_DATABASE_URL=database_url_factory("scheduling"), VOD_DATA_DIR=str(tmp_path),
+        SCHEDULING_DATABASE_URL=database_url, VOD_DATA_DIR=str(tmp_path),
         KAFKA_SESSION_TIMEOUT_MS=6000, OUTBOX_POLL_INTERVAL_S=0.2, CONSUMER_RETRY_BACKOFF_S=0.05,
         SCHEDULING_DUE_WORK_INTERVAL_S=0.2, VOD_STAFF_FILE=str(tmp_path / "staff.toml"),
         STAFF_SESSION_SECRET="scheduling-integration-secret-0123456789abcdef",
         VOD_KEYS_DIR=str(TEST_KEYS.path))
+
+
+async def test_a_case_is_assigned_surveyed_and_closed_over_kafka(
+        kafka_bootstrap, topic_prefix, database_url_factory, tmp_path):
+    settings = _settings(kafka_bootstrap, topic_prefix, database_url_factory("scheduling"),
+                         tmp_path)
     topics = settings.topics
     runtime, app = bootstrap(settings)
     case_id, cdcr = str(uuid.uuid4()), "ZZ0042"
@@ -71,3 +78,38 @@ async def test_a_case_is_assigned_surveyed_and_closed_over_kafka(
     [closed] = [e.data for e in events if e.data.event_name == "CaseClosed"]
     assert closed.reason == "offender_deceased" and closed.by is None
     assert case["stage"] == "closed" and len(first) == 4
+
+
+async def _until(read, done, timeout_s: float = 30.0):
+    for _ in range(int(timeout_s / 0.2)):
+        value = await read()
+        if done(value):
+            return value
+        await asyncio.sleep(0.2)
+    raise AssertionError(f"not reached in {timeout_s}s: {value}")
+
+
+async def test_a_requester_erased_by_intake_loses_what_intake_sealed_over_kafka(
+        kafka_bootstrap, topic_prefix, database_url_factory, tmp_path):
+    settings = _settings(kafka_bootstrap, topic_prefix, database_url_factory("scheduling"),
+                         tmp_path)
+    topics = settings.topics
+    runtime, app = bootstrap(settings)
+    case_id, her = str(uuid.uuid4()), f"person-{uuid.uuid4()}"
+    coordinator = add_staff(tmp_path / "staff.toml", "coordinator", Role.COORDINATOR)
+    async with app.router.lifespan_context(app), httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://scheduling") as client:
+        await sign_in(client, coordinator)
+        opened = _record(request(case_id, travel=True, requester_id=her), "intake", case_id)
+        await produce(kafka_bootstrap, topics.intake, (opened.key, opened.value))
+
+        async def read():
+            response = await client.get(f"/api/cases/{case_id}")
+            return response.json() if response.status_code == 200 else {}
+
+        before = await _until(read, lambda case: case.get("travel_offered") is True)
+        gone = _record(PersonErased(person_id=her, at=datetime.now(timezone.utc)), "intake", her)
+        await produce(kafka_bootstrap, topics.people, (gone.key, gone.value))
+        after = await _until(read, lambda case: case.get("details_erased") is True)
+    assert after["travel_offered"] is None and after["stage"] == before["stage"]
+    assert after["victim_id"] == her  # the case still knows whose it was: the id, not the values
