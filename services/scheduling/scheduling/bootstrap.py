@@ -33,7 +33,7 @@ from vod_shared.events import (
 )
 from vod_shared.logging import configure_logging
 from vod_shared.runtime import ServiceRuntime
-from vod_shared.sealing import KeyDirectory, unseal
+from vod_shared.sealing import KeyDirectory, seal, unseal
 
 from scheduling.config import Settings
 from scheduling.entrypoints.api_cases import cases_router
@@ -80,8 +80,16 @@ def bootstrap(settings: Settings | None = None, clock=utc_now) -> tuple[ServiceR
     runtime = ServiceRuntime(settings, migrations_dir=MIGRATIONS, uow_class=UnitOfWork)
     keys = KeyDirectory(settings.effective_keys_dir())
     private_key, senders = keys.private_key("scheduling"), keys.public_keys(("intake",))
-    ctx = Context(topics, clock, open_sealed=lambda sealed, about: unseal(  # only what intake
-        sealed, "scheduling", private_key, senders=senders, about=about))  # sealed, about it
+    ourselves = {"scheduling": private_key.public_key}  # staff notes: sealed for us, by us
+    ctx = Context(
+        topics, clock,
+        open_sealed=lambda sealed, about: unseal(  # only what intake sealed, about it
+            sealed, "scheduling", private_key, senders=senders, about=about),
+        seal_note=lambda words, case_id: seal(
+            {"note": words}, ourselves, sender="scheduling", sender_key=private_key,
+            about=case_id),
+        open_note=lambda sealed, case_id: unseal(
+            sealed, "scheduling", private_key, senders=ourselves, about=case_id)["note"])
     runtime.publishes(topics.scheduling, *PUBLISHED)
     consumer = runtime.consume(topics.intake, topics.screening, topics.custody, topics.people,
                                handlers=event_handlers(ctx))

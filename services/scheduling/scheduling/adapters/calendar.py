@@ -1,4 +1,5 @@
-"""Reads across cases: facilitators' commitments, staff alerts, and each case's history."""
+"""Reads across cases: facilitators' commitments, staff alerts, each case's history and its
+staff notes."""
 from datetime import datetime
 
 from sqlalchemy import insert, select, update
@@ -84,3 +85,21 @@ class History:
         h = orm.case_history.c
         return list(await self._session.execute(select(orm.case_history).where(
             h.case_id == case_id).order_by(h.id)))
+
+
+class StaffNotes:
+    """Staff's own words on a hold, resume or close, as sealed values (never opened here)."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def add(self, case_id: str, *, action: str, by: str, reason_code: str, sealed: dict,
+                  at: datetime) -> None:
+        await self._session.execute(insert(orm.staff_notes).values(
+            case_id=case_id, action=action, by=by, reason_code=reason_code, sealed=sealed,
+            at=utc(at)))
+
+    async def of(self, case_id: str) -> list:
+        n = orm.staff_notes.c
+        return list(await self._session.execute(select(orm.staff_notes).where(
+            n.case_id == case_id).order_by(n.id)))

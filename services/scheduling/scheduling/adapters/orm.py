@@ -174,3 +174,16 @@ case_history = Table(
     Column("data", JSON, nullable=False),
     Column("at", DateTime(timezone=True), nullable=False),
 )
+
+# Staff's own words when they held, resumed or closed a case: sealed for scheduling alone,
+# about the case, and shown only on its staff pages (the events carry the reason code).
+staff_notes = Table(
+    "staff_notes", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("case_id", String(64), nullable=False, index=True),
+    Column("action", String(16), nullable=False),
+    Column("by", String(32), nullable=False),
+    Column("reason_code", String(64), nullable=False),
+    Column("sealed", JSON, nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+)

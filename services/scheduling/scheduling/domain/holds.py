@@ -1,9 +1,14 @@
 """Holding and ending a case. The victim can hold or withdraw at any step (through intake);
 a facilitator, the offender or the program director can hold or close it, with a reason. A
 hold cancels every future meeting and the dialogue at once; lifting the last hold brings the
-case back to where it was. The offender's custody can hold it too, until they are back."""
+case back to where it was. The offender's custody can hold it too, until they are back.
+
+What staff give as the reason travels on the events as a code (``ReasonCode``) only: topics are
+kept forever, and free text is personal data. Their own words stay in scheduling's store, sealed
+for scheduling alone (the service layer's staff notes)."""
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 
 from vod_shared.events import (
     ActedBy,
@@ -19,6 +24,36 @@ from scheduling.domain.session import DialogueSession, TaskStatus
 from scheduling.domain.stages import CUSTODY, VICTIM, Stage
 
 PEOPLE_WHO_NEED_A_REASON = (ActedBy.FACILITATOR, ActedBy.OFFENDER, ActedBy.DIRECTOR)
+
+
+class ReasonCode(StrEnum):
+    """Why staff held, resumed or closed a case: the only reason that leaves scheduling."""
+
+    OFFENDER_UNAVAILABLE = "offender_unavailable"
+    VICTIM_UNAVAILABLE = "victim_unavailable"
+    FACILITATOR_UNAVAILABLE = "facilitator_unavailable"
+    FACILITY_LOCKDOWN = "facility_lockdown"
+    SAFETY_CONCERN = "safety_concern"
+    HEALTH = "health"
+    NEEDS_TIME = "needs_time"
+    PROGRAM_DECISION = "program_decision"
+    STAFF_REQUEST = "staff_request"
+    READY_TO_CONTINUE = "ready_to_continue"
+    DIALOGUE_COMPLETED = "dialogue_completed"
+    COMPLETED = "completed"
+    OTHER = "other"
+
+
+def reason_code(code: str | None, words: str | None = None) -> ReasonCode:
+    """The code for a staff step: the one given; else, for an older client that sends only
+    ``reason``, that reason if it is itself a code; else ``other``. An unknown code is refused."""
+    if code is None:
+        return ReasonCode(words) if words in ReasonCode.__members__.values() else ReasonCode.OTHER
+    try:
+        return ReasonCode(code)
+    except ValueError:
+        raise InvalidSchedule("reason_code", "not a known reason code: one of "
+                              + ", ".join(c.value for c in ReasonCode)) from None
 
 
 @dataclass(frozen=True)

@@ -42,7 +42,9 @@ def cases_router(service, *, phone: str) -> APIRouter:
 
     async def schedule(staff: StaffMember, case_id: str, tz: str) -> dict:
         async def view(uow):
-            return views.case_schedule(await views.visible_case(uow, staff, case_id), tz)
+            case = await views.visible_case(uow, staff, case_id)
+            return {**views.case_schedule(case, tz),
+                    "notes": await views.staff_notes(uow, service.ctx, case_id, tz)}
         return await service.read(view)
 
     async def step(staff: StaffMember, case_id: str, action, tz: str = PROGRAM_ZONE, **kwargs):
@@ -171,17 +173,17 @@ def cases_router(service, *, phone: str) -> APIRouter:
     @router.post("/cases/{case_id}/hold", summary="Put the case on hold, with a reason")
     async def hold(case_id: str, body: CaseStepIn, staff: Staff) -> dict:
         return await step(staff, case_id, act.hold_case, by=may_act_as(staff, body.by),
-                          reason=body.reason)
+                          reason_code=body.reason_code, reason=body.reason)
 
     @router.post("/cases/{case_id}/resume", summary="Lift a hold the program put on")
     async def resume(case_id: str, body: CaseStepIn, staff: Staff) -> dict:
         return await step(staff, case_id, act.resume_case, by=may_act_as(staff, body.by),
-                          reason=body.reason)
+                          reason_code=body.reason_code, reason=body.reason)
 
     @router.post("/cases/{case_id}/close", summary="End the case, with a reason")
     async def close(case_id: str, body: CloseIn, staff: Staff) -> dict:
         return await step(staff, case_id, act.close_case, by=may_act_as(staff, body.by),
-                          reason=body.reason)
+                          reason_code=body.reason_code, reason=body.reason)
 
     @router.post("/cases/{case_id}/surveys/{survey_id}/answers", summary="A survey's answers")
     async def answer(case_id: str, survey_id: str, body: SurveyAnswersIn, staff: Staff) -> dict:

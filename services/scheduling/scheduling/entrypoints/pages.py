@@ -16,6 +16,7 @@ from vod_shared.staff import StaffMember, csrf_token, require_csrf
 
 from scheduling.domain.availability import PROGRAM_ZONE, zone
 from scheduling.domain.errors import NotReadyForDialogue, SchedulingError
+from scheduling.domain.holds import ReasonCode
 from scheduling.domain.intervals import Interval
 from scheduling.entrypoints.access import STAFF, may_act_as
 from scheduling.service_layer import staff_actions as act
@@ -63,6 +64,8 @@ def pages_router(service) -> APIRouter:
                 names=lambda ids: [known.get(i, i) for i in ids],
                 alerts=[a for a in await uow.alerts.for_case(case_id) if a.acknowledged_at is None],
                 timeline=await views.case_timeline(uow, case_id, PROGRAM_ZONE),
+                notes=await views.staff_notes(uow, service.ctx, case_id, PROGRAM_ZONE),
+                reason_codes=[code.value for code in ReasonCode],
                 slots=await views.offered_slots(uow, case, venue=venue, days=60, how_many=5,
                                                 start=now + timedelta(days=1),
                                                 length=timedelta(hours=3)))
@@ -183,10 +186,12 @@ def pages_router(service) -> APIRouter:
     @router.post("/cases/{case_id}/hold", dependencies=[Checked])
     async def hold(request: Request, case_id: str, staff: Staff, by: Annotated[ActedBy, Form()],
                    action: Annotated[str, Form(pattern="^(hold|resume)$")],
+                   reason_code: Annotated[ReasonCode, Form()] = ReasonCode.OTHER,
                    reason: Annotated[str, Form(max_length=200)] = ""):
         step = act.hold_case if action == "hold" else act.resume_case
         return await act_then_show(request, staff, case_id, action, step,
-                                   by=may_act_as(staff, by), reason=reason or None)
+                                   by=may_act_as(staff, by), reason_code=reason_code,
+                                   reason=reason or None)
 
     @router.post("/alerts/{alert_id}/acknowledge", dependencies=[Checked])
     async def acknowledge(alert_id: str, staff: Staff):

@@ -7,6 +7,7 @@ from pydantic import AwareDatetime, BaseModel, Field, model_validator
 from vod_shared.events import ActedBy, Language, MeetingMode, Party, Venue
 
 from scheduling.domain.availability import PROGRAM_ZONE, Availability, DaysOff, WeeklyHours
+from scheduling.domain.holds import ReasonCode
 from scheduling.domain.intervals import Interval
 
 Short = Annotated[str, Field(min_length=1, max_length=200)]
@@ -123,15 +124,23 @@ class SessionMoveIn(_Timed):
     place: str | None = Field(None, max_length=200)
 
 
+REASON_CODE = Field(None, description="Why, as a code: the only reason on the events (missing: "
+                                      "``reason`` if it is itself a code, else ``other``)")
+OWN_WORDS = Field(None, description="Staff's own words, optional: kept sealed in scheduling for "
+                                    "its staff pages, never on an event")
+
+
 class CaseStepIn(BaseModel):
     by: ActedBy = Field(description="facilitator, offender or director (the victim acts "
                                     "through intake)")
-    reason: Short | None = None
+    reason_code: ReasonCode | None = REASON_CODE
+    reason: Short | None = OWN_WORDS
 
 
 class CloseIn(BaseModel):
     by: ActedBy
-    reason: Code
+    reason_code: ReasonCode | None = REASON_CODE
+    reason: Short | None = OWN_WORDS
 
 
 class SurveyAnswersIn(BaseModel):

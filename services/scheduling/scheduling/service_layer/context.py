@@ -16,6 +16,9 @@ class Context:
     clock: Callable[[], datetime]
     # (sealed, the id it must be about) -> what intake sealed for scheduling about that id
     open_sealed: Callable[[SealedDetails, str], dict] = lambda sealed, about: {}
+    # (staff's own words, the case id) -> sealed for scheduling alone, about that case; and back
+    seal_note: Callable[[str, str], SealedDetails] | None = None
+    open_note: Callable[[SealedDetails, str], str] | None = None
 
     def travel_offered(self, request: RequestReceived) -> bool:
         """Whether the victim lives outside California (sealed by intake for scheduling, about

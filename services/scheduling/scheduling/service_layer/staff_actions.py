@@ -7,9 +7,11 @@ from datetime import date
 from vod_shared.events import ActedBy, MeetingMode, Party, Venue
 
 from scheduling.domain.availability import Availability, whole_days
-from scheduling.domain.errors import NotFound, NotNow
+from scheduling.domain.errors import InvalidSchedule, NotFound, NotNow
 from scheduling.domain.facilitators import Facilitator
 from scheduling.domain.facilities import Facility
+from scheduling.domain.holds import PEOPLE_WHO_NEED_A_REASON
+from scheduling.domain.holds import reason_code as reason_code_of
 from scheduling.domain.intervals import Interval
 from scheduling.domain.model import Case
 from scheduling.service_layer.assignment import assign_waiting_cases, staff_accounts
@@ -162,23 +164,52 @@ async def set_victim_availability(uow: UnitOfWork, ctx: Context, *, case_id: str
 # -- holding and ending -----------------------------------------------------------------------
 
 async def hold_case(uow: UnitOfWork, ctx: Context, *, case_id: str, by: ActedBy,
-                    reason: str | None) -> Case:
-    return await on_case(uow, ctx, case_id=case_id, act=lambda case, now: case.pause(
-        by=by, reason=reason, now=now, announce=True))
+                    reason_code: str | None = None, reason: str | None = None) -> Case:
+    """``reason_code`` goes on CasePaused; ``reason``, staff's own words, stays here, sealed."""
+    code = _code(by, reason_code, reason)
+    case = await on_case(uow, ctx, case_id=case_id, act=lambda case, now: case.pause(
+        by=by, reason=code, now=now, announce=True))
+    await _keep_note(uow, ctx, case_id, "hold", by, code, reason)
+    return case
 
 
 async def resume_case(uow: UnitOfWork, ctx: Context, *, case_id: str, by: ActedBy,
-                      reason: str | None) -> Case:
-    return await on_case(uow, ctx, case_id=case_id, act=lambda case, now: case.resume(
-        by=by, reason=reason, now=now, announce=True))
+                      reason_code: str | None = None, reason: str | None = None) -> Case:
+    code = reason_code_of(reason_code, reason)
+    case = await on_case(uow, ctx, case_id=case_id, act=lambda case, now: case.resume(
+        by=by, reason=code, now=now, announce=True))
+    await _keep_note(uow, ctx, case_id, "resume", by, code, reason)
+    return case
 
 
 async def close_case(uow: UnitOfWork, ctx: Context, *, case_id: str, by: ActedBy,
-                     reason: str) -> Case:
+                     reason_code: str | None = None, reason: str | None = None) -> Case:
+    code = _code(by, reason_code, reason)
     case = await on_case(uow, ctx, case_id=case_id,
-                         act=lambda case, now: case.close(reason=reason, by=by, now=now))
+                         act=lambda case, now: case.close(reason=code, by=by, now=now))
+    await _keep_note(uow, ctx, case_id, "close", by, code, reason)
     await assign_waiting_cases(uow, ctx)
     return case
+
+
+def _code(by: ActedBy, code: str | None, words: str | None) -> str:
+    """A hold or close by the program needs a reason: a code, or at least their own words."""
+    if by in PEOPLE_WHO_NEED_A_REASON and code is None and not (words or "").strip():
+        raise InvalidSchedule("reason_code", "a hold or close by anyone but the victim needs "
+                                             "a reason")
+    return reason_code_of(code, words).value
+
+
+async def _keep_note(uow: UnitOfWork, ctx: Context, case_id: str, action: str, by: ActedBy,
+                     code: str, words: str | None) -> None:
+    """Staff's own words, sealed for scheduling alone, about the case; never on an event."""
+    if not (words or "").strip() or reason_code_of(None, words).value == words:
+        return  # nothing but a code (an older client's ``reason``): the event already has it
+    if ctx.seal_note is None:
+        raise RuntimeError("scheduling cannot seal staff notes: no key")
+    sealed = ctx.seal_note(words.strip(), case_id)
+    await uow.notes.add(case_id, action=action, by=by.value, reason_code=code,
+                        sealed=sealed.model_dump(mode="json"), at=ctx.clock())
 
 
 async def acknowledge_alert(uow: UnitOfWork, ctx: Context, *, alert_id: str, by: str) -> None:

@@ -2,7 +2,7 @@
 to save a case together with the events it caused and the history they make."""
 from vod_shared.unit_of_work import SqlUnitOfWork
 
-from scheduling.adapters.calendar import Alerts, Calendar, History
+from scheduling.adapters.calendar import Alerts, Calendar, History, StaffNotes
 from scheduling.adapters.directory import FacilitatorRepository, FacilityRepository
 from scheduling.adapters.repository import CaseRepository
 from scheduling.domain.model import Case
@@ -15,6 +15,7 @@ class UnitOfWork(SqlUnitOfWork):
     calendar: Calendar
     alerts: Alerts
     history: History
+    notes: StaffNotes
 
     def on_enter(self) -> None:
         self.cases = CaseRepository(self.session)
@@ -23,6 +24,7 @@ class UnitOfWork(SqlUnitOfWork):
         self.calendar = Calendar(self.session)
         self.alerts = Alerts(self.session)
         self.history = History(self.session)
+        self.notes = StaffNotes(self.session)
 
     async def save_case(self, case: Case, *, topic: str, new: bool = False) -> None:
         """Writes the case, its alerts, and each event it recorded to the outbox and history."""

@@ -2,7 +2,8 @@
 dicts, shown in the reader's zone; the JSON API and the pages both use them."""
 from datetime import datetime, timedelta
 
-from vod_shared.events import Venue
+from vod_shared.events import SealedDetails, Venue
+from vod_shared.sealing import CannotUnseal
 from vod_shared.staff import Role, StaffMember
 
 from scheduling.domain.availability import PROGRAM_ZONE, local_day, zone
@@ -106,6 +107,19 @@ def case_schedule(case: Case, tz: str) -> dict:
                      "answers": s.answers} for s in case.surveys],
         "dialogue_blockers": case.dialogue_blockers(),
     }
+
+
+async def staff_notes(uow: UnitOfWork, ctx, case_id: str, tz: str) -> list[dict]:
+    """Staff's own words on the case's holds, resumes and close, opened for its staff pages."""
+    notes = []
+    for row in await uow.notes.of(case_id):
+        try:
+            words = ctx.open_note(SealedDetails.model_validate(row.sealed), case_id)
+        except CannotUnseal:
+            words = None  # not ours (or not about this case): not shown
+        notes.append({"at": local(row.at, tz), "action": row.action, "by": row.by,
+                      "reason_code": row.reason_code, "note": words})
+    return notes
 
 
 async def case_timeline(uow: UnitOfWork, case_id: str, tz: str) -> list[dict]:

@@ -136,11 +136,16 @@ async def test_holds_and_closes_need_the_right_person_and_a_reason(scheduling):
     assert as_director.status_code == 403
     as_victim = await facilitator.post(f"/api/cases/{case_id}/hold", json={"by": "victim"})
     assert as_victim.status_code == 422
-    held = await facilitator.post(f"/api/cases/{case_id}/hold",
+    unknown = await facilitator.post(f"/api/cases/{case_id}/hold",
+                                     json={"by": "offender", "reason_code": "he said so"})
+    assert unknown.status_code == 422
+    assert unknown.headers["content-type"].startswith("application/problem+json")
+    held = await facilitator.post(f"/api/cases/{case_id}/hold",  # an older client: words only
                                   json={"by": "offender", "reason": "needs time"})
     assert held.status_code == 200 and held.json()["on_hold"]
     [paused] = await scheduling.events("CasePaused")
-    assert paused.by == "offender" and paused.reason == "needs time"
+    assert paused.by == "offender" and paused.reason == "other"
+    assert held.json()["notes"][0]["note"] == "needs time"
     closed = await coordinator.post(f"/api/cases/{case_id}/close",
                                     json={"by": "director", "reason": "program_decision"})
     assert closed.status_code == 200 and closed.json()["stage"] == "closed"
@@ -177,3 +182,36 @@ async def test_what_a_demo_needs_meetings_recorded_afterwards_then_a_video_dialo
     timeline = (await coordinator.get(f"/api/cases/{case_id}/timeline")).json()
     assert [t["what"] for t in timeline if not t["what"].startswith("alert")] == [
         "FacilitatorAssigned", "ClearanceRequested", "PartyReady", "PartyReady", "SessionScheduled"]
+
+
+async def test_staff_words_on_a_hold_stay_sealed_here_and_only_the_code_travels(scheduling):
+    coordinator = await scheduling.staff(Role.COORDINATOR)
+    await add_facilitator(coordinator, "Fran")
+    case_id = await opened_case(scheduling)
+    marker = f"Zanzibarmarker{uuid.uuid4().hex[:6]}"
+    words = f"victim in hospital at {marker}"
+    held = await coordinator.post(f"/api/cases/{case_id}/hold", json={
+        "by": "director", "reason_code": "health", "reason": words})
+    assert held.status_code == 200, held.text
+    resumed = await coordinator.post(f"/api/cases/{case_id}/resume", json={
+        "by": "director", "reason_code": "ready_to_continue", "reason": f"{marker} is home"})
+    assert resumed.status_code == 200, resumed.text
+    closed = await coordinator.post(f"/api/cases/{case_id}/close", json={
+        "by": "director", "reason_code": "program_decision", "reason": f"{marker} again"})
+    assert closed.status_code == 200, closed.text
+
+    [paused] = await scheduling.events("CasePaused")
+    [resumed_event] = await scheduling.events("CaseResumed")
+    [closed_event] = await scheduling.events("CaseClosed")
+    assert (paused.reason, resumed_event.reason, closed_event.reason) == (
+        "health", "ready_to_continue", "program_decision")
+    for event in await scheduling.events():  # everything in the outbox
+        assert marker not in event.model_dump_json()
+    case = (await coordinator.get(f"/api/cases/{case_id}")).json()
+    assert [(n["action"], n["reason_code"]) for n in case["notes"]] == [
+        ("hold", "health"), ("resume", "ready_to_continue"), ("close", "program_decision")]
+    assert case["notes"][0]["note"] == words and case["end_reason"] == "program_decision"
+    timeline = await coordinator.get(f"/api/cases/{case_id}/timeline")
+    assert timeline.status_code == 200 and marker not in timeline.text  # history: codes only
+    page = await coordinator.get(f"/staff/cases/{case_id}")
+    assert words in page.text and "Staff notes" in page.text

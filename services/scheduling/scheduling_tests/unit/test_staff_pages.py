@@ -50,3 +50,23 @@ async def test_the_cases_page_lists_the_wait_list_and_alerts(scheduling):
     page = await coordinator.get("/staff/cases")
     assert page.status_code == 200
     assert "Wait list" in page.text and f"/staff/cases/{case_id}" in page.text
+
+
+async def test_a_hold_from_the_case_page_sends_its_code_and_keeps_the_note_here(scheduling):
+    coordinator = await scheduling.staff(Role.COORDINATOR)
+    await add_facilitator(coordinator, "Eli")
+    case_id = str(uuid.uuid4())
+    await scheduling.feed(request(case_id), eligible(case_id), approved(case_id))
+    page = await coordinator.get(f"/staff/cases/{case_id}")
+    assert '<option value="facility_lockdown">' in page.text
+    form = {"by": "director", "action": "hold", "reason_code": "facility_lockdown",
+            "reason": "yard incident, wing C", "csrf_token": token(page.text)}
+    unknown = await coordinator.post(f"/staff/cases/{case_id}/hold",
+                                     data={**form, "reason_code": "gossip"})
+    assert unknown.status_code == 422
+    done = await coordinator.post(f"/staff/cases/{case_id}/hold", data=form)
+    assert done.status_code == 303, done.text
+    [paused] = await scheduling.events("CasePaused")
+    assert paused.reason == "facility_lockdown"
+    shown = await coordinator.get(done.headers["location"])
+    assert "yard incident, wing C" in shown.text
