@@ -32,7 +32,7 @@ class PersonRegistered(EventData):
     at: datetime
     # Only the name, for the staff who are shown it (screening, scheduling); absent for a
     # person no staff page shows (a registrant).
-    display_name: SealedDetails | None = None
+    staff_view: SealedDetails | None = None
 
 
 class PersonUpdated(EventData):
@@ -45,7 +45,7 @@ class PersonUpdated(EventData):
     at: datetime
     # Only the name, for the staff who are shown it (screening, scheduling); absent for a
     # person no staff page shows (a registrant).
-    display_name: SealedDetails | None = None
+    staff_view: SealedDetails | None = None
 
 
 class PersonErased(EventData):

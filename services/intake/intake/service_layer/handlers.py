@@ -245,7 +245,7 @@ async def _add_person(uow: UnitOfWork, ctx: Context, requester: Requester,
                                and requester.relationship in rules.MAY_REQUEST_DIALOGUE)
     await uow.people.add(person_id, sealed, contacts, now, unproven=ctx.vault.seal(
         unproven, ("intake",), about=person_id) if unproven else None)
-    await uow.emit(PersonRegistered(person_id=person_id, sealed=sealed, display_name=name, at=now),
+    await uow.emit(PersonRegistered(person_id=person_id, sealed=sealed, staff_view=name, at=now),
                    topic=ctx.topics.people, subject=person_id)
     return person_id
 

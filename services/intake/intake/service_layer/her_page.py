@@ -239,7 +239,7 @@ class HerPage:
         await uow.people.update(seen.person_id, sealed)
         await uow.people.set_contacts(seen.person_id, self._ctx.vault.contacts(
             email=details.get("email"), phone=details.get("phone"), confirmed=frozenset(proven)))
-        await uow.emit(PersonUpdated(person_id=seen.person_id, sealed=sealed, display_name=name,
+        await uow.emit(PersonUpdated(person_id=seen.person_id, sealed=sealed, staff_view=name,
                                      at=now), topic=self._ctx.topics.people, subject=seen.person_id)
 
 

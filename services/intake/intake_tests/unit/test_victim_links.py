@@ -144,7 +144,7 @@ async def test_moving_to_text_messages_in_spanish_sends_the_code_to_her_phone(in
     assert updated["type"] == "vod.PersonUpdated.v1" and updated["subject"] == her["person_id"]
     sealed = SealedDetails.model_validate(updated["data"]["sealed"])
     assert set(sealed.wrapped_keys) == {"intake", "notifications"}
-    assert set(updated["data"]["display_name"]["wrapped_keys"]) == {"intake", "screening",
+    assert set(updated["data"]["staff_view"]["wrapped_keys"]) == {"intake", "screening",
                                                                      "scheduling"}
     details = intake.app.state.intake.context.vault.open(sealed, about=her["person_id"])
     assert details["preferred_channel"] == "sms" and details["time_zone"] == "America/Denver"

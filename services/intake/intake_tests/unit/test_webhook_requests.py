@@ -57,7 +57,7 @@ async def test_the_requester_travels_only_sealed_on_the_people_topic(intake):
     person, request = events
     assert person["subject"] == request["data"]["requester_id"] != body["case_id"]
     assert set(person["data"]["sealed"]["wrapped_keys"]) == {
-        "intake", "notifications"}  # staff-side services get the name alone (display_name)
+        "intake", "notifications"}  # staff-side services get the name alone (staff_view)
     rows = await intake.outbox(topic=None)
     assert not any(value in row.value.decode() for row in rows for value in PERSONAL)
 

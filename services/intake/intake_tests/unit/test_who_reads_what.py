@@ -8,7 +8,7 @@ from ..conftest import dialogue_request
 
 TABLE = {
     "PersonRegistered.sealed (a requester)": {"intake", "notifications"},
-    "PersonRegistered.display_name (a requester)": {"intake", "screening", "scheduling"},
+    "PersonRegistered.staff_view (a requester)": {"intake", "screening", "scheduling"},
     "PersonRegistered.sealed (a registrant)": {"intake", "notifications"},
     "RequestReceived.logistics": {"screening", "scheduling"},
     "RequestRepeated.details": {"intake", "screening", "scheduling"},
@@ -29,14 +29,14 @@ async def test_each_sealed_value_opens_only_for_the_services_that_use_it(intake)
     repeated = next(e for e in events if e["type"] == "vod.RequestRepeated.v1")
     readers = {
         "PersonRegistered.sealed (a requester)": requester["data"]["sealed"],
-        "PersonRegistered.display_name (a requester)": requester["data"]["display_name"],
+        "PersonRegistered.staff_view (a requester)": requester["data"]["staff_view"],
         "PersonRegistered.sealed (a registrant)": registrant["data"]["sealed"],
         "RequestReceived.logistics": received["data"]["logistics"],
         "RequestRepeated.details": repeated["data"]["details"],
     }
     assert {what: set(value["wrapped_keys"]) for what, value in readers.items()} == TABLE
-    assert registrant["data"]["display_name"] is None
+    assert registrant["data"]["staff_view"] is None
     vault = intake.app.state.intake.context.vault
-    name = vault.open(SealedDetails.model_validate(requester["data"]["display_name"]),
+    name = vault.open(SealedDetails.model_validate(requester["data"]["staff_view"]),
                       about=requester["data"]["person_id"])
     assert name == {"given_name": "Ana", "family_name": "López"}  # the name, nothing else

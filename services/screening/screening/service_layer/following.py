@@ -58,7 +58,7 @@ async def person_details(envelope: Envelope, uow: UnitOfWork, *, names: NameRead
         return
     # The name alone, sealed for staff; an event from before names travelled apart carries the
     # whole details sealed for screening instead.
-    shown = person.display_name or person.sealed
+    shown = person.staff_view or person.sealed
     try:
         names.open(shown, about=person.person_id)
     except CannotUnseal as refused:
