@@ -2,7 +2,7 @@
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import Column, MetaData, String, Table, func, insert, select
+from sqlalchemy import Column, MetaData, String, Table, func, insert, select, text
 
 from vod_shared.consumer import DeadLetters, EventConsumer, Record, Unprocessable
 from vod_shared.db import create_engine, messaging_metadata, outbox, session_factory
@@ -252,3 +252,25 @@ def test_every_topic_has_one_owner_and_dead_letters_keep_a_week():
     configs = all_topics("t1.")
     assert configs["t1.vod.intake.dlq"] == {"retention.ms": str(7 * 86400 * 1000)}
     assert configs["t1.vod.intake"] == {"retention.ms": "-1"}
+
+
+@pytest.mark.integration
+async def test_a_batch_that_broke_its_transaction_does_not_keep_the_relays_lock(postgres_server):
+    """PostgreSQL only (the lock is PostgreSQL's): the relay's lock belongs to the session. A
+    statement that failed inside the batch must not leave it held by a pooled connection, or no
+    relay of the service would publish again."""
+    engine = create_engine(postgres_server.create_database("relay_lock"))
+    async with engine.begin() as conn:
+        await conn.run_sync(messaging_metadata.create_all)
+    sessions = session_factory(engine)
+    relay = OutboxRelay(engine, FakeBroker().publish, service="test")
+    async with engine.connect() as conn:
+        assert await relay._take_lock(conn)
+        with pytest.raises(Exception):
+            await conn.execute(text("SELECT 1 / 0"))  # the batch's transaction is now broken
+        await relay._release_lock(conn)
+    await _emit(sessions, "after")
+    try:
+        assert await relay.publish_pending() == 1  # the lock could be taken again
+    finally:
+        await engine.dispose()

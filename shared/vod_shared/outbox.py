@@ -92,9 +92,13 @@ class OutboxRelay:
                 self._failpoints.hit(f"{self._service}.relay.after_publish")
                 published.append(row.seq)
         except Exception as exc:
+            log.warning("outbox.publish_error", error=type(exc).__name__)
             failed = rows[len(published)].seq
-            await conn.execute(update(outbox).where(outbox.c.seq == failed).values(
-                attempts=outbox.c.attempts + 1, last_error=type(exc).__name__))
+            try:
+                await conn.execute(update(outbox).where(outbox.c.seq == failed).values(
+                    attempts=outbox.c.attempts + 1, last_error=type(exc).__name__))
+            except Exception:  # the count is a courtesy: never let it hide the failure
+                await conn.rollback()
             raise
         finally:
             # One write for the whole batch keeps the store free for the handlers; a crash
@@ -135,6 +139,16 @@ class OutboxRelay:
         return bool(await conn.scalar(text("SELECT pg_try_advisory_lock(:id)"), {"id": _RELAY_LOCK_ID}))
 
     async def _release_lock(self, conn: AsyncConnection) -> None:
-        if conn.dialect.name == "postgresql":
+        """Releases the relay's lock, whatever state the batch left the connection in. The lock
+        belongs to the database session, not to a transaction: a connection handed back to the
+        pool still holding it would stop every relay of this service for good."""
+        if conn.dialect.name != "postgresql":
+            return
+        try:
+            await conn.rollback()  # a failed statement leaves the transaction unusable
             await conn.execute(text("SELECT pg_advisory_unlock(:id)"), {"id": _RELAY_LOCK_ID})
             await conn.commit()
+        except Exception:
+            # Closing the session is the other way to let go of the lock.
+            await conn.invalidate()
+            raise
