@@ -56,6 +56,15 @@ class NotConfirmed(Exception):
         self.attempts_left = attempts_left
 
 
+def require_right(tried) -> None:
+    """A try at a one-time code as she is told of it: unknown (or used, or expired), wrong with
+    so many tries left, or out of tries."""
+    if tried is None:
+        raise NotConfirmed("unknown")
+    if not tried.right:
+        raise NotConfirmed("wrong_code" if tried.left else "too_many", attempts_left=tried.left)
+
+
 @dataclass(frozen=True)
 class Held:
     pending_id: str
@@ -168,11 +177,7 @@ class Door:
                                    pending_id, code, hash_column=pending_requests.c.secret_hash,
                                    now=self._ctx.clock())
             await uow.commit()
-        if tried is None:
-            raise NotConfirmed("unknown")
-        if not tried.right:
-            raise NotConfirmed("wrong_code" if tried.left else "too_many",
-                               attempts_left=tried.left)
+        require_right(tried)
         # The row is used up in _confirm, in the transaction that makes the request.
         return await self._confirm(pending_requests.c.pending_id == pending_id)
 

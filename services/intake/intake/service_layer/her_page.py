@@ -33,7 +33,7 @@ from intake.domain import door, rules
 from intake.domain.errors import CaseStepRefused, InvalidRequest
 from intake.domain.model import Case, Registration
 from intake.service_layer import handlers
-from intake.service_layer.door import Door, NotConfirmed
+from intake.service_layer.door import Door, NotConfirmed, require_right
 from intake.service_layer.unit_of_work import UnitOfWork
 
 
@@ -109,11 +109,7 @@ class HerPage:
                                    change_id, code, hash_column=pending_changes.c.code_hash,
                                    now=now)
             await uow.commit()
-        if tried is None:
-            raise NotConfirmed("unknown")
-        if not tried.right:
-            raise NotConfirmed("wrong_code" if tried.left else "too_many",
-                               attempts_left=tried.left)
+        require_right(tried)
         async with self._runtime.uow() as uow:
             row = await take(uow.session, pending_changes,
                              (pending_changes.c.change_id == change_id)
