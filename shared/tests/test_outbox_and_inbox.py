@@ -274,3 +274,59 @@ async def test_a_batch_that_broke_its_transaction_does_not_keep_the_relays_lock(
         assert await relay.publish_pending() == 1  # the lock could be taken again
     finally:
         await engine.dispose()
+
+
+async def test_an_event_waiting_for_its_key_is_applied_when_the_key_comes(sessions):
+    from vod_shared.consumer import NotYet
+
+    waits = [NotYet(), NotYet()]
+
+    async def needs_key(envelope, uow):
+        if waits:
+            raise waits.pop()
+        await _apply(envelope, uow)
+
+    dead = FakeBroker()
+    await _consumer(sessions, needs_key, dead, max_attempts=1).consume(
+        _record(to_kafka(new_envelope(_closed("c7"), source="/s", subject="c7")).value))
+    assert await _applied_count(sessions) == 1 and dead.sent == []
+
+
+async def test_an_event_whose_key_never_comes_is_parked_after_the_wait(sessions):
+    from vod_shared.consumer import NotYet
+
+    async def never(envelope, uow):
+        raise NotYet()
+
+    dead = FakeBroker()
+    consumer = EventConsumer(
+        name="test", uow=lambda: SqlUnitOfWork(sessions, source="/services/test"),
+        handlers={CaseClosed: never}, dead_letters=DeadLetters(dead.publish, consumer="test"),
+        backoff_s=0, not_yet_s=0.5)
+    await consumer.consume(
+        _record(to_kafka(new_envelope(_closed("c8"), source="/s", subject="c8")).value))
+    assert await _applied_count(sessions) == 0
+    assert "waited" in dead.sent[0][3]["dlq-reason"] and "NotYet" in dead.sent[0][3]["dlq-reason"]
+
+
+async def test_a_tombstone_is_published_as_a_null_value_and_skipped_by_consumers(engine, sessions):
+    async with SqlUnitOfWork(sessions, source="/services/test") as uow:
+        await uow.emit_tombstone(topic="vod.keys", key="person-1/notifications")
+        await uow.commit()
+    broker = FakeBroker()
+    await OutboxRelay(engine, broker.publish, service="test").publish_pending()
+    assert broker.sent == [("vod.keys", b"person-1/notifications", None, {})]
+
+    dead = FakeBroker()
+    await _consumer(sessions, _apply, dead).consume(
+        Record(topic="vod.keys", partition=0, offset=3, key=b"person-1/notifications", value=None))
+    assert dead.sent == [] and await _applied_count(sessions) == 0
+
+
+async def test_a_parked_data_key_leaves_its_value_behind(sessions):
+    dead = FakeBroker()
+    letters = DeadLetters(dead.publish, consumer="test-keys", keep_value=False)
+    await letters.send(Record(topic="vod.keys", partition=1, offset=9, key=b"p/notifications",
+                              value=b'{"wrapped": "secret"}'), "grant refused: not_authentic")
+    topic, _, value, headers = dead.sent[0]
+    assert topic == "vod.keys.dlq" and value == b"" and headers["dlq-original-offset"] == "9"

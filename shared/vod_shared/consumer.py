@@ -28,6 +28,12 @@ TRANSIENT = (OperationalError, InterfaceError, ConnectionError, TimeoutError)
 log = structlog.get_logger("vod.consumer")
 
 
+class NotYet(Exception):
+    """Raised by a handler for an event that needs something not arrived yet (a person's data
+    key, which travels on ``vod.keys``): retried for up to ``not_yet_s``, then parked in the
+    dead letters (to be replayed once it has come)."""
+
+
 class Unprocessable(Exception):
     """Raised by a handler for an event that no retry can fix: it goes to the dead letters."""
 
@@ -43,8 +49,11 @@ class Record:
 
 
 class DeadLetters:
-    def __init__(self, publish: Publish, *, consumer: str, retry_s: float = 1.0) -> None:
+    def __init__(self, publish: Publish, *, consumer: str, retry_s: float = 1.0,
+                 keep_value: bool = True) -> None:
         self._publish = publish
+        # False for data keys: the record's place and the reason are parked, never its value
+        self._keep_value = keep_value
         self._consumer = consumer
         self._retry_s = retry_s
 
@@ -61,7 +70,8 @@ class DeadLetters:
         })
         while True:  # the offset must not move past a record that is neither applied nor parked
             try:
-                await self._publish(f"{record.topic}.dlq", record.key or b"", record.value or b"", headers)
+                value = (record.value or b"") if self._keep_value else b""
+                await self._publish(f"{record.topic}.dlq", record.key or b"", value, headers)
                 log.warning("event.dead_lettered", topic=record.topic, offset=record.offset,
                             reason=headers["dlq-reason"])
                 return
@@ -75,8 +85,10 @@ class EventConsumer:
                  handlers: Mapping[type[EventData], Handler], dead_letters: DeadLetters,
                  max_attempts: int = 5, backoff_s: float = 0.5,
                  failpoints: Failpoints | None = None,
-                 owner_of: Callable[[str], str | None] | None = None) -> None:
+                 owner_of: Callable[[str], str | None] | None = None,
+                 not_yet_s: float = 60.0) -> None:
         self.name = name
+        self._not_yet_s = not_yet_s
         # topic -> the CloudEvent source of the one service that may publish on it
         self._owner_of = owner_of or (lambda topic: None)
         self._uow = uow
@@ -88,6 +100,8 @@ class EventConsumer:
         self._failpoints = failpoints or Failpoints(None)
 
     async def consume(self, record: Record) -> None:
+        if record.value is None:
+            return  # a tombstone on a compacted topic: what it deletes is not an event
         try:
             event = read_cloudevent(record.value)
         except UndecodableEvent as exc:
@@ -125,13 +139,25 @@ class EventConsumer:
             return len(parts) == 3 and parts[1] in self._handled_names
 
     async def _apply(self, record: Record, envelope: Envelope, handler: Handler) -> None:
-        attempt, transient_delay = 0, self._backoff_s
+        attempt, transient_delay, waited, waits = 0, self._backoff_s, 0.0, 0
         while True:
             try:
                 applied = await self._apply_once(envelope, handler)
             except Unprocessable as exc:
                 await self.dead_letters.send(record, f"unprocessable: {exc}")
                 return
+            except NotYet as exc:
+                if waited >= self._not_yet_s:
+                    await self.dead_letters.send(
+                        record, f"waited {waited:.0f} s for what it needs: {_describe(exc)}")
+                    return
+                delay = min(0.1 * 2 ** min(waits, 6), 5.0)
+                waits += 1
+                if waits in (1, 10):
+                    log.info("event.waiting_for_key", error=_describe(exc))
+                await asyncio.sleep(delay)
+                waited += delay
+                continue
             except TRANSIENT as exc:
                 # The store or the network is away: the record is fine. Wait for them, however
                 # long, rather than park good events (and apply them out of order later).

@@ -40,7 +40,8 @@ async def upgrade_to_head(engine: AsyncEngine, migrations_dir: Path) -> None:
 
 def run_env(target_metadata: MetaData) -> None:
     """The body of every service's ``env.py``."""
-    metadata = [target_metadata, messaging_metadata]
+    from vod_shared.keybook import key_metadata
+    metadata = [target_metadata, messaging_metadata, key_metadata]
     connection = context.config.attributes.get("connection")
     if connection is not None:
         _migrate(connection, metadata)

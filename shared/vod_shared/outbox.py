@@ -21,9 +21,10 @@ from vod_shared.db import outbox
 from vod_shared.envelope import CONTENT_TYPE
 from vod_shared.failpoints import Failpoints
 
-Publish = Callable[[str, bytes, bytes, dict[str, str]], Awaitable[object]]
+Publish = Callable[[str, bytes, bytes | None, dict[str, str]], Awaitable[object]]
 log = structlog.get_logger("vod.outbox")
 _RELAY_LOCK_ID = 0x564F44  # "VOD"
+TOMBSTONE = "tombstone"  # the event_type of an outbox row published as a null value
 
 
 class OutboxRelay:
@@ -78,7 +79,8 @@ class OutboxRelay:
 
     async def _publish_batch(self, conn: AsyncConnection) -> int:
         rows = (await conn.execute(
-            select(outbox.c.seq, outbox.c.topic, outbox.c.key, outbox.c.value, outbox.c.event_id)
+            select(outbox.c.seq, outbox.c.topic, outbox.c.key, outbox.c.value, outbox.c.event_id,
+                   outbox.c.event_type)
             .where(outbox.c.published_at.is_(None))
             .order_by(outbox.c.seq)
             .limit(self._batch_size)
@@ -87,8 +89,9 @@ class OutboxRelay:
         published: list[int] = []
         try:
             for row in rows:
-                await self._publish(row.topic, row.key.encode(), row.value,
-                                    {"content-type": CONTENT_TYPE})
+                tombstone = row.event_type == TOMBSTONE
+                await self._publish(row.topic, row.key.encode(), None if tombstone else row.value,
+                                    {} if tombstone else {"content-type": CONTENT_TYPE})
                 self._failpoints.hit(f"{self._service}.relay.after_publish")
                 published.append(row.seq)
         except Exception as exc:

@@ -10,9 +10,9 @@ import logging
 import time
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from contextlib import asynccontextmanager, contextmanager, suppress
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Union
+from typing import TYPE_CHECKING, Union
 
 import structlog
 from aiokafka.admin import AIOKafkaAdminClient
@@ -22,17 +22,22 @@ from faststream.kafka.annotations import KafkaMessage
 from faststream.middlewares import AckPolicy
 from sqlalchemy import text
 
-from vod_shared.consumer import DeadLetters, EventConsumer, Handler, Record
+from vod_shared.consumer import DeadLetters, EventConsumer, Handler, Record, Unprocessable
 from vod_shared.db import create_engine, session_factory
 from vod_shared.events.base import EventData
+from vod_shared.events.people import SubjectKeyGranted
 from vod_shared.failpoints import Failpoints
 from vod_shared.logging import redact_text
 from vod_shared.migrations import upgrade_to_head
 from vod_shared.outbox import OutboxRelay
+from vod_shared.sealing import CannotUnseal
 from vod_shared.problems import Problem, install_problem_handlers, problem_response
 from vod_shared.settings import ServiceSettings
 from vod_shared.staff import StaffAuth
 from vod_shared.unit_of_work import SqlUnitOfWork
+
+if TYPE_CHECKING:
+    from vod_shared.keybook import KeyBook
 
 log = structlog.get_logger("vod.runtime")
 
@@ -120,8 +125,10 @@ class ServiceRuntime:
         return self._uow_class(self.sessions, source=self.settings.source,
                                on_commit=self.relay.notify)
 
-    async def publish(self, topic: str, key: bytes, value: bytes, headers: dict[str, str]) -> None:
-        """Publishes one record and returns once the broker has acknowledged it."""
+    async def publish(self, topic: str, key: bytes, value: bytes | None,
+                      headers: dict[str, str]) -> None:
+        """Publishes one record (a None value: a tombstone) and returns once the broker has
+        acknowledged it."""
         await self.broker.publish(value, topic=topic, key=key, headers=headers)
 
     def publishes(self, topic: str, *models: type[EventData]) -> None:
@@ -142,19 +149,49 @@ class ServiceRuntime:
             dead_letters=DeadLetters(self.publish, consumer=name),
             max_attempts=self.settings.consumer_max_attempts,
             backoff_s=self.settings.consumer_retry_backoff_s, failpoints=self.failpoints,
+            owner_of=self.topics.owner_source, not_yet_s=self.settings.consumer_not_yet_s,
+        )
+        self._subscribe(topics, consumer, group=self.settings.consumer_group,
+                        title=f"{name}-consumer")
+        return consumer
+
+    def consume_keys(self, keybook: "KeyBook") -> EventConsumer:
+        """Keeps the data keys intake grants this service (``vod.keys``), in a consumer group of
+        their own: an event waiting for its key never holds up the key. A grant that cannot be
+        kept is parked without its value (a data key is never copied to another topic)."""
+        name = f"{self.settings.service_name}-keys"
+        topic = self.topics.keys
+        self._topics_used.update((topic, self.topics.dlq(topic)))
+
+        async def keep(envelope, uow) -> None:
+            try:
+                await keybook.keep(uow.session, envelope.data, datetime.now(timezone.utc))
+            except CannotUnseal as exc:
+                raise Unprocessable(f"grant refused: {exc.reason}") from None
+
+        consumer = EventConsumer(
+            name=name, uow=self.uow, handlers={SubjectKeyGranted: keep},
+            dead_letters=DeadLetters(self.publish, consumer=name, keep_value=False),
+            max_attempts=self.settings.consumer_max_attempts,
+            backoff_s=self.settings.consumer_retry_backoff_s, failpoints=self.failpoints,
             owner_of=self.topics.owner_source,
         )
+        self._subscribe((topic,), consumer, group=f"{self.settings.consumer_group}-keys",
+                        title=name)
+        return consumer
 
+    def _subscribe(self, topics: tuple[str, ...], consumer: EventConsumer, *, group: str,
+                   title: str) -> None:
         commits = CommitPacer(self.settings.consumer_commit_every,
                               self.settings.consumer_commit_interval_s)
         self._pacers.append(commits)
 
         @self.broker.subscriber(
-            *topics, group_id=self.settings.consumer_group, ack_policy=AckPolicy.MANUAL,
+            *topics, group_id=group, ack_policy=AckPolicy.MANUAL,
             auto_offset_reset="earliest", decoder=_raw_body, parser=_tolerant_headers,
             session_timeout_ms=self.settings.kafka_session_timeout_ms,
             heartbeat_interval_ms=max(self.settings.kafka_session_timeout_ms // 4, 250),
-            title=f"{name}-consumer",
+            title=title,
         )
         async def on_record(body: bytes, message: KafkaMessage) -> None:
             raw = message.raw_message
@@ -171,8 +208,6 @@ class ServiceRuntime:
             finally:
                 commits.in_flight = False
             await commits.handled(message)
-
-        return consumer
 
     @asynccontextmanager
     async def lifespan(self, _app: FastAPI | None = None) -> AsyncIterator[None]:

@@ -34,6 +34,7 @@ from pathlib import Path
 
 from nacl.exceptions import CryptoError
 from nacl.public import Box, PrivateKey, PublicKey
+from nacl.signing import SigningKey, VerifyKey
 from nacl.secret import SecretBox
 from nacl.utils import random
 
@@ -49,6 +50,8 @@ SEALER_NOT_ALLOWED = "sealer_not_allowed"  # a sealer this call site does not ta
 NOT_AUTHENTIC = "not_authentic"  # not wrapped by the named sealer's key for ours, or altered
 ANOTHER_SUBJECT = "another_subject"  # a real value, but sealed about another id (replayed)
 MALFORMED = "malformed"
+KEY_RETIRED = "key_retired"  # wrapped for a key of ours that was rotated and retired
+ERASED = "erased"  # under a person's (or case's) key that was destroyed: erased for good
 
 
 class CannotUnseal(LookupError):
@@ -90,6 +93,8 @@ def seal(details: dict, readers: Mapping[str, PublicKey], *, sender: str,
                       for name, key in readers.items()},
         ciphertext=_b64(ciphertext),
         sealed_by=sender,
+        reader_keys={name: fingerprint(key) for name, key in readers.items()},
+        sender_key=fingerprint(sender_key.public_key),
     )
 
 
@@ -129,12 +134,114 @@ def unseal(sealed: SealedDetails, service: str, private_key: PrivateKey, *,
         raise CannotUnseal(MALFORMED, type(exc).__name__) from None
 
 
+def fingerprint(public: PublicKey | VerifyKey) -> str:
+    """A short public id for a key (its version): names which key sealed, wrapped or signed a
+    value, so a keyring with old and new keys picks the right one."""
+    return hashlib.blake2b(bytes(public), digest_size=8, person=b"vod-key-id").hexdigest()
+
+
+class Keyring:
+    """One service's keys as it uses them: its own private keys (the current one and any it
+    was rotated from and has not yet retired), its signing keys, and the public keys of the
+    others (every version still on file; public keys are not secret)."""
+
+    def __init__(self, directory: "KeyDirectory", service: str) -> None:
+        self.directory = directory
+        self.service = service
+
+    @property
+    def private(self) -> PrivateKey:
+        return self.directory.private_key(self.service)
+
+    def private_by_id(self, key_id: str | None) -> PrivateKey:
+        keys = self.directory.private_keys(self.service)
+        if key_id is None:
+            return self.private
+        if key_id not in keys:
+            raise CannotUnseal(KEY_RETIRED, f"{self.service} no longer holds key {key_id[:16]}")
+        return keys[key_id]
+
+    def private_keys(self) -> dict[str, PrivateKey]:
+        return self.directory.private_keys(self.service)
+
+    def public(self, service: str, key_id: str | None = None) -> PublicKey:
+        if key_id is None:
+            return self.directory.public_key(service)
+        keys = self.directory.public_keys_of(service)
+        if key_id not in keys:
+            raise CannotUnseal(NOT_AUTHENTIC, f"no public key {key_id[:16]} of {service}")
+        return keys[key_id]
+
+    @property
+    def signing(self) -> SigningKey:
+        return self.directory.signing_key(self.service)
+
+    def verify_key(self, service: str, key_id: str) -> VerifyKey:
+        keys = self.directory.verify_keys_of(service)
+        if key_id not in keys:
+            raise CannotUnseal(NOT_AUTHENTIC, f"no signing key {key_id[:16]} of {service}")
+        return keys[key_id]
+
+    def seal(self, details: dict, readers: tuple[str, ...], *, about: str) -> SealedDetails:
+        """``seal`` for ``readers`` (by name, their current keys), sealed by this service."""
+        return seal(details, {name: self.public(name) for name in readers},
+                    sender=self.service, sender_key=self.private, about=about)
+
+    def unseal(self, sealed: SealedDetails, *, senders: tuple[str, ...], about: str) -> dict:
+        """``unseal`` with whichever of this service's keys the value was wrapped for, from
+        one of ``senders`` (with whichever of their keys sealed it)."""
+        ours = (sealed.reader_keys or {}).get(self.service)
+        theirs = sealed.sender_key
+        if sealed.sealed_by in senders:
+            public = {sealed.sealed_by: self.public(sealed.sealed_by, theirs)}
+        else:
+            public = {name: self.public(name) for name in senders}
+        if ours is not None:
+            return unseal(sealed, self.service, self.private_by_id(ours), senders=public,
+                          about=about)
+        failure: CannotUnseal | None = None
+        for key in self.private_keys().values():  # sealed before values named their key
+            try:
+                return unseal(sealed, self.service, key, senders=public, about=about)
+            except CannotUnseal as exc:
+                failure = failure or exc
+        raise failure or CannotUnseal(NOT_SEALED_FOR_US)
+
+    def sealed_with_current_key(self, sealed: SealedDetails) -> bool:
+        return (sealed.reader_keys or {}).get(self.service) == fingerprint(self.private.public_key)
+
+    def reseal(self, sealed: SealedDetails, *, about: str) -> SealedDetails:
+        """A value this service sealed for itself, sealed again under its current key (the
+        re-wrap after a rotation)."""
+        return self.seal(self.unseal(sealed, senders=(self.service,), about=about),
+                         (self.service,), about=about)
+
+
 class KeyDirectory:
+    """Key files in one folder. ``<service>.key``/``.pub``: the current encryption key pair
+    (X25519); ``<service>.sign``/``.verify``: the signing pair (Ed25519); after a rotation the
+    previous ones are kept as ``<service>.<key id>.old.key`` (and ``.pub``, ``.sign``,
+    ``.verify``) until retired. ``blind-index.key``: intake's secret for matching repeated
+    requests, its own secret so the encryption keys can rotate without it."""
+
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
 
+    def keyring(self, service: str) -> Keyring:
+        return Keyring(self, service)
+
     def private_key(self, service: str) -> PrivateKey:
         return PrivateKey(base64.b64decode(self._read(f"{service}.key")))
+
+    def private_keys(self, service: str) -> dict[str, PrivateKey]:
+        """Current and not yet retired previous private keys, by key id."""
+        keys = {}
+        current = self.private_key(service)
+        keys[fingerprint(current.public_key)] = current
+        for old in sorted(self.path.glob(f"{service}.*.old.key")):
+            key = PrivateKey(base64.b64decode(old.read_text().strip()))
+            keys[fingerprint(key.public_key)] = key
+        return keys
 
     def public_key(self, service: str) -> PublicKey:
         return PublicKey(base64.b64decode(self._read(f"{service}.pub")))
@@ -142,20 +249,85 @@ class KeyDirectory:
     def public_keys(self, services: tuple[str, ...]) -> dict[str, PublicKey]:
         return {name: self.public_key(name) for name in services}
 
+    def public_keys_of(self, service: str) -> dict[str, PublicKey]:
+        keys = {}
+        for name in [f"{service}.pub", *sorted(p.name for p in
+                                                self.path.glob(f"{service}.*.old.pub"))]:
+            key = PublicKey(base64.b64decode(self._read(name)))
+            keys[fingerprint(key)] = key
+        return keys
+
+    def signing_key(self, service: str) -> SigningKey:
+        return SigningKey(base64.b64decode(self._read(f"{service}.sign")))
+
+    def verify_keys_of(self, service: str) -> dict[str, VerifyKey]:
+        keys = {}
+        for name in [f"{service}.verify", *sorted(p.name for p in
+                                                   self.path.glob(f"{service}.*.old.verify"))]:
+            key = VerifyKey(base64.b64decode(self._read(name)))
+            keys[fingerprint(key)] = key
+        return keys
+
+    def blind_index_key(self) -> bytes:
+        return base64.b64decode(self._read("blind-index.key"))
+
     def init(self, services: tuple[str, ...] = SERVICES) -> list[str]:
-        """Creates the key pairs that are missing; returns the services it made keys for."""
+        """Creates the keys that are missing; returns what it made keys for."""
         self.path.mkdir(parents=True, exist_ok=True)
         made = []
         for name in services:
-            private, public = self.path / f"{name}.key", self.path / f"{name}.pub"
-            if private.exists():
-                continue
-            key = PrivateKey.generate()
-            private.touch(mode=0o600)
-            private.write_text(_b64(bytes(key)))
-            public.write_text(_b64(bytes(key.public_key)))
-            made.append(name)
+            if not (self.path / f"{name}.key").exists():
+                self._new_box_pair(name)
+                made.append(name)
+            if not (self.path / f"{name}.sign").exists():
+                self._new_signing_pair(name)
+                made.append(f"{name} (signing)")
+        index = self.path / "blind-index.key"
+        if not index.exists():
+            self._write_secret(index, random(32))
+            made.append("blind index")
         return made
+
+    def rotate(self, service: str) -> tuple[str, str]:
+        """Moves ``service``'s current key pairs aside (kept as old until retired) and makes new
+        ones; returns (old key id, new key id) of the encryption pair."""
+        old_box = fingerprint(self.public_key(service))
+        for suffix in ("key", "pub", "sign", "verify"):  # one version id names both pairs
+            (self.path / f"{service}.{suffix}").rename(
+                self.path / f"{service}.{old_box}.old.{suffix}")
+        new = self._new_box_pair(service)
+        self._new_signing_pair(service)
+        return old_box, fingerprint(new.public_key)
+
+    def retire(self, service: str, key_id: str) -> list[str]:
+        """Deletes ``service``'s previous private keys with id ``key_id`` (after every stored
+        value was re-wrapped): what was under them only, and only then, no longer opens. The
+        public halves stay, to check old signatures and wrappings by that key."""
+        gone = []
+        for suffix in ("key", "sign"):
+            path = self.path / f"{service}.{key_id}.old.{suffix}"
+            if path.exists():
+                path.unlink()
+                gone.append(path.name)
+        return gone
+
+    def _new_box_pair(self, service: str) -> PrivateKey:
+        key = PrivateKey.generate()
+        self._write_secret(self.path / f"{service}.key", bytes(key))
+        (self.path / f"{service}.pub").write_text(_b64(bytes(key.public_key)))
+        return key
+
+    def _new_signing_pair(self, service: str) -> SigningKey:
+        key = SigningKey.generate()
+        self._write_secret(self.path / f"{service}.sign", bytes(key))
+        (self.path / f"{service}.verify").write_text(_b64(bytes(key.verify_key)))
+        return key
+
+    @staticmethod
+    def _write_secret(path: Path, secret: bytes) -> None:
+        path.touch(mode=0o600)
+        path.chmod(0o600)
+        path.write_text(_b64(secret))
 
     def _read(self, name: str) -> str:
         try:
@@ -166,8 +338,41 @@ class KeyDirectory:
                 f"`python -m vod_shared.sealing init {self.path}`)") from None
 
 
+_USAGE = """usage: python -m vod_shared.sealing COMMAND KEYS_DIR [SERVICE] [KEY_ID]
+  init KEYS_DIR               create the keys that are missing
+  list KEYS_DIR               each service's current and previous key ids
+  rotate KEYS_DIR SERVICE     new keys for SERVICE; the previous ones stay until retired
+  retire KEYS_DIR SERVICE ID  delete SERVICE's previous private keys ID (after the re-wrap)"""
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) < 2:
+        raise SystemExit(_USAGE)
+    command, directory = argv[0], KeyDirectory(Path(argv[1]))
+    if command == "init" and len(argv) == 2:
+        made = directory.init()
+        print(f"keys in {argv[1]}: created for {', '.join(made) or 'none (all present)'}")
+    elif command == "list" and len(argv) == 2:
+        for service in SERVICES:
+            try:
+                keys = directory.private_keys(service)
+            except FileNotFoundError:
+                print(f"{service}: no private key here")
+                continue
+            current = fingerprint(directory.public_key(service))
+            older = [key_id for key_id in keys if key_id != current]
+            print(f"{service}: current {current}; previous {', '.join(older) or 'none'}")
+    elif command == "rotate" and len(argv) == 3:
+        old, new = directory.rotate(argv[2])
+        print(f"{argv[2]}: new key {new}; previous key {old} kept until retired. Next: restart "
+              f"{argv[2]}, run its re-wrap, then `retire {argv[1]} {argv[2]} {old}`.")
+    elif command == "retire" and len(argv) == 4:
+        gone = directory.retire(argv[2], argv[3])
+        print(f"{argv[2]}: deleted {', '.join(gone) or 'nothing (no such previous key)'}")
+    else:
+        raise SystemExit(_USAGE)
+    return 0
+
+
 if __name__ == "__main__":
-    if len(sys.argv) != 3 or sys.argv[1] != "init":
-        raise SystemExit("usage: python -m vod_shared.sealing init KEYS_DIR")
-    made = KeyDirectory(Path(sys.argv[2])).init()
-    print(f"keys in {sys.argv[2]}: created for {', '.join(made) or 'none (all present)'}")
+    sys.exit(main(sys.argv[1:]))

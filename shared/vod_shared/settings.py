@@ -29,6 +29,9 @@ class ServiceSettings(StaffSettings):
     kafka_session_timeout_ms: int = Field(10_000, validation_alias="KAFKA_SESSION_TIMEOUT_MS")
     consumer_max_attempts: int = Field(5, ge=1, validation_alias="CONSUMER_MAX_ATTEMPTS")
     consumer_retry_backoff_s: float = Field(0.5, ge=0, validation_alias="CONSUMER_RETRY_BACKOFF_S")
+    # How long an event waits for something that travels on another topic (a data key) before
+    # it is parked in the dead letters
+    consumer_not_yet_s: float = Field(60.0, ge=0, validation_alias="CONSUMER_NOT_YET_S")
     consumer_commit_every: int = Field(100, ge=1, validation_alias="CONSUMER_COMMIT_EVERY")
     consumer_commit_interval_s: float = Field(1.0, ge=0, validation_alias="CONSUMER_COMMIT_INTERVAL_S")
     outbox_poll_interval_s: float = Field(1.0, gt=0, validation_alias="OUTBOX_POLL_INTERVAL_S")

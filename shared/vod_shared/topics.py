@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 INTAKE = "vod.intake"
 PEOPLE = "vod.people"
+KEYS = "vod.keys"
 CUSTODY = "vod.custody"
 SCREENING = "vod.screening"
 SCHEDULING = "vod.scheduling"
@@ -15,7 +16,7 @@ EVENT_TOPICS = (INTAKE, CUSTODY, SCREENING, SCHEDULING, NOTIFICATIONS)
 DLQ_SUFFIX = ".dlq"
 # The one service that may publish on each topic: a consumer applies an event only when its
 # CloudEvent ``source`` is that service's (the custody feed comes in through screening).
-OWNERS = {INTAKE: "intake", PEOPLE: "intake", CUSTODY: "screening", SCREENING: "screening",
+OWNERS = {INTAKE: "intake", PEOPLE: "intake", KEYS: "intake", CUSTODY: "screening", SCREENING: "screening",
           SCHEDULING: "scheduling", NOTIFICATIONS: "notifications"}
 # Dead letters wait a week for someone to look at them (and replay them), then go: they hold
 # sealed personal data that must not outlive an erasure.
@@ -25,6 +26,15 @@ _DEAD_LETTER_RETENTION = {"retention.ms": str(7 * 24 * 3600 * 1000)}
 # so that an erased person's key (and so their data) is really gone.
 _KEEP_FOREVER = {"retention.ms": "-1"}
 _COMPACTED = {"cleanup.policy": "compact"}
+# Data keys: an erased subject's grants must be gone within a minute. Segments roll every 10 s
+# (on the next record), intake writes a second tombstone for each erased grant once that has
+# passed, and the broker's cleaner (log.cleaner.backoff.ms, 15 s by default) then removes the
+# grant records; the tombstones themselves go an hour later.
+KEY_COMPACTION = {"cleanup.policy": "compact", "segment.ms": "10000",
+                  "min.compaction.lag.ms": "0", "max.compaction.lag.ms": "60000",
+                  "min.cleanable.dirty.ratio": "0.01", "delete.retention.ms": str(3600 * 1000)}
+# How long after an erasure intake writes the second tombstone (after segment.ms)
+KEY_TOMBSTONE_AGAIN_AFTER_S = 12.0
 
 
 @dataclass(frozen=True)
@@ -52,6 +62,10 @@ class Topics:
         return self.name(PEOPLE)
 
     @property
+    def keys(self) -> str:
+        return self.name(KEYS)
+
+    @property
     def custody(self) -> str:
         return self.name(CUSTODY)
 
@@ -77,4 +91,5 @@ def all_topics(prefix: str = "") -> dict[str, dict[str, str]]:
         configs[topics.dlq(topics.name(base))] = dict(_DEAD_LETTER_RETENTION)
     configs[topics.people] = dict(_COMPACTED)
     configs[topics.dlq(topics.people)] = dict(_DEAD_LETTER_RETENTION)
+    configs[topics.keys] = dict(KEY_COMPACTION)  # no dead letters: a grant is never copied
     return configs

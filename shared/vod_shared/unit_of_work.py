@@ -3,6 +3,7 @@ change, the events it emits (the outbox) and the ids of the events it applied (t
 
 It rolls back unless committed. A service subclasses it to add its repositories.
 """
+import uuid
 from collections.abc import Callable
 from datetime import datetime, timezone
 
@@ -12,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from vod_shared.db import inbox, insert_or_ignore, outbox
 from vod_shared.envelope import Envelope, new_envelope, to_kafka
 from vod_shared.events.base import EventData
+from vod_shared.outbox import TOMBSTONE
 
 
 class SqlUnitOfWork:
@@ -55,6 +57,15 @@ class SqlUnitOfWork:
         ))
         self._emitted = True
         return envelope
+
+    async def emit_tombstone(self, *, topic: str, key: str) -> None:
+        """Records a tombstone for ``key`` on a compacted topic (published as a null value once
+        this transaction commits): compaction then removes every earlier record of that key."""
+        await self.session.execute(insert(outbox).values(
+            event_id=f"tombstone-{uuid.uuid4().hex}", topic=topic, key=key,
+            event_type=TOMBSTONE, value=b"", created_at=datetime.now(timezone.utc), attempts=0,
+        ))
+        self._emitted = True
 
     async def first_time_seen(self, consumer: str, envelope: Envelope) -> bool:
         """Records that ``consumer`` applied this event; False if it already had."""

@@ -82,3 +82,39 @@ def owner_source(topic: str) -> str:
         if topic == base or topic.endswith(f".{base}"):
             return f"/services/{owner}"
     raise ValueError(f"no service owns {topic}")
+
+
+class IntakeSealer:
+    """Seals as intake does (under a data key per subject, signed by intake's key), for tests
+    that publish or feed a service what intake would: ``seal`` a value, then give the reader
+    its keys (``grants``, or ``keep_all`` straight into a reader's key book)."""
+
+    def __init__(self, keys_dir) -> None:
+        from vod_shared.sealing import KeyDirectory
+
+        self.keyring = KeyDirectory(keys_dir).keyring("intake")
+        self.keys: dict[str, object] = {}
+
+    def key_for(self, subject: str):
+        from vod_shared.person_keys import SubjectKey
+
+        if subject not in self.keys:
+            self.keys[subject] = SubjectKey.new(subject)
+        return self.keys[subject]
+
+    def seal(self, details: dict, purpose: str, *, about: str):
+        from vod_shared.person_keys import seal_under
+
+        return seal_under(details, self.key_for(about), purpose, keyring=self.keyring)
+
+    def grants(self, reader: str, subjects=None) -> list:
+        from vod_shared.person_keys import grant
+
+        return [grant(key, reader, keyring=self.keyring) for subject, key in self.keys.items()
+                if subjects is None or subject in subjects]
+
+    async def keep_all(self, keybook, session, subjects=None) -> None:
+        from datetime import datetime, timezone
+
+        for granted in self.grants(keybook.keyring.service, subjects):
+            await keybook.keep(session, granted, datetime.now(timezone.utc))

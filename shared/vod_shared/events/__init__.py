@@ -25,7 +25,13 @@ from vod_shared.events.intake import (
     RequestSource,
 )
 from vod_shared.events.notifications import NotificationFailed, NotificationSent
-from vod_shared.events.people import PersonErased, PersonRegistered, PersonUpdated, SealedDetails
+from vod_shared.events.people import (
+    PersonErased,
+    PersonRegistered,
+    PersonUpdated,
+    SealedDetails,
+    SubjectKeyGranted,
+)
 from vod_shared.events.scheduling import (
     ClearanceRequested,
     FacilitatorAssigned,
