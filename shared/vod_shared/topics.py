@@ -91,5 +91,7 @@ def all_topics(prefix: str = "") -> dict[str, dict[str, str]]:
         configs[topics.dlq(topics.name(base))] = dict(_DEAD_LETTER_RETENTION)
     configs[topics.people] = dict(_COMPACTED)
     configs[topics.dlq(topics.people)] = dict(_DEAD_LETTER_RETENTION)
-    configs[topics.keys] = dict(KEY_COMPACTION)  # no dead letters: a grant is never copied
+    configs[topics.keys] = dict(KEY_COMPACTION)
+    # a grant that cannot be kept is parked without its value (runtime.consume_keys)
+    configs[topics.dlq(topics.keys)] = dict(_DEAD_LETTER_RETENTION)
     return configs
