@@ -61,7 +61,8 @@ def utc_now() -> datetime:
 
 def event_handlers(clock, alerts: StaffAlerts | None = None, *, keys: ContactKeys) -> dict:
     """Every event notifications acts on, and what it does with it (``keys`` check that a
-    person's details are as intake sealed them before they are kept)."""
+    person's details are as intake sealed them before they are kept, and forget her data key
+    when she is erased)."""
     on, alerts = partial, alerts or StaffAlerts()
     # Events about a case: kept until the request that opened it is read, then applied.
     about_a_case = {
@@ -86,7 +87,7 @@ def event_handlers(clock, alerts: StaffAlerts | None = None, *, keys: ContactKey
         CustodyStatusChanged: on(handlers.custody_status_changed, clock=clock),
         PersonRegistered: on(handlers.person_known, clock=clock, keys=keys),
         PersonUpdated: on(handlers.person_known, clock=clock, keys=keys),
-        PersonErased: on(handlers.person_erased, clock=clock),
+        PersonErased: on(handlers.person_erased, clock=clock, keys=keys),
     }
 
 
@@ -102,6 +103,8 @@ def bootstrap(settings: Settings | None = None, clock=utc_now, *, email=None,
     keys = ContactKeys(settings.effective_keys_dir())
     runtime.consume(topics.intake, topics.screening, topics.scheduling, topics.custody,
                     topics.people, handlers=event_handlers(clock, alerts, keys=keys))
+    # The data keys intake grants this service, in a consumer group of their own (vod.keys).
+    runtime.consume_keys(keys.book)
     sms = sms or TwilioSender(api_base=settings.sms_api_base, account_sid=settings.sms_account_sid,
                               auth_token=settings.sms_auth_token, sender=settings.sms_from,
                               timeout_s=settings.sms_timeout_s)

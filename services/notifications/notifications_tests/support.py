@@ -13,6 +13,7 @@ from sqlalchemy import select
 from vod_shared.consumer import DeadLetters, EventConsumer, Record
 from vod_shared.db import create_engine, outbox, session_factory
 from vod_shared.envelope import Envelope, from_kafka, new_envelope, to_kafka
+from vod_shared.keybook import held_keys
 from vod_shared.events import (
     CustodyStatusChanged,
     EligibilityDetermined,
@@ -25,8 +26,10 @@ from vod_shared.events import (
     SessionScheduled,
 )
 from vod_shared.migrations import upgrade_to_head
-from vod_shared.sealing import KeyDirectory, SERVICES, seal
+from vod_shared.person_keys import CONTACT
+from vod_shared.sealing import KeyDirectory
 from vod_shared.topics import Topics
+from vod_devtools.testing import IntakeSealer
 
 from notifications.adapters.contacts import ContactKeys
 from notifications.adapters.rendering import Renderer
@@ -77,18 +80,19 @@ def contact(**overrides) -> dict:
     return {**details, **overrides}
 
 
-def sealed_by_intake(keys: KeyDirectory, details: dict,
-                     readers: tuple[str, ...] = SERVICES, *, about: str) -> SealedDetails:
+def sealed_by_intake(intake: IntakeSealer, details: dict, purpose: str = CONTACT, *,
+                     about: str) -> SealedDetails:
     """``details`` as intake seals them (the only sealer notifications takes people from),
-    about the person ``about``."""
-    return seal(details, keys.public_keys(readers), sender="intake",
-                sender_key=keys.private_key("intake"), about=about)
+    under the data key of the person ``about``, for ``purpose`` (notifications reads
+    ``CONTACT`` alone). The key reaches notifications only with its grant (``Harness.grant``,
+    or a SubjectKeyGranted on vod.keys)."""
+    return intake.seal(details, purpose, about=about)
 
 
-def person_registered(keys: KeyDirectory, person_id: str, details: dict,
+def person_registered(intake: IntakeSealer, person_id: str, details: dict,
                       at: datetime) -> PersonRegistered:
     return PersonRegistered(person_id=person_id,
-                            sealed=sealed_by_intake(keys, details, about=person_id), at=at)
+                            sealed=sealed_by_intake(intake, details, about=person_id), at=at)
 
 
 def request(case_id: str, requester_id: str, *, language="en", channel="email",
@@ -134,17 +138,19 @@ class Harness:
         self.uow = lambda: UnitOfWork(session_factory(self.engine), source="/services/notifications")
         self.clock, self.keys = clock, KeyDirectory(keys_dir)
         self.keys.init()
+        self.intake = IntakeSealer(keys_dir)  # seals and grants as intake does
+        self.contact_keys = ContactKeys(keys_dir)
         self.email, self.sms = RecordingProvider("email"), RecordingProvider("sms")
         self.dead: list[tuple[str, bytes]] = []
         alerts = StaffAlerts(staff_mailbox)
         self.consumer = EventConsumer(name="notifications", uow=self.uow,
                                       handlers=event_handlers(clock, alerts,
-                                                              keys=ContactKeys(keys_dir)),
+                                                              keys=self.contact_keys),
                                       max_attempts=1,
                                       dead_letters=DeadLetters(self._dead, consumer="notifications"))
         self.topics = Topics("")
         links = VictimLinkUrls(link_secret, INTAKE_URL) if link_secret else None
-        self.sender = Sender(uow=self.uow, keys=ContactKeys(keys_dir),
+        self.sender = Sender(uow=self.uow, keys=self.contact_keys,
                              renderer=Renderer(program_phone="1-877-256-6877",
                                                organizer="Victim Services <vs@dialogue.invalid>"),
                              outcomes=Outcomes(uow=self.uow, topics=self.topics, policy=policy,
@@ -172,13 +178,30 @@ class Harness:
         if not dead_letter_expected:
             assert not self.dead, self.dead
 
-    async def person(self, person_id: str, **details) -> None:
-        data = person_registered(self.keys, person_id, contact(**details), self.clock())
+    async def grant(self, *subjects: str) -> None:
+        """Intake's grants of these subjects' keys (all it made, without any), kept in the key
+        book as the keys consumer would keep them from vod.keys."""
+        async with self.uow() as uow:
+            await self.intake.keep_all(self.contact_keys.book, uow.session,
+                                       subjects or None)
+            await uow.commit()
+
+    async def held_keys(self, subject: str) -> list:
+        async with self.engine.connect() as conn:
+            return (await conn.execute(select(held_keys).where(
+                held_keys.c.subject_id == subject))).all()
+
+    async def person(self, person_id: str, *, key: bool = True, **details) -> None:
+        """PersonRegistered, sealed by intake; ``key``: her key granted first."""
+        data = person_registered(self.intake, person_id, contact(**details), self.clock())
+        if key:
+            await self.grant(person_id)
         await self.deliver(data, subject=person_id)
 
     async def update_person(self, person_id: str, **details) -> None:
         """PersonUpdated: her details as they are now (``contact()`` with ``details``)."""
-        sealed = sealed_by_intake(self.keys, contact(**details), about=person_id)
+        sealed = sealed_by_intake(self.intake, contact(**details), about=person_id)
+        await self.grant(person_id)
         await self.deliver(PersonUpdated(person_id=person_id, sealed=sealed, at=self.clock()),
                            subject=person_id)
 

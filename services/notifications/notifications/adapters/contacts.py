@@ -1,58 +1,59 @@
-"""Opening a person's sealed details, only at the moment of sending (or of matching a reply,
-or of checking who sealed them when they arrive).
+"""Opening a person's sealed details, only at the moment of sending (or of matching a reply);
+checking who sealed them when they arrive.
 
-A person's details are taken only as intake sealed them (``open``); what this service sealed
-for itself, the text of a reply, is opened only as its own (``open_own``). A value sealed by
-anyone else, whatever it claims, is refused (vod_shared.sealing.CannotUnseal). Each opens only
-``about`` the id it was sealed about: a person's details about that person's id (a real value
-of his, published as hers, is refused), a reply about its message's id.
+A person's details are a value intake sealed under her own data key (``CONTACT``: the purpose
+notifications is given); this service holds a copy of that key in its key book
+(``vod_shared.keybook``, fed from ``vod.keys``) and loses it when she is erased, after which her
+details never open again here. They are stored as received, never sealed again under a key of
+ours, which would outlive hers. ``check`` needs no key: a value not signed by intake about her
+(forged, or his real value replayed as hers), or not for this service's purpose, is refused on
+arrival (``vod_shared.sealing.CannotUnseal``).
 
-The service's private key is read on first use from ``VOD_KEYS_DIR``; a missing key file is an
-operator's error and is raised as such, never mistaken for a bad contact.
+What this service seals for itself (the text of a reply) is sealed and opened with its own
+keyring (``seal_for_us``/``open_own``): current and previous keys, so it still opens after a
+rotation, until the re-wrap (``python -m notifications.rewrap``) and the retirement.
+
+Key files are read from ``VOD_KEYS_DIR`` on use; a missing one is an operator's error and is
+raised as such, never mistaken for a bad contact.
 """
 from pathlib import Path
 
-from nacl.public import PrivateKey, PublicKey
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from vod_shared.events import SealedDetails
-from vod_shared.sealing import KeyDirectory, seal, unseal
+from vod_shared.keybook import KeyBook
+from vod_shared.person_keys import CONTACT
+from vod_shared.sealing import NOT_SEALED_FOR_US, CannotUnseal, KeyDirectory
 
 SERVICE = "notifications"
-PEOPLE_SEALED_BY = "intake"  # the only service whose sealing of a person's details counts
 
 
 class ContactKeys:
     def __init__(self, keys_dir: Path) -> None:
-        self._keys = KeyDirectory(keys_dir)
-        self._private: PrivateKey | None = None
-        self._public: dict[str, PublicKey] = {}
+        self.keyring = KeyDirectory(keys_dir).keyring(SERVICE)
+        self.book = KeyBook(self.keyring)
 
-    def open(self, sealed: SealedDetails, *, about: str) -> dict:
-        """A person's details, as intake sealed them for this service about the person
-        ``about``; raises vod_shared.sealing.CannotUnseal for anything else."""
-        return self._unseal(sealed, PEOPLE_SEALED_BY, about)
+    def check(self, sealed: SealedDetails, *, about: str) -> None:
+        """That ``sealed`` is a person's contact details as intake sealed them about ``about``
+        (the signature and the purpose only: the key may not have arrived yet); raises
+        CannotUnseal otherwise."""
+        self.book.check(sealed, about=about)
+        if sealed.purpose != CONTACT:
+            raise CannotUnseal(NOT_SEALED_FOR_US, f"sealed for {str(sealed.purpose)[:40]}, "
+                                                  f"not {CONTACT}")
+
+    async def open(self, session: AsyncSession, sealed: SealedDetails, *, about: str) -> dict:
+        """A person's details, with her key from the key book; raises CannotUnseal (reason
+        ``erased`` once she was erased; ``KeyNotHereYet`` while her key is on its way)."""
+        self.check(sealed, about=about)
+        return await self.book.open(session, sealed, about=about)
+
+    def seal_for_us(self, details: dict, *, about: str) -> SealedDetails:
+        """Seals what only this service may read back (the text of a reply, say), about the
+        id it is kept under, with this service's current key."""
+        return self.keyring.seal(details, (SERVICE,), about=about)
 
     def open_own(self, sealed: SealedDetails, *, about: str) -> dict:
         """What this service sealed for itself (``seal_for_us``) about ``about``, and nothing
         else."""
-        return self._unseal(sealed, SERVICE, about)
-
-    def seal_for_us(self, details: dict, *, about: str) -> SealedDetails:
-        """Seals what only this service may read back (the text of a reply, say), about the
-        id it is kept under."""
-        return seal(details, {SERVICE: self._public_key(SERVICE)}, sender=SERVICE,
-                    sender_key=self._private_key(), about=about)
-
-    def _unseal(self, sealed: SealedDetails, sender: str, about: str) -> dict:
-        return unseal(sealed, SERVICE, self._private_key(),
-                      senders={sender: self._public_key(sender)}, about=about)
-
-    def _private_key(self) -> PrivateKey:
-        if self._private is None:
-            self._private = self._keys.private_key(SERVICE)
-        return self._private
-
-    def _public_key(self, service: str) -> PublicKey:
-        if service not in self._public:
-            self._public[service] = self._keys.public_key(service)
-        return self._public[service]
+        return self.keyring.unseal(sealed, senders=(SERVICE,), about=about)

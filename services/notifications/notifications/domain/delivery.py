@@ -4,7 +4,7 @@
                                \\-> unknown  (the provider may have it: never sent again blindly)
     pending --> skipped (no address on that channel, or the number opted out of texts)
     pending/paused --> cancelled (the case was withdrawn or closed before it went, or the
-                      meeting it announces has begun)
+                      meeting it announces has begun; or its recipient was erased)
     pending <--> paused (while the case is on hold)
     pending --> pending on the other channel (she now prefers it), or skipped (it goes to her
                 on that channel already)

@@ -140,21 +140,32 @@ async def custody_status_changed(envelope: Envelope, uow: UnitOfWork, *, clock: 
 
 async def person_known(envelope: Envelope, uow: UnitOfWork, *, clock: Clock,
                        keys: ContactKeys) -> None:
-    """PersonRegistered or PersonUpdated: keep the sealed details; held messages can now go.
-    They are kept only once they open as intake sealed them for this service (opened only to
-    check: nothing opened is kept). Anything else (sealed by another key, whatever it claims,
-    or not for this service, or altered, or a real value about another person) goes to the
-    dead letters with the reason, and the person's stored details stay as they were: anyone
-    who can write to the broker could otherwise send her messages to himself."""
+    """PersonRegistered or PersonUpdated: keep the sealed details as received (under her own
+    data key: erasing that key erases them); held messages can now go. They are kept only if
+    intake signed them about this person for this service's purpose (checked without her
+    key, which travels on vod.keys and may come later: the sender waits for it). Anything
+    else (sealed or signed by another key, whatever it claims, or for another purpose, or
+    altered, or a real value about another person) goes to the dead letters with the reason,
+    and the person's stored details stay as they were: anyone who can write to the broker
+    could otherwise send her messages to himself. Details of a person already erased are not
+    kept."""
     event = envelope.data
     try:
-        keys.open(event.sealed, about=event.person_id)
+        keys.check(event.sealed, about=event.person_id)
     except CannotUnseal as refused:
         raise Unprocessable(f"person details refused: {refused}") from None
+    if await uow.people.is_erased(event.person_id):
+        return
     await uow.people.save_contact(event.person_id, event.sealed, event.at)
 
 
-async def person_erased(envelope: Envelope, uow: UnitOfWork, *, clock: Clock) -> None:
+async def person_erased(envelope: Envelope, uow: UnitOfWork, *, clock: Clock,
+                        keys: ContactKeys) -> None:
+    """Forgets her, and destroys this service's copies of her data key and of the keys erased
+    with it (``subjects``), in one transaction: what was sealed under them never opens here
+    again, whatever copy of a topic or of this store survives."""
     event: PersonErased = envelope.data
+    now = clock()
     await uow.deliveries.forget(event.person_id)
-    await uow.people.erase(event.person_id, clock())
+    await uow.people.erase(event.person_id, now)
+    await keys.book.erase(uow.session, [event.person_id, *event.subjects], event.at)

@@ -2,9 +2,9 @@
 (email goes on) with one confirmation; START/UNSTOP resume them; HELP/AYUDA answer with the
 program's phone number; anything else is kept, sealed, for staff to read.
 
-A number is matched to people by opening their sealed contacts (no phone number is stored in
-the clear, nor hashed). Several people may share a number: all of them are opted out, and the
-number gets one answer.
+A number is matched to people by opening their sealed contacts with the keys in the key book
+(no phone number is stored in the clear, nor hashed; an erased person's no longer opens).
+Several people may share a number: all of them are opted out, and the number gets one answer.
 """
 from datetime import datetime
 
@@ -74,8 +74,8 @@ async def _people_with(uow: UnitOfWork, keys: ContactKeys,
     found = []
     for person_id, sealed in await uow.people.all_contacts():
         try:
-            details = keys.open(sealed, about=person_id)
-        except LookupError:  # CannotUnseal: not readable by this service
+            details = await keys.open(uow.session, sealed, about=person_id)
+        except LookupError:  # CannotUnseal: not readable here (erased, key not here yet)
             continue
         if wanted and _digits(details.get("phone") or "") == wanted:
             found.append((person_id, details))

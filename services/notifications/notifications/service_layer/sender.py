@@ -1,12 +1,14 @@
 """The sender: a loop, separate from the event handlers, that sends what is due.
 
 For each due delivery it re-reads the row and goes on only if it is still pending (two
-senders, or a retry and a replay, never both send); opens the contact; moves it to the channel
-the recipient now prefers, if it followed her preference and she changed it; holds a text to
-the end of the recipient's night (her own quiet hours, else the program's); marks the row
-``sending`` and commits *before* calling the provider; then records the outcome. A crash after
-the call and before that record leaves the row ``sending``: once its lease has run out it is
-declared unknown, never sent again by itself.
+senders, or a retry and a replay, never both send); opens the contact with the recipient's
+data key from the key book (it waits while the key is on its way, and drops the message if
+she was erased: her key is gone for good); moves it to the channel the recipient now
+prefers, if it followed her preference and she changed it; holds a text to the end of the
+recipient's night (her own quiet hours, else the program's); marks the row ``sending`` and
+commits *before* calling the provider; then records the outcome. A crash after the call and
+before that record leaves the row ``sending``: once its lease has run out it is declared
+unknown, never sent again by itself.
 
 Deliveries to one person on one channel go in the order they were planned: a batch is split
 per recipient and channel, each part sent in order and stopped at the first failure.
@@ -22,8 +24,11 @@ import structlog
 
 from vod_shared.events import Channel
 from vod_shared.failpoints import Failpoints
+from vod_shared.keybook import KeyNotHereYet
 from vod_shared.sealing import (
     ANOTHER_SUBJECT,
+    ERASED,
+    KEY_RETIRED,
     NOT_AUTHENTIC,
     NOT_SEALED_FOR_US,
     SEALER_NOT_ALLOWED,
@@ -45,6 +50,12 @@ from notifications.service_layer.unit_of_work import UnitOfWork
 
 log = structlog.get_logger("notifications.sender")
 UNREADABLE_RETRY = timedelta(minutes=15)
+# Her data key travels on vod.keys and may be a moment behind her details: look again soon.
+KEY_WAIT = timedelta(seconds=5)
+# Details that open with neither this service's keys nor intake's: an operator's matter (a key
+# file missing, or retired before the re-wrap); the delivery waits, it does not fail.
+KEY_TROUBLE = {NOT_AUTHENTIC, KEY_RETIRED}
+RECIPIENT_ERASED = "recipient_erased"
 # Why a contact that can never be read failed its deliveries (vod_shared.sealing's reasons)
 UNREADABLE = {NOT_SEALED_FOR_US: "contact_not_sealed_for_us",
               SEALER_UNKNOWN: "contact_not_sealed_by_intake",
@@ -161,7 +172,8 @@ class Sender:
             if sealed is None:
                 return False  # held until the contact arrives
             try:
-                details = self._keys.open(sealed, about=delivery.recipient_id)
+                details = await self._keys.open(uow.session, sealed,
+                                                about=delivery.recipient_id)
             except CannotUnseal as refused:
                 return await self._unreadable(uow, delivery, refused, now)
             if moved_to := channel_now(delivery, details.get("preferred_channel")):
@@ -215,16 +227,30 @@ class Sender:
 
     async def _unreadable(self, uow: UnitOfWork, delivery: Delivery, refused: CannotUnseal,
                           now: datetime):
-        """Details not sealed for this service, or not by intake, can never be read: the
-        delivery fails. Details that do not open with its key and intake's (they were checked
+        """Her key not here yet: the delivery waits a moment (and those after it). She was
+        erased (her key is gone): the message is dropped, on every channel, never sent again.
+        Details not sealed for this service, or not by intake, can never be read: the
+        delivery fails. Details that do not open with its keys and intake's (they were checked
         when they arrived) point at a key that changed since (an operator's matter): the
         delivery waits and is tried again, not failed for every recipient."""
-        if refused.reason != NOT_AUTHENTIC:
+        if isinstance(refused, KeyNotHereYet):
+            log.info("contact.key_not_here_yet", delivery_id=delivery.id)
+            await uow.deliveries.hold_until(delivery.id, now + KEY_WAIT)
+            await uow.commit()
+            return False
+        if refused.reason == ERASED:
+            await uow.deliveries.finish(delivery.id, Status.CANCELLED, now,
+                                        expected=Status.PENDING, reason=RECIPIENT_ERASED)
+            await uow.commit()
+            log.info("delivery.recipient_erased", delivery_id=delivery.id)
+            return None
+        if refused.reason not in KEY_TROUBLE:
             reason = UNREADABLE.get(refused.reason, "contact_unreadable")
             await self._end_unsent(uow, delivery, reason, now, details={})
             return None
-        log.error("contact.unseal_failed", delivery_id=delivery.id,
-                  hint="check VOD_KEYS_DIR holds this service's and intake's current keys")
+        log.error("contact.unseal_failed", delivery_id=delivery.id, reason=refused.reason,
+                  hint="check VOD_KEYS_DIR holds this service's and intake's keys, and that "
+                       "`python -m notifications.rewrap` ran before a key was retired")
         await uow.deliveries.hold_until(delivery.id, now + UNREADABLE_RETRY)
         await uow.commit()
         return False

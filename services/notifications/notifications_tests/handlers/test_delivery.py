@@ -3,8 +3,10 @@ each announced; in order per person."""
 from sqlalchemy import update
 
 from vod_shared.envelope import new_envelope
+from vod_devtools.testing import IntakeSealer
 from vod_shared.events import Channel, Language, PersonErased, PersonRegistered
-from vod_shared.sealing import KeyDirectory, seal
+from vod_shared.person_keys import INTAKE_ONLY
+from vod_shared.sealing import KeyDirectory
 
 from notifications.adapters.orm import deliveries
 from notifications.domain.delivery import OutcomeUnknown, PermanentFailure, TemporaryFailure
@@ -202,7 +204,8 @@ async def test_details_not_sealed_for_this_service_fail_and_staff_see_it(harness
     """Such details are not kept when they arrive (dead letters: the delivery waits for her
     contact); one stored before that check fails its deliveries."""
     person = new_id()
-    sealed = sealed_by_intake(harness.keys, contact(), ("intake",), about=person)
+    sealed = sealed_by_intake(harness.intake, contact(), INTAKE_ONLY, about=person)
+    await harness.grant(person)  # what notifications is given of her key: no intake_only key
     await harness.deliver(PersonRegistered(person_id=person, sealed=sealed, at=clock()),
                           subject=person, dead_letter_expected=True)
     [(reason, _)] = harness.dead
@@ -220,14 +223,27 @@ async def test_details_not_sealed_for_this_service_fail_and_staff_see_it(harness
 
 async def test_a_key_that_cannot_open_details_sealed_for_us_holds_rather_than_fails(
         harness, clock, tmp_path):
-    """Details kept earlier that this service's key (or intake's) no longer opens: a key was
+    """Details kept earlier that intake's keys (or this service's) no longer open: a key was
     changed, an operator's matter."""
     other_keys = KeyDirectory(tmp_path / "someone-elses-keys")
     other_keys.init()
     person = new_id()
-    sealed = seal(contact(), other_keys.public_keys(("notifications",)), sender="intake",
-                  sender_key=harness.keys.private_key("intake"), about=person)
+    sealed = sealed_by_intake(IntakeSealer(other_keys.path), contact(), about=person)
     await _stored_earlier(harness, person, sealed)
+    [case] = await _requests(harness, clock, person, 1)
+    await harness.send_due()
+    [row] = await harness.deliveries(subject=case)
+    assert row.status == "pending" and row.due_at > clock() and harness.email.sent == []
+
+
+async def test_her_key_copy_under_a_key_retired_before_the_rewrap_holds_rather_than_fails(
+        harness, clock):
+    """This service's key was rotated and the old one retired without the re-wrap: the copy of
+    her key no longer opens. An operator's matter: nothing is failed for it."""
+    person = new_id()
+    await harness.person(person)
+    old_id, _ = harness.keys.rotate("notifications")
+    harness.keys.retire("notifications", old_id)
     [case] = await _requests(harness, clock, person, 1)
     await harness.send_due()
     [row] = await harness.deliveries(subject=case)

@@ -1,5 +1,6 @@
 """The service as it runs: events over the real broker, mail to a real SMTP server and texts to
 a Twilio-compatible HTTP server (the project's catchers), counted where they arrive."""
+import asyncio
 import threading
 import urllib.error
 import urllib.request
@@ -14,8 +15,9 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from vod_devtools.catchers import Catchers
 from vod_devtools.net import free_port
-from vod_devtools.testing import produce, read_topic, wait_until, owner_source
+from vod_devtools.testing import IntakeSealer, produce, read_topic, wait_until, owner_source
 from vod_shared.envelope import from_kafka, new_envelope, to_kafka
+from vod_shared.person_keys import grant_record_key
 from vod_shared.sealing import KeyDirectory
 
 from notifications.bootstrap import bootstrap, utc_now
@@ -67,12 +69,24 @@ async def _publish(kafka_bootstrap, topic, *events):
     await produce(kafka_bootstrap, topic, *records)
 
 
-async def _people(kafka_bootstrap, settings, clock, *people):
-    keys = KeyDirectory(settings.effective_keys_dir())
-    keys.init()
+async def _people(kafka_bootstrap, settings, clock, *people, keys: bool = True) -> IntakeSealer:
+    """Publishes each person as intake does: her PersonRegistered on vod.people and (``keys``)
+    the grant of her key to notifications on vod.keys. Returns the sealer, whose grants a
+    test can publish later (``_grants``)."""
+    KeyDirectory(settings.effective_keys_dir()).init()
+    intake = IntakeSealer(settings.effective_keys_dir())
     await _publish(kafka_bootstrap, settings.topics.people, *[
-        (person_registered(keys, person_id, contact(**details), clock()), person_id)
+        (person_registered(intake, person_id, contact(**details), clock()), person_id)
         for person_id, details in people])
+    if keys:
+        await _grants(kafka_bootstrap, settings, intake)
+    return intake
+
+
+async def _grants(kafka_bootstrap, settings, intake: IntakeSealer) -> None:
+    await _publish(kafka_bootstrap, settings.topics.keys, *[
+        (granted, grant_record_key(granted.subject_id, granted.reader))
+        for granted in intake.grants("notifications")])
 
 
 async def test_a_spanish_speaking_victims_acknowledgement_arrives_in_spanish(
@@ -96,6 +110,58 @@ async def test_a_spanish_speaking_victims_acknowledgement_arrives_in_spanish(
     [sent] = [from_kafka(r.value) for r in announced]
     assert sent.type == "vod.NotificationSent.v1" and sent.subject == case
     assert b"maria" not in announced[0].value
+
+
+async def test_her_details_read_before_her_key_go_out_once_the_key_arrives(
+        kafka_bootstrap, topic_prefix, tmp_path, catchers):
+    """Her details (vod.people) and her key (vod.keys) travel on different topics: read
+    first, the details are kept and her acknowledgement waits; when the grant comes, it goes,
+    once, to her."""
+    settings = _settings(kafka_bootstrap, topic_prefix,
+                         f"sqlite+aiosqlite:///{tmp_path / 'n.db'}", tmp_path,
+                         smtp_port=catchers.smtp_port, sms_base=catchers.http_base)
+    person, case = new_id(), new_id()
+    async with running(settings):
+        intake = await _people(kafka_bootstrap, settings, utc_now,
+                               (person, {"email": "late.key@example.org"}), keys=False)
+        await _publish(kafka_bootstrap, settings.topics.intake,
+                       (request(case, person, at=utc_now()), case))
+        assert await wait_until(lambda: _delivery_states(settings, person), timeout=30)
+        await asyncio.sleep(2)  # the sender (polling every 0.2 s) has tried it meanwhile
+        assert await _delivery_states(settings, person) == ["pending"]
+        assert await _contact_kept(settings, person)  # kept without her key
+        assert catchers.mail.read() == []
+
+        await _grants(kafka_bootstrap, settings, intake)
+        assert await wait_until(lambda: catchers.mail.read(), timeout=30)
+        await read_topic(kafka_bootstrap, settings.topics.notifications, at_least=1, settle=2)
+        assert await _delivery_states(settings, person) == ["sent"]
+
+    [mail] = catchers.mail.read()
+    assert mail["rcpt_tos"] == ["late.key@example.org"]
+    parked = await read_topic(kafka_bootstrap, settings.topics.dlq(settings.topics.people),
+                              at_least=0, timeout=1, settle=0)
+    assert parked == []
+
+
+async def _delivery_states(settings, person) -> list[str]:
+    rows = await _query(settings, "SELECT status FROM deliveries WHERE recipient_id = :p"
+                                  " ORDER BY seq", p=person)
+    return [status for (status,) in rows]
+
+
+async def _contact_kept(settings, person) -> bool:
+    return bool(await _query(settings, "SELECT person_id FROM contacts WHERE person_id = :p",
+                             p=person))
+
+
+async def _query(settings, sql, **params) -> list:
+    engine = create_async_engine(settings.effective_database_url())
+    try:
+        async with engine.connect() as conn:
+            return (await conn.execute(text(sql), params)).all()
+    finally:
+        await engine.dispose()
 
 
 async def test_a_witness_gets_exactly_one_text_for_a_release_and_none_for_a_hearing(
