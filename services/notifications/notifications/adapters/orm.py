@@ -1,7 +1,9 @@
 """Notifications' tables. The domain never sees them: repositories translate.
 
-Contact details are kept only as they arrived, sealed (``contacts.sealed``); the free text of
-inbound texts is sealed to this service's own key. Nothing else here names a person.
+Contact details are kept only as they arrived, sealed under the person's own data key
+(``contacts.sealed``; the copies of those keys are in the key book's tables, created by the
+migrations); the free text of inbound texts is sealed to this service's own key
+(``OWN_SEALED``, re-wrapped after a rotation). Nothing else here names a person.
 """
 from sqlalchemy import (
     BigInteger,
@@ -18,6 +20,8 @@ from sqlalchemy import (
     UniqueConstraint,
     false,
 )
+
+from vod_shared.rotation import OwnSealed
 
 metadata = MetaData()
 
@@ -128,6 +132,10 @@ inbound_sms = Table(
     Column("reply", String(16), nullable=False),  # what it was read as (domain.sms.Reply)
     Column("sealed", Text, nullable=False),  # {"from", "body"} sealed to this service's key
 )
+
+# What this service seals for itself: sealed again under its current key after a rotation
+# (``python -m notifications.rewrap``), before the previous key is retired.
+OWN_SEALED = [OwnSealed(inbound_sms, "sealed", about="message_sid", key="message_sid")]
 
 # Case events read before the request that opened the case (topics are read independently):
 # kept until the case arrives, then applied. Events carry ids and codes only.
