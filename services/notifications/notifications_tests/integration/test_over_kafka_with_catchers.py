@@ -17,6 +17,7 @@ from vod_devtools.catchers import Catchers
 from vod_devtools.net import free_port
 from vod_devtools.testing import IntakeSealer, produce, read_topic, wait_until, owner_source
 from vod_shared.envelope import from_kafka, new_envelope, to_kafka
+from vod_shared.events import PersonErased
 from vod_shared.person_keys import grant_record_key
 from vod_shared.sealing import KeyDirectory
 
@@ -142,6 +143,40 @@ async def test_her_details_read_before_her_key_go_out_once_the_key_arrives(
     parked = await read_topic(kafka_bootstrap, settings.topics.dlq(settings.topics.people),
                               at_least=0, timeout=1, settle=0)
     assert parked == []
+
+
+async def test_her_erasure_over_kafka_leaves_no_key_of_hers_and_sends_her_nothing(
+        kafka_bootstrap, topic_prefix, tmp_path, catchers):
+    settings = _settings(kafka_bootstrap, topic_prefix,
+                         f"sqlite+aiosqlite:///{tmp_path / 'n.db'}", tmp_path,
+                         smtp_port=catchers.smtp_port, sms_base=catchers.http_base)
+    person, reg = new_id(), new_id()
+    async with running(settings):
+        intake = await _people(kafka_bootstrap, settings, utc_now,
+                               (person, {"email": "erased@example.org"}))
+        await _publish(kafka_bootstrap, settings.topics.intake, (registration(
+            reg, person, notify_on=["release"], channel="email", at=utc_now()), reg))
+        assert await wait_until(lambda: len(catchers.mail.read()) == 1, timeout=30)
+        assert await _query(settings, "SELECT key_id FROM held_keys WHERE subject_id = :p",
+                            p=person)
+
+        await _publish(kafka_bootstrap, settings.topics.people,
+                       (PersonErased(person_id=person, at=utc_now()), person))
+        assert await wait_until(lambda: _erased(settings, person), timeout=30)
+        await _grants(kafka_bootstrap, settings, intake)  # replayed before compaction
+        await _publish(kafka_bootstrap, settings.topics.custody,
+                       (custody("release", at=utc_now(), status="on_parole"), "AB1234"))
+        await asyncio.sleep(3)
+
+    assert len(catchers.mail.read()) == 1
+    assert await _query(settings, "SELECT key_id FROM held_keys WHERE subject_id = :p",
+                        p=person) == []
+    assert await _delivery_states(settings, person) == []
+
+
+async def _erased(settings, person) -> bool:
+    return bool(await _query(settings, "SELECT subject_id FROM erased_subjects"
+                                       " WHERE subject_id = :p", p=person))
 
 
 async def _delivery_states(settings, person) -> list[str]:
