@@ -138,4 +138,4 @@ def drop_key_tables() -> None:
 
 
 __all__ = ["KeyBook", "KeyNotHereYet", "held_keys", "erased_subjects", "create_key_tables",
-           "drop_key_tables", "json"]
+           "drop_key_tables"]
