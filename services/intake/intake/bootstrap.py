@@ -28,12 +28,14 @@ from vod_shared.events import (
     RegistrationReceived,
     RequestReceived,
     RequestRepeated,
+    SubjectKeyGranted,
 )
 from vod_shared.logging import configure_logging
 from vod_shared.openapi import publish_models
 from vod_shared.problems import Problem, problem_response
 from vod_shared.runtime import ServiceRuntime
-from vod_shared.sealing import SERVICES, KeyDirectory
+from vod_shared.sealing import KeyDirectory
+from vod_shared.topics import KEY_TOMBSTONE_AGAIN_AFTER_S
 from vod_shared.victim_links import VictimLinks
 from vod_shared.webhooks import check_secrets
 
@@ -55,7 +57,8 @@ from intake.entrypoints.schemas import IntakeWebhookIn
 from intake.entrypoints.staff_api import staff_router
 from intake.entrypoints.victim_pages import victim_router
 from intake.entrypoints.webhooks import webhook_router
-from intake.service_layer import handlers, her_page
+from intake.service_layer import erasure, handlers, her_page
+from intake.service_layer.data_keys import DataKeys
 from intake.service_layer.door import Door, DoorLimits
 from intake.service_layer.unit_of_work import UnitOfWork
 
@@ -66,7 +69,7 @@ COMMAND_HANDLERS = {
     RequestDialogue: handlers.request_dialogue,
     RegisterForCustodyNotices: handlers.register_for_custody_notices,
     ChangeCase: handlers.change_case,
-    ErasePerson: handlers.erase_person,
+    ErasePerson: erasure.erase_person,
 }
 
 
@@ -105,6 +108,7 @@ def bootstrap(settings: Settings | None = None, clock=utc_now,
                       CasePaused, CaseResumed, CaseWithdrawn, PossibleDuplicateFound,
                       RegistrationChanged, RegistrationCancelled)
     runtime.publishes(topics.people, PersonRegistered, PersonUpdated, PersonErased)
+    runtime.publishes(topics.keys, SubjectKeyGranted)
     runtime.consume(topics.screening, topics.scheduling, topics.notifications, handlers={
         EligibilityDetermined: handlers.follow_case_elsewhere,
         CaseClosed: handlers.follow_case_elsewhere,
@@ -113,8 +117,9 @@ def bootstrap(settings: Settings | None = None, clock=utc_now,
         NotificationSent: her_page.remember_message,
         NotificationFailed: her_page.remember_message,
     })
-    vault = Vault(KeyDirectory(settings.effective_keys_dir()), readers=SERVICES)
-    context = handlers.Context(topics=topics, clock=clock, vault=vault)
+    vault = Vault(KeyDirectory(settings.effective_keys_dir()))
+    context = handlers.Context(topics=topics, clock=clock, vault=vault,
+                               keys=DataKeys(vault, topics, clock))
     intake = Intake(runtime, context)
     door = Door(runtime=runtime, ctx=context, post=post or door_post(settings), limits=DoorLimits(
         per_address_per_hour=settings.limit_per_address_per_hour,
@@ -124,6 +129,10 @@ def bootstrap(settings: Settings | None = None, clock=utc_now,
         page_codes_per_contact_per_day=settings.limit_page_codes_per_contact_per_day),
         public_base_url=settings.public_base_url, phone=settings.program_phone)
     page = her_page.HerPage(runtime=runtime, ctx=context, door=door, phone=settings.program_phone)
+    erasures = erasure.DueErasures(
+        runtime=runtime, ctx=context,
+        keep_after_closed=timedelta(days=settings.erase_after_closed_days)
+        if settings.erase_after_closed_days else None)
 
     links = VictimLinks(settings.victim_link_secret,
                         max_age=timedelta(days=settings.victim_link_max_age_days))
@@ -138,7 +147,7 @@ def bootstrap(settings: Settings | None = None, clock=utc_now,
         staff_router(intake=intake),
     ])
     harden_public_pages(app)
-    app.router.lifespan_context = _with_due_work(runtime, door, page,
+    app.router.lifespan_context = _with_due_work(runtime, door, page, erasures,
                                                  interval_s=settings.due_work_interval_s)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_api_route("/", lambda: RedirectResponse("/request"), include_in_schema=False)
@@ -150,6 +159,7 @@ def bootstrap(settings: Settings | None = None, clock=utc_now,
     app.state.intake = intake
     app.state.door = door
     app.state.her_page = page
+    app.state.erasures = erasures
     return runtime, app
 
 
@@ -162,17 +172,30 @@ def door_post(settings: Settings) -> DoorPost:
         sms_auth_token=settings.sms_auth_token, sms_from=settings.sms_from)
 
 
-def _with_due_work(runtime: ServiceRuntime, door: Door, page, *, interval_s: float):
+def _with_due_work(runtime: ServiceRuntime, door: Door, page, erasures: erasure.DueErasures, *,
+                   interval_s: float):
     """The service's lifespan plus a loop for what falls due: unconfirmed requests deleted after
-    48 hours, withdrawals made final after 7 days. Rows in the store, so a restart loses none."""
+    48 hours, withdrawals made final after 7 days, an erasure's tombstones written again, and
+    requesters erased after the retention period. Rows in the store, so a restart loses none."""
+    # The second tombstones are due KEY_TOMBSTONE_AGAIN_AFTER_S after an erasure, and the
+    # grants must leave vod.keys within the minute: they are looked for every few seconds (one
+    # indexed query), the rest every ``interval_s``.
+    tick_s = min(interval_s, KEY_TOMBSTONE_AGAIN_AFTER_S / 4)
+
     async def due_work() -> None:
+        loop = asyncio.get_running_loop()
+        next_round = loop.time()
         while True:
             try:
-                await door.expire()
-                await page.finalise_withdrawals()
+                await erasures.tombstone_again()
+                if loop.time() >= next_round:
+                    next_round = loop.time() + interval_s
+                    await door.expire()
+                    await page.finalise_withdrawals()
+                    await erasures.after_retention()
             except Exception:  # a store outage: try again at the next tick, never stop the loop
                 log.exception("due_work.failed")
-            await asyncio.sleep(interval_s)
+            await asyncio.sleep(tick_s)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):

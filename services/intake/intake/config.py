@@ -33,6 +33,10 @@ class Settings(ServiceSettings, OutboundSettings):
     limit_page_codes_per_contact_per_day: int = Field(
         10, ge=1, validation_alias="DOOR_LIMIT_PAGE_CODES_PER_CONTACT_PER_DAY")
     due_work_interval_s: float = Field(30.0, gt=0, validation_alias="INTAKE_DUE_WORK_INTERVAL_S")
+    # Retention: a requester is erased this many days after the last of her cases was closed
+    # (all ended, no custody notices still wanted). Unset: never on its own.
+    erase_after_closed_days: int | None = Field(None, ge=1,
+                                                validation_alias="ERASE_AFTER_CLOSED_DAYS")
 
     def webhook_secret_list(self) -> list[str]:
         return self.webhook_secrets.split()

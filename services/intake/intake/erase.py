@@ -3,8 +3,9 @@
     python -m intake.erase --person PERSON_ID --reason person_asked --by ines
     python -m intake.erase --case CASE_ID --reason legal_order --by ines
 
-It writes to intake's store as the service would (``PersonErased`` goes into the outbox and the
-running service publishes it); the same settings as the service (``INTAKE_DATABASE_URL``,
+It writes to intake's store as the service would (the person's keys and her cases' keys are
+destroyed; ``PersonErased`` and the tombstones go into the outbox and the running service
+publishes them, and writes the tombstones again a few seconds later); the same settings as the service (``INTAKE_DATABASE_URL``,
 ``VOD_KEYS_DIR``, ...). Prints the person id erased; exits 1 when there is no such person or case.
 """
 import argparse
@@ -15,7 +16,7 @@ from vod_shared.migrations import upgrade_to_head
 
 from intake.bootstrap import MIGRATIONS, bootstrap
 from intake.config import Settings
-from intake.domain.commands import ErasePerson, ErasureReason
+from intake.domain.commands import ErasedVia, ErasePerson, ErasureReason
 from intake.domain.errors import CaseNotFound, PersonNotFound
 from intake.service_layer import handlers
 
@@ -28,7 +29,8 @@ async def erase(*, person: str | None, case: str | None, reason: ErasureReason, 
         if case:
             async with runtime.uow() as uow:
                 person = await handlers.requester_of(case, uow)
-        return await app.state.intake.handle(ErasePerson(person_id=person, reason=reason, by=by))
+        return await app.state.intake.handle(ErasePerson(person_id=person, reason=reason, by=by,
+                                                         via=ErasedVia.COMMAND_LINE))
     finally:
         await runtime.engine.dispose()
 

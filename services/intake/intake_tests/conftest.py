@@ -10,8 +10,11 @@ from sqlalchemy import select
 
 from vod_devtools.webhooks import signed_headers as webhook_headers
 from vod_shared.db import outbox
+from vod_shared.envelope import from_kafka
+from vod_shared.events import SealedDetails, SubjectKeyGranted
 from vod_shared.migrations import upgrade_to_head
-from vod_shared.sealing import KeyDirectory
+from vod_shared.person_keys import check_sealer, open_grant, open_under
+from vod_shared.sealing import CannotUnseal, KeyDirectory
 
 from intake.bootstrap import MIGRATIONS, bootstrap
 from intake.config import Settings
@@ -106,6 +109,39 @@ class IntakeClient:
             query = query.where(outbox.c.topic == topic)
         async with self.runtime.engine.connect() as conn:
             return (await conn.execute(query)).all()
+
+    async def events(self) -> list[dict]:
+        """The events intake will publish on every topic but ``vod.keys`` (the grants)."""
+        return [json.loads(r.value) for r in await self.outbox(topic=None)
+                if r.topic != "vod.keys"]
+
+    async def grants(self) -> list[SubjectKeyGranted]:
+        """The data keys intake gave readers on ``vod.keys`` (tombstones left out)."""
+        return [from_kafka(r.value).data for r in await self.outbox(topic="vod.keys")
+                if r.event_type != "tombstone"]
+
+    @property
+    def keys(self) -> KeyDirectory:
+        return KeyDirectory(self.runtime.settings.effective_keys_dir())
+
+    async def open(self, sealed, *, about: str) -> dict:
+        """A value intake sealed, opened as intake does (with the key in its store)."""
+        context = self.app.state.intake.context
+        async with self.runtime.uow() as uow:
+            return await context.keys.open(uow, SealedDetails.model_validate(sealed),
+                                           about=about)
+
+    async def opened_by(self, reader: str, sealed, *, about: str) -> dict:
+        """What ``reader`` opens of ``sealed`` with its own private key file and every grant
+        to it in intake's outbox; CannotUnseal if it cannot."""
+        keyring = self.keys.keyring(reader)
+        sealed = SealedDetails.model_validate(sealed)
+        check_sealer(sealed, keyring=keyring, senders=("intake",), about=about)
+        for granted in await self.grants():
+            if granted.reader == reader and granted.key_id == sealed.key_id:
+                return open_under(sealed, open_grant(granted, keyring=keyring),
+                                  subject=granted.subject_id, about=about)
+        raise CannotUnseal("no_grant", f"no grant of that key to {reader}")
 
 
 @pytest.fixture

@@ -1,5 +1,6 @@
 """Intake's tables. Intake is the system of record for people; their details are stored
-sealed (see adapters/vault.py), never in plain text."""
+sealed (see adapters/vault.py), never in plain text, under the person's (or case's) own data
+key (``subject_keys``), so that destroying the key erases every copy."""
 from sqlalchemy import (
     JSON,
     Boolean,
@@ -10,6 +11,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
+    Text,
     false,
 )
 
@@ -51,6 +53,8 @@ cases = Table(
     Column("version", Integer, nullable=False, server_default="0"),
     Column("relationship", String(32), nullable=True),  # null for cases older than the column
     Column("withdrawal_final_at", DateTime(timezone=True), nullable=True, index=True),
+    # When screening or scheduling ended it (from their events): the retention period's start.
+    Column("closed_at", DateTime(timezone=True), nullable=True, index=True),
 )
 
 registrations = Table(
@@ -140,4 +144,38 @@ case_notes = Table(
     Column("author", String(64), nullable=False),
     Column("written_at", DateTime(timezone=True), nullable=False),
     Column("sealed_note", JSON, nullable=False),
+)
+
+# One data key per subject (a person, or a case for what its requester wrote), its secret sealed
+# by and for intake (about the key id). Every value intake publishes or keeps of the subject is
+# under it; deleting the row erases them all (see vod_shared.person_keys).
+subject_keys = Table(
+    "subject_keys", metadata,
+    Column("key_id", String(64), primary_key=True),
+    Column("subject_id", String(64), nullable=False, unique=True),
+    Column("sealed_secret", Text, nullable=False),  # a SealedDetails, as JSON
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+# Subjects whose key was destroyed (erased): a key is never made again for them. (Not named
+# erased_subjects: that is a reader's table, in vod_shared.keybook, also in the migrations' view.)
+subject_keys_destroyed = Table(
+    "subject_keys_destroyed", metadata,
+    Column("subject_id", String(64), primary_key=True),
+    Column("destroyed_at", DateTime(timezone=True), nullable=False),
+)
+
+# Every erasure, for the audit: whom (a random id), why (a code), who asked and how, when; the
+# subjects whose keys went with the person, and when their grants were tombstoned a second
+# time. Never a name or a contact.
+erasures = Table(
+    "erasures", metadata,
+    Column("erasure_id", Integer, primary_key=True, autoincrement=True),
+    Column("person_id", String(64), nullable=False, index=True),
+    Column("subjects", JSON, nullable=False),  # the case ids erased with her
+    Column("reason", String(32), nullable=False),
+    Column("by", String(64), nullable=True),  # the staff member's username; none for retention
+    Column("via", String(16), nullable=False),  # staff_api | command_line | retention
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("tombstoned_again_at", DateTime(timezone=True), nullable=True, index=True),
 )

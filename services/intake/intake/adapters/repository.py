@@ -1,22 +1,26 @@
 """Load and save intake's aggregates through a session of the unit of work."""
+from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from vod_shared.db import as_utc
+from vod_shared.db import as_utc, insert_or_ignore
 from vod_shared.events import CustodyNoticeKind, Relationship, SealedDetails
 
 from intake.adapters.orm import (
     case_notes,
     cases,
+    erasures,
     messages_sent,
     pending_changes,
     people,
     person_lookups,
     reference_counters,
     registrations,
+    subject_keys,
+    subject_keys_destroyed,
     webhook_receipts,
 )
 from intake.domain.door import Contact
@@ -44,7 +48,7 @@ class CaseRepository:
         result = await self._session.execute(
             update(cases).where(cases.c.case_id == case.case_id, cases.c.version == case.version)
             .values(status=case.status.value, holds=sorted(case.holds), version=case.version + 1,
-                    withdrawal_final_at=case.withdrawal_final_at))
+                    withdrawal_final_at=case.withdrawal_final_at, closed_at=case.closed_at))
         if result.rowcount != 1:
             raise ChangedMeanwhile(case.case_id)
         case.version += 1
@@ -83,6 +87,15 @@ class CaseRepository:
             cases.c.withdrawal_final_at.is_not(None), cases.c.withdrawal_final_at <= now))
         return list(rows.scalars())
 
+    async def requesters_closed_before(self, cutoff: datetime) -> list[str]:
+        """People not yet erased who requested a case closed before ``cutoff``."""
+        rows = await self._session.execute(
+            select(cases.c.requester_id).distinct().join(
+                people, people.c.person_id == cases.c.requester_id)
+            .where(cases.c.closed_at.is_not(None), cases.c.closed_at <= cutoff,
+                   people.c.erased_at.is_(None)))
+        return sorted(rows.scalars())
+
     async def next_reference_number(self, year: int) -> int:
         """Counts up per year, atomically, on SQLite and PostgreSQL alike."""
         dialect = sqlite if self._session.bind.dialect.name == "sqlite" else postgresql
@@ -99,7 +112,8 @@ def _case(row) -> Case:
                 CaseStatus(row.status), row.opened_at, holds={Hold(h) for h in row.holds or ()},
                 version=row.version,
                 relationship=Relationship(row.relationship) if row.relationship else None,
-                withdrawal_final_at=as_utc(row.withdrawal_final_at))
+                withdrawal_final_at=as_utc(row.withdrawal_final_at),
+                closed_at=as_utc(row.closed_at))
 
 
 class RegistrationRepository:
@@ -215,6 +229,92 @@ class PeopleRepository:
         value = await self._session.scalar(select(people.c.sealed)
                                            .where(people.c.person_id == person_id))
         return SealedDetails.model_validate(value) if value else None
+
+
+@dataclass(frozen=True)
+class StoredKey:
+    key_id: str
+    subject_id: str
+    sealed_secret: str  # a SealedDetails as JSON, for intake alone, about key_id
+
+
+class SubjectKeyRepository:
+    """The data keys of people and cases, and the subjects whose key was destroyed."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def of_subject(self, subject_id: str) -> StoredKey | None:
+        row = (await self._session.execute(select(subject_keys).where(
+            subject_keys.c.subject_id == subject_id))).first()
+        return _stored_key(row) if row else None
+
+    async def by_id(self, key_id: str) -> StoredKey | None:
+        row = (await self._session.execute(select(subject_keys).where(
+            subject_keys.c.key_id == key_id))).first()
+        return _stored_key(row) if row else None
+
+    async def add(self, key_id: str, subject_id: str, sealed_secret: SealedDetails,
+                  now: datetime) -> None:
+        """A second key for one subject fails on the unique subject (two requests at once:
+        the loser reads again and takes the winner's)."""
+        await self._session.execute(insert(subject_keys).values(
+            key_id=key_id, subject_id=subject_id, sealed_secret=sealed_secret.model_dump_json(),
+            created_at=now))
+
+    async def is_destroyed(self, subject_id: str) -> bool:
+        return await self._session.scalar(select(subject_keys_destroyed.c.subject_id).where(
+            subject_keys_destroyed.c.subject_id == subject_id)) is not None
+
+    async def destroy(self, subject_ids: list[str], now: datetime) -> None:
+        """Deletes the subjects' keys (what was sealed under them no longer opens anywhere)
+        and remembers them, so no key is made for them again."""
+        await self._session.execute(delete(subject_keys)
+                                    .where(subject_keys.c.subject_id.in_(subject_ids)))
+        for subject_id in subject_ids:
+            await self._session.execute(insert_or_ignore(
+                self._session, subject_keys_destroyed, "subject_id", subject_id=subject_id,
+                destroyed_at=now))
+
+    async def live(self) -> list[StoredKey]:
+        rows = await self._session.execute(select(subject_keys).order_by(subject_keys.c.created_at,
+                                                                         subject_keys.c.key_id))
+        return [_stored_key(row) for row in rows]
+
+
+def _stored_key(row) -> StoredKey:
+    return StoredKey(row.key_id, row.subject_id, row.sealed_secret)
+
+
+@dataclass(frozen=True)
+class Erasure:
+    erasure_id: int
+    person_id: str
+    subjects: list[str]
+    at: datetime
+
+
+class ErasureLog:
+    """Who was erased, why, by whom, when: ids and codes, never a detail."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def add(self, person_id: str, subjects: list[str], *, reason: str, by: str | None,
+                  via: str, at: datetime) -> None:
+        await self._session.execute(insert(erasures).values(
+            person_id=person_id, subjects=subjects, reason=reason, by=by, via=via, at=at))
+
+    async def to_tombstone_again(self, erased_before: datetime) -> list[Erasure]:
+        rows = await self._session.execute(
+            select(erasures).where(erasures.c.tombstoned_again_at.is_(None),
+                                   erasures.c.at <= erased_before).order_by(erasures.c.erasure_id))
+        return [Erasure(row.erasure_id, row.person_id, list(row.subjects), as_utc(row.at))
+                for row in rows]
+
+    async def tombstoned_again(self, erasure_id: int, at: datetime) -> None:
+        await self._session.execute(update(erasures).where(erasures.c.erasure_id == erasure_id)
+                                    .values(tombstoned_again_at=at))
 
 
 class WebhookReceipts:

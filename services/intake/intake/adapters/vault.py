@@ -1,17 +1,31 @@
-"""Personal data at rest and in transit: sealed by intake with the person's own data key (see
-``vod_shared.sealing``), readable only by the services named for it. What intake opens is what
-it sealed itself (its own store): a value sealed by anyone else is refused. Each value is
-sealed ``about`` the id it is kept or sent under (a person's, a case's, a pending request's or
-change's) and opens only for that id.
+"""Personal data at rest and in transit, as intake seals it (see ``vod_shared.person_keys``).
+
+What intake publishes or keeps of a person (or of a case, for what its requester wrote) is
+sealed under that subject's own data key, for one purpose (who may read it), and signed by
+intake; the key itself is kept sealed under intake's own key. A request from the public page
+that waits for its contact to be proven has no person yet: it is sealed under intake's own key
+alone, and deleted within 48 hours. What intake opens is what it sealed itself: a value sealed
+by anyone else is refused. Each value is sealed ``about`` the id it is kept or sent under and
+opens only for that id.
 
 Repeated requests are recognised by a keyed hash of the email or phone (a blind index) that
-stays in intake's own store: never in an event, never in a log.
+stays in intake's own store: never in an event, never in a log. Its secret is a key of its own
+(``blind-index.key``), so intake's encryption keys can rotate without it.
 """
+import base64
 import hashlib
 import unicodedata
 
-from vod_shared.events import SealedDetails
-from vod_shared.sealing import KeyDirectory, seal, unseal
+from vod_shared.events import SealedDetails, SubjectKeyGranted
+from vod_shared.person_keys import (
+    PURPOSES,
+    SubjectKey,
+    check_sealer,
+    grant,
+    open_under,
+    seal_under,
+)
+from vod_shared.sealing import KeyDirectory
 
 from intake.domain.door import EMAIL, PHONE, Contact
 
@@ -19,18 +33,46 @@ SERVICE = "intake"
 
 
 class Vault:
-    def __init__(self, keys: KeyDirectory, readers: tuple[str, ...]) -> None:
-        self._private = keys.private_key(SERVICE)
-        self._public = keys.public_keys(readers)
-        self._senders = {SERVICE: keys.public_key(SERVICE)}  # it opens only its own
-        self._lookup_key = hashlib.blake2b(b"intake-lookup", key=bytes(self._private)).digest()
+    def __init__(self, keys: KeyDirectory) -> None:
+        self.keyring = keys.keyring(SERVICE)
+        self._lookup_key = _lookup_key(keys.blind_index_key())
 
-    def seal(self, details: dict, readers: tuple[str, ...], *, about: str) -> SealedDetails:
-        return seal(details, {name: self._public[name] for name in readers}, sender=SERVICE,
-                    sender_key=self._private, about=about)
+    # A subject's data key, kept sealed for intake alone (about its key id).
 
-    def open(self, sealed: SealedDetails, *, about: str) -> dict:
-        return unseal(sealed, SERVICE, self._private, senders=self._senders, about=about)
+    def new_key(self, subject: str) -> tuple[SubjectKey, SealedDetails]:
+        key = SubjectKey.new(subject)
+        return key, self.keyring.seal({"secret": base64.b64encode(key.secret).decode()},
+                                      (SERVICE,), about=key.key_id)
+
+    def key_from(self, key_id: str, subject: str, sealed_secret: str) -> SubjectKey:
+        opened = self.keyring.unseal(SealedDetails.model_validate_json(sealed_secret),
+                                     senders=(SERVICE,), about=key_id)
+        return SubjectKey(key_id=key_id, subject=subject,
+                          secret=base64.b64decode(opened["secret"]))
+
+    def grant(self, key: SubjectKey, reader: str) -> SubjectKeyGranted:
+        return grant(key, reader, keyring=self.keyring)
+
+    # Values under a subject's key.
+
+    def seal(self, details: dict, key: SubjectKey, purpose: str) -> SealedDetails:
+        return seal_under(details, key, purpose, keyring=self.keyring)
+
+    def open(self, sealed: SealedDetails, key: SubjectKey, *, about: str) -> dict:
+        check_sealer(sealed, keyring=self.keyring, senders=(SERVICE,), about=about)
+        return open_under(sealed, {purpose: key.purpose_key(purpose) for purpose in
+                                   _purposes_of(sealed)}, subject=key.subject, about=about)
+
+    # Values under intake's own key: a request waiting for its contact to be proven, and what
+    # was stored before subjects had keys of their own.
+
+    def seal_own(self, details: dict, *, about: str) -> SealedDetails:
+        return self.keyring.seal(details, (SERVICE,), about=about)
+
+    def open_own(self, sealed: SealedDetails, *, about: str) -> dict:
+        return self.keyring.unseal(sealed, senders=(SERVICE,), about=about)
+
+    # The blind index.
 
     def contacts(self, *, email: str | None, phone: str | None,
                  confirmed: frozenset[str] = frozenset()) -> list[Contact]:
@@ -44,10 +86,25 @@ class Vault:
 
     def key_for(self, kind: str, value: str) -> str:
         """A keyed hash of one contact (also keys the door's limits); never leaves intake."""
-        if kind == EMAIL:
-            value = unicodedata.normalize("NFC", value).strip().lower()
-        return self._hash(kind, value)
+        return _hash(kind, value, self._lookup_key)
 
-    def _hash(self, kind: str, value: str) -> str:
-        return hashlib.blake2b(f"{kind}:{value}".encode(), key=self._lookup_key,
-                               digest_size=32).hexdigest()
+    def lookups_before_blind_index_key(self, kind: str, value: str) -> list[str]:
+        """The hashes this contact had when they were keyed by intake's private key (any it
+        still holds), for ``python -m intake.keys reindex``."""
+        return [_hash(kind, value, _lookup_key(bytes(private)))
+                for private in self.keyring.private_keys().values()]
+
+
+def _lookup_key(secret: bytes) -> bytes:
+    return hashlib.blake2b(b"intake-lookup", key=secret).digest()
+
+
+def _hash(kind: str, value: str, key: bytes) -> str:
+    if kind == EMAIL:
+        value = unicodedata.normalize("NFC", value).strip().lower()
+    return hashlib.blake2b(f"{kind}:{value}".encode(), key=key, digest_size=32).hexdigest()
+
+
+def _purposes_of(sealed: SealedDetails) -> tuple[str, ...]:
+    """Intake, the key's maker, holds every purpose key; only the value's own is derived."""
+    return (sealed.purpose,) if sealed.purpose in PURPOSES else ()

@@ -82,8 +82,6 @@ class ChangeCase:
     author: str | None = None
 
 
-
-
 class ErasureReason(StrEnum):
     """Why a person's details are erased (a code: the reason travels and is logged)."""
 
@@ -93,10 +91,19 @@ class ErasureReason(StrEnum):
     ENTERED_IN_ERROR = "entered_in_error"
 
 
+class ErasedVia(StrEnum):
+    """How an erasure was asked for, for the erasure log."""
+
+    STAFF_API = "staff_api"
+    COMMAND_LINE = "command_line"
+    RETENTION = "retention"  # ERASE_AFTER_CLOSED_DAYS, by intake itself
+
+
 @dataclass(frozen=True)
 class ErasePerson:
     """Destroy a person's details everywhere; the cases' history stays, "details erased"."""
 
     person_id: str
     reason: ErasureReason
-    by: str  # the staff member's username, for the audit line
+    by: str | None  # the staff member's username, for the audit; none when intake erases
+    via: ErasedVia = ErasedVia.STAFF_API

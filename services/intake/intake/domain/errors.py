@@ -23,3 +23,8 @@ class ChangedMeanwhile(RuntimeError):
 
 class PersonNotFound(LookupError):
     pass
+
+
+class SubjectErased(LookupError):
+    """The person (or case) was erased: its key was destroyed and is never made again, so
+    nothing more is kept or published about it."""

@@ -60,6 +60,7 @@ class Case:
     version: int = 0  # the store's count of changes, so two changes at once cannot both win
     relationship: Relationship | None = None
     withdrawal_final_at: datetime | None = None
+    closed_at: datetime | None = None  # when screening or scheduling ended it
     events: list[EventData] = field(default_factory=list, repr=False)
 
     @classmethod
@@ -151,10 +152,11 @@ class Case:
         self.withdraw(by=ActedBy.VICTIM, reason=None, now=now)
         return True
 
-    def closed_elsewhere(self) -> None:
+    def closed_elsewhere(self, *, at: datetime) -> None:
         """Screening found the offender ineligible for good, or scheduling closed the case."""
         if self.is_open:
             self.status, self.holds, self.withdrawal_final_at = CaseStatus.CLOSED, set(), None
+            self.closed_at = at
 
     def paused_elsewhere(self) -> None:
         """A facilitator, the offender or the director paused the case (through scheduling)."""

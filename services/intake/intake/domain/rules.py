@@ -5,6 +5,7 @@ member of a victim, or a witness who testified against the offender may request 
 of a change to the custody status of the offender", parole hearings excepted for witnesses.
 """
 from vod_shared.events import Channel, CustodyNoticeKind, Relationship
+from vod_shared.person_keys import CASE_NOTES, CONTACT, INTAKE_ONLY, LOGISTICS, NAME
 
 from intake.domain.errors import InvalidRequest
 
@@ -53,13 +54,16 @@ def offer_travel_accommodation(state: str | None) -> bool:
     return state is not None and state != "CA"
 
 
-# Who may read what (never the offender side). Contact details and whereabouts only where they
-# are used: intake keeps them, notifications reaches the person. Screening and scheduling staff
-# are shown a requester's name only, in a value of its own; notes and the travel need go where
-# staff use them. ``intake_tests/unit/test_who_reads_what.py`` holds this table.
-READERS_OF_REQUESTER = ("intake", "notifications")
-READERS_OF_REGISTRANT = ("intake", "notifications")
-READERS_OF_DISPLAY_NAME = ("intake", "screening", "scheduling")
-READERS_OF_CASE_NOTES = ("intake", "screening", "scheduling")
+# What each sealed value is (a purpose of vod_shared.person_keys, whose PURPOSES names the
+# services given its key; never the offender side). Contact details and whereabouts only where
+# they are used: intake keeps them, notifications reaches the person. Screening and scheduling
+# staff are shown a requester's name only, in a value of its own; notes and the travel need go
+# where staff use them. ``intake_tests/unit/test_who_reads_what.py`` holds this table.
+PERSON_DETAILS = CONTACT  # a requester's or registrant's names, contacts and preferences
+DISPLAY_NAME = NAME  # a dialogue requester's name alone, for staff pages
+CASE_DETAILS = CASE_NOTES  # what the requester wrote: offender's names as given, notes
 # Whether to offer travel: it says where the victim lives (outside California or not).
-READERS_OF_LOGISTICS = ("screening", "scheduling")
+TRAVEL = LOGISTICS
+# Intake's own copies: a contact not yet proven, a change on her page waiting for its code,
+# what staff wrote when acting for her.
+OWN_COPY = INTAKE_ONLY

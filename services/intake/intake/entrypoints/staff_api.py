@@ -13,7 +13,7 @@ from vod_shared.events import ActedBy, RequestSource
 from vod_shared.problems import Problem
 from vod_shared.staff import Role, StaffMember, require_roles
 
-from intake.domain.commands import ChangeCase, ErasePerson, ErasureReason
+from intake.domain.commands import ChangeCase, ErasedVia, ErasePerson, ErasureReason
 from intake.service_layer import handlers
 from intake.entrypoints.schemas import IntakeWebhookIn, WebhookAccepted, to_command
 
@@ -59,7 +59,7 @@ def staff_router(*, intake) -> APIRouter:
     async def erase_person(person_id: str, body: ErasureIn,
                            staff: Annotated[StaffMember, Depends(ERASES)]) -> ErasureOut:
         await intake.handle(ErasePerson(person_id=person_id, reason=body.reason,
-                                        by=staff.username))
+                                        by=staff.username, via=ErasedVia.STAFF_API))
         return ErasureOut(person_id=person_id)
 
     @router.post("/cases/{case_id}/erase-requester", status_code=202, response_model=ErasureOut,
@@ -69,7 +69,7 @@ def staff_router(*, intake) -> APIRouter:
         async with intake.runtime.uow() as uow:
             person_id = await handlers.requester_of(case_id, uow)
         await intake.handle(ErasePerson(person_id=person_id, reason=body.reason,
-                                        by=staff.username))
+                                        by=staff.username, via=ErasedVia.STAFF_API))
         return ErasureOut(person_id=person_id)
 
     @router.post("/cases/{case_id}/{action}", response_model=CaseStepOut,

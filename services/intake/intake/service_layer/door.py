@@ -101,9 +101,9 @@ class Door:
         secret = (f"{secrets.randbelow(10**6):06d}" if channel is Channel.SMS
                   else secrets.token_urlsafe(32))
         stored = secret_hash(secret, salt=pending_id if channel is Channel.SMS else "")
-        sealed = self._ctx.vault.seal({"form": form.model_dump(mode="json"),
-                                       "also_notify_on": sorted(notices)}, ("intake",),
-                                      about=pending_id)
+        # No person yet: under intake's own key, and deleted within 48 hours.
+        sealed = self._ctx.vault.seal_own({"form": form.model_dump(mode="json"),
+                                           "also_notify_on": sorted(notices)}, about=pending_id)
         language = requester.preferred_language.value
         async with self._runtime.uow() as uow:
             # A newer request to the same inbox replaces the older one, whose link or code
@@ -196,8 +196,8 @@ class Door:
             row = await take(uow.session, pending_requests, which, now=self._ctx.clock())
             if row is None:
                 raise NotConfirmed("unknown")
-            held = self._ctx.vault.open(SealedDetails.model_validate(row.sealed_form),
-                                        about=row.pending_id)
+            held = self._ctx.vault.open_own(SealedDetails.model_validate(row.sealed_form),
+                                            about=row.pending_id)
             proven = door.kind_of(row.channel)
             try:
                 form, unproven = _only_proven(IntakeWebhookIn.model_validate(held["form"]),

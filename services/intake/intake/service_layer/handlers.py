@@ -13,7 +13,6 @@ from vod_shared.events import (
     CaseResumed,
     EligibilityDetermined,
     EventData,
-    PersonErased,
     PersonRegistered,
     SealedDetails,
 )
@@ -23,13 +22,13 @@ from intake.adapters.vault import Vault
 from intake.domain import door, rules
 from intake.domain.commands import (
     ChangeCase,
-    ErasePerson,
     RegisterForCustodyNotices,
     Requester,
     RequestDialogue,
 )
-from intake.domain.errors import CaseNotFound, PersonNotFound
+from intake.domain.errors import CaseNotFound, SubjectErased
 from intake.domain.model import Case, Registration, format_reference
+from intake.service_layer.data_keys import DataKeys
 from intake.service_layer.unit_of_work import UnitOfWork
 
 
@@ -48,7 +47,8 @@ class Context:
 
     topics: Topics
     clock: Callable[[], datetime]
-    vault: Vault
+    vault: Vault  # the blind index, and what waits sealed under intake's own key
+    keys: DataKeys  # sealing under a person's or case's own key
 
 
 async def request_dialogue(command: RequestDialogue, uow: UnitOfWork, ctx: Context) -> Accepted:
@@ -89,8 +89,8 @@ async def open_or_join(command: RequestDialogue, uow: UnitOfWork, ctx: Context) 
     else:
         # Saved over the version read, so a withdrawal meanwhile makes this a new case instead.
         # What she wrote this time is about the case it joins.
-        case.asked_again(source=command.source, details=_case_details(ctx, command, case.case_id),
-                         now=now)
+        case.asked_again(source=command.source,
+                         details=await _case_details(uow, ctx, command, case.case_id), now=now)
         await uow.cases.save(case)
     await emit_all(uow, case.events, topic=ctx.topics.intake, subject=case.case_id)
     accepted = Accepted(202, {"case_id": case.case_id, "reference": case.reference})
@@ -109,28 +109,30 @@ async def _case_it_joins(uow: UnitOfWork, command: RequestDialogue, contacts: li
     return None
 
 
-def _case_details(ctx: Context, command: RequestDialogue, case_id: str) -> SealedDetails:
-    """What the requester wrote about the offender, sealed about the case it goes to."""
-    return ctx.vault.seal(command.case_details(), rules.READERS_OF_CASE_NOTES, about=case_id)
+async def _case_details(uow: UnitOfWork, ctx: Context, command: RequestDialogue,
+                        case_id: str) -> SealedDetails:
+    """What the requester wrote about the offender, sealed under the key of the case it goes
+    to (erased with her)."""
+    return await ctx.keys.seal(uow, command.case_details(), rules.CASE_DETAILS, about=case_id)
 
 
 async def _open_case(command: RequestDialogue, uow: UnitOfWork, ctx: Context,
                      contacts: list[door.Contact], now: datetime) -> Case:
     requester = command.requester
-    person_id = await _add_person(uow, ctx, requester, contacts, rules.READERS_OF_REQUESTER, now,
+    person_id = await _add_person(uow, ctx, requester, contacts, now, shown_to_staff=True,
                                   unproven=command.unproven)
     reference = format_reference(now.year, await uow.cases.next_reference_number(now.year))
     case_id = str(uuid.uuid4())
+    logistics = await ctx.keys.seal(uow, {"offer_travel_accommodation":
+                                          rules.offer_travel_accommodation(requester.state)},
+                                    rules.TRAVEL, about=case_id)
     case = Case.open(
         case_id=case_id, reference=reference, requester_id=person_id,
         relationship=requester.relationship, cdcr_number=command.cdcr_number,
         language=requester.preferred_language, channel=requester.preferred_channel,
         source=command.source, now=now,
-        logistics=ctx.vault.seal({"offer_travel_accommodation":
-                                  rules.offer_travel_accommodation(requester.state)},
-                                 rules.READERS_OF_LOGISTICS, about=case_id),
-    )
-    await uow.cases.add(case, sealed_details=_case_details(ctx, command, case_id))
+        logistics=logistics)
+    await uow.cases.add(case, sealed_details=await _case_details(uow, ctx, command, case_id))
     return case
 
 
@@ -145,7 +147,7 @@ async def register(command: RegisterForCustodyNotices, uow: UnitOfWork, ctx: Con
     now = ctx.clock()
     contacts = _contacts(ctx, command)
     person_id = command.registrant_id or await _add_person(
-        uow, ctx, requester, contacts, rules.READERS_OF_REGISTRANT, now, unproven=command.unproven)
+        uow, ctx, requester, contacts, now, shown_to_staff=False, unproven=command.unproven)
     registration = Registration.register(
         registration_id=str(uuid.uuid4()), registrant_id=person_id,
         relationship=requester.relationship, cdcr_number=command.cdcr_number,
@@ -169,35 +171,18 @@ async def change_case(command: ChangeCase, uow: UnitOfWork, ctx: Context) -> Cas
     step(by=command.by, reason=None, now=now)
     await uow.cases.save(case)
     if command.note:
-        await uow.cases.add_note(case.case_id, author=command.author or "", at=now,
-                                 sealed=ctx.vault.seal({"note": command.note}, ("intake",),
-                                                       about=case.case_id))
+        try:
+            sealed = await ctx.keys.seal(uow, {"note": command.note}, rules.OWN_COPY,
+                                         about=case.case_id)
+        except SubjectErased:
+            # Her details were erased: what staff write about her is not kept either.
+            log.info("case_note.not_kept", case_id=case.case_id, reason="requester_erased")
+        else:
+            await uow.cases.add_note(case.case_id, author=command.author or "", at=now,
+                                     sealed=sealed)
     await emit_all(uow, case.events, topic=ctx.topics.intake, subject=case.case_id)
     await uow.commit()
     return case
-
-
-async def erase_person(command: ErasePerson, uow: UnitOfWork, ctx: Context) -> str:
-    """Destroys a person's details in intake and announces ``PersonErased`` (every service then
-    drops its copy; on the compacted people topic it replaces their sealed details). Their
-    custody registrations end; their cases' history stays, shown as "details erased"."""
-    now = ctx.clock()
-    if not await uow.people.erase(command.person_id, now):
-        raise PersonNotFound(command.person_id)
-    await uow.cases.erase_details_of(command.person_id)
-    for registration in await uow.registrations.of_person(command.person_id):
-        if registration.is_active:
-            registration.cancel(now=now)
-            await uow.registrations.save(registration)
-            await emit_all(uow, registration.events, topic=ctx.topics.intake,
-                           subject=registration.registration_id)
-    await uow.emit(PersonErased(person_id=command.person_id, at=now), topic=ctx.topics.people,
-                   subject=command.person_id)
-    await uow.commit()
-    # The audit line: who, whom (a random id), why (a code), never what was erased.
-    log.info("person.erased", person_id=command.person_id, reason=command.reason.value,
-             by=command.by)
-    return command.person_id
 
 
 async def requester_of(case_id: str, uow: UnitOfWork) -> str:
@@ -215,9 +200,9 @@ async def follow_case_elsewhere(envelope: Envelope, uow: UnitOfWork) -> None:
     if case is None:
         return
     if isinstance(event, EligibilityDetermined) and event.ends_case:
-        case.closed_elsewhere()
+        case.closed_elsewhere(at=event.decided_at)
     elif isinstance(event, CaseClosed):
-        case.closed_elsewhere()
+        case.closed_elsewhere(at=event.at)
     elif isinstance(event, CasePaused):
         case.paused_elsewhere()
     elif isinstance(event, CaseResumed):
@@ -235,28 +220,29 @@ def _contacts(ctx: Context, command: RequestDialogue | RegisterForCustodyNotices
 
 
 async def _add_person(uow: UnitOfWork, ctx: Context, requester: Requester,
-                      contacts: list[door.Contact], readers: tuple[str, ...], now: datetime, *,
+                      contacts: list[door.Contact], now: datetime, *, shown_to_staff: bool,
                       unproven: dict | None = None) -> str:
-    """Stores the person sealed, and publishes them, sealed, on the people topic. A contact
-    not proven stays in intake's store alone, sealed for intake."""
+    """Stores the person sealed under a key of her own, and publishes them, sealed, on the
+    people topic (the key's grants first). A contact not proven stays in intake's store
+    alone, sealed for intake."""
     person_id = str(uuid.uuid4())
-    sealed, name = seal_person(ctx, person_id, requester.personal_details(), readers,
-                               shown_to_staff=readers == rules.READERS_OF_REQUESTER
-                               and requester.relationship in rules.MAY_REQUEST_DIALOGUE)
-    await uow.people.add(person_id, sealed, contacts, now, unproven=ctx.vault.seal(
-        unproven, ("intake",), about=person_id) if unproven else None)
+    sealed, name = await seal_person(uow, ctx, person_id, requester.personal_details(),
+                                     shown_to_staff=shown_to_staff)
+    await uow.people.add(person_id, sealed, contacts, now, unproven=await ctx.keys.seal(
+        uow, unproven, rules.OWN_COPY, about=person_id) if unproven else None)
     await uow.emit(PersonRegistered(person_id=person_id, sealed=sealed, staff_view=name, at=now),
                    topic=ctx.topics.people, subject=person_id)
     return person_id
 
 
-def seal_person(ctx: Context, person_id: str, details: dict, readers: tuple[str, ...], *,
-                shown_to_staff: bool) -> tuple[SealedDetails, SealedDetails | None]:
+async def seal_person(uow: UnitOfWork, ctx: Context, person_id: str, details: dict, *,
+                      shown_to_staff: bool) -> tuple[SealedDetails, SealedDetails | None]:
     """A person's details for those who reach them, and their name alone for the staff shown
     it (a dialogue's requester): two values, so screening and scheduling never hold a contact."""
-    name = ctx.vault.seal({k: details.get(k) for k in ("given_name", "family_name")},
-                          rules.READERS_OF_DISPLAY_NAME, about=person_id) if shown_to_staff else None
-    return ctx.vault.seal(details, readers, about=person_id), name
+    sealed = await ctx.keys.seal(uow, details, rules.PERSON_DETAILS, about=person_id)
+    name = await ctx.keys.seal(uow, {k: details.get(k) for k in ("given_name", "family_name")},
+                               rules.DISPLAY_NAME, about=person_id) if shown_to_staff else None
+    return sealed, name
 
 
 async def emit_all(uow: UnitOfWork, events: list[EventData], *, topic: str, subject: str) -> None:

@@ -87,11 +87,12 @@ class HerPage:
             messages = (await uow.session.execute(
                 select(messages_sent).where(messages_sent.c.person_id == link.person_id)
                 .order_by(messages_sent.c.at.desc()).limit(50))).all()
-            vault = self._ctx.vault
-            return PageView(link.person_id, vault.open(sealed, about=link.person_id),
+            keys = self._ctx.keys
+            return PageView(link.person_id, await keys.open(uow, sealed, about=link.person_id),
                             await uow.cases.of_person(link.person_id),
                             await uow.registrations.of_person(link.person_id), list(messages),
-                            vault.open(unproven, about=link.person_id) if unproven else {})
+                            await keys.open(uow, unproven, about=link.person_id)
+                            if unproven else {})
 
     async def ask(self, link: VictimLink, change: dict, seen: PageView) -> CodeSent:
         """Checks the change, keeps it sealed and sends a code for it. Raises InvalidRequest,
@@ -116,8 +117,9 @@ class HerPage:
                              & (pending_changes.c.person_id == seen.person_id), now=now)
             if row is None:  # pressed twice at once, or not hers
                 raise NotConfirmed("unknown")
-            change = self._ctx.vault.open(SealedDetails.model_validate(row.sealed_change),
-                                          about=row.change_id)
+            change = await self._ctx.keys.open(
+                uow, SealedDetails.model_validate(row.sealed_change),
+                about=_change_about(row))
             if change["what"] == "contact" and row.stage == "code_on_file":
                 await uow.commit()
                 # It is she who asks; now prove the new address is hers.
@@ -161,10 +163,10 @@ class HerPage:
         await self._door.count(address=None, contact=(kind, to), page_code=True)
         change_id, code = str(uuid.uuid4()), f"{secrets.randbelow(10**6):06d}"
         async with self._runtime.uow() as uow:
+            # Under her key: erasing her erases it too.
+            sealed = await self._ctx.keys.seal(uow, change, rules.OWN_COPY, about=seen.person_id)
             await uow.session.execute(insert(pending_changes).values(
-                change_id=change_id, person_id=seen.person_id,
-                sealed_change=self._ctx.vault.seal(change, ("intake",),
-                                                   about=change_id).model_dump(),
+                change_id=change_id, person_id=seen.person_id, sealed_change=sealed.model_dump(),
                 stage=stage, code_hash=secret_hash(code, salt=change_id),
                 expires_at=self._ctx.clock() + door.CHANGE_LIFETIME))
             await uow.commit()
@@ -227,11 +229,10 @@ class HerPage:
                            quiet_hours=change.get("quiet_hours"))
         if seen.unproven:  # what is proven now is no longer kept apart
             still = {k: v for k, v in seen.unproven.items() if k not in proven}
-            await uow.people.set_unproven(seen.person_id, self._ctx.vault.seal(
-                still, ("intake",), about=seen.person_id) if still else None)
-        readers = rules.READERS_OF_REQUESTER if seen.cases else rules.READERS_OF_REGISTRANT
-        sealed, name = handlers.seal_person(self._ctx, seen.person_id, details, readers,
-                                            shown_to_staff=bool(seen.cases))
+            await uow.people.set_unproven(seen.person_id, await self._ctx.keys.seal(
+                uow, still, rules.OWN_COPY, about=seen.person_id) if still else None)
+        sealed, name = await handlers.seal_person(uow, self._ctx, seen.person_id, details,
+                                                  shown_to_staff=bool(seen.cases))
         await uow.people.update(seen.person_id, sealed)
         await uow.people.set_contacts(seen.person_id, self._ctx.vault.contacts(
             email=details.get("email"), phone=details.get("phone"), confirmed=frozenset(proven)))
@@ -247,6 +248,12 @@ async def remember_message(envelope: Envelope, uow: UnitOfWork) -> None:
         notification_id=event.notification_id, person_id=event.recipient_id,
         channel=event.channel.value, template=event.template,
         outcome="sent" if sent else "failed", at=sent or event.failed_at))
+
+
+def _change_about(row) -> str:
+    """A change is sealed about her (under her key); one kept before keys, about itself."""
+    sealed = row.sealed_change
+    return row.person_id if sealed.get("key_id") else row.change_id
 
 
 def _check(change: dict, seen: PageView) -> None:

@@ -2,8 +2,10 @@ from vod_shared.unit_of_work import SqlUnitOfWork
 
 from intake.adapters.repository import (
     CaseRepository,
+    ErasureLog,
     PeopleRepository,
     RegistrationRepository,
+    SubjectKeyRepository,
     WebhookReceipts,
 )
 
@@ -13,9 +15,13 @@ class UnitOfWork(SqlUnitOfWork):
     registrations: RegistrationRepository
     people: PeopleRepository
     receipts: WebhookReceipts
+    keys: SubjectKeyRepository
+    erasures: ErasureLog
 
     def on_enter(self) -> None:
         self.cases = CaseRepository(self.session)
         self.registrations = RegistrationRepository(self.session)
         self.people = PeopleRepository(self.session)
         self.receipts = WebhookReceipts(self.session)
+        self.keys = SubjectKeyRepository(self.session)
+        self.erasures = ErasureLog(self.session)

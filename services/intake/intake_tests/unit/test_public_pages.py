@@ -96,10 +96,12 @@ async def test_a_request_waits_for_its_email_to_be_confirmed_and_the_message_hol
     thanks = await intake.http.get(done.headers["location"])
     assert "Recibimos su solicitud" in thanks.text and not re.search(r"VOD-\d{4}", thanks.text)
     types = sorted(json.loads(r.value)["type"] for r in await intake.outbox(topic=None))
-    assert types == ["vod.PersonRegistered.v1", "vod.RequestReceived.v1"]
+    # Her key and the case's, each given to screening, scheduling and notifications.
+    assert types == ["vod.PersonRegistered.v1", "vod.RequestReceived.v1"] + [
+        "vod.SubjectKeyGranted.v1"] * 6
     assert await pending_rows(intake) == 0
     again = await intake.http.post(f"/confirm/{link}")  # the link works once
-    assert again.status_code == 410 and len(await intake.outbox(topic=None)) == 2
+    assert again.status_code == 410 and len(await intake.outbox(topic=None)) == 8
 
 
 async def test_a_text_message_code_confirms_and_wrong_codes_run_out(intake):
@@ -236,10 +238,7 @@ async def test_only_the_proven_contact_is_used_the_other_is_kept_apart(intake):
     await submit_and_confirm(intake, "en", phone="(619) 555-0199")  # proves the email only
     rows = [json.loads(r.value) for r in await intake.outbox(topic="vod.people")]
     [person] = [r for r in rows if r["type"] == "vod.PersonRegistered.v1"]
-    vault = intake.app.state.intake.context.vault
-    from vod_shared.events import SealedDetails
-    details = vault.open(SealedDetails.model_validate(person["data"]["sealed"]),
-                         about=person["data"]["person_id"])
+    details = await intake.open(person["data"]["sealed"], about=person["data"]["person_id"])
     assert details["email"] == "ana.lopez@example.org" and details["phone"] is None
 
 

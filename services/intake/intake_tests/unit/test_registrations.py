@@ -18,13 +18,15 @@ def registration(relationship="witness", notify_on=("release", "transfer"), **ov
 async def test_a_witness_who_testified_registers_for_release_and_transfer(intake):
     response = await intake.post(registration())
     assert response.status_code == 202
-    [person, announced] = [json.loads(r.value) for r in await intake.outbox(topic=None)]
+    [person, announced] = await intake.events()
     assert announced["type"] == "vod.RegistrationReceived.v1"
     assert announced["subject"] == response.json()["registration_id"]
     assert announced["data"]["notify_on"] == ["release", "transfer"]
     assert announced["data"]["relationship"] == "witness"
     assert announced["data"]["cdcr_number"] == "AB1234"
-    assert set(person["data"]["sealed"]["wrapped_keys"]) == {"intake", "notifications"}
+    # Her contact, for notifications; no name for staff pages (no case shows her).
+    assert person["data"]["sealed"]["purpose"] == "contact"
+    assert person["data"]["staff_view"] is None
 
 
 async def test_a_witness_is_not_told_of_parole_hearings(intake):

@@ -77,6 +77,6 @@ async def test_what_staff_write_stays_in_intake_sealed_and_never_on_the_event(si
     assert (paused["type"], paused["data"]["reason"]) == ("vod.CasePaused.v1", None)
     async with signed_in.runtime.engine.connect() as conn:
         [note] = (await conn.execute(select(case_notes))).all()
-    vault = signed_in.app.state.intake.context.vault
-    opened = vault.open(SealedDetails.model_validate(note.sealed_note), about=case["case_id"])
+    assert note.sealed_note["purpose"] == "intake_only"  # under the case's key: erased with it
+    opened = await signed_in.open(note.sealed_note, about=case["case_id"])
     assert note.author == "rosa" and opened == {"note": "in hospital at Mercy General until Friday"}

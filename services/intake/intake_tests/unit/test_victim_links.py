@@ -142,11 +142,9 @@ async def test_moving_to_text_messages_in_spanish_sends_the_code_to_her_phone(in
     await _code(intake, her, change_id)
     [updated] = await _new_events(intake, seen)
     assert updated["type"] == "vod.PersonUpdated.v1" and updated["subject"] == her["person_id"]
-    sealed = SealedDetails.model_validate(updated["data"]["sealed"])
-    assert set(sealed.wrapped_keys) == {"intake", "notifications"}
-    assert set(updated["data"]["staff_view"]["wrapped_keys"]) == {"intake", "screening",
-                                                                     "scheduling"}
-    details = intake.app.state.intake.context.vault.open(sealed, about=her["person_id"])
+    sealed = updated["data"]["sealed"]
+    assert (sealed["purpose"], updated["data"]["staff_view"]["purpose"]) == ("contact", "name")
+    details = await intake.opened_by("notifications", sealed, about=her["person_id"])
     assert details["preferred_channel"] == "sms" and details["time_zone"] == "America/Denver"
     assert details["quiet_hours"] == {"start": "21:30", "end": "07:00"}
     assert "+16195550100" not in json.dumps(updated)
@@ -162,8 +160,7 @@ async def test_a_new_email_is_used_only_once_proven_at_the_new_address(intake, h
     change_id = re.search(r'name="change_id" value="([^"]+)"', second.text).group(1)
     await _code(intake, her, change_id)
     [updated] = await _new_events(intake, seen)
-    details = intake.app.state.intake.context.vault.open(
-        SealedDetails.model_validate(updated["data"]["sealed"]), about=her["person_id"])
+    details = await intake.open(updated["data"]["sealed"], about=her["person_id"])
     assert details["email"] == "ana.nueva@example.org"
 
 

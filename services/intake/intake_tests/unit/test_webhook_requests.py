@@ -22,13 +22,16 @@ async def test_an_accepted_request_gets_a_reference_and_announces_the_case(intak
     assert re.fullmatch(r"VOD-\d{4}-\d{6}", body["reference"])
     [row] = await intake.outbox()
     event = json.loads(row.value)
+    assert not any(value in row.value.decode() for value in PERSONAL)
     assert row.key == body["case_id"] and row.topic == "vod.intake"
     assert event["type"] == "vod.RequestReceived.v1" and event["subject"] == body["case_id"]
     assert event["data"]["cdcr_number"] == "AB1234"
     assert event["data"]["preferred_language"] == "es"
     assert event["data"]["offer_travel_accommodation"] is False  # deprecated: never set
-    assert set(event["data"]["logistics"]["wrapped_keys"]) == {"screening", "scheduling"}
-    assert not any(value in row.value.decode() for value in PERSONAL)
+    logistics = event["data"]["logistics"]
+    assert logistics["purpose"] == "logistics" and logistics["sealed_by"] == "intake"
+    assert await intake.open(logistics, about=body["case_id"]) == {
+        "offer_travel_accommodation": True}  # she lives in Arizona
 
 
 async def test_references_count_up(intake):
@@ -52,12 +55,14 @@ async def test_a_second_request_about_the_same_offender_joins_the_open_case(inta
 
 async def test_the_requester_travels_only_sealed_on_the_people_topic(intake):
     body = (await intake.post(dialogue_request())).json()
-    events = [json.loads(row.value) for row in await intake.outbox(topic=None)]
+    events = await intake.events()
     assert [e["type"] for e in events] == ["vod.PersonRegistered.v1", "vod.RequestReceived.v1"]
     person, request = events
     assert person["subject"] == request["data"]["requester_id"] != body["case_id"]
-    assert set(person["data"]["sealed"]["wrapped_keys"]) == {
-        "intake", "notifications"}  # staff-side services get the name alone (staff_view)
+    # Staff-side services get the name alone (staff_view): who opens which is in
+    # test_who_reads_what.
+    assert (person["data"]["sealed"]["purpose"], person["data"]["staff_view"]["purpose"]) == (
+        "contact", "name")
     rows = await intake.outbox(topic=None)
     assert not any(value in row.value.decode() for row in rows for value in PERSONAL)
 
@@ -75,8 +80,8 @@ async def test_a_person_is_stored_sealed_with_the_phone_in_e164(intake):
         [(person_id, sealed)] = (await conn.execute(select(people.c.person_id,
                                                            people.c.sealed))).all()
     assert not any(value in json.dumps(sealed) for value in PERSONAL)
-    details = intake.app.state.intake.context.vault.open(SealedDetails.model_validate(sealed),
-                                                         about=person_id)
+    assert sealed["purpose"] == "contact"  # under her own key, erased with it
+    details = await intake.open(sealed, about=person_id)
     assert details["phone"] == "+16195550100" and details["family_name"] == "López"
 
 
