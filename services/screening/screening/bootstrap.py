@@ -67,13 +67,14 @@ def custody_recorder(runtime: ServiceRuntime, topics: Topics, clock=utc_now) -> 
 
 def event_handlers(topics: Topics, clock, names: NameReader) -> dict:
     """What screening does with each event it reads; every case event also goes on the
-    case's timeline, in the same transaction. ``names`` opens people's details, here only to
-    check that intake sealed them."""
+    case's timeline, in the same transaction. ``names`` checks that intake sealed what is kept
+    sealed (a name, logistics), and forgets the keys of the erased."""
     end_case = partial(handlers.end_case, clock=clock)
     person_details = partial(following.person_details, names=names)
     acts = {
         e.RequestReceived: following.both(
             partial(handlers.decide_eligibility, topics=topics, clock=clock),
+            partial(following.request_logistics, names=names),
             duplicates.reference_known),
         # Its timeline lines name the other case by its reference: written by the handler.
         e.PossibleDuplicateFound: duplicates.found,
@@ -99,9 +100,12 @@ def bootstrap(settings: Settings | None = None, clock=utc_now) -> tuple[ServiceR
     runtime = ServiceRuntime(settings, migrations_dir=MIGRATIONS, uow_class=UnitOfWork)
     runtime.publishes(topics.screening, *PUBLISHED)
     runtime.publishes(topics.custody, e.CustodyStatusChanged)
+    # Screening's copies of the data keys intake grants it (vod.keys), to open what intake
+    # sealed about a person or a case for a staff page
     names = NameReader(settings.effective_keys_dir())
     runtime.consume(topics.intake, topics.people, topics.custody, topics.scheduling,
                     topics.notifications, handlers=event_handlers(topics, clock, names))
+    runtime.consume_keys(names.keybook)
     desk = ScreeningDesk(runtime.uow, topics=topics, clock=clock, names=names)
     app = runtime.create_app(title="Dialogue — screening", routers=[
         custody_webhook_router(secrets=check_secrets(settings.custody_webhook_secret_list(),
@@ -116,7 +120,7 @@ def bootstrap(settings: Settings | None = None, clock=utc_now) -> tuple[ServiceR
     app.add_api_route("/", lambda: RedirectResponse("/staff/"), include_in_schema=False)
     install_staff_errors(app)
     publish_models(app, CustodyChangeIn)
-    app.state.runtime, app.state.desk = runtime, desk
+    app.state.runtime, app.state.desk, app.state.names = runtime, desk, names
     return runtime, app
 
 

@@ -8,15 +8,23 @@ import pytest
 from sqlalchemy import select
 
 from vod_devtools.staff_testing import add_staff, sign_in
+from vod_devtools.testing import IntakeSealer
 from vod_devtools.webhooks import signed_headers as webhook_headers
 from vod_shared.db import outbox
 from vod_shared.envelope import Envelope, from_kafka, new_envelope
-from vod_shared.events import EventData, RequestReceived
+from vod_shared.events import (
+    EventData,
+    PersonRegistered,
+    PersonUpdated,
+    RequestReceived,
+    SealedDetails,
+)
+from vod_shared.person_keys import CONTACT, LOGISTICS
+from vod_shared.person_keys import NAME as NAME_PURPOSE
 from vod_shared.migrations import upgrade_to_head
 from vod_shared.sealing import KeyDirectory
 from vod_shared.staff import Role
 
-from screening.adapters.names import NameReader
 from screening.bootstrap import MIGRATIONS, bootstrap, event_handlers
 from screening.config import Settings
 from screening.service_layer import handlers
@@ -24,10 +32,7 @@ from screening.service_layer import handlers
 SECRET = "whsec_" + base64.b64encode(b"custody-feed-secret-for-tests-01").decode()
 
 
-def by_intake(keys: KeyDirectory, about: str) -> dict:
-    """``seal``'s sender, key and subject, as intake seals (the only sealer screening takes)
-    about ``about`` (a person's id for their details, a case's for its logistics)."""
-    return {"sender": "intake", "sender_key": keys.private_key("intake"), "about": about}
+NAME = {"given_name": "Ana", "family_name": "López"}
 
 
 def new_cdcr_number() -> str:
@@ -88,6 +93,39 @@ class ScreeningClient:
         self.http = httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
                                       base_url="http://screening")
         self.clients: list[httpx.AsyncClient] = []
+        self.names = app.state.names  # screening's key book, and the checks of what it keeps
+        self.intake = IntakeSealer(settings.effective_keys_dir())  # seals and grants as intake
+
+    def seal(self, details: dict, purpose: str, *, about: str) -> SealedDetails:
+        """``details`` as intake seals them, under the data key of ``about`` (a person's or a
+        case's id), for ``purpose``; screening can open them once granted (``grant``)."""
+        return self.intake.seal(details, purpose, about=about)
+
+    async def grant(self, *subjects: str) -> None:
+        """Intake's grants to screening of these subjects' keys (all it made, without any),
+        kept in the key book as the keys consumer would keep them from vod.keys."""
+        async with self.runtime.uow() as uow:
+            await self.intake.keep_all(self.names.keybook, uow.session, subjects or None)
+            await uow.commit()
+
+    def person(self, person_id: str, name: dict | None = NAME, *, updated: bool = False,
+               **contact) -> PersonRegistered | PersonUpdated:
+        """A PersonRegistered (or PersonUpdated) as intake publishes it: the contact details
+        for notifications, and the name alone for staff pages (``staff_view``)."""
+        kind = PersonUpdated if updated else PersonRegistered
+        details = {**(name or {}), "email": "ana.lopez@example.org", "phone": "+16195550100",
+                   **contact}
+        return kind(person_id=person_id, sealed=self.seal(details, CONTACT, about=person_id),
+                    staff_view=self.seal(name, NAME_PURPOSE, about=person_id) if name else None,
+                    at=datetime.now(timezone.utc))
+
+    def intake_request(self, cdcr_number: str, logistics: dict | None = None) -> RequestReceived:
+        """A RequestReceived as intake publishes it, ``logistics`` sealed about its case."""
+        request = request_for(cdcr_number)
+        if logistics is None:
+            return request
+        return request.model_copy(update={"logistics": self.seal(
+            logistics, LOGISTICS, about=request.case_id)})
 
     async def staff(self, *roles: Role, username: str | None = None) -> httpx.AsyncClient:
         """A signed-in staff member's browser (``client.username`` says who)."""
@@ -105,8 +143,7 @@ class ScreeningClient:
         """An event from a topic, handled as screening's consumer would (inbox included)."""
         envelope = new_envelope(data, source=source, event_id=event_id,
                                 subject=subject or getattr(data, "case_id", None) or "subject")
-        names = NameReader(self.settings.effective_keys_dir())
-        handler = event_handlers(self.settings.topics, self.clock, names)[type(data)]
+        handler = event_handlers(self.settings.topics, self.clock, self.names)[type(data)]
         async with self.runtime.uow() as uow:
             if await uow.first_time_seen("screening", envelope):
                 await handler(envelope, uow)

@@ -128,6 +128,10 @@ class People:
             people.c.person_id == person_id))
         return SealedDetails.model_validate(value) if value else None
 
+    async def erased(self, person_id: str) -> bool:
+        return await self._session.scalar(select(people.c.person_id).where(
+            people.c.person_id == person_id, people.c.erased_at.is_not(None))) is not None
+
     async def _exists(self, person_id: str) -> bool:
         return await self._session.scalar(select(people.c.person_id).where(
             people.c.person_id == person_id)) is not None

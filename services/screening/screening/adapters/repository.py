@@ -1,4 +1,5 @@
 """Load and save screening's aggregates through a session of the unit of work."""
+from collections.abc import Iterable
 from datetime import datetime, timezone
 
 from sqlalchemy import exists, func, insert, or_, select, update
@@ -49,10 +50,14 @@ class CaseRepository:
             cases.c.case_id == case_id))
         return SealedDetails.model_validate(value) if value else None
 
-    async def forget_logistics_of(self, person_id: str) -> None:
-        """The requester was erased: what was sealed about them on their cases goes too."""
-        await self._session.execute(update(cases).where(
-            cases.c.requester_id == person_id).values(logistics=None))
+    async def forget_logistics(self, *, requester_id: str | None = None,
+                               case_ids: Iterable[str] = ()) -> None:
+        """Erased: the sealed logistics of the cases ``requester_id`` asked for, and of
+        ``case_ids``, go (their keys are gone; the ciphertext is not kept either)."""
+        which = [cases.c.case_id.in_(list(case_ids))]
+        if requester_id is not None:
+            which.append(cases.c.requester_id == requester_id)
+        await self._session.execute(update(cases).where(or_(*which)).values(logistics=None))
 
     async def save(self, case: ScreeningCase) -> None:
         await self._session.execute(update(cases).where(cases.c.case_id == case.case_id).values(

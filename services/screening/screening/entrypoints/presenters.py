@@ -55,7 +55,7 @@ def case_out(view: CaseView) -> CaseOut:
         case_id=case.case_id, reference=case.reference, cdcr_number=case.cdcr_number,
         status=case.status.value, stage=view.stage.value, paused=case.paused,
         requester_id=case.requester_id, requester_name=view.requester_name,
-        travel_accommodation=view.travel_offered,
+        travel_accommodation=view.travel_offered, details_erased=view.details_erased,
         eligibility=eligibility, suitability=suitability,
         visitors=[VisitorOut(visitor_id=v.visitor_id, role=v.role, staff_account=v.staff_account)
                   for v in view.visitors],

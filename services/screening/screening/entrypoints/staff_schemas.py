@@ -146,6 +146,9 @@ class CaseOut(BaseModel):
         None, description="whether the victim lives outside California, so is offered travel "
                           "accommodation; null when not known. Opened for this answer only; "
                           "audited")
+    details_erased: bool = Field(
+        False, description="the requester was erased: their name and what they told about the "
+                           "case no longer open anywhere (shown as null)")
     eligibility: dict | None
     suitability: dict | None
     visitors: list[VisitorOut]

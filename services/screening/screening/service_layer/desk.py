@@ -75,12 +75,16 @@ class ScreeningDesk:
                 await self._audit(uow, caller, "case.read", Outcome.REFUSED_NOT_FOUND, case_id)
                 await uow.commit()
                 raise CaseNotFound(case_id)
-            sealed = await uow.people.sealed(case.requester_id) if case.requester_id else None
-            travel = self._names.travel_offered(await uow.cases.logistics(case_id),
-                                                about=case_id)
-            view = case_view(case, requester_name=self._names.full_name(
-                                 sealed, about=case.requester_id) if sealed else None,
-                             travel_offered=travel, visitors=visitors,
+            requester = case.requester_id
+            sealed = await uow.people.sealed(requester) if requester else None
+            name = await self._names.full_name(uow.session, sealed, about=requester) \
+                if sealed else None
+            travel = await self._names.travel_offered(
+                uow.session, await uow.cases.logistics(case_id), about=case_id)
+            erased = await self._names.erased(uow.session, *filter(None, (requester, case_id))) \
+                or bool(requester and await uow.people.erased(requester))
+            view = case_view(case, requester_name=name, travel_offered=travel,
+                             details_erased=erased, visitors=visitors,
                              clearances=await uow.clearances.of_case(case_id),
                              timeline=await uow.timeline.of_case(case_id),
                              today=self._clock().date(),

@@ -10,7 +10,8 @@ import structlog
 from vod_shared import events as e
 from vod_shared.consumer import Unprocessable
 from vod_shared.envelope import Envelope
-from vod_shared.sealing import NOT_SEALED_FOR_US, CannotUnseal
+from vod_shared.person_keys import LOGISTICS, NAME
+from vod_shared.sealing import CannotUnseal
 from vod_shared.topics import Topics
 
 from screening.adapters.names import NameReader
@@ -47,26 +48,45 @@ async def paused_or_resumed(envelope: Envelope, uow: UnitOfWork) -> None:
 
 
 async def person_details(envelope: Envelope, uow: UnitOfWork, *, names: NameReader) -> None:
-    """Keeps a person's sealed details once they prove intake sealed them for screening (opened
-    only to check, nothing opened is kept): a value sealed by anyone else goes to the dead
-    letters and never replaces the person's details; one not sealed for screening (a
-    registrant's) tells screening nothing and replaces nothing."""
+    """Keeps the name intake sealed for staff (``staff_view``), still sealed, once its signature
+    proves intake sealed it about this person for screening: anything else goes to the dead
+    letters and never replaces the person's name. A person without one (a registrant, whom no
+    staff page shows) tells screening nothing.
+
+    An erasure forgets, in the same transaction, the person's sealed name, the logistics of the
+    cases they requested, and screening's copies of the keys of the person and of those cases
+    (``subjects``): what was sealed under them never opens here again."""
     person = envelope.data
     if isinstance(person, e.PersonErased):
+        subjects = [person.person_id, *person.subjects]
         await uow.people.erase(person.person_id, person.at)
-        await uow.cases.forget_logistics_of(person.person_id)
+        await uow.cases.forget_logistics(requester_id=person.person_id, case_ids=subjects)
+        await names.keybook.erase(uow.session, subjects, person.at)
         return
-    # The name alone, sealed for staff; an event from before names travelled apart carries the
-    # whole details sealed for screening instead.
-    shown = person.staff_view or person.sealed
+    if person.staff_view is None:
+        log.info("person.no_name_for_staff", person_id=person.person_id)
+        return
     try:
-        names.open(shown, about=person.person_id)
+        names.check(person.staff_view, NAME, about=person.person_id)
     except CannotUnseal as refused:
-        if refused.reason == NOT_SEALED_FOR_US:
-            log.info("person.not_sealed_for_screening", person_id=person.person_id)
-            return
         raise Unprocessable(f"person details refused: {refused}") from None
-    await uow.people.put(person.person_id, shown, person.at)
+    await uow.people.put(person.person_id, person.staff_view, person.at)
+
+
+async def request_logistics(envelope: Envelope, uow: UnitOfWork, *, names: NameReader) -> None:
+    """A request's logistics stay sealed on its case only if intake signed them about this case
+    for their purpose: anything else sends the request to the dead letters (nothing of it is
+    kept). Those of a case already erased (its PersonErased read first: the topics are read
+    independently) are not kept either."""
+    request: e.RequestReceived = envelope.data
+    if request.logistics is None:
+        return
+    try:
+        names.check(request.logistics, LOGISTICS, about=request.case_id)
+    except CannotUnseal as refused:
+        raise Unprocessable(f"logistics refused: {refused}") from None
+    if await names.erased(uow.session, request.case_id, request.requester_id):
+        await uow.cases.forget_logistics(case_ids=[request.case_id])
 
 
 async def facilitators_assigned(envelope: Envelope, uow: UnitOfWork) -> None:

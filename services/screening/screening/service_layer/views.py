@@ -35,6 +35,9 @@ class CaseView:
     # Whether the victim lives outside California, so is offered travel accommodation (opened
     # from what intake sealed for screening); None when not known.
     travel_offered: bool | None
+    # The requester (or what they said about the case) was erased: what was sealed about them
+    # no longer opens anywhere, and the page says so.
+    details_erased: bool
     visitors: list[CaseVisitor]
     clearances: list[Clearance]
     timeline: list[TimelineEntry]
@@ -56,7 +59,7 @@ class CaseView:
 
 def case_view(case: ScreeningCase, *, requester_name: str | None, visitors: list[CaseVisitor],
               clearances: list[Clearance], timeline: list[TimelineEntry],
-              today: date, travel_offered: bool | None = None,
+              today: date, travel_offered: bool | None = None, details_erased: bool = False,
               duplicates: list[DuplicateView] = ()) -> CaseView:
     facilitators = [v.visitor_id for v in visitors if v.role is VisitorRole.FACILITATOR]
     waiting = waiting_on(case, facilitators=facilitators, clearances=clearances,
@@ -64,8 +67,9 @@ def case_view(case: ScreeningCase, *, requester_name: str | None, visitors: list
     if case.is_open and not case.paused:
         waiting = [Waiting("Screening", waiting_words(d.other, d.duplicate.overlaps))
                    for d in duplicates if d.decided_here and d.duplicate.is_open] + waiting
-    return CaseView(case, stage_of(case), requester_name, travel_offered, visitors, clearances,
-                    _with_travel(timeline, travel_offered), waiting, list(duplicates))
+    return CaseView(case, stage_of(case), requester_name, travel_offered, details_erased,
+                    visitors, clearances, _with_travel(timeline, travel_offered), waiting,
+                    list(duplicates))
 
 
 def _with_travel(timeline: list[TimelineEntry], travel_offered: bool | None) -> list[TimelineEntry]:

@@ -5,10 +5,9 @@ import re
 from datetime import datetime, timezone
 
 from vod_shared import events as e
-from vod_shared.sealing import KeyDirectory, seal
 from vod_shared.staff import Role
 
-from ..conftest import by_intake, new_cdcr_number, request_for
+from ..conftest import new_cdcr_number, request_for
 from .test_staff_api import in_prison
 
 NOW = datetime.now(timezone.utc)
@@ -194,14 +193,11 @@ def token(page) -> str:
 async def test_the_case_page_tells_what_is_shared_in_words_and_decides_with_a_form(screening):
     cdcr = new_cdcr_number()
     older, newer = request(cdcr, OLDER), request(cdcr, NEWER)
-    keys = KeyDirectory(screening.settings.effective_keys_dir())
     for r in (older, newer):
-        sealed = seal({"given_name": "Ana", "family_name": "López", "email": "ana@example.org",
-                       "phone": "+16195550100"}, keys.public_keys(("screening",)),
-                      **by_intake(keys, r.requester_id))
-        await screening.apply(e.PersonRegistered(person_id=r.requester_id, sealed=sealed, at=NOW),
+        await screening.apply(screening.person(r.requester_id, email="ana@example.org"),
                               subject=r.requester_id)
         await screening.apply(r)
+    await screening.grant()
     await screening.apply(found(newer.case_id, older.case_id, BOTH))
     screener = await screening.staff(Role.SCREENER)
 

@@ -5,36 +5,35 @@ import uuid
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
-from nacl.public import PrivateKey
 from sqlalchemy import text
 
+from vod_devtools.testing import IntakeSealer
 from vod_shared import events as e
 from vod_shared.consumer import Unprocessable
 from vod_shared.events import VisitorRole
-from vod_shared.sealing import KeyDirectory, seal
+from vod_shared.person_keys import CONTACT, NAME
+from vod_shared.sealing import KeyDirectory
 
 from screening.domain.clearances import Clearance, ClearanceStatus
 
-from ..conftest import by_intake, custody_change, new_cdcr_number, request_for
+from ..conftest import custody_change, new_cdcr_number, request_for
 
 NOW = datetime.now(timezone.utc)
-DETAILS = {"given_name": "Ana", "family_name": "López", "email": "ana.lopez@example.org",
-           "phone": "+16195550100", "state": "AZ", "time_zone": None}
-
-
-def sealed_for(screening, person_id: str, details=DETAILS) -> e.SealedDetails:
-    keys = KeyDirectory(screening.settings.effective_keys_dir())
-    return seal(details, keys.public_keys(("intake", "screening")), **by_intake(keys, person_id))
 
 
 async def opened_case(screening, cdcr: str | None = None) -> e.RequestReceived:
     request = request_for(cdcr or new_cdcr_number())
-    sealed = sealed_for(screening, request.requester_id)
-    await screening.apply(e.PersonRegistered(person_id=request.requester_id, sealed=sealed,
-                                             at=NOW),
-                          subject=request.requester_id)
+    await screening.apply(screening.person(request.requester_id), subject=request.requester_id)
+    await screening.grant(request.requester_id)
     await screening.apply(request)
     return request
+
+
+async def name_of(screening, person_id: str) -> str | None:
+    """The name a staff page would show, opened with screening's key book."""
+    async with screening.runtime.uow() as uow:
+        return await screening.names.full_name(uow.session, await uow.people.sealed(person_id),
+                                                about=person_id)
 
 
 async def timeline(screening, case_id: str) -> list:
@@ -121,49 +120,44 @@ async def test_the_requesters_details_are_kept_sealed_and_erasure_forgets_them(s
         stored = json.dumps([list(r) for r in (await conn.execute(text("SELECT * FROM people")))
                              .all()], default=str)
     assert "López" not in stored and "ana.lopez" not in stored and "Ana" not in stored
-    names = screening.app.state.desk._names
-    async with screening.runtime.uow() as uow:
-        assert names.full_name(await uow.people.sealed(request.requester_id),
-                               about=request.requester_id) == "Ana López"
+    assert await name_of(screening, request.requester_id) == "Ana López"
     await screening.apply(e.PersonErased(person_id=request.requester_id, at=NOW),
                           subject=request.requester_id)
-    await screening.apply(e.PersonUpdated(person_id=request.requester_id,  # too late: erased
-                                          sealed=sealed_for(screening, request.requester_id),
-                                          at=NOW),
+    await screening.apply(screening.person(request.requester_id, updated=True),  # too late
                           subject=request.requester_id)
     async with screening.runtime.uow() as uow:
         assert await uow.people.sealed(request.requester_id) is None
+    assert await name_of(screening, request.requester_id) is None
 
 
-async def test_details_intake_did_not_seal_never_replace_the_requesters(screening):
-    """A PersonUpdated sealed to screening's real public key by another key pair (even naming
+async def test_details_intake_did_not_seal_never_replace_the_requesters(screening, tmp_path):
+    """A PersonUpdated whose name is signed by a key pair that is not intake's (even naming
     intake as its sealer), or by another service, or really sealed by intake but about another
-    person (his own details replayed under her id), is refused: the stored details stay."""
+    person (his own name replayed under her id), or for a purpose screening is not given (her
+    contact), is refused: the stored name stays."""
     request = await opened_case(screening)
     hers = request.requester_id
-    keys = KeyDirectory(screening.settings.effective_keys_dir())
-    readers = keys.public_keys(("screening",))
-    bogus = {**DETAILS, "given_name": "Mallory"}
-    names = screening.app.state.desk._names
-    for sealed, why in ((seal(bogus, readers, sender="intake", sender_key=PrivateKey.generate(),
-                              about=hers), "not_authentic"),
-                        (seal(bogus, readers, sender="scheduling",
-                              sender_key=keys.private_key("scheduling"), about=hers),
-                         "sealed by 'scheduling', not intake"),
-                        (seal(bogus, readers, **by_intake(keys, str(uuid.uuid4()))),
-                         "another_subject: sealed about another subject")):
+    bogus = {"given_name": "Mallory", "family_name": "López"}
+    KeyDirectory(tmp_path / "elsewhere").init()
+    not_intakes = IntakeSealer(tmp_path / "elsewhere")
+    by_scheduling = IntakeSealer(screening.settings.effective_keys_dir())
+    by_scheduling.keyring = by_scheduling.keyring.directory.keyring("scheduling")
+    his = screening.seal(bogus, NAME, about=str(uuid.uuid4()))
+    await screening.grant()
+    for staff_view, why in ((not_intakes.seal(bogus, NAME, about=hers), "not_authentic"),
+                            (by_scheduling.seal(bogus, NAME, about=hers),
+                             "sealed by 'scheduling', not intake"),
+                            (his, "not_authentic: not signed by intake about this subject"),
+                            (screening.seal(bogus, CONTACT, about=hers),
+                             "not_sealed_for_us: sealed for contact, not name")):
+        updated = screening.person(hers, updated=True).model_copy(
+            update={"staff_view": staff_view})
         with pytest.raises(Unprocessable, match=why):
-            await screening.apply(e.PersonUpdated(person_id=hers, sealed=sealed,
-                                                  at=NOW), subject=hers)
-        async with screening.runtime.uow() as uow:
-            stored = await uow.people.sealed(hers)
-            assert names.full_name(stored, about=hers) == "Ana López"
-    # what intake sealed for others alone (a registrant's details) replaces nothing either
-    elsewhere = seal(bogus, keys.public_keys(("intake",)), **by_intake(keys, hers))
-    await screening.apply(e.PersonUpdated(person_id=hers, sealed=elsewhere,
-                                          at=NOW), subject=hers)
-    async with screening.runtime.uow() as uow:
-        assert names.full_name(await uow.people.sealed(hers), about=hers) == "Ana López"
+            await screening.apply(updated, subject=hers)
+        assert await name_of(screening, hers) == "Ana López"
+    # a person without a name for staff (a registrant) replaces nothing either
+    await screening.apply(screening.person(hers, None, updated=True), subject=hers)
+    assert await name_of(screening, hers) == "Ana López"
 
 
 async def test_a_pause_from_either_service_pauses_the_case_until_resumed(screening):

@@ -7,10 +7,10 @@ from datetime import datetime, timezone
 from sqlalchemy import text
 
 from vod_shared import events as e
-from vod_shared.sealing import KeyDirectory, seal
+from vod_shared.person_keys import CASE_NOTES
 from vod_shared.staff import Role
 
-from ..conftest import by_intake, new_cdcr_number, request_for
+from ..conftest import new_cdcr_number, request_for
 
 NOW = datetime.now(timezone.utc)
 WRITTEN = {"offender_given_name": "Juan", "offender_family_name": "Pérez",
@@ -18,9 +18,7 @@ WRITTEN = {"offender_given_name": "Juan", "offender_family_name": "Pérez",
 
 
 def repeated(screening, request: e.RequestReceived, source: str) -> e.RequestRepeated:
-    keys = KeyDirectory(screening.settings.effective_keys_dir())
-    details = seal(WRITTEN, keys.public_keys(("intake", "screening", "scheduling")),
-                   **by_intake(keys, request.case_id))
+    details = screening.seal(WRITTEN, CASE_NOTES, about=request.case_id)
     return e.RequestRepeated(case_id=request.case_id, requester_id=request.requester_id,
                              source=source, details=details, at=NOW)
 

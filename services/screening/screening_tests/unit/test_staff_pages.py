@@ -2,11 +2,9 @@
 import re
 from datetime import datetime, timedelta, timezone
 
-from vod_shared import events as e
-from vod_shared.sealing import KeyDirectory, seal
 from vod_shared.staff import Role
 
-from ..conftest import by_intake, request_for
+from ..conftest import request_for
 from .test_staff_api import in_prison, open_case
 
 NOW = datetime.now(timezone.utc)
@@ -18,12 +16,9 @@ def token(page) -> str:
 
 async def named_case(screening, cdcr: str | None = None) -> str:
     request = request_for(cdcr or "AB1234")
-    keys = KeyDirectory(screening.settings.effective_keys_dir())
-    sealed = seal({"given_name": "Ana", "family_name": "López", "email": "ana@example.org",
-                   "phone": "+16195550100"}, keys.public_keys(("screening",)),
-                  **by_intake(keys, request.requester_id))
-    await screening.apply(e.PersonRegistered(person_id=request.requester_id, sealed=sealed,
-                                             at=NOW), subject=request.requester_id)
+    await screening.apply(screening.person(request.requester_id, email="ana@example.org"),
+                          subject=request.requester_id)
+    await screening.grant(request.requester_id)
     await screening.apply(request)
     return request.case_id
 
