@@ -2,6 +2,7 @@ import base64
 import json
 import os
 import re
+from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 
 import httpx
@@ -150,14 +151,16 @@ async def intake(tmp_path) -> IntakeClient:
         yield client
 
 
-async def intake_on(tmp_path, database_url: str):
-    """The intake app over HTTP on the given store, with a fake post office and clock."""
+async def intake_on(tmp_path, database_url: str, **more):
+    """The intake app over HTTP on the given store, with a fake post office and clock (and
+    ``more`` settings, by their variable names)."""
     KeyDirectory(tmp_path / "keys").init()
     settings = Settings(INTAKE_DATABASE_URL=database_url,
                         INTAKE_WEBHOOK_SECRET=SECRET, KAFKA_BOOTSTRAP_SERVERS="127.0.0.1:1",
                         VOD_KEYS_DIR=str(tmp_path / "keys"), VICTIM_LINK_SECRET=LINK_SECRET,
                         VOD_STAFF_FILE=str(tmp_path / "staff.toml"),
-                        STAFF_SESSION_SECRET="intake-tests-staff-session-secret-0123456789")
+                        STAFF_SESSION_SECRET="intake-tests-staff-session-secret-0123456789",
+                        **more)
     post, clock = FakePost(), Clock()
     runtime, app = bootstrap(settings, clock=clock, post=post)
     await upgrade_to_head(runtime.engine, MIGRATIONS)
@@ -165,3 +168,20 @@ async def intake_on(tmp_path, database_url: str):
     yield client
     await client.http.aclose()
     await runtime.engine.dispose()
+
+
+@contextmanager
+def operator_env(intake: IntakeClient):
+    """The environment an operator's command (``python -m intake.erase``, ``intake.keys``)
+    reads: the same store and keys as the service."""
+    settings = intake.runtime.settings
+    env = {"INTAKE_DATABASE_URL": settings.effective_database_url(),
+           "VOD_KEYS_DIR": str(settings.effective_keys_dir()),
+           "VICTIM_LINK_SECRET": settings.victim_link_secret}
+    old = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    try:
+        yield
+    finally:
+        for k, v in old.items():
+            os.environ.pop(k) if v is None else os.environ.__setitem__(k, v)
