@@ -133,12 +133,13 @@ class IntakeClient:
                                            about=about)
 
     async def opened_by(self, reader: str, sealed, *, about: str) -> dict:
-        """What ``reader`` opens of ``sealed`` with its own private key file and every grant
-        to it in intake's outbox; CannotUnseal if it cannot."""
+        """What ``reader`` opens of ``sealed`` with its own private key files and the latest
+        grant to it of that key in intake's outbox (what compaction keeps); CannotUnseal if it
+        cannot."""
         keyring = self.keys.keyring(reader)
         sealed = SealedDetails.model_validate(sealed)
         check_sealer(sealed, keyring=keyring, senders=("intake",), about=about)
-        for granted in await self.grants():
+        for granted in reversed(await self.grants()):
             if granted.reader == reader and granted.key_id == sealed.key_id:
                 return open_under(sealed, open_grant(granted, keyring=keyring),
                                   subject=granted.subject_id, about=about)
