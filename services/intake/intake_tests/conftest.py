@@ -178,7 +178,8 @@ def operator_env(intake: IntakeClient):
     settings = intake.runtime.settings
     env = {"INTAKE_DATABASE_URL": settings.effective_database_url(),
            "VOD_KEYS_DIR": str(settings.effective_keys_dir()),
-           "VICTIM_LINK_SECRET": settings.victim_link_secret}
+           "VICTIM_LINK_SECRET": settings.victim_link_secret,
+           "STAFF_SESSION_SECRET": settings.effective_session_secret()}  # nothing made in var/
     old = {k: os.environ.get(k) for k in env}
     os.environ.update(env)
     try:

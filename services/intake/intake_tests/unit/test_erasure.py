@@ -2,7 +2,6 @@
 PersonErased is announced, their custody notices end, and the case's history stays."""
 import asyncio
 import json
-import os
 
 import pytest
 from sqlalchemy import select
@@ -12,7 +11,7 @@ from vod_shared.staff import Role
 
 from intake.adapters.orm import cases, people, person_lookups
 
-from ..conftest import dialogue_request
+from ..conftest import dialogue_request, operator_env
 
 
 @pytest.fixture
@@ -90,20 +89,11 @@ async def test_unknown_people_and_cases_are_404_and_only_admins_erase(intake, tm
 async def test_an_operator_erases_from_the_command_line(intake, capsys):
     from intake.erase import main
     case_id, person_id, _ = await _her(intake)
-    settings = intake.runtime.settings
-    env = {"INTAKE_DATABASE_URL": settings.effective_database_url(),
-           "VOD_KEYS_DIR": str(settings.effective_keys_dir()),
-           "VICTIM_LINK_SECRET": settings.victim_link_secret}
-    old = {k: os.environ.get(k) for k in env}
-    os.environ.update(env)
-    try:
+    with operator_env(intake):
         code = await asyncio.to_thread(main, ["--case", case_id, "--reason", "legal_order",
                                               "--by", "ines"])
         missing = await asyncio.to_thread(main, ["--person", "nobody", "--reason",
                                                  "legal_order", "--by", "ines"])
-    finally:
-        for k, v in old.items():
-            os.environ.pop(k) if v is None else os.environ.__setitem__(k, v)
     assert (code, missing) == (0, 1)
     assert f"erased {person_id}" in capsys.readouterr().out
     person = await _row(intake, people, people.c.person_id, person_id)
