@@ -191,3 +191,29 @@ async def test_a_requester_is_erased_30_days_after_her_case_closed(keeping_30_da
     [open_case] = await _rows(intake, cases, cases.c.case_id == still_open)
     assert open_case.sealed_details != {}  # another requester, her case still open: kept
     assert await due.after_retention() == 0  # once
+
+
+def test_a_requester_is_kept_while_a_case_is_open_or_custody_notices_still_need_her():
+    from datetime import datetime, timezone
+
+    from vod_shared.events import CustodyNoticeKind, Relationship
+
+    from intake.domain.erasure import due_for_erasure
+    from intake.domain.model import Case, CaseStatus, Registration
+
+    now, keep = datetime(2027, 3, 1, tzinfo=timezone.utc), timedelta(days=30)
+    long_ago = now - timedelta(days=40)
+    closed = Case("c1", "VOD-2026-000001", "p1", "AB1234", CaseStatus.CLOSED, long_ago,
+                  closed_at=long_ago)
+    recently = Case("c2", "VOD-2026-000002", "p1", "CD5678", CaseStatus.CLOSED, long_ago,
+                    closed_at=now - timedelta(days=3))
+    still_open = Case("c3", "VOD-2026-000003", "p1", "EF9012", CaseStatus.OPEN, long_ago)
+    withdrawn = Case("c4", "VOD-2026-000004", "p1", "GH3456", CaseStatus.WITHDRAWN, long_ago)
+    notices = Registration("r1", "p1", Relationship.VICTIM, "AB1234",
+                           frozenset({CustodyNoticeKind.RELEASE}), long_ago)
+    assert due_for_erasure([closed], [], now=now, keep=keep)
+    assert due_for_erasure([closed, withdrawn], [], now=now, keep=keep)
+    assert not due_for_erasure([closed, recently], [], now=now, keep=keep)
+    assert not due_for_erasure([closed, still_open], [], now=now, keep=keep)
+    assert not due_for_erasure([withdrawn], [], now=now, keep=keep)  # never closed: not counted
+    assert not due_for_erasure([closed], [notices], now=now, keep=keep)
