@@ -65,8 +65,6 @@ async def test_a_facilitator_may_not_take_requests(intake, tmp_path):
 async def test_what_staff_write_stays_in_intake_sealed_and_never_on_the_event(signed_in):
     from sqlalchemy import select
 
-    from vod_shared.events import SealedDetails
-
     from intake.adapters.orm import case_notes
     case = (await signed_in.http.post("/api/requests", json=dialogue_request())).json()
     await signed_in.http.post(f"/api/cases/{case['case_id']}/pause",

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from vod_shared.envelope import new_envelope
-from vod_shared.events import Channel, NotificationSent, SealedDetails
+from vod_shared.events import Channel, NotificationSent
 from vod_shared.victim_links import VictimLinks
 
 from intake.service_layer.her_page import remember_message

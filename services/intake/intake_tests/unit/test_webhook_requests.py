@@ -6,8 +6,6 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import select
 
-from vod_shared.events import SealedDetails
-
 from intake.adapters.orm import people
 
 from ..conftest import dialogue_request, signed_headers
