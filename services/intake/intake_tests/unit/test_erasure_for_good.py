@@ -165,8 +165,8 @@ async def _close(intake, case_id: str) -> None:
 
 
 @pytest.fixture
-async def keeping_30_days(tmp_path):
-    async for client in intake_on(tmp_path, f"sqlite+aiosqlite:///{tmp_path}/intake.db",
+async def keeping_30_days(tmp_path, database_url_factory):
+    async for client in intake_on(tmp_path, database_url_factory("intake"),
                                   ERASE_AFTER_CLOSED_DAYS=30):
         yield client
 
