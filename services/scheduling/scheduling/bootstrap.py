@@ -33,7 +33,8 @@ from vod_shared.events import (
 )
 from vod_shared.logging import configure_logging
 from vod_shared.runtime import ServiceRuntime
-from vod_shared.sealing import KeyDirectory, seal, unseal
+from vod_shared.keybook import KeyBook
+from vod_shared.sealing import KeyDirectory
 
 from scheduling.config import Settings
 from scheduling.entrypoints.api_cases import cases_router
@@ -47,6 +48,7 @@ from scheduling.service_layer.service import SchedulingService
 from scheduling.service_layer.unit_of_work import UnitOfWork
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+SERVICE = "scheduling"
 PUBLISHED = (FacilitatorAssigned, MeetingScheduled, MeetingCancelled, PartyReady,
              SessionScheduled, SessionCancelled, SessionCompleted, ClearanceRequested, SurveyDue,
              CasePaused, CaseResumed, CaseClosed)
@@ -78,21 +80,21 @@ def bootstrap(settings: Settings | None = None, clock=utc_now) -> tuple[ServiceR
     settings = settings or Settings()
     topics = settings.topics
     runtime = ServiceRuntime(settings, migrations_dir=MIGRATIONS, uow_class=UnitOfWork)
-    keys = KeyDirectory(settings.effective_keys_dir())
-    private_key, senders = keys.private_key("scheduling"), keys.public_keys(("intake",))
-    ourselves = {"scheduling": private_key.public_key}  # staff notes: sealed for us, by us
+    # Scheduling's own keys (current and not yet retired previous ones): its copies of the data
+    # keys intake grants it (the key book, fed from vod.keys) and staff's notes are sealed
+    # under them
+    keyring = KeyDirectory(settings.effective_keys_dir()).keyring(SERVICE)
+    keybook = KeyBook(keyring)
     ctx = Context(
-        topics, clock,
-        open_sealed=lambda sealed, about: unseal(  # only what intake sealed, about it
-            sealed, "scheduling", private_key, senders=senders, about=about),
-        seal_note=lambda words, case_id: seal(
-            {"note": words}, ourselves, sender="scheduling", sender_key=private_key,
-            about=case_id),
-        open_note=lambda sealed, case_id: unseal(
-            sealed, "scheduling", private_key, senders=ourselves, about=case_id)["note"])
+        topics, clock, keybook,
+        seal_note=lambda words, case_id: keyring.seal({"note": words}, (SERVICE,),
+                                                      about=case_id),
+        open_note=lambda sealed, case_id: keyring.unseal(sealed, senders=(SERVICE,),
+                                                         about=case_id)["note"])
     runtime.publishes(topics.scheduling, *PUBLISHED)
     consumer = runtime.consume(topics.intake, topics.screening, topics.custody, topics.people,
                                handlers=event_handlers(ctx))
+    runtime.consume_keys(keybook)
     service = SchedulingService(runtime.uow, ctx)
     due_work = DueWork(runtime.uow, ctx, poll_interval_s=settings.due_work_interval_s)
     app = runtime.create_app(title="Dialogue — scheduling", routers=[

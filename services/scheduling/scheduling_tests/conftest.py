@@ -8,10 +8,12 @@ import pytest
 from sqlalchemy import select
 
 from vod_devtools.staff_testing import add_staff, sign_in
+from vod_devtools.testing import IntakeSealer
 from vod_shared.consumer import DeadLetters, EventConsumer, Record
 from vod_shared.db import outbox
 from vod_shared.envelope import from_kafka, new_envelope, to_kafka
-from vod_shared.sealing import KeyDirectory, seal
+from vod_shared.person_keys import LOGISTICS
+from vod_shared.sealing import KeyDirectory
 from vod_shared.events import (
     ClearanceGranted,
     EligibilityDetermined,
@@ -31,20 +33,23 @@ SOURCES = {"RequestReceived": "intake", "CasePaused": "intake", "CaseResumed": "
            "CaseWithdrawn": "intake", "CustodyStatusChanged": "screening",
            "PersonErased": "intake"}
 
+# How long an event waits here for a key that has not come before it is parked
+NOT_YET_S = 1.0
 OFFICE_WEEK = {"time_zone": "America/Los_Angeles",
                "weekly": [{"weekday": d, "start": "09:00", "end": "17:00"} for d in range(5)]}
 
 
-# The services' key pairs for these tests: intake seals the travel question for scheduling.
+# The services' key pairs for these tests: intake seals the travel question under each case's
+# own key, and grants scheduling the key (``SchedulingApp.grant``, or on vod.keys).
 TEST_KEYS = KeyDirectory(Path(tempfile.mkdtemp(prefix="scheduling-keys-")))
 TEST_KEYS.init()
+INTAKE = IntakeSealer(TEST_KEYS.path)
 
 
 def request(case_id: str, *, language: str = "en", travel: bool = False,
-            cdcr_number: str = "AB1234", requester_id: str | None = None) -> RequestReceived:
-    logistics = seal({"offer_travel_accommodation": travel},
-                     TEST_KEYS.public_keys(("screening", "scheduling")), sender="intake",
-                     sender_key=TEST_KEYS.private_key("intake"), about=case_id)
+            cdcr_number: str = "AB1234", requester_id: str | None = None,
+            intake: IntakeSealer = INTAKE) -> RequestReceived:
+    logistics = intake.seal({"offer_travel_accommodation": travel}, LOGISTICS, about=case_id)
     return RequestReceived(
         case_id=case_id, reference="VOD-2026-000001", requester_id=requester_id or f"victim-{case_id[:8]}",
         relationship="victim", cdcr_number=cdcr_number, preferred_language=language,
@@ -75,22 +80,30 @@ class SchedulingApp:
     """The scheduling app over HTTP and its consumer fed by hand, on a real SQLite store; the
     broker is not started. The clock is the test's."""
 
-    def __init__(self, app, runtime, settings, clock: Clock, staff_file) -> None:
+    def __init__(self, app, runtime, settings, clock: Clock, staff_file,
+                 intake: IntakeSealer = INTAKE) -> None:
         self.app, self.runtime, self.settings, self.clock = app, runtime, settings, clock
-        self.staff_file = staff_file
+        self.staff_file, self.intake = staff_file, intake
+        self.keybook = app.state.ctx.keybook
         self.dead: list[tuple[str, str]] = []
         self.consumer = EventConsumer(
             name="scheduling", uow=runtime.uow, handlers=event_handlers(app.state.ctx),
-            dead_letters=DeadLetters(self._park, consumer="scheduling"), max_attempts=1)
+            dead_letters=DeadLetters(self._park, consumer="scheduling"), max_attempts=1,
+            not_yet_s=NOT_YET_S)
         self.clients: list[httpx.AsyncClient] = []
 
     async def _park(self, topic, key, value, headers) -> None:
         self.dead.append((topic, headers["dlq-reason"]))
 
-    async def feed(self, *events: EventData, subject: str | None = None) -> list:
-        """Hands events to the consumer as if read from their topics; returns the envelopes."""
+    async def feed(self, *events: EventData, subject: str | None = None,
+                   keys: bool = True) -> list:
+        """Hands events to the consumer as if read from their topics; returns the envelopes.
+        ``keys``: intake's grant of a request's case key is kept first, as it would have
+        come on vod.keys."""
         envelopes = []
         for data in events:
+            if keys and isinstance(data, RequestReceived):
+                await self.grant(data.case_id)
             source = SOURCES.get(data.event_name, "screening")
             envelope = new_envelope(data, source=f"/services/{source}",
                                     subject=subject or getattr(data, "case_id", None)
@@ -98,6 +111,13 @@ class SchedulingApp:
             await self.redeliver(envelope)
             envelopes.append(envelope)
         return envelopes
+
+    async def grant(self, *subjects: str) -> None:
+        """Intake's grants to scheduling of these subjects' keys, kept in the key book as the
+        keys consumer would keep them from vod.keys."""
+        async with self.runtime.uow() as uow:
+            await self.intake.keep_all(self.keybook, uow.session, subjects)
+            await uow.commit()
 
     async def redeliver(self, envelope) -> None:
         record = to_kafka(envelope)
@@ -126,19 +146,20 @@ class SchedulingApp:
         await self.runtime.engine.dispose()
 
 
-def sqlite_settings(tmp_path, **extra) -> Settings:
+def sqlite_settings(tmp_path, keys_dir: Path = TEST_KEYS.path, **extra) -> Settings:
     return Settings(SCHEDULING_DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path}/scheduling.db",
                     KAFKA_BOOTSTRAP_SERVERS="127.0.0.1:1", VOD_DATA_DIR=str(tmp_path),
                     VOD_STAFF_FILE=str(tmp_path / "staff.toml"),
                     STAFF_SESSION_SECRET="scheduling-tests-staff-session-secret-0123456789",
-                    VOD_KEYS_DIR=str(TEST_KEYS.path), **extra)
+                    VOD_KEYS_DIR=str(keys_dir), **extra)
 
 
-async def start_app(tmp_path, clock: Clock) -> SchedulingApp:
-    settings = sqlite_settings(tmp_path)
+async def start_app(tmp_path, clock: Clock, *, keys_dir: Path = TEST_KEYS.path,
+                    intake: IntakeSealer = INTAKE) -> SchedulingApp:
+    settings = sqlite_settings(tmp_path, keys_dir)
     runtime, app = bootstrap(settings, clock=clock)
     await upgrade_to_head(runtime.engine, MIGRATIONS)
-    return SchedulingApp(app, runtime, settings, clock, tmp_path / "staff.toml")
+    return SchedulingApp(app, runtime, settings, clock, tmp_path / "staff.toml", intake)
 
 
 @pytest.fixture

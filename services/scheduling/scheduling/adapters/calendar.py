@@ -2,7 +2,7 @@
 staff notes."""
 from datetime import datetime
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert, null, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vod_shared.events import EventData
@@ -98,6 +98,12 @@ class StaffNotes:
         await self._session.execute(insert(orm.staff_notes).values(
             case_id=case_id, action=action, by=by, reason_code=reason_code, sealed=sealed,
             at=utc(at)))
+
+    async def erase(self, case_id: str) -> None:
+        """The case's requester was erased: staff's words about it go (who acted, when and
+        the reason code stay)."""
+        await self._session.execute(update(orm.staff_notes).where(
+            orm.staff_notes.c.case_id == case_id).values(sealed=null()))  # SQL NULL, not JSON
 
     async def of(self, case_id: str) -> list:
         n = orm.staff_notes.c

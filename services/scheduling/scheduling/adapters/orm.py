@@ -19,6 +19,8 @@ from sqlalchemy import (
     true,
 )
 
+from vod_shared.rotation import OwnSealed
+
 metadata = MetaData()
 
 cases = Table(
@@ -176,7 +178,8 @@ case_history = Table(
 )
 
 # Staff's own words when they held, resumed or closed a case: sealed for scheduling alone,
-# about the case, and shown only on its staff pages (the events carry the reason code).
+# about the case, and shown only on its staff pages (the events carry the reason code); None
+# once the case's requester was erased.
 staff_notes = Table(
     "staff_notes", metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
@@ -184,6 +187,10 @@ staff_notes = Table(
     Column("action", String(16), nullable=False),
     Column("by", String(32), nullable=False),
     Column("reason_code", String(64), nullable=False),
-    Column("sealed", JSON, nullable=False),
+    Column("sealed", JSON, nullable=True),
     Column("at", DateTime(timezone=True), nullable=False),
 )
+
+# What scheduling seals for itself: sealed again under its current key after a rotation, by
+# ``python -m scheduling.rewrap``, before the previous key is retired.
+OWN_SEALED = [OwnSealed(staff_notes, "sealed", about="case_id", key="id")]

@@ -1,12 +1,16 @@
-"""What every handler needs besides its unit of work: where events go, the time, and the way
-to open what intake sealed for scheduling."""
+"""What every handler needs besides its unit of work: where events go, the time, the key book
+that opens what intake sealed for scheduling, and the way to seal staff's own words."""
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from vod_shared.consumer import Unprocessable
 from vod_shared.events import RequestReceived, SealedDetails
-from vod_shared.sealing import CannotUnseal
+from vod_shared.keybook import KeyBook, KeyNotHereYet
+from vod_shared.person_keys import LOGISTICS
+from vod_shared.sealing import ERASED, NOT_SEALED_FOR_US, CannotUnseal
 from vod_shared.topics import Topics
 
 
@@ -14,21 +18,35 @@ from vod_shared.topics import Topics
 class Context:
     topics: Topics
     clock: Callable[[], datetime]
-    # (sealed, the id it must be about) -> what intake sealed for scheduling about that id
-    open_sealed: Callable[[SealedDetails, str], dict] = lambda sealed, about: {}
+    # Scheduling's copies of the data keys intake grants it (vod.keys): what intake sealed
+    # about a person or a case opens only with them, and never once they are erased
+    keybook: KeyBook
     # (staff's own words, the case id) -> sealed for scheduling alone, about that case; and back
     seal_note: Callable[[str, str], SealedDetails] | None = None
     open_note: Callable[[SealedDetails, str], str] | None = None
 
-    def travel_offered(self, request: RequestReceived) -> bool:
-        """Whether the victim lives outside California (sealed by intake for scheduling, about
-        this case). A value that is not (sealed by anyone else, altered, or another case's)
-        makes the request Unprocessable: it goes to the dead letters, not retried."""
+    async def travel_offered(self, session: AsyncSession,
+                             request: RequestReceived) -> bool | None:
+        """Whether the victim lives outside California (sealed by intake under this case's
+        key, for logistics); None when not known because the case's key was destroyed (its
+        requester erased, and that read first). A value that is not intake's about this case
+        (sealed by anyone else, altered, another case's, for another purpose) makes the
+        request Unprocessable: it goes to the dead letters, not retried. A key not here yet
+        (``KeyNotHereYet``) is waited for by the consumer."""
         if not request.logistics:
             return False
+        sealed = request.logistics
         try:
-            logistics = self.open_sealed(request.logistics, request.case_id)
+            self.keybook.check(sealed, about=request.case_id)
+            if sealed.purpose != LOGISTICS:
+                raise CannotUnseal(NOT_SEALED_FOR_US, f"sealed for {str(sealed.purpose)[:40]}, "
+                                                      f"not {LOGISTICS}")
+            logistics = await self.keybook.open(session, sealed, about=request.case_id)
+        except KeyNotHereYet:
+            raise
         except CannotUnseal as refused:
+            if refused.reason == ERASED:
+                return None
             raise Unprocessable(f"logistics refused: {refused}") from None
         return bool(logistics.get("offer_travel_accommodation"))
 

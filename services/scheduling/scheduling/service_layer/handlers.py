@@ -38,9 +38,12 @@ async def request_received(envelope: Envelope, uow: UnitOfWork, *, ctx: Context)
     request: RequestReceived = envelope.data
     case = await uow.cases.get(request.case_id, for_update=True)
     new = case is None
+    travel = await ctx.travel_offered(uow.session, request)
     case = case or Case.open(request.case_id, request.cdcr_number, ctx.clock())
     case.request_received(victim_id=request.requester_id, language=request.preferred_language,
-                          travel_offered=ctx.travel_offered(request), now=ctx.clock())
+                          travel_offered=bool(travel), now=ctx.clock())
+    if travel is None:  # its requester was erased before the request was read here
+        case.erase_requester_details(ctx.clock())
     await uow.save_case(case, topic=ctx.topic, new=new)
 
 
@@ -130,11 +133,19 @@ async def custody_changed(envelope: Envelope, uow: UnitOfWork, *, ctx: Context) 
 
 
 async def person_erased(envelope: Envelope, uow: UnitOfWork, *, ctx: Context) -> None:
-    """Intake erased a person: every case they requested forgets what intake's sealed values
-    told scheduling about it; its stages, dates and meetings stay. An unknown person, or one
-    already erased, changes nothing."""
+    """Intake erased a person, with the keys of the cases they requested (``subjects``): every
+    such case forgets what intake's sealed values told scheduling about it, and staff's sealed
+    notes on it; its stages, dates and meetings stay. Scheduling's copies of those keys go in
+    the same transaction, and the subjects are remembered as erased (a grant read later is not
+    kept). An unknown person, or one already erased, changes nothing more."""
     erased: PersonErased = envelope.data
-    for case_id in await uow.cases.requested_by(erased.person_id):
+    subjects = [erased.person_id, *erased.subjects]
+    case_ids = dict.fromkeys([*await uow.cases.requested_by(erased.person_id), *erased.subjects])
+    for case_id in case_ids:
         case = await uow.cases.get(case_id, for_update=True)
+        if case is None:
+            continue  # not a case here (yet): its request will find the key erased
         if case.erase_requester_details(ctx.clock()):
             await uow.save_case(case, topic=ctx.topic)
+        await uow.notes.erase(case_id)
+    await ctx.keybook.erase(uow.session, subjects, erased.at)

@@ -113,12 +113,15 @@ async def staff_notes(uow: UnitOfWork, ctx, case_id: str, tz: str) -> list[dict]
     """Staff's own words on the case's holds, resumes and close, opened for its staff pages."""
     notes = []
     for row in await uow.notes.of(case_id):
+        words = None
         try:
-            words = ctx.open_note(SealedDetails.model_validate(row.sealed), case_id)
+            if row.sealed is not None:  # None: erased with the case's requester
+                words = ctx.open_note(SealedDetails.model_validate(row.sealed), case_id)
         except CannotUnseal:
-            words = None  # not ours (or not about this case): not shown
+            pass  # not ours (or not about this case): not shown
         notes.append({"at": local(row.at, tz), "action": row.action, "by": row.by,
-                      "reason_code": row.reason_code, "note": words})
+                      "reason_code": row.reason_code, "note": words,
+                      "erased": row.sealed is None})
     return notes
 
 

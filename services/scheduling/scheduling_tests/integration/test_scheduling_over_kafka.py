@@ -1,7 +1,8 @@
 """Scheduling over the real broker and a real store (SQLite and PostgreSQL): a case approved by
 screening gets its facilitator, the enrollment survey goes out from the due-work loop, a
 redelivered event changes nothing, and the offender's death closes the case; a requester intake
-erases on vod.people loses what intake sealed about their case."""
+erases on vod.people loses what intake sealed about their case, and a request read before its
+key (granted on vod.keys) waits for it."""
 import asyncio
 import uuid
 from collections import Counter
@@ -9,22 +10,45 @@ from datetime import datetime, timezone
 
 import httpx
 import pytest
+from sqlalchemy import select
 
 from vod_devtools.staff_testing import add_staff, sign_in
 from vod_devtools.testing import produce, read_topic
 from vod_shared.envelope import from_kafka, new_envelope, to_kafka
 from vod_shared.events import CustodyStatusChanged, PersonErased
+from vod_shared.keybook import held_keys
+from vod_shared.person_keys import grant_record_key
 from vod_shared.staff import Role
 
 from scheduling.bootstrap import bootstrap
 from scheduling.config import Settings
-from scheduling_tests.conftest import TEST_KEYS, OFFICE_WEEK, approved, eligible, request
+from scheduling_tests.conftest import (
+    INTAKE,
+    OFFICE_WEEK,
+    TEST_KEYS,
+    approved,
+    eligible,
+    request,
+)
 
 pytestmark = pytest.mark.integration
 
 
 def _record(data, source: str, subject: str):
     return to_kafka(new_envelope(data, source=f"/services/{source}", subject=subject))
+
+
+def _grants(*subjects: str) -> list[tuple[bytes, bytes]]:
+    """Intake's grants to scheduling of these subjects' keys, as records on vod.keys."""
+    records = [_record(granted, "intake", grant_record_key(granted.subject_id, "scheduling"))
+               for granted in INTAKE.grants("scheduling", subjects)]
+    return [(record.key, record.value) for record in records]
+
+
+async def _held(runtime, *subjects: str) -> set[str]:
+    async with runtime.engine.connect() as conn:
+        return set((await conn.execute(select(held_keys.c.subject_id).where(
+            held_keys.c.subject_id.in_(subjects)))).scalars())
 
 
 def _settings(kafka_bootstrap, topic_prefix, database_url, tmp_path) -> Settings:
@@ -54,6 +78,7 @@ async def test_a_case_is_assigned_surveyed_and_closed_over_kafka(
         sofia = response.json()["facilitator_id"]
 
         opened = _record(request(case_id, language="es", cdcr_number=cdcr), "intake", case_id)
+        await produce(kafka_bootstrap, topics.keys, *_grants(case_id))
         await produce(kafka_bootstrap, topics.intake, (opened.key, opened.value))
         decided = _record(eligible(case_id, cdcr_number=cdcr), "screening", case_id)
         passed = _record(approved(case_id), "screening", case_id)
@@ -89,7 +114,7 @@ async def _until(read, done, timeout_s: float = 30.0):
     raise AssertionError(f"not reached in {timeout_s}s: {value}")
 
 
-async def test_a_requester_erased_by_intake_loses_what_intake_sealed_over_kafka(
+async def test_a_request_waits_for_its_key_and_an_erasure_takes_it_away_over_kafka(
         kafka_bootstrap, topic_prefix, database_url_factory, tmp_path):
     settings = _settings(kafka_bootstrap, topic_prefix, database_url_factory("scheduling"),
                          tmp_path)
@@ -107,9 +132,16 @@ async def test_a_requester_erased_by_intake_loses_what_intake_sealed_over_kafka(
             response = await client.get(f"/api/cases/{case_id}")
             return response.json() if response.status_code == 200 else {}
 
+        # The request came before its key: it waits for the grant, then is applied.
+        await asyncio.sleep(1.0)
+        assert await read() == {}
+        await produce(kafka_bootstrap, topics.keys, *_grants(case_id))
         before = await _until(read, lambda case: case.get("travel_offered") is True)
-        gone = _record(PersonErased(person_id=her, at=datetime.now(timezone.utc)), "intake", her)
+        assert await _held(runtime, case_id) == {case_id}
+        gone = _record(PersonErased(person_id=her, subjects=[case_id],
+                                    at=datetime.now(timezone.utc)), "intake", her)
         await produce(kafka_bootstrap, topics.people, (gone.key, gone.value))
         after = await _until(read, lambda case: case.get("details_erased") is True)
+        assert await _held(runtime, her, case_id) == set()
     assert after["travel_offered"] is None and after["stage"] == before["stage"]
     assert after["victim_id"] == her  # the case still knows whose it was: the id, not the values

@@ -1,9 +1,14 @@
-"""Intake erased a person (PersonErased on vod.people): every case they requested forgets what
-intake's sealed values told scheduling (travel offered: they live out of state) and says
-"details erased"; stages, dates and meetings stay. Twice, or for a stranger, changes nothing."""
+"""Intake erased a person (PersonErased on vod.people, with the cases they requested among its
+``subjects``): every such case forgets what intake's sealed values told scheduling (travel
+offered: they live out of state) and staff's sealed notes on it, and says "details erased";
+scheduling's copies of the keys of the person and of those cases go in the same transaction.
+Stages, dates and meetings stay. Twice, or for a stranger, changes nothing."""
 import uuid
 
+from sqlalchemy import select
+
 from vod_shared.events import PersonErased
+from vod_shared.keybook import erased_subjects, held_keys
 from vod_shared.staff import Role
 
 from scheduling_tests.builders import pacific
@@ -11,8 +16,14 @@ from scheduling_tests.conftest import approved, eligible, request
 from scheduling_tests.unit.test_following_other_services import add_facilitator
 
 
-def erased(person_id: str) -> PersonErased:
-    return PersonErased(person_id=person_id, at=pacific(2026, 3, 3, 9))
+def erased(person_id: str, *subjects: str) -> PersonErased:
+    return PersonErased(person_id=person_id, subjects=list(subjects), at=pacific(2026, 3, 3, 9))
+
+
+async def held(scheduling, *subjects: str) -> list[str]:
+    async with scheduling.runtime.engine.connect() as conn:
+        return sorted((await conn.execute(select(held_keys.c.subject_id).where(
+            held_keys.c.subject_id.in_(subjects)))).scalars())
 
 
 async def test_an_erased_requester_leaves_the_history_but_not_what_was_sealed(scheduling):
@@ -26,14 +37,20 @@ async def test_an_erased_requester_leaves_the_history_but_not_what_was_sealed(sc
     meeting = await coordinator.post(f"/api/cases/{first}/meetings", json={
         "party": "victim", "mode": "phone", "starts_at": "2026-03-05T10:00:00-08:00"})
     assert meeting.status_code in (200, 201), meeting.text
+    held_back = await coordinator.post(f"/api/cases/{second}/hold", json={
+        "by": "director", "reason_code": "victim_unavailable",
+        "reason": "her sister's wedding in Tucson"})
+    assert held_back.status_code == 200, held_back.text
     before = (await coordinator.get(f"/api/cases/{first}")).json()
     assert before["travel_offered"] is True and before["details_erased"] is False
     assert "Travel is offered (out of state)" in (
         await coordinator.get(f"/staff/cases/{first}")).text
+    assert "Tucson" in (await coordinator.get(f"/staff/cases/{second}")).text
+    assert await held(scheduling, first, second, other) == sorted([first, second, other])
 
     published = len(await scheduling.events())
-    await scheduling.feed(erased(her), subject=her)
-    await scheduling.feed(erased(her), subject=her)  # a second erasure (a new event id)
+    await scheduling.feed(erased(her, first, second), subject=her)
+    await scheduling.feed(erased(her, first, second), subject=her)  # again (a new event id)
     await scheduling.feed(erased(f"person-{uuid.uuid4()}"), subject="nobody")  # unknown: no-op
     assert scheduling.dead == []
     assert len(await scheduling.events()) == published  # nothing to announce
@@ -44,11 +61,37 @@ async def test_an_erased_requester_leaves_the_history_but_not_what_was_sealed(sc
         assert after["stage"] == before["stage"] and after["facilitator_ids"]
         page = (await coordinator.get(f"/staff/cases/{case_id}")).text
         assert "Travel: details erased." in page and "out of state" not in page
+    assert await held(scheduling, her, first, second) == []
+    async with scheduling.runtime.engine.connect() as conn:
+        assert {her, first, second} <= set((await conn.execute(
+            select(erased_subjects.c.subject_id))).scalars())
+    notes = (await coordinator.get(f"/api/cases/{second}")).json()["notes"]
+    assert [(n["action"], n["reason_code"], n["note"]) for n in notes] == [
+        ("hold", "victim_unavailable", None)]  # who held it and why stay; her words do not
+    page = (await coordinator.get(f"/staff/cases/{second}")).text
+    assert "Tucson" not in page and '<span class="muted">details erased</span>' in page
     kept = (await coordinator.get(f"/api/cases/{first}")).json()
     assert kept["meetings"] == before["meetings"] and kept["assignments"] == before["assignments"]
     untouched = (await coordinator.get(f"/api/cases/{other}")).json()
     assert untouched["travel_offered"] is True and untouched["details_erased"] is False
+    assert await held(scheduling, other) == [other]
 
-    # Her request replayed (a store rebuilt from the topics) does not bring the value back.
+    # Her request replayed (a store rebuilt from the topics), its grant read again before
+    # compaction removed it: neither is kept, and the value does not come back.
     await scheduling.feed(request(first, travel=True, requester_id=her))
+    assert scheduling.dead == [] and await held(scheduling, first) == []
     assert (await coordinator.get(f"/api/cases/{first}")).json()["travel_offered"] is None
+
+
+async def test_a_request_read_after_its_requesters_erasure_says_details_erased(scheduling):
+    """The topics are read apart: the erasure can come before the request. Its logistics no
+    longer open (the key is gone), so travel is not known; the case is opened all the same."""
+    her, case_id = f"person-{uuid.uuid4()}", str(uuid.uuid4())
+    opened = request(case_id, travel=True, requester_id=her)
+    await scheduling.feed(erased(her, case_id), subject=her)
+    await scheduling.feed(opened)  # its grant (read late) is not kept either
+    assert scheduling.dead == []
+    coordinator = await scheduling.staff(Role.COORDINATOR)
+    case = (await coordinator.get(f"/api/cases/{case_id}")).json()
+    assert case["travel_offered"] is None and case["details_erased"] is True
+    assert case["victim_id"] == her

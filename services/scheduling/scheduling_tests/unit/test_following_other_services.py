@@ -5,7 +5,7 @@ does a request whose logistics intake did not seal). An assignment names the sta
 import uuid
 from datetime import date
 
-from nacl.public import PrivateKey
+import asyncio
 
 from vod_shared.events import (
     ActedBy,
@@ -14,10 +14,21 @@ from vod_shared.events import (
     CustodyStatusChanged,
     VisitorRole,
 )
-from vod_shared.sealing import seal
+from vod_devtools.testing import IntakeSealer
+from vod_shared.person_keys import CONTACT, LOGISTICS
+from vod_shared.sealing import KeyDirectory
 from vod_shared.staff import Role
 
-from scheduling_tests.conftest import OFFICE_WEEK, TEST_KEYS, approved, cleared, eligible, request
+from scheduling_tests.conftest import (
+    INTAKE,
+    NOT_YET_S,
+    OFFICE_WEEK,
+    TEST_KEYS,
+    approved,
+    cleared,
+    eligible,
+    request,
+)
 
 
 async def add_facilitator(client, name: str, *, languages=("en",), experienced=True,
@@ -188,26 +199,65 @@ async def prepare_both_parties(client, scheduling, case_id: str) -> None:
         assert response.status_code == 200, response.text
 
 
-async def test_a_request_whose_logistics_intake_did_not_seal_is_dead_lettered(scheduling):
-    """Logistics sealed to scheduling's real public key by another key pair, even one that
-    names intake as its sealer: the request is not applied (nor retried), it is parked."""
-    forged = request(str(uuid.uuid4()), travel=True)
-    logistics = seal({"offer_travel_accommodation": True},
-                     TEST_KEYS.public_keys(("scheduling",)), sender="intake",
-                     sender_key=PrivateKey.generate(), about=forged.case_id)
-    await scheduling.feed(forged.model_copy(update={"logistics": logistics}))
-    [(topic, reason)] = scheduling.dead
-    assert reason.startswith("unprocessable: logistics refused: not_authentic")
-    assert await scheduling.events() == []
+async def test_a_request_whose_logistics_intake_did_not_seal_is_dead_lettered(
+        scheduling, tmp_path):
+    """Logistics signed by a key pair that is not intake's though they name intake, or by
+    another service (screening), or sealed by intake for another purpose (a person's contact):
+    the request is not applied (nor retried, nor waited for), it is parked."""
+    KeyDirectory(tmp_path / "elsewhere").init()
+    not_intakes = IntakeSealer(tmp_path / "elsewhere")
+    by_screening = IntakeSealer(TEST_KEYS.path)
+    by_screening.keyring = TEST_KEYS.keyring("screening")
+    reasons = []
+    for sealer, purpose in ((not_intakes, LOGISTICS), (by_screening, LOGISTICS),
+                            (INTAKE, CONTACT)):
+        forged = request(str(uuid.uuid4()), travel=True)
+        logistics = sealer.seal({"offer_travel_accommodation": True}, purpose,
+                                about=forged.case_id)
+        await scheduling.grant(forged.case_id)
+        await scheduling.feed(forged.model_copy(update={"logistics": logistics}), keys=False)
+        reasons.append(scheduling.dead.pop()[1])
+    assert reasons[0].startswith("unprocessable: logistics refused: not_authentic")
+    assert reasons[1].startswith("unprocessable: logistics refused: sealer_not_allowed: "
+                                 "sealed by 'screening', not intake")
+    assert reasons[2] == ("unprocessable: logistics refused: not_sealed_for_us: sealed for "
+                          "contact, not logistics")
+    assert scheduling.dead == [] and await scheduling.events() == []
 
 
 async def test_a_request_carrying_another_cases_logistics_is_dead_lettered(scheduling):
     """Logistics really sealed by intake, but for another case, replayed in this one's
-    request: they are about that case, not this one."""
+    request: intake's signature is about that case, not this one."""
     theirs, case_id = request(str(uuid.uuid4()), travel=True), str(uuid.uuid4())
+    await scheduling.grant(theirs.case_id)
     await scheduling.feed(request(case_id).model_copy(update={"logistics": theirs.logistics}))
     [(topic, reason)] = scheduling.dead
-    assert reason == ("unprocessable: logistics refused: another_subject: "
-                      "sealed about another subject")
+    assert reason == ("unprocessable: logistics refused: not_authentic: not signed by intake "
+                      "about this subject (forged, altered or replayed)")
     assert case_id not in reason and theirs.case_id not in reason
     assert await scheduling.events() == []
+
+
+async def test_a_request_read_before_its_key_waits_and_is_applied_once_the_key_comes(
+        scheduling):
+    """The grant travels on vod.keys, read apart: a request can come first. It waits (it is
+    neither parked nor applied without its logistics) and is applied once the key is here."""
+    case_id = str(uuid.uuid4())
+    waiting = asyncio.create_task(scheduling.feed(request(case_id, travel=True), keys=False))
+    await asyncio.sleep(NOT_YET_S / 4)
+    assert not waiting.done()
+    coordinator = await scheduling.staff(Role.COORDINATOR)
+    assert (await coordinator.get(f"/api/cases/{case_id}")).status_code == 404
+    await scheduling.grant(case_id)
+    await asyncio.wait_for(waiting, timeout=NOT_YET_S * 5)
+    assert scheduling.dead == []
+    case = (await coordinator.get(f"/api/cases/{case_id}")).json()
+    assert case["travel_offered"] is True and case["details_erased"] is False
+
+
+async def test_a_request_whose_key_never_comes_is_parked_after_the_wait(scheduling):
+    case_id = str(uuid.uuid4())
+    await scheduling.feed(request(case_id, travel=True), keys=False)
+    [(_, reason)] = scheduling.dead
+    assert reason.startswith("waited") and reason.endswith("KeyNotHereYet")
+    assert case_id not in reason and await scheduling.events() == []
