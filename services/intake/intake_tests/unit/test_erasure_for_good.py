@@ -116,6 +116,32 @@ async def test_due_work_tombstones_every_grant_again_once_the_segment_can_roll(a
     assert await erasures_due.tombstone_again() == 0  # once only
 
 
+async def test_the_running_services_due_work_loop_writes_them(admin):
+    from contextlib import asynccontextmanager
+
+    from intake.bootstrap import _with_due_work
+
+    person_id, _, _ = await _her_case(admin)
+    await admin.http.post(f"/api/people/{person_id}/erase", json={"reason": "person_asked"})
+    once = len(_tombstones(await admin.outbox(topic=None)))
+    admin.clock.advance(seconds=KEY_TOMBSTONE_AGAIN_AFTER_S + 1)
+
+    class NoBroker:  # the service's own lifespan without Kafka: only the loop is under test
+        @asynccontextmanager
+        async def lifespan(self, app):
+            yield
+
+    state = admin.app.state
+    lifespan = _with_due_work(NoBroker(), state.door, state.her_page, state.erasures,
+                              interval_s=3600)
+    async with lifespan(admin.app):
+        for _ in range(100):
+            await asyncio.sleep(0.05)
+            if len(_tombstones(await admin.outbox(topic=None))) == 2 * once:
+                break
+    assert len(_tombstones(await admin.outbox(topic=None))) == 2 * once
+
+
 async def test_nothing_later_makes_or_gives_a_key_for_her_again(admin):
     person_id, case_id, _ = await _her_case(admin)
     marta = (await admin.post(dialogue_request(requester__email="marta@example.org",
