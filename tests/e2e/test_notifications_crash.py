@@ -15,10 +15,10 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from vod_devtools.catchers import Catchers
 from vod_devtools.net import free_port
-from vod_devtools.testing import produce, read_topic, wait_until
+from vod_devtools.testing import IntakeSealer, produce, read_topic, wait_until
 from vod_shared.envelope import from_kafka, new_envelope, to_kafka
 from vod_shared.events import PersonRegistered, RequestReceived
-from vod_shared.sealing import SERVICES, KeyDirectory, seal
+from vod_shared.person_keys import CONTACT, grant_record_key
 
 from .services import ServiceProcess
 
@@ -31,13 +31,19 @@ def _record(data, subject):
     return record.key, record.value
 
 
+def _grants(sealer: IntakeSealer) -> list:
+    """The data keys notifications is given on vod.keys, as intake publishes them."""
+    return [_record(granted, grant_record_key(granted.subject_id, granted.reader))
+            for granted in sealer.grants("notifications")]
+
+
 def _where_it_is_midday(now: datetime) -> str:
     """A time zone in which it is about noon now (Etc/GMT-3 is three hours ahead of UTC)."""
     ahead = 12 - now.hour
     return "Etc/GMT" + (f"-{ahead}" if ahead > 0 else f"+{-ahead}" if ahead < 0 else "")
 
 
-def _burst(keys: KeyDirectory):
+def _burst(sealer: IntakeSealer):
     now = datetime.now(timezone.utc)
     people, requests = [], []
     for p in range(PEOPLE):
@@ -47,9 +53,8 @@ def _burst(keys: KeyDirectory):
                    "preferred_channel": "sms" if by_text else "email", "state": "CA",
                    "time_zone": _where_it_is_midday(now)}  # no text held for quiet hours
         people.append(_record(PersonRegistered(person_id=person, at=now,
-                                               sealed=seal(details, keys.public_keys(SERVICES),
-                                                           sender="intake", about=person,
-                                                           sender_key=keys.private_key("intake"))),
+                                               sealed=sealer.seal(details, CONTACT,
+                                                                  about=person)),
                               person))
         for r in range(REQUESTS_EACH):
             case = str(uuid.uuid4())
@@ -75,7 +80,7 @@ async def _deliveries(url: str) -> list:
 async def test_killed_mid_burst_every_message_arrives_once_and_the_unknown_is_for_staff(
         service_env, processes, kafka_bootstrap, topic_prefix, tmp_path):
     total = PEOPLE * REQUESTS_EACH
-    keys = KeyDirectory(Path(service_env["VOD_KEYS_DIR"]))
+    sealer = IntakeSealer(Path(service_env["VOD_KEYS_DIR"]))
     url = f"sqlite+aiosqlite:///{tmp_path / 'notifications.db'}"
     with Catchers(tmp_path / "catchers", smtp_port=free_port(), http_port=free_port()) as catchers:
         env = service_env | {
@@ -88,7 +93,8 @@ async def test_killed_mid_burst_every_message_arrives_once_and_the_unknown_is_fo
             "VOD_FAILPOINT": f"notifications.after_send:{KILLED_AT}",
             "NOTIFICATIONS_SENDER_CONCURRENCY": "1"}, tmp_path)
         doomed.start()
-        people, requests = _burst(keys)
+        people, requests = _burst(sealer)
+        await produce(kafka_bootstrap, f"{topic_prefix}vod.keys", *_grants(sealer))
         await produce(kafka_bootstrap, f"{topic_prefix}vod.people", *people)
         await produce(kafka_bootstrap, f"{topic_prefix}vod.intake", *requests)
         assert doomed.wait_exit(180) == 137, doomed.log()[-2000:]
