@@ -102,8 +102,10 @@ class ServiceRuntime:
         self.settings = settings
         self.topics = settings.topics
         self.failpoints = Failpoints(settings.failpoint)
+        self._kafka_options = settings.kafka_client_options()
         self.broker = KafkaBroker(
             settings.kafka_bootstrap_servers, acks="all", enable_idempotence=True,
+            security=_broker_security(self._kafka_options),
             client_id=f"vod-{settings.service_name}", graceful_timeout=15.0,
             # One line per message is ours (event.applied, with ids); FastStream's own
             # "Received"/"Processed" pair goes to DEBUG.
@@ -119,6 +121,10 @@ class ServiceRuntime:
         self._uow_class = uow_class
         self._relay_task: asyncio.Task | None = None
         self._topics_used: set[str] = set()
+        # what this service subscribes to and publishes on (the broker's ACLs must match:
+        # vod_shared.topics.acl_entries)
+        self.consumed: set[str] = set()
+        self.published: set[str] = set()
         self._pacers: list[CommitPacer] = []
 
     def uow(self) -> SqlUnitOfWork:
@@ -135,6 +141,7 @@ class ServiceRuntime:
         """Declares what this service publishes on ``topic``, for the AsyncAPI document.
         (The outbox relay does the publishing.)"""
         self._topics_used.add(topic)
+        self.published.add(topic)
         self.broker.publisher(topic, title=f"{topic}:{self.settings.service_name}",
                               description="CloudEvents 1.0, structured JSON; key = subject",
                               schema=Union[models] if len(models) > 1 else models[0])
@@ -144,6 +151,7 @@ class ServiceRuntime:
         name = self.settings.service_name
         self._topics_used.update(topics)
         self._topics_used.update(self.topics.dlq(topic) for topic in topics)
+        self.consumed.update(topics)
         consumer = EventConsumer(
             name=name, uow=self.uow, handlers=handlers,
             dead_letters=DeadLetters(self.publish, consumer=name),
@@ -162,6 +170,7 @@ class ServiceRuntime:
         name = f"{self.settings.service_name}-keys"
         topic = self.topics.keys
         self._topics_used.update((topic, self.topics.dlq(topic)))
+        self.consumed.add(topic)
 
         async def keep(envelope, uow) -> None:
             try:
@@ -272,7 +281,7 @@ class ServiceRuntime:
 
     async def _missing_topics(self) -> list[str]:
         admin = AIOKafkaAdminClient(bootstrap_servers=self.settings.kafka_bootstrap_servers,
-                                    request_timeout_ms=5000)
+                                    request_timeout_ms=5000, **self._kafka_options)
         await admin.start()
         try:
             existing = set(await admin.list_topics())
@@ -326,3 +335,17 @@ def _quiet_logger(name: str) -> Iterator[None]:
         yield
     finally:
         logger.setLevel(level)
+
+
+def _broker_security(options: dict):
+    """FastStream's security object for aiokafka's connection ``options`` (None: PLAINTEXT)."""
+    from faststream.security import BaseSecurity, SASLScram256, SASLScram512
+
+    protocol, context = options["security_protocol"], options.get("ssl_context")
+    if protocol == "PLAINTEXT":
+        return None
+    if protocol == "SSL":
+        return BaseSecurity(ssl_context=context, use_ssl=True)
+    scram = SASLScram512 if options["sasl_mechanism"] == "SCRAM-SHA-512" else SASLScram256
+    return scram(options["sasl_plain_username"], options["sasl_plain_password"],
+                 ssl_context=context, use_ssl=protocol == "SASL_SSL")

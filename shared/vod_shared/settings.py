@@ -20,6 +20,16 @@ class ServiceSettings(StaffSettings):
     default_port: ClassVar[int] = 8000
 
     kafka_bootstrap_servers: str = Field("localhost:9092", validation_alias="KAFKA_BOOTSTRAP_SERVERS")
+    # The broker's door: PLAINTEXT under `make run`; in production SASL_SSL with this service's
+    # own user (SCRAM), whose ACLs let it write only its own topics and read only what it
+    # consumes (`vod_shared.topics.acl_entries`).
+    kafka_security_protocol: Literal["PLAINTEXT", "SASL_PLAINTEXT", "SASL_SSL", "SSL"] = Field(
+        "PLAINTEXT", validation_alias="KAFKA_SECURITY_PROTOCOL")
+    kafka_sasl_mechanism: Literal["SCRAM-SHA-512", "SCRAM-SHA-256"] = Field(
+        "SCRAM-SHA-512", validation_alias="KAFKA_SASL_MECHANISM")
+    kafka_username: str | None = Field(None, validation_alias="KAFKA_USERNAME")
+    kafka_password: str | None = Field(None, validation_alias="KAFKA_PASSWORD")
+    kafka_ca_file: Path | None = Field(None, validation_alias="KAFKA_CA_FILE")
     data_dir: Path = Field(Path("var"), validation_alias="VOD_DATA_DIR")
     topic_prefix: str = Field("", validation_alias="VOD_TOPIC_PREFIX")
     log_format: Literal["auto", "json", "console"] = Field("auto", validation_alias="LOG_FORMAT")
@@ -58,6 +68,11 @@ class ServiceSettings(StaffSettings):
         """The CloudEvents ``source`` of everything this service emits."""
         return f"/services/{self.service_name}"
 
+    def kafka_client_options(self) -> dict:
+        """aiokafka's connection options for this service's user on the broker."""
+        return kafka_client_options(self.kafka_security_protocol, self.kafka_sasl_mechanism,
+                                    self.kafka_username, self.kafka_password, self.kafka_ca_file)
+
     def effective_database_url(self) -> str:
         if self.database_url:
             return self.database_url
@@ -69,6 +84,22 @@ class ServiceSettings(StaffSettings):
 
     def effective_port(self) -> int:
         return self.port or self.default_port
+
+
+def kafka_client_options(protocol: str, mechanism: str, username: str | None,
+                         password: str | None, ca_file: Path | None) -> dict:
+    options: dict = {"security_protocol": protocol}
+    if protocol.startswith("SASL"):
+        if not username or not password:
+            raise ValueError(f"KAFKA_SECURITY_PROTOCOL={protocol} needs KAFKA_USERNAME and "
+                             f"KAFKA_PASSWORD")
+        options |= {"sasl_mechanism": mechanism, "sasl_plain_username": username,
+                    "sasl_plain_password": password}
+    if protocol.endswith("SSL"):
+        import ssl
+        options["ssl_context"] = ssl.create_default_context(
+            cafile=str(ca_file) if ca_file else None)
+    return options
 
 
 class OutboundSettings(BaseSettings):
