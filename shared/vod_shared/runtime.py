@@ -7,6 +7,7 @@ closing database.
 """
 import asyncio
 import logging
+import os
 import time
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from contextlib import asynccontextmanager, contextmanager, suppress
@@ -32,7 +33,7 @@ from vod_shared.migrations import upgrade_to_head
 from vod_shared.outbox import OutboxRelay
 from vod_shared.sealing import CannotUnseal
 from vod_shared.problems import Problem, install_problem_handlers, problem_response
-from vod_shared.settings import ServiceSettings
+from vod_shared.settings import ServiceSettings, refuse_development_secrets
 from vod_shared.staff import StaffAuth
 from vod_shared.unit_of_work import SqlUnitOfWork
 
@@ -99,6 +100,7 @@ async def _tolerant_headers(record, parse):
 class ServiceRuntime:
     def __init__(self, settings: ServiceSettings, *, migrations_dir: Path,
                  uow_class: type[SqlUnitOfWork] = SqlUnitOfWork) -> None:
+        refuse_development_secrets(dict(os.environ), settings.vod_env)
         self.settings = settings
         self.topics = settings.topics
         self.failpoints = Failpoints(settings.failpoint)
@@ -317,7 +319,9 @@ class ServiceRuntime:
             return False
 
     def create_app(self, *, title: str, routers: list[APIRouter] = ()) -> FastAPI:
-        app = FastAPI(title=title, lifespan=self.lifespan, version="0.1.0")
+        docs = self.settings.effective_api_docs()
+        app = FastAPI(title=title, lifespan=self.lifespan, version="0.1.0",
+                      docs_url="/docs" if docs else None, redoc_url="/redoc" if docs else None)
         install_problem_handlers(app)
         StaffAuth.from_settings(self.settings).install(app)
         app.include_router(self.health_router())

@@ -9,6 +9,33 @@ from vod_shared.staff.settings import StaffSettings
 from vod_shared.topics import Topics
 
 
+# The secrets `make run` uses (the Makefile's DEV_SETTINGS), published with the code: a service
+# refuses to start with one unless VOD_ENV=development (shared/tests/test_settings.py keeps
+# this list and the Makefile together).
+DEVELOPMENT_SECRETS = frozenset({
+    "whsec_ZGV2LW9ubHktaW50YWtlLXNlY3JldC1jaGFuZ2UtbWU=",
+    "whsec_ZGV2LW9ubHktY3VzdG9keS1zZWNyZXQtY2hhbmdlLW1l",
+    "dev-only-victim-link-secret-change-me",
+    "dev-only-sms-auth-token",
+})
+
+
+class PublishedSecret(ValueError):
+    """A development secret (published in the Makefile) outside development."""
+
+
+def refuse_development_secrets(environ: dict[str, str], vod_env: str) -> None:
+    """Raises PublishedSecret, naming the variables (never the values), when any variable
+    holds a development secret and VOD_ENV is not ``development``."""
+    if vod_env == "development":
+        return
+    published = sorted(name for name, value in environ.items() if value in DEVELOPMENT_SECRETS)
+    if published:
+        raise PublishedSecret(
+            f"{', '.join(published)} hold the development secrets published in the Makefile: "
+            f"set your own (see README, Deploying), or VOD_ENV=development on a laptop")
+
+
 class ServiceSettings(StaffSettings):
     """Every service's settings; the staff sign-in settings come from ``StaffSettings``."""
 
@@ -19,6 +46,13 @@ class ServiceSettings(StaffSettings):
     service_name: ClassVar[str] = "service"
     default_port: ClassVar[int] = 8000
 
+    # "development" (`make run`) allows the Makefile's published secrets and turns the API
+    # pages (/docs, /redoc) on; anything else is a deployment
+    vod_env: Literal["development", "production"] = Field("production", validation_alias="VOD_ENV")
+    # The address the HTTP server listens on: loopback unless told otherwise (a container: 0.0.0.0)
+    bind_host: str = Field("127.0.0.1", validation_alias="VOD_BIND_HOST")
+    # /docs and /redoc load scripts from a CDN: off in a deployment unless turned on
+    api_docs: bool | None = Field(None, validation_alias="API_DOCS")
     kafka_bootstrap_servers: str = Field("localhost:9092", validation_alias="KAFKA_BOOTSTRAP_SERVERS")
     # The broker's door: PLAINTEXT under `make run`; in production SASL_SSL with this service's
     # own user (SCRAM), whose ACLs let it write only its own topics and read only what it
@@ -67,6 +101,9 @@ class ServiceSettings(StaffSettings):
     def source(self) -> str:
         """The CloudEvents ``source`` of everything this service emits."""
         return f"/services/{self.service_name}"
+
+    def effective_api_docs(self) -> bool:
+        return self.api_docs if self.api_docs is not None else self.vod_env == "development"
 
     def kafka_client_options(self) -> dict:
         """aiokafka's connection options for this service's user on the broker."""
