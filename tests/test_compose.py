@@ -43,3 +43,11 @@ def test_the_broker_runs_kraft_without_zookeeper(compose):
     assert kafka["KAFKA_PROCESS_ROLES"] == "broker,controller"
     assert "zookeeper" not in yaml.safe_dump(compose).lower()
     assert "mail" in compose["services"]
+
+
+def test_the_services_share_one_staff_store(compose):
+    urls = {compose["services"][name]["environment"]["STAFF_DATABASE_URL"] for name in SERVICES}
+    assert len(urls) == 1 and urls.pop().startswith("postgresql+asyncpg://")
+    assert compose["services"]["staff-db"]["image"].startswith("postgres")
+    for name in SERVICES:
+        assert "staff-db" in compose["services"][name]["depends_on"]
