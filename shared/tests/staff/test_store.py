@@ -56,3 +56,14 @@ async def test_what_can_no_longer_matter_is_deleted(tmp_path):
                 assert left == 1, table.name
     finally:
         await store.close()
+
+
+def test_a_service_signs_in_on_the_store_its_runtime_migrates_and_closes(tmp_path):
+    from vod_shared.runtime import ServiceRuntime
+    from vod_shared.settings import ServiceSettings
+
+    settings = ServiceSettings(VOD_DATA_DIR=str(tmp_path), STAFF_SESSION_SECRET="s" * 40)
+    runtime = ServiceRuntime(settings, migrations_dir=tmp_path)
+    app = runtime.create_app(title="a service")
+    assert app.state.staff_auth.store is runtime.staff_store
+    assert runtime.staff_store.url == f"sqlite+aiosqlite:///{tmp_path}/staff.db"
