@@ -1,7 +1,8 @@
 """The running parts every service has, wired once: the Kafka broker (FastStream), the store
 (SQLAlchemy, migrated at start), the outbox relay, the event consumer, and ``/healthz``.
 
-Start-up: migrate, connect to the broker (waiting for it), start the relay and consumers.
+Start-up: migrate (the service's store, then the staff store all services share), connect to
+the broker (waiting for it), start the relay and consumers.
 Shut-down in the reverse order, consumers first, so no handler is cut off mid-transaction by a
 closing database.
 """
@@ -34,7 +35,7 @@ from vod_shared.outbox import OutboxRelay
 from vod_shared.sealing import CannotUnseal
 from vod_shared.problems import Problem, install_problem_handlers, problem_response
 from vod_shared.settings import ServiceSettings, refuse_development_secrets
-from vod_shared.staff import StaffAuth
+from vod_shared.staff import StaffAuth, StaffStore
 from vod_shared.unit_of_work import SqlUnitOfWork
 
 if TYPE_CHECKING:
@@ -115,6 +116,8 @@ class ServiceRuntime:
         )
         self.engine = create_engine(settings.effective_database_url())
         self.sessions = session_factory(self.engine)
+        # Staff sign-in state, shared with the other services (STAFF_DATABASE_URL).
+        self.staff_store = StaffStore.from_settings(settings)
         self.relay = OutboxRelay(self.engine, self.publish, service=settings.service_name,
                                  poll_interval_s=settings.outbox_poll_interval_s,
                                  retention=timedelta(days=settings.outbox_retention_days),
@@ -225,6 +228,7 @@ class ServiceRuntime:
         if self.engine.dialect.name == "sqlite":
             self.settings.data_dir.mkdir(parents=True, exist_ok=True)
         await upgrade_to_head(self.engine, self._migrations_dir)
+        await self.staff_store.start()
         await self._connect_broker()
         self._relay_task = asyncio.create_task(self.relay.run(), name="outbox-relay")
         quiet_commits = asyncio.create_task(self._commit_when_quiet(), name="quiet-commits")
@@ -241,6 +245,7 @@ class ServiceRuntime:
             with suppress(asyncio.CancelledError):
                 await self._relay_task
             await self.engine.dispose()
+            await self.staff_store.close()
             log.info("service.stopped")
 
     async def _commit_when_quiet(self) -> None:
@@ -323,7 +328,7 @@ class ServiceRuntime:
         app = FastAPI(title=title, lifespan=self.lifespan, version="0.1.0",
                       docs_url="/docs" if docs else None, redoc_url="/redoc" if docs else None)
         install_problem_handlers(app)
-        StaffAuth.from_settings(self.settings).install(app)
+        StaffAuth.from_settings(self.settings, store=self.staff_store).install(app)
         app.include_router(self.health_router())
         for router in routers:
             app.include_router(router)
