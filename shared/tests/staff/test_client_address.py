@@ -76,3 +76,19 @@ async def test_a_peer_that_is_not_a_trusted_proxy_cannot_spread_its_failures(app
                 "csrf_token": csrf_from(page.text)})
         assert (await sign_in(guesser, screener.username, screener.password,
                               screener.code(clock))).status_code == 429
+
+
+def test_the_session_cookie_is_for_the_parent_domain_of_the_staff_hosts():
+    from starlette.requests import Request
+
+    from vod_shared.staff.auth import cookie, expired_cookie
+
+    class State:
+        staff_auth = type("Auth", (), {"cookie_domain": "staff.example.org"})()
+
+    app = type("App", (), {"state": State()})()
+    request = Request({"type": "http", "scheme": "https", "app": app, "headers": [],
+                       "server": ("screening.staff.example.org", 443), "path": "/"})
+    set_cookie = cookie(request, "vod_staff_session", "token")
+    assert "Domain=staff.example.org" in set_cookie and "Secure" in set_cookie
+    assert "Domain=staff.example.org" in expired_cookie(request, "vod_staff_session")

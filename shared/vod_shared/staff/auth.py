@@ -47,8 +47,12 @@ class StaffAuth:
     def __init__(self, authenticator: Authenticator, *, secret: str, store: StaffStore,
                  clock: Clock = utc_now, idle: timedelta = timedelta(minutes=30),
                  lifetime: timedelta = timedelta(hours=12), limiter: SignInLimiter | None = None,
-                 trusted_proxies: Networks = (), home: str = "/staff/") -> None:
+                 trusted_proxies: Networks = (), home: str = "/staff/",
+                 cookie_domain: str | None = None) -> None:
         self.authenticator = authenticator
+        # One staff host per service under a parent domain (the compose): the session cookie is
+        # for the parent domain, so a sign-in holds on every service's host
+        self.cookie_domain = cookie_domain
         self.store = store
         self.sessions = ServerSessions(store, secret, idle=idle, lifetime=lifetime)
         self.csrf = CsrfTokens(secret)
@@ -70,7 +74,8 @@ class StaffAuth:
         return cls(authenticator, secret=settings.effective_session_secret(), store=store,
                    clock=clock, idle=timedelta(minutes=settings.session_idle_minutes),
                    lifetime=timedelta(hours=settings.session_max_hours),
-                   trusted_proxies=settings.trusted_proxy_networks(), home=home)
+                   trusted_proxies=settings.trusted_proxy_networks(), home=home,
+                   cookie_domain=settings.cookie_domain or None)
 
     def install(self, app: FastAPI) -> None:
         """Adds the sign-in pages, the cookie relay and the sign-in redirect to ``app``."""
@@ -156,17 +161,22 @@ def staff_auth(request: Request) -> StaffAuth:
     return auth
 
 
+def _domain(request: Request) -> str | None:
+    auth = getattr(request.app.state, "staff_auth", None)
+    return getattr(auth, "cookie_domain", None)
+
+
 def cookie(request: Request, name: str, value: str, *, max_age: int | None = None) -> str:
     response = Response()
     response.set_cookie(name, value, max_age=max_age, path="/", httponly=True, samesite="lax",
-                        secure=request.url.scheme == "https")
+                        secure=request.url.scheme == "https", domain=_domain(request))
     return response.headers["set-cookie"]
 
 
 def expired_cookie(request: Request, name: str) -> str:
     response = Response()
     response.delete_cookie(name, path="/", httponly=True, samesite="lax",
-                           secure=request.url.scheme == "https")
+                           secure=request.url.scheme == "https", domain=_domain(request))
     return response.headers["set-cookie"]
 
 

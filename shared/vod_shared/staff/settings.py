@@ -34,6 +34,9 @@ class StaffSettings(BaseSettings):
     # Comma-separated addresses or networks (CIDR) of reverse proxies: only a request coming
     # straight from one of them has its client taken from X-Forwarded-For.
     trusted_proxies: str = Field("", validation_alias="TRUSTED_PROXIES")
+    # The parent domain of the staff hosts (intake.<domain>, screening.<domain>, ...): the
+    # session cookie is set for it so one sign-in holds on every service; empty: host-only
+    cookie_domain: str = Field("", validation_alias="STAFF_COOKIE_DOMAIN")
 
     @field_validator("trusted_proxies")
     @classmethod
