@@ -1,5 +1,5 @@
 # One image for the four services; docker-compose.yml picks the service with its command.
-FROM python:3.11-slim
+FROM python:3.11.11-slim-bookworm
 COPY --from=ghcr.io/astral-sh/uv:0.13.9 /uv /bin/uv
 WORKDIR /app
 ENV UV_PYTHON_DOWNLOADS=never UV_LINK_MODE=copy

@@ -14,6 +14,7 @@ export VOD_DATA_DIR ?= $(CURDIR)/var
 # Development defaults for `make run`, `make demo` and `make docs` only (tests set their own, and must not
 # see these); a deployment sets its own (see README).
 DEV_SETTINGS := run demo docs
+$(DEV_SETTINGS): export VOD_ENV ?= development
 $(DEV_SETTINGS): export INTAKE_WEBHOOK_SECRET ?= whsec_ZGV2LW9ubHktaW50YWtlLXNlY3JldC1jaGFuZ2UtbWU=
 $(DEV_SETTINGS): export CUSTODY_WEBHOOK_SECRET ?= whsec_ZGV2LW9ubHktY3VzdG9keS1zZWNyZXQtY2hhbmdlLW1l
 $(DEV_SETTINGS): export SMS_API_BASE ?= http://127.0.0.1:8025

@@ -1,15 +1,23 @@
-"""docker-compose.yml cannot run here (no Docker engine), so check it against the code: each
-service's environment names exactly settings its code reads, and points at what exists."""
+"""docker-compose.yml cannot run here (no Docker engine), so check it against the code and against
+the deployment's rules: only the proxy is reachable from outside; no catcher outside the dev
+profile; each service holds only its own keys and its own broker user; the broker takes only
+SASL over TLS; every image is pinned; each service's environment names settings its code reads."""
 import importlib
+import re
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
 import yaml
 
 from vod_shared.settings import environment_variables
+from vod_shared.topics import CONSUMES
 
 ROOT = Path(__file__).resolve().parents[1]
 SERVICES = ("intake", "screening", "scheduling", "notifications")
+# Read by uvicorn (the proxy's forwarded headers), not by our settings
+SERVER_VARIABLES = {"FORWARDED_ALLOW_IPS"}
 
 
 @pytest.fixture(scope="module")
@@ -17,29 +25,99 @@ def compose() -> dict:
     return yaml.safe_load((ROOT / "docker-compose.yml").read_text())
 
 
+def _profiles(service: dict) -> list[str]:
+    return service.get("profiles", [])
+
+
 @pytest.mark.parametrize("name", SERVICES)
 def test_each_service_is_configured_with_settings_its_code_reads(compose, name):
     settings_cls = importlib.import_module(f"{name}.config").Settings
     environment = compose["services"][name]["environment"]
-    assert set(environment) <= environment_variables(settings_cls), "unknown variables"
-    for required in ("KAFKA_BOOTSTRAP_SERVERS", f"{name.upper()}_DATABASE_URL", f"{name.upper()}_PORT"):
+    assert set(environment) - SERVER_VARIABLES <= environment_variables(settings_cls)
+    for required in ("KAFKA_BOOTSTRAP_SERVERS", f"{name.upper()}_DATABASE_URL",
+                     f"{name.upper()}_PORT", "STAFF_DATABASE_URL"):
         assert required in environment
+    assert environment["VOD_ENV"] == "production"
 
 
 @pytest.mark.parametrize("name", SERVICES)
-def test_each_service_has_its_own_postgres_and_the_broker(compose, name):
+def test_each_service_has_its_own_database_broker_user_and_keys(compose, name):
     service = compose["services"][name]
-    url = service["environment"][f"{name.upper()}_DATABASE_URL"]
+    environment = service["environment"]
+    url = environment[f"{name.upper()}_DATABASE_URL"]
     assert url.startswith("postgresql+asyncpg://") and f"@{name}-db:5432/{name}" in url
-    assert compose["services"][f"{name}-db"]["image"].startswith("postgres")
-    assert service["environment"]["KAFKA_BOOTSTRAP_SERVERS"] == "kafka:9092"
+    assert f"${{{name.upper()}_DB_PASSWORD" in compose["services"][f"{name}-db"]["environment"][
+        "POSTGRES_PASSWORD"]
+    assert environment["KAFKA_SECURITY_PROTOCOL"] == "SASL_SSL"
+    assert environment["KAFKA_USERNAME"] == name
+    assert environment["KAFKA_PASSWORD"].startswith(f"${{KAFKA_{name.upper()}_PASSWORD")
+    keys = [v for v in service["volumes"] if v.endswith(":/run/secrets/vod-keys:ro")]
+    assert keys == [f"./secrets/hosts/{name}:/run/secrets/vod-keys:ro"]
+    assert not any("secrets/keys" in v for v in service["volumes"])  # not every key
     assert service["command"] == ["python", "-m", name]
-    port = service["environment"][f"{name.upper()}_PORT"]
+    port = environment[f"{name.upper()}_PORT"]
     assert f"{port}/healthz" in " ".join(service["healthcheck"]["test"])
 
 
-def test_the_broker_runs_kraft_without_zookeeper(compose):
-    kafka = compose["services"]["kafka"]["environment"]
-    assert kafka["KAFKA_PROCESS_ROLES"] == "broker,controller"
-    assert "zookeeper" not in yaml.safe_dump(compose).lower()
-    assert "mail" in compose["services"]
+def test_only_the_proxy_publishes_ports(compose):
+    published = {name for name, service in compose["services"].items()
+                 if service.get("ports") and "dev" not in _profiles(service)}
+    assert published == {"proxy"}
+    for name, service in compose["services"].items():
+        if "dev" in _profiles(service):  # staging helpers: on the host's loopback only
+            assert all(str(port).startswith("127.0.0.1:") for port in service.get("ports", []))
+
+
+def test_no_catcher_outside_the_dev_profile(compose):
+    for name, service in compose["services"].items():
+        if re.search(r"mailpit|mailhog|catcher", str(service.get("image", "")) + name):
+            assert _profiles(service) == ["dev"], name
+    for name in SERVICES:
+        environment = compose["services"][name]["environment"]
+        assert environment.get("SMTP_HOST", "${SMTP_HOST:?").startswith("${SMTP_HOST:?")
+
+
+def test_the_broker_takes_only_sasl_over_tls_with_acls(compose):
+    kafka = compose["services"]["kafka"]
+    start = (ROOT / "deploy/kafka/start.sh").read_text()
+    assert "listeners=SASL_SSL://:9093,CONTROLLER://localhost:9094" in start
+    assert "allow.everyone.if.no.acl.found=false" in start
+    assert "StandardAuthorizer" in start
+    for user in ("admin", *CONSUMES):
+        assert f"KAFKA_{user.upper()}_PASSWORD" in kafka["environment"]
+    assert "ports" not in kafka
+    assert "--acls" in compose["services"]["topics"]["command"]
+
+
+def test_every_image_is_pinned(compose):
+    for name, service in compose["services"].items():
+        image = service.get("image", "")
+        tag = image.split(":", 1)[1] if ":" in image else ""
+        assert tag and tag != "latest" and (re.search(r"\d", tag) or "${" in tag), (name, image)
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    for line in re.findall(r"^FROM (\S+)|--from=(\S+)", dockerfile, re.M):
+        image = next(part for part in line if part)
+        assert re.search(r":\d+\.\d+\.\d+", image), image
+
+
+def test_the_public_host_serves_only_the_door_and_webhooks():
+    caddyfile = (ROOT / "deploy/caddy/Caddyfile").read_text()
+    public = caddyfile.split("{$PUBLIC_HOST} {", 1)[1].split("\n}\n", 1)[0]
+    assert "respond \"Not found\" 404" in public
+    assert "/staff" not in public and "/api" not in public and "/docs" not in public
+    for name in SERVICES:
+        assert f"{name}.{{$STAFF_DOMAIN}}" in caddyfile
+
+
+@pytest.mark.skipif(shutil.which("docker") is None, reason="no docker command")
+def test_compose_config_is_valid_where_docker_compose_exists(tmp_path):
+    """`docker compose config` parses the file as Compose itself does; where no Docker engine
+    answers, `up` cannot be tried here (said so, not pretended)."""
+    env = {name: "x" * 40 for name in re.findall(r"\$\{(\w+):\?", (
+        ROOT / "docker-compose.yml").read_text())}
+    result = subprocess.run([shutil.which("docker"), "compose", "-f", str(ROOT / "docker-compose.yml"),
+                             "config", "--quiet"], env={**env, "PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": str(tmp_path)},
+                            capture_output=True, text=True, timeout=60)
+    if "is not a docker command" in result.stderr or "unknown" in result.stderr.lower():
+        pytest.skip("docker compose plugin not installed")
+    assert result.returncode == 0, result.stderr

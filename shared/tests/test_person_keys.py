@@ -199,3 +199,17 @@ def test_retired_private_keys_are_gone_from_disk_public_halves_stay(keys):
     assert f"screening.{old_id}.old.sign" not in files
     assert f"screening.{old_id}.old.pub" in files
     assert (keys.path / "screening.key").stat().st_mode & 0o077 == 0
+
+
+def test_split_gives_each_host_only_its_own_private_keys(keys, tmp_path):
+    keys.rotate("notifications")
+    made = keys.split(tmp_path / "hosts")
+    for service, files in made.items():
+        private = {name for name in files if name.endswith((".key", ".sign"))}
+        assert private and all(name.startswith(f"{service}.") or name == "blind-index.key"
+                               for name in private)
+        assert ("blind-index.key" in private) == (service == "intake")
+        folder = KeyDirectory(tmp_path / "hosts" / service)
+        folder.keyring(service).private  # it opens what is wrapped for it
+        assert set(folder.verify_keys_of("intake")) == set(keys.verify_keys_of("intake"))
+    assert len([n for n in made["notifications"] if n.endswith(".key")]) == 2  # old + current

@@ -37,3 +37,42 @@ def test_a_malformed_webhook_secret_stops_the_service_naming_the_setting():
     assert check_secrets(["whsec_c2VjcmV0LXNlY3JldC1zZWNyZXQ="], "X") == ["whsec_c2VjcmV0LXNlY3JldC1zZWNyZXQ="]
     with pytest.raises(ValueError, match="INTAKE_WEBHOOK_SECRET"):
         check_secrets(["whsec_not base64!"], "INTAKE_WEBHOOK_SECRET")
+
+
+def test_the_makefiles_development_secrets_are_the_ones_refused_outside_development():
+    import re
+    from pathlib import Path
+
+    from vod_shared.settings import DEVELOPMENT_SECRETS
+
+    makefile = (Path(__file__).resolve().parents[2] / "Makefile").read_text()
+    published = set(re.findall(r"export \w+(?:SECRET|TOKEN)\w* \?= (\S+)", makefile))
+    assert published and published <= DEVELOPMENT_SECRETS
+
+
+def test_a_service_refuses_a_published_secret_unless_in_development():
+    import pytest
+
+    from vod_shared.settings import PublishedSecret, refuse_development_secrets
+
+    environ = {"VICTIM_LINK_SECRET": "dev-only-victim-link-secret-change-me", "OTHER": "x"}
+    with pytest.raises(PublishedSecret) as refused:
+        refuse_development_secrets(environ, "production")
+    assert "VICTIM_LINK_SECRET" in str(refused.value)
+    assert "dev-only" not in str(refused.value)  # names the variable, never the value
+    refuse_development_secrets(environ, "development")
+    refuse_development_secrets({"VICTIM_LINK_SECRET": "a-real-one"}, "production")
+
+
+def test_a_service_listens_on_loopback_and_hides_the_api_pages_unless_told(monkeypatch):
+    from vod_shared.settings import ServiceSettings
+
+    for name in ("VOD_ENV", "VOD_BIND_HOST", "API_DOCS"):
+        monkeypatch.delenv(name, raising=False)
+    settings = ServiceSettings()
+    assert settings.bind_host == "127.0.0.1" and settings.vod_env == "production"
+    assert not settings.effective_api_docs()
+    monkeypatch.setenv("VOD_ENV", "development")
+    assert ServiceSettings().effective_api_docs()
+    monkeypatch.setenv("API_DOCS", "false")
+    assert not ServiceSettings().effective_api_docs()

@@ -15,6 +15,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.pool import NullPool
 
 messaging_metadata = MetaData()
 
@@ -54,9 +55,12 @@ def insert_or_ignore(session: AsyncSession, table: Table, *conflict_columns: str
     return statement.values(**values) if values else statement
 
 
-def create_engine(url: str) -> AsyncEngine:
+def create_engine(url: str, *, pooled: bool = True) -> AsyncEngine:
+    """``pooled=False``: SQLite connections are opened for each transaction and closed after it,
+    for a store several processes share in short transactions (nothing left open to dispose)."""
     if url.startswith("sqlite"):
-        engine = create_async_engine(url, connect_args={"timeout": 30})
+        engine = create_async_engine(url, connect_args={"timeout": 30},
+                                     **({} if pooled else {"poolclass": NullPool}))
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
     return create_async_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)

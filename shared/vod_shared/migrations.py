@@ -38,17 +38,22 @@ async def upgrade_to_head(engine: AsyncEngine, migrations_dir: Path) -> None:
         await connection.run_sync(upgrade)
 
 
-def run_env(target_metadata: MetaData) -> None:
-    """The body of every service's ``env.py``."""
-    from vod_shared.keybook import key_metadata
-    metadata = [target_metadata, messaging_metadata, key_metadata]
+def run_env(target_metadata: MetaData, *, service_tables: bool = True,
+            version_table: str = "alembic_version") -> None:
+    """The body of every service's ``env.py``. The staff store's passes ``service_tables=False``
+    (no outbox, inbox or keys there) and a version table of its own."""
+    metadata = [target_metadata]
+    if service_tables:
+        from vod_shared.keybook import key_metadata
+        metadata += [messaging_metadata, key_metadata]
     connection = context.config.attributes.get("connection")
     if connection is not None:
-        _migrate(connection, metadata)
+        _migrate(connection, metadata, version_table)
         return
     url = context.config.get_main_option("sqlalchemy.url")
     if context.is_offline_mode():
-        context.configure(url=url, target_metadata=metadata, literal_binds=True)
+        context.configure(url=url, target_metadata=metadata, literal_binds=True,
+                          version_table=version_table)
         with context.begin_transaction():
             context.run_migrations()
         return
@@ -56,14 +61,15 @@ def run_env(target_metadata: MetaData) -> None:
     async def online() -> None:
         engine = create_async_engine(url)
         async with engine.begin() as conn:
-            await conn.run_sync(_migrate, metadata)
+            await conn.run_sync(_migrate, metadata, version_table)
         await engine.dispose()
 
     asyncio.run(online())
 
 
-def _migrate(connection, metadata) -> None:
-    context.configure(connection=connection, target_metadata=metadata, render_as_batch=True)
+def _migrate(connection, metadata, version_table: str = "alembic_version") -> None:
+    context.configure(connection=connection, target_metadata=metadata, render_as_batch=True,
+                      version_table=version_table)
     with context.begin_transaction():
         context.run_migrations()
 

@@ -1,12 +1,14 @@
 """The running parts every service has, wired once: the Kafka broker (FastStream), the store
 (SQLAlchemy, migrated at start), the outbox relay, the event consumer, and ``/healthz``.
 
-Start-up: migrate, connect to the broker (waiting for it), start the relay and consumers.
+Start-up: migrate (the service's store, then the staff store all services share), connect to
+the broker (waiting for it), start the relay and consumers.
 Shut-down in the reverse order, consumers first, so no handler is cut off mid-transaction by a
 closing database.
 """
 import asyncio
 import logging
+import os
 import time
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from contextlib import asynccontextmanager, contextmanager, suppress
@@ -32,8 +34,8 @@ from vod_shared.migrations import upgrade_to_head
 from vod_shared.outbox import OutboxRelay
 from vod_shared.sealing import CannotUnseal
 from vod_shared.problems import Problem, install_problem_handlers, problem_response
-from vod_shared.settings import ServiceSettings
-from vod_shared.staff import StaffAuth
+from vod_shared.settings import ServiceSettings, refuse_development_secrets
+from vod_shared.staff import StaffAuth, StaffStore
 from vod_shared.unit_of_work import SqlUnitOfWork
 
 if TYPE_CHECKING:
@@ -99,11 +101,14 @@ async def _tolerant_headers(record, parse):
 class ServiceRuntime:
     def __init__(self, settings: ServiceSettings, *, migrations_dir: Path,
                  uow_class: type[SqlUnitOfWork] = SqlUnitOfWork) -> None:
+        refuse_development_secrets(dict(os.environ), settings.vod_env)
         self.settings = settings
         self.topics = settings.topics
         self.failpoints = Failpoints(settings.failpoint)
+        self._kafka_options = settings.kafka_client_options()
         self.broker = KafkaBroker(
             settings.kafka_bootstrap_servers, acks="all", enable_idempotence=True,
+            security=_broker_security(self._kafka_options),
             client_id=f"vod-{settings.service_name}", graceful_timeout=15.0,
             # One line per message is ours (event.applied, with ids); FastStream's own
             # "Received"/"Processed" pair goes to DEBUG.
@@ -111,6 +116,8 @@ class ServiceRuntime:
         )
         self.engine = create_engine(settings.effective_database_url())
         self.sessions = session_factory(self.engine)
+        # Staff sign-in state, shared with the other services (STAFF_DATABASE_URL).
+        self.staff_store = StaffStore.from_settings(settings)
         self.relay = OutboxRelay(self.engine, self.publish, service=settings.service_name,
                                  poll_interval_s=settings.outbox_poll_interval_s,
                                  retention=timedelta(days=settings.outbox_retention_days),
@@ -119,6 +126,10 @@ class ServiceRuntime:
         self._uow_class = uow_class
         self._relay_task: asyncio.Task | None = None
         self._topics_used: set[str] = set()
+        # what this service subscribes to and publishes on (the broker's ACLs must match:
+        # vod_shared.topics.acl_entries)
+        self.consumed: set[str] = set()
+        self.published: set[str] = set()
         self._pacers: list[CommitPacer] = []
 
     def uow(self) -> SqlUnitOfWork:
@@ -135,6 +146,7 @@ class ServiceRuntime:
         """Declares what this service publishes on ``topic``, for the AsyncAPI document.
         (The outbox relay does the publishing.)"""
         self._topics_used.add(topic)
+        self.published.add(topic)
         self.broker.publisher(topic, title=f"{topic}:{self.settings.service_name}",
                               description="CloudEvents 1.0, structured JSON; key = subject",
                               schema=Union[models] if len(models) > 1 else models[0])
@@ -144,6 +156,7 @@ class ServiceRuntime:
         name = self.settings.service_name
         self._topics_used.update(topics)
         self._topics_used.update(self.topics.dlq(topic) for topic in topics)
+        self.consumed.update(topics)
         consumer = EventConsumer(
             name=name, uow=self.uow, handlers=handlers,
             dead_letters=DeadLetters(self.publish, consumer=name),
@@ -162,6 +175,7 @@ class ServiceRuntime:
         name = f"{self.settings.service_name}-keys"
         topic = self.topics.keys
         self._topics_used.update((topic, self.topics.dlq(topic)))
+        self.consumed.add(topic)
 
         async def keep(envelope, uow) -> None:
             try:
@@ -214,6 +228,7 @@ class ServiceRuntime:
         if self.engine.dialect.name == "sqlite":
             self.settings.data_dir.mkdir(parents=True, exist_ok=True)
         await upgrade_to_head(self.engine, self._migrations_dir)
+        await self.staff_store.start()
         await self._connect_broker()
         self._relay_task = asyncio.create_task(self.relay.run(), name="outbox-relay")
         quiet_commits = asyncio.create_task(self._commit_when_quiet(), name="quiet-commits")
@@ -230,6 +245,7 @@ class ServiceRuntime:
             with suppress(asyncio.CancelledError):
                 await self._relay_task
             await self.engine.dispose()
+            await self.staff_store.close()
             log.info("service.stopped")
 
     async def _commit_when_quiet(self) -> None:
@@ -272,7 +288,7 @@ class ServiceRuntime:
 
     async def _missing_topics(self) -> list[str]:
         admin = AIOKafkaAdminClient(bootstrap_servers=self.settings.kafka_bootstrap_servers,
-                                    request_timeout_ms=5000)
+                                    request_timeout_ms=5000, **self._kafka_options)
         await admin.start()
         try:
             existing = set(await admin.list_topics())
@@ -308,9 +324,11 @@ class ServiceRuntime:
             return False
 
     def create_app(self, *, title: str, routers: list[APIRouter] = ()) -> FastAPI:
-        app = FastAPI(title=title, lifespan=self.lifespan, version="0.1.0")
+        docs = self.settings.effective_api_docs()
+        app = FastAPI(title=title, lifespan=self.lifespan, version="0.1.0",
+                      docs_url="/docs" if docs else None, redoc_url="/redoc" if docs else None)
         install_problem_handlers(app)
-        StaffAuth.from_settings(self.settings).install(app)
+        StaffAuth.from_settings(self.settings, store=self.staff_store).install(app)
         app.include_router(self.health_router())
         for router in routers:
             app.include_router(router)
@@ -326,3 +344,17 @@ def _quiet_logger(name: str) -> Iterator[None]:
         yield
     finally:
         logger.setLevel(level)
+
+
+def _broker_security(options: dict):
+    """FastStream's security object for aiokafka's connection ``options`` (None: PLAINTEXT)."""
+    from faststream.security import BaseSecurity, SASLScram256, SASLScram512
+
+    protocol, context = options["security_protocol"], options.get("ssl_context")
+    if protocol == "PLAINTEXT":
+        return None
+    if protocol == "SSL":
+        return BaseSecurity(ssl_context=context, use_ssl=True)
+    scram = SASLScram512 if options["sasl_mechanism"] == "SCRAM-SHA-512" else SASLScram256
+    return scram(options["sasl_plain_username"], options["sasl_plain_password"],
+                 ssl_context=context, use_ssl=protocol == "SASL_SSL")

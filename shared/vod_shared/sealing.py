@@ -311,6 +311,27 @@ class KeyDirectory:
                 gone.append(path.name)
         return gone
 
+    def split(self, out: Path) -> dict[str, list[str]]:
+        """One folder per service under ``out`` holding only what that service's host needs:
+        its own private keys (current and previous), every service's public halves, and for
+        intake the blind-index secret. Returns the files put in each."""
+        import shutil
+
+        made: dict[str, list[str]] = {}
+        public = [p for p in self.path.iterdir() if p.suffix in (".pub", ".verify")]
+        for service in SERVICES:
+            folder = Path(out) / service
+            folder.mkdir(parents=True, exist_ok=True)
+            folder.chmod(0o700)
+            own = [p for p in self.path.iterdir() if p.name.startswith(f"{service}.")
+                   and p.suffix in (".key", ".sign")]
+            if service == "intake":
+                own.append(self.path / "blind-index.key")
+            for path in [*own, *public]:
+                shutil.copy2(path, folder / path.name)
+            made[service] = sorted(p.name for p in [*own, *public])
+        return made
+
     def _new_box_pair(self, service: str) -> PrivateKey:
         key = PrivateKey.generate()
         self._write_secret(self.path / f"{service}.key", bytes(key))
@@ -342,7 +363,9 @@ _USAGE = """usage: python -m vod_shared.sealing COMMAND KEYS_DIR [SERVICE] [KEY_
   init KEYS_DIR               create the keys that are missing
   list KEYS_DIR               each service's current and previous key ids
   rotate KEYS_DIR SERVICE     new keys for SERVICE; the previous ones stay until retired
-  retire KEYS_DIR SERVICE ID  delete SERVICE's previous private keys ID (after the re-wrap)"""
+  retire KEYS_DIR SERVICE ID  delete SERVICE's previous private keys ID (after the re-wrap)
+  split KEYS_DIR OUT_DIR      OUT_DIR/<service>/: only that service's private keys, all public
+                              halves (intake: and the blind-index key): one folder per host"""
 
 
 def main(argv: list[str]) -> int:
@@ -366,6 +389,10 @@ def main(argv: list[str]) -> int:
         old, new = directory.rotate(argv[2])
         print(f"{argv[2]}: new key {new}; previous key {old} kept until retired. Next: restart "
               f"{argv[2]}, run its re-wrap, then `retire {argv[1]} {argv[2]} {old}`.")
+    elif command == "split" and len(argv) == 3:
+        for service, files in directory.split(Path(argv[2])).items():
+            private = [name for name in files if name.endswith((".key", ".sign"))]
+            print(f"{argv[2]}/{service}: {', '.join(private)} and the public keys")
     elif command == "retire" and len(argv) == 4:
         gone = directory.retire(argv[2], argv[3])
         print(f"{argv[2]}: deleted {', '.join(gone) or 'nothing (no such previous key)'}")

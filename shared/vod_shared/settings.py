@@ -9,6 +9,33 @@ from vod_shared.staff.settings import StaffSettings
 from vod_shared.topics import Topics
 
 
+# The secrets `make run` uses (the Makefile's DEV_SETTINGS), published with the code: a service
+# refuses to start with one unless VOD_ENV=development (shared/tests/test_settings.py keeps
+# this list and the Makefile together).
+DEVELOPMENT_SECRETS = frozenset({
+    "whsec_ZGV2LW9ubHktaW50YWtlLXNlY3JldC1jaGFuZ2UtbWU=",
+    "whsec_ZGV2LW9ubHktY3VzdG9keS1zZWNyZXQtY2hhbmdlLW1l",
+    "dev-only-victim-link-secret-change-me",
+    "dev-only-sms-auth-token",
+})
+
+
+class PublishedSecret(ValueError):
+    """A development secret (published in the Makefile) outside development."""
+
+
+def refuse_development_secrets(environ: dict[str, str], vod_env: str) -> None:
+    """Raises PublishedSecret, naming the variables (never the values), when any variable
+    holds a development secret and VOD_ENV is not ``development``."""
+    if vod_env == "development":
+        return
+    published = sorted(name for name, value in environ.items() if value in DEVELOPMENT_SECRETS)
+    if published:
+        raise PublishedSecret(
+            f"{', '.join(published)} hold the development secrets published in the Makefile: "
+            f"set your own (see README, Deploying), or VOD_ENV=development on a laptop")
+
+
 class ServiceSettings(StaffSettings):
     """Every service's settings; the staff sign-in settings come from ``StaffSettings``."""
 
@@ -19,7 +46,24 @@ class ServiceSettings(StaffSettings):
     service_name: ClassVar[str] = "service"
     default_port: ClassVar[int] = 8000
 
+    # "development" (`make run`) allows the Makefile's published secrets and turns the API
+    # pages (/docs, /redoc) on; anything else is a deployment
+    vod_env: Literal["development", "production"] = Field("production", validation_alias="VOD_ENV")
+    # The address the HTTP server listens on: loopback unless told otherwise (a container: 0.0.0.0)
+    bind_host: str = Field("127.0.0.1", validation_alias="VOD_BIND_HOST")
+    # /docs and /redoc load scripts from a CDN: off in a deployment unless turned on
+    api_docs: bool | None = Field(None, validation_alias="API_DOCS")
     kafka_bootstrap_servers: str = Field("localhost:9092", validation_alias="KAFKA_BOOTSTRAP_SERVERS")
+    # The broker's door: PLAINTEXT under `make run`; in production SASL_SSL with this service's
+    # own user (SCRAM), whose ACLs let it write only its own topics and read only what it
+    # consumes (`vod_shared.topics.acl_entries`).
+    kafka_security_protocol: Literal["PLAINTEXT", "SASL_PLAINTEXT", "SASL_SSL", "SSL"] = Field(
+        "PLAINTEXT", validation_alias="KAFKA_SECURITY_PROTOCOL")
+    kafka_sasl_mechanism: Literal["SCRAM-SHA-512", "SCRAM-SHA-256"] = Field(
+        "SCRAM-SHA-512", validation_alias="KAFKA_SASL_MECHANISM")
+    kafka_username: str | None = Field(None, validation_alias="KAFKA_USERNAME")
+    kafka_password: str | None = Field(None, validation_alias="KAFKA_PASSWORD")
+    kafka_ca_file: Path | None = Field(None, validation_alias="KAFKA_CA_FILE")
     data_dir: Path = Field(Path("var"), validation_alias="VOD_DATA_DIR")
     topic_prefix: str = Field("", validation_alias="VOD_TOPIC_PREFIX")
     log_format: Literal["auto", "json", "console"] = Field("auto", validation_alias="LOG_FORMAT")
@@ -58,6 +102,14 @@ class ServiceSettings(StaffSettings):
         """The CloudEvents ``source`` of everything this service emits."""
         return f"/services/{self.service_name}"
 
+    def effective_api_docs(self) -> bool:
+        return self.api_docs if self.api_docs is not None else self.vod_env == "development"
+
+    def kafka_client_options(self) -> dict:
+        """aiokafka's connection options for this service's user on the broker."""
+        return kafka_client_options(self.kafka_security_protocol, self.kafka_sasl_mechanism,
+                                    self.kafka_username, self.kafka_password, self.kafka_ca_file)
+
     def effective_database_url(self) -> str:
         if self.database_url:
             return self.database_url
@@ -69,6 +121,22 @@ class ServiceSettings(StaffSettings):
 
     def effective_port(self) -> int:
         return self.port or self.default_port
+
+
+def kafka_client_options(protocol: str, mechanism: str, username: str | None,
+                         password: str | None, ca_file: Path | None) -> dict:
+    options: dict = {"security_protocol": protocol}
+    if protocol.startswith("SASL"):
+        if not username or not password:
+            raise ValueError(f"KAFKA_SECURITY_PROTOCOL={protocol} needs KAFKA_USERNAME and "
+                             f"KAFKA_PASSWORD")
+        options |= {"sasl_mechanism": mechanism, "sasl_plain_username": username,
+                    "sasl_plain_password": password}
+    if protocol.endswith("SSL"):
+        import ssl
+        options["ssl_context"] = ssl.create_default_context(
+            cafile=str(ca_file) if ca_file else None)
+    return options
 
 
 class OutboundSettings(BaseSettings):

@@ -18,6 +18,15 @@ DLQ_SUFFIX = ".dlq"
 # CloudEvent ``source`` is that service's (the custody feed comes in through screening).
 OWNERS = {INTAKE: "intake", PEOPLE: "intake", KEYS: "intake", CUSTODY: "screening", SCREENING: "screening",
           SCHEDULING: "scheduling", NOTIFICATIONS: "notifications"}
+# What each service consumes (its consumer groups: ``<prefix><service>`` for events and
+# ``<prefix><service>-keys`` for its data keys on vod.keys). With OWNERS, this is the table
+# of the broker's ACLs (``acl_entries``); a test holds it against what each service subscribes.
+CONSUMES = {
+    "intake": (SCREENING, SCHEDULING, NOTIFICATIONS),
+    "screening": (INTAKE, PEOPLE, CUSTODY, SCHEDULING, NOTIFICATIONS, KEYS),
+    "scheduling": (INTAKE, SCREENING, CUSTODY, PEOPLE, KEYS),
+    "notifications": (INTAKE, SCREENING, SCHEDULING, CUSTODY, PEOPLE, KEYS),
+}
 # Dead letters wait a week for someone to look at them (and replay them), then go: they hold
 # sealed personal data that must not outlive an erasure.
 _DEAD_LETTER_RETENTION = {"retention.ms": str(7 * 24 * 3600 * 1000)}
@@ -95,3 +104,29 @@ def all_topics(prefix: str = "") -> dict[str, dict[str, str]]:
     # a grant that cannot be kept is parked without its value (runtime.consume_keys)
     configs[topics.dlq(topics.keys)] = dict(_DEAD_LETTER_RETENTION)
     return configs
+
+
+@dataclass(frozen=True)
+class Acl:
+    """One ALLOW rule on the broker for a service's user (principal ``User:<service>``)."""
+    service: str
+    resource: str  # "topic" or "group"
+    name: str
+    operation: str  # "read" or "write"
+
+
+def acl_entries(prefix: str = "") -> list[Acl]:
+    """Every rule the broker needs: each service writes its own topics and the dead letters of
+    what it consumes, reads what it consumes, with its own consumer groups; nothing else."""
+    topics = Topics(prefix)
+    rules: list[Acl] = []
+    for service, consumed in CONSUMES.items():
+        for base in (base for base, owner in OWNERS.items() if owner == service):
+            rules.append(Acl(service, "topic", topics.name(base), "write"))
+        for base in consumed:
+            rules.append(Acl(service, "topic", topics.name(base), "read"))
+            rules.append(Acl(service, "topic", topics.dlq(topics.name(base)), "write"))
+        rules.append(Acl(service, "group", f"{prefix}{service}", "read"))
+        if KEYS in consumed:
+            rules.append(Acl(service, "group", f"{prefix}{service}-keys", "read"))
+    return rules

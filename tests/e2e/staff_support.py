@@ -20,7 +20,7 @@ WEBHOOK_SECRET = "whsec_" + base64.b64encode(b"staff-walk-webhook-secret-0123456
 # and the email's /confirm/<token>), and the victim's signed links under /v/.
 PUBLIC = [re.compile(pattern) for pattern in (
     r"^/healthz$", r"^/openapi\.json$", r"^/docs", r"^/redoc", r"^/webhooks/", r"^/static/",
-    r"^/staff/login$", r"^/staff/logout$", r"^/v/", r"^/$", r"^/favicon\.ico$", r"^/request$",
+    r"^/staff/login$", r"^/staff/logout(-everywhere)?$", r"^/v/", r"^/$", r"^/favicon\.ico$", r"^/request$",
     r"^/request/(pending/[^/]+|confirmed)$", r"^/confirm/[^/]+$",
 )]
 METHODS = ("get", "post", "put", "patch", "delete")

@@ -11,7 +11,7 @@ import signal
 from pathlib import Path
 
 from vod_devtools._kafka_setup import require_tool
-from vod_devtools.kafka import LocalKafka, ensure_topics, fetch_classpath
+from vod_devtools.kafka import LocalKafka, create_acls, ensure_topics, fetch_classpath
 
 
 def _default_port() -> int:
@@ -84,6 +84,8 @@ def main(argv: list[str] | None = None) -> int:
     topics.add_argument("--bootstrap", default=os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "localhost:9092"))
     topics.add_argument("--partitions", type=int, default=6)
     topics.add_argument("--topic-prefix", default=os.environ.get("VOD_TOPIC_PREFIX", ""))
+    topics.add_argument("--acls", action="store_true",
+                        help="also give each service's user its ACLs (vod_shared.topics.acl_entries)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
 
@@ -92,9 +94,23 @@ def main(argv: list[str] | None = None) -> int:
         print(f"kafka jars ready ({len(cp.split(os.pathsep))} jars)")
         return 0
     if args.command == "topics":
+        # As the admin user when KAFKA_SECURITY_PROTOCOL etc. say so (docker-compose's job)
+        from vod_shared.settings import kafka_client_options
+
+        options = kafka_client_options(
+            os.environ.get("KAFKA_SECURITY_PROTOCOL", "PLAINTEXT"),
+            os.environ.get("KAFKA_SASL_MECHANISM", "SCRAM-SHA-512"),
+            os.environ.get("KAFKA_USERNAME"), os.environ.get("KAFKA_PASSWORD"),
+            Path(os.environ["KAFKA_CA_FILE"]) if os.environ.get("KAFKA_CA_FILE") else None)
         wanted = _project_topics(args.topic_prefix)
-        asyncio.run(ensure_topics(args.bootstrap, wanted, partitions=args.partitions))
+        asyncio.run(ensure_topics(args.bootstrap, wanted, partitions=args.partitions, **options))
         print(f"{len(wanted)} topics present on {args.bootstrap}")
+        if args.acls:
+            from vod_shared.topics import acl_entries
+
+            count = asyncio.run(create_acls(args.bootstrap, acl_entries(args.topic_prefix),
+                                            **options))
+            print(f"{count} ACL rules for the services' users on {args.bootstrap}")
         return 0
     require_tool("java")  # fail with the install hint before any asyncio machinery
     fetch_classpath()

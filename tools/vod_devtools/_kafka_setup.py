@@ -53,8 +53,12 @@ def fetch_classpath() -> str:
     return cp_file.read_text().strip()
 
 
-def server_properties(data_dir: Path, port: int, controller_port: int) -> str:
-    """A single KRaft node (broker + controller) on 127.0.0.1, tuned for development and tests."""
+def server_properties(data_dir: Path, port: int, controller_port: int, *,
+                      admin_password: str | None = None) -> str:
+    """A single KRaft node (broker + controller) on 127.0.0.1, tuned for development and tests.
+    With ``admin_password``: the client listener takes only SASL/SCRAM users and every request
+    is checked against ACLs (the production shape's broker, on loopback); ``admin`` is the
+    super user that creates topics, users' ACLs and reads dead letters."""
     p, c = port, controller_port
     props = {
         "process.roles": "broker,controller",
@@ -84,4 +88,20 @@ def server_properties(data_dir: Path, port: int, controller_port: int) -> str:
         # leave vod.keys within the minute the contract promises.
         "log.cleaner.backoff.ms": "5000",
     }
+    if admin_password is not None:
+        props |= {
+            "listeners": f"SASL_PLAINTEXT://127.0.0.1:{p},CONTROLLER://127.0.0.1:{c}",
+            "advertised.listeners": f"SASL_PLAINTEXT://127.0.0.1:{p}",
+            "inter.broker.listener.name": "SASL_PLAINTEXT",
+            "listener.security.protocol.map": "CONTROLLER:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT",
+            "sasl.enabled.mechanisms": "SCRAM-SHA-512",
+            "sasl.mechanism.inter.broker.protocol": "SCRAM-SHA-512",
+            "listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config":
+                "org.apache.kafka.common.security.scram.ScramLoginModule required "
+                f'username="admin" password="{admin_password}";',
+            "authorizer.class.name": "org.apache.kafka.metadata.authorizer.StandardAuthorizer",
+            # the controller listener is loopback-only and unauthenticated (ANONYMOUS)
+            "super.users": "User:admin;User:ANONYMOUS",
+            "allow.everyone.if.no.acl.found": "false",
+        }
     return "".join(f"{k}={v}\n" for k, v in props.items())

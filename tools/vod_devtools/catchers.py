@@ -1,12 +1,16 @@
 """Local catchers, so a newcomer can see what the system sent without sending anything.
 
-* SMTP on 127.0.0.1:1025 (SMTP_PORT): every message is kept, nothing is relayed.
+* SMTP on 127.0.0.1:1025 (CATCHER_SMTP_PORT): every message is kept, nothing is relayed.
 * One HTTP server on 127.0.0.1:8025 (CATCHER_HTTP_PORT) serving
   - a Twilio-compatible `POST /2010-04-01/Accounts/{sid}/Messages.json` (SMS_API_BASE=http://127.0.0.1:8025),
   - the pages `GET /` (mail) and `GET /sms`, and `GET /api/mail`, `GET /api/sms` as JSON.
 Each message is one JSON line in <VOD_DATA_DIR or ./var>/catchers/{mail,sms}.jsonl.
 
     python -m vod_devtools.catchers
+
+`make run` starts them; the mail catcher is left out when SMTP_HOST / SMTP_PORT point at another
+server, and the SMS API is not used when SMS_API_BASE points elsewhere (its pages still show
+what was caught).
 
 The console shows counts and ids only: messages carry victims' data (addresses, names, bodies).
 """
@@ -90,6 +94,7 @@ class Catchers:
         smtp_port: int = 1025,
         http_port: int = 8025,
         notify: Callable[[str], None] = lambda line: None,
+        catch_mail: bool = True,
     ) -> None:
         self.data_dir = Path(data_dir) if data_dir else default_data_dir()
         self.smtp_port, self.http_port = smtp_port, http_port
@@ -97,7 +102,7 @@ class Catchers:
         self.sms = JsonlStore(self.data_dir / "sms.jsonl")
         self.smtp = Controller(
             _MailHandler(self.mail, notify), hostname="127.0.0.1", port=smtp_port
-        )
+        ) if catch_mail else None
         self.http = CatcherHttpServer(("127.0.0.1", http_port), self.mail, self.sms, notify)
         self._http_thread = threading.Thread(target=self.http.serve_forever, daemon=True)
 
@@ -106,13 +111,15 @@ class Catchers:
         return f"http://127.0.0.1:{self.http_port}"
 
     def start(self) -> None:
-        self.smtp.start()
+        if self.smtp is not None:
+            self.smtp.start()
         self._http_thread.start()
 
     def stop(self) -> None:
         self.http.shutdown()
         self.http.server_close()
-        self.smtp.stop()
+        if self.smtp is not None:
+            self.smtp.stop()
 
     def __enter__(self) -> Catchers:
         self.start()
@@ -122,26 +129,36 @@ class Catchers:
         self.stop()
 
 
+def _mail_comes_here(environ, catcher_port: int) -> bool:
+    """Whether the services' mail (SMTP_HOST, SMTP_PORT) goes to this machine's catcher."""
+    host = environ.get("SMTP_HOST", "localhost")
+    port = int(environ.get("SMTP_PORT", catcher_port))
+    return host in ("localhost", "127.0.0.1", "::1") and port == catcher_port
+
+
 def main() -> int:
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
+    smtp_port = int(os.environ.get("CATCHER_SMTP_PORT", 1025))
+    http_port = int(os.environ.get("CATCHER_HTTP_PORT", 8025))
+    catch_mail = _mail_comes_here(os.environ, smtp_port)
     try:
-        catchers = Catchers(
-            smtp_port=int(os.environ.get("SMTP_PORT", 1025)),
-            http_port=int(os.environ.get("CATCHER_HTTP_PORT", 8025)),
-            notify=lambda line: print(line, flush=True),
-        )
+        catchers = Catchers(smtp_port=smtp_port, http_port=http_port, catch_mail=catch_mail,
+                            notify=lambda line: print(line, flush=True))
         catchers.start()
     except OSError as exc:  # usually a port taken by a catcher that is still running
         raise SystemExit(
-            f"catchers: cannot listen ({exc}); set SMTP_PORT / CATCHER_HTTP_PORT"
+            f"catchers: cannot listen ({exc}): is `make run` already running? Otherwise set "
+            f"CATCHER_SMTP_PORT / CATCHER_HTTP_PORT"
         ) from None
-    print(
-        f"catchers: SMTP on 127.0.0.1:{catchers.smtp_port}, pages and SMS API on "
-        f"{catchers.http_base} (kept in {catchers.data_dir})",
-        flush=True,
-    )
+    mail = (f"SMTP on 127.0.0.1:{smtp_port}" if catch_mail else
+            f"no mail catcher (mail goes to {os.environ.get('SMTP_HOST')}:"
+            f"{os.environ.get('SMTP_PORT', 25)})")
+    sms = ("" if os.environ.get("SMS_API_BASE", catchers.http_base).rstrip("/") == catchers.http_base
+           else f"; texts go to {os.environ['SMS_API_BASE']}")
+    print(f"catchers: {mail}, pages and SMS API on {catchers.http_base}{sms} "
+          f"(kept in {catchers.data_dir})", flush=True)
     while not stop.wait(0.5):  # a timed wait keeps the main thread responsive to signals
         pass
     catchers.stop()

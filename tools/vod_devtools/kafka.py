@@ -57,14 +57,25 @@ class LocalKafka:
         *,
         foreground: bool = False,
         heap: str = "512m",
+        users: dict[str, str] | None = None,
     ) -> None:
         self.data_dir = Path(data_dir).resolve()
         self.port, self.controller_port = port, controller_port
         # foreground: the broker logs to our stdout instead of <data_dir>/kafka.log.
         self.foreground = foreground
         self.heap = heap
+        # SCRAM users (name -> password), "admin" among them: the broker then takes only them
+        # and checks ACLs (see server_properties); None: PLAINTEXT, no authorization
+        self.users = users
         self.proc: subprocess.Popen | None = None
         self._java_cmd: list[str] = []
+
+    def client_options(self, user: str) -> dict:
+        """aiokafka's connection options for ``user`` (nothing on a PLAINTEXT broker)."""
+        if self.users is None:
+            return {}
+        return {"security_protocol": "SASL_PLAINTEXT", "sasl_mechanism": "SCRAM-SHA-512",
+                "sasl_plain_username": user, "sasl_plain_password": self.users[user]}
 
     @property
     def bootstrap(self) -> str:
@@ -76,7 +87,11 @@ class LocalKafka:
 
     def _write_config(self) -> Path:
         path = self.data_dir / "server.properties"
-        path.write_text(server_properties(self.data_dir, self.port, self.controller_port))
+        admin = (self.users or {}).get("admin") if self.users is not None else None
+        if self.users is not None and admin is None:
+            raise ValueError("a secured broker needs an 'admin' user")
+        path.write_text(server_properties(self.data_dir, self.port, self.controller_port,
+                                          admin_password=admin))
         return path
 
     def _java_base(self) -> list[str]:
@@ -101,7 +116,10 @@ class LocalKafka:
         cluster_id = "-"
         while cluster_id.startswith("-"):
             cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
-        cmd = self._java("kafka.tools.StorageTool", "format", "-t", cluster_id, "-c", str(config))
+        scram = [arg for name, password in (self.users or {}).items() for arg in (
+            "--add-scram", f"SCRAM-SHA-512=[name={name},password={password}]")]
+        cmd = self._java("kafka.tools.StorageTool", "format", "-t", cluster_id, "-c", str(config),
+                         *scram)
         result = subprocess.run(cmd, capture_output=True, text=True)
         if result.returncode != 0:
             raise RuntimeError(f"kafka storage format failed:\n{result.stdout}{result.stderr}")
@@ -155,7 +173,8 @@ class LocalKafka:
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"kafka exited with {self.proc.returncode}{self._tail()}")
-            admin = AIOKafkaAdminClient(bootstrap_servers=self.bootstrap, request_timeout_ms=3000)
+            admin = AIOKafkaAdminClient(bootstrap_servers=self.bootstrap, request_timeout_ms=3000,
+                                        **self.client_options("admin"))
             try:
                 await asyncio.wait_for(admin.start(), 5)
                 cluster = await asyncio.wait_for(admin.describe_cluster(), 5)
@@ -199,9 +218,10 @@ class LocalKafka:
         self.stop()
 
 
-async def ensure_topics(bootstrap: str, topics: dict[str, dict], partitions: int = 3) -> None:
+async def ensure_topics(bootstrap: str, topics: dict[str, dict], partitions: int = 3,
+                        **client_options) -> None:
     """Create each topic with its config; topics that already exist are left as they are."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, **client_options)
     await admin.start()
     try:
         new = [
@@ -221,3 +241,30 @@ if __name__ == "__main__":
     from vod_devtools._kafka_cli import main
 
     sys.exit(main())
+
+
+_RESOURCE_TYPES = {"topic": 2, "group": 3}
+_OPERATIONS = {"read": 3, "write": 4, "describe": 8}
+_LITERAL, _ALLOW = 3, 3
+
+
+async def create_acls(bootstrap: str, acls, **client_options) -> int:
+    """Creates each ALLOW rule (``vod_shared.topics.Acl``) for ``User:<service>``, as the admin
+    user of ``client_options``; rules already there are kept (creating one twice is a no-op).
+    aiokafka's admin client has no ACL call: the CreateAcls request (API 30) is sent as is."""
+    from aiokafka.protocol.admin import CreateAclsRequest
+
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, **client_options)
+    await admin.start()
+    try:
+        for acl in acls:
+            request = CreateAclsRequest(
+                _RESOURCE_TYPES[acl.resource], acl.name, _LITERAL, f"User:{acl.service}", "*",
+                _OPERATIONS[acl.operation], _ALLOW)
+            response = await admin._send_request(request)
+            for code, message in response.creation_responses:
+                if code:
+                    raise for_code(code)(f"ACL {acl}: {message}")
+        return len(acls)
+    finally:
+        await admin.close()

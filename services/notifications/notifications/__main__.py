@@ -6,5 +6,5 @@ from notifications.config import Settings
 
 if __name__ == "__main__":
     settings = Settings()
-    uvicorn.run(create_app(settings), host="0.0.0.0", port=settings.effective_port(),
+    uvicorn.run(create_app(settings), host=settings.bind_host, port=settings.effective_port(),
                 log_config=None, timeout_graceful_shutdown=20)

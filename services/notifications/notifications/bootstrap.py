@@ -135,7 +135,7 @@ def bootstrap(settings: Settings | None = None, clock=utc_now, *, email=None,
 
     app = FastAPI(title="Dialogue — notifications", version="0.1.0", lifespan=lifespan)
     install_problem_handlers(app)
-    StaffAuth.from_settings(settings).install(app)
+    StaffAuth.from_settings(settings, store=runtime.staff_store).install(app)
     app.include_router(runtime.health_router())
     app.include_router(sms_webhook_router(uow=runtime.uow, keys=keys, settings=settings,
                                           clock=clock))

@@ -39,8 +39,33 @@ def settings(tmp_path: Path, staff_file: Path) -> StaffSettings:
 
 
 @pytest.fixture
-def auth(settings: StaffSettings, clock: FakeClock) -> StaffAuth:
-    return StaffAuth.from_settings(settings, clock=clock, hasher=FAST_HASHER)
+async def auth(settings: StaffSettings, clock: FakeClock) -> StaffAuth:
+    auth = StaffAuth.from_settings(settings, clock=clock, hasher=FAST_HASHER)
+    yield auth
+    await auth.store.close()
+
+
+@pytest.fixture
+async def service(clock: FakeClock):
+    """``service(settings) -> app``: one more service on the staff store those settings name
+    (two built from the same settings stand for two services, or one restarted)."""
+    stores = []
+
+    def build(settings: StaffSettings) -> FastAPI:
+        auth = StaffAuth.from_settings(settings, clock=clock, hasher=FAST_HASHER)
+        stores.append(auth.store)
+        return make_app(auth)
+
+    yield build
+    for store in stores:
+        await store.close()
+
+
+@pytest.fixture
+def shared_settings(settings: StaffSettings, database_url_factory) -> StaffSettings:
+    """The staff settings with the staff store on SQLite, and on PostgreSQL (an integration
+    test, as it starts a database server)."""
+    return settings.model_copy(update={"staff_database_url": database_url_factory("staff")})
 
 
 @pytest.fixture

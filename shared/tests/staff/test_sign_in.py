@@ -120,3 +120,17 @@ async def test_an_unknown_username_costs_a_password_check_like_a_known_one(setti
         await sign_in(client, "nobody", screener.password, screener.code(clock))
         await sign_in(client, screener.username, "wrong password!", screener.code(clock))
     assert hasher.verified == 2
+
+
+async def test_the_sign_out_page_offers_to_sign_out_here_or_everywhere(client, screener, clock):
+    await sign_in_as(client, screener, clock)
+
+    page = await client.get("/staff/logout")  # a link to it works too (nothing changes on GET)
+
+    assert page.status_code == 200 and "<script" not in page.text
+    assert re.search(r'<form method="post" action="/staff/logout">', page.text)
+    assert re.search(r'<form method="post" action="/staff/logout-everywhere">', page.text)
+    assert (await client.get("/api/queue")).status_code == 200
+    response = await client.post("/staff/logout-everywhere",
+                                 data={"csrf_token": csrf_from(page.text)})
+    assert response.status_code == 303 and (await client.get("/api/queue")).status_code == 401

@@ -13,12 +13,15 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from vod_shared.problems import Problem
 from vod_shared.staff import csrf, sessions
 from vod_shared.staff.accounts import StaffFile
+from vod_shared.staff.addresses import Networks, client_address
 from vod_shared.staff.authenticator import FileAuthenticator
 from vod_shared.staff.csrf import CsrfTokens
 from vod_shared.staff.model import Authenticator, StaffMember
 from vod_shared.staff.ratelimit import SignInLimiter
-from vod_shared.staff.sessions import Session, SessionCodec
+from vod_shared.staff.sessions import ServerSessions, Session
 from vod_shared.staff.settings import StaffSettings
+from vod_shared.staff.store import StaffStore
+from vod_shared.staff.totp import UsedCodes
 
 Clock = Callable[[], datetime]
 LOGIN_PATH = "/staff/login"
@@ -38,24 +41,41 @@ class SignInRequired(HTTPException):
 
 
 class StaffAuth:
-    def __init__(self, authenticator: Authenticator, *, secret: str, clock: Clock = utc_now,
-                 idle: timedelta = timedelta(minutes=30), lifetime: timedelta = timedelta(hours=12),
-                 limiter: SignInLimiter | None = None, home: str = "/staff/") -> None:
+    """Sign-in for one service. Its state (sessions, failed sign-ins, used codes) is in the
+    staff store, shared by every service built from the same settings."""
+
+    def __init__(self, authenticator: Authenticator, *, secret: str, store: StaffStore,
+                 clock: Clock = utc_now, idle: timedelta = timedelta(minutes=30),
+                 lifetime: timedelta = timedelta(hours=12), limiter: SignInLimiter | None = None,
+                 trusted_proxies: Networks = (), home: str = "/staff/",
+                 cookie_domain: str | None = None) -> None:
         self.authenticator = authenticator
-        self.sessions = SessionCodec(secret, idle=idle, lifetime=lifetime)
+        # One staff host per service under a parent domain (the compose): the session cookie is
+        # for the parent domain, so a sign-in holds on every service's host
+        self.cookie_domain = cookie_domain
+        self.store = store
+        self.sessions = ServerSessions(store, secret, idle=idle, lifetime=lifetime)
         self.csrf = CsrfTokens(secret)
-        self.limiter = limiter or SignInLimiter()
+        self.limiter = limiter or SignInLimiter(store)
+        self.trusted_proxies = trusted_proxies
         self.clock = clock
         self.home = home
 
     @classmethod
     def from_settings(cls, settings: StaffSettings, *, clock: Clock = utc_now,
-                      hasher: PasswordHasher | None = None, home: str = "/staff/") -> "StaffAuth":
+                      hasher: PasswordHasher | None = None, home: str = "/staff/",
+                      store: StaffStore | None = None) -> "StaffAuth":
+        """``store``: the service's staff store (its runtime migrates it at start and closes it
+        at shut-down); else one on ``settings``' staff database, made on first use."""
+        store = store or StaffStore.from_settings(settings)
         authenticator = FileAuthenticator(StaffFile(settings.effective_staff_file()),
-                                          clock=clock, hasher=hasher)
-        return cls(authenticator, secret=settings.effective_session_secret(), clock=clock,
-                   idle=timedelta(minutes=settings.session_idle_minutes),
-                   lifetime=timedelta(hours=settings.session_max_hours), home=home)
+                                          clock=clock, hasher=hasher,
+                                          used_codes=UsedCodes(store))
+        return cls(authenticator, secret=settings.effective_session_secret(), store=store,
+                   clock=clock, idle=timedelta(minutes=settings.session_idle_minutes),
+                   lifetime=timedelta(hours=settings.session_max_hours),
+                   trusted_proxies=settings.trusted_proxy_networks(), home=home,
+                   cookie_domain=settings.cookie_domain or None)
 
     def install(self, app: FastAPI) -> None:
         """Adds the sign-in pages, the cookie relay and the sign-in redirect to ``app``."""
@@ -66,23 +86,38 @@ class StaffAuth:
         app.add_middleware(CookieRelay)
         app.add_exception_handler(SignInRequired, _redirect_to_sign_in)
 
-    def resume(self, request: Request, token: str | None) -> StaffMember | None:
-        """The member whose session cookie this is, if it is still good; re-issues the cookie."""
+    async def resume(self, request: Request, token: str | None) -> StaffMember | None:
+        """The member whose session cookie this is, if the session is still good; marks it
+        used and re-issues the cookie."""
         now = self.clock()
-        session = self.sessions.decode(token, now)
+        session = await self.sessions.current(token, now)
         member = self.authenticator.lookup(session.username) if session else None
-        if session is None or member is None or member.credential_stamp != session.credential_stamp:
+        if session is not None and member is not None \
+                and member.credential_stamp != session.credential_stamp:
+            # A new password or second factor ends the sessions begun with the old ones.
+            await self.sessions.end(session.session_id, now)
+            member = None
+        if session is None or member is None:
             if token:
                 queue_cookie(request, expired_cookie(request, sessions.COOKIE_NAME))
             return None
-        self.issue(request, self.sessions.touch(session, now))
+        session = await self.sessions.touch(session, now)
+        self._set_session_cookie(request, token)
         request.state.staff_member = member
+        request.state.staff_session = session
         return member
 
     def issue(self, request: Request, session: Session) -> None:
+        """Sets the cookie naming ``session`` (a new one, just begun)."""
+        self._set_session_cookie(request, self.sessions.encode(session))
+
+    def _set_session_cookie(self, request: Request, token: str) -> None:
         max_age = int(self.sessions.idle.total_seconds())
-        queue_cookie(request, cookie(request, sessions.COOKIE_NAME, self.sessions.encode(session),
-                                     max_age=max_age))
+        queue_cookie(request, cookie(request, sessions.COOKIE_NAME, token, max_age=max_age))
+
+    def client_address(self, request: Request) -> str:
+        """The caller's address: the peer, or the client a trusted proxy says it serves."""
+        return client_address(request, self.trusted_proxies)
 
     def sign_in_required(self, request: Request) -> Exception:
         path = request.url.path
@@ -126,17 +161,22 @@ def staff_auth(request: Request) -> StaffAuth:
     return auth
 
 
+def _domain(request: Request) -> str | None:
+    auth = getattr(request.app.state, "staff_auth", None)
+    return getattr(auth, "cookie_domain", None)
+
+
 def cookie(request: Request, name: str, value: str, *, max_age: int | None = None) -> str:
     response = Response()
     response.set_cookie(name, value, max_age=max_age, path="/", httponly=True, samesite="lax",
-                        secure=request.url.scheme == "https")
+                        secure=request.url.scheme == "https", domain=_domain(request))
     return response.headers["set-cookie"]
 
 
 def expired_cookie(request: Request, name: str) -> str:
     response = Response()
     response.delete_cookie(name, path="/", httponly=True, samesite="lax",
-                           secure=request.url.scheme == "https")
+                           secure=request.url.scheme == "https", domain=_domain(request))
     return response.headers["set-cookie"]
 
 

@@ -1,4 +1,5 @@
-"""The staff file as an Authenticator: argon2id password, then a TOTP code usable once."""
+"""The staff file as an Authenticator: argon2id password, then a TOTP code usable once (on
+any service: the used codes are in the staff store)."""
 import hashlib
 from collections.abc import Callable
 from datetime import datetime
@@ -20,11 +21,11 @@ def member_of(account: StaffAccount) -> StaffMember:
 
 class FileAuthenticator:
     def __init__(self, staff_file: StaffFile, *, clock: Callable[[], datetime],
-                 hasher: PasswordHasher | None = None) -> None:
+                 used_codes: totp.UsedCodes, hasher: PasswordHasher | None = None) -> None:
         self.staff_file = staff_file
         self.clock = clock
         self.hasher = hasher or PasswordHasher()
-        self.used_steps = totp.UsedSteps()
+        self.used_codes = used_codes
         # Checked for unknown usernames, so that they take as long as known ones.
         self._decoy_hash = self.hasher.hash("decoy password, never anyone's")
         self._decoy_totp = totp.new_secret()
@@ -33,12 +34,12 @@ class FileAuthenticator:
         account = self.staff_file.get(username)
         password_hash = account.password_hash if account else self._decoy_hash
         password_ok = await run_in_threadpool(verify_password, self.hasher, password_hash, password)
-        step = totp.matching_step(account.totp_secret if account else self._decoy_totp, code,
-                                  self.clock())
+        now = self.clock()
+        step = totp.matching_step(account.totp_secret if account else self._decoy_totp, code, now)
         if account is None or account.disabled or not password_ok or step is None:
             return None
         # Claimed only once all else is right, so a wrong password cannot burn a code.
-        if not self.used_steps.claim(account.username, step):
+        if not await self.used_codes.claim(account.username, step, now):
             return None
         return member_of(account)
 

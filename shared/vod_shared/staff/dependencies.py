@@ -22,7 +22,7 @@ async def current_staff(request: Request,
                         token: str | None = Security(_session_cookie)) -> StaffMember:
     """The signed-in staff member; else 401 (``/api/...``) or a redirect to sign in (pages)."""
     auth = staff_auth(request)
-    member = auth.resume(request, token)
+    member = await auth.resume(request, token)
     if member is None:
         raise auth.sign_in_required(request)
     if request.method not in _SAFE_METHODS and request.url.path.startswith("/api/"):

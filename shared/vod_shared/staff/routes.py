@@ -1,4 +1,5 @@
-"""``/staff/login`` and ``/staff/logout``: the sign-in every service's pages share."""
+"""``/staff/login``, ``/staff/logout`` and ``/staff/logout-everywhere``: the sign-in every
+service's pages share."""
 import structlog
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -15,6 +16,8 @@ SIGN_IN_FAILED = ("That did not work. Check your username, password and the 6-di
 FORM_EXPIRED = "The sign-in form had expired. Please try again."
 MAX_USERNAME = 64
 MAX_CODE = 16
+LOGOUT_PATH = "/staff/logout"
+LOGOUT_EVERYWHERE_PATH = "/staff/logout-everywhere"
 
 
 def _login_page(auth: StaffAuth, request: Request, *, next_: str, username: str = "",
@@ -34,7 +37,7 @@ def _too_many(wait_seconds: int) -> str:
 async def login_form(request: Request, next: str | None = None) -> Response:
     auth = staff_auth(request)
     next_ = auth.safe_next(next)
-    if auth.resume(request, request.cookies.get(sessions.COOKIE_NAME)):
+    if await auth.resume(request, request.cookies.get(sessions.COOKIE_NAME)):
         return RedirectResponse(next_, status_code=303)
     return _login_page(auth, request, next_=next_)
 
@@ -51,34 +54,69 @@ async def login(request: Request, username: str = Form(""), password: str = Form
     if not auth.csrf_ok(request, csrf_token):
         return _login_page(auth, request, next_=next_, username=username, error=FORM_EXPIRED,
                            status_code=400)
-    address = request.client.host if request.client else "unknown"
+    address = auth.client_address(request)
     now = auth.clock()
-    wait = auth.limiter.retry_after(username, address, now)
-    if wait is not None:
+    attempt = await auth.limiter.begin(username, address, now)
+    if attempt.wait is not None:
         log.warning("staff.sign_in_limited", address=address)
         return _login_page(auth, request, next_=next_, username=username, status_code=429,
-                           headers={"Retry-After": str(wait)}, error=_too_many(wait))
+                           headers={"Retry-After": str(attempt.wait)},
+                           error=_too_many(attempt.wait))
     member = await auth.authenticator.authenticate(username, password, code)
     if member is None:
-        auth.limiter.failed(username, address, now)
+        # Counted as a failure when it began.
         log.warning("staff.sign_in_failed", address=address)
         return _login_page(auth, request, next_=next_, username=username, error=SIGN_IN_FAILED,
                            status_code=400)
-    auth.limiter.succeeded(username, address)
-    auth.issue(request, auth.sessions.begin(member.username, member.credential_stamp, now))
+    await auth.limiter.succeeded(attempt)
+    # A session this browser still had (someone else's, perhaps) ends; the new one has a new id.
+    earlier = auth.sessions.session_id(request.cookies.get(sessions.COOKIE_NAME))
+    if earlier:
+        await auth.sessions.end(earlier, now)
+    auth.issue(request, await auth.sessions.begin(member.username, member.credential_stamp, now))
     auth.new_csrf_nonce(request)  # a fresh token for the signed-in pages
     log.info("staff.signed_in", username=member.username, address=address)
     return RedirectResponse(next_, status_code=303)
 
 
-@router.post("/staff/logout", summary="Sign out (form post); 303 to the sign-in page",
-             response_class=HTMLResponse)
+def _sign_out_page(auth: StaffAuth, request: Request, *, expired: bool) -> Response:
+    return render("logout.html", status_code=400 if expired else 200, expired=expired,
+                  csrf_token=auth.csrf_token(request), logout=LOGOUT_PATH,
+                  logout_everywhere=LOGOUT_EVERYWHERE_PATH)
+
+
+@router.get(LOGOUT_PATH, summary="Sign out: the form (here, or everywhere)",
+            response_class=HTMLResponse)
+async def logout_form(request: Request) -> Response:
+    return _sign_out_page(staff_auth(request), request, expired=False)
+
+
+@router.post(LOGOUT_PATH, summary="Sign out (form post): ends this session on every service; "
+                                  "303 to the sign-in page", response_class=HTMLResponse)
 async def logout(request: Request, csrf_token: str = Form("")) -> Response:
     auth = staff_auth(request)
     if not auth.csrf_ok(request, csrf_token):
         # A stale or forged form: ask once more rather than sign out on someone else's say-so.
-        return render("logout.html", status_code=400, csrf_token=auth.csrf_token(request))
-    session = auth.sessions.decode(request.cookies.get(sessions.COOKIE_NAME), auth.clock())
+        return _sign_out_page(auth, request, expired=True)
+    session_id = auth.sessions.session_id(request.cookies.get(sessions.COOKIE_NAME))
+    username = await auth.sessions.end(session_id, auth.clock()) if session_id else None
     queue_cookie(request, expired_cookie(request, sessions.COOKIE_NAME))
-    log.info("staff.signed_out", username=session.username if session else None)
+    log.info("staff.signed_out", username=username)
+    return RedirectResponse(LOGIN_PATH, status_code=303)
+
+
+@router.post(LOGOUT_EVERYWHERE_PATH,
+             summary="Sign out everywhere (form post): ends every session of the signed-in "
+                     "member, in every browser; 303 to the sign-in page",
+             response_class=HTMLResponse)
+async def logout_everywhere(request: Request, csrf_token: str = Form("")) -> Response:
+    auth = staff_auth(request)
+    if not auth.csrf_ok(request, csrf_token):
+        return _sign_out_page(auth, request, expired=True)
+    now = auth.clock()
+    session = await auth.sessions.current(request.cookies.get(sessions.COOKIE_NAME), now)
+    ended = await auth.sessions.end_all(session.username, now) if session else 0
+    queue_cookie(request, expired_cookie(request, sessions.COOKIE_NAME))
+    log.info("staff.signed_out_everywhere", username=session.username if session else None,
+             sessions=ended)
     return RedirectResponse(LOGIN_PATH, status_code=303)

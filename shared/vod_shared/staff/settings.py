@@ -1,4 +1,6 @@
-"""Staff sign-in settings: where the accounts live and how long a session lasts.
+"""Staff sign-in settings: where the accounts live, where the sign-in state lives (sessions,
+failed sign-ins, used one-time codes: one store every service shares), how long a session lasts,
+and which proxies' ``X-Forwarded-For`` to believe.
 
 Built so a service's settings class can inherit it, which puts these variable names into that
 service's ``environment_variables`` (docker-compose is checked against them).
@@ -8,8 +10,10 @@ import secrets
 from pathlib import Path
 
 import structlog
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from vod_shared.staff.addresses import Networks, parse_networks
 
 log = structlog.get_logger("vod.staff")
 
@@ -25,9 +29,37 @@ class StaffSettings(BaseSettings):
     session_secret: SecretStr | None = Field(None, validation_alias="STAFF_SESSION_SECRET")
     session_idle_minutes: float = Field(30, gt=0, validation_alias="STAFF_SESSION_IDLE_MINUTES")
     session_max_hours: float = Field(12, gt=0, validation_alias="STAFF_SESSION_MAX_HOURS")
+    # The staff sign-in state every service reads and writes; see effective_staff_database_url.
+    staff_database_url: str | None = Field(None, validation_alias="STAFF_DATABASE_URL")
+    # Comma-separated addresses or networks (CIDR) of reverse proxies: only a request coming
+    # straight from one of them has its client taken from X-Forwarded-For.
+    trusted_proxies: str = Field("", validation_alias="TRUSTED_PROXIES")
+    # The parent domain of the staff hosts (intake.<domain>, screening.<domain>, ...): the
+    # session cookie is set for it so one sign-in holds on every service; empty: host-only
+    cookie_domain: str = Field("", validation_alias="STAFF_COOKIE_DOMAIN")
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies_parse(cls, value: str) -> str:
+        parse_networks(value)  # a mistake stops the service at start, not at the first sign-in
+        return value
 
     def effective_staff_file(self) -> Path:
         return self.staff_file or self.data_dir / "staff.toml"
+
+    def effective_staff_database_url(self) -> str:
+        """``STAFF_DATABASE_URL``, else a SQLite file beside the staff file (``staff.toml`` ->
+        ``staff.db``): by default ``$VOD_DATA_DIR/staff.db``, the same file for the services of
+        one machine sharing ``VOD_DATA_DIR``, as under ``make run``."""
+        if self.staff_database_url:
+            return self.staff_database_url
+        staff_file = self.effective_staff_file().resolve()
+        path = (staff_file.with_suffix(".db") if staff_file.suffix != ".db"
+                else staff_file.with_name(f"{staff_file.name}.state.db"))
+        return f"sqlite+aiosqlite:///{path}"
+
+    def trusted_proxy_networks(self) -> Networks:
+        return parse_networks(self.trusted_proxies)
 
     def effective_session_secret(self) -> str:
         """``STAFF_SESSION_SECRET``, else a secret kept in the data directory (made on first use),

@@ -1,0 +1,128 @@
+"""Two copies of every service on PostgreSQL against the real broker, one copy of each killed
+(SIGKILL) in the middle of a burst: requests through either intake, custody changes told to
+registrants. At the catchers every acknowledgement and every custody notice arrives exactly once;
+every case is decided exactly once."""
+import base64
+import json
+import signal
+import uuid
+from collections import Counter
+from datetime import datetime, timezone
+
+import httpx
+import pytest
+
+from vod_devtools.catchers import Catchers
+from vod_devtools.net import free_port
+from vod_devtools.testing import read_topic, wait_until
+from vod_devtools.webhooks import signed_headers
+
+from .services import SERVICES
+
+pytestmark = [pytest.mark.integration, pytest.mark.e2e]
+SECRET = "whsec_" + base64.b64encode(uuid.uuid4().bytes * 2).decode()
+REQUESTS, REGISTRANTS, CHANGES = 40, 6, 3
+CDCR = "BK2468"
+
+
+def _post(replicas, path: str, payload: dict) -> httpx.Response:
+    """Signed once; sent to the first copy that answers (a retry keeps the webhook id)."""
+    body = json.dumps(payload).encode()
+    headers = signed_headers(body, SECRET)
+    for replica in replicas:
+        try:
+            answer = httpx.post(f"{replica.url}{path}", content=body, headers=headers, timeout=10)
+        except httpx.TransportError:
+            continue  # that copy was killed: the other takes the same call
+        assert answer.status_code == 202, answer.text
+        return answer
+    raise AssertionError("no copy answered")
+
+
+def _request(n: int) -> dict:
+    return {"kind": "dialogue_request", "offender": {"cdcr_number": f"AC{n:04d}"},
+            "requester": {"given_name": "Ana", "family_name": f"Burst{n}",
+                          "relationship": "victim", "email": f"victim{n}@example.org",
+                          "preferred_language": "en", "preferred_channel": "email",
+                          "state": "CA", "time_zone": "America/Los_Angeles"}}
+
+
+def _registration(n: int) -> dict:
+    return {"kind": "custody_notification_registration", "notify_on": ["release", "escape",
+                                                                        "transfer"],
+            "offender": {"cdcr_number": CDCR},
+            "requester": {"given_name": "Wen", "family_name": f"Registrant{n}",
+                          "relationship": "witness", "email": f"registrant{n}@example.net",
+                          "preferred_language": "en", "preferred_channel": "email",
+                          "state": "CA", "time_zone": "America/Los_Angeles"}}
+
+
+def _change(n: int) -> dict:
+    status, change = [("in_prison", "transfer"), ("on_parole", "release"),
+                      ("escaped", "escape")][n % 3]
+    return {"cdcr_number": CDCR, "status": status, "facility_code": "SQ" if n == 0 else None,
+            "effective_at": datetime.now(timezone.utc).isoformat(), "change": change}
+
+
+async def test_two_copies_of_every_service_one_killed_mid_burst_nothing_lost_or_twice(
+        service_env, processes, postgres_server, kafka_bootstrap, topic_prefix, tmp_path):
+    urls = {name: postgres_server.create_database(f"{name}_{uuid.uuid4().hex[:8]}")
+            for name in SERVICES}
+    staff_db = postgres_server.create_database(f"staff_{uuid.uuid4().hex[:8]}")
+    with Catchers(tmp_path / "catchers", smtp_port=free_port(), http_port=free_port()) as catchers:
+        env = service_env | {
+            "INTAKE_WEBHOOK_SECRET": SECRET, "CUSTODY_WEBHOOK_SECRET": SECRET,
+            "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(catchers.smtp_port),
+            "SMS_API_BASE": catchers.http_base, "SMS_AUTH_TOKEN": "replica-sms-token",
+            "NOTIFICATIONS_SENDER_POLL_S": "0.2", "STAFF_DATABASE_URL": staff_db}
+        copies = {name: [processes(name, env | {f"{name.upper()}_DATABASE_URL": urls[name]},
+                                   wait=False) for _ in range(2)] for name in SERVICES}
+        for pair in copies.values():
+            for copy in pair:
+                copy.wait_healthy(120.0)
+
+        for n in range(REGISTRANTS):
+            _post(copies["intake"], "/webhooks/requests", _registration(n))
+        cases = []
+        for n in range(REQUESTS):
+            if n == REQUESTS // 2:  # half way: one copy of each service dies at once
+                for pair in copies.values():
+                    pair[0].proc.send_signal(signal.SIGKILL)
+                    pair[0].proc.wait(10)
+                # registrations are surely known by now; the changes go out mid-burst
+                for c in range(CHANGES):
+                    _post(copies["screening"], "/webhooks/custody", _change(c))
+            cases.append(_post(copies["intake"], "/webhooks/requests", _request(n))
+                         .json()["case_id"])
+
+        def mail_to(prefix: str) -> Counter:
+            """Each distinct message (address, subject, text) to addresses starting ``prefix``,
+            with how many times it came."""
+            return Counter((address, m["subject"], m["text"]) for m in catchers.mail.read()
+                           for address in m["rcpt_tos"] if address.startswith(prefix))
+
+        def addressees(prefix: str) -> Counter:
+            return Counter(address for address, _, _ in mail_to(prefix))
+
+        def all_told() -> bool:
+            return (len(addressees("victim")) == REQUESTS
+                    and sum(addressees("registrant").values()) >= REGISTRANTS * (CHANGES + 1))
+        assert await wait_until(all_told, timeout=180), (
+            f"victims told {len(addressees('victim'))}/{REQUESTS}, custody notices "
+            f"{sum(addressees('registrant').values())}/{REGISTRANTS * CHANGES}")
+
+        decisions = [json.loads(r.value) for r in await read_topic(
+            kafka_bootstrap, f"{topic_prefix}vod.screening", at_least=REQUESTS, settle=3.0)]
+        decided = Counter(e["subject"] for e in decisions
+                          if e["type"] == "vod.EligibilityDetermined.v1")
+        messages = mail_to("victim") + mail_to("registrant")
+        print(f"replicas: {sum(messages.values())} messages to {len(addressees('victim'))} "
+              f"victims and {len(addressees('registrant'))} registrants; "
+              f"{len(decided)} cases decided")
+        assert set(decided) == set(cases) and set(decided.values()) == {1}  # once each
+        twice = [(address, subject) for (address, subject, _), n in messages.items() if n > 1]
+        assert twice == [], twice  # no message came twice
+        # each registrant is told she is registered, then of each change, once
+        subjects = sorted(subject for (address, subject, _) in mail_to("registrant0@"))
+        assert addressees("registrant") == Counter({f"registrant{n}@example.net": CHANGES + 1
+                                                    for n in range(REGISTRANTS)}), subjects
