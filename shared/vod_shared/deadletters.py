@@ -28,6 +28,7 @@ from typing import Any, TextIO
 
 import structlog
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
 
 from vod_shared.envelope import UndecodableEvent, read_cloudevent, validated
 from vod_shared.events.base import UnknownEventType
@@ -104,15 +105,15 @@ async def read_dead_letters(options: dict, topics: Sequence[str], *,
                             at: tuple[int, int] | None = None) -> list[DeadLetter]:
     """Every record now on ``topics`` (or only the one at ``at`` = (partition, offset) of the
     single topic), in partition and offset order."""
+    known = await _partitions(options, topics)
     consumer = AIOKafkaConsumer(group_id=None, enable_auto_commit=False, **options)
     await consumer.start()
     try:
-        known = await consumer.topics()
         partitions = []
         for topic in topics:
             if topic not in known:
                 raise Refused(f"no topic {topic!r} on the broker")
-            numbers = consumer.partitions_for_topic(topic) or set()
+            numbers = known[topic]
             if at is not None:
                 if at[0] not in numbers:
                     raise Refused(f"{topic} has no partition {at[0]}")
@@ -156,13 +157,25 @@ async def read_dead_letters(options: dict, topics: Sequence[str], *,
 
 async def dead_letter_topics(options: dict, prefix: str) -> list[str]:
     """The dead-letter topics of this prefix that exist on the broker."""
-    consumer = AIOKafkaConsumer(group_id=None, enable_auto_commit=False, **options)
-    await consumer.start()
+    admin = AIOKafkaAdminClient(**options)
+    await admin.start()
     try:
-        existing = await consumer.topics()
+        existing = set(await admin.list_topics())
     finally:
-        await consumer.stop()
+        await admin.close()
     return sorted(t for t in all_topics(prefix) if t.endswith(DLQ_SUFFIX) and t in existing)
+
+
+async def _partitions(options: dict, topics: Sequence[str]) -> dict[str, set[int]]:
+    """topic -> its partition numbers, for the topics of ``topics`` that exist."""
+    admin = AIOKafkaAdminClient(**options)
+    await admin.start()
+    try:
+        described = await admin.describe_topics(list(topics))
+    finally:
+        await admin.close()
+    return {d["topic"]: {p["partition"] for p in d["partitions"]}
+            for d in described if not d["error_code"]}
 
 
 # --- what is shown -------------------------------------------------------------------------
