@@ -7,6 +7,7 @@ decoded, or still fails after bounded retries, goes to ``<topic>.dlq`` with the 
 original in headers, and the consumer moves on.
 """
 import asyncio
+import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -19,6 +20,8 @@ from vod_shared.envelope import Envelope, UndecodableEvent, read_cloudevent, val
 from vod_shared.events.base import EventData, UnknownEventType, model_for
 from vod_shared.failpoints import Failpoints
 from vod_shared.logging import redact_text
+from vod_shared.metrics import OUTCOMES, UNKNOWN_TYPE as UNKNOWN, NoMetrics, ServiceMetrics, \
+    event_type_label
 from vod_shared.outbox import Publish
 from vod_shared.unit_of_work import SqlUnitOfWork
 
@@ -26,6 +29,8 @@ Handler = Callable[[Envelope, SqlUnitOfWork], Awaitable[None]]
 # Failures of the store or the network, not of the record: retried until they pass.
 TRANSIENT = (OperationalError, InterfaceError, ConnectionError, TimeoutError)
 log = structlog.get_logger("vod.consumer")
+# The outcomes counted in vod_events_handled_total
+APPLIED, DUPLICATE, DEAD_LETTERED = OUTCOMES
 
 
 class NotYet(Exception):
@@ -50,8 +55,9 @@ class Record:
 
 class DeadLetters:
     def __init__(self, publish: Publish, *, consumer: str, retry_s: float = 1.0,
-                 keep_value: bool = True) -> None:
+                 keep_value: bool = True, metrics: ServiceMetrics | NoMetrics | None = None) -> None:
         self._publish = publish
+        self._metrics = metrics or NoMetrics()
         # False for data keys: the record's place and the reason are parked, never its value
         self._keep_value = keep_value
         self._consumer = consumer
@@ -74,6 +80,7 @@ class DeadLetters:
                 await self._publish(f"{record.topic}.dlq", record.key or b"", value, headers)
                 log.warning("event.dead_lettered", topic=record.topic, offset=record.offset,
                             reason=headers["dlq-reason"])
+                self._metrics.dead_lettered(record.topic)
                 return
             except Exception as exc:
                 log.error("dead_letter.publish_failed", error=type(exc).__name__)
@@ -86,8 +93,10 @@ class EventConsumer:
                  max_attempts: int = 5, backoff_s: float = 0.5,
                  failpoints: Failpoints | None = None,
                  owner_of: Callable[[str], str | None] | None = None,
-                 not_yet_s: float = 60.0) -> None:
+                 not_yet_s: float = 60.0,
+                 metrics: ServiceMetrics | NoMetrics | None = None) -> None:
         self.name = name
+        self.metrics = metrics or NoMetrics()
         self._not_yet_s = not_yet_s
         # topic -> the CloudEvent source of the one service that may publish on it
         self._owner_of = owner_of or (lambda topic: None)
@@ -100,34 +109,43 @@ class EventConsumer:
         self._failpoints = failpoints or Failpoints(None)
 
     async def consume(self, record: Record) -> None:
+        started = time.monotonic()
+        type_name, outcome = await self._consume(record)
+        if outcome is not None:
+            self.metrics.handled(type_name, outcome, time.monotonic() - started)
+
+    async def _consume(self, record: Record) -> tuple[str, str | None]:
+        """Handles one record: its type (for the metrics: ``unknown`` unless one of ours) and
+        the outcome (applied, duplicate, dead_lettered; None: not this consumer's concern)."""
         if record.value is None:
-            return  # a tombstone on a compacted topic: what it deletes is not an event
+            return UNKNOWN, None  # a tombstone on a compacted topic: what it deletes is not an event
         try:
             event = read_cloudevent(record.value)
         except UndecodableEvent as exc:
             await self.dead_letters.send(record, f"undecodable: {exc}")
-            return
+            return UNKNOWN, DEAD_LETTERED
         if not self._handles(event.get_type()):
-            return  # another service's concern: not even its data is checked here
+            return UNKNOWN, None  # another service's concern: not even its data is checked here
+        type_name = event_type_label(event.get_type())
         owner = self._owner_of(record.topic)
         if owner is not None and event.get_source() != owner:
             # Anyone who can write to the broker could otherwise withdraw a victim's case.
             claimed = str(event.get_source())[:80]
             await self.dead_letters.send(record, f"not from the topic's owner: source {claimed!r},"
                                                  f" expected {owner!r}")
-            return
+            return type_name, DEAD_LETTERED
         try:
             envelope = validated(event)
         except UnknownEventType as exc:
             await self.dead_letters.send(record, f"unknown event version {exc.args[0]!r}")
-            return
+            return type_name, DEAD_LETTERED
         except UndecodableEvent as exc:
             await self.dead_letters.send(record, f"undecodable: {exc}")
-            return
+            return type_name, DEAD_LETTERED
         handler = self._handlers[type(envelope.data)]
         with structlog.contextvars.bound_contextvars(
                 event_id=envelope.id, event_type=envelope.type, subject=envelope.subject):
-            await self._apply(record, envelope, handler)
+            return type_name, await self._apply(record, envelope, handler)
 
     def _handles(self, type_name: str) -> bool:
         """A type this consumer has a handler for, or a version of one it does not know yet
@@ -138,19 +156,19 @@ class EventConsumer:
             parts = type_name.split(".")
             return len(parts) == 3 and parts[1] in self._handled_names
 
-    async def _apply(self, record: Record, envelope: Envelope, handler: Handler) -> None:
+    async def _apply(self, record: Record, envelope: Envelope, handler: Handler) -> str:
         attempt, transient_delay, waited, waits = 0, self._backoff_s, 0.0, 0
         while True:
             try:
                 applied = await self._apply_once(envelope, handler)
             except Unprocessable as exc:
                 await self.dead_letters.send(record, f"unprocessable: {exc}")
-                return
+                return DEAD_LETTERED
             except NotYet as exc:
                 if waited >= self._not_yet_s:
                     await self.dead_letters.send(
                         record, f"waited {waited:.0f} s for what it needs: {_describe(exc)}")
-                    return
+                    return DEAD_LETTERED
                 delay = min(0.1 * 2 ** min(waits, 6), 5.0)
                 waits += 1
                 if waits in (1, 10):
@@ -172,13 +190,13 @@ class EventConsumer:
                 if attempt >= self._max_attempts:
                     await self.dead_letters.send(
                         record, f"failed after {attempt} attempts: {reason}")
-                    return
+                    return DEAD_LETTERED
                 log.warning("event.retrying", attempt=attempt, error=reason)
                 await asyncio.sleep(self._backoff_s * 2 ** (attempt - 1))
                 continue
             self._failpoints.hit(f"{self.name}.consumer.after_commit")
             log.info("event.applied" if applied else "event.duplicate_ignored")
-            return
+            return APPLIED if applied else DUPLICATE
 
     async def _apply_once(self, envelope: Envelope, handler: Handler) -> bool:
         async with self._uow() as uow:

@@ -136,6 +136,20 @@ class OutboxRelay:
             return await conn.scalar(
                 select(func.count()).select_from(outbox).where(outbox.c.published_at.is_(None)))
 
+    async def pending_stats(self, *, now: datetime | None = None) -> tuple[int, float]:
+        """How many events wait to be published, and how long the oldest has waited (seconds;
+        0 when none waits)."""
+        async with self._engine.connect() as conn:
+            count, oldest = (await conn.execute(
+                select(func.count(), func.min(outbox.c.created_at))
+                .where(outbox.c.published_at.is_(None)))).one()
+        if not count or oldest is None:
+            return 0, 0.0
+        if oldest.tzinfo is None:  # SQLite hands back naive datetimes; they were written in UTC
+            oldest = oldest.replace(tzinfo=timezone.utc)
+        age = ((now or datetime.now(timezone.utc)) - oldest).total_seconds()
+        return count, max(age, 0.0)
+
     async def _take_lock(self, conn: AsyncConnection) -> bool:
         if conn.dialect.name != "postgresql":
             return True

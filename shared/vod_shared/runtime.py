@@ -1,5 +1,6 @@
 """The running parts every service has, wired once: the Kafka broker (FastStream), the store
-(SQLAlchemy, migrated at start), the outbox relay, the event consumer, and ``/healthz``.
+(SQLAlchemy, migrated at start), the outbox relay, the event consumer, and ``/healthz``,
+``/readyz`` and ``/metrics``.
 
 Start-up: migrate (the service's store, then the staff store all services share), connect to
 the broker (waiting for it), start the relay and consumers.
@@ -18,7 +19,7 @@ from typing import TYPE_CHECKING, Union
 
 import structlog
 from aiokafka.admin import AIOKafkaAdminClient
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, FastAPI, Request, Response
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 from faststream.middlewares import AckPolicy
@@ -30,6 +31,8 @@ from vod_shared.events.base import EventData
 from vod_shared.events.people import SubjectKeyGranted
 from vod_shared.failpoints import Failpoints
 from vod_shared.logging import redact_text
+from vod_shared.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
+from vod_shared.metrics import UNKNOWN_TYPE, MetricsAccess, ServiceMetrics
 from vod_shared.migrations import upgrade_to_head
 from vod_shared.outbox import OutboxRelay
 from vod_shared.sealing import CannotUnseal
@@ -131,6 +134,16 @@ class ServiceRuntime:
         self.consumed: set[str] = set()
         self.published: set[str] = set()
         self._pacers: list[CommitPacer] = []
+        # (consumer group, FastStream subscriber): its aiokafka consumer, once started, tells
+        # which partitions the group gave it (/readyz) and how far behind it is (/metrics)
+        self._subscribers: list[tuple[str, object]] = []
+        self.metrics = ServiceMetrics()
+        self.metrics.gauge("vod_consumer_lag", "Records on a partition this service's consumer "
+                           "has not reached yet", ("topic", "partition", "group"), self._lags)
+        self.metrics.gauge("vod_outbox_pending", "Events in the outbox not yet published", (),
+                           self._outbox_pending)
+        self.metrics.gauge("vod_outbox_oldest_seconds", "How long the oldest unpublished event "
+                           "has waited in the outbox", (), self._outbox_oldest)
 
     def uow(self) -> SqlUnitOfWork:
         return self._uow_class(self.sessions, source=self.settings.source,
@@ -159,10 +172,11 @@ class ServiceRuntime:
         self.consumed.update(topics)
         consumer = EventConsumer(
             name=name, uow=self.uow, handlers=handlers,
-            dead_letters=DeadLetters(self.publish, consumer=name),
+            dead_letters=DeadLetters(self.publish, consumer=name, metrics=self.metrics),
             max_attempts=self.settings.consumer_max_attempts,
             backoff_s=self.settings.consumer_retry_backoff_s, failpoints=self.failpoints,
             owner_of=self.topics.owner_source, not_yet_s=self.settings.consumer_not_yet_s,
+            metrics=self.metrics,
         )
         self._subscribe(topics, consumer, group=self.settings.consumer_group,
                         title=f"{name}-consumer")
@@ -185,10 +199,11 @@ class ServiceRuntime:
 
         consumer = EventConsumer(
             name=name, uow=self.uow, handlers={SubjectKeyGranted: keep},
-            dead_letters=DeadLetters(self.publish, consumer=name, keep_value=False),
+            dead_letters=DeadLetters(self.publish, consumer=name, keep_value=False,
+                                     metrics=self.metrics),
             max_attempts=self.settings.consumer_max_attempts,
             backoff_s=self.settings.consumer_retry_backoff_s, failpoints=self.failpoints,
-            owner_of=self.topics.owner_source,
+            owner_of=self.topics.owner_source, metrics=self.metrics,
         )
         self._subscribe((topic,), consumer, group=f"{self.settings.consumer_group}-keys",
                         title=name)
@@ -200,13 +215,16 @@ class ServiceRuntime:
                               self.settings.consumer_commit_interval_s)
         self._pacers.append(commits)
 
-        @self.broker.subscriber(
+        subscriber = self.broker.subscriber(
             *topics, group_id=group, ack_policy=AckPolicy.MANUAL,
             auto_offset_reset="earliest", decoder=_raw_body, parser=_tolerant_headers,
             session_timeout_ms=self.settings.kafka_session_timeout_ms,
             heartbeat_interval_ms=max(self.settings.kafka_session_timeout_ms // 4, 250),
             title=title,
         )
+        self._subscribers.append((group, subscriber))
+
+        @subscriber
         async def on_record(body: bytes, message: KafkaMessage) -> None:
             raw = message.raw_message
             record = Record(topic=raw.topic, partition=raw.partition, offset=raw.offset,
@@ -219,6 +237,7 @@ class ServiceRuntime:
                 # that is neither applied nor parked.
                 log.exception("consumer.failed", topic=raw.topic, offset=raw.offset)
                 await consumer.dead_letters.send(record, f"consumer error: {type(exc).__name__}")
+                self.metrics.handled(UNKNOWN_TYPE, "dead_lettered", 0.0)
             finally:
                 commits.in_flight = False
             await commits.handled(message)
@@ -307,7 +326,69 @@ class ServiceRuntime:
             down = ", ".join(k for k, ok in checks.items() if not ok)
             return problem_response(Problem(503, "Not ready", f"Not reachable: {down}"))
 
+        @router.get("/readyz", summary="200 once the database and the broker answer and every "
+                                       "consumer group of this service has partitions assigned")
+        async def readyz():
+            database, broker = await self._database_ok(), await self._broker_ok()
+            unassigned = self._groups_without_partitions()
+            if database and broker and not unassigned:
+                return {"status": "ok", "database": "ok", "broker": "ok",
+                        "consumer_groups": [group for group, _ in self._subscribers]}
+            not_ready = [name for name, ok in (("database", database), ("broker", broker)) if not ok]
+            not_ready += [f"consumer group {group} (no partitions assigned)" for group in unassigned]
+            return problem_response(Problem(503, "Not ready",
+                                            f"Not ready: {'; '.join(not_ready)}"))
+
+        access = MetricsAccess(self.settings.metrics_token.get_secret_value()
+                               if self.settings.metrics_token else None)
+
+        @router.get("/metrics", summary="Prometheus metrics (METRICS_TOKEN as a bearer token, "
+                                        "or from this machine when unset)",
+                    response_class=Response)
+        async def metrics(request: Request):
+            if refusal := access.refusal(request):
+                return problem_response(refusal, request.url.path)
+            return Response(await self.metrics.render(), media_type=METRICS_CONTENT_TYPE)
+
         return router
+
+    def _groups_without_partitions(self) -> list[str]:
+        """The consumer groups whose consumer here has no partition (not started, or waiting
+        for the group to rebalance)."""
+        waiting = []
+        for group, subscriber in self._subscribers:
+            consumer = getattr(subscriber, "consumer", None)
+            try:
+                assigned = bool(consumer is not None and consumer.assignment())
+            except Exception:  # not subscribed yet
+                assigned = False
+            if not assigned:
+                waiting.append(group)
+        return waiting
+
+    async def _lags(self) -> list[tuple[tuple[str, ...], float]]:
+        samples = []
+        for group, subscriber in self._subscribers:
+            consumer = getattr(subscriber, "consumer", None)
+            if consumer is None:
+                continue
+            partitions = sorted(consumer.assignment(), key=lambda tp: (tp.topic, tp.partition))
+            if not partitions:
+                continue
+            ends = await asyncio.wait_for(consumer.end_offsets(partitions), timeout=5.0)
+            for tp in partitions:
+                position = await asyncio.wait_for(consumer.position(tp), timeout=5.0)
+                samples.append(((tp.topic, str(tp.partition), group),
+                                float(max(ends[tp] - position, 0))))
+        return samples
+
+    async def _outbox_pending(self) -> list[tuple[tuple[str, ...], float]]:
+        count, _ = await self.relay.pending_stats()
+        return [((), float(count))]
+
+    async def _outbox_oldest(self) -> list[tuple[tuple[str, ...], float]]:
+        _, oldest = await self.relay.pending_stats()
+        return [((), oldest)]
 
     async def _database_ok(self) -> bool:
         try:

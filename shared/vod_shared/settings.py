@@ -2,7 +2,7 @@
 from pathlib import Path
 from typing import ClassVar, Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from vod_shared.staff.settings import StaffSettings
@@ -84,6 +84,9 @@ class ServiceSettings(StaffSettings):
     keys_dir: Path | None = Field(None, validation_alias="VOD_KEYS_DIR")
     # The number people are told to call: the victim services office.
     program_phone: str = Field("1-877-256-6877", validation_alias="PROGRAM_PHONE")
+    # GET /metrics: with a token, for whoever sends it as a bearer token; without, only on
+    # this machine (loopback)
+    metrics_token: SecretStr | None = Field(None, validation_alias="METRICS_TOKEN")
 
     # Filled in by each service from <SERVICE>_DATABASE_URL and <SERVICE>_PORT.
     database_url: str | None = None

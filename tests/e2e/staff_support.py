@@ -17,10 +17,12 @@ SERVICES = ("intake", "screening", "scheduling", "notifications")
 WEBHOOK_SECRET = "whsec_" + base64.b64encode(b"staff-walk-webhook-secret-0123456").decode()
 # CONTRACT.md, "Running it": public are /healthz, /openapi.json, /webhooks/..., /static/...,
 # the sign-in pages, intake's public request page (with its confirmation pages under /request/
-# and the email's /confirm/<token>), and the victim's signed links under /v/.
+# and the email's /confirm/<token>), and the victim's signed links under /v/. /readyz is public
+# like /healthz; /metrics has a rule of its own (METRICS_TOKEN, or loopback only: shared/tests).
 PUBLIC = [re.compile(pattern) for pattern in (
-    r"^/healthz$", r"^/openapi\.json$", r"^/docs", r"^/redoc", r"^/webhooks/", r"^/static/",
-    r"^/staff/login$", r"^/staff/logout(-everywhere)?$", r"^/v/", r"^/$", r"^/favicon\.ico$", r"^/request$",
+    r"^/healthz$", r"^/readyz$", r"^/metrics$", r"^/openapi\.json$", r"^/docs", r"^/redoc",
+    r"^/webhooks/", r"^/static/", r"^/staff/login$", r"^/staff/logout(-everywhere)?$", r"^/v/",
+    r"^/$", r"^/favicon\.ico$", r"^/request$",
     r"^/request/(pending/[^/]+|confirmed)$", r"^/confirm/[^/]+$",
 )]
 METHODS = ("get", "post", "put", "patch", "delete")

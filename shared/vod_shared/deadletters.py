@@ -1,0 +1,404 @@
+"""``python -m vod_shared.deadletters``: look at the dead letters and put them back in.
+
+    list [DLQ_TOPIC ...]          one line per dead letter (every <topic>.dlq of VOD_TOPIC_PREFIX
+                                  by default): where, when, which consumer, from where, the
+                                  CloudEvent type and id, and the reason. Never the data.
+    show DLQ_TOPIC PARTITION OFFSET
+                                  its headers, its CloudEvent envelope, and its data with every
+                                  sealed value shown as "[sealed]"
+    replay DLQ_TOPIC (PARTITION OFFSET | --all) --by NAME --why TEXT [--with FILE]
+                                  publishes the original record again on its original topic:
+                                  the same key and value (so the same CloudEvent id), or with
+                                  --with a corrected CloudEvent (JSON) that must keep that id
+
+Each consumer applies a CloudEvent id once (its inbox): a replay is applied by the consumers
+that dead-lettered it and ignored by those that had applied it already; replaying the same dead
+letter twice has no second effect. The broker comes from KAFKA_BOOTSTRAP_SERVERS, the topics
+from VOD_TOPIC_PREFIX (as for the services).
+"""
+import argparse
+import asyncio
+import json
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, TextIO
+
+import structlog
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
+
+from vod_shared.envelope import UndecodableEvent, read_cloudevent, validated
+from vod_shared.events.base import UnknownEventType
+from vod_shared.logging import PERSONAL_KEYS, REDACTED, configure_logging, redact_text
+from vod_shared.settings import ServiceSettings
+from vod_shared.topics import DLQ_SUFFIX, all_topics
+
+log = structlog.get_logger("vod.deadletters")
+SEALED = "[sealed]"
+DLQ_HEADERS = ("dlq-reason", "dlq-consumer", "dlq-original-topic", "dlq-original-partition",
+               "dlq-original-offset", "dlq-failed-at")
+READ_TIMEOUT_S = 30.0
+
+HELP_EPILOG = """\
+Replaying is safe to repeat: consumers apply each CloudEvent id once (their inbox), so a replay
+is applied by the consumer that dead-lettered it and ignored by the others, and replaying the
+same dead letter again changes nothing. A corrected event (--with) must keep the original id;
+a consumer that had already applied the original keeps what it applied.
+
+Example:
+  python -m vod_shared.deadletters list
+  python -m vod_shared.deadletters show vod.intake.dlq 0 12
+  python -m vod_shared.deadletters replay vod.intake.dlq 0 12 --by rosa \\
+      --why "relationship typo fixed at the partner" --with fixed.json
+"""
+
+
+class Refused(Exception):
+    """A replay (or a look-up) that must not happen; the message says why."""
+
+
+@dataclass(frozen=True)
+class DeadLetter:
+    topic: str
+    partition: int
+    offset: int
+    key: bytes | None
+    value: bytes | None
+    headers: tuple[tuple[str, bytes], ...]
+
+    def header(self, name: str) -> str:
+        for header, value in self.headers:
+            if header == name:
+                return (value or b"").decode("utf-8", "replace")
+        return ""
+
+    @property
+    def where(self) -> str:
+        return f"{self.topic} {self.partition}:{self.offset}"
+
+    @property
+    def original_topic(self) -> str:
+        return self.topic[: -len(DLQ_SUFFIX)]
+
+    def cloudevent(self):
+        """The CloudEvent (attributes, raw data), or None when the value is not one."""
+        try:
+            return read_cloudevent(self.value)
+        except UndecodableEvent:
+            return None
+
+
+# --- reading -------------------------------------------------------------------------------
+
+def connection_options(settings: ServiceSettings) -> dict:
+    """aiokafka's connection options: the bootstrap servers, and the KAFKA_* security
+    settings where this version of the settings has them (``kafka_client_options``)."""
+    options = getattr(settings, "kafka_client_options", None)
+    return {"bootstrap_servers": settings.kafka_bootstrap_servers,
+            **(options() if callable(options) else {})}
+
+
+async def read_dead_letters(options: dict, topics: Sequence[str], *,
+                            at: tuple[int, int] | None = None) -> list[DeadLetter]:
+    """Every record now on ``topics`` (or only the one at ``at`` = (partition, offset) of the
+    single topic), in partition and offset order."""
+    known = await _partitions(options, topics)
+    consumer = AIOKafkaConsumer(group_id=None, enable_auto_commit=False, **options)
+    await consumer.start()
+    try:
+        partitions = []
+        for topic in topics:
+            if topic not in known:
+                raise Refused(f"no topic {topic!r} on the broker")
+            numbers = known[topic]
+            if at is not None:
+                if at[0] not in numbers:
+                    raise Refused(f"{topic} has no partition {at[0]}")
+                numbers = {at[0]}
+            partitions += [TopicPartition(topic, n) for n in sorted(numbers)]
+        if not partitions:
+            return []
+        consumer.assign(partitions)
+        starts = await consumer.beginning_offsets(partitions)
+        ends = await consumer.end_offsets(partitions)
+        wanted: dict[TopicPartition, tuple[int, int]] = {}
+        for tp in partitions:
+            first, end = starts[tp], ends[tp]
+            if at is not None:
+                if not first <= at[1] < end:
+                    raise Refused(f"no dead letter at {tp.topic} {tp.partition}:{at[1]} "
+                                  f"(offsets {first}..{end - 1} are there)")
+                first, end = at[1], at[1] + 1
+            if first < end:
+                consumer.seek(tp, first)
+                wanted[tp] = (first, end)
+        found: list[DeadLetter] = []
+        deadline = asyncio.get_running_loop().time() + READ_TIMEOUT_S
+        remaining = set(wanted)
+        while remaining:
+            if asyncio.get_running_loop().time() > deadline:
+                raise Refused("the broker did not hand over the dead letters in time")
+            batch = await consumer.getmany(*remaining, timeout_ms=500)
+            for tp, records in batch.items():
+                first, end = wanted[tp]
+                found += [DeadLetter(r.topic, r.partition, r.offset, r.key, r.value,
+                                     tuple(r.headers or ())) for r in records
+                          if first <= r.offset < end]
+            for tp in list(remaining):
+                if await consumer.position(tp) >= wanted[tp][1]:
+                    remaining.discard(tp)
+        return sorted(found, key=lambda d: (d.topic, d.partition, d.offset))
+    finally:
+        await consumer.stop()
+
+
+async def dead_letter_topics(options: dict, prefix: str) -> list[str]:
+    """The dead-letter topics of this prefix that exist on the broker."""
+    admin = AIOKafkaAdminClient(**options)
+    await admin.start()
+    try:
+        existing = set(await admin.list_topics())
+    finally:
+        await admin.close()
+    return sorted(t for t in all_topics(prefix) if t.endswith(DLQ_SUFFIX) and t in existing)
+
+
+async def _partitions(options: dict, topics: Sequence[str]) -> dict[str, set[int]]:
+    """topic -> its partition numbers, for the topics of ``topics`` that exist."""
+    admin = AIOKafkaAdminClient(**options)
+    await admin.start()
+    try:
+        described = await admin.describe_topics(list(topics))
+    finally:
+        await admin.close()
+    return {d["topic"]: {p["partition"] for p in d["partitions"]}
+            for d in described if not d["error_code"]}
+
+
+# --- what is shown -------------------------------------------------------------------------
+
+def _plain(text: Any, limit: int = 300) -> str:
+    """One line a terminal shows as it is (no control characters), not too long."""
+    text = "".join(ch if ch.isprintable() else "?" for ch in str(text))
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def list_line(letter: DeadLetter) -> str:
+    event = letter.cloudevent()
+    kind, event_id = (event.get_type(), event.get_id()) if event else ("-", "-")
+    if not letter.value:
+        kind, event_id = "-", "-"
+    original = (f"{letter.header('dlq-original-topic')} {letter.header('dlq-original-partition')}"
+                f":{letter.header('dlq-original-offset')}")
+    fields = (letter.where, letter.header("dlq-failed-at") or "-",
+              letter.header("dlq-consumer") or "-", original, kind, event_id,
+              letter.header("dlq-reason") or "-")
+    return "\t".join(_plain(f, 1000 if i == len(fields) - 1 else 200) for i, f in enumerate(fields))
+
+
+LIST_HEADER = "\t".join(("DEAD LETTER", "FAILED AT", "CONSUMER", "ORIGINAL", "TYPE", "ID",
+                         "REASON"))
+
+
+def mask_sealed(value: Any) -> Any:
+    """``value`` with every sealed value (an object holding a ``ciphertext``) shown as
+    "[sealed]", fields named like a person's details as "[redacted]", and emails and phone
+    numbers masked in every string."""
+    if isinstance(value, dict):
+        if "ciphertext" in value:
+            return SEALED
+        return {k: REDACTED if k in PERSONAL_KEYS else mask_sealed(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [mask_sealed(v) for v in value]
+    if isinstance(value, str):
+        return redact_text(value)
+    return value
+
+
+def show_text(letter: DeadLetter) -> str:
+    lines = [f"dead letter {letter.where}", "headers:"]
+    lines += [f"  {_plain(name, 100)}: {_plain(redact_text((value or b'').decode('utf-8', 'replace')), 1000)}"
+              for name, value in letter.headers]
+    if not letter.value:
+        lines.append("value: not kept (a data key's grant is parked without its value)")
+        return "\n".join(lines) + "\n"
+    event = letter.cloudevent()
+    if event is None:
+        try:
+            body = json.loads(letter.value)
+        except ValueError:
+            lines.append(f"value: not a CloudEvent, not JSON ({len(letter.value)} bytes, not shown)")
+            return "\n".join(lines) + "\n"
+        lines.append("value (not a CloudEvent; sealed values masked):")
+        lines.append(json.dumps(mask_sealed(body), indent=2, ensure_ascii=False))
+        return "\n".join(lines) + "\n"
+    lines.append("event:")
+    for name, value in (("id", event.get_id()), ("type", event.get_type()),
+                        ("source", event.get_source()), ("subject", event.get_subject()),
+                        ("time", event.get_time())):
+        lines.append(f"  {name}: {_plain(redact_text(str(value)), 300)}")
+    lines.append("data (sealed values masked):")
+    lines.append(json.dumps(mask_sealed(event.get_data()), indent=2, ensure_ascii=False,
+                            default=str))
+    return "\n".join(lines) + "\n"
+
+
+# --- replaying -----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Replayed:
+    letter: DeadLetter
+    topic: str
+    partition: int
+    offset: int
+    event_id: str
+
+
+def replay_value(letter: DeadLetter, corrected: bytes | None) -> tuple[bytes, str]:
+    """The value to publish again and its CloudEvent id; raises Refused when it must not go."""
+    if not letter.value:
+        raise Refused(f"{letter.where}: its value was not kept (a data key's grant): intake must "
+                      f"grant the key again")
+    if letter.header("dlq-original-topic") != letter.original_topic:
+        raise Refused(f"{letter.where}: its headers name another topic "
+                      f"({_plain(letter.header('dlq-original-topic'), 100)!r})")
+    original = letter.cloudevent()
+    if corrected is None:
+        return letter.value, original.get_id() if original else "-"
+    if original is None:
+        raise Refused(f"{letter.where}: the dead letter is not a CloudEvent, so there is no id "
+                      f"a correction could keep; publish a new event instead")
+    try:
+        event = read_cloudevent(corrected)
+        validated(event)
+    except (UndecodableEvent, UnknownEventType) as exc:
+        raise Refused(f"the correction would be dead-lettered again: {exc}") from None
+    if event.get_id() != original.get_id():
+        raise Refused(f"the correction's id {_plain(event.get_id(), 80)!r} is not the dead "
+                      f"letter's {original.get_id()!r}: a correction keeps the id, so that "
+                      f"consumers apply it once")
+    key = (letter.key or b"").decode("utf-8", "replace")
+    if event.get_subject() != key:
+        raise Refused("the correction's subject is not the record's key (the case's events "
+                      "must stay on one partition, in order)")
+    return corrected, event.get_id()
+
+
+async def replay(options: dict, letters: Sequence[DeadLetter], *, by: str, why: str,
+                 corrected: bytes | None = None) -> list[Replayed]:
+    """Publishes each dead letter's record again on its original topic (acks=all), with
+    headers saying it is a replay, by whom and of which dead letter."""
+    planned = [(letter, *replay_value(letter, corrected)) for letter in letters]
+    producer = AIOKafkaProducer(acks="all", enable_idempotence=True, **options)
+    await producer.start()
+    done: list[Replayed] = []
+    try:
+        for letter, value, event_id in planned:
+            headers = [(name, v or b"") for name, v in letter.headers
+                       if name not in DLQ_HEADERS and not name.startswith("replay-")]
+            headers += [("replay-of", f"{letter.topic}:{letter.partition}:{letter.offset}".encode()),
+                        ("replay-by", by.encode()),
+                        ("replay-at", datetime.now(timezone.utc).isoformat().encode())]
+            sent = await producer.send_and_wait(letter.original_topic, value=value,
+                                                key=letter.key, headers=headers)
+            log.info("dead_letter.replayed", by=by, why=why, dead_letter=letter.where,
+                     to_topic=sent.topic, to_partition=sent.partition, to_offset=sent.offset,
+                     event_id=event_id, corrected=corrected is not None)
+            done.append(Replayed(letter, sent.topic, sent.partition, sent.offset, event_id))
+    finally:
+        await producer.stop()
+    return done
+
+
+# --- the command ---------------------------------------------------------------------------
+
+def parser() -> argparse.ArgumentParser:
+    main = argparse.ArgumentParser(
+        prog="python -m vod_shared.deadletters", description=__doc__.split("\n\n")[0],
+        epilog=HELP_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    commands = main.add_subparsers(dest="command", required=True)
+    listing = commands.add_parser("list", help="one line per dead letter (never the data)")
+    listing.add_argument("topics", nargs="*", metavar="DLQ_TOPIC",
+                         help="default: every <topic>.dlq of VOD_TOPIC_PREFIX")
+    show = commands.add_parser("show", help="headers, envelope, data with sealed values masked")
+    show.add_argument("topic", metavar="DLQ_TOPIC")
+    show.add_argument("partition", type=int)
+    show.add_argument("offset", type=int)
+    again = commands.add_parser(
+        "replay", help="publish the original record again on its original topic",
+        description="Publishes the dead letter's record again on its original topic, with the "
+                    "same key and value, or a corrected CloudEvent with the same id.",
+        epilog=HELP_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    again.add_argument("topic", metavar="DLQ_TOPIC")
+    again.add_argument("position", nargs="*", type=int, metavar="PARTITION OFFSET")
+    again.add_argument("--all", action="store_true", help="every dead letter of DLQ_TOPIC")
+    again.add_argument("--by", required=True, metavar="NAME", help="who replays (logged)")
+    again.add_argument("--why", required=True, metavar="TEXT", help="why (logged)")
+    again.add_argument("--with", dest="corrected", type=Path, metavar="FILE",
+                       help="a corrected CloudEvent (JSON) with the same id")
+    return main
+
+
+async def run(argv: Sequence[str], *, out: TextIO = sys.stdout, err: TextIO = sys.stderr,
+              settings: ServiceSettings | None = None) -> int:
+    args = parser().parse_args(argv)
+    settings = settings or ServiceSettings()
+    options = connection_options(settings)
+    try:
+        if args.command == "list":
+            topics = args.topics or await dead_letter_topics(options, settings.topic_prefix)
+            _check_dlq(topics)
+            letters = await read_dead_letters(options, topics)
+            out.write(LIST_HEADER + "\n")
+            out.writelines(list_line(letter) + "\n" for letter in letters)
+            return 0
+        if args.command == "show":
+            _check_dlq([args.topic])
+            [letter] = await read_dead_letters(options, [args.topic],
+                                               at=(args.partition, args.offset))
+            out.write(show_text(letter))
+            return 0
+        # replay
+        _check_dlq([args.topic])
+        if args.all == bool(args.position) or (args.position and len(args.position) != 2):
+            raise Refused("name one dead letter (PARTITION OFFSET) or --all")
+        if args.all and args.corrected:
+            raise Refused("--with corrects one dead letter; name it by PARTITION OFFSET")
+        if not args.by.strip() or not args.why.strip():
+            raise Refused("--by and --why must say who and why")
+        corrected = args.corrected.read_bytes() if args.corrected else None
+        at = None if args.all else (args.position[0], args.position[1])
+        letters = await read_dead_letters(options, [args.topic], at=at)
+        if args.all:
+            kept = [letter for letter in letters if letter.value]
+            for letter in letters:
+                if not letter.value:
+                    err.write(f"skipped {letter.where}: its value was not kept\n")
+            letters = kept
+        for done in await replay(options, letters, by=args.by, why=args.why,
+                                 corrected=corrected):
+            out.write(f"replayed {done.letter.where} -> {done.topic} {done.partition}:"
+                      f"{done.offset} (event {_plain(done.event_id, 80)})\n")
+        return 0
+    except Refused as exc:
+        err.write(f"refused: {exc}\n")
+        return 1
+
+
+def _check_dlq(topics: Sequence[str]) -> None:
+    for topic in topics:
+        if not topic.endswith(DLQ_SUFFIX):
+            raise Refused(f"{topic!r} is not a dead-letter topic (<topic>{DLQ_SUFFIX})")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    settings = ServiceSettings()
+    configure_logging(service="deadletters", fmt=settings.log_format, level=settings.log_level)
+    return asyncio.run(run(sys.argv[1:] if argv is None else argv, settings=settings))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
