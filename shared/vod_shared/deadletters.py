@@ -94,11 +94,10 @@ class DeadLetter:
 # --- reading -------------------------------------------------------------------------------
 
 def connection_options(settings: ServiceSettings) -> dict:
-    """aiokafka's connection options: the bootstrap servers, and the KAFKA_* security
-    settings where this version of the settings has them (``kafka_client_options``)."""
-    options = getattr(settings, "kafka_client_options", None)
+    """aiokafka's connection options: the bootstrap servers and the KAFKA_* security settings
+    (an operator replays as the broker's ``admin`` user: KAFKA_USERNAME=admin ...)."""
     return {"bootstrap_servers": settings.kafka_bootstrap_servers,
-            **(options() if callable(options) else {})}
+            **settings.kafka_client_options()}
 
 
 async def read_dead_letters(options: dict, topics: Sequence[str], *,
