@@ -34,10 +34,25 @@ def add_staff(staff_file: Path, username: str, *roles: Role) -> StaffPerson:
     return person
 
 
+# A person's session cookie once signed in: the staff store is shared by every service, so a
+# sign-in holds everywhere, and a one-time code is refused once used (on any service); signing
+# the same person in on a second service within one code's 30 s reuses the session, as a
+# browser does with cookies for the same host.
+_SESSIONS: dict[tuple[str, str], dict[str, str]] = {}
+
+
 async def sign_in(client: httpx.AsyncClient, person: StaffPerson) -> None:
+    held = _SESSIONS.get((person.username, person.totp_secret))
+    if held:
+        client.cookies.update(held)
+        page = await client.get("/staff/login", follow_redirects=False)
+        if page.status_code == 303:  # already signed in, on this service too
+            return
     page = await client.get("/staff/login")
     token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
     response = await client.post("/staff/login", data={
         "username": person.username, "password": person.password, "code": person.code(),
         "csrf_token": token, "next": ""})
     assert response.status_code == 303, response.text
+    _SESSIONS[(person.username, person.totp_secret)] = {
+        name: value for name, value in client.cookies.items() if name == "vod_staff_session"}
