@@ -330,3 +330,44 @@ async def test_a_parked_data_key_leaves_its_value_behind(sessions):
                               value=b'{"wrapped": "secret"}'), "grant refused: not_authentic")
     topic, _, value, headers = dead.sent[0]
     assert topic == "vod.keys.dlq" and value == b"" and headers["dlq-original-offset"] == "9"
+
+
+@pytest.mark.integration
+async def test_two_copies_never_handle_events_of_one_subject_at_once(postgres_server):
+    """PostgreSQL: a copy handling an event about a case waits for another copy's transaction
+    on the same case to commit (events of one case come on several topics, to several copies),
+    and then sees what it did; other cases do not wait."""
+    import asyncio
+
+    engine = create_engine(postgres_server.create_database("subject_lock"))
+    async with engine.begin() as conn:
+        await conn.run_sync(messaging_metadata.create_all)
+        await conn.run_sync(state.create_all)
+    sessions = session_factory(engine)
+    order: list[str] = []
+    first_holds = asyncio.Event()
+
+    async def first() -> None:
+        async with SqlUnitOfWork(sessions, source="/s") as uow:
+            await uow.serialize_on("case-1")
+            first_holds.set()
+            await asyncio.sleep(0.5)
+            await uow.session.execute(insert(applied).values(case_id="case-1"))
+            order.append("first committed")
+            await uow.commit()
+
+    async def second(subject: str) -> int:
+        await first_holds.wait()
+        async with SqlUnitOfWork(sessions, source="/s") as uow:
+            await uow.serialize_on(subject)
+            order.append(f"second on {subject}")
+            return await uow.session.scalar(select(func.count()).select_from(applied))
+
+    try:
+        _, seen_other, seen_same = await asyncio.gather(first(), second("case-2"),
+                                                        second("case-1"))
+    finally:
+        await engine.dispose()
+    assert order.index("second on case-2") < order.index("first committed")  # no wait
+    assert order.index("first committed") < order.index("second on case-1")
+    assert seen_same == 1  # it saw the first copy's work

@@ -200,6 +200,7 @@ class EventConsumer:
 
     async def _apply_once(self, envelope: Envelope, handler: Handler) -> bool:
         async with self._uow() as uow:
+            await uow.serialize_on(envelope.subject)
             if not await uow.first_time_seen(self.name, envelope):
                 return False
             await handler(envelope, uow)

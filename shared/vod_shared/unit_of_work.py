@@ -3,17 +3,21 @@ change, the events it emits (the outbox) and the ids of the events it applied (t
 
 It rolls back unless committed. A service subclasses it to add its repositories.
 """
+import hashlib
 import uuid
 from collections.abc import Callable
 from datetime import datetime, timezone
 
-from sqlalchemy import insert
+from sqlalchemy import insert, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from vod_shared.db import inbox, insert_or_ignore, outbox
 from vod_shared.envelope import Envelope, new_envelope, to_kafka
 from vod_shared.events.base import EventData
 from vod_shared.outbox import TOMBSTONE
+
+# The advisory lock space of "one subject at a time" (beside the relay's and the migrations')
+_SUBJECT_LOCKS = 0x564F4453
 
 
 class SqlUnitOfWork:
@@ -57,6 +61,19 @@ class SqlUnitOfWork:
         ))
         self._emitted = True
         return envelope
+
+    async def serialize_on(self, subject: str | None) -> None:
+        """Waits until no other transaction of this service handles ``subject`` (a case id, a
+        person id): with several copies of a service, events about one case arrive on several
+        topics and may be handled by two copies at once; each must see what the other did.
+        PostgreSQL: a transaction-scoped advisory lock; SQLite serialises writers already
+        (the inbox insert that follows takes its write lock)."""
+        if not subject or self.session.bind.dialect.name != "postgresql":
+            return
+        key = int.from_bytes(hashlib.blake2b(subject.encode(), digest_size=4).digest(), "big",
+                             signed=True)
+        await self.session.execute(text("SELECT pg_advisory_xact_lock(:space, :key)"),
+                                   {"space": _SUBJECT_LOCKS, "key": key})
 
     async def emit_tombstone(self, *, topic: str, key: str) -> None:
         """Records a tombstone for ``key`` on a compacted topic (published as a null value once
