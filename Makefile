@@ -23,7 +23,7 @@ $(DEV_SETTINGS): export SMS_AUTH_TOKEN ?= dev-only-sms-auth-token
 $(DEV_SETTINGS): export SMS_WEBHOOK_URL ?= http://localhost:8004/webhooks/sms
 $(DEV_SETTINGS): export STAFF_ALERTS_EMAIL ?= program-staff@dialogue.localhost
 
-.PHONY: help setup run test test-fast docs bench demo clean
+.PHONY: help setup run test test-fast docs bench demo clean backup restore
 
 help:
 	@echo "make run    start the broker, the four services and the mail/SMS catchers (Ctrl-C stops)"
@@ -31,6 +31,8 @@ help:
 	@echo "make demo   drive a sample case through a running 'make run' and print its timeline"
 	@echo "make docs   write each service's AsyncAPI document to docs/asyncapi/"
 	@echo "make bench  throughput and memory of the outbox relay and a consumer on a real broker"
+	@echo "make backup every store, the staff file and the keys, to backups/<time> (BACKUP_DIR=...)"
+	@echo "make restore BACKUP_DIR=...  into empty stores, with the services stopped"
 
 $(UV):
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is needed ($(PYTHON) not found)"; exit 1; }
@@ -72,3 +74,11 @@ docs: .venv/.synced
 
 clean:
 	rm -rf "$(VOD_DATA_DIR)" .venv $(TOOLS)
+
+BACKUP_DIR ?= $(CURDIR)/backups/$(shell date -u +%Y%m%dT%H%M%SZ)
+backup: .venv/.synced
+	$(RUN) python -m vod_shared.backup create "$(BACKUP_DIR)"
+
+restore: .venv/.synced
+	@test -n "$(BACKUP_DIR)" && test -d "$(BACKUP_DIR)" || { echo "make restore BACKUP_DIR=<a backup folder>"; exit 1; }
+	$(RUN) python -m vod_shared.backup restore "$(BACKUP_DIR)"
