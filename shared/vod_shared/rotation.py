@@ -54,3 +54,45 @@ async def rewrap_store(session: AsyncSession, keyring: Keyring, *, own: list[Own
         done[f"{table.name}.{place.column}"] = count
     log.info("keys.rewrapped", service=keyring.service, counts=done)
     return done
+
+
+async def rewrap_service(settings, *, migrations_dir, own: list[OwnSealed]) -> dict[str, int]:
+    """The body of every service's ``python -m <service>.rewrap``: migrate the store that
+    ``settings`` name, then re-wrap it (``rewrap_store``) under the service's current key."""
+    from vod_shared.db import create_engine, session_factory
+    from vod_shared.migrations import upgrade_to_head
+    from vod_shared.sealing import KeyDirectory
+
+    keyring = KeyDirectory(settings.effective_keys_dir()).keyring(settings.service_name)
+    engine = create_engine(settings.effective_database_url())
+    if engine.dialect.name == "sqlite":
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        await upgrade_to_head(engine, migrations_dir)
+        async with session_factory(engine)() as session:
+            done = await rewrap_store(session, keyring, own=own, keybook=KeyBook(keyring))
+            await session.commit()
+        return done
+    finally:
+        await engine.dispose()
+
+
+def rewrap_command(settings_class, *, migrations_dir, own: list[OwnSealed],
+                   argv: list[str] | None = None, doc: str = "") -> int:
+    """``python -m <service>.rewrap``: prints how many values were re-wrapped, per table."""
+    import argparse
+    import asyncio
+
+    from vod_shared.logging import configure_logging
+
+    name = settings_class.service_name
+    argparse.ArgumentParser(prog=f"python -m {name}.rewrap",
+                            description=doc.split("\n")[0]).parse_args(argv)
+    settings = settings_class()
+    configure_logging(service=name, fmt=settings.log_format,
+                      level=settings.log_level)  # on stderr: stdout says what was done
+    done = asyncio.run(rewrap_service(settings, migrations_dir=migrations_dir, own=own))
+    for place, count in done.items():
+        print(f"{place}: {count} re-wrapped")
+    print(f"{name}: everything is under its current key; the previous one can be retired")
+    return 0
