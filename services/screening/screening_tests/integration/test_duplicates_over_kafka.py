@@ -11,11 +11,11 @@ from vod_shared.envelope import from_kafka, new_envelope, to_kafka
 from vod_shared.sealing import KeyDirectory
 
 from screening.bootstrap import bootstrap
-from screening.config import Settings
 from screening.domain.commands import ResolveDuplicate
 from screening.service_layer.views import Caller, QueueFilters
 
 from ..conftest import new_cdcr_number, request_for
+from .support import settings_for
 
 pytestmark = pytest.mark.integration
 NOW = datetime.now(timezone.utc)
@@ -29,11 +29,7 @@ def record(data, *, subject: str) -> tuple[bytes, bytes]:
 async def test_a_possible_duplicate_waits_for_a_person_and_the_decision_is_published(
         kafka_bootstrap, topic_prefix, database_url_factory, tmp_path):
     KeyDirectory(tmp_path / "keys").init()
-    settings = Settings(KAFKA_BOOTSTRAP_SERVERS=kafka_bootstrap, VOD_TOPIC_PREFIX=topic_prefix,
-                        SCREENING_DATABASE_URL=database_url_factory("screening"),
-                        VOD_DATA_DIR=str(tmp_path), KAFKA_SESSION_TIMEOUT_MS=6000,
-                        OUTBOX_POLL_INTERVAL_S=0.2, CONSUMER_RETRY_BACKOFF_S=0.05,
-                        STAFF_SESSION_SECRET="screening-tests-staff-session-secret-0123456789")
+    settings = settings_for(kafka_bootstrap, topic_prefix, database_url_factory("screening"), tmp_path)
     topics = settings.topics
     runtime, app = bootstrap(settings)
     desk = app.state.desk

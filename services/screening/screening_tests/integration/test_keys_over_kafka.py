@@ -19,9 +19,9 @@ from vod_shared.sealing import KeyDirectory
 from vod_shared.staff import Role
 
 from screening.bootstrap import bootstrap
-from screening.config import Settings
 
 from ..conftest import new_cdcr_number, request_for
+from .support import settings_for
 from .test_read_model_over_kafka import grants, record
 
 pytestmark = pytest.mark.integration
@@ -32,11 +32,7 @@ INTAKE = "/services/intake"
 async def test_details_show_once_their_keys_come_and_never_after_an_erasure(
         kafka_bootstrap, topic_prefix, database_url_factory, tmp_path):
     KeyDirectory(tmp_path / "keys").init()
-    settings = Settings(KAFKA_BOOTSTRAP_SERVERS=kafka_bootstrap, VOD_TOPIC_PREFIX=topic_prefix,
-                        SCREENING_DATABASE_URL=database_url_factory("screening"),
-                        VOD_DATA_DIR=str(tmp_path), KAFKA_SESSION_TIMEOUT_MS=6000,
-                        OUTBOX_POLL_INTERVAL_S=0.2, CONSUMER_RETRY_BACKOFF_S=0.05,
-                        STAFF_SESSION_SECRET="screening-tests-staff-session-secret-0123456789")
+    settings = settings_for(kafka_bootstrap, topic_prefix, database_url_factory("screening"), tmp_path)
     topics = settings.topics
     runtime, app = bootstrap(settings)
     intake = IntakeSealer(tmp_path / "keys")

@@ -15,10 +15,10 @@ from vod_shared.person_keys import CONTACT, LOGISTICS, NAME, grant_record_key
 from vod_shared.sealing import KeyDirectory
 
 from screening.bootstrap import bootstrap
-from screening.config import Settings
 from screening.domain.clearances import Clearance, ClearanceStatus
 
 from ..conftest import new_cdcr_number, request_for
+from .support import settings_for
 
 pytestmark = pytest.mark.integration
 NOW = datetime.now(timezone.utc)
@@ -39,11 +39,7 @@ def grants(intake: IntakeSealer, reader: str, subjects=None) -> list[tuple[bytes
 async def test_every_topic_tells_the_timeline_and_a_transfer_voids_clearances(
         kafka_bootstrap, topic_prefix, database_url_factory, tmp_path):
     KeyDirectory(tmp_path / "keys").init()
-    settings = Settings(KAFKA_BOOTSTRAP_SERVERS=kafka_bootstrap, VOD_TOPIC_PREFIX=topic_prefix,
-                        SCREENING_DATABASE_URL=database_url_factory("screening"),
-                        VOD_DATA_DIR=str(tmp_path), KAFKA_SESSION_TIMEOUT_MS=6000,
-                        OUTBOX_POLL_INTERVAL_S=0.2, CONSUMER_RETRY_BACKOFF_S=0.05,
-                        STAFF_SESSION_SECRET="screening-tests-staff-session-secret-0123456789")
+    settings = settings_for(kafka_bootstrap, topic_prefix, database_url_factory("screening"), tmp_path)
     topics = settings.topics
     runtime, app = bootstrap(settings)
     cdcr = new_cdcr_number()
