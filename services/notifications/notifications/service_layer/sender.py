@@ -78,6 +78,7 @@ class Sender:
         self._wake = asyncio.Event()
         self._stopping = False
         self._task: asyncio.Task | None = None
+        self._in_flight: set[str] = set()  # claimed and handed to the provider, not recorded
 
     def wake(self) -> None:
         self._wake.set()
@@ -87,15 +88,22 @@ class Sender:
         self._task = asyncio.create_task(self.run(), name="notifications-sender")
 
     async def stop(self, grace_s: float = 10.0) -> None:
-        """Lets the send in flight finish (so it is not left unknown), then stops."""
+        """Starts no new send, lets the sends in flight finish within ``grace_s`` (so none is
+        left unknown), then stops. Those still in flight then are cut off: they become unknown
+        after their lease, for staff; each is logged by id."""
         self._stopping = True
         self.wake()
+        log.info("sender.stopping", in_flight=len(self._in_flight), grace_s=grace_s)
         try:
             await asyncio.wait_for(asyncio.shield(self._task), timeout=grace_s)
         except TimeoutError:
+            cut = sorted(self._in_flight)
             self._task.cancel()
             with suppress(asyncio.CancelledError):
                 await self._task
+            for delivery_id in cut:
+                log.warning("sender.send_cut_off", delivery_id=delivery_id,
+                            hint="its outcome is unknown: staff will be asked once its lease ends")
 
     async def run(self) -> None:
         backoff = self._poll_interval_s
@@ -137,6 +145,8 @@ class Sender:
     async def _send_lane(self, lane: list[Delivery]) -> None:
         async with self._limit:
             for delivery in lane:
+                if self._stopping:
+                    return  # stopping: no new send starts; this one stays pending for later
                 if not await self._deliver(delivery.id):
                     return  # later ones wait until this one has gone or given up
 
@@ -148,9 +158,13 @@ class Sender:
         if prepared is False:
             return False
         delivery, message, address = prepared
-        outcome = await self._send(delivery, message, address)
-        self._failpoints.hit("notifications.after_send")
-        await self._outcomes.record(delivery, outcome, self._clock())
+        self._in_flight.add(delivery.id)
+        try:
+            outcome = await self._send(delivery, message, address)
+            self._failpoints.hit("notifications.after_send")
+            await self._outcomes.record(delivery, outcome, self._clock())
+        finally:
+            self._in_flight.discard(delivery.id)
         return isinstance(outcome, Sent)
 
     async def _prepare(self, delivery_id: str):
