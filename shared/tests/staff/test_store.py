@@ -29,7 +29,7 @@ async def test_four_services_starting_at_once_make_the_tables_once(tmp_path):
         await asyncio.gather(*(store.start() for store in stores))
         async with stores[0].transaction() as db:
             versions = (await db.execute(text("SELECT version_num FROM staff_alembic_version"))).all()
-        assert versions == [("staff_0001",)]
+        assert versions == [("staff_0002",)]
     finally:
         for store in stores:
             await store.close()
@@ -38,7 +38,7 @@ async def test_four_services_starting_at_once_make_the_tables_once(tmp_path):
 async def test_what_can_no_longer_matter_is_deleted(tmp_path):
     store = StaffStore(f"sqlite+aiosqlite:///{tmp_path}/staff.db")
     try:
-        sessions = ServerSessions(store, "x" * 40, idle=timedelta(minutes=30))
+        sessions = ServerSessions(store, idle=timedelta(minutes=30))
         limiter, codes = SignInLimiter(store), UsedCodes(store)
         await sessions.begin("ana", "stamp", NOW)
         await limiter.begin("ana", "192.0.2.1", NOW)
