@@ -67,3 +67,16 @@ def test_a_service_signs_in_on_the_store_its_runtime_migrates_and_closes(tmp_pat
     app = runtime.create_app(title="a service")
     assert app.state.staff_auth.store is runtime.staff_store
     assert runtime.staff_store.url == f"sqlite+aiosqlite:///{tmp_path}/staff.db"
+
+
+def test_a_service_sending_people_to_the_sign_in_service_starts_without_a_staff_file(tmp_path):
+    from vod_shared.runtime import ServiceRuntime
+    from vod_shared.settings import ServiceSettings
+
+    settings = ServiceSettings(VOD_DATA_DIR=str(tmp_path), STAFF_SECRET="s" * 40,
+                               STAFF_SIGN_IN_URL="https://screening.staff.example.org/staff/login",
+                               STAFF_COOKIE_DOMAIN="staff.example.org")
+    app = ServiceRuntime(settings, migrations_dir=tmp_path).create_app(title="a service")
+    auth = app.state.staff_auth
+    assert auth.authenticator is None and not auth.signs_in
+    assert not settings.effective_staff_file().exists()
