@@ -236,3 +236,13 @@ def test_the_sign_in_address_must_be_absolute_and_on_a_host_the_cookie_reaches(t
     assert StaffSettings(STAFF_SESSION_SECRET="o" * 40).session_secret.get_secret_value() == "o" * 40
     both = StaffSettings(STAFF_SECRET="n" * 40, STAFF_SESSION_SECRET="o" * 40)
     assert both.effective_session_secret() == "n" * 40
+
+
+async def test_a_staff_file_that_cannot_be_read_fails_closed_on_the_other_service_too(
+        browser, screener, clock, staff_file):
+    await sign_in_on_screening(browser, screener, clock, next_="/staff/")
+    good = staff_file.read_text()
+    staff_file.write_text(good + "\n[[staff]\n")  # broken TOML, as a hand edit might leave it
+
+    assert (await browser.get(f"http://screening.{DOMAIN}/api/queue")).status_code == 401
+    assert (await browser.get("/api/queue")).status_code == 401

@@ -57,12 +57,6 @@ class FileAuthenticator:
             return None
         return member_of(account)
 
-    def lookup(self, username: str) -> StaffMember | None:
-        account = self.staff_file.get(username)
-        if account is None or account.disabled:
-            return None
-        return member_of(account)
-
     async def publish(self, directory: AccountDirectory, now: datetime) -> None:
         """Writes the accounts to the store if the staff file changed since last time (by the
         command or by hand). A file that cannot be read counts as no accounts, as it does for

@@ -60,12 +60,6 @@ class AccountDirectory:
     def __init__(self, store: StaffStore) -> None:
         self.store = store
 
-    async def get(self, username: str) -> DirectoryEntry | None:
-        async with self.store.transaction() as db:
-            row = (await db.execute(select(staff_accounts).where(
-                staff_accounts.c.username == username))).one_or_none()
-        return entry_of_row(row) if row else None
-
     async def put(self, entries: list[DirectoryEntry], now: datetime) -> int:
         """Writes these entries (only those that differ from the stored ones); how many."""
         return await self.sync(entries, now, complete=False)

@@ -11,7 +11,8 @@ service could not check in the store: an id is good only while a row with its SH
 and open, and guessing one of the open ids among 2**256 is out of reach, so a forged or altered
 cookie names no row. Nor does the store give one away: it keeps only the hashes. So no service
 needs a secret shared with the others to trust a session; each keeps its own secret for its
-CSRF tokens only.
+CSRF tokens only. (Whoever can write the store can still make a session, as before, when every
+service held both the store's credentials and the one shared secret.)
 """
 import hashlib
 import re
@@ -22,7 +23,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, or_, select, update
 
 from vod_shared.db import as_utc
-from vod_shared.staff.directory import DirectoryEntry, entry_of_row
+from vod_shared.staff.directory import DirectoryEntry, decode_roles
 from vod_shared.staff.store import StaffStore, staff_accounts, staff_sessions, utc
 
 COOKIE_NAME = "vod_staff_session"
@@ -41,15 +42,6 @@ class Session:
     issued_at: datetime
     last_seen: datetime
     credential_stamp: str = ""
-
-
-@dataclass(frozen=True)
-class _AccountRow:
-    username: str
-    display_name: str
-    roles: str
-    disabled: bool
-    credential_stamp: str
 
 
 def _hash(session_id: str) -> str:
@@ -116,8 +108,8 @@ class ServerSessions:
             return None, None
         if row.display_name is None:
             return session, None
-        return session, entry_of_row(_AccountRow(row.username, row.display_name, row.roles,
-                                                 row.disabled, row.account_stamp))
+        return session, DirectoryEntry(row.username, row.display_name, decode_roles(row.roles),
+                                       bool(row.disabled), row.account_stamp)
 
     async def touch(self, session: Session, now: datetime) -> Session:
         """Marks the session used now (for the idle timeout)."""
