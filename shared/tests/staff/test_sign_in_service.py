@@ -241,8 +241,18 @@ def test_the_sign_in_address_must_be_absolute_and_on_a_host_the_cookie_reaches(t
 async def test_a_staff_file_that_cannot_be_read_fails_closed_on_the_other_service_too(
         browser, screener, clock, staff_file):
     await sign_in_on_screening(browser, screener, clock, next_="/staff/")
+    token = browser.cookies[COOKIE]
     good = staff_file.read_text()
     staff_file.write_text(good + "\n[[staff]\n")  # broken TOML, as a hand edit might leave it
 
+    assert (await browser.get(f"http://screening.{DOMAIN}/healthz")).status_code == 200
+    assert (await browser.get("/api/queue")).status_code == 200  # not seen by screening yet
     assert (await browser.get(f"http://screening.{DOMAIN}/api/queue")).status_code == 401
+    browser.cookies.set(COOKIE, token, domain=f".{DOMAIN}")  # kept, though cleared just now
     assert (await browser.get("/api/queue")).status_code == 401
+
+    staff_file.write_text(good)  # mended: she is let in again (her credentials are the same)
+    assert (await browser.get(f"http://screening.{DOMAIN}/healthz")).status_code == 200
+    assert (await browser.get(f"http://screening.{DOMAIN}/staff/login")).status_code == 200
+    browser.cookies.set(COOKIE, token, domain=f".{DOMAIN}")
+    assert (await browser.get("/api/queue")).status_code == 200
