@@ -59,6 +59,46 @@ def test_each_service_has_its_own_database_broker_user_and_keys(compose, name):
     assert f"{port}/healthz" in " ".join(service["healthcheck"]["test"])
 
 
+SIGN_IN_SERVICE = "screening"
+
+
+def _staff_secret_variables(environment: dict) -> set[str]:
+    """The .env variables a service's staff secret comes from (by its name or its old one)."""
+    return {variable for name in ("STAFF_SECRET", "STAFF_SESSION_SECRET") if name in environment
+            for variable in re.findall(r"\$\{(\w+)", str(environment[name]))}
+
+
+def test_only_the_sign_in_service_holds_the_staff_file(compose):
+    for name, service in compose["services"].items():
+        environment = service.get("environment", {})
+        staff_mounts = [v for v in service.get("volumes", []) if "staff" in v.split(":")[0]
+                        and not v.startswith("staff-db")]
+        if name == SIGN_IN_SERVICE:
+            assert staff_mounts == ["./secrets/staff:/run/secrets/staff:ro"]
+            assert environment["VOD_STAFF_FILE"] == "/run/secrets/staff/staff.toml"
+            assert "STAFF_SIGN_IN_URL" not in environment
+        else:
+            assert staff_mounts == [], name
+            assert "VOD_STAFF_FILE" not in environment, name
+    for name in SERVICES:
+        if name != SIGN_IN_SERVICE:
+            environment = compose["services"][name]["environment"]
+            assert environment["STAFF_SIGN_IN_URL"] == (
+                "https://screening.${STAFF_DOMAIN:?set STAFF_DOMAIN}/staff/login"), name
+            assert environment["STAFF_COOKIE_DOMAIN"].startswith("${STAFF_DOMAIN")
+
+
+def test_no_two_services_share_a_staff_secret(compose):
+    seen: dict[str, str] = {}
+    for name in SERVICES:
+        variables = _staff_secret_variables(compose["services"][name]["environment"])
+        assert variables == {f"{name.upper()}_STAFF_SECRET"}, name
+        for variable in variables:
+            assert variable not in seen, (name, seen.get(variable))
+            seen[variable] = name
+    assert "STAFF_SESSION_SECRET" not in (ROOT / "docker-compose.yml").read_text()
+
+
 def test_only_the_proxy_publishes_ports(compose):
     published = {name for name, service in compose["services"].items()
                  if service.get("ports") and "dev" not in _profiles(service)}

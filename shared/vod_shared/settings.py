@@ -2,7 +2,7 @@
 from pathlib import Path
 from typing import ClassVar, Literal
 
-from pydantic import Field, SecretStr
+from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from vod_shared.staff.settings import StaffSettings
@@ -170,5 +170,10 @@ def environment_variables(settings_cls: type[BaseSettings]) -> set[str]:
     names = set()
     for field_name, field in settings_cls.model_fields.items():
         alias = field.validation_alias
-        names.add(alias.upper() if isinstance(alias, str) else field_name.upper())
+        if isinstance(alias, str):
+            names.add(alias.upper())
+        elif isinstance(alias, AliasChoices):  # a new name and the old ones, all read
+            names |= {choice.upper() for choice in alias.choices if isinstance(choice, str)}
+        else:
+            names.add(field_name.upper())
     return names

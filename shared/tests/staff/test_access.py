@@ -1,5 +1,8 @@
 import io
+import re
 import secrets
+
+from pydantic import SecretStr
 
 from vod_shared.staff import StaffAuth
 from vod_shared.staff.accounts import editing
@@ -83,21 +86,41 @@ async def test_a_tampered_cookie_is_refused_and_cleared(client, screener, clock)
     assert 'vod_staff_session=""' in response.headers["set-cookie"]
 
 
-async def test_another_service_with_the_same_secret_accepts_the_session(client, screener, clock, settings):
+async def test_another_service_with_its_own_secret_accepts_the_session_by_the_store(
+        client, screener, clock, settings):
     await sign_in_as(client, screener, clock)
     token = client.cookies["vod_staff_session"]
 
-    other_service = make_app(StaffAuth.from_settings(settings, clock=clock, hasher=FAST_HASHER))
+    # Its own secret (for its CSRF tokens): the session is trusted by the store alone.
+    own_secret = settings.model_copy(update={"session_secret": SecretStr(secrets.token_urlsafe(40))})
+    other_service = make_app(StaffAuth.from_settings(own_secret, clock=clock, hasher=FAST_HASHER))
     async with client_for(other_service) as other:
         other.cookies.set("vod_staff_session", token, domain="dialogue.test")
         assert (await other.get("/api/queue")).status_code == 200
 
-    stranger = settings.model_copy(update={"session_secret": None,
-                                           "data_dir": settings.data_dir / secrets.token_hex(4)})
+    # A service on another staff store knows no such session.
+    stranger = settings.model_copy(update={"staff_database_url": f"sqlite+aiosqlite:///"
+                                           f"{settings.data_dir / secrets.token_hex(4)}.db"})
     foreign = make_app(StaffAuth.from_settings(stranger, clock=clock, hasher=FAST_HASHER))
     async with client_for(foreign) as other:
         other.cookies.set("vod_staff_session", token, domain="dialogue.test")
         assert (await other.get("/api/queue")).status_code == 401
+
+
+async def test_the_cookie_is_a_random_256_bit_id_the_store_keeps_only_a_hash_of(
+        client, auth, screener, clock):
+    import hashlib
+
+    from sqlalchemy import select
+
+    from vod_shared.staff.store import staff_sessions
+
+    await sign_in_as(client, screener, clock)
+    token = client.cookies["vod_staff_session"]
+    assert re.fullmatch(r"[A-Za-z0-9_-]{43}", token)  # 32 random bytes, nothing else
+    async with auth.store.transaction() as db:
+        stored = (await db.execute(select(staff_sessions.c.session_hash))).scalars().all()
+    assert stored == [hashlib.sha256(token.encode()).hexdigest()] and token not in stored
 
 
 async def test_a_staff_form_needs_its_csrf_token(client, screener, clock):

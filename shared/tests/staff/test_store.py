@@ -29,7 +29,7 @@ async def test_four_services_starting_at_once_make_the_tables_once(tmp_path):
         await asyncio.gather(*(store.start() for store in stores))
         async with stores[0].transaction() as db:
             versions = (await db.execute(text("SELECT version_num FROM staff_alembic_version"))).all()
-        assert versions == [("staff_0001",)]
+        assert versions == [("staff_0002",)]
     finally:
         for store in stores:
             await store.close()
@@ -38,7 +38,7 @@ async def test_four_services_starting_at_once_make_the_tables_once(tmp_path):
 async def test_what_can_no_longer_matter_is_deleted(tmp_path):
     store = StaffStore(f"sqlite+aiosqlite:///{tmp_path}/staff.db")
     try:
-        sessions = ServerSessions(store, "x" * 40, idle=timedelta(minutes=30))
+        sessions = ServerSessions(store, idle=timedelta(minutes=30))
         limiter, codes = SignInLimiter(store), UsedCodes(store)
         await sessions.begin("ana", "stamp", NOW)
         await limiter.begin("ana", "192.0.2.1", NOW)
@@ -67,3 +67,16 @@ def test_a_service_signs_in_on_the_store_its_runtime_migrates_and_closes(tmp_pat
     app = runtime.create_app(title="a service")
     assert app.state.staff_auth.store is runtime.staff_store
     assert runtime.staff_store.url == f"sqlite+aiosqlite:///{tmp_path}/staff.db"
+
+
+def test_a_service_sending_people_to_the_sign_in_service_starts_without_a_staff_file(tmp_path):
+    from vod_shared.runtime import ServiceRuntime
+    from vod_shared.settings import ServiceSettings
+
+    settings = ServiceSettings(VOD_DATA_DIR=str(tmp_path), STAFF_SECRET="s" * 40,
+                               STAFF_SIGN_IN_URL="https://screening.staff.example.org/staff/login",
+                               STAFF_COOKIE_DOMAIN="staff.example.org")
+    app = ServiceRuntime(settings, migrations_dir=tmp_path).create_app(title="a service")
+    auth = app.state.staff_auth
+    assert auth.authenticator is None and not auth.signs_in
+    assert not settings.effective_staff_file().exists()

@@ -1,7 +1,9 @@
 """Staff identity every service shares: accounts in a staff file, sign-in with a password and a
 TOTP code, sessions any service accepts, and the dependencies that guard routes. The sign-in
-state (sessions, failed sign-ins, used codes) is in the staff store every service shares
-(``STAFF_DATABASE_URL``; see ``store.py``).
+state (sessions, failed sign-ins, used codes, and each account's name, roles, enabled flag and
+credential stamp, without its secrets) is in the staff store every service shares
+(``STAFF_DATABASE_URL``; see ``store.py``), so one service can hold the staff file and sign
+people in, and the others (``STAFF_SIGN_IN_URL``) authorize from the store alone.
 
     auth = StaffAuth.from_settings(settings)   # settings: a StaffSettings (or a subclass)
     auth.install(app)       # /staff/login, /staff/logout, /staff/logout-everywhere, cookie relay

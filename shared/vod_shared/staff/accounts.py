@@ -144,6 +144,8 @@ class StaffFile:
         self.path = path
         self._seen: object = _UNREAD
         self._accounts: dict[str, StaffAccount] = {}
+        # Counts the reads of a changed file: a reader keeping what it last saw knows to act.
+        self.generation = 0
 
     def accounts(self) -> dict[str, StaffAccount]:
         try:
@@ -154,6 +156,7 @@ class StaffFile:
         if signature != self._seen:
             self._accounts = self._load(signature)
             self._seen = signature
+            self.generation += 1
         return self._accounts
 
     def get(self, username: str) -> StaffAccount | None:

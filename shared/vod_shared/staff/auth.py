@@ -16,10 +16,11 @@ from vod_shared.staff.accounts import StaffFile
 from vod_shared.staff.addresses import Networks, client_address
 from vod_shared.staff.authenticator import FileAuthenticator
 from vod_shared.staff.csrf import CsrfTokens
+from vod_shared.staff.directory import AccountDirectory, DirectoryEntry
 from vod_shared.staff.model import Authenticator, StaffMember
 from vod_shared.staff.ratelimit import SignInLimiter
 from vod_shared.staff.sessions import ServerSessions, Session
-from vod_shared.staff.settings import StaffSettings
+from vod_shared.staff.settings import StaffSettings, host_in_domain
 from vod_shared.staff.store import StaffStore
 from vod_shared.staff.totp import UsedCodes
 
@@ -41,41 +42,61 @@ class SignInRequired(HTTPException):
 
 
 class StaffAuth:
-    """Sign-in for one service. Its state (sessions, failed sign-ins, used codes) is in the
-    staff store, shared by every service built from the same settings."""
+    """Sign-in for one service. Its state (sessions, failed sign-ins, used codes, the accounts'
+    roles) is in the staff store, shared by every service built from the same settings.
 
-    def __init__(self, authenticator: Authenticator, *, secret: str, store: StaffStore,
+    ``authenticator``: this service signs people in (it holds the staff file, and keeps the
+    store's accounts as the file says). None, with ``sign_in_url``: it signs no one in; its
+    sign-in page sends people to ``sign_in_url`` and they come back signed in (the cookie is
+    for the parent domain of both hosts). Either way, a request is authorized from the store.
+    ``secret``: this service's own, for its CSRF tokens."""
+
+    def __init__(self, authenticator: Authenticator | None, *, secret: str, store: StaffStore,
                  clock: Clock = utc_now, idle: timedelta = timedelta(minutes=30),
                  lifetime: timedelta = timedelta(hours=12), limiter: SignInLimiter | None = None,
                  trusted_proxies: Networks = (), home: str = "/staff/",
-                 cookie_domain: str | None = None) -> None:
-        self.authenticator = authenticator
+                 cookie_domain: str | None = None, sign_in_url: str | None = None) -> None:
+        if authenticator is None and not sign_in_url:
+            raise ValueError("a service that signs no one in needs the sign-in service's "
+                             "address (STAFF_SIGN_IN_URL)")
+        self.authenticator = authenticator if not sign_in_url else None
+        self.sign_in_url = sign_in_url or None
         # One staff host per service under a parent domain (the compose): the session cookie is
         # for the parent domain, so a sign-in holds on every service's host
-        self.cookie_domain = cookie_domain
+        self.cookie_domain = (cookie_domain or "").strip().lstrip(".").lower() or None
         self.store = store
-        self.sessions = ServerSessions(store, secret, idle=idle, lifetime=lifetime)
+        self.sessions = ServerSessions(store, idle=idle, lifetime=lifetime)
+        self.directory = AccountDirectory(store)
         self.csrf = CsrfTokens(secret)
         self.limiter = limiter or SignInLimiter(store)
         self.trusted_proxies = trusted_proxies
         self.clock = clock
         self.home = home
 
+    @property
+    def signs_in(self) -> bool:
+        """This service signs people in itself (else it sends them to ``sign_in_url``)."""
+        return self.authenticator is not None
+
     @classmethod
     def from_settings(cls, settings: StaffSettings, *, clock: Clock = utc_now,
                       hasher: PasswordHasher | None = None, home: str = "/staff/",
                       store: StaffStore | None = None) -> "StaffAuth":
         """``store``: the service's staff store (its runtime migrates it at start and closes it
-        at shut-down); else one on ``settings``' staff database, made on first use."""
+        at shut-down); else one on ``settings``' staff database, made on first use. With
+        ``STAFF_SIGN_IN_URL`` the staff file is never opened (the service need not have one)."""
         store = store or StaffStore.from_settings(settings)
-        authenticator = FileAuthenticator(StaffFile(settings.effective_staff_file()),
-                                          clock=clock, hasher=hasher,
-                                          used_codes=UsedCodes(store))
+        authenticator = None
+        if not settings.sign_in_url:
+            authenticator = FileAuthenticator(StaffFile(settings.effective_staff_file()),
+                                              clock=clock, hasher=hasher,
+                                              used_codes=UsedCodes(store))
         return cls(authenticator, secret=settings.effective_session_secret(), store=store,
                    clock=clock, idle=timedelta(minutes=settings.session_idle_minutes),
                    lifetime=timedelta(hours=settings.session_max_hours),
                    trusted_proxies=settings.trusted_proxy_networks(), home=home,
-                   cookie_domain=settings.cookie_domain or None)
+                   cookie_domain=settings.effective_cookie_domain(),
+                   sign_in_url=settings.sign_in_url)
 
     def install(self, app: FastAPI) -> None:
         """Adds the sign-in pages, the cookie relay and the sign-in redirect to ``app``."""
@@ -87,11 +108,14 @@ class StaffAuth:
         app.add_exception_handler(SignInRequired, _redirect_to_sign_in)
 
     async def resume(self, request: Request, token: str | None) -> StaffMember | None:
-        """The member whose session cookie this is, if the session is still good; marks it
-        used and re-issues the cookie."""
+        """The member whose session cookie this is, if the session is still good and the
+        store's accounts say the member is enabled with the same credentials; marks it used and
+        re-issues the cookie."""
         now = self.clock()
-        session = await self.sessions.current(token, now)
-        member = self.authenticator.lookup(session.username) if session else None
+        if self.authenticator is not None:
+            await self.authenticator.publish(self.directory, now)
+        session, entry = await self.sessions.current_with_account(token, now)
+        member = entry.member() if session is not None and entry is not None else None
         if session is not None and member is not None \
                 and member.credential_stamp != session.credential_stamp:
             # A new password or second factor ends the sessions begun with the old ones.
@@ -106,6 +130,15 @@ class StaffAuth:
         request.state.staff_member = member
         request.state.staff_session = session
         return member
+
+    async def begin(self, request: Request, member: StaffMember) -> Session:
+        """Signs ``member`` in (just authenticated): her account as the store keeps it for the
+        other services, a new session, its cookie."""
+        now = self.clock()
+        await self.directory.put([DirectoryEntry.of(member)], now)
+        session = await self.sessions.begin(member.username, member.credential_stamp, now)
+        self.issue(request, session)
+        return session
 
     def issue(self, request: Request, session: Session) -> None:
         """Sets the cookie naming ``session`` (a new one, just begun)."""
@@ -126,7 +159,7 @@ class StaffAuth:
             return SignInRequired(f"{LOGIN_PATH}?{urlencode({'next': target})}")
         return Problem(401, "Sign-in required", "Sign in as a staff member to use this.",
                        headers={"WWW-Authenticate": f'Cookie realm="Dialogue staff", '
-                                                    f'form-action="{LOGIN_PATH}"'})
+                                                    f'form-action="{self.sign_in_url or LOGIN_PATH}"'})
 
     def csrf_token(self, request: Request) -> str:
         """The token for a form on this page; sets the CSRF cookie first if there is none."""
@@ -144,13 +177,39 @@ class StaffAuth:
         return self.csrf.valid(token, request.cookies.get(csrf.COOKIE_NAME))
 
     def safe_next(self, value: str | None) -> str:
-        """``value`` if it is a path on this site; else the staff home page."""
-        if not value or not value.startswith("/") or value.startswith("//") or "\\" in value:
-            return self.home
-        if any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in value):
+        """``value`` if it is a path on this site, or an absolute http(s) address on a host under
+        the cookie domain (another service's page, for the service that signs people in); else
+        the staff home page. Never another host: that would make sign-in an open redirect."""
+        if not value or "\\" in value or any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in value):
             return self.home
         parts = urlsplit(value)
-        return value if not parts.scheme and not parts.netloc else self.home
+        if value.startswith("/") and not value.startswith("//"):
+            return value if not parts.scheme and not parts.netloc else self.home
+        if parts.scheme in ("http", "https") and self.cookie_domain and parts.netloc \
+                and not {"@", " "} & set(parts.netloc) \
+                and host_in_domain(parts.hostname, self.cookie_domain):
+            try:
+                parts.port  # a port that is not a number is refused
+            except ValueError:
+                return self.home
+            return value
+        return self.home
+
+    def sign_in_elsewhere(self, request: Request, next_: str | None = None) -> str:
+        """The sign-in service's page, with ``next`` the absolute address of ``next_`` (a path
+        here, made safe first) on this service."""
+        target = self.safe_next(next_)
+        if target.startswith("/"):
+            target = f"{request.url.scheme}://{request.url.netloc}{target}"
+        separator = "&" if urlsplit(self.sign_in_url).query else "?"
+        return f"{self.sign_in_url}{separator}{urlencode({'next': target})}"
+
+    def form_targets(self) -> str:
+        """Where the sign-in form may end up (its CSP ``form-action``): this site, and the
+        hosts under the cookie domain that ``next`` may name."""
+        if not self.signs_in or not self.cookie_domain:
+            return "'self'"
+        return f"'self' {self.cookie_domain} *.{self.cookie_domain}"
 
 
 def staff_auth(request: Request) -> StaffAuth:

@@ -1,9 +1,17 @@
-"""``python -m vod_shared.staff``: add and change staff accounts in the staff file."""
+"""``python -m vod_shared.staff``: add and change staff accounts in the staff file.
+
+A change that matters to a signed-in member (disabled, enabled, new roles, a new password or
+second factor) is also written at once to the staff store (``STAFF_DATABASE_URL``, else the
+file beside the staff file, as the services find it), from which every service authorizes; a
+disabled account, a new password or second factor also end the member's sessions there."""
 import argparse
+import asyncio
 import getpass
 import re
 import sys
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import TextIO
 
@@ -12,6 +20,10 @@ from argon2 import PasswordHasher
 from vod_shared.staff import totp
 from vod_shared.staff.accounts import (USERNAME_PATTERN, StaffAccount, StaffFileError, editing,
                                        read_accounts)
+from vod_shared.staff.authenticator import entry_of
+from vod_shared.staff.directory import AccountDirectory
+from vod_shared.staff.sessions import ServerSessions
+from vod_shared.staff.store import StaffStore
 from vod_shared.staff.model import Role
 from vod_shared.staff.passwords import WeakPassword, check_policy, hash_password
 from vod_shared.staff.settings import StaffSettings
@@ -49,8 +61,10 @@ def _parser() -> argparse.ArgumentParser:
 
 class Command:
     def __init__(self, path: Path, *, out: TextIO, stdin: TextIO,
-                 ask: Callable[[str], str], hasher: PasswordHasher | None) -> None:
+                 ask: Callable[[str], str], hasher: PasswordHasher | None,
+                 store_url: str | None = None) -> None:
         self.path, self.out, self.stdin, self.ask, self.hasher = path, out, stdin, ask, hasher
+        self.store_url = store_url
 
     def add(self, args: argparse.Namespace) -> None:
         if args.username in read_accounts(self.path, strict=True):
@@ -69,19 +83,19 @@ class Command:
 
     def set_password(self, args: argparse.Namespace) -> None:
         password_hash = hash_password(self._password(args.password_stdin), self.hasher)
-        self._change(args.username, password_hash=password_hash)
+        self._change(args.username, end_sessions=True, password_hash=password_hash)
         print(f"New password set for {args.username}; their sessions have ended.", file=self.out)
 
     def reset_totp(self, args: argparse.Namespace) -> None:
         secret = totp.new_secret()
-        self._change(args.username, totp_secret=secret)
+        self._change(args.username, end_sessions=True, totp_secret=secret)
         print(f"New second-factor secret for {args.username}; their sessions have ended.",
               file=self.out)
         self._show_totp(args.username, secret)
 
     def disable(self, args: argparse.Namespace) -> None:
-        self._change(args.username, disabled=True)
-        print(f"Disabled {args.username}.", file=self.out)
+        self._change(args.username, end_sessions=True, disabled=True)
+        print(f"Disabled {args.username}; their sessions have ended.", file=self.out)
 
     def enable(self, args: argparse.Namespace) -> None:
         self._change(args.username, disabled=False)
@@ -100,11 +114,24 @@ class Command:
             print(f"{account.username}\t{account.display_name}\t"
                   f"{','.join(role.value for role in account.roles)}\t{state}", file=self.out)
 
-    def _change(self, username: str, **changes) -> None:
+    def _change(self, username: str, *, end_sessions: bool = False, **changes) -> None:
         with editing(self.path) as accounts:
             if username not in accounts:
                 raise CommandError(f"{username} has no account")
-            accounts[username] = accounts[username].changed(**changes)
+            accounts[username] = account = accounts[username].changed(**changes)
+        if self.store_url:
+            self._publish(account, end_sessions=end_sessions)
+
+    def _publish(self, account: StaffAccount, *, end_sessions: bool) -> None:
+        """The account as the store keeps it for the services, and its sessions ended."""
+        try:
+            _run(_publish(self.store_url, account, end_sessions=end_sessions))
+        except Exception as exc:  # the file is changed: say what is not
+            raise CommandError(
+                f"{self.path} is changed, but the staff store could not be ({type(exc).__name__}"
+                f"): services go on with the old account until the service holding the staff "
+                f"file sees the change, or until this command is run again with "
+                f"STAFF_DATABASE_URL reachable") from None
 
     def _password(self, from_stdin: bool) -> str:
         if from_stdin:
@@ -126,6 +153,28 @@ class Command:
         print(f"  secret: {secret}", file=self.out)
 
 
+def _run(coroutine) -> None:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        asyncio.run(coroutine)
+        return
+    # Called from code already in an event loop (a test, say): a loop of its own, in a thread.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(asyncio.run, coroutine).result()
+
+
+async def _publish(url: str, account: StaffAccount, *, end_sessions: bool) -> None:
+    now = datetime.now(timezone.utc)
+    store = StaffStore(url)
+    try:
+        await AccountDirectory(store).put([entry_of(account)], now)
+        if end_sessions:
+            await ServerSessions(store).end_all(account.username, now)
+    finally:
+        await store.close()
+
+
 def _roles(values: Sequence[str]) -> tuple[Role, ...]:
     return tuple(dict.fromkeys(Role(value) for value in values))
 
@@ -140,8 +189,12 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None,
             print("A username is 1–64 lowercase letters, digits, '.', '_' or '-', starting "
                   "with a letter.", file=sys.stderr)
             return 2
-    path = args.file or StaffSettings().effective_staff_file()
-    command = Command(path, out=out or sys.stdout, stdin=stdin or sys.stdin, ask=ask, hasher=hasher)
+    settings = StaffSettings()
+    if args.file:
+        settings = settings.model_copy(update={"staff_file": args.file})
+    command = Command(settings.effective_staff_file(), out=out or sys.stdout,
+                      stdin=stdin or sys.stdin, ask=ask, hasher=hasher,
+                      store_url=settings.effective_staff_database_url())
     try:
         getattr(command, args.command.replace("-", "_"))(args)
     except (CommandError, StaffFileError) as exc:

@@ -31,6 +31,7 @@ class Authenticator(Protocol):
         """The member if all three are right and the account is enabled; None otherwise."""
         ...
 
-    def lookup(self, username: str) -> StaffMember | None:
-        """The member as the source says now; None if unknown or disabled."""
+    async def publish(self, directory, now) -> None:
+        """Brings the staff store's accounts (``directory.AccountDirectory``) up to date with
+        the source, from which every service authorizes; cheap when nothing changed."""
         ...

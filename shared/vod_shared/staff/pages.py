@@ -9,13 +9,15 @@ _templates = Environment(loader=PackageLoader("vod_shared.staff", "templates"),
 
 
 def render(template: str, *, status_code: int = 200, headers: dict[str, str] | None = None,
-           **context) -> HTMLResponse:
+           form_action: str = "'self'", **context) -> HTMLResponse:
+    """``form_action``: where this page's forms may lead, redirects included (the CSP
+    ``form-action``): the sign-in form's ``next`` may be another service's host."""
     nonce = secrets.token_urlsafe(16)
     html = _templates.get_template(template).render(style_nonce=nonce, **context)
     return HTMLResponse(html, status_code=status_code, headers={
         "Cache-Control": "no-store",
         "Content-Security-Policy": (f"default-src 'none'; style-src 'nonce-{nonce}'; "
-                                    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"),
+                                    f"form-action {form_action}; frame-ancestors 'none'; base-uri 'none'"),
         "X-Frame-Options": "DENY",
         "Referrer-Policy": "same-origin",
         **(headers or {}),

@@ -1,5 +1,7 @@
 """``/staff/login``, ``/staff/logout`` and ``/staff/logout-everywhere``: the sign-in every
-service's pages share."""
+service's pages share. On a service that signs no one in (``STAFF_SIGN_IN_URL``), ``/staff/login``
+sends the browser to the sign-in service, with ``next`` the absolute address to come back to;
+signing out works on every service (the session is ended in the staff store)."""
 import structlog
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -25,7 +27,7 @@ def _login_page(auth: StaffAuth, request: Request, *, next_: str, username: str 
                 headers: dict[str, str] | None = None) -> Response:
     return render("login.html", status_code=status_code, headers=headers, error=error,
                   username=username, next=next_, csrf_token=auth.csrf_token(request),
-                  action=LOGIN_PATH)
+                  action=LOGIN_PATH, form_action=auth.form_targets())
 
 
 def _too_many(wait_seconds: int) -> str:
@@ -39,6 +41,8 @@ async def login_form(request: Request, next: str | None = None) -> Response:
     next_ = auth.safe_next(next)
     if await auth.resume(request, request.cookies.get(sessions.COOKIE_NAME)):
         return RedirectResponse(next_, status_code=303)
+    if not auth.signs_in:
+        return RedirectResponse(auth.sign_in_elsewhere(request, next_), status_code=303)
     return _login_page(auth, request, next_=next_)
 
 
@@ -49,6 +53,8 @@ async def login(request: Request, username: str = Form(""), password: str = Form
                 code: str = Form(""), csrf_token: str = Form(""), next: str = Form("")) -> Response:
     auth = staff_auth(request)
     next_ = auth.safe_next(next)
+    if not auth.signs_in:  # nothing is checked here: the form is the sign-in service's
+        return RedirectResponse(auth.sign_in_elsewhere(request, next_), status_code=303)
     username = username.strip().lower()[:MAX_USERNAME]
     code = code if len(code) <= MAX_CODE else ""
     if not auth.csrf_ok(request, csrf_token):
@@ -73,7 +79,7 @@ async def login(request: Request, username: str = Form(""), password: str = Form
     earlier = auth.sessions.session_id(request.cookies.get(sessions.COOKIE_NAME))
     if earlier:
         await auth.sessions.end(earlier, now)
-    auth.issue(request, await auth.sessions.begin(member.username, member.credential_stamp, now))
+    await auth.begin(request, member)
     auth.new_csrf_nonce(request)  # a fresh token for the signed-in pages
     log.info("staff.signed_in", username=member.username, address=address)
     return RedirectResponse(next_, status_code=303)

@@ -1,6 +1,7 @@
 """Staff sign-in settings: where the accounts live, where the sign-in state lives (sessions,
-failed sign-ins, used one-time codes: one store every service shares), how long a session lasts,
-and which proxies' ``X-Forwarded-For`` to believe.
+failed sign-ins, used one-time codes, the accounts' roles: one store every service shares), which
+service signs people in, how long a session lasts, and which proxies' ``X-Forwarded-For`` to
+believe.
 
 Built so a service's settings class can inherit it, which puts these variable names into that
 service's ``environment_variables`` (docker-compose is checked against them).
@@ -8,9 +9,10 @@ service's ``environment_variables`` (docker-compose is checked against them).
 import os
 import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import structlog
-from pydantic import Field, SecretStr, field_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from vod_shared.staff.addresses import Networks, parse_networks
@@ -26,7 +28,16 @@ class StaffSettings(BaseSettings):
 
     data_dir: Path = Field(Path("var"), validation_alias="VOD_DATA_DIR")
     staff_file: Path | None = Field(None, validation_alias="VOD_STAFF_FILE")
-    session_secret: SecretStr | None = Field(None, validation_alias="STAFF_SESSION_SECRET")
+    # This service's own secret: it signs this service's CSRF tokens, nothing else (a session
+    # is trusted by the store alone: see sessions.py), so each service may, and in a
+    # deployment should, have its own. STAFF_SESSION_SECRET is its old name, still read.
+    session_secret: SecretStr | None = Field(
+        None, validation_alias=AliasChoices("STAFF_SECRET", "STAFF_SESSION_SECRET"))
+    # The sign-in page of the one service that signs staff in (it holds the staff file), e.g.
+    # https://screening.staff.example.org/staff/login. Set: this service signs no one in (its
+    # /staff/login sends people there, to come back after) and needs no staff file. Unset: it
+    # signs people in itself, from the staff file.
+    sign_in_url: str | None = Field(None, validation_alias="STAFF_SIGN_IN_URL")
     session_idle_minutes: float = Field(30, gt=0, validation_alias="STAFF_SESSION_IDLE_MINUTES")
     session_max_hours: float = Field(12, gt=0, validation_alias="STAFF_SESSION_MAX_HOURS")
     # The staff sign-in state every service reads and writes; see effective_staff_database_url.
@@ -43,6 +54,30 @@ class StaffSettings(BaseSettings):
     def _proxies_parse(cls, value: str) -> str:
         parse_networks(value)  # a mistake stops the service at start, not at the first sign-in
         return value
+
+    @field_validator("sign_in_url")
+    @classmethod
+    def _sign_in_url_is_absolute(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname or parts.username \
+                or parts.password or parts.fragment:
+            raise ValueError("STAFF_SIGN_IN_URL must be an absolute http(s) address, "
+                             "e.g. https://screening.staff.example.org/staff/login")
+        return value
+
+    @model_validator(mode="after")
+    def _sign_in_host_gets_the_cookie(self) -> "StaffSettings":
+        domain = self.effective_cookie_domain()
+        if self.sign_in_url and domain and not host_in_domain(
+                urlsplit(self.sign_in_url).hostname, domain):
+            raise ValueError("STAFF_SIGN_IN_URL must be on a host under STAFF_COOKIE_DOMAIN, "
+                             "or its session cookie would not reach this service")
+        return self
+
+    def effective_cookie_domain(self) -> str | None:
+        return self.cookie_domain.strip().lstrip(".").lower() or None
 
     def effective_staff_file(self) -> Path:
         return self.staff_file or self.data_dir / "staff.toml"
@@ -62,15 +97,25 @@ class StaffSettings(BaseSettings):
         return parse_networks(self.trusted_proxies)
 
     def effective_session_secret(self) -> str:
-        """``STAFF_SESSION_SECRET``, else a secret kept in the data directory (made on first use),
-        so the services of one machine sharing ``VOD_DATA_DIR`` accept each other's sessions."""
+        """This service's own secret (``STAFF_SECRET``, or by its old name
+        ``STAFF_SESSION_SECRET``), else one kept in the data directory (made on first use). It
+        signs this service's CSRF tokens only: another service need not know it."""
         if self.session_secret is not None:
             value = self.session_secret.get_secret_value()
             if len(value) < MIN_SECRET_LENGTH:
                 raise ValueError(
-                    f"STAFF_SESSION_SECRET must be at least {MIN_SECRET_LENGTH} characters")
+                    f"STAFF_SECRET must be at least {MIN_SECRET_LENGTH} characters")
             return value
         return _secret_from_file(self.data_dir / SECRET_FILE_NAME)
+
+
+def host_in_domain(host: str | None, domain: str) -> bool:
+    """``host`` is ``domain`` or a host under it (``intake.staff.example.org`` under
+    ``staff.example.org``; ``evilstaff.example.org`` is not)."""
+    if not host or not domain:
+        return False
+    host, domain = host.lower().rstrip("."), domain.lower().lstrip(".").rstrip(".")
+    return host == domain or host.endswith("." + domain)
 
 
 def _secret_from_file(path: Path) -> str:
@@ -85,7 +130,7 @@ def _secret_from_file(path: Path) -> str:
             # and the others read its secret.
             os.link(temp, path)
             log.warning("staff.session_secret.generated", path=str(path),
-                        hint="set STAFF_SESSION_SECRET in a deployment")
+                        hint="set STAFF_SECRET in a deployment")
         except FileExistsError:
             pass
         finally:

@@ -1,5 +1,7 @@
 """The staff sign-in state, in one store every service reads and writes: sessions, failed
-sign-ins, and the one-time codes already used.
+sign-ins, the one-time codes already used, and what a request needs to know of an account
+(``staff_accounts``: display name, roles, enabled, credential stamp; never a password hash or a
+second-factor secret), so a service without the staff file authorizes from the store alone.
 
 ``STAFF_DATABASE_URL`` (PostgreSQL in a deployment), else a SQLite file beside the staff file
 (``$VOD_DATA_DIR/staff.db`` by default: the same file for the four services of ``make run``).
@@ -16,7 +18,8 @@ from contextlib import asynccontextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 
-from sqlalchemy import BigInteger, Column, DateTime, Index, Integer, MetaData, String, Table
+from sqlalchemy import (BigInteger, Boolean, Column, DateTime, Index, Integer, MetaData, String,
+                        Table)
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from vod_shared.db import create_engine, session_factory
@@ -56,6 +59,21 @@ used_codes = Table(
     Column("username", String(64), primary_key=True),
     Column("step", BigInteger, primary_key=True),  # the TOTP time step (30-s since the epoch)
     Column("used_at", DateTime(timezone=True), nullable=False),
+)
+
+
+# The accounts as the staff file says, mirrored for the services that do not hold it: written at
+# each sign-in, by the service holding the file whenever the file changes, and by the staff
+# command. Nothing in it signs anyone in.
+staff_accounts = Table(
+    "staff_accounts",
+    staff_metadata,
+    Column("username", String(64), primary_key=True),
+    Column("display_name", String(200), nullable=False),
+    Column("roles", String(200), nullable=False),  # comma-separated Role values
+    Column("disabled", Boolean, nullable=False),
+    Column("credential_stamp", String(64), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
 )
 
 
