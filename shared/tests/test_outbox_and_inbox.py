@@ -371,3 +371,18 @@ async def test_two_copies_never_handle_events_of_one_subject_at_once(postgres_se
     assert order.index("second on case-2") < order.index("first committed")  # no wait
     assert order.index("first committed") < order.index("second on case-1")
     assert seen_same == 1  # it saw the first copy's work
+
+
+async def test_two_relays_on_one_sqlite_file_never_both_publish(engine, sessions):
+    """Two processes on one SQLite store (a second copy started by mistake): only one relay
+    publishes its outbox; the other publishes nothing (issue 16: each published the same
+    events)."""
+    await _emit(sessions, "a", "b")
+    first, second = FakeBroker(), FakeBroker()
+    one = OutboxRelay(engine, first.publish, service="test")
+    other = OutboxRelay(create_engine(str(engine.url)), second.publish, service="test")
+    assert await one.publish_pending() == 2
+    await _emit(sessions, "c")
+    assert await other.publish_pending() == 0 and second.sent == []
+    assert await one.publish_pending() == 1
+    assert [key for _, key, _, _ in first.sent] == [b"a", b"b", b"c"]

@@ -10,6 +10,7 @@ deleted: the table does not grow for ever, and a person's sealed details do not 
 erasure in it.
 """
 import asyncio
+import fcntl
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta, timezone
 
@@ -42,12 +43,27 @@ class OutboxRelay:
         self._retention = retention
         self._purge_every_s = purge_every_s
         self._next_purge = 0.0  # at the first round
+        self._lock_file = None  # SQLite: the relay's file lock, held while it lives
+        self._warned_locked = False
 
     def notify(self) -> None:
         """Called after a commit that emitted events, so they go out without waiting a poll."""
         self._wake.set()
 
     async def run(self) -> None:
+        try:
+            await self._run()
+        finally:
+            self.release()
+
+    def release(self) -> None:
+        """Lets go of the SQLite file lock (when the relay stops), so a restart in the same
+        process, or another process, publishes."""
+        if self._lock_file is not None:
+            self._lock_file.close()  # closing the file releases its lock
+            self._lock_file = None
+
+    async def _run(self) -> None:
         backoff = self._poll_interval_s
         while True:
             self._wake.clear()  # before reading, so a commit made meanwhile wakes the next round
@@ -151,9 +167,35 @@ class OutboxRelay:
         return count, max(age, 0.0)
 
     async def _take_lock(self, conn: AsyncConnection) -> bool:
+        if conn.dialect.name == "sqlite":
+            return self._take_file_lock(conn)
         if conn.dialect.name != "postgresql":
             return True
         return bool(await conn.scalar(text("SELECT pg_try_advisory_lock(:id)"), {"id": _RELAY_LOCK_ID}))
+
+    def _take_file_lock(self, conn: AsyncConnection) -> bool:
+        """SQLite: two processes on one store file (a second copy started by mistake) must not
+        both publish its outbox (each would publish the same events). An exclusive lock on a
+        file beside the store, held for the life of this relay; the other process's relay
+        waits, and says so once."""
+        if self._lock_file is not None:
+            return True
+        database = conn.engine.url.database
+        if not database or database == ":memory:":
+            return True
+        handle = open(f"{database}.relay-lock", "a+")
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.close()
+            if not self._warned_locked:
+                log.warning("outbox.another_process_publishes",
+                            hint="another process runs this service on the same store file; "
+                                 "this one publishes nothing while it runs")
+                self._warned_locked = True
+            return False
+        self._lock_file = handle
+        return True
 
     async def _release_lock(self, conn: AsyncConnection) -> None:
         """Releases the relay's lock, whatever state the batch left the connection in. The lock
