@@ -409,7 +409,8 @@ class ServiceRuntime:
         app = FastAPI(title=title, lifespan=self.lifespan, version="0.1.0",
                       docs_url="/docs" if docs else None, redoc_url="/redoc" if docs else None)
         install_problem_handlers(app)
-        StaffAuth.from_settings(self.settings, store=self.staff_store).install(app)
+        StaffAuth.from_settings(self.settings, store=self.staff_store,
+                                metrics=self.metrics).install(app)
         app.include_router(self.health_router())
         for router in routers:
             app.include_router(router)

@@ -10,6 +10,7 @@ from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from vod_shared.metrics import NoMetrics
 from vod_shared.problems import Problem
 from vod_shared.staff import csrf, sessions
 from vod_shared.staff.accounts import StaffFile
@@ -48,8 +49,11 @@ class StaffAuth:
                  clock: Clock = utc_now, idle: timedelta = timedelta(minutes=30),
                  lifetime: timedelta = timedelta(hours=12), limiter: SignInLimiter | None = None,
                  trusted_proxies: Networks = (), home: str = "/staff/",
-                 cookie_domain: str | None = None) -> None:
+                 cookie_domain: str | None = None, metrics=None) -> None:
         self.authenticator = authenticator
+        # the service's metrics (vod_shared.metrics.ServiceMetrics): failed sign-ins are counted
+        # there, by reason only
+        self.metrics = metrics or NoMetrics()
         # One staff host per service under a parent domain (the compose): the session cookie is
         # for the parent domain, so a sign-in holds on every service's host
         self.cookie_domain = cookie_domain
@@ -64,7 +68,7 @@ class StaffAuth:
     @classmethod
     def from_settings(cls, settings: StaffSettings, *, clock: Clock = utc_now,
                       hasher: PasswordHasher | None = None, home: str = "/staff/",
-                      store: StaffStore | None = None) -> "StaffAuth":
+                      store: StaffStore | None = None, metrics=None) -> "StaffAuth":
         """``store``: the service's staff store (its runtime migrates it at start and closes it
         at shut-down); else one on ``settings``' staff database, made on first use."""
         store = store or StaffStore.from_settings(settings)
@@ -75,7 +79,7 @@ class StaffAuth:
                    clock=clock, idle=timedelta(minutes=settings.session_idle_minutes),
                    lifetime=timedelta(hours=settings.session_max_hours),
                    trusted_proxies=settings.trusted_proxy_networks(), home=home,
-                   cookie_domain=settings.cookie_domain or None)
+                   cookie_domain=settings.cookie_domain or None, metrics=metrics)
 
     def install(self, app: FastAPI) -> None:
         """Adds the sign-in pages, the cookie relay and the sign-in redirect to ``app``."""
