@@ -169,7 +169,14 @@ class Registry:
         return metric
 
     def names(self) -> list[str]:
-        return list(self._metrics)
+        """Every series name this registry exposes (a histogram's ``_bucket``, ``_sum`` and
+        ``_count`` besides its own): what alert rules and dashboards may name."""
+        names = []
+        for name, metric in self._metrics.items():
+            names.append(name)
+            if isinstance(metric, Histogram):
+                names += [f"{name}_bucket", f"{name}_sum", f"{name}_count"]
+        return names
 
     async def render(self) -> str:
         lines: list[str] = []
