@@ -16,7 +16,7 @@ from vod_shared.db import messaging_metadata
 from vod_shared.envelope import new_envelope, to_kafka
 from vod_shared.events import CaseClosed
 from vod_shared.events.base import registered_types
-from vod_shared.metrics import OUTCOMES, label_value
+from vod_shared.metrics import OUTCOMES, SIGNIN_FAILURES, WEBHOOK_OUTCOMES, label_value
 from vod_shared.problems import install_problem_handlers
 from vod_shared.runtime import ServiceRuntime
 from vod_shared.settings import ServiceSettings
@@ -119,7 +119,8 @@ async def test_consumers_count_outcomes_and_dead_letters_and_labels_hold_no_data
     assert _value(text, "vod_outbox_pending") == 0
 
     allowed = {"topic": {TOPIC}, "type": set(registered_types()) | {"unknown"},
-               "outcome": set(OUTCOMES), "group": {"t.probe"}}
+               "outcome": set(OUTCOMES) | set(WEBHOOK_OUTCOMES), "group": {"t.probe"},
+               "reason": set(SIGNIN_FAILURES)}
     for name, labels, _ in _samples(text):
         assert name.startswith("vod_")
         for label, value in labels.items():
@@ -199,3 +200,34 @@ async def test_readyz_names_the_absent_broker_and_the_unassigned_group(tmp_path)
     assert "broker" in detail and "consumer group t.probe" in detail
     assert "database" not in detail
     assert health.status_code == 503 and "broker" in health.json()["detail"]
+
+
+async def test_webhook_calls_are_counted_by_outcome_from_zero(tmp_path):
+    from vod_shared.metrics import webhook_call
+    from vod_shared.problems import Problem
+
+    runtime = await _runtime(tmp_path)
+    async with _client(runtime) as client:
+        before = (await client.get("/metrics")).text
+    for outcome in WEBHOOK_OUTCOMES:  # there to be seen before the first call
+        assert f'vod_webhook_requests_total{{outcome="{outcome}"}} 0.0' in before
+
+    with webhook_call(runtime.metrics):
+        pass
+    with webhook_call(runtime.metrics) as call:
+        call.duplicate = True
+    for status, error in ((401, Problem), (422, Problem), (415, Problem), (503, Problem),
+                          (None, ValueError)):
+        with pytest.raises(Exception):
+            with webhook_call(runtime.metrics, invalid=(ValueError,)):
+                raise error(status, HERS) if status else error(HERS)
+    with pytest.raises(KeyError):
+        with webhook_call(runtime.metrics):
+            raise KeyError(HERS)  # a fault of ours: not a partner's outcome
+
+    async with _client(runtime) as client:
+        text = (await client.get("/metrics")).text
+    counted = {outcome: _value(text, "vod_webhook_requests_total", outcome=outcome)
+               for outcome in WEBHOOK_OUTCOMES}
+    assert counted == {"accepted": 1, "duplicate": 1, "rejected_signature": 1, "invalid": 3}
+    assert HERS not in text

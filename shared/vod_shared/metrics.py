@@ -12,7 +12,8 @@ import hmac
 import ipaddress
 import math
 import re
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import structlog
@@ -29,6 +30,11 @@ _LABEL_VALUE = re.compile(r"[A-Za-z0-9_.\-]{1,249}")
 OTHER = "other"
 UNKNOWN_TYPE = "unknown"
 OUTCOMES = ("applied", "duplicate", "dead_lettered")
+# What became of a call to a partner's webhook (intake's requests, screening's custody feed,
+# the SMS provider's texts and status callbacks)
+WEBHOOK_OUTCOMES = ("accepted", "rejected_signature", "invalid", "duplicate")
+# Why a staff sign-in failed: wrong username, password or code; or refused while rate-limited
+SIGNIN_FAILURES = ("credentials", "rate_limited")
 HANDLE_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
 
 Sample = tuple[tuple[str, ...], float]  # label values (in the metric's label order), value
@@ -83,6 +89,11 @@ class Counter(_Metric):
     def __init__(self, name: str, help_text: str, labels: Sequence[str] = ()) -> None:
         super().__init__(name, help_text, labels)
         self._values: dict[tuple[str, ...], float] = {}
+
+    def start_at_zero(self, *labels: str) -> None:
+        """Shows the series (at 0) before anything is counted, so ``increase()`` sees its
+        first step."""
+        self._values.setdefault(self._key(labels), 0.0)
 
     def inc(self, *labels: str, amount: float = 1.0) -> None:
         key = self._key(labels)
@@ -157,6 +168,16 @@ class Registry:
         self._metrics[metric.name] = metric
         return metric
 
+    def names(self) -> list[str]:
+        """Every series name this registry exposes (a histogram's ``_bucket``, ``_sum`` and
+        ``_count`` besides its own): what alert rules and dashboards may name."""
+        names = []
+        for name, metric in self._metrics.items():
+            names.append(name)
+            if isinstance(metric, Histogram):
+                names += [f"{name}_bucket", f"{name}_sum", f"{name}_count"]
+        return names
+
     async def render(self) -> str:
         lines: list[str] = []
         for metric in self._metrics.values():
@@ -179,6 +200,16 @@ class ServiceMetrics:
         self.handle_seconds = self.registry.add(Histogram(
             "vod_handle_seconds", "Time to handle one event (retries and waits included), by type",
             ("type",)))
+        self.webhook_requests = self.registry.add(Counter(
+            "vod_webhook_requests_total", "Calls to this service's webhooks, by outcome "
+            "(accepted, rejected_signature, invalid, duplicate)", ("outcome",)))
+        for outcome in WEBHOOK_OUTCOMES:
+            self.webhook_requests.start_at_zero(outcome)
+        self.signin_failures = self.registry.add(Counter(
+            "vod_signin_failures_total", "Staff sign-ins refused on this service, by reason "
+            "(credentials, rate_limited); never by username", ("reason",)))
+        for reason in SIGNIN_FAILURES:
+            self.signin_failures.start_at_zero(reason)
 
     def gauge(self, name: str, help_text: str, labels: Sequence[str], collect: Collect) -> None:
         self.registry.add(Gauge(name, help_text, labels, collect))
@@ -190,6 +221,12 @@ class ServiceMetrics:
 
     def dead_lettered(self, topic: str) -> None:
         self.dead_letters.inc(topic)
+
+    def webhook(self, outcome: str) -> None:
+        self.webhook_requests.inc(outcome if outcome in WEBHOOK_OUTCOMES else OTHER)
+
+    def signin_failed(self, reason: str) -> None:
+        self.signin_failures.inc(reason if reason in SIGNIN_FAILURES else OTHER)
 
     async def render(self) -> str:
         return await self.registry.render()
@@ -203,6 +240,42 @@ class NoMetrics:
 
     def dead_lettered(self, topic: str) -> None:
         pass
+
+    def webhook(self, outcome: str) -> None:
+        pass
+
+    def signin_failed(self, reason: str) -> None:
+        pass
+
+
+class WebhookCall:
+    """What a webhook's handler says of a call it accepted: a replay of one already taken?"""
+
+    duplicate = False
+
+
+@contextmanager
+def webhook_call(metrics: "ServiceMetrics | NoMetrics | None",
+                 invalid: tuple[type[Exception], ...] = ()) -> Iterator[WebhookCall]:
+    """Counts one call to a webhook in ``vod_webhook_requests_total``: a 401 problem is
+    ``rejected_signature``, any other 4xx problem (or one of the ``invalid`` exceptions, which
+    the app turns into one) ``invalid``, a call that went through ``accepted`` or, if the
+    handler marked it so, ``duplicate``. A fault of ours (5xx) is not a partner's call outcome
+    and is left to the logs."""
+    metrics = metrics or NoMetrics()
+    call = WebhookCall()
+    try:
+        yield call
+    except Problem as problem:
+        if problem.status == 401:
+            metrics.webhook("rejected_signature")
+        elif 400 <= problem.status < 500:
+            metrics.webhook("invalid")
+        raise
+    except invalid:
+        metrics.webhook("invalid")
+        raise
+    metrics.webhook("duplicate" if call.duplicate else "accepted")
 
 
 @dataclass(frozen=True)

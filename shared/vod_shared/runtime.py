@@ -180,6 +180,8 @@ class ServiceRuntime:
         )
         self._subscribe(topics, consumer, group=self.settings.consumer_group,
                         title=f"{name}-consumer")
+        for topic in topics:  # from 0, so the first dead letter is an increase() of 1
+            self.metrics.dead_letters.start_at_zero(topic)
         return consumer
 
     def consume_keys(self, keybook: "KeyBook") -> EventConsumer:
@@ -207,6 +209,7 @@ class ServiceRuntime:
         )
         self._subscribe((topic,), consumer, group=f"{self.settings.consumer_group}-keys",
                         title=name)
+        self.metrics.dead_letters.start_at_zero(topic)
         return consumer
 
     def _subscribe(self, topics: tuple[str, ...], consumer: EventConsumer, *, group: str,
@@ -409,7 +412,8 @@ class ServiceRuntime:
         app = FastAPI(title=title, lifespan=self.lifespan, version="0.1.0",
                       docs_url="/docs" if docs else None, redoc_url="/redoc" if docs else None)
         install_problem_handlers(app)
-        StaffAuth.from_settings(self.settings, store=self.staff_store).install(app)
+        StaffAuth.from_settings(self.settings, store=self.staff_store,
+                                metrics=self.metrics).install(app)
         app.include_router(self.health_router())
         for router in routers:
             app.include_router(router)

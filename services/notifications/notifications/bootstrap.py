@@ -11,6 +11,7 @@ from fastapi import FastAPI
 
 from vod_shared.events import (
     CaseClosed,
+    Channel,
     CasePaused,
     CaseResumed,
     CaseWithdrawn,
@@ -43,6 +44,7 @@ from notifications.adapters.rendering import Renderer
 from notifications.adapters.sms import TwilioSender
 from notifications.adapters.victim_links import VictimLinkUrls
 from notifications.config import Settings
+from notifications.domain.delivery import Status
 from notifications.entrypoints.staff_api import staff_router
 from notifications.entrypoints.webhooks import sms_webhook_router
 from notifications.service_layer import handlers, registration_changes, schedule_handlers
@@ -105,14 +107,21 @@ def bootstrap(settings: Settings | None = None, clock=utc_now, *, email=None,
                     topics.people, handlers=event_handlers(clock, alerts, keys=keys))
     # The data keys intake grants this service, in a consumer group of their own (vod.keys).
     runtime.consume_keys(keys.book)
+    if not settings.sms_status_url:
+        log.warning("sms.status_callbacks_off",
+                    hint="set SMS_WEBHOOK_URL so the SMS provider reports what became of each "
+                         "text (an unknown one is then settled by the provider's report)")
     sms = sms or TwilioSender(api_base=settings.sms_api_base, account_sid=settings.sms_account_sid,
                               auth_token=settings.sms_auth_token, sender=settings.sms_from,
-                              timeout_s=settings.sms_timeout_s)
+                              timeout_s=settings.sms_timeout_s,
+                              status_callback=settings.sms_status_url)
+    outcomes = Outcomes(uow=runtime.uow, topics=topics, policy=settings.retry_policy,
+                        alerts=alerts)
+    delivery_metrics(runtime)
     sender = Sender(
         uow=runtime.uow, keys=keys,
         renderer=Renderer(program_phone=settings.program_phone, organizer=settings.mail_from),
-        outcomes=Outcomes(uow=runtime.uow, topics=topics, policy=settings.retry_policy,
-                          alerts=alerts),
+        outcomes=outcomes,
         links=victim_links(settings), staff_mailbox=settings.staff_alerts_email,
         email=email or SmtpSender(
             host=settings.smtp_host, port=settings.smtp_port, username=settings.smtp_username,
@@ -135,13 +144,39 @@ def bootstrap(settings: Settings | None = None, clock=utc_now, *, email=None,
 
     app = FastAPI(title="Dialogue — notifications", version="0.1.0", lifespan=lifespan)
     install_problem_handlers(app)
-    StaffAuth.from_settings(settings, store=runtime.staff_store).install(app)
+    StaffAuth.from_settings(settings, store=runtime.staff_store,
+                            metrics=runtime.metrics).install(app)
     app.include_router(runtime.health_router())
     app.include_router(sms_webhook_router(uow=runtime.uow, keys=keys, settings=settings,
-                                          clock=clock))
-    app.include_router(staff_router(uow=runtime.uow, keys=keys))
+                                          clock=clock, outcomes=outcomes,
+                                          metrics=runtime.metrics))
+    app.include_router(staff_router(uow=runtime.uow, keys=keys, outcomes=outcomes, clock=clock))
     app.state.runtime, app.state.sender = runtime, sender
     return runtime, app
+
+
+def delivery_metrics(runtime: ServiceRuntime) -> None:
+    """``vod_deliveries{state,channel}`` and ``vod_unknown_deliveries``, counted in the store at
+    each scrape (every state and channel, so a state that empties reads 0)."""
+
+    async def counts() -> dict[tuple[str, str], int]:
+        async with runtime.uow() as uow:
+            rows = await uow.deliveries.counts()
+        found = {(status, channel): count for status, channel, count in rows}
+        return {(status.value, channel.value): found.get((status.value, channel.value), 0)
+                for status in Status for channel in Channel}
+
+    async def by_state() -> list[tuple[tuple[str, ...], float]]:
+        return [(key, float(count)) for key, count in (await counts()).items()]
+
+    async def unknown() -> list[tuple[tuple[str, ...], float]]:
+        return [((), float(sum(count for (status, _), count in (await counts()).items()
+                               if status == Status.UNKNOWN.value)))]
+
+    runtime.metrics.gauge("vod_deliveries", "Deliveries (a message to one person on one "
+                          "channel) by state and channel", ("state", "channel"), by_state)
+    runtime.metrics.gauge("vod_unknown_deliveries", "Deliveries whose outcome is unknown: staff "
+                          "settle each (POST /api/deliveries/{id}/settle)", (), unknown)
 
 
 def victim_links(settings: Settings) -> VictimLinkUrls | None:

@@ -46,6 +46,13 @@ class Settings(ServiceSettings, OutboundSettings):
                            self.retry_give_up_after_s)
 
     @property
+    def sms_status_url(self) -> str | None:
+        """Where the SMS provider reports what became of each text (``StatusCallback``): the
+        replies' address + ``/status``; None without SMS_WEBHOOK_URL (the provider then does
+        not report, and an unknown text is settled by staff alone)."""
+        return f"{self.sms_webhook_url.rstrip('/')}/status" if self.sms_webhook_url else None
+
+    @property
     def sending_lease(self) -> timedelta:
         return timedelta(seconds=self.sending_lease_s)
 

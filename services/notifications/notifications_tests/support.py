@@ -150,11 +150,11 @@ class Harness:
                                       dead_letters=DeadLetters(self._dead, consumer="notifications"))
         self.topics = Topics("")
         links = VictimLinkUrls(link_secret, INTAKE_URL) if link_secret else None
+        self.outcomes = Outcomes(uow=self.uow, topics=self.topics, policy=policy, alerts=alerts)
         self.sender = Sender(uow=self.uow, keys=self.contact_keys,
                              renderer=Renderer(program_phone="1-877-256-6877",
                                                organizer="Victim Services <vs@dialogue.invalid>"),
-                             outcomes=Outcomes(uow=self.uow, topics=self.topics, policy=policy,
-                                               alerts=alerts),
+                             outcomes=self.outcomes,
                              email=self.email, sms=self.sms, clock=clock, lease=lease,
                              links=links, staff_mailbox=staff_mailbox)
 

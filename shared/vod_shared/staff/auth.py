@@ -10,6 +10,7 @@ from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from vod_shared.metrics import NoMetrics
 from vod_shared.problems import Problem
 from vod_shared.staff import csrf, sessions
 from vod_shared.staff.accounts import StaffFile
@@ -55,12 +56,16 @@ class StaffAuth:
                  clock: Clock = utc_now, idle: timedelta = timedelta(minutes=30),
                  lifetime: timedelta = timedelta(hours=12), limiter: SignInLimiter | None = None,
                  trusted_proxies: Networks = (), home: str = "/staff/",
-                 cookie_domain: str | None = None, sign_in_url: str | None = None) -> None:
+                 cookie_domain: str | None = None, sign_in_url: str | None = None,
+                 metrics=None) -> None:
         if authenticator is None and not sign_in_url:
             raise ValueError("a service that signs no one in needs the sign-in service's "
                              "address (STAFF_SIGN_IN_URL)")
         self.authenticator = authenticator if not sign_in_url else None
         self.sign_in_url = sign_in_url or None
+        # the service's metrics (vod_shared.metrics.ServiceMetrics): failed sign-ins are counted
+        # there, by reason only
+        self.metrics = metrics or NoMetrics()
         # One staff host per service under a parent domain (the compose): the session cookie is
         # for the parent domain, so a sign-in holds on every service's host
         self.cookie_domain = (cookie_domain or "").strip().lstrip(".").lower() or None
@@ -81,7 +86,7 @@ class StaffAuth:
     @classmethod
     def from_settings(cls, settings: StaffSettings, *, clock: Clock = utc_now,
                       hasher: PasswordHasher | None = None, home: str = "/staff/",
-                      store: StaffStore | None = None) -> "StaffAuth":
+                      store: StaffStore | None = None, metrics=None) -> "StaffAuth":
         """``store``: the service's staff store (its runtime migrates it at start and closes it
         at shut-down); else one on ``settings``' staff database, made on first use. With
         ``STAFF_SIGN_IN_URL`` the staff file is never opened (the service need not have one)."""
@@ -96,7 +101,7 @@ class StaffAuth:
                    lifetime=timedelta(hours=settings.session_max_hours),
                    trusted_proxies=settings.trusted_proxy_networks(), home=home,
                    cookie_domain=settings.effective_cookie_domain(),
-                   sign_in_url=settings.sign_in_url)
+                   sign_in_url=settings.sign_in_url, metrics=metrics)
 
     def install(self, app: FastAPI) -> None:
         """Adds the sign-in pages, the cookie relay and the sign-in redirect to ``app``."""

@@ -65,6 +65,7 @@ async def login(request: Request, username: str = Form(""), password: str = Form
     attempt = await auth.limiter.begin(username, address, now)
     if attempt.wait is not None:
         log.warning("staff.sign_in_limited", address=address)
+        auth.metrics.signin_failed("rate_limited")
         return _login_page(auth, request, next_=next_, username=username, status_code=429,
                            headers={"Retry-After": str(attempt.wait)},
                            error=_too_many(attempt.wait))
@@ -72,6 +73,7 @@ async def login(request: Request, username: str = Form(""), password: str = Form
     if member is None:
         # Counted as a failure when it began.
         log.warning("staff.sign_in_failed", address=address)
+        auth.metrics.signin_failed("credentials")
         return _login_page(auth, request, next_=next_, username=username, error=SIGN_IN_FAILED,
                            status_code=400)
     await auth.limiter.succeeded(attempt)

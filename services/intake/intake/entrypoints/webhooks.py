@@ -7,17 +7,21 @@ from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
 from vod_shared.events import RequestSource
+from vod_shared.metrics import webhook_call
 from vod_shared.openapi import json_body
 from vod_shared.problems import Problem, field_errors
 from vod_shared.webhooks import read_signed_body
 
+from intake.domain.errors import InvalidRequest
 from intake.entrypoints.schemas import IntakeWebhookIn, WebhookAccepted, to_command
 from intake.service_layer.handlers import Accepted
 
 Handle = Callable[[object], Awaitable[Accepted]]
 
 
-def webhook_router(*, secrets: list[str], max_body_bytes: int, handle: Handle) -> APIRouter:
+def webhook_router(*, secrets: list[str], max_body_bytes: int, handle: Handle,
+                   metrics=None) -> APIRouter:
+    """``metrics``: the service's (each call counted in ``vod_webhook_requests_total``)."""
     router = APIRouter(tags=["webhooks"])
 
     @router.post(
@@ -29,9 +33,12 @@ def webhook_router(*, secrets: list[str], max_body_bytes: int, handle: Handle) -
         openapi_extra=json_body(IntakeWebhookIn),
     )
     async def receive_request(request: Request) -> JSONResponse:
-        webhook_id, body = await read_signed_body(request, secrets, max_bytes=max_body_bytes)
-        command = to_command(_parse(body), source=RequestSource.WEBHOOK, webhook_id=webhook_id)
-        accepted = await handle(command)
+        with webhook_call(metrics, invalid=(InvalidRequest,)) as call:
+            webhook_id, body = await read_signed_body(request, secrets, max_bytes=max_body_bytes)
+            command = to_command(_parse(body), source=RequestSource.WEBHOOK,
+                                 webhook_id=webhook_id)
+            accepted = await handle(command)
+            call.duplicate = accepted.duplicate
         return JSONResponse(accepted.body, status_code=accepted.status_code)
 
     return router

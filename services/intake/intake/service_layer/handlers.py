@@ -39,6 +39,7 @@ log = structlog.get_logger()
 class Accepted:
     status_code: int
     body: dict
+    duplicate: bool = False  # the answer given before to the same webhook-id
 
 
 @dataclass(frozen=True)
@@ -253,7 +254,7 @@ async def emit_all(uow: UnitOfWork, events: list[EventData], *, topic: str, subj
 
 async def _earlier_answer(uow: UnitOfWork, webhook_id: str | None) -> Accepted | None:
     if webhook_id and (earlier := await uow.receipts.get(webhook_id)):
-        return Accepted(*earlier)
+        return Accepted(*earlier, duplicate=True)
     return None
 
 

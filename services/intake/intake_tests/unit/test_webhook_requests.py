@@ -139,3 +139,22 @@ async def test_only_json_is_accepted(intake):
 async def test_an_oversized_body_is_refused(intake):
     response = await intake.post(dialogue_request(notes="x" * 70_000))
     assert response.status_code == 413
+
+
+async def test_metrics_count_each_call_by_outcome_and_nothing_of_hers(intake):
+    async def counted() -> dict[str, float]:
+        text = (await intake.http.get("/metrics")).text
+        assert not any(value in text for value in PERSONAL)
+        return {m.group(1): float(m.group(2)) for m in re.finditer(
+            r'^vod_webhook_requests_total\{outcome="(\w+)"\} (\S+)$', text, re.M)}
+
+    assert set((await counted()).values()) == {0.0}
+    assert (await intake.post(dialogue_request(), webhook_id="msg_1")).status_code == 202
+    assert (await intake.post(dialogue_request(), webhook_id="msg_1")).status_code == 202
+    assert (await intake.post(dialogue_request(), secret="whsec_" + "d3Jvbmctc2VjcmV0LXdyb25n"
+                                                                     "LXNlY3JldA==")).status_code == 401
+    assert (await intake.post(b"{not json")).status_code == 400
+    assert (await intake.post(dialogue_request(requester__relationship="witness"))
+            ).status_code == 422
+    assert await counted() == {"accepted": 1, "duplicate": 1, "rejected_signature": 1,
+                               "invalid": 2}

@@ -76,12 +76,46 @@ class Deliveries:
 
     async def finish(self, delivery_id: str, status: Status, now: datetime, *,
                      expected: Status = Status.SENDING, provider_id: str | None = None,
-                     reason: str | None = None) -> bool:
+                     reason: str | None = None, delivered_at: datetime | None = None) -> bool:
+        """``expected`` --> ``status``; a provider id already known is kept."""
+        values = {"status": status.value, "finished_at": utc(now), "reason": reason,
+                  "sending_since": None}
+        if provider_id is not None:
+            values["provider_id"] = provider_id
+        if delivered_at is not None:
+            values["delivered_at"] = utc(delivered_at)
         result = await self._session.execute(
             update(deliveries).where(d.id == delivery_id, d.status == expected.value)
-            .values(status=status.value, finished_at=utc(now), provider_id=provider_id,
-                    reason=reason, sending_since=None))
+            .values(**values))
         return result.rowcount == 1
+
+    async def by_provider_id(self, provider_id: str) -> Delivery | None:
+        row = (await self._session.execute(select(deliveries).where(
+            d.provider_id == provider_id).order_by(d.seq).limit(1))).first()
+        return _delivery(row) if row else None
+
+    async def mark_delivered(self, delivery_id: str, at: datetime) -> bool:
+        """A sent text reached the handset; False if that was known already."""
+        result = await self._session.execute(
+            update(deliveries).where(d.id == delivery_id, d.status == Status.SENT.value,
+                                     d.delivered_at.is_(None))
+            .values(delivered_at=utc(at)))
+        return result.rowcount == 1
+
+    async def send_again(self, delivery_id: str, now: datetime, *, reason: str) -> bool:
+        """unknown --> pending, due now: staff found it was not sent. Its first attempt starts
+        afresh (the retry policy's day runs from the next one)."""
+        result = await self._session.execute(
+            update(deliveries).where(d.id == delivery_id, d.status == Status.UNKNOWN.value)
+            .values(status=Status.PENDING.value, due_at=utc(now), reason=reason,
+                    finished_at=None, sending_since=None, first_attempt_at=None))
+        return result.rowcount == 1
+
+    async def counts(self) -> list[tuple[str, str, int]]:
+        """(status, channel, how many): the whole table, for the metrics."""
+        rows = await self._session.execute(
+            select(d.status, d.channel, func.count()).group_by(d.status, d.channel))
+        return [(status, channel, count) for status, channel, count in rows]
 
     async def retry_at(self, delivery_id: str, due_at: datetime, reason: str) -> bool:
         result = await self._session.execute(
@@ -196,4 +230,5 @@ def _delivery(row) -> Delivery:
         status=Status(row.status), due_at=as_utc(row.due_at), attempts=row.attempts,
         first_attempt_at=as_utc(row.first_attempt_at), sending_since=as_utc(row.sending_since),
         finished_at=as_utc(row.finished_at), provider_id=row.provider_id, reason=row.reason,
-        created_at=as_utc(row.created_at), follows_preference=bool(row.follows_preference))
+        created_at=as_utc(row.created_at), follows_preference=bool(row.follows_preference),
+        delivered_at=as_utc(row.delivered_at))

@@ -111,11 +111,27 @@ deliveries = Table(
     # On this channel because the recipient preferred it: moved if she prefers another by the
     # time it goes (domain.delivery.channel_now).
     Column("follows_preference", Boolean, nullable=False, server_default=false()),
+    # When the SMS provider's status callback said the text reached the handset
+    Column("delivered_at", DateTime(timezone=True), nullable=True),
     # One cause, one person, one channel, one message: at most one send, whatever is replayed.
     UniqueConstraint("cause_event_id", "recipient_id", "channel", "template",
                      name="uq_deliveries_once"),
     Index("ix_deliveries_due", "status", "due_at"),
     Index("ix_deliveries_recipient", "recipient_id", "channel", "seq"),
+    Index("ix_deliveries_provider_id", "provider_id"),  # the provider's status callbacks
+)
+
+# Append-only (the store refuses UPDATE and DELETE): every unknown delivery a staff member
+# settled, who, when and how. Delivery ids and codes only: nothing about the person.
+delivery_settlements = Table(
+    "delivery_settlements", metadata,
+    Column("seq", BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
+           autoincrement=True),
+    Column("delivery_id", String(64), nullable=False, index=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("username", String(64), nullable=False),
+    Column("outcome", String(16), nullable=False),  # sent | not_sent
+    Column("note_code", String(64), nullable=True),
 )
 
 sms_opt_outs = Table(

@@ -3,6 +3,7 @@
 Every instant is stored in UTC (SQLite keeps no offset) and read back as UTC.
 """
 import json
+from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from sqlalchemy import delete, insert, select, update
@@ -16,6 +17,7 @@ from notifications.adapters.orm import (
     cases,
     contacts,
     custody_changes,
+    delivery_settlements,
     erased_people,
     inbound_sms,
     observed_events,
@@ -209,3 +211,31 @@ class ParkedEvents(_Repository):
             .order_by(parked_events.c.seq))).scalars().all()
         await self._session.execute(delete(parked_events).where(parked_events.c.case_id == case_id))
         return [from_kafka(value.encode()) for value in rows]
+
+
+@dataclass(frozen=True)
+class SettlementEntry:
+    delivery_id: str
+    at: datetime
+    username: str
+    outcome: str
+    note_code: str | None
+
+
+class Settlements(_Repository):
+    """Unknown deliveries staff settled: appended to, never changed (the store refuses it)."""
+
+    async def add(self, *, delivery_id: str, at: datetime, username: str, outcome: str,
+                  note_code: str | None) -> None:
+        await self._session.execute(insert(delivery_settlements).values(
+            delivery_id=delivery_id, at=utc(at), username=username[:64], outcome=outcome,
+            note_code=note_code))
+
+    async def latest(self, *, delivery_id: str | None = None,
+                     limit: int = 200) -> list[SettlementEntry]:
+        query = select(delivery_settlements).order_by(delivery_settlements.c.seq.desc())
+        if delivery_id:
+            query = query.where(delivery_settlements.c.delivery_id == delivery_id)
+        rows = await self._session.execute(query.limit(limit))
+        return [SettlementEntry(r.delivery_id, as_utc(r.at), r.username, r.outcome, r.note_code)
+                for r in rows]

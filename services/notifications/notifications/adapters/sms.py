@@ -7,7 +7,13 @@ What an answer means for the message:
   and a rejection of our own credentials (an operator can fix that within the day): try again;
 - any other 4xx (an invalid or unsubscribed number...): never, reason = Twilio's error code;
 - the request went out and no answer came (read timeout, dropped connection): unknown.
+
+With ``status_callback`` (``SMS_WEBHOOK_URL`` + ``/status``), each message asks the provider to
+report what became of it there (``StatusCallback``), with the delivery id in the address: the
+callback then settles even a text whose answer never came (``service_layer.provider_status``).
 """
+from urllib.parse import urlencode
+
 import httpx
 
 from notifications.domain.delivery import (
@@ -24,16 +30,20 @@ _OURS_TO_FIX = {401, 403, 404}
 
 class TwilioSender:
     def __init__(self, *, api_base: str, account_sid: str, auth_token: str, sender: str,
-                 timeout_s: float = 15.0, transport: httpx.AsyncBaseTransport | None = None) -> None:
+                 timeout_s: float = 15.0, transport: httpx.AsyncBaseTransport | None = None,
+                 status_callback: str | None = None) -> None:
         self._url = f"{api_base.rstrip('/')}/2010-04-01/Accounts/{account_sid}/Messages.json"
         self._sender = sender
+        self._status_callback = status_callback
         self._client = httpx.AsyncClient(auth=(account_sid, auth_token), transport=transport,
                                          timeout=httpx.Timeout(timeout_s))
 
     async def send(self, body: str, *, to: str, delivery_id: str) -> Outcome:
+        form = {"To": to, "From": self._sender, "Body": body}
+        if self._status_callback:
+            form["StatusCallback"] = status_callback_url(self._status_callback, delivery_id)
         try:
-            response = await self._client.post(
-                self._url, data={"To": to, "From": self._sender, "Body": body})
+            response = await self._client.post(self._url, data=form)
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout,
                 httpx.WriteError, httpx.WriteTimeout) as exc:
             return TemporaryFailure(f"sms_unreachable:{type(exc).__name__}")
@@ -43,6 +53,10 @@ class TwilioSender:
 
     async def close(self) -> None:
         await self._client.aclose()
+
+
+def status_callback_url(base: str, delivery_id: str) -> str:
+    return f"{base}?{urlencode({'delivery': delivery_id})}"
 
 
 def _outcome(response: httpx.Response) -> Outcome:

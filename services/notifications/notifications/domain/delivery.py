@@ -11,6 +11,11 @@
 
 A row still ``sending`` once its lease has run out was cut off mid-send (a crash): its outcome
 is unknown, and staff reconcile it.
+
+A text is settled later by the provider's status callback (``provider_status``): delivered,
+queued or sent there means it went (unknown --> sent; a sent one gets its ``delivered_at``);
+failed or undelivered means it did not (sent | unknown --> failed). Staff settle an unknown
+one by hand (``settling``): it went (--> sent) or it did not (--> pending, sent once more).
 """
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -104,6 +109,7 @@ class Delivery:
     reason: str | None = None
     created_at: datetime | None = None
     follows_preference: bool = False
+    delivered_at: datetime | None = None  # the SMS provider said the handset has it
 
 
 def channel_now(delivery: Delivery, preferred: str | None) -> Channel | None:

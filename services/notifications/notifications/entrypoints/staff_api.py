@@ -1,17 +1,21 @@
 """Staff JSON API: the delivery log (who was told what, when, on which channel, with what
-result) and the texts people sent back. No contact details in the log, only person ids."""
+result), settling a delivery whose outcome is unknown, and the texts people sent back. No
+contact details in the log, only person ids."""
 from collections.abc import Callable
 from datetime import datetime
 
-from fastapi import APIRouter, Depends, Query
-from pydantic import BaseModel
+from fastapi import APIRouter, Depends, Path, Query
+from pydantic import BaseModel, Field
 
 from vod_shared.events import SealedDetails
-from vod_shared.staff import Role, require_roles
+from vod_shared.problems import Problem
+from vod_shared.staff import Role, StaffMember, require_roles
 
 from notifications.adapters.contacts import ContactKeys
 from notifications.adapters.repository import as_utc
-from notifications.domain.delivery import Status
+from notifications.domain.delivery import Delivery, Status
+from notifications.service_layer.outcomes import Outcomes
+from notifications.service_layer.settling import NoSuchDelivery, NotUnknown, Settlement, settle
 from notifications.service_layer.unit_of_work import UnitOfWork
 
 
@@ -35,7 +39,27 @@ class DeliveryRead(BaseModel):
     first_attempt_at: datetime | None
     finished_at: datetime | None
     provider_id: str | None
+    delivered_at: datetime | None
     awaiting_contact: bool
+
+
+class SettleIn(BaseModel):
+    """What a staff member found out about a delivery whose outcome was unknown."""
+
+    model_config = {"extra": "forbid"}
+    outcome: Settlement = Field(description="sent: it went (nothing is sent again); not_sent: "
+                                            "it did not (it is sent once more)")
+    note_code: str | None = Field(None, pattern=r"^[a-z0-9][a-z0-9_.-]{0,63}$",
+                                  description="a code of the office's (e.g. provider_checked), "
+                                              "never free text about the person")
+
+
+class SettlementRead(BaseModel):
+    delivery_id: str
+    at: datetime
+    username: str
+    outcome: Settlement
+    note_code: str | None
 
 
 class InboundTextRead(BaseModel):
@@ -47,7 +71,13 @@ class InboundTextRead(BaseModel):
     body: str
 
 
-def staff_router(*, uow: Callable[[], UnitOfWork], keys: ContactKeys) -> APIRouter:
+def _read(delivery: Delivery, has_contact: bool) -> DeliveryRead:
+    return DeliveryRead(**{k: v for k, v in delivery.__dict__.items()
+                           if k in DeliveryRead.model_fields}, awaiting_contact=not has_contact)
+
+
+def staff_router(*, uow: Callable[[], UnitOfWork], keys: ContactKeys, outcomes: Outcomes,
+                 clock: Callable[[], datetime]) -> APIRouter:
     router = APIRouter(prefix="/api", tags=["staff"], dependencies=[Depends(require_staff)])
 
     @router.get("/deliveries", response_model=list[DeliveryRead],
@@ -60,10 +90,35 @@ def staff_router(*, uow: Callable[[], UnitOfWork], keys: ContactKeys) -> APIRout
             rows = await unit.deliveries.listing(
                 subject=case_id or subject, recipient_id=recipient_id,
                 status=status.value if status else None, limit=limit)
-        return [DeliveryRead(**{k: v for k, v in delivery.__dict__.items()
-                                if k in DeliveryRead.model_fields},
-                             awaiting_contact=not has_contact)
-                for delivery, has_contact in rows]
+        return [_read(delivery, has_contact) for delivery, has_contact in rows]
+
+    @router.post("/deliveries/{delivery_id}/settle", response_model=DeliveryRead,
+                 summary="Settle a delivery whose outcome is unknown: it was sent, or it was "
+                         "not (then it is sent once more)",
+                 responses={404: {"description": "No such delivery"},
+                            409: {"description": "Its outcome is not unknown (any more)"}})
+    async def settle_delivery(body: SettleIn, delivery_id: str = Path(max_length=64),
+                              staff: StaffMember = Depends(require_staff)) -> DeliveryRead:
+        async with uow() as unit:
+            try:
+                delivery = await settle(unit, outcomes, delivery_id=delivery_id,
+                                        outcome=body.outcome, note_code=body.note_code,
+                                        by=staff.username, now=clock())
+            except NoSuchDelivery:
+                raise Problem(404, "No such delivery") from None
+            except NotUnknown as refused:
+                raise Problem(409, "Outcome not unknown",
+                              f"This delivery is {refused.status.value}; only one whose outcome "
+                              "is unknown is settled by hand.") from None
+        return _read(delivery, True)
+
+    @router.get("/delivery-settlements", response_model=list[SettlementRead],
+                summary="Unknown deliveries staff settled (who, when, how), newest first")
+    async def settlements(delivery_id: str | None = Query(None, max_length=64),
+                          limit: int = Query(200, ge=1, le=1000)) -> list[SettlementRead]:
+        async with uow() as unit:
+            rows = await unit.settlements.latest(delivery_id=delivery_id, limit=limit)
+        return [SettlementRead(**row.__dict__) for row in rows]
 
     @router.get("/inbound-sms", response_model=list[InboundTextRead],
                 summary="Texts people sent back, newest first")

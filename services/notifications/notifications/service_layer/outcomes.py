@@ -69,18 +69,22 @@ class Outcomes:
 
     async def fail(self, uow: UnitOfWork, delivery: Delivery, reason: str, now: datetime, *,
                    status: Status = Status.FAILED, expected: Status = Status.SENDING,
-                   detail: str | None = None) -> None:
-        if await uow.deliveries.finish(delivery.id, status, now, expected=expected,
-                                       reason=detail or reason):
-            await uow.emit(NotificationFailed(
-                notification_id=delivery.id, cause_event_id=delivery.cause_event_id,
-                recipient_id=delivery.recipient_id, channel=Channel(delivery.channel),
-                template=delivery.template, reason=reason, failed_at=now),
-                topic=self._topics.notifications, subject=delivery.subject,
-                event_id=_event_id(delivery, status))
-            # A person has to reach them another way, or check with the provider first.
-            problem = delivery_problem(delivery, status, detail or reason)
-            await self._alerts.raise_alert(uow, problem, cause_id=delivery.id, now=now)
+                   detail: str | None = None, provider_id: str | None = None) -> bool:
+        """``expected`` --> failed (or unknown), announced, and staff alerted; False if the row
+        was not ``expected`` any more (someone else recorded it first)."""
+        if not await uow.deliveries.finish(delivery.id, status, now, expected=expected,
+                                           reason=detail or reason, provider_id=provider_id):
+            return False
+        await uow.emit(NotificationFailed(
+            notification_id=delivery.id, cause_event_id=delivery.cause_event_id,
+            recipient_id=delivery.recipient_id, channel=Channel(delivery.channel),
+            template=delivery.template, reason=reason, failed_at=now),
+            topic=self._topics.notifications, subject=delivery.subject,
+            event_id=_event_id(delivery, status))
+        # A person has to reach them another way, or check with the provider first.
+        problem = delivery_problem(delivery, status, detail or reason)
+        await self._alerts.raise_alert(uow, problem, cause_id=delivery.id, now=now)
+        return True
 
     async def announce_sent(self, uow: UnitOfWork, delivery: Delivery, provider_id: str | None,
                             now: datetime) -> None:

@@ -11,6 +11,7 @@ from notifications.adapters.repository import (
     ParkedEvents,
     People,
     Registrations,
+    Settlements,
 )
 
 
@@ -29,6 +30,7 @@ class UnitOfWork(SqlUnitOfWork):
     deliveries: Deliveries
     inbound: InboundTexts
     parked: ParkedEvents
+    settlements: Settlements
 
     def on_enter(self) -> None:
         self.observed = ObservedEvents(self.session)
@@ -39,6 +41,7 @@ class UnitOfWork(SqlUnitOfWork):
         self.deliveries = Deliveries(self.session)
         self.inbound = InboundTexts(self.session)
         self.parked = ParkedEvents(self.session)
+        self.settlements = Settlements(self.session)
 
     async def commit(self) -> None:
         await super().commit()

@@ -31,7 +31,8 @@ def app(harness, clock, tmp_path):
     StaffAuth.from_settings(settings).install(app)
     app.include_router(sms_webhook_router(uow=harness.uow, keys=keys, settings=settings,
                                           clock=clock))
-    app.include_router(staff_router(uow=harness.uow, keys=keys))
+    app.include_router(staff_router(uow=harness.uow, keys=keys, outcomes=harness.outcomes,
+                                    clock=clock))
     return app
 
 

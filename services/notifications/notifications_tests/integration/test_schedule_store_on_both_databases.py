@@ -87,3 +87,43 @@ async def _reclaim_space(engine, table: str) -> None:
         connection = await connection.execution_options(isolation_level="AUTOCOMMIT")
         vacuum = f"VACUUM {table}" if engine.dialect.name == "postgresql" else "VACUUM"
         await connection.execute(text(vacuum))
+
+
+async def test_settling_by_callback_and_by_staff_on_either_database(store, clock):
+    """The provider's report found by provider id, an unknown one sent again, and the log of
+    settlings, which the store keeps append-only."""
+    from notifications.domain.delivery import OutcomeUnknown
+    from notifications.service_layer.provider_status import Applied, apply_status
+    from notifications.service_layer.settling import Settlement, settle
+
+    person = new_id()
+    await store.person(person, preferred_channel="sms")
+    cases = [new_id(), new_id()]
+    store.sms.script.extend([OutcomeUnknown("sms_no_answer:ReadTimeout")])
+    for case in cases:
+        await store.deliver(request(case, person, channel="sms", at=clock()), subject=case)
+        await store.send_due()
+    unknown, sent = [(await store.deliveries(subject=c, recipient_id=person))[0] for c in cases]
+    assert (unknown.status, sent.status) == ("unknown", "sent")
+
+    async with store.uow() as uow:
+        assert await apply_status(uow, store.outcomes, message_sid=sent.provider_id,
+                                  status="delivered", error_code=None, delivery_hint=None,
+                                  now=clock()) is Applied.SETTLED
+    async with store.uow() as uow:
+        await settle(uow, store.outcomes, delivery_id=unknown.id, outcome=Settlement.NOT_SENT,
+                     note_code="provider_checked", by="rosa", now=clock())
+    await store.send_due()
+    unknown, sent = [(await store.deliveries(subject=c, recipient_id=person))[0] for c in cases]
+    assert unknown.status == "sent" and sent.delivered_at is not None
+    assert len(store.sms.sent) == 3
+
+    async with store.uow() as uow:
+        [entry] = await uow.settlements.latest()
+        assert (entry.delivery_id, entry.username, entry.outcome) == (unknown.id, "rosa",
+                                                                      "not_sent")
+    for statement in ("UPDATE delivery_settlements SET username = 'x'",
+                      "DELETE FROM delivery_settlements"):
+        async with store.engine.connect() as conn:
+            with pytest.raises(Exception, match="append-only"):
+                await conn.execute(text(statement))

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
+from vod_shared.metrics import webhook_call
 from vod_shared.openapi import json_body
 from vod_shared.problems import Problem, field_errors
 from vod_shared.webhooks import read_signed_body
@@ -19,7 +20,8 @@ from screening.service_layer.handlers import Recorded
 
 def custody_webhook_router(*, secrets: list[str], max_body_bytes: int,
                            record_change: Callable[[RecordCustodyChange], Awaitable[Recorded]],
-                           ) -> APIRouter:
+                           metrics=None) -> APIRouter:
+    """``metrics``: the service's (each call counted in ``vod_webhook_requests_total``)."""
     router = APIRouter(tags=["webhooks"])
 
     @router.post(
@@ -28,13 +30,17 @@ def custody_webhook_router(*, secrets: list[str], max_body_bytes: int,
         openapi_extra=json_body(CustodyChangeIn),
     )
     async def receive_custody_change(request: Request) -> JSONResponse:
-        webhook_id, body = await read_signed_body(request, secrets, max_bytes=max_body_bytes)
-        report = parse(body).to_report()
-        try:
-            recorded = await record_change(RecordCustodyChange(report, webhook_id=webhook_id))
-        except InvalidCustodyReport as exc:
-            raise Problem(422, "The custody change cannot be accepted", exc.detail,
-                          errors=[{"field": exc.field, "detail": exc.detail}]) from None
+        with webhook_call(metrics) as call:
+            webhook_id, body = await read_signed_body(request, secrets,
+                                                      max_bytes=max_body_bytes)
+            report = parse(body).to_report()
+            try:
+                recorded = await record_change(RecordCustodyChange(report,
+                                                                   webhook_id=webhook_id))
+            except InvalidCustodyReport as exc:
+                raise Problem(422, "The custody change cannot be accepted", exc.detail,
+                              errors=[{"field": exc.field, "detail": exc.detail}]) from None
+            call.duplicate = recorded.outcome == "already_received"
         return JSONResponse(recorded.body, status_code=recorded.status_code)
 
     return router

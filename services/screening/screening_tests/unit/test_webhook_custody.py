@@ -159,3 +159,21 @@ def test_a_well_formed_feed_secret_or_none_starts(tmp_path):
                             VOD_DATA_DIR=str(tmp_path))
         runtime, app = bootstrap(settings)
         assert "/webhooks/custody" in app.openapi()["paths"]
+
+
+async def test_metrics_count_each_call_by_outcome(screening):
+    import re
+
+    async def counted() -> dict[str, float]:
+        text = (await screening.http.get("/metrics")).text
+        return {m.group(1): float(m.group(2)) for m in re.finditer(
+            r'^vod_webhook_requests_total\{outcome="(\w+)"\} (\S+)$', text, re.M)}
+
+    assert set((await counted()).values()) == {0.0}
+    change = custody_change(cdcr_number=new_cdcr_number(), change="admission")
+    assert (await screening.post(change, webhook_id="msg_1")).status_code == 202
+    assert (await screening.post(change, webhook_id="msg_1")).status_code == 202
+    assert (await screening.http.post("/webhooks/custody", json=change)).status_code == 401
+    assert (await screening.post(custody_change(status="on_vacation"))).status_code == 422
+    assert await counted() == {"accepted": 1, "duplicate": 1, "rejected_signature": 1,
+                               "invalid": 1}
