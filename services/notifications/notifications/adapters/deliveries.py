@@ -129,6 +129,15 @@ class Deliveries:
             update(deliveries).where(d.id == delivery_id, d.status == Status.PENDING.value)
             .values(due_at=utc(due_at)))
 
+    async def hold_recipient_until(self, recipient_id: str, due_at: datetime) -> None:
+        """Every pending delivery to ``recipient_id`` due before ``due_at`` waits until then
+        (her data key has not arrived: none of them can go, and the ones after the first must
+        not overtake it when the key comes)."""
+        await self._session.execute(
+            update(deliveries).where(d.recipient_id == recipient_id,
+                                     d.status == Status.PENDING.value, d.due_at < utc(due_at))
+            .values(due_at=utc(due_at)))
+
     async def move_channel(self, delivery: Delivery, channel: Channel, now: datetime) -> None:
         """A pending delivery goes on ``channel`` instead (its recipient now prefers it); if the
         same message goes to her there already (the text beside the dialogue's calendar email),

@@ -249,7 +249,8 @@ class Sender:
         delivery waits and is tried again, not failed for every recipient."""
         if isinstance(refused, KeyNotHereYet):
             log.info("contact.key_not_here_yet", delivery_id=delivery.id)
-            await uow.deliveries.hold_until(delivery.id, now + KEY_WAIT)
+            # all of hers wait together, so none overtakes another when the key comes
+            await uow.deliveries.hold_recipient_until(delivery.recipient_id, now + KEY_WAIT)
             await uow.commit()
             return False
         if refused.reason == ERASED:
