@@ -23,6 +23,10 @@ from notifications.domain.staff import STAFF_MAILBOX
 d = deliveries.c
 
 
+# A pending delivery held because its recipient's data key has not arrived (a reason code):
+# those after it to the same person on the same channel wait behind it
+WAITING_FOR_KEY = "waiting_for_key"
+
 class Deliveries:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
@@ -57,7 +61,8 @@ class Deliveries:
             earlier.c.recipient_id == d.recipient_id, earlier.c.channel == d.channel,
             earlier.c.seq < d.seq,
             or_(earlier.c.status == Status.SENDING.value,
-                and_(earlier.c.status == Status.PENDING.value, earlier.c.attempts > 0)),
+                and_(earlier.c.status == Status.PENDING.value,
+                     or_(earlier.c.attempts > 0, earlier.c.reason == WAITING_FOR_KEY))),
         ).exists()
         rows = await self._session.execute(
             select(deliveries).outerjoin(contacts, contacts.c.person_id == d.recipient_id)
@@ -130,13 +135,13 @@ class Deliveries:
             .values(due_at=utc(due_at)))
 
     async def hold_recipient_until(self, recipient_id: str, due_at: datetime) -> None:
-        """Every pending delivery to ``recipient_id`` due before ``due_at`` waits until then
-        (her data key has not arrived: none of them can go, and the ones after the first must
-        not overtake it when the key comes)."""
+        """Every pending delivery to ``recipient_id`` due before ``due_at`` waits until then,
+        marked as waiting for her key (it has not arrived: none of them can go). A message
+        planned for her after this waits behind them (``due``), so none overtakes another."""
         await self._session.execute(
             update(deliveries).where(d.recipient_id == recipient_id,
                                      d.status == Status.PENDING.value, d.due_at < utc(due_at))
-            .values(due_at=utc(due_at)))
+            .values(due_at=utc(due_at), reason=WAITING_FOR_KEY))
 
     async def move_channel(self, delivery: Delivery, channel: Channel, now: datetime) -> None:
         """A pending delivery goes on ``channel`` instead (its recipient now prefers it); if the
