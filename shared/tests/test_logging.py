@@ -36,3 +36,24 @@ def test_log_lines_never_carry_contact_details(capsys):
     assert "ana@example.org" not in err and "6195550100" not in err
     first = json.loads(err.splitlines()[0])
     assert first["case_id"] == "c-1" and first["event"] == "request.accepted"
+
+
+def test_a_library_repeating_itself_during_an_outage_is_heard_once_per_window():
+    import logging
+
+    from vod_shared.logging import OncePerWindow
+
+    now = [0.0]
+    once = OncePerWindow(libraries=("aiokafka",), window_s=30.0, clock=lambda: now[0])
+
+    def record(name: str, msg: str) -> logging.LogRecord:
+        return logging.LogRecord(name, logging.ERROR, __file__, 1, msg, (), None)
+
+    retries = [record("aiokafka.conn", "Unable connect to node with id %s: %s")
+               for _ in range(3400)]  # a 30 s outage, as measured
+    assert sum(once.filter(r) for r in retries) == 1
+    ours = [record("vod.outbox", "outbox.publish_failed") for _ in range(5)]
+    assert all(once.filter(r) for r in ours)  # our own lines are never held back
+    now[0] = 31.0
+    later = record("aiokafka.conn", "Unable connect to node with id %s: %s")
+    assert once.filter(later) and "and 3399 more like it" in later.msg

@@ -39,6 +39,39 @@ def redact_personal_data(_logger: Any, _method: str, event_dict: dict) -> dict:
     return _redact(event_dict)
 
 
+class OncePerWindow(logging.Filter):
+    """Lets each distinct message of a chatty library through once per ``window_s`` seconds;
+    the next one let through says how many like it were held back. A broker outage made
+    aiokafka write a line per retry (113 a second per service, issue 16), burying what our own
+    code said."""
+
+    def __init__(self, *, libraries: tuple[str, ...], window_s: float = 30.0,
+                 clock=None) -> None:
+        super().__init__()
+        import time
+
+        self._libraries = libraries
+        self._window_s, self._clock = window_s, clock or time.monotonic
+        self._seen: dict[tuple[str, int, object], list] = {}  # -> [last let through, held back]
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.name.split(".")[0] not in self._libraries:
+            return True  # our own lines always go through
+        key = (record.name, record.levelno, record.msg)
+        now = self._clock()
+        seen = self._seen.get(key)
+        if seen is not None and now - seen[0] < self._window_s:
+            seen[1] += 1
+            return False
+        held = seen[1] if seen else 0
+        self._seen[key] = [now, 0]
+        if len(self._seen) > 1000:  # bounded: a flood of distinct messages forgets the oldest
+            self._seen.pop(next(iter(self._seen)))
+        if held:
+            record.msg = f"{record.msg} (and {held} more like it in the last {self._window_s:.0f} s)"
+        return True
+
+
 def configure_logging(*, service: str, fmt: str = "auto", level: str = "INFO") -> None:
     json_output = fmt == "json" or (fmt == "auto" and not sys.stderr.isatty())
     shared = [
@@ -67,4 +100,5 @@ def configure_logging(*, service: str, fmt: str = "auto", level: str = "INFO") -
     root.setLevel(level.upper())
     for noisy in ("aiokafka", "kafka", "uvicorn.access"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    handler.addFilter(OncePerWindow(libraries=("aiokafka", "kafka")))
     structlog.contextvars.bind_contextvars(service=service)

@@ -71,7 +71,13 @@ class OutboxRelay:
                 published = await self.publish_pending()
                 backoff = self._poll_interval_s
             except Exception as exc:
-                log.warning("outbox.publish_failed", error=type(exc).__name__, retry_in_s=backoff)
+                # What is waiting, so an operator sees the backlog grow and drain (issue 16)
+                try:
+                    waiting = await self.pending_count()
+                except Exception:
+                    waiting = None
+                log.warning("outbox.publish_failed", error=type(exc).__name__, retry_in_s=backoff,
+                            events_waiting=waiting)
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 30.0)
                 continue
