@@ -27,8 +27,9 @@ WITHDRAWAL_UNDONE = "withdrawal_undone"
 class _CaseStep(EventData):
     case_id: str
     by: ActedBy
-    # A reason code or short staff wording, never a victim's own words; the victim's
-    # choice needs no reason.
+    # A reason code only (staff's own words stay sealed in the owning service's store;
+    # tests/e2e/test_no_personal_data_on_topics.py plants a word in one and finds it on no
+    # topic); the victim's choice needs no reason.
     reason: str | None = None
     at: datetime
 
