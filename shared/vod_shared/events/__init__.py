@@ -1,6 +1,9 @@
 """Every event's data model, and the registry of CloudEvent ``type`` -> model."""
 from vod_shared.events.base import EventData, UnknownEventType, model_for, registered_types
 from vod_shared.events.case import (
+    CLOSED_NOT_SUITABLE,
+    CLOSED_OFFENDER_DECLINED,
+    SCREENING_DECLINED,
     WITHDRAWAL_PENDING,
     WITHDRAWAL_UNDONE,
     ActedBy,

@@ -23,6 +23,13 @@ class ActedBy(StrEnum):
 WITHDRAWAL_PENDING = "withdrawal_pending"
 WITHDRAWAL_UNDONE = "withdrawal_undone"
 
+# Reason codes of a CaseClosed that scheduling announces when the suitability screening did not
+# approve the case: the offender declined (``by: offender``), or another finding stood against
+# it. The victim is told the same careful words for both, never the offender's reasons.
+CLOSED_OFFENDER_DECLINED = "offender_declined"
+CLOSED_NOT_SUITABLE = "not_suitable"
+SCREENING_DECLINED = (CLOSED_OFFENDER_DECLINED, CLOSED_NOT_SUITABLE)
+
 
 class _CaseStep(EventData):
     case_id: str

@@ -4,7 +4,9 @@
   case is answered with its own message (we have it already, what she wrote is on her case),
   at most once a day, and held like the rest while the case is paused.
 - A requester hears of each step of their case in careful words; after they withdraw, or
-  the case closes, nothing more about it is sent. A withdrawal from her own page can be undone
+  the case closes, nothing more about it is sent. A case closed because the screening did not
+  approve it is told as a dialogue that cannot go ahead, the same words whether the offender
+  declined or not (never the offender's reasons). A withdrawal from her own page can be undone
   for 7 days: she is told at once that it is withdrawn, that messages about it stop and how to
   undo it; an undo is told as the request being active again; the withdrawal that becomes final
   after the 7 days is not told again.
@@ -22,6 +24,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from vod_shared.events import (
+    SCREENING_DECLINED,
     WITHDRAWAL_PENDING,
     WITHDRAWAL_UNDONE,
     ActedBy,
@@ -56,6 +59,8 @@ PAROLE_HEARING_REMINDER_DAYS = 14
 REMINDER_LOCAL_TIME = time(10, 0)  # in the program's zone; quiet hours still apply on top
 REQUEST_ACKNOWLEDGED = "request_acknowledged"
 REQUEST_REPEATED = "request_repeated"
+# A case the suitability screening did not approve (scheduling's CaseClosed, SCREENING_DECLINED).
+CASE_NOT_GOING_AHEAD = "case_not_going_ahead"
 # The messages that tell a requester we have her request: the first, and the answer to a repeat.
 ACKNOWLEDGEMENTS = (REQUEST_ACKNOWLEDGED, REQUEST_REPEATED)
 ACKNOWLEDGE_AGAIN_AFTER = timedelta(hours=24)
@@ -120,6 +125,9 @@ def confirm_case_step(case: Case, step: str, by: ActedBy | None, reason: str | N
         return _to_requester(case, "case_withdrawal_undone")
     if step == "withdrawn" and withdrawal_was_pending:
         return None  # she was told when she withdrew, with the 7 days to undo it
+    if step == "closed" and reason in SCREENING_DECLINED:
+        # The same careful words whoever declined: never the offender's reasons.
+        return _to_requester(case, CASE_NOT_GOING_AHEAD)
     return _to_requester(case, f"case_{step}")
 
 

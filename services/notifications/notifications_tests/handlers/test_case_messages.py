@@ -1,6 +1,6 @@
 """A requester hears of each step of their case, once, in their language, and only while the
 case is theirs to follow."""
-from vod_shared.events import CasePaused, CaseResumed, CaseWithdrawn
+from vod_shared.events import CaseClosed, CasePaused, CaseResumed, CaseWithdrawn
 
 from ..support import eligibility, new_id, request
 
@@ -118,3 +118,30 @@ async def test_an_answer_that_does_not_end_the_case_leaves_it_open_for_the_next(
     assert [d.template for d in await harness.deliveries(subject=case)] == [
         "request_acknowledged", "eligibility_ineligible", "eligibility_eligible",
         "eligibility_ineligible"]
+
+
+async def test_a_case_the_screening_did_not_approve_is_told_once_in_careful_words(harness, clock):
+    """Whether the offender declined or another finding stood against it, she reads the same
+    words, in her language: no reason, no blame; a redelivery tells her nothing more."""
+    texts = {}
+    for reason in ("offender_declined", "not_suitable"):
+        person, case = new_id(), new_id()
+        await harness.person(person, preferred_language="es")
+        await harness.deliver(request(case, person, language="es", at=clock()), subject=case)
+        closed = await harness.deliver(CaseClosed(case_id=case, reason=reason, at=clock(),
+                                                  by="offender" if reason != "not_suitable"
+                                                  else None), subject=case)
+        await harness.redeliver(closed)
+        await harness.send_due()
+        [told] = [d for d in await harness.deliveries(subject=case)
+                  if d.template != "request_acknowledged"]
+        assert (told.template, told.status) == ("case_not_going_ahead", "sent")
+        [mail] = [m for m in harness.email.sent if "Novedades" in m["message"].subject
+                  and case not in texts]
+        texts[reason] = " ".join(mail["message"].text.split())
+        harness.email.sent.clear()
+    assert texts["offender_declined"] == texts["not_suitable"]
+    said = texts["offender_declined"]
+    assert "no puede seguir adelante" in said and "No es un juicio" in said
+    for word in ("ofensor", "rechaz", "negó", "declin"):
+        assert word not in said.lower()

@@ -14,7 +14,17 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from vod_shared.events import EligibilityOutcome, EventData, FacilitatorAssigned, Language, Party
+from vod_shared.events import (
+    CLOSED_NOT_SUITABLE,
+    CLOSED_OFFENDER_DECLINED,
+    ActedBy,
+    CaseClosed,
+    EligibilityOutcome,
+    EventData,
+    FacilitatorAssigned,
+    Language,
+    Party,
+)
 
 from scheduling.domain.afterwards import Afterwards
 from scheduling.domain.availability import Availability
@@ -151,12 +161,19 @@ class Case(Holds, Preparation, Dialogue, Afterwards, CustodyMoves):
             self.stage = Stage.NEEDS_REVIEW
         self.updated_at = now
 
-    def screening_completed(self, *, approved: bool, now: datetime) -> None:
-        """Suitability decided: approved cases join the wait list for facilitators."""
+    def screening_completed(self, *, approved: bool, now: datetime,
+                            offender_declined: bool = False) -> None:
+        """Suitability decided: approved cases join the wait list for facilitators; a case not
+        approved ends, and CaseClosed tells every service (the victim is told in careful words,
+        and a later request of hers opens a new case). Its reason is a code: whether the
+        offender declined (``by: offender``) or another finding stood against the dialogue."""
         if self.is_ended or self.stage not in BEFORE_ASSIGNMENT:
             return
         if not approved:
-            self._end(Stage.NOT_SUITABLE, "screening_declined", now)
+            reason = CLOSED_OFFENDER_DECLINED if offender_declined else CLOSED_NOT_SUITABLE
+            self._end(Stage.NOT_SUITABLE, reason, now)
+            self._record(CaseClosed(case_id=self.case_id, reason=reason, at=now,
+                                    by=ActedBy.OFFENDER if offender_declined else None), now)
             return
         self.stage, self.waiting_since = Stage.WAITING_FOR_FACILITATOR, now
         self.surveys.extend(surveys_at_enrollment(now))

@@ -5,6 +5,7 @@ a person's erasure, which reaches every case they requested."""
 from vod_shared.consumer import Unprocessable
 from vod_shared.envelope import Envelope
 from vod_shared.events import (
+    CLOSED_OFFENDER_DECLINED,
     CasePaused,
     CaseResumed,
     CaseWithdrawn,
@@ -64,6 +65,8 @@ async def screening_completed(envelope: Envelope, uow: UnitOfWork, *, ctx: Conte
     screening: ScreeningCompleted = envelope.data
     case = await _known_case(uow, screening.case_id)
     case.screening_completed(approved=screening.outcome is ScreeningOutcome.APPROVED,
+                             # screening's finding and the closing reason share the code
+                             offender_declined=CLOSED_OFFENDER_DECLINED in screening.reasons,
                              now=ctx.clock())
     await uow.save_case(case, topic=ctx.topic)
     if case.is_waiting_for_facilitator:

@@ -243,10 +243,22 @@ def test_a_withdrawal_stops_everything_including_surveys():
         case.close(reason="x", by=ActedBy.DIRECTOR, now=clock())
 
 
-def test_a_declined_screening_ends_the_case_and_late_news_changes_nothing():
+def test_a_declined_screening_closes_the_case_once_and_late_news_changes_nothing():
     clock = Clock(pacific(2026, 3, 2, 9))
     case = Case.open("case-4", "AB1234", clock())
-    case.screening_completed(approved=False, now=clock())
+    case.screening_completed(approved=False, offender_declined=True, now=clock())
     assert case.stage is Stage.NOT_SUITABLE
+    [closed] = take(case)
+    assert isinstance(closed, CaseClosed)
+    assert (closed.reason, closed.by) == ("offender_declined", ActedBy.OFFENDER)
     case.screening_completed(approved=True, now=clock())
+    case.screening_completed(approved=False, now=clock())
     assert case.stage is Stage.NOT_SUITABLE and case.events == []
+
+
+def test_a_screening_not_approved_for_another_reason_closes_as_not_suitable():
+    clock = Clock(pacific(2026, 3, 2, 9))
+    case = Case.open("case-5", "AB1234", clock())
+    case.screening_completed(approved=False, now=clock())
+    [closed] = take(case)
+    assert (closed.reason, closed.by) == ("not_suitable", None)

@@ -74,6 +74,13 @@ def test_a_declined_case_waits_on_the_facilitators_to_offer_the_indirect_path():
     assert "indirect path" in waiting.what
 
 
+def test_a_declined_case_once_closed_by_scheduling_waits_on_nobody():
+    case = case_at("declined")
+    case.close(now=NOW)  # scheduling's CaseClosed (offender_declined)
+    assert stage_of(case) is Stage.CLOSED
+    assert waiting_on(case, facilitators=[], clearances=[], visitors=[], today=NOW.date()) == []
+
+
 def test_every_event_of_a_case_has_a_timeline_line():
     case_events = {model for model in e.registered_types().values()
                    if "case_id" in model.model_fields} - {e.RegistrationReceived}
