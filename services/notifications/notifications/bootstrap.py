@@ -86,7 +86,7 @@ def event_handlers(clock, alerts: StaffAlerts | None = None, *, keys: ContactKey
         RegistrationReceived: on(handlers.registration_received, clock=clock),
         RegistrationChanged: on(registration_changes.registration_changed, clock=clock),
         RegistrationCancelled: on(registration_changes.registration_cancelled, clock=clock),
-        CustodyStatusChanged: on(handlers.custody_status_changed, clock=clock),
+        CustodyStatusChanged: on(handlers.custody_status_changed, clock=clock, alerts=alerts),
         PersonRegistered: on(handlers.person_known, clock=clock, keys=keys),
         PersonUpdated: on(handlers.person_known, clock=clock, keys=keys),
         PersonErased: on(handlers.person_erased, clock=clock, keys=keys),

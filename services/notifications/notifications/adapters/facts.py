@@ -15,7 +15,8 @@ from notifications.domain.facilities import facility_name
 from notifications.domain.schedule import venue_zone
 
 # The codes a template may choose its words by, passed through as they are.
-CODES = ("mode", "venue", "stage", "follow_up", "rescheduled", "updated", "by_the_case")
+CODES = ("mode", "venue", "stage", "follow_up", "rescheduled", "updated", "by_the_case",
+         "short_notice")
 # The dialogue's venues one travels to (not a video call).
 IN_PERSON = frozenset({"facility", "community"})
 

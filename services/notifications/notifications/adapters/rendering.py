@@ -22,9 +22,11 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 
 from notifications.adapters.calendar import CalendarEntry, to_ics
 from notifications.adapters.facts import message_facts
+from vod_shared.zones import PROGRAM_ZONE
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 LANGUAGES = ("en", "es")
+STAFF_ZONE = ZoneInfo(PROGRAM_ZONE)  # the dates in an alert read as the program's staff read them
 
 
 class TemplateMissing(LookupError):
@@ -80,7 +82,8 @@ class Renderer:
 
     def staff_email(self, template: str, *, params: dict, reference: str) -> EmailMessage:
         """An alert to the program's staff mailbox: the case reference and what is needed."""
-        context = {"reference": reference, "alert": params, "program_phone": self.program_phone}
+        context = {"reference": reference, "alert": params, "program_phone": self.program_phone,
+                   **message_facts(params, language="en", zone=STAFF_ZONE, long=True)}
         source = self._template(f"staff/{template}.j2")
         blocks = source.new_context(context)
         layout = {**context, "subject": _block(source, blocks, "subject"),

@@ -14,7 +14,8 @@
 - Custody changes (form 1707): a registrant hears only of the kinds they chose (the latest set,
   when they change it from their page); a witness never of a parole hearing; whoever chose
   ``escape`` also hears of the return to custody; an escape is urgent and goes on every channel
-  they have; a parole hearing is told on receipt and again ahead of the hearing. A registration
+  they have; a parole hearing is told on receipt and again ahead of the hearing (14 days
+  before); one reported with fewer than 90 days' notice says so (domain.hearings). A registration
   follows the offender by CDCR number, so a transfer changes nothing about who is told. A
   cancelled registration hears of nothing (domain.registrations).
 """
@@ -37,6 +38,7 @@ from vod_shared.events import (
 )
 
 from notifications.domain.delivery import Delivery, Status
+from notifications.domain.hearings import short_notice_days
 from notifications.domain.model import Case, Notice, Registration
 from vod_shared.zones import PROGRAM_ZONE
 
@@ -145,11 +147,14 @@ def custody_notices(event: CustodyStatusChanged, registrations: Iterable[Registr
     if getattr(event, "initial_load", False):
         return []  # a roster's first load says where someone is, not that something changed
     notices = []
+    short = short_notice_days(event, now) is not None
     for registration in _one_per_registrant(event.change, registrations):
         notice = _custody_notice(event, registration)
         reminder = _hearing_reminder(event, registration, now)
         if reminder:
             notice = replace(notice, params=(*notice.params, ("reminder", "yes")))
+        if short:  # the notice says the hearing is soon (domain.hearings)
+            notice = replace(notice, params=(*notice.params, ("short_notice", "yes")))
         notices.extend(n for n in (notice, reminder) if n)
     return notices
 

@@ -1,11 +1,12 @@
 """Alerts to the program's staff mailbox where a person must act: a request that needs a
-person's review, and a message that could not be delivered (or may not have been).
+person's review, a message that could not be delivered (or may not have been), and a parole
+hearing reported with less than 90 days' notice.
 
 An alert names the case by its reference and says what is needed; never whom it concerns nor
 how to reach them (staff look that up where they are allowed to). A failed alert is not alerted
 again.
 """
-from vod_shared.events import Channel, Language
+from vod_shared.events import Channel, CustodyStatusChanged, Language
 
 from notifications.domain.delivery import Delivery, Status
 from notifications.domain.model import Case, CaseState, Notice
@@ -13,6 +14,8 @@ from notifications.domain.schedule import calendar_only
 
 # The recipient id of the staff mailbox in the delivery table: not a person, holds no contact.
 STAFF_MAILBOX = "staff-mailbox"
+# How many registrations an alert lists by reference (the rest are counted).
+MAX_REFERENCES = 20
 
 
 def review_needed(case: Case, reason: str, *, requester_planned: bool) -> Notice | None:
@@ -44,6 +47,19 @@ def delivery_problem(delivery: Delivery, status: Status, reason: str) -> Notice 
     return _alert(template, delivery.subject, delivery.reference, {
         "delivery_id": delivery.id, "subject_id": delivery.subject,
         "message": delivery.template, "channel": delivery.channel, "reason": reason})
+
+
+def hearing_on_short_notice(event: CustodyStatusChanged, days: int,
+                            told: list[Notice]) -> Notice:
+    """A parole hearing reported fewer than 90 days ahead (domain.hearings): staff must reach
+    the registrants in time. Names the offender's CDCR number, the date, the days left and the
+    registrations told (their references), never a registrant's name or contact."""
+    references = sorted({n.reference for n in told})
+    return _alert("staff_hearing_short_notice", event.cdcr_number, event.cdcr_number, {
+        "cdcr_number": event.cdcr_number, "hearing_date": event.hearing_date.isoformat(),
+        "days_ahead": str(days), "registrations": str(len(references)),
+        "references": ", ".join(references[:MAX_REFERENCES])
+                      + (" and others" if len(references) > MAX_REFERENCES else "")})
 
 
 def _alert(template: str, subject: str, reference: str, facts: dict[str, str]) -> Notice:

@@ -19,7 +19,7 @@ from vod_shared.events import (
 from vod_shared.sealing import CannotUnseal
 
 from notifications.adapters.contacts import ContactKeys
-from notifications.domain import rules, schedule, staff
+from notifications.domain import hearings, rules, schedule, staff
 from notifications.domain.delivery import Status
 from notifications.domain.model import Case, Registration
 from notifications.service_layer.planning import Clock, case_or_park, plan
@@ -127,15 +127,23 @@ async def registration_received(envelope: Envelope, uow: UnitOfWork, *, clock: C
         await plan(uow, notices, cause_id=event_id, now=now)
 
 
-async def custody_status_changed(envelope: Envelope, uow: UnitOfWork, *, clock: Clock) -> None:
+async def custody_status_changed(envelope: Envelope, uow: UnitOfWork, *, clock: Clock,
+                                 alerts: StaffAlerts) -> None:
+    """Tell the registrants who chose this kind of change; a parole hearing reported with less
+    than 90 days' notice alerts staff at once too (domain.hearings)."""
     change: CustodyStatusChanged = envelope.data
     now = clock()
     await uow.observed.add(envelope, now)
     await uow.custody.add(envelope.id, change.cdcr_number, envelope.time,
                           change.model_dump(mode="json"))
     registrations = await uow.registrations.following(change.cdcr_number)
-    await plan(uow, rules.custody_notices(change, registrations, now=now), cause_id=envelope.id,
-               now=now)
+    notices = rules.custody_notices(change, registrations, now=now)
+    await plan(uow, notices, cause_id=envelope.id, now=now)
+    days = hearings.short_notice_days(change, now)
+    if days is not None:
+        told = [n for n in notices if n.not_before is None]
+        await alerts.raise_alert(uow, staff.hearing_on_short_notice(change, days, told),
+                                 cause_id=envelope.id, now=now)
 
 
 async def person_known(envelope: Envelope, uow: UnitOfWork, *, clock: Clock,

@@ -15,6 +15,7 @@ from notifications.service_layer.sender import REPLIES
 LONGEST_FACILITY = max(FACILITIES, key=lambda code: len(FACILITIES[code]))
 WORST = {"effective_at": "2026-09-30T23:59:00-07:00", "facility_code": LONGEST_FACILITY,
          "hearing_date": "2026-09-30", "execution_date": "2026-09-30", "reminder": "yes",
+         "short_notice": "yes",
          "kinds": "release,death,escape,parole_hearing,transfer,parole_discharge,contract,"
                   "scheduled_execution",
          # A meeting or the dialogue: the longest day and zone names, every option on.
@@ -186,3 +187,31 @@ def test_staff_alerts_say_what_is_needed_with_the_reference(template):
     message = renderer.staff_email(template, params=params, reference=REFERENCE)
     assert REFERENCE in message.subject and REFERENCE in message.text and "case-1" in message.text
     assert "None" not in message.text and "{" not in message.text
+
+
+def test_the_short_notice_alert_says_the_hearing_date_plainly_and_names_no_registrant():
+    params = {"cdcr_number": "AB1234", "hearing_date": "2027-02-03", "days_ahead": "60",
+              "registrations": "2", "references": "REG-0A1B2C3D, REG-4E5F6A7B"}
+    message = renderer.staff_email("staff_hearing_short_notice", params=params,
+                                   reference="AB1234")
+    text = " ".join(message.text.split())
+    assert "February 3, 2027" in message.subject and "AB1234" in message.subject
+    assert "only 60 days away" in text and "at least 90 days" in text
+    assert "2 registrations are being told now" in text and "REG-4E5F6A7B" in text
+    assert "Offender's CDCR number: AB1234" in text and "Case reference" not in text
+    assert "None" not in text and "{" not in text and "AB1234" in message.html
+
+
+@pytest.mark.parametrize("language, words", [("en", "less than 90 days from now"),
+                                             ("es", "a menos de 90 días")])
+def test_a_hearing_on_short_notice_says_so_with_its_date(language, words):
+    params = {"change": "parole_hearing", "effective_at": "2026-12-05T09:00:00-08:00",
+              "hearing_date": "2027-02-03", "reminder": "yes"}
+    usual = renderer.email("custody_parole_hearing", language=language, params=params,
+                           reference="REG-0A1B2C3D", zone=ZONE, given_name=None)
+    short = renderer.email("custody_parole_hearing", language=language, given_name=None,
+                           params={**params, "short_notice": "yes"}, reference="REG-0A1B2C3D",
+                           zone=ZONE)
+    said = " ".join(short.text.split())
+    assert words in said and ("February 3, 2027" in said or "3 de febrero de 2027" in said)
+    assert words not in " ".join(usual.text.split())
