@@ -6,6 +6,7 @@ from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from vod_shared.staff.settings import StaffSettings
+from vod_shared.team_mode import TeamMode, team_mode
 from vod_shared.topics import Topics
 
 
@@ -163,6 +164,17 @@ class OutboundSettings(BaseSettings):
     sms_auth_token: str = Field("", validation_alias="SMS_AUTH_TOKEN")
     sms_from: str = Field("+15005550006", validation_alias="SMS_FROM")
     sms_timeout_s: float = Field(15.0, gt=0, validation_alias="SMS_TIMEOUT_S")
+
+    # Team mode (vod_shared.team_mode): every email and text goes only to these, marked a test.
+    messages_mode: Literal["live", "team"] = Field("live", validation_alias="MESSAGES_MODE")
+    team_emails: str = Field("", validation_alias="TEAM_EMAILS")
+    team_phones: str = Field("", validation_alias="TEAM_PHONES")
+
+    @property
+    def team(self) -> TeamMode | None:
+        """The team every message goes to in team mode; None when live. Raises
+        TeamModeMisconfigured in team mode without TEAM_EMAILS."""
+        return team_mode(self.messages_mode, self.team_emails, self.team_phones)
 
 
 def environment_variables(settings_cls: type[BaseSettings]) -> set[str]:

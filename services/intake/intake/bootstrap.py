@@ -170,7 +170,8 @@ def door_post(settings: Settings) -> DoorPost:
                           username=settings.smtp_username, password=settings.smtp_password,
                           starttls=settings.smtp_starttls, sender=settings.mail_from),
         sms_api_base=settings.sms_api_base, sms_account_sid=settings.sms_account_sid,
-        sms_auth_token=settings.sms_auth_token, sms_from=settings.sms_from)
+        sms_auth_token=settings.sms_auth_token, sms_from=settings.sms_from,
+        team=settings.team)
 
 
 def _with_due_work(runtime: ServiceRuntime, door: Door, page, erasures: erasure.DueErasures, *,

@@ -39,9 +39,9 @@ from vod_shared.runtime import ServiceRuntime
 from vod_shared.staff import StaffAuth
 
 from notifications.adapters.contacts import ContactKeys
-from notifications.adapters.email import SmtpSender
+from notifications.adapters.email import SmtpSender, TeamEmail
 from notifications.adapters.rendering import Renderer
-from notifications.adapters.sms import TwilioSender
+from notifications.adapters.sms import TeamSms, TwilioSender
 from notifications.adapters.victim_links import VictimLinkUrls
 from notifications.config import Settings
 from notifications.domain.delivery import Status
@@ -115,6 +115,15 @@ def bootstrap(settings: Settings | None = None, clock=utc_now, *, email=None,
                               auth_token=settings.sms_auth_token, sender=settings.sms_from,
                               timeout_s=settings.sms_timeout_s,
                               status_callback=settings.sms_status_url)
+    email = email or SmtpSender(
+        host=settings.smtp_host, port=settings.smtp_port, username=settings.smtp_username,
+        password=settings.smtp_password, starttls=settings.smtp_starttls,
+        sender=settings.mail_from, timeout_s=settings.smtp_timeout_s)
+    if (team := settings.team) is not None:
+        email, sms = TeamEmail(email, team), TeamSms(sms, team)
+        log.warning("messages.team_mode", team_emails=len(team.emails),
+                    team_phones=len(team.phones),
+                    hint="every email and text goes to the team only, marked a test")
     outcomes = Outcomes(uow=runtime.uow, topics=topics, policy=settings.retry_policy,
                         alerts=alerts)
     delivery_metrics(runtime)
@@ -123,11 +132,7 @@ def bootstrap(settings: Settings | None = None, clock=utc_now, *, email=None,
         renderer=Renderer(program_phone=settings.program_phone, organizer=settings.mail_from),
         outcomes=outcomes,
         links=victim_links(settings), staff_mailbox=settings.staff_alerts_email,
-        email=email or SmtpSender(
-            host=settings.smtp_host, port=settings.smtp_port, username=settings.smtp_username,
-            password=settings.smtp_password, starttls=settings.smtp_starttls,
-            sender=settings.mail_from, timeout_s=settings.smtp_timeout_s),
-        sms=sms, clock=clock, lease=settings.sending_lease, failpoints=runtime.failpoints,
+        email=email, sms=sms, clock=clock, lease=settings.sending_lease, failpoints=runtime.failpoints,
         concurrency=settings.sender_concurrency,
         poll_interval_s=settings.sender_poll_interval_s)
 

@@ -2,7 +2,8 @@
 sent by intake itself: until a contact is proven nothing may reach any topic, so notifications
 cannot send them. Email through SMTP (aiosmtplib), SMS through a Twilio-compatible REST API
 (httpx), the same settings as notifications'. A message that could not be handed over is
-reported, not retried: the person is on the page and is told to try again.
+reported, not retried: the person is on the page and is told to try again. In team mode
+(``MESSAGES_MODE=team``) each goes to the team instead, marked a test (vod_shared.team_mode).
 """
 from dataclasses import dataclass
 from email.message import EmailMessage
@@ -11,6 +12,8 @@ from email.utils import make_msgid
 import aiosmtplib
 import httpx
 import structlog
+
+from vod_shared.team_mode import TeamMode, mark_sms, mark_subject, mark_text
 
 log = structlog.get_logger()
 
@@ -38,8 +41,9 @@ class SmtpSettings:
 class DoorPost:
     def __init__(self, *, smtp: SmtpSettings, sms_api_base: str, sms_account_sid: str,
                  sms_auth_token: str, sms_from: str,
-                 transport: httpx.AsyncBaseTransport | None = None) -> None:
-        self._smtp = smtp
+                 transport: httpx.AsyncBaseTransport | None = None,
+                 team: TeamMode | None = None) -> None:
+        self._smtp, self._team = smtp, team
         self._sms_url = (f"{sms_api_base.rstrip('/')}/2010-04-01/Accounts/{sms_account_sid}"
                          "/Messages.json")
         self._sms_auth = (sms_account_sid, sms_auth_token)
@@ -47,6 +51,14 @@ class DoorPost:
         self._transport = transport
 
     async def email(self, to: str, message: DoorMessage, *, language: str) -> None:
+        if self._team is not None:  # team mode: to the team instead, marked a test
+            message = DoorMessage(mark_subject(message.subject), mark_text(message.text))
+            for address in self._team.emails:
+                await self._email(address, message, language=language)
+            return
+        await self._email(to, message, language=language)
+
+    async def _email(self, to: str, message: DoorMessage, *, language: str) -> None:
         mail = EmailMessage()
         mail["From"], mail["To"], mail["Subject"] = self._smtp.sender, to, message.subject
         mail["Message-ID"] = make_msgid(domain="dialogue.intake")
@@ -63,6 +75,16 @@ class DoorPost:
             raise NotSent() from None
 
     async def sms(self, to: str, message: DoorMessage) -> None:
+        if self._team is not None:  # team mode: to the team's phones instead, marked a test
+            if not self._team.phones:
+                log.warning("door.sms_not_sent", reason="team_mode_no_team_phone")
+                raise NotSent()
+            for phone in self._team.phones:
+                await self._sms(phone, DoorMessage(message.subject, mark_sms(message.text)))
+            return
+        await self._sms(to, message)
+
+    async def _sms(self, to: str, message: DoorMessage) -> None:
         try:
             async with httpx.AsyncClient(auth=self._sms_auth, transport=self._transport,
                                          timeout=15) as client:

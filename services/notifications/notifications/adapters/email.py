@@ -11,7 +11,11 @@ Reasons are codes: a server's reply text may quote the address.
 A calendar file (the dialogue's invitation or its cancellation) goes twice: as a part of the
 body beside the text and the HTML, where Outlook, Gmail and Apple Mail look for an invitation
 (``text/calendar`` with the file's METHOD), and as an attachment for clients that need a file.
+
+In team mode (``MESSAGES_MODE=team``) ``TeamEmail`` stands in front: every email goes to the
+team, marked a test.
 """
+from dataclasses import replace
 from email.message import EmailMessage as MimeMessage
 from datetime import datetime, timezone
 from email.utils import format_datetime, make_msgid
@@ -26,6 +30,7 @@ from notifications.domain.delivery import (
     Sent,
     TemporaryFailure,
 )
+from vod_shared.team_mode import TeamMode, mark_html, mark_subject, mark_text
 
 
 def mime(message: EmailMessage, *, to: str, sender: str, message_id: str,
@@ -93,6 +98,24 @@ class SmtpSender:
                 TimeoutError) as exc:
             return OutcomeUnknown(f"smtp_cut_off_after_data:{type(exc).__name__}")
         return Sent(message_id.strip("<>"))
+
+
+class TeamEmail:
+    """Team mode (vod_shared.team_mode): each email goes, marked a test, to every address of
+    the team instead of its recipient (whose address is dropped here, unread). The outcome is
+    the first that was not ``Sent`` (so a retry or a staff alert follows as it would live),
+    else the first address's."""
+
+    def __init__(self, inner, team: TeamMode) -> None:
+        self._inner, self._team = inner, team
+
+    async def send(self, message: EmailMessage, *, to: str, delivery_id: str,
+                   language: str) -> Outcome:
+        marked = replace(message, subject=mark_subject(message.subject),
+                         text=mark_text(message.text), html=mark_html(message.html))
+        outcomes = [await self._inner.send(marked, to=address, delivery_id=delivery_id,
+                                           language=language) for address in self._team.emails]
+        return next((o for o in outcomes if not isinstance(o, Sent)), outcomes[0])
 
 
 def _is_calendar(attachment: Attachment) -> bool:

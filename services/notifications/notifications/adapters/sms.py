@@ -11,6 +11,9 @@ What an answer means for the message:
 With ``status_callback`` (``SMS_WEBHOOK_URL`` + ``/status``), each message asks the provider to
 report what became of it there (``StatusCallback``), with the delivery id in the address: the
 callback then settles even a text whose answer never came (``service_layer.provider_status``).
+
+In team mode (``MESSAGES_MODE=team``) ``TeamSms`` stands in front: every text goes to the
+team's phones, marked a test.
 """
 from urllib.parse import urlencode
 
@@ -23,6 +26,7 @@ from notifications.domain.delivery import (
     Sent,
     TemporaryFailure,
 )
+from vod_shared.team_mode import TeamMode, mark_sms
 
 UNSUBSCRIBED = 21610  # Twilio: the number replied STOP to this sender
 _OURS_TO_FIX = {401, 403, 404}
@@ -53,6 +57,27 @@ class TwilioSender:
 
     async def close(self) -> None:
         await self._client.aclose()
+
+
+class TeamSms:
+    """Team mode (vod_shared.team_mode): each text goes, marked a test, to every phone of the
+    team instead of its recipient; with no team phone it goes nowhere and fails
+    (``team_mode_no_team_phone``). The outcome is the first that was not ``Sent``, else the
+    first phone's."""
+
+    def __init__(self, inner, team: TeamMode) -> None:
+        self._inner, self._team = inner, team
+
+    async def send(self, body: str, *, to: str, delivery_id: str) -> Outcome:
+        if not self._team.phones:
+            return PermanentFailure("team_mode_no_team_phone")
+        outcomes = [await self._inner.send(mark_sms(body), to=phone, delivery_id=delivery_id)
+                    for phone in self._team.phones]
+        return next((o for o in outcomes if not isinstance(o, Sent)), outcomes[0])
+
+    async def close(self) -> None:
+        if hasattr(self._inner, "close"):
+            await self._inner.close()
 
 
 def status_callback_url(base: str, delivery_id: str) -> str:
