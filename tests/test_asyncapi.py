@@ -1,6 +1,7 @@
 """`make docs`: every service's AsyncAPI document is generated, and it names the events the
 service publishes (what a team consuming them reads first)."""
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -13,7 +14,8 @@ PUBLISHED = {
     "screening": {"EligibilityDetermined", "ScreeningCompleted", "ClearanceGranted",
                   "ClearanceDenied", "ClearanceVoided", "CustodyStatusChanged"},
     "scheduling": {"FacilitatorAssigned", "MeetingScheduled", "SessionScheduled",
-                   "SessionCancelled", "SessionCompleted", "CaseClosed"},
+                   "SessionCancelled", "SessionCompleted", "CaseClosed", "LetterReceived",
+                   "LetterReviewed", "LetterKept", "LetterDelivered"},
     "notifications": {"NotificationSent", "NotificationFailed"},
 }
 
@@ -26,7 +28,9 @@ def test_the_asyncapi_document_names_what_the_service_publishes(service, tmp_pat
                    capture_output=True, timeout=60)
     env = {"PATH": str(Path(sys.executable).parent), "VOD_DATA_DIR": str(tmp_path / "var"),
            "VOD_KEYS_DIR": str(keys), "VICTIM_LINK_SECRET": "asyncapi-test-secret",
-           "LOG_FORMAT": "json"}
+           "LOG_FORMAT": "json",
+           # the code under test, where the caller points (a worktree), before the installed
+           "PYTHONPATH": os.environ.get("PYTHONPATH", "")}
     result = subprocess.run(
         [str(Path(sys.executable).parent / "faststream"), "docs", "gen",
          f"{service}.asyncapi:app", "--out", str(out)],

@@ -16,8 +16,10 @@ CONTRACT_EVENTS = {
     "ClearanceVoided", "RequestRepeated", "RegistrationChanged", "RegistrationCancelled",
     "PossibleDuplicateFound", "DuplicateResolved",
 }
-# Beyond the contract (the project's README lists them): the data keys on ``vod.keys``.
-PROJECT_EVENTS = {"SubjectKeyGranted"}
+# Beyond the contract (the project's README lists them): the data keys on ``vod.keys``, and the
+# indirect path's letter on ``vod.scheduling``.
+PROJECT_EVENTS = {"SubjectKeyGranted", "LetterReceived", "LetterReviewed", "LetterKept",
+                  "LetterDelivered"}
 PERSONAL = re.compile(r"name|email|phone|address|street|city|zip|postal|state$|note|dob|birth")
 
 

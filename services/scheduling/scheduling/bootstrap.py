@@ -20,6 +20,10 @@ from vod_shared.events import (
     CustodyStatusChanged,
     EligibilityDetermined,
     FacilitatorAssigned,
+    LetterDelivered,
+    LetterKept,
+    LetterReceived,
+    LetterReviewed,
     MeetingCancelled,
     MeetingScheduled,
     PartyReady,
@@ -38,6 +42,7 @@ from vod_shared.sealing import KeyDirectory
 
 from scheduling.config import Settings
 from scheduling.entrypoints.api_cases import cases_router
+from scheduling.entrypoints.api_letters import letters_router
 from scheduling.entrypoints.api_directory import directory_router
 from scheduling.entrypoints.errors import install_domain_errors
 from scheduling.entrypoints.pages import pages_router
@@ -51,7 +56,8 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 SERVICE = "scheduling"
 PUBLISHED = (FacilitatorAssigned, MeetingScheduled, MeetingCancelled, PartyReady,
              SessionScheduled, SessionCancelled, SessionCompleted, ClearanceRequested, SurveyDue,
-             CasePaused, CaseResumed, CaseClosed)
+             CasePaused, CaseResumed, CaseClosed, LetterReceived, LetterReviewed, LetterKept,
+             LetterDelivered)
 
 
 def utc_now() -> datetime:
@@ -100,6 +106,7 @@ def bootstrap(settings: Settings | None = None, clock=utc_now) -> tuple[ServiceR
     app = runtime.create_app(title="Dialogue — scheduling", routers=[
         directory_router(service),
         cases_router(service, phone=settings.program_phone),
+        letters_router(service),
         pages_router(service),
     ])
     app.add_api_route("/", lambda: RedirectResponse("/staff/"), include_in_schema=False)

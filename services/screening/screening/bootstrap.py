@@ -39,6 +39,7 @@ TIMELINE = (e.RequestReceived, e.RequestRepeated, e.CasePaused, e.CaseResumed,
             e.CaseWithdrawn, e.CaseClosed, e.CustodyStatusChanged, e.FacilitatorAssigned,
             e.MeetingScheduled, e.MeetingCancelled, e.PartyReady, e.SessionScheduled,
             e.SessionCancelled, e.SessionCompleted, e.ClearanceRequested, e.SurveyDue,
+            e.LetterReceived, e.LetterReviewed, e.LetterKept, e.LetterDelivered,
             e.NotificationSent, e.NotificationFailed)
 
 

@@ -27,6 +27,14 @@ from vod_shared.events.intake import (
     RequestRepeated,
     RequestSource,
 )
+from vod_shared.events.letters import (
+    LetterDelivered,
+    LetterHandover,
+    LetterKept,
+    LetterReceived,
+    LetterReview,
+    LetterReviewed,
+)
 from vod_shared.events.notifications import NotificationFailed, NotificationSent
 from vod_shared.events.people import (
     PersonErased,

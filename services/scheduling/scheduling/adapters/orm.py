@@ -191,6 +191,29 @@ staff_notes = Table(
     Column("at", DateTime(timezone=True), nullable=False),
 )
 
+# The indirect path's letters (domain.letters). ``sealed``: the letter's words, sealed for
+# scheduling alone about the case (the revision staff typed in last); None once the case's
+# requester was erased. Who received, reviewed and handed it over stays here, never on events.
+letters = Table(
+    "letters", metadata,
+    Column("letter_id", String(64), primary_key=True),
+    Column("case_id", String(64), nullable=False, index=True),
+    Column("state", String(32), nullable=False),
+    Column("revision", Integer, nullable=False),
+    Column("received_on", Date, nullable=False),
+    Column("received_at", DateTime(timezone=True), nullable=False),
+    Column("received_by", String(64), nullable=False),
+    Column("reviewed_by", String(64), nullable=True),
+    Column("reviewed_at", DateTime(timezone=True), nullable=True),
+    Column("victim_wants", Boolean, nullable=True),
+    Column("answered_at", DateTime(timezone=True), nullable=True),
+    Column("handover", String(16), nullable=True),
+    Column("delivered_by", String(64), nullable=True),
+    Column("delivered_at", DateTime(timezone=True), nullable=True),
+    Column("sealed", JSON, nullable=True),
+)
+
 # What scheduling seals for itself: sealed again under its current key after a rotation, by
 # ``python -m scheduling.rewrap``, before the previous key is retired.
-OWN_SEALED = [OwnSealed(staff_notes, "sealed", about="case_id", key="id")]
+OWN_SEALED = [OwnSealed(staff_notes, "sealed", about="case_id", key="id"),
+              OwnSealed(letters, "sealed", about="case_id", key="letter_id")]

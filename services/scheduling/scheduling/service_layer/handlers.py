@@ -151,4 +151,5 @@ async def person_erased(envelope: Envelope, uow: UnitOfWork, *, ctx: Context) ->
         if case.erase_requester_details(ctx.clock()):
             await uow.save_case(case, topic=ctx.topic)
         await uow.notes.erase(case_id)
+        await uow.letters.erase(case_id)
     await ctx.keybook.erase(uow.session, subjects, erased.at)

@@ -4,6 +4,7 @@ from vod_shared.unit_of_work import SqlUnitOfWork
 
 from scheduling.adapters.calendar import Alerts, Calendar, History, StaffNotes
 from scheduling.adapters.directory import FacilitatorRepository, FacilityRepository
+from scheduling.adapters.letters import Letters
 from scheduling.adapters.repository import CaseRepository
 from scheduling.domain.model import Case
 
@@ -16,6 +17,7 @@ class UnitOfWork(SqlUnitOfWork):
     alerts: Alerts
     history: History
     notes: StaffNotes
+    letters: Letters
 
     def on_enter(self) -> None:
         self.cases = CaseRepository(self.session)
@@ -25,6 +27,7 @@ class UnitOfWork(SqlUnitOfWork):
         self.alerts = Alerts(self.session)
         self.history = History(self.session)
         self.notes = StaffNotes(self.session)
+        self.letters = Letters(self.session)
 
     async def save_case(self, case: Case, *, topic: str, new: bool = False) -> None:
         """Writes the case, its alerts, and each event it recorded to the outbox and history."""
@@ -34,3 +37,11 @@ class UnitOfWork(SqlUnitOfWork):
             # The case's own time (the clock handlers were given), not the wall clock.
             await self.history.add(case.case_id, event, case.updated_at or envelope.time)
         case.events.clear()
+
+    async def record(self, events: list, *, case_id: str, topic: str, at) -> None:
+        """Events about a case recorded by something other than the case (a letter): to the
+        outbox and the case's history, in this transaction."""
+        for event in events:
+            await self.emit(event, topic=topic, subject=case_id)
+            await self.history.add(case_id, event, at)
+        events.clear()

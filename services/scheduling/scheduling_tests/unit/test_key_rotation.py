@@ -1,4 +1,4 @@
-"""Rotating scheduling's key: staff's sealed notes and the copies of cases' keys in the key book,
+"""Rotating scheduling's key: staff's sealed notes, the letters' words and the copies of cases' keys in the key book,
 sealed under the previous key, still open while it is held; ``python -m scheduling.rewrap``
 seals them again under the current key, after which the previous key can be retired and
 everything still opens. Retired without the re-wrap, they would open no more."""
@@ -95,13 +95,34 @@ async def test_retired_without_the_rewrap_they_open_no_more(rotating):
         await travel_opens(rotating, opened)
 
 
+async def letter_to(app, case_id: str, words: str) -> str:
+    coordinator = await app.staff(Role.COORDINATOR)
+    received = await coordinator.post(f"/api/cases/{case_id}/letters", json={
+        "received_on": "2026-03-02", "text": words})
+    assert received.status_code == 201, received.text
+    return received.json()[0]["letter_id"]
+
+
+async def letters_of(app, case_id: str) -> list:
+    coordinator = await app.staff(Role.COORDINATOR)
+    return [(letter["text"], letter["erased"]) for letter in
+            (await coordinator.get(f"/api/cases/{case_id}/letters")).json()]
+
+
 async def test_the_rewrap_is_idempotent_and_counts_what_it_did(rotating, clock):
-    await held_case(rotating, "needs a week")
+    kept_case, _ = await held_case(rotating, "needs a week")
     erased_case, opened = await held_case(rotating, "in hospital until May")
+    await letter_to(rotating, kept_case, "I am sorry.")
+    await letter_to(rotating, erased_case, "I am sorry too.")
     await rotating.feed(PersonErased(person_id=opened.requester_id, subjects=[erased_case],
                                      at=clock()), subject=opened.requester_id)
-    assert await rewrap(rotating.settings) == {"held_keys": 0, "staff_notes.sealed": 0}
-    rotating.keys.rotate("scheduling")
-    # the erased case's note and key are gone: nothing of it to re-wrap
-    assert await rewrap(rotating.settings) == {"held_keys": 1, "staff_notes.sealed": 1}
-    assert await rewrap(rotating.settings) == {"held_keys": 0, "staff_notes.sealed": 0}
+    assert await letters_of(rotating, erased_case) == [(None, True)]
+    nothing = {"held_keys": 0, "staff_notes.sealed": 0, "letters.sealed": 0}
+    assert await rewrap(rotating.settings) == nothing
+    old_id, _ = rotating.keys.rotate("scheduling")
+    # the erased case's note, letter and key are gone: nothing of it to re-wrap
+    assert await rewrap(rotating.settings) == {"held_keys": 1, "staff_notes.sealed": 1,
+                                               "letters.sealed": 1}
+    assert await rewrap(rotating.settings) == nothing
+    rotating.keys.retire("scheduling", old_id)
+    assert await letters_of(rotating, kept_case) == [("I am sorry.", False)]

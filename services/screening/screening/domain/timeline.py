@@ -133,6 +133,13 @@ DESCRIBE: dict[type, Callable] = {
     e.SessionCompleted: lambda d: "Joint dialogue held",
     e.SurveyDue: lambda d: (f"Survey due for {words(d.party, PARTY)} "
                             f"({words(d.stage.value)})"),
+    # The indirect path's letter: its words stay sealed in scheduling; these say only what
+    # happened to it.
+    e.LetterReceived: lambda d: (f"Letter from the offender received ({d.received_on.isoformat()}"
+                                 + (f", revision {d.revision}" if d.revision > 1 else "") + ")"),
+    e.LetterReviewed: lambda d: f"Letter reviewed: {words(d.outcome.value)}",
+    e.LetterKept: lambda d: "Letter kept in the letter bank: the victim does not want it now",
+    e.LetterDelivered: lambda d: f"Letter given to the victim ({words(d.handover.value)})",
     e.NotificationSent: lambda d: (f"Message sent by {d.channel.value} "
                                    f"({words(d.template)})"),
     e.NotificationFailed: lambda d: (f"Message by {d.channel.value} could not be sent "
