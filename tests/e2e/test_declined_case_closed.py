@@ -2,7 +2,9 @@
 four services as processes: scheduling announces ``CaseClosed`` (``offender_declined``);
 screening shows the case closed and waiting on nobody; intake and notifications hold it closed;
 the victim is told once, in Spanish, in careful words that name no reason; and her next request
-about the same offender opens a new case instead of being answered "we already have it"."""
+about the same offender opens a new case instead of being answered "we already have it".
+Staff then record the offender's accountability letter (the indirect path), and give it to her
+when she asks: its words are on no topic."""
 import base64
 import uuid
 from datetime import datetime, timezone
@@ -10,6 +12,7 @@ from email import message_from_string, policy
 
 import httpx
 import pytest
+from aiokafka.admin import AIOKafkaAdminClient
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -24,6 +27,8 @@ from vod_shared.staff import Role
 pytestmark = [pytest.mark.integration, pytest.mark.e2e]
 INTAKE_SECRET = "whsec_" + base64.b64encode(uuid.uuid4().bytes * 2).decode()
 CUSTODY_SECRET = "whsec_" + base64.b64encode(uuid.uuid4().bytes * 2).decode()
+# The letter's words, planted to be looked for on every topic.
+LETTER_MARKER = f"Tlaloclettermarker{uuid.uuid4().hex[:6]}"
 DECLINED = {"offender_consents": False, "offender_acknowledges_responsibility": True,
             "safety_concerns": False, "victim_ready": True, "outcome": "declined"}
 
@@ -54,6 +59,33 @@ async def _closing(catchers: Catchers, address: str, reference: str) -> list:
             and "no puede seguir adelante" in _words(m)]
 
 
+async def _letter_given(scheduling: httpx.AsyncClient, case_id: str) -> None:
+    base = f"/api/cases/{case_id}/letters"
+    [letter] = expect(await scheduling.post(base, json={
+        "received_on": datetime.now(timezone.utc).date().isoformat(),
+        "text": f"I am sorry for the harm I caused. {LETTER_MARKER}"}), 201,
+        doing="recording the letter")
+    for step, body in (("review", {"outcome": "approved"}), ("answer", {"wants_letter": True}),
+                       ("handover", {"handover": "in_person"})):
+        [letter] = expect(await scheduling.post(f"{base}/{letter['letter_id']}/{step}",
+                                                json=body), 200, doing=f"the letter's {step}")
+    assert letter["state"] == "delivered" and LETTER_MARKER in letter["text"]
+
+
+async def _topics(bootstrap: str, prefix: str) -> list[str]:
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        return [t for t in await admin.list_topics() if t.startswith(prefix)]
+    finally:
+        await admin.close()
+
+
+def _everything(record) -> bytes:
+    return ((record.key or b"") + (record.value or b"")
+            + b"".join(value for _, value in record.headers or ()))
+
+
 def _request(email: str, cdcr: str) -> dict:
     return {"kind": "dialogue_request",
             "requester": {"given_name": "Ana", "family_name": "Cierre", "relationship": "victim",
@@ -77,10 +109,13 @@ async def test_a_declined_screening_closes_the_case_everywhere_and_she_can_ask_a
             "NOTIFICATIONS_SENDER_POLL_S": "0.2"})
         for process in started.values():
             process.wait_healthy(90.0)
-        staff = add_staff(tmp_path / "var" / "staff.toml", f"screener-{tag}", Role.SCREENER)
+        staff = add_staff(tmp_path / "var" / "staff.toml", f"screener-{tag}", Role.SCREENER,
+                          Role.COORDINATOR)
         async with httpx.AsyncClient(base_url=started["screening"].url, timeout=15) as screening, \
-                httpx.AsyncClient(base_url=started["intake"].url, timeout=15) as intake:
+                httpx.AsyncClient(base_url=started["intake"].url, timeout=15) as intake, \
+                httpx.AsyncClient(base_url=started["scheduling"].url, timeout=15) as scheduling:
             await sign_in(screening, staff)
+            await sign_in(scheduling, staff)
             raw, headers = signed({"cdcr_number": cdcr, "change": "admission",
                                    "status": "in_prison", "facility_code": "SQ", "details": {},
                                    "effective_at": datetime.now(timezone.utc).isoformat()},
@@ -128,6 +163,20 @@ async def test_a_declined_screening_closes_the_case_everywhere_and_she_can_ask_a
                         and second["reference"] in m["Subject"]]
             await until("the new case's acknowledgement", acknowledged_again, 30)
 
+            # The indirect path: the offender's letter, recorded, approved, asked for, given.
+            await _letter_given(scheduling, case_id)
+
+            async def letter_on_timeline():
+                entries = (await screening.get(f"/api/cases/{case_id}")).json()["timeline"]
+                return [e for e in entries if e["type"] == "vod.LetterDelivered.v1"]
+            [given] = await until("the letter on screening's timeline", letter_on_timeline, 30)
+            assert given["summary"] == "Letter given to the victim (in person)"
+
+        everything = b""
+        for topic in await _topics(kafka_bootstrap, topic_prefix):
+            for record in await read_topic(kafka_bootstrap, topic, at_least=0, settle=0.3):
+                everything += _everything(record)
+        assert b"LetterDelivered" in everything and LETTER_MARKER.encode() not in everything
         scheduling_topic = [from_kafka(r.value) for r in await read_topic(
             kafka_bootstrap, f"{topic_prefix}vod.scheduling", at_least=1, settle=0.5)]
         intake_topic = [from_kafka(r.value) for r in await read_topic(
@@ -138,8 +187,9 @@ async def test_a_declined_screening_closes_the_case_everywhere_and_she_can_ask_a
     assert (closed.reason, closed.by) == ("offender_declined", "offender")
 
     assert second["case_id"] != case_id and second["reference"] != first["reference"]
-    assert [e.subject for e in intake_topic if e.type == "vod.RequestReceived.v1"] == [
-        case_id, second["case_id"]]
+    # (partitions are read in no particular order: the two cases, whichever came first)
+    assert sorted(e.subject for e in intake_topic if e.type == "vod.RequestReceived.v1") == sorted(
+        [case_id, second["case_id"]])
     assert not [e for e in intake_topic if e.type == "vod.RequestRepeated.v1"]
 
     # One closing message, about the first case; none about the new one.
