@@ -25,6 +25,7 @@ from typing import Protocol
 
 import structlog
 from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
 from sqlalchemy import MetaData, Table, event, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
@@ -55,6 +56,7 @@ class Projection(Protocol):
     tables: Sequence[Table]   # rebuilt, then swapped in
     scratch: Sequence[Table]  # created empty beside them (a projection's repositories touch them)
     own_topics: Sequence[str]
+    kinds: frozenset[type]  # the events it applies (others on the topics are not its concern)
 
     async def apply(self, fact: Fact, session: AsyncSession, live: "Live") -> None: ...
 
@@ -91,19 +93,25 @@ class TopicReader:
 
     def __init__(self, settings: ServiceSettings, topics: Sequence[str], group: str) -> None:
         self._topics = list(topics)
-        self._consumer = AIOKafkaConsumer(
-            group_id=group, enable_auto_commit=False, auto_offset_reset="earliest",
-            bootstrap_servers=settings.kafka_bootstrap_servers, **settings.kafka_client_options())
+        self._options = {"bootstrap_servers": settings.kafka_bootstrap_servers,
+                         **settings.kafka_client_options()}
+        self._consumer = AIOKafkaConsumer(group_id=group, enable_auto_commit=False,
+                                          auto_offset_reset="earliest", **self._options)
         self._partitions: list[TopicPartition] = []
 
     async def start(self) -> None:
-        await self._consumer.start()
-        available = await self._consumer.topics()
+        admin = AIOKafkaAdminClient(**self._options)
+        await admin.start()
+        try:
+            described = {d["topic"]: d for d in await admin.describe_topics(self._topics)}
+        finally:
+            await admin.close()
         for topic in self._topics:
-            if topic not in available:
+            if topic not in described or described[topic]["error_code"]:
                 raise RuntimeError(f"no topic {topic!r} on the broker")
-            self._partitions += [TopicPartition(topic, p)
-                                 for p in sorted(self._consumer.partitions_for_topic(topic))]
+            self._partitions += [TopicPartition(topic, p["partition"]) for p in sorted(
+                described[topic]["partitions"], key=lambda p: p["partition"])]
+        await self._consumer.start()
         self._consumer.assign(self._partitions)
         await self._consumer.seek_to_beginning(*self._partitions)
 
@@ -251,7 +259,7 @@ class Rebuild:
         candidates, self._waiting = self._waiting, []
         for record in records:
             envelope = self._read(record)
-            if envelope is not None:
+            if envelope is not None and type(envelope.data) in self._projection.kinds:
                 candidates.append((envelope, record.topic, _utc_ms(record.timestamp)))
         facts = []
         for envelope, topic, published in candidates:
@@ -318,6 +326,7 @@ def rebuild_command(settings_class, projection_for, *, argv: list[str] | None = 
     try:
         report = asyncio.run(Rebuild(settings, projection, projection.topics).run())
     except Exception as exc:  # the live tables are as they were: the swap is one transaction
+        log.exception("rebuild.failed")
         print(f"{name}: not rebuilt ({type(exc).__name__}: {exc}); the live tables are "
               f"unchanged", file=sys.stderr)
         return 1

@@ -9,6 +9,7 @@ nothing was decided, published, planned or sent again."""
 import asyncio
 import base64
 import json
+import os
 import subprocess
 import sys
 import time
@@ -120,18 +121,19 @@ async def _load(consumer, topic: str) -> set[int]:
     return consumer.partitions_for_topic(topic) or set()
 
 
-async def _settled(count, quiet_s: float = 3.0) -> int:
-    """``count()`` once it has not changed for ``quiet_s`` seconds."""
-    last, since = count(), time.monotonic()
+async def _settled(count, quiet_s: float = 3.0):
+    """``await count()`` once it has not changed for ``quiet_s`` seconds."""
+    last, since = await count(), time.monotonic()
     while time.monotonic() - since < quiet_s:
         await asyncio.sleep(0.3)
-        if (now := count()) != last:
+        if (now := await count()) != last:
             last, since = now, time.monotonic()
     return last
 
 
 def _rebuild(service: str, env: dict) -> str:
-    result = subprocess.run([sys.executable, "-m", f"{service}.rebuild"], env=env,
+    result = subprocess.run([sys.executable, "-m", f"{service}.rebuild"],
+                            env={**os.environ, **env},
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
     return result.stdout
@@ -156,7 +158,7 @@ async def test_read_models_are_rebuilt_from_the_topics_without_side_effects(
             process.wait_healthy(90.0)
         intake, screening = started["intake"].url, started["screening"].url
 
-        def sent() -> int:
+        def sent() -> int:  # mails and texts
             return len(catchers.mail.read()) + len(catchers.sms.read())
 
         _custody(screening, IN_PRISON, "admission", "in_prison", "SQ")
@@ -184,7 +186,9 @@ async def test_read_models_are_rebuilt_from_the_topics_without_side_effects(
                       _record(e.CasePaused(case_id=eligible[0], by="victim", at=now),
                               "/services/intake", eligible[0]),
                       _record(e.CaseWithdrawn(case_id=review[0], by="victim", at=now),
-                              "/services/intake", review[0]))
+                              "/services/intake", review[0]),
+                      _record(e.CaseWithdrawn(case_id=eligible[4], by="facilitator", at=now),
+                              "/services/intake", eligible[4]))
         await produce(kafka_bootstrap, topic["scheduling"],
                       _record(e.FacilitatorAssigned(case_id=eligible[1], at=now,
                                                     facilitator_ids=[facilitator],
@@ -200,7 +204,7 @@ async def test_read_models_are_rebuilt_from_the_topics_without_side_effects(
             visitors = await _scalar(screening_db, "SELECT count(*) FROM case_visitors")
             ended = await _scalar(screening_db, "SELECT count(*) FROM cases WHERE "
                                                 "status = 'withdrawn'")
-            return visitors == len(cases) + 2 and ended == 1
+            return visitors == len(cases) + 2 and ended == 2
 
         assert await wait_until(steps_applied, timeout=60)
         _custody(screening, IN_PRISON, "transfer", "in_prison", "CMC")  # decided again
@@ -210,7 +214,13 @@ async def test_read_models_are_rebuilt_from_the_topics_without_side_effects(
                         if "ines.witness@example.net" in m["rcpt_tos"]]) == 2
 
         assert await wait_until(witness_told_of_the_transfer, timeout=60)
-        told = await _settled(sent)
+        cases.append(_request(intake, 12, IN_PRISON))  # after the transfer
+        assert await wait_until(decided, timeout=60)
+        async def everything() -> tuple:  # sent, and the NotificationSent events applied
+            return (sent(), await _scalar(screening_db, "SELECT count(*) FROM case_timeline"),
+                    await _scalar(notifications_db, "SELECT count(*) FROM observed_events"))
+
+        told = (await _settled(everything))[0]
         assert told >= 12  # acknowledgements, eligibility answers, the witness's notices
         screening_before = _without_seq(await _rows(screening_db, SCREENING_TABLES))
         queue_before = await _queue(screening_db)
@@ -218,11 +228,12 @@ async def test_read_models_are_rebuilt_from_the_topics_without_side_effects(
         assert {row[0] for row in facts_before["cases"]} == set(cases)
         transfer_lines = [r for r in screening_before["case_timeline"]
                           if r[2].startswith("vod.CustodyStatusChanged") and "CMC" in r[5]]
-        # told to the open cases of the offender, not to the ones that had ended
-        assert {r[0] for r in transfer_lines} == set(eligible + [later])
-        # waiting on a screener: the eligible (one paused) and the later one, and two of the
-        # three to decide by hand (the third withdrawn)
-        assert queue_before[0] == len(eligible) + 1 + 2
+        # on the timelines of the offender's cases open then: not the one withdrawn before,
+        # nor the one opened after
+        assert {r[0] for r in transfer_lines} == set(eligible[:4] + [later])
+        # waiting on a screener: four eligible (one paused), the later one, the one after the
+        # transfer, and two of the three to decide by hand (the third withdrawn)
+        assert queue_before[0] == 4 + 1 + 1 + 2
         published = await _end_offsets(kafka_bootstrap, list(topic.values()))
         outboxes = [await _scalar(url, "SELECT count(*) FROM outbox")
                     for url in (screening_db, notifications_db)]
@@ -242,16 +253,19 @@ async def test_read_models_are_rebuilt_from_the_topics_without_side_effects(
             await conn.execute(text("DELETE FROM registrations"))
         await engine.dispose()
         assert _without_seq(await _rows(screening_db, SCREENING_TABLES)) != screening_before
+        assert await _rows(notifications_db, NOTIFICATION_TABLES) != facts_before
 
         out = _rebuild("screening", env)
         assert f"consumer group {topic_prefix}screening-rebuild-" in out, out
+        assert f"case_timeline: {len(screening_before['case_timeline'])} rows" in out, out
         out = _rebuild("notifications", env)
         assert f"consumer group {topic_prefix}notifications-rebuild-" in out, out
+        assert f"cases: {len(cases)} rows" in out, out
 
         assert _without_seq(await _rows(screening_db, SCREENING_TABLES)) == screening_before
         assert await _queue(screening_db) == queue_before
         assert await _rows(notifications_db, NOTIFICATION_TABLES) == facts_before
-        assert await _settled(sent) == told  # a message planned again would be sent by now
+        assert (await _settled(everything))[0] == told  # one planned again would be sent now
         assert await _end_offsets(kafka_bootstrap, list(topic.values())) == published
         assert [await _scalar(url, "SELECT count(*) FROM outbox")
                 for url in (screening_db, notifications_db)] == outboxes

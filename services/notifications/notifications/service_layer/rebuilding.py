@@ -38,6 +38,10 @@ class NotificationFacts:
     # never rebuilt: here they are empty copies the erasure may touch.
     scratch = (sms_opt_outs, inbound_sms)
     own_topics = ()
+    kinds = frozenset((e.RequestReceived, e.EligibilityDetermined, *STEPS,
+                       e.RegistrationReceived, e.RegistrationChanged, e.RegistrationCancelled,
+                       e.CustodyStatusChanged, e.PersonRegistered, e.PersonUpdated,
+                       e.PersonErased))
 
     def __init__(self, topics: Topics) -> None:
         self.topics = (topics.intake, topics.screening, topics.scheduling, topics.custody,

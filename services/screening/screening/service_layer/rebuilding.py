@@ -34,6 +34,9 @@ FROM_OTHERS = frozenset((e.RequestReceived, e.RequestRepeated, e.CasePaused, e.C
 class ScreeningReadModels:
     tables = (case_timeline, case_visitors)
     scratch = ()
+    kinds = FROM_OTHERS | {e.PossibleDuplicateFound, e.EligibilityDetermined,
+                           e.ScreeningCompleted, e.ClearanceGranted, e.ClearanceDenied,
+                           e.ClearanceVoided, e.DuplicateResolved}
 
     def __init__(self, topics: Topics) -> None:
         self.own_topics = (topics.screening,)
