@@ -216,7 +216,8 @@ class FreshTables:
 
 class Rebuild:
     def __init__(self, settings: ServiceSettings, projection: Projection,
-                 topics: Sequence[str], *, consumer: str | None = None) -> None:
+                 topics: Sequence[str], *, consumer: str | None = None,
+                 reader=None) -> None:
         self._settings, self._projection = settings, projection
         self._topics = list(topics)
         self._consumer_name = consumer or settings.service_name
@@ -225,9 +226,10 @@ class Rebuild:
         self._fresh = FreshTables(settings.effective_database_url(), projection, stamp)
         self._waiting: list[tuple[Envelope, str, datetime]] = []  # not in the inbox yet
         self._owners = Topics(settings.topic_prefix).owner_source
+        self._reader = reader or TopicReader(settings, self._topics, self.report.group)
 
     async def run(self) -> Report:
-        reader = TopicReader(self._settings, self._topics, self.report.group)
+        reader = self._reader
         await self._fresh.create()
         try:
             await reader.start()
