@@ -20,6 +20,7 @@ from pathlib import Path
 import httpx
 import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -129,6 +130,15 @@ async def _settled(count, quiet_s: float = 3.0):
         if (now := await count()) != last:
             last, since = now, time.monotonic()
     return last
+
+
+async def _consumer_groups(bootstrap: str) -> list[str]:
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        return [group for group, *_ in await admin.list_consumer_groups()]
+    finally:
+        await admin.close()
 
 
 def _rebuild(service: str, env: dict) -> str:
@@ -261,6 +271,9 @@ async def test_read_models_are_rebuilt_from_the_topics_without_side_effects(
         out = _rebuild("notifications", env)
         assert f"consumer group {topic_prefix}notifications-rebuild-" in out, out
         assert f"cases: {len(cases)} rows" in out, out
+        groups = await _consumer_groups(kafka_bootstrap)  # each read under a group of its own
+        for service in ("screening", "notifications"):
+            assert any(g.startswith(f"{topic_prefix}{service}-rebuild-") for g in groups), groups
 
         assert _without_seq(await _rows(screening_db, SCREENING_TABLES)) == screening_before
         assert await _queue(screening_db) == queue_before

@@ -14,13 +14,13 @@ from vod_shared import events as e
 from vod_shared.rebuild import Fact, Live
 from vod_shared.topics import Topics
 
-from screening.adapters.duplicates import _duplicate
+from screening.adapters.duplicates import duplicate_from_row
 from screening.adapters.orm import case_timeline, case_visitors, cases, possible_duplicates
 from screening.adapters.read_model import CaseVisitor, Timeline, TimelineEntry, Visitors
 from screening.adapters.repository import as_utc
 from screening.domain import duplicates
 from screening.domain.timeline import describe
-from screening.service_layer.following import _visitors_named
+from screening.service_layer.following import visitors_named
 
 # The other services' events that go on a case's timeline (the bootstrap's TIMELINE)
 FROM_OTHERS = frozenset((e.RequestReceived, e.RequestRepeated, e.CasePaused, e.CaseResumed,
@@ -64,7 +64,7 @@ class ScreeningReadModels:
         elif isinstance(data, e.ClearanceRequested):
             if data.case_id in await _open_cases(session, live, fact.moment,
                                                  case_id=data.case_id):
-                for visitor in _visitors_named(data):
+                for visitor in visitors_named(data):
                     await visitors.add(data.case_id, visitor, data.at)
 
     async def finish(self, session: AsyncSession, live: Live) -> None:
@@ -109,7 +109,7 @@ async def _duplicate_lines(envelope, session: AsyncSession, live: Live,
     row = (await session.execute(select(table).where(column == envelope.id))).first()
     if row is None:
         return
-    duplicate = _duplicate(row)
+    duplicate = duplicate_from_row(row)
     if isinstance(data, e.DuplicateResolved):  # first as emitted, then in its own words
         await timeline.add(TimelineEntry(data.case_id, envelope.id, envelope.type,
                                          envelope.source, envelope.time, describe(data)))
