@@ -36,7 +36,8 @@ from vod_shared.settings import ServiceSettings
 from vod_shared.topics import Topics
 
 log = structlog.get_logger("vod.rebuild")
-READ_TIMEOUT_S = 120.0
+# How long the broker may hand over nothing while records are still due
+STALL_TIMEOUT_S = 60.0
 
 
 @dataclass(frozen=True)
@@ -104,12 +105,14 @@ class TopicReader:
     async def read_to_end(self) -> list:
         ends = await self._consumer.end_offsets(self._partitions)
         records, loop = [], asyncio.get_running_loop()
-        deadline = loop.time() + READ_TIMEOUT_S
+        deadline = loop.time() + STALL_TIMEOUT_S
         remaining = {tp for tp in self._partitions if await self._consumer.position(tp) < ends[tp]}
         while remaining:
             if loop.time() > deadline:
-                raise TimeoutError("the broker did not hand over the topics in time")
+                raise TimeoutError(f"the broker handed over nothing for {STALL_TIMEOUT_S:.0f} s")
             batch = await self._consumer.getmany(*remaining, timeout_ms=500)
+            if batch:
+                deadline = loop.time() + STALL_TIMEOUT_S
             for tp, found in batch.items():
                 records += [r for r in found if r.offset < ends[tp]]
             for tp in list(remaining):

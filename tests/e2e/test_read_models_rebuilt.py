@@ -4,8 +4,9 @@ hand, ineligible, paused, withdrawn, with facilitators and a clearance request, 
 after a transfer; by email and by text; a witness registered for custody notices). Then
 screening's timeline and visitors and notifications' facts are damaged, and
 ``python -m screening.rebuild`` and ``python -m notifications.rebuild`` run while the services
-run: the rebuilt tables equal what the services had built, the work queue is the same, and
-nothing was decided, published, planned or sent again."""
+run: the rebuilt tables equal what the services had built, the work queue is the same,
+nothing was decided, published, planned or sent again, and the services carry on with the
+rebuilt tables."""
 import asyncio
 import base64
 import json
@@ -284,3 +285,14 @@ async def test_read_models_are_rebuilt_from_the_topics_without_side_effects(
                 for url in (screening_db, notifications_db)] == outboxes
         assert await _scalar(notifications_db, "SELECT count(*) FROM deliveries") == deliveries
         assert not list(data_dir.glob("*.rebuild-*"))  # the fresh copies are gone
+
+        after = _request(intake, 13, IN_PRISON)  # the services carry on with the new tables
+
+        async def carried_on() -> bool:
+            lines = await _scalar(screening_db, "SELECT count(*) FROM case_timeline WHERE "
+                                                f"case_id = '{after}'")
+            known = await _scalar(notifications_db, "SELECT count(*) FROM cases WHERE "
+                                                    f"case_id = '{after}'")
+            return lines >= 2 and known == 1  # the request and its decision
+
+        assert await wait_until(carried_on, timeout=60)
