@@ -185,7 +185,20 @@ def _plain(text: Any, limit: int = 300) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def list_line(letter: DeadLetter) -> str:
+@dataclass(frozen=True)
+class Listed:
+    """What ``list`` (and the admins' staff page) shows of a dead letter: never its data."""
+
+    where: str
+    failed_at: str
+    consumer: str
+    original: str
+    type: str
+    event_id: str
+    reason: str
+
+
+def listed(letter: DeadLetter) -> Listed:
     event = letter.cloudevent()
     kind, event_id = (event.get_type(), event.get_id()) if event else ("-", "-")
     if not letter.value:
@@ -195,7 +208,20 @@ def list_line(letter: DeadLetter) -> str:
     fields = (letter.where, letter.header("dlq-failed-at") or "-",
               letter.header("dlq-consumer") or "-", original, kind, event_id,
               letter.header("dlq-reason") or "-")
-    return "\t".join(_plain(f, 1000 if i == len(fields) - 1 else 200) for i, f in enumerate(fields))
+    return Listed(*(_plain(f, 1000 if i == len(fields) - 1 else 200)
+                    for i, f in enumerate(fields)))
+
+
+def list_line(letter: DeadLetter) -> str:
+    return "\t".join(listed(letter).__dict__.values())
+
+
+async def list_all(settings: ServiceSettings) -> list[Listed]:
+    """Every dead letter of ``settings``' topic prefix, as ``list`` shows it."""
+    options = connection_options(settings)
+    topics = await dead_letter_topics(options, settings.topic_prefix)
+    return [listed(letter) for letter in await read_dead_letters(options, topics)] \
+        if topics else []
 
 
 LIST_HEADER = "\t".join(("DEAD LETTER", "FAILED AT", "CONSUMER", "ORIGINAL", "TYPE", "ID",

@@ -9,7 +9,7 @@ from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import IntegrityError
 
-from vod_shared import events as e
+from vod_shared import deadletters, events as e
 from vod_shared.logging import configure_logging
 from vod_shared.openapi import publish_models
 from vod_shared.runtime import ServiceRuntime
@@ -20,6 +20,7 @@ from screening.adapters.names import NameReader
 from screening.config import Settings
 from screening.domain.commands import RecordCustodyChange
 from screening.entrypoints.api import api_router
+from screening.entrypoints.dead_letters_page import dead_letters_router
 from screening.entrypoints.errors import install_staff_errors
 from screening.entrypoints.page_forms import page_forms_router
 from screening.entrypoints.pages import pages_router
@@ -117,12 +118,14 @@ def bootstrap(settings: Settings | None = None, clock=utc_now) -> tuple[ServiceR
         api_router(desk, clock),
         pages_router(desk, clock),
         page_forms_router(desk, clock),
+        dead_letters_router(desk),
     ])
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_api_route("/", lambda: RedirectResponse("/staff/"), include_in_schema=False)
     install_staff_errors(app)
     publish_models(app, CustodyChangeIn)
     app.state.runtime, app.state.desk, app.state.names = runtime, desk, names
+    app.state.list_dead_letters = partial(deadletters.list_all, settings)
     return runtime, app
 
 

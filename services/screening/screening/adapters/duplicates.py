@@ -33,14 +33,14 @@ class PossibleDuplicates:
             table.c.found_at, table.c.other_case_id)
         if for_update:
             query = query.with_for_update()
-        return [_duplicate(row) for row in (await self._session.execute(query)).all()]
+        return [duplicate_from_row(row) for row in (await self._session.execute(query)).all()]
 
     async def involving(self, case_id: str) -> list[PossibleDuplicate]:
         """Those naming the case on either side."""
         rows = (await self._session.execute(select(table).where(or_(
             table.c.case_id == case_id, table.c.other_case_id == case_id)).order_by(
                 table.c.found_at, table.c.case_id, table.c.other_case_id))).all()
-        return [_duplicate(row) for row in rows]
+        return [duplicate_from_row(row) for row in rows]
 
     async def still_open(self, case_ids: Iterable[str]) -> dict[str, list[str]]:
         """For each of these (newer) cases, the cases it may duplicate, still undecided."""
@@ -73,7 +73,7 @@ class PossibleDuplicates:
                 resolved_event_id=duplicate.resolved_event_id))
 
 
-def _duplicate(row) -> PossibleDuplicate:
+def duplicate_from_row(row) -> PossibleDuplicate:
     return PossibleDuplicate(
         row.case_id, row.other_case_id, tuple(DuplicateOverlap(c) for c in row.overlaps),
         as_utc(row.found_at), row.found_event_id,

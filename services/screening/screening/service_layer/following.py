@@ -107,7 +107,7 @@ def clearance_requested(*, clock: Clock) -> Handler:
             return
         now = clock()
         existing = await uow.clearances.of_case(asked.case_id)
-        for visitor in _visitors_named(asked):
+        for visitor in visitors_named(asked):
             await uow.visitors.add(asked.case_id, visitor, asked.at)
             try:
                 check_new_request(existing, visitor_id=visitor.visitor_id,
@@ -122,7 +122,7 @@ def clearance_requested(*, clock: Clock) -> Handler:
     return handle
 
 
-def _visitors_named(asked: e.ClearanceRequested) -> list[CaseVisitor]:
+def visitors_named(asked: e.ClearanceRequested) -> list[CaseVisitor]:
     role = e.VisitorRole
     return ([CaseVisitor(asked.victim_id, role.VICTIM)] if asked.victim_id else []) + \
         [CaseVisitor(fid, role.FACILITATOR) for fid in asked.facilitator_ids] + \
