@@ -46,10 +46,15 @@ $(UV):
 setup: .venv/.synced
 	$(RUN) python -m vod_devtools.kafka fetch
 
+# Already running (preflight exits 3): say so and start nothing. Logs are coloured only when
+# this terminal shows them; in a file or a pipe they are plain.
 run: setup
-	@mkdir -p "$(VOD_DATA_DIR)"
-	$(RUN) python -m vod_shared.sealing init "$(VOD_DATA_DIR)/keys"
-	LOG_FORMAT=$${LOG_FORMAT:-console} $(RUN) honcho start -f Procfile
+	@$(RUN) python -m vod_devtools.preflight; status=$$?; \
+	  if [ $$status -eq 3 ]; then exit 0; elif [ $$status -ne 0 ]; then exit $$status; fi; \
+	  mkdir -p "$(VOD_DATA_DIR)" && \
+	  $(RUN) python -m vod_shared.sealing init "$(VOD_DATA_DIR)/keys" && \
+	  if [ -t 1 ]; then default_format=console; else default_format=plain; fi && \
+	  LOG_FORMAT=$${LOG_FORMAT:-$$default_format} exec $(RUN) honcho start -f Procfile
 
 test: setup
 	$(RUN) python -m vod_devtools.postgres ensure

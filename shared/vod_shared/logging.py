@@ -1,5 +1,9 @@
 """structlog, set up once per process: pretty on a terminal, JSON otherwise.
 
+``LOG_FORMAT``: ``auto`` (coloured on a terminal, JSON otherwise), ``json``, ``console``
+(key=value with colours) or ``plain`` (key=value without colour codes, for a file or a pipe:
+``make run`` uses it when its output is not a terminal).
+
 Victims' contact details must never reach a log line. Fields with personal names are dropped,
 and emails and phone numbers are masked wherever they slip into a string, including the
 records of third-party libraries (uvicorn, aiokafka, FastStream), which pass through here too.
@@ -82,7 +86,8 @@ def configure_logging(*, service: str, fmt: str = "auto", level: str = "INFO") -
         structlog.processors.format_exc_info,
         redact_personal_data,
     ]
-    renderer = structlog.processors.JSONRenderer() if json_output else structlog.dev.ConsoleRenderer()
+    renderer = (structlog.processors.JSONRenderer() if json_output
+                else structlog.dev.ConsoleRenderer(colors=fmt != "plain"))
     structlog.configure(
         processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
         logger_factory=structlog.stdlib.LoggerFactory(),
