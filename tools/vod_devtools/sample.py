@@ -6,8 +6,8 @@
    a person ("needs review"). Loading it again changes nothing.
 2. With ``make run`` up, the sample facilitators and their weekly availability
    (``samples/facilitators.json``) are added through scheduling's staff API, signed in as a
-   development account ``sample-coordinator`` (its password is renewed on every run and not
-   shown); a facilitator already there by name is left as it is.
+   new development account ``sample-<random>`` (coordinator; its password is not shown, as
+   nobody signs in with it again); a facilitator already there by name is left as it is.
 
     python -m vod_devtools.sample
 """
@@ -17,6 +17,7 @@ import os
 import shutil
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 
 import httpx
@@ -27,7 +28,6 @@ from vod_shared.staff import Role
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"
 ROSTER = SAMPLES / "custody-roster.csv"
 FACILITATORS = SAMPLES / "facilitators.json"
-ACCOUNT = "sample-coordinator"
 
 
 def load_roster(data_dir: Path, *, environ=os.environ) -> int:
@@ -40,27 +40,32 @@ def load_roster(data_dir: Path, *, environ=os.environ) -> int:
                           env={**environ, "VOD_DATA_DIR": str(data_dir)}, check=False).returncode
 
 
-async def add_facilitators(scheduling_url: str, staff_file: Path, say=print) -> list[str]:
+async def add_facilitators(scheduling: httpx.AsyncClient, staff_file: Path,
+                           say=print) -> list[str]:
     """Adds the sample facilitators missing from a running scheduling; their names."""
-    async with httpx.AsyncClient(base_url=scheduling_url, timeout=15) as client:
-        try:
-            up = (await client.get("/healthz")).status_code == 200
-        except httpx.HTTPError:
-            up = False
-        if not up:
-            say(f"scheduling is not up at {scheduling_url}: the sample facilitators are added "
-                "when `make sample` runs beside `make run`.")
-            return []
-        await sign_in(client, add_staff(staff_file, ACCOUNT, Role.COORDINATOR))
-        present = {person["display_name"] for person in
-                   (await client.get("/api/facilitators")).raise_for_status().json()}
-        added = []
-        for person in json.loads(FACILITATORS.read_text(encoding="utf-8")):
-            if person["display_name"] in present:
-                continue
-            (await client.post("/api/facilitators", json=person)).raise_for_status()
+    try:
+        await scheduling.get("/healthz")  # up, even while it waits for the broker
+    except httpx.HTTPError:
+        say(f"scheduling is not up at {scheduling.base_url}: the sample facilitators are added "
+            "when `make sample` runs beside `make run`.")
+        return []
+    # A new account each time: a one-time code is refused once used, even from a renewed
+    # secret, so the same account could not sign in twice within 30 s.
+    await sign_in(scheduling, add_staff(staff_file, f"sample-{uuid.uuid4().hex[:6]}",
+                                        Role.COORDINATOR))
+    present = {person["display_name"] for person in
+               (await scheduling.get("/api/facilitators")).raise_for_status().json()}
+    added = []
+    for person in json.loads(FACILITATORS.read_text(encoding="utf-8")):
+        if person["display_name"] not in present:
+            (await scheduling.post("/api/facilitators", json=person)).raise_for_status()
             added.append(person["display_name"])
-        return added
+    return added
+
+
+async def _add_facilitators(url: str, staff_file: Path) -> list[str]:
+    async with httpx.AsyncClient(base_url=url, timeout=15) as client:
+        return await add_facilitators(client, staff_file)
 
 
 def main() -> int:
@@ -70,7 +75,7 @@ def main() -> int:
     status = load_roster(data_dir)
     if status == 2:
         return status
-    added = asyncio.run(add_facilitators(scheduling, staff_file))
+    added = asyncio.run(_add_facilitators(scheduling, staff_file))
     if added:
         print(f"sample facilitators added with their weekly hours: {', '.join(added)}")
     print(f"Try the request page with CDCR number AB1234 (in San Quentin): the case is eligible."
