@@ -75,6 +75,22 @@ def test_a_log_written_to_a_file_or_pipe_has_no_colour_codes(capsys, fmt):
     assert "LeaveGroup failed" in err
 
 
+def test_faststream_and_uvicorn_lines_come_through_ours_plain_and_redacted(capsys):
+    import faststream  # noqa: F401 - it sets up its own coloured handler when imported
+
+    configure_logging(service="test", fmt="plain")
+    logging.getLogger("faststream").info("callback for Task-26 is being executed...")
+    logging.getLogger("faststream").warning("reply to ana@example.org failed")
+    logging.getLogger("uvicorn.error").info(
+        "Finished server process [%d]", 42,
+        extra={"color_message": "Finished server process [\x1b[36m%d\x1b[0m]"})
+    captured = capsys.readouterr()
+    everything = captured.out + captured.err
+    assert "callback for Task-26" in captured.err and "Finished server process [42]" in captured.err
+    assert "\x1b" not in everything and "color_message" not in everything
+    assert "ana@example.org" not in everything
+
+
 def test_the_console_format_asked_for_on_a_terminal_keeps_its_colours(capsys):
     configure_logging(service="test", fmt="console")
     structlog.get_logger("t").warning("outbox.publish_failed", case_id="c-1")

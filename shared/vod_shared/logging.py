@@ -76,6 +76,12 @@ class OncePerWindow(logging.Filter):
         return True
 
 
+def drop_colour_copies(_logger: Any, _method: str, event_dict: dict) -> dict:
+    """structlog processor: uvicorn adds a coloured copy of some messages (``color_message``)."""
+    event_dict.pop("color_message", None)
+    return event_dict
+
+
 def configure_logging(*, service: str, fmt: str = "auto", level: str = "INFO") -> None:
     json_output = fmt == "json" or (fmt == "auto" and not sys.stderr.isatty())
     shared = [
@@ -84,6 +90,7 @@ def configure_logging(*, service: str, fmt: str = "auto", level: str = "INFO") -
         structlog.stdlib.add_logger_name,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
         structlog.processors.format_exc_info,
+        drop_colour_copies,
         redact_personal_data,
     ]
     renderer = (structlog.processors.JSONRenderer() if json_output
@@ -103,6 +110,11 @@ def configure_logging(*, service: str, fmt: str = "auto", level: str = "INFO") -
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
+    # FastStream gives its loggers a handler of its own (coloured, on stdout, not propagating):
+    # their lines go through ours instead, redacted and in this format.
+    for own in ("faststream", "faststream.access"):
+        logging.getLogger(own).handlers[:] = []
+        logging.getLogger(own).propagate = True
     for noisy in ("aiokafka", "kafka", "uvicorn.access"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     handler.addFilter(OncePerWindow(libraries=("aiokafka", "kafka")))
