@@ -110,9 +110,6 @@ TEXT = {
         "errors_title": "Please check these and send again:",
         "optional": "optional",
         "done_title": "We have your request",
-        "done_dialogue": "We are sending your reference number to you the way you chose (email "
-                         "or text message). Please keep it: staff will ask for it when they call.",
-        "done_registration": "You are registered. We will tell you of the custody changes you chose.",
         # the door: confirming the contact, limits
         "pending_email_title": "Please check your email",
         "pending_email": "We sent a link to the address you gave. Your request is made only when "
@@ -135,9 +132,6 @@ TEXT = {
         "confirm_intro": "Press the button to confirm that you asked for this. Nothing happens "
                          "until you do.",
         "confirm_button": "Yes, I asked for this",
-        "done_confirmed": "Thank you. We are sending you a message the way you chose, with your "
-                          "reference number and a link to your own page, where you can see your "
-                          "request and change your choices. Text messages wait until morning.",
         "too_many_title": "Please wait before trying again",
         "too_many": "We have had many requests from here or for these details. Please try again "
                     "in {minutes} minutes, or call {phone}.",
@@ -226,7 +220,6 @@ TEXT = {
         "link_expired": "This link has expired. Please call {phone} and we will help.",
         "link_invalid": "This link is not valid. Please call {phone} and we will help.",
         "not_now": "That is not possible at this step. Please call {phone}.",
-        "field_required": "This is needed.",
         "field_invalid": "Please check this.",
         "only_victims_request": "Only a victim or a surviving family member can ask for a dialogue.",
         "witness_may_register": "Only a victim or a surviving family member can ask for a dialogue. "
@@ -350,10 +343,6 @@ TEXT = {
         "errors_title": "Por favor revise lo siguiente y vuelva a enviar:",
         "optional": "opcional",
         "done_title": "Recibimos su solicitud",
-        "done_dialogue": "Le enviaremos su número de referencia por el medio que eligió (correo "
-                         "electrónico o mensaje de texto). Guárdelo: el personal se lo pedirá "
-                         "cuando le llame.",
-        "done_registration": "Quedó registrado. Le avisaremos de los cambios de custodia que eligió.",
         "pending_email_title": "Revise su correo electrónico",
         "pending_email": "Le enviamos un enlace a la dirección que nos dio. Su solicitud se hace "
                          "solo cuando lo abre y presiona su botón. El enlace sirve durante 48 "
@@ -377,10 +366,6 @@ TEXT = {
         "confirm_intro": "Presione el botón para confirmar que usted lo pidió. No pasa nada hasta "
                          "que lo haga.",
         "confirm_button": "Sí, yo lo pedí",
-        "done_confirmed": "Gracias. Le enviamos un mensaje por el medio que eligió, con su número "
-                          "de referencia y un enlace a su propia página, donde puede ver su "
-                          "solicitud y cambiar sus preferencias. Los mensajes de texto esperan "
-                          "hasta la mañana.",
         "too_many_title": "Por favor espere antes de intentarlo otra vez",
         "too_many": "Hemos recibido muchas solicitudes desde aquí o con estos datos. Inténtelo "
                     "de nuevo en {minutes} minutos, o llame al {phone}.",
@@ -468,7 +453,6 @@ TEXT = {
         "link_expired": "Este enlace ya venció. Llame al {phone} y le ayudaremos.",
         "link_invalid": "Este enlace no es válido. Llame al {phone} y le ayudaremos.",
         "not_now": "Eso no es posible en este paso. Por favor llame al {phone}.",
-        "field_required": "Este dato es necesario.",
         "field_invalid": "Por favor revise este dato.",
         "only_victims_request": "Solo la víctima o un familiar sobreviviente puede solicitar un diálogo.",
         "witness_may_register": "Solo la víctima o un familiar sobreviviente puede solicitar un "
