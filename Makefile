@@ -11,9 +11,9 @@ PYTHON := python3.11
 RUN := $(UV) run --frozen --python $(PYTHON)
 
 export VOD_DATA_DIR ?= $(CURDIR)/var
-# Development defaults for `make run`, `make demo` and `make docs` only (tests set their own, and must not
-# see these); a deployment sets its own (see README).
-DEV_SETTINGS := run demo docs
+# Development defaults for `make run`, `make sample`, `make demo` and `make docs` only (tests
+# set their own, and must not see these); a deployment sets its own (see README).
+DEV_SETTINGS := run demo docs sample
 $(DEV_SETTINGS): export VOD_ENV ?= development
 $(DEV_SETTINGS): export INTAKE_WEBHOOK_SECRET ?= whsec_ZGV2LW9ubHktaW50YWtlLXNlY3JldC1jaGFuZ2UtbWU=
 $(DEV_SETTINGS): export CUSTODY_WEBHOOK_SECRET ?= whsec_ZGV2LW9ubHktY3VzdG9keS1zZWNyZXQtY2hhbmdlLW1l
@@ -23,11 +23,12 @@ $(DEV_SETTINGS): export SMS_AUTH_TOKEN ?= dev-only-sms-auth-token
 $(DEV_SETTINGS): export SMS_WEBHOOK_URL ?= http://localhost:8004/webhooks/sms
 $(DEV_SETTINGS): export STAFF_ALERTS_EMAIL ?= program-staff@dialogue.localhost
 
-.PHONY: help setup run test test-fast docs bench demo clean backup restore
+.PHONY: help setup run test test-fast docs bench demo sample clean backup restore
 
 help:
 	@echo "make run    start the broker, the four services and the mail/SMS catchers (Ctrl-C stops)"
 	@echo "make test   run every test (unit, integration over a real broker, SQLite and PostgreSQL)"
+	@echo "make sample load the sample custody roster (and, with 'make run' up, sample facilitators)"
 	@echo "make demo   drive a sample case through a running 'make run' and print its timeline"
 	@echo "make docs   write each service's AsyncAPI document to docs/asyncapi/"
 	@echo "make bench  throughput and memory of the outbox relay and a consumer on a real broker"
@@ -46,10 +47,15 @@ $(UV):
 setup: .venv/.synced
 	$(RUN) python -m vod_devtools.kafka fetch
 
+# Already running (preflight exits 3): say so and start nothing. Logs are coloured only when
+# this terminal shows them; in a file or a pipe they are plain.
 run: setup
-	@mkdir -p "$(VOD_DATA_DIR)"
-	$(RUN) python -m vod_shared.sealing init "$(VOD_DATA_DIR)/keys"
-	LOG_FORMAT=$${LOG_FORMAT:-console} $(RUN) honcho start -f Procfile
+	@$(RUN) python -m vod_devtools.preflight; status=$$?; \
+	  if [ $$status -eq 3 ]; then exit 0; elif [ $$status -ne 0 ]; then exit $$status; fi; \
+	  mkdir -p "$(VOD_DATA_DIR)" && \
+	  $(RUN) python -m vod_shared.sealing init "$(VOD_DATA_DIR)/keys" && \
+	  if [ -t 1 ]; then default_format=console; else default_format=plain; fi && \
+	  LOG_FORMAT=$${LOG_FORMAT:-$$default_format} exec $(RUN) honcho start -f Procfile
 
 test: setup
 	$(RUN) python -m vod_devtools.postgres ensure
@@ -59,7 +65,11 @@ test: setup
 test-fast: .venv/.synced
 	$(RUN) pytest -m "not integration"
 
-demo: .venv/.synced
+sample: .venv/.synced
+	@mkdir -p "$(VOD_DATA_DIR)"
+	$(RUN) python -m vod_devtools.sample
+
+demo: sample
 	$(RUN) python -m vod_devtools.demo
 
 bench: setup

@@ -57,3 +57,41 @@ def test_a_library_repeating_itself_during_an_outage_is_heard_once_per_window():
     now[0] = 31.0
     later = record("aiokafka.conn", "Unable connect to node with id %s: %s")
     assert once.filter(later) and "and 3399 more like it" in later.msg
+
+
+@pytest.mark.parametrize("fmt", ["plain", "auto"])
+def test_a_log_written_to_a_file_or_pipe_has_no_colour_codes(capsys, fmt):
+    # capsys' stderr is not a terminal, as a file or `make run > run.log` is not
+    configure_logging(service="test", fmt=fmt)
+    structlog.get_logger("t").warning("outbox.publish_failed", case_id="c-1", waiting=3)
+    logging.getLogger("aiokafka").error("LeaveGroup failed")
+    err = capsys.readouterr().err
+    assert "\x1b[" not in err
+    first = err.splitlines()[0]
+    if fmt == "plain":  # key=value, as a person reads it
+        assert "outbox.publish_failed" in first and "case_id=c-1" in first
+    else:  # for a machine
+        assert json.loads(first)["case_id"] == "c-1"
+    assert "LeaveGroup failed" in err
+
+
+def test_faststream_and_uvicorn_lines_come_through_ours_plain_and_redacted(capsys):
+    import faststream  # noqa: F401 - it sets up its own coloured handler when imported
+
+    configure_logging(service="test", fmt="plain")
+    logging.getLogger("faststream").info("callback for Task-26 is being executed...")
+    logging.getLogger("faststream").warning("reply to ana@example.org failed")
+    logging.getLogger("uvicorn.error").info(
+        "Finished server process [%d]", 42,
+        extra={"color_message": "Finished server process [\x1b[36m%d\x1b[0m]"})
+    captured = capsys.readouterr()
+    everything = captured.out + captured.err
+    assert "callback for Task-26" in captured.err and "Finished server process [42]" in captured.err
+    assert "\x1b" not in everything and "color_message" not in everything
+    assert "ana@example.org" not in everything
+
+
+def test_the_console_format_asked_for_on_a_terminal_keeps_its_colours(capsys):
+    configure_logging(service="test", fmt="console")
+    structlog.get_logger("t").warning("outbox.publish_failed", case_id="c-1")
+    assert "\x1b[" in capsys.readouterr().err

@@ -1,5 +1,9 @@
 """structlog, set up once per process: pretty on a terminal, JSON otherwise.
 
+``LOG_FORMAT``: ``auto`` (coloured on a terminal, JSON otherwise), ``json``, ``console``
+(key=value with colours) or ``plain`` (key=value without colour codes, for a file or a pipe:
+``make run`` uses it when its output is not a terminal).
+
 Victims' contact details must never reach a log line. Fields with personal names are dropped,
 and emails and phone numbers are masked wherever they slip into a string, including the
 records of third-party libraries (uvicorn, aiokafka, FastStream), which pass through here too.
@@ -72,6 +76,12 @@ class OncePerWindow(logging.Filter):
         return True
 
 
+def drop_colour_copies(_logger: Any, _method: str, event_dict: dict) -> dict:
+    """structlog processor: uvicorn adds a coloured copy of some messages (``color_message``)."""
+    event_dict.pop("color_message", None)
+    return event_dict
+
+
 def configure_logging(*, service: str, fmt: str = "auto", level: str = "INFO") -> None:
     json_output = fmt == "json" or (fmt == "auto" and not sys.stderr.isatty())
     shared = [
@@ -80,9 +90,11 @@ def configure_logging(*, service: str, fmt: str = "auto", level: str = "INFO") -
         structlog.stdlib.add_logger_name,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
         structlog.processors.format_exc_info,
+        drop_colour_copies,
         redact_personal_data,
     ]
-    renderer = structlog.processors.JSONRenderer() if json_output else structlog.dev.ConsoleRenderer()
+    renderer = (structlog.processors.JSONRenderer() if json_output
+                else structlog.dev.ConsoleRenderer(colors=fmt != "plain"))
     structlog.configure(
         processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
         logger_factory=structlog.stdlib.LoggerFactory(),
@@ -98,6 +110,11 @@ def configure_logging(*, service: str, fmt: str = "auto", level: str = "INFO") -
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
+    # FastStream gives its loggers a handler of its own (coloured, on stdout, not propagating):
+    # their lines go through ours instead, redacted and in this format.
+    for own in ("faststream", "faststream.access"):
+        logging.getLogger(own).handlers[:] = []
+        logging.getLogger(own).propagate = True
     for noisy in ("aiokafka", "kafka", "uvicorn.access"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     handler.addFilter(OncePerWindow(libraries=("aiokafka", "kafka")))

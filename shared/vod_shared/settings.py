@@ -67,7 +67,7 @@ class ServiceSettings(StaffSettings):
     kafka_ca_file: Path | None = Field(None, validation_alias="KAFKA_CA_FILE")
     data_dir: Path = Field(Path("var"), validation_alias="VOD_DATA_DIR")
     topic_prefix: str = Field("", validation_alias="VOD_TOPIC_PREFIX")
-    log_format: Literal["auto", "json", "console"] = Field("auto", validation_alias="LOG_FORMAT")
+    log_format: Literal["auto", "json", "console", "plain"] = Field("auto", validation_alias="LOG_FORMAT")
     log_level: str = Field("INFO", validation_alias="LOG_LEVEL")
     # A restarted consumer waits for its dead twin's session to expire before it gets the
     # partitions back; shorter is faster recovery, too short is spurious rebalances.

@@ -15,7 +15,7 @@ from vod_shared.sealing import KeyDirectory
 
 SERVICES = ("intake", "screening", "scheduling", "notifications")
 WEBHOOK_SECRET = "whsec_" + base64.b64encode(b"staff-walk-webhook-secret-0123456").decode()
-# CONTRACT.md, "Running it": public are /healthz, /openapi.json, /webhooks/..., /static/...,
+# docs/contract.md, "Running it": public are /healthz, /openapi.json, /webhooks/..., /static/...,
 # the sign-in pages, intake's public request page (with its confirmation pages under /request/
 # and the email's /confirm/<token>), and the victim's signed links under /v/. /readyz is public
 # like /healthz; /metrics has a rule of its own (METRICS_TOKEN, or loopback only: shared/tests).

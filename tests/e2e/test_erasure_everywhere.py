@@ -69,7 +69,7 @@ async def _ask_on_the_public_page(intake_url: str) -> None:
             "preferred_language": "en", "state": "CA", "cdcr_number": CDCR,
             "offender_given_name": "", "offender_family_name": "",
             "notes": f"{NOTES_MARKER}: please call {HER['phone']} after five.",
-            "notify_on": ["release", "escape"], "csrf_token": token})
+            "also_register": "yes", "notify_on": ["release", "escape"], "csrf_token": token})
         assert sent.status_code == 303, sent.text
 
 

@@ -140,6 +140,8 @@ async def test_a_victim_confirms_opens_her_page_and_changes_what_is_hers(
         await page.get_by_label("Idioma de nuestros mensajes").select_option("es")
         await page.get_by_label("Estado donde vive").fill("CA")
         await page.get_by_label("Número de CDCR").fill("AB4321")
+        await page.get_by_role("checkbox", name="Registrarme también para recibir avisos de "
+                                                  "custodia").check()
         await page.get_by_role("checkbox", name="Liberación").check()
         await page.get_by_role("checkbox", name="Fuga (y regreso a custodia)").check()
         await _snap(page, "02-request-filled")

@@ -12,6 +12,12 @@ from pathlib import Path
 
 from vod_devtools._kafka_setup import require_tool
 from vod_devtools.kafka import LocalKafka, create_acls, ensure_topics, fetch_classpath
+from vod_devtools.net import connections_to
+
+# honcho stops every process of `make run` at once and kills what is left 5 s after the first
+# one exits: the broker waits this long for the services to leave, so that their consumers'
+# LeaveGroup and last commits reach it instead of failing in red.
+CLIENTS_LEAVE_WITHIN_S = 3.5
 
 
 def _default_port() -> int:
@@ -44,6 +50,19 @@ async def _race(coro, stop: asyncio.Event) -> bool:
     return True
 
 
+async def wait_for_clients_to_leave(port: int, *, within: float = CLIENTS_LEAVE_WITHIN_S,
+                                    connections=connections_to, poll: float = 0.1) -> bool:
+    """Waits until nothing is connected to the broker's ``port`` any more (the services have
+    stopped), for at most ``within`` seconds; True if they left in time."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + within
+    while connections(port):
+        if loop.time() >= deadline:
+            return False
+        await asyncio.sleep(poll)
+    return True
+
+
 async def _run(args: argparse.Namespace) -> int:
     kafka = LocalKafka(args.data_dir, args.port, args.controller_port, foreground=True)
     topics = _project_topics(args.topic_prefix)
@@ -68,6 +87,8 @@ async def _run(args: argparse.Namespace) -> int:
             return code or 1
         return 0
     finally:
+        if stop.is_set() and kafka.proc is not None:
+            await wait_for_clients_to_leave(kafka.port)
         kafka.stop()  # SIGTERM → controlled shutdown; Ctrl-C therefore exits 0
 
 

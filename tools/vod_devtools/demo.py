@@ -3,8 +3,10 @@ request (in Spanish) to a scheduled video dialogue, and prints the case's timeli
 
 It adds what it needs as it goes: a demo staff account (all the roles it acts in) in the staff
 file, the offender's custody record (through the custody feed), and a Spanish-speaking
-facilitator who signs in as that account. Every run uses a new offender and victim, so runs
-never join each other's cases.
+facilitator who signs in as that account. Every run uses a new victim, so runs never join each
+other's cases. ``make demo`` runs ``make sample`` first and asks about the sample roster's
+``AB1234`` (in San Quentin), whose record is then already in the registry; called without a
+CDCR number (as the end-to-end test does), it uses a new offender and reports their admission.
 
 ``drive_sample_case`` is the whole drive, for the end-to-end test as much as for ``main``: it
 takes the four services' base URLs, the two webhook secrets, the staff file and a callback for
@@ -33,6 +35,7 @@ SERVICES = ("intake", "screening", "scheduling", "notifications")
 DEFAULT_PORTS = {"intake": 8001, "screening": 8002, "scheduling": 8003, "notifications": 8004}
 VICTIM_ZONE = "America/Phoenix"
 SHOWN_IN = ZoneInfo("America/Los_Angeles")  # the program's zone, for the staff reading along
+SAMPLE_CDCR_NUMBER = "AB1234"  # in San Quentin in samples/custody-roster.csv (`make sample`)
 Say = Callable[[str], None]
 
 
@@ -96,21 +99,22 @@ def local(moment: str | datetime) -> str:
 
 async def drive_sample_case(urls: Mapping[str, str], *, intake_webhook_secret: str,
                             custody_webhook_secret: str, staff_file: Path, say: Say = print,
-                            timeout: float = 60.0) -> DemoCase:
+                            timeout: float = 60.0, cdcr_number: str | None = None) -> DemoCase:
     """Drives a new sample case from the partner's request to ``SessionScheduled`` through the
     running services at ``urls`` (intake, screening, scheduling, notifications), saying what
-    happens through ``say``; returns what it made, the case's timeline included."""
+    happens through ``say``; returns what it made, the case's timeline included. With
+    ``cdcr_number``, the offender is one the registry already knows (the sample roster's)."""
     clients = {name: httpx.AsyncClient(base_url=urls[name], timeout=15) for name in SERVICES}
     try:
         return await _drive(clients, intake_webhook_secret, custody_webhook_secret,
-                            Path(staff_file), say, timeout)
+                            Path(staff_file), say, timeout, cdcr_number)
     finally:
         for client in clients.values():
             await client.aclose()
 
 
 async def _drive(clients: dict[str, httpx.AsyncClient], intake_secret: str, custody_secret: str,
-                 staff_file: Path, say: Say, timeout: float) -> DemoCase:
+                 staff_file: Path, say: Say, timeout: float, known_cdcr: str | None) -> DemoCase:
     intake, screening, scheduling = clients["intake"], clients["screening"], clients["scheduling"]
     for name, client in clients.items():
         try:
@@ -122,7 +126,8 @@ async def _drive(clients: dict[str, httpx.AsyncClient], intake_secret: str, cust
 
     tag = uuid.uuid4().hex[:6]
     demo = DemoCase(
-        cdcr_number=random.choice(string.ascii_uppercase) + f"{random.randrange(100000):05d}",
+        cdcr_number=known_cdcr or (random.choice(string.ascii_uppercase)
+                                   + f"{random.randrange(100000):05d}"),
         victim_email=f"ana.{tag}@example.org",
         staff=add_staff(staff_file, f"demo-{tag}", Role.ADMIN, Role.INTAKE, Role.SCREENER,
                         Role.COORDINATOR))
@@ -130,15 +135,11 @@ async def _drive(clients: dict[str, httpx.AsyncClient], intake_secret: str, cust
     for client in (screening, scheduling):
         await sign_in(client, demo.staff)
 
-    say(f"2. The corrections department reports {demo.cdcr_number} admitted to San Quentin "
-        "(SQ)")
-    raw, headers = signed({"cdcr_number": demo.cdcr_number, "change": "admission",
-                           "status": "in_prison", "facility_code": "SQ", "details": {},
-                           "effective_at": datetime.now(timezone.utc).isoformat()},
-                          custody_secret)
-    accepted = expect(await screening.post("/webhooks/custody", content=raw, headers=headers),
-                      202, doing="the custody feed")
-    say(f"   custody change {accepted.get('change_id')} recorded")
+    if known_cdcr:
+        say(f"2. {demo.cdcr_number} is in the custody registry from the sample roster "
+            "(`make sample`): in San Quentin (SQ)")
+    else:
+        await _report_admission(screening, demo.cdcr_number, custody_secret, say)
 
     say("3. A Spanish-speaking facilitator joins the program (signing in as the demo account)")
     person = expect(await scheduling.post("/api/facilitators", json={
@@ -236,6 +237,17 @@ async def _drive(clients: dict[str, httpx.AsyncClient], intake_secret: str, cust
     return demo
 
 
+async def _report_admission(screening: httpx.AsyncClient, cdcr_number: str, secret: str,
+                            say: Say) -> None:
+    say(f"2. The corrections department reports {cdcr_number} admitted to San Quentin (SQ)")
+    raw, headers = signed({"cdcr_number": cdcr_number, "change": "admission",
+                           "status": "in_prison", "facility_code": "SQ", "details": {},
+                           "effective_at": datetime.now(timezone.utc).isoformat()}, secret)
+    accepted = expect(await screening.post("/webhooks/custody", content=raw, headers=headers),
+                      202, doing="the custody feed")
+    say(f"   custody change {accepted.get('change_id')} recorded")
+
+
 def _settings() -> tuple[dict[str, str], str, str, Path, str]:
     urls = {name: f"http://localhost:{os.environ.get(f'{name.upper()}_PORT', port)}"
             for name, port in DEFAULT_PORTS.items()}
@@ -256,7 +268,8 @@ def main() -> int:
         urls, intake_secret, custody_secret, staff_file, catcher = _settings()
         demo = asyncio.run(drive_sample_case(
             urls, intake_webhook_secret=intake_secret, custody_webhook_secret=custody_secret,
-            staff_file=staff_file, say=lambda line: print(line, flush=True)))
+            staff_file=staff_file, say=lambda line: print(line, flush=True),
+            cdcr_number=SAMPLE_CDCR_NUMBER))
     except DemoFailed as failure:
         print(f"make demo: {failure}", file=sys.stderr)
         return 1

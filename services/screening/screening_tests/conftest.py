@@ -47,7 +47,7 @@ def signed_headers(body: bytes, *, secret: str = SECRET, webhook_id: str | None 
 
 
 def custody_change(**overrides) -> dict:
-    """A feed call as CONTRACT.md shows it; ``details__hearing_date=...`` reaches inside,
+    """A feed call as docs/contract.md shows it; ``details__hearing_date=...`` reaches inside,
     ``field=...`` (Ellipsis) leaves a field out."""
     body = {"cdcr_number": "ab1234", "change": "transfer", "status": "in_prison",
             "facility_code": "SQ", "effective_at": "2026-11-20T08:00:00-08:00", "details": {}}

@@ -9,7 +9,7 @@ TEXT = {
         "other_lang": "es",
         "other_lang_name": "Español",
         "quick_exit": "Leave this page now",
-        "quick_exit_hint": "Leaves at once for a weather site.",
+        "quick_exit_hint": "Leaves at once for a weather site. The Esc key does the same.",
         "site": "Victim-Offender Dialogue",
         "help": "Questions, or need help? Call {phone}. You can stop at any time.",
         # the request form
@@ -38,22 +38,78 @@ TEXT = {
         "state_hint": "If you live outside California, travel for the dialogue can be arranged.",
         "offender": "About the person who caused the harm",
         "cdcr_number": "CDCR number",
-        "cdcr_hint": "One letter and five digits, or two letters and four digits, e.g. AB1234.",
+        "cdcr_hint": "The number the California Department of Corrections and Rehabilitation "
+                     "(CDCR) gave the person; it is on the department's letters. One letter and "
+                     "five digits, or two letters and four digits, e.g. AB1234.",
         "offender_given_name": "Their first name (if you know it)",
         "offender_family_name": "Their last name (if you know it)",
         "notify_on": "Tell me about",
         "notice_release": "Release", "notice_death": "Death", "notice_escape": "Escape (and return)",
         "notice_parole_hearing": "Parole hearings (victims and families only)",
         "notice_transfer": "Transfer to another prison", "notice_parole_discharge": "Discharge from parole",
-        "notice_contract": "Contract", "notice_scheduled_execution": "Scheduled execution",
+        "notice_contract": "Placement in a contract facility",
+        "notice_scheduled_execution": "Scheduled execution",
+        "notice_hint_release": "when they leave prison, on parole or at the end of their sentence",
+        "notice_hint_death": "if they die while in custody or on parole",
+        "notice_hint_escape": "if they escape, and when they are back in custody",
+        "notice_hint_parole_hearing": "when a hearing is set to decide whether they may be "
+                                      "released on parole, so that you can take part",
+        "notice_hint_transfer": "when they are moved from one state prison to another",
+        "notice_hint_parole_discharge": "when their parole ends and they are no longer supervised",
+        "notice_hint_contract": "when they are moved to a place run for the corrections "
+                                "department under contract, such as a community re-entry "
+                                "program, instead of a state prison",
+        "notice_hint_scheduled_execution": "when a date is set for an execution",
+        "notices_title": "Custody notices",
+        "notices_intro": "We can tell you when the custody of the person who caused the harm "
+                         "changes. For a registration, choose at least one kind of change.",
+        "also_register": "Also register me for custody notices",
+        "also_register_hint": "A dialogue request alone does not tell you of custody changes. "
+                              "Tick this and the kinds of change below to be told of them too. "
+                              "It is a separate registration: it goes on whatever happens to "
+                              "the dialogue request, and you can change or cancel it from your "
+                              "own page.",
+        "tick_also_register": "You chose kinds of custody notice: tick “Also register me for "
+                              "custody notices” to be told of them, or clear them.",
+        "who_sees": "Who sees what you write here: only the program's staff, each only what "
+                    "their work needs. Nothing you write is given to the person who caused the harm.",
+        "expect_given_name": "Write your first name.",
+        "expect_family_name": "Write your last name.",
+        "expect_relationship": "Choose the one that describes you.",
+        "expect_email": "Write an email address, like name@example.com.",
+        "expect_phone": "Write a mobile number, like (619) 555-0142, or with its country code, "
+                        "like +52 55 1234 5678.",
+        "expect_state": "Two letters, like CA or AZ, or XX if you live outside the US.",
+        "expect_cdcr": "One letter and five digits, like A12345, or two letters and four digits, "
+                       "like AB1234.",
+        "expect_short_name": "At most 100 characters.",
+        "expect_notes": "At most 4,000 characters.",
+        "expect_choice": "Choose one of the options shown.",
+        "expect_notices": "Choose from the kinds of change shown.",
+        # the confirmation page
+        "made_title": "What you asked for",
+        "made_dialogue": "A dialogue with the person who caused the harm.",
+        "made_registration": "Custody notices (your registration): {kinds}.",
+        "next_title": "What happens next",
+        "next_message": "Now: we send you a message the way you chose, with your reference number "
+                        "and a link to your own page. Emails go at once. Text messages are not "
+                        "sent between 9 p.m. and 8 a.m. where you live: one due at night arrives "
+                        "soon after 8 a.m.",
+        "next_dialogue": "Then: we check where the person who caused the harm is in custody and "
+                         "tell you whether your request can go ahead. This is usually quick; when "
+                         "a staff member must look at it first, it takes longer, and we tell you "
+                         "so. If it can go ahead, staff will contact you before anything is "
+                         "arranged.",
+        "next_registration": "From then on: we tell you of each change you chose, once the "
+                             "corrections department reports it to us.",
+        "next_choices": "You can pause or stop, and change your choices, at any time from your "
+                        "page, or by calling {phone}.",
+        "quick_exit_key": "or press Esc",
         "notes": "Anything you would like us to know (optional)",
         "submit": "Send my request",
         "errors_title": "Please check these and send again:",
         "optional": "optional",
         "done_title": "We have your request",
-        "done_dialogue": "We are sending your reference number to you the way you chose (email "
-                         "or text message). Please keep it: staff will ask for it when they call.",
-        "done_registration": "You are registered. We will tell you of the custody changes you chose.",
         # the door: confirming the contact, limits
         "pending_email_title": "Please check your email",
         "pending_email": "We sent a link to the address you gave. Your request is made only when "
@@ -76,9 +132,6 @@ TEXT = {
         "confirm_intro": "Press the button to confirm that you asked for this. Nothing happens "
                          "until you do.",
         "confirm_button": "Yes, I asked for this",
-        "done_confirmed": "Thank you. We are sending you a message the way you chose, with your "
-                          "reference number and a link to your own page, where you can see your "
-                          "request and change your choices. Text messages wait until morning.",
         "too_many_title": "Please wait before trying again",
         "too_many": "We have had many requests from here or for these details. Please try again "
                     "in {minutes} minutes, or call {phone}.",
@@ -167,7 +220,6 @@ TEXT = {
         "link_expired": "This link has expired. Please call {phone} and we will help.",
         "link_invalid": "This link is not valid. Please call {phone} and we will help.",
         "not_now": "That is not possible at this step. Please call {phone}.",
-        "field_required": "This is needed.",
         "field_invalid": "Please check this.",
         "only_victims_request": "Only a victim or a surviving family member can ask for a dialogue.",
         "witness_may_register": "Only a victim or a surviving family member can ask for a dialogue. "
@@ -177,15 +229,15 @@ TEXT = {
                             "can register for custody notices.",
         "no_parole_hearings_for_witnesses": "Parole hearing notices go to victims and their families only.",
         "choose_a_notice": "Choose at least one kind of change to hear about.",
-        "email_needed": "You chose email: please give your email address.",
-        "phone_needed": "You chose text messages: please give your mobile number.",
+        "email_needed": "You chose email: please give your email address, like name@example.com.",
+        "phone_needed": "You chose text messages: please give your mobile number, like (619) 555-0142.",
     },
     "es": {
         "lang_name": "Español",
         "other_lang": "en",
         "other_lang_name": "English",
         "quick_exit": "Salir de esta página ya",
-        "quick_exit_hint": "Sale de inmediato a una página del clima.",
+        "quick_exit_hint": "Sale de inmediato a una página del clima. La tecla Esc hace lo mismo.",
         "site": "Diálogo entre Víctima y Ofensor",
         "help": "¿Tiene preguntas o necesita ayuda? Llame al {phone}. Puede detenerse cuando quiera.",
         "form_title": "Solicitar un diálogo, o recibir avisos sobre la custodia",
@@ -214,7 +266,9 @@ TEXT = {
         "state_hint": "Si vive fuera de California, se puede ayudar con el viaje para el diálogo.",
         "offender": "Sobre la persona que causó el daño",
         "cdcr_number": "Número de CDCR",
-        "cdcr_hint": "Una letra y cinco números, o dos letras y cuatro números; por ejemplo, AB1234.",
+        "cdcr_hint": "El número que el Departamento Correccional y de Rehabilitación de California "
+                     "(CDCR) le dio a la persona; aparece en las cartas del departamento. Una "
+                     "letra y cinco números, o dos letras y cuatro números; por ejemplo, AB1234.",
         "offender_given_name": "Su nombre (si lo sabe)",
         "offender_family_name": "Su apellido (si lo sabe)",
         "notify_on": "Quiero saber de",
@@ -223,16 +277,72 @@ TEXT = {
         "notice_parole_hearing": "Audiencias de libertad condicional (solo víctimas y familiares)",
         "notice_transfer": "Traslado a otra prisión",
         "notice_parole_discharge": "Fin de la libertad condicional",
-        "notice_contract": "Contrato", "notice_scheduled_execution": "Ejecución programada",
+        "notice_contract": "Ubicación en un centro bajo contrato",
+        "notice_scheduled_execution": "Ejecución programada",
+        "notice_hint_release": "cuando sale de la prisión, en libertad condicional o al cumplir "
+                               "su condena",
+        "notice_hint_death": "si fallece estando bajo custodia o en libertad condicional",
+        "notice_hint_escape": "si se fuga, y cuando vuelve a estar bajo custodia",
+        "notice_hint_parole_hearing": "cuando se fija una audiencia para decidir si puede salir "
+                                      "en libertad condicional, para que usted pueda participar",
+        "notice_hint_transfer": "cuando lo trasladan de una prisión estatal a otra",
+        "notice_hint_parole_discharge": "cuando termina su libertad condicional y ya no tiene "
+                                        "supervisión",
+        "notice_hint_contract": "cuando lo trasladan a un lugar que funciona bajo contrato con el "
+                                "departamento correccional, como un programa de reinserción en "
+                                "la comunidad, en vez de una prisión estatal",
+        "notice_hint_scheduled_execution": "cuando se fija la fecha de una ejecución",
+        "notices_title": "Avisos sobre la custodia",
+        "notices_intro": "Podemos avisarle cuando cambie la custodia de la persona que causó el "
+                         "daño. Para un registro, elija al menos un tipo de cambio.",
+        "also_register": "Registrarme también para recibir avisos de custodia",
+        "also_register_hint": "Una solicitud de diálogo, por sí sola, no le avisa de los cambios "
+                              "de custodia. Marque esta casilla y los tipos de cambio de abajo "
+                              "para recibir también esos avisos. Es un registro aparte: sigue "
+                              "aunque cambie la solicitud de diálogo, y puede cambiarlo o "
+                              "cancelarlo desde su propia página.",
+        "tick_also_register": "Eligió tipos de aviso de custodia: marque “Registrarme también para "
+                              "recibir avisos de custodia” para recibirlos, o quítelos.",
+        "who_sees": "Quién ve lo que escribe aquí: solo el personal del programa, cada uno solo "
+                    "lo que su trabajo necesita. Nada de lo que escribe se le da a la persona que "
+                    "causó el daño.",
+        "expect_given_name": "Escriba su nombre.",
+        "expect_family_name": "Escriba su apellido.",
+        "expect_relationship": "Elija la opción que le describe.",
+        "expect_email": "Escriba una dirección de correo, como nombre@ejemplo.com.",
+        "expect_phone": "Escriba un número de celular, como (619) 555-0142, o con su código de "
+                        "país, como +52 55 1234 5678.",
+        "expect_state": "Dos letras, como CA o AZ, o XX si vive fuera de EE. UU.",
+        "expect_cdcr": "Una letra y cinco números, como A12345, o dos letras y cuatro números, "
+                       "como AB1234.",
+        "expect_short_name": "Como máximo 100 caracteres.",
+        "expect_notes": "Como máximo 4,000 caracteres.",
+        "expect_choice": "Elija una de las opciones.",
+        "expect_notices": "Elija entre los tipos de cambio que se muestran.",
+        "made_title": "Lo que pidió",
+        "made_dialogue": "Un diálogo con la persona que causó el daño.",
+        "made_registration": "Avisos de custodia (su registro): {kinds}.",
+        "next_title": "Qué pasa ahora",
+        "next_message": "Ahora: le enviamos un mensaje por el medio que eligió, con su número de "
+                        "referencia y un enlace a su propia página. Los correos salen de "
+                        "inmediato. Los mensajes de texto no se envían entre las 9 p. m. y las "
+                        "8 a. m. donde usted vive: uno que toque de noche llega poco después de "
+                        "las 8 a. m.",
+        "next_dialogue": "Después: revisamos dónde está bajo custodia la persona que causó el daño "
+                         "y le decimos si su solicitud puede seguir adelante. Suele ser rápido; "
+                         "cuando alguien del personal tiene que revisarla primero, tarda más, y "
+                         "se lo decimos. Si puede seguir, el personal se comunicará con usted "
+                         "antes de organizar nada.",
+        "next_registration": "Desde entonces: le avisamos de cada cambio que eligió, cuando el "
+                             "departamento correccional nos lo comunique.",
+        "next_choices": "Puede pausar o detener todo, y cambiar sus preferencias, cuando quiera "
+                        "desde su página, o llamando al {phone}.",
+        "quick_exit_key": "o pulse Esc",
         "notes": "Algo que quiera contarnos (opcional)",
         "submit": "Enviar mi solicitud",
         "errors_title": "Por favor revise lo siguiente y vuelva a enviar:",
         "optional": "opcional",
         "done_title": "Recibimos su solicitud",
-        "done_dialogue": "Le enviaremos su número de referencia por el medio que eligió (correo "
-                         "electrónico o mensaje de texto). Guárdelo: el personal se lo pedirá "
-                         "cuando le llame.",
-        "done_registration": "Quedó registrado. Le avisaremos de los cambios de custodia que eligió.",
         "pending_email_title": "Revise su correo electrónico",
         "pending_email": "Le enviamos un enlace a la dirección que nos dio. Su solicitud se hace "
                          "solo cuando lo abre y presiona su botón. El enlace sirve durante 48 "
@@ -256,10 +366,6 @@ TEXT = {
         "confirm_intro": "Presione el botón para confirmar que usted lo pidió. No pasa nada hasta "
                          "que lo haga.",
         "confirm_button": "Sí, yo lo pedí",
-        "done_confirmed": "Gracias. Le enviamos un mensaje por el medio que eligió, con su número "
-                          "de referencia y un enlace a su propia página, donde puede ver su "
-                          "solicitud y cambiar sus preferencias. Los mensajes de texto esperan "
-                          "hasta la mañana.",
         "too_many_title": "Por favor espere antes de intentarlo otra vez",
         "too_many": "Hemos recibido muchas solicitudes desde aquí o con estos datos. Inténtelo "
                     "de nuevo en {minutes} minutos, o llame al {phone}.",
@@ -347,7 +453,6 @@ TEXT = {
         "link_expired": "Este enlace ya venció. Llame al {phone} y le ayudaremos.",
         "link_invalid": "Este enlace no es válido. Llame al {phone} y le ayudaremos.",
         "not_now": "Eso no es posible en este paso. Por favor llame al {phone}.",
-        "field_required": "Este dato es necesario.",
         "field_invalid": "Por favor revise este dato.",
         "only_victims_request": "Solo la víctima o un familiar sobreviviente puede solicitar un diálogo.",
         "witness_may_register": "Solo la víctima o un familiar sobreviviente puede solicitar un "
@@ -358,8 +463,10 @@ TEXT = {
         "no_parole_hearings_for_witnesses": "Los avisos de audiencias de libertad condicional son "
                                             "solo para víctimas y sus familiares.",
         "choose_a_notice": "Elija al menos un tipo de cambio sobre el que quiere saber.",
-        "email_needed": "Eligió correo electrónico: por favor escriba su dirección de correo.",
-        "phone_needed": "Eligió mensajes de texto: por favor escriba su número de celular.",
+        "email_needed": "Eligió correo electrónico: por favor escriba su dirección de correo, como "
+                        "nombre@ejemplo.com.",
+        "phone_needed": "Eligió mensajes de texto: por favor escriba su número de celular, como "
+                        "(619) 555-0142.",
     },
 }
 

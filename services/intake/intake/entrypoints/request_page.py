@@ -5,11 +5,15 @@ until the contact is proven (see ``service_layer/door.py``): the answer is a pag
 the code sent by text, or says to follow the link sent by email. Errors name each field in the
 reader's language and keep what they typed; nothing they typed is logged.
 """
+import hashlib
+import hmac
+from urllib.parse import urlencode
+
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
 from pydantic import ValidationError
 
-from vod_shared.events import Channel, CustodyNoticeKind
+from vod_shared.events import Channel
 from vod_shared.problems import Problem
 from vod_shared.staff.csrf import CsrfTokens
 
@@ -18,15 +22,11 @@ from intake.domain.errors import InvalidRequest
 from intake.entrypoints.i18n import TEXT
 from intake.entrypoints.pages import chosen_language, message, render
 from intake.entrypoints.plain_forms import FormRefused, read_plain_form
+from intake.entrypoints.request_form import NOTICES, form_name, payload, problems, read_form
 from intake.entrypoints.schemas import IntakeWebhookIn
-from intake.service_layer.door import Door, NotConfirmed, OverLimit
+from intake.service_layer.door import Door, Made, NotConfirmed, OverLimit
 
 CSRF_COOKIE = "vod_form_csrf"
-REQUESTER_FIELDS = ("given_name", "family_name", "relationship", "email", "phone",
-                    "preferred_language", "preferred_channel", "state")
-OFFENDER_FIELDS = {"cdcr_number": "cdcr_number", "offender_given_name": "given_name",
-                   "offender_family_name": "family_name"}
-NOTICES = [kind.value for kind in CustodyNoticeKind]
 
 
 def request_page_router(*, door: Door, secret: str, phone: str,
@@ -66,22 +66,22 @@ def request_page_router(*, door: Door, secret: str, phone: str,
         posted, refused = await posted_form(request, lang)
         if refused:
             return refused
-        values = {k: v.strip() for k, v in posted.items() if k not in ("csrf_token", "notify_on")}
-        values["notify_on"] = posted.getlist("notify_on")
-        is_dialogue = values.get("kind", "dialogue_request") == "dialogue_request"
+        filled = read_form(posted)
+        errors = problems(filled, lang)
+        if errors:  # all of them at once, each saying what is expected
+            return form(request, lang, values=filled.shown(), errors=errors,
+                        status_code=422)
         try:
-            held = await door.hold(IntakeWebhookIn.model_validate(_payload(values)),
-                                   also_notify_on=values["notify_on"] if is_dialogue else [],
+            held = await door.hold(IntakeWebhookIn.model_validate(payload(filled)),
+                                   also_notify_on=filled.notices_wanted
+                                   if filled.kind == "dialogue_request" else [],
                                    address=request.client.host if request.client else "")
-        except ValidationError as exc:
-            return form(request, lang, values=values, status_code=422,
-                        errors=_errors([".".join(map(str, e["loc"])) for e in exc.errors()], lang))
-        except Problem as exc:
-            return form(request, lang, values=values, status_code=422,
-                        errors=_errors([e["field"] for e in exc.errors or ()], lang))
-        except InvalidRequest as exc:
-            return form(request, lang, values=values, status_code=422,
-                        errors={_form_name(exc.field): TEXT[lang][exc.code]})
+        except InvalidRequest as exc:  # the checks above name every problem; this is a backstop
+            return form(request, lang, values=filled.shown(), status_code=422,
+                        errors={form_name(exc.field): TEXT[lang][exc.code]})
+        except (ValidationError, Problem):
+            return form(request, lang, values=filled.shown(), status_code=422,
+                        errors={"kind": TEXT[lang]["field_invalid"]})
         except OverLimit as over:
             return over_limit(request, lang=lang, phone=phone, retry_after=over.retry_after)
         except NotSent:
@@ -116,7 +116,7 @@ def request_page_router(*, door: Door, secret: str, phone: str,
         if refused:
             return refused
         try:
-            await door.confirm_code(pending_id, posted.get("code") or "")
+            made = await door.confirm_code(pending_id, posted.get("code") or "")
         except NotConfirmed as no:
             if no.reason == "wrong_code":
                 return code_page(request, lang, pending_id, sms=True, status_code=422,
@@ -124,7 +124,7 @@ def request_page_router(*, door: Door, secret: str, phone: str,
             key = "code_too_many" if no.reason == "too_many" else "pending_gone"
             return message(request, lang=lang, phone=phone, heading_key="pending_gone_title",
                            paragraph_keys=(key,), status_code=410)
-        return RedirectResponse(f"/request/confirmed?lang={lang}", status_code=303)
+        return RedirectResponse(confirmed_at(made, secret), status_code=303)
 
     @router.get("/confirm/{token}", summary="The link in the confirmation email (shows a button)")
     async def confirm_page(request: Request, token: str):
@@ -136,18 +136,23 @@ def request_page_router(*, door: Door, secret: str, phone: str,
     async def confirm(request: Request, token: str):
         lang = chosen_language(request)
         try:
-            lang = await door.confirm_link(token)
+            made = await door.confirm_link(token)
         except NotConfirmed:
             return message(request, lang=lang, phone=phone, heading_key="pending_gone_title",
                            paragraph_keys=("pending_gone",), status_code=410)
-        return RedirectResponse(f"/request/confirmed?lang={lang}", status_code=303)
+        return RedirectResponse(confirmed_at(made, secret), status_code=303)
 
-    @router.get("/request/confirmed", summary="Thank you: the request is made")
-    async def confirmed(request: Request):
+    @router.get("/request/confirmed", summary="Thank you: what was made, and what happens next")
+    async def confirmed(request: Request, made: str = "", sig: str = ""):
         # The reference is not shown here: a request matching an open case answers with that
-        # case. It goes, with the acknowledgement, to the contact just proven.
-        return message(request, lang=chosen_language(request), phone=phone,
-                       heading_key="done_title", paragraph_keys=("done_confirmed",))
+        # case. It goes, with the acknowledgement, to the contact just proven. What was made is
+        # shown only as the confirmation signed it, so no link can say otherwise.
+        lang = chosen_language(request)
+        shown = _read_made(made, sig, secret)
+        t = TEXT[lang]
+        notices = ", ".join(t["notice_" + kind] for kind in NOTICES if shown and kind in shown[1])
+        return render(request, "confirmed.html", lang=lang, phone=phone, made=shown,
+                      notices=notices)
 
     return router
 
@@ -161,33 +166,21 @@ def over_limit(request: Request, *, lang: str, phone: str, retry_after: int):
     return response
 
 
-def _payload(values: dict) -> dict:
-    """The form's flat fields in the webhook's shape; empty fields are absent."""
-    def present(name: str):
-        return values.get(name) or None
-
-    is_registration = values.get("kind") == "custody_notification_registration"
-    payload = {
-        "kind": values.get("kind") or "dialogue_request",
-        "requester": {name: present(name) for name in REQUESTER_FIELDS if present(name)},
-        "offender": {wire: present(name) for name, wire in OFFENDER_FIELDS.items() if present(name)},
-        "notes": present("notes"),
-    }
-    payload["offender"].setdefault("cdcr_number", "")
-    if is_registration:
-        payload["notify_on"] = values.get("notify_on") or []
-    return payload
+def confirmed_at(made: Made, secret: str) -> str:
+    """The confirmation page's address, naming what was made (no personal data), signed."""
+    summary = ".".join(("dialogue" if made.dialogue else "registration", *made.notices))
+    return "/request/confirmed?" + urlencode({"lang": made.language, "made": summary,
+                                              "sig": _signature(summary, secret)})
 
 
-def _form_name(field: str) -> str:
-    parts = field.split(".")
-    if parts[0] == "offender":
-        return {"cdcr_number": "cdcr_number", "given_name": "offender_given_name",
-                "family_name": "offender_family_name"}.get(parts[-1], "cdcr_number")
-    return parts[1] if parts[0] == "requester" and len(parts) > 1 else parts[0]
+def _signature(summary: str, secret: str) -> str:
+    return hmac.new(secret.encode(), f"request-confirmed:{summary}".encode(),
+                    hashlib.sha256).hexdigest()[:32]
 
 
-def _errors(fields: list[str], lang: str) -> dict[str, str]:
-    t = TEXT[lang]
-    return {_form_name(f): t["field_required"] if f.endswith(("given_name", "family_name"))
-            else t["field_invalid"] for f in fields}
+def _read_made(summary: str, sig: str, secret: str) -> tuple[bool, frozenset[str]] | None:
+    """(a dialogue?, the kinds of notice) from a signed summary; None when it is not one."""
+    if not summary or not hmac.compare_digest(sig, _signature(summary, secret)):
+        return None
+    what, *notices = summary.split(".")
+    return what == "dialogue", frozenset(notices)

@@ -1,4 +1,4 @@
-"""The webhook's wire format, exactly as CONTRACT.md gives it. Unknown fields are refused."""
+"""The webhook's wire format, exactly as docs/contract.md gives it. Unknown fields are refused."""
 import re
 from typing import Literal
 from zoneinfo import ZoneInfo, available_timezones

@@ -71,6 +71,16 @@ class Held:
     channel: Channel
 
 
+@dataclass(frozen=True)
+class Made:
+    """What a confirmation made, for the page that says so: a dialogue request or not, and the
+    kinds of custody notice registered (none, or a registration's)."""
+
+    language: str
+    dialogue: bool
+    notices: tuple[str, ...] = ()
+
+
 class Door:
     def __init__(self, *, runtime, ctx: handlers.Context, post: DoorPost, limits: DoorLimits,
                  public_base_url: str, phone: str) -> None:
@@ -165,12 +175,12 @@ class Door:
                 pending_requests.c.expires_at > self._ctx.clock()))).first()
         return (Channel(row.channel), row.language) if row else None
 
-    async def confirm_link(self, token: str) -> str:
+    async def confirm_link(self, token: str) -> Made:
         """The email's link was followed and its button pressed: the request is made. Returns
-        the language of the request."""
+        what was made, and in which language."""
         return await self._confirm(pending_requests.c.secret_hash == secret_hash(token))
 
-    async def confirm_code(self, pending_id: str, code: str) -> str:
+    async def confirm_code(self, pending_id: str, code: str) -> Made:
         """The code from the text message, entered on the page the form answered with."""
         async with self._runtime.uow() as uow:
             tried = await try_code(uow.session, pending_requests, pending_requests.c.pending_id,
@@ -181,7 +191,7 @@ class Door:
         # The row is used up in _confirm, in the transaction that makes the request.
         return await self._confirm(pending_requests.c.pending_id == pending_id)
 
-    async def _confirm(self, which) -> str:
+    async def _confirm(self, which) -> Made:
         for attempt in (1, 2):
             try:
                 return await self._make(which)
@@ -191,7 +201,7 @@ class Door:
                     raise
         raise AssertionError("unreachable")
 
-    async def _make(self, which) -> str:
+    async def _make(self, which) -> Made:
         async with self._runtime.uow() as uow:
             row = await take(uow.session, pending_requests, which, now=self._ctx.clock())
             if row is None:
@@ -212,12 +222,14 @@ class Door:
                         await _register_too(uow, self._ctx, command, notices, case.requester_id)
                 else:
                     await handlers.register(command, uow, self._ctx)
+                    notices = command.notify_on
             except (ValidationError, InvalidRequest, CaseStepRefused) as exc:
                 # Kept 48 hours under rules that may have changed since: never log its values.
                 log.warning("door.confirmation_refused", reason=type(exc).__name__)
                 raise NotConfirmed("refused") from None
             await uow.commit()
-        return row.language
+        return Made(row.language, isinstance(command, RequestDialogue),
+                    tuple(sorted(kind.value for kind in notices)))
 
     async def expire(self) -> int:
         """Deletes what waited too long: unconfirmed requests (48 hours) and changes on her page

@@ -138,7 +138,7 @@ async def test_an_unconfirmed_request_is_deleted_after_48_hours(intake):
 
 
 async def test_custody_notices_ticked_on_a_dialogue_request_become_her_registration(intake):
-    await submit_and_confirm(intake, "en", notify_on=["release", "escape"])
+    await submit_and_confirm(intake, "en", notify_on=["release", "escape"], also_register="yes")
     events = [json.loads(r.value) for r in await intake.outbox()]
     request, registration = events
     assert request["type"] == "vod.RequestReceived.v1"
@@ -283,8 +283,8 @@ async def test_one_ipv6_household_is_one_client(intake):
 
 
 async def test_notices_ticked_again_join_her_registration_instead_of_a_second_one(intake):
-    await submit_and_confirm(intake, "en", notify_on=["release"])
-    await submit_and_confirm(intake, "en", notify_on=["escape"])
+    await submit_and_confirm(intake, "en", notify_on=["release"], also_register="yes")
+    await submit_and_confirm(intake, "en", notify_on=["escape"], also_register="yes")
     types = [json.loads(r.value)["type"] for r in await intake.outbox()]
     assert types == ["vod.RequestReceived.v1", "vod.RegistrationReceived.v1",
                      "vod.RequestRepeated.v1", "vod.RegistrationChanged.v1"]
@@ -293,6 +293,6 @@ async def test_notices_ticked_again_join_her_registration_instead_of_a_second_on
 
 
 async def test_an_unknown_kind_of_notice_is_refused_on_the_form(intake):
-    page = await submit(intake, "en", notify_on=["release", "parade"])
+    page = await submit(intake, "en", notify_on=["release", "parade"], also_register="yes")
     assert page.status_code == 422 and 'id="notify_on-error"' in page.text
     assert intake.post_office.sent == []

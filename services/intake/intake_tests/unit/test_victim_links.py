@@ -33,7 +33,8 @@ def _events(rows) -> list[dict]:
 @pytest.fixture
 async def her(intake) -> dict:
     """Ana asked on the public page, in Spanish, for a dialogue and for release and escape notices."""
-    await submit_and_confirm(intake, "es", phone="(619) 555-0100", notify_on=["release", "escape"])
+    await submit_and_confirm(intake, "es", phone="(619) 555-0100", notify_on=["release", "escape"],
+                             also_register="yes")
     request, registration = _events(await intake.outbox())
     person_id = request["data"]["requester_id"]
     return {"case_id": request["subject"], "person_id": person_id,

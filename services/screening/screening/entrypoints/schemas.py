@@ -1,4 +1,4 @@
-"""The custody feed's wire format, exactly as CONTRACT.md gives it, and a roster's columns.
+"""The custody feed's wire format, exactly as docs/contract.md gives it, and a roster's columns.
 Unknown fields are refused."""
 import re
 from datetime import date, timezone
