@@ -57,7 +57,7 @@ def local(moment: datetime | None, tz: str) -> str | None:
 def case_summary(case: Case, tz: str) -> dict:
     session = case.current_session
     return {
-        "case_id": case.case_id, "stage": case.stage.value, "on_hold": case.is_paused,
+        "case_id": case.case_id, "reference": case.reference, "stage": case.stage.value, "on_hold": case.is_paused,
         "language": case.language.value, "facility_code": case.facility_code,
         "on_parole": case.on_parole, "facilitator_ids": list(case.facilitator_ids),
         "waiting_since": local(case.waiting_since, tz),
