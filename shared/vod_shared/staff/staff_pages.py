@@ -2,8 +2,10 @@
 autoescaped, no JavaScript), and the HTML answers to refusals under ``/staff/``: a person at a
 browser gets a page with the header, never a JSON problem."""
 import secrets
+from datetime import datetime, timezone
 from http import HTTPStatus
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, Response
@@ -15,12 +17,26 @@ from vod_shared.staff.model import StaffMember
 from vod_shared.staff.workspace import workspace
 
 _shared = PackageLoader("vod_shared.staff", "templates")
+# Staff see times in the program's zone (the program is California's).
+PROGRAM_ZONE = ZoneInfo("America/Los_Angeles")
+LANGUAGES = {"en": "English", "es": "Spanish"}
+
+
+def local(moment: datetime | None) -> str:
+    if moment is None:
+        return ""
+    if moment.tzinfo is None:  # SQLite gives back UTC without its zone
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(PROGRAM_ZONE).strftime("%Y-%m-%d %H:%M %Z")
 
 
 def environment(*folders: Path) -> Environment:
     """A service's templates first, then the shared ones (``workspace/page.html``, ...)."""
-    return Environment(loader=ChoiceLoader([*(FileSystemLoader(f) for f in folders), _shared]),
-                       autoescape=select_autoescape(default=True), auto_reload=False)
+    env = Environment(loader=ChoiceLoader([*(FileSystemLoader(f) for f in folders), _shared]),
+                      autoescape=select_autoescape(default=True), auto_reload=False)
+    env.filters["local"] = local
+    env.globals["languages"] = LANGUAGES
+    return env
 
 
 _errors = environment()

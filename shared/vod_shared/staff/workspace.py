@@ -39,6 +39,13 @@ DESTINATIONS = (
 )
 
 
+# A case's page in each service, for the links between them.
+CASE_PAGES = (("intake", "/staff/cases/{case_id}", "Intake: request and contact"),
+              ("screening", "/staff/cases/{case_id}", "Screening: timeline and decisions"),
+              ("scheduling", "/staff/cases/{case_id}", "Scheduling: meetings and dialogue"),
+              ("notifications", "/staff/?case_id={case_id}", "Deliveries: what she was sent"))
+
+
 def roles_for(service: str, path: str = "/staff/") -> tuple[Role, ...]:
     """The roles the header admits to a page: for that page's own guard."""
     for destination in DESTINATIONS:
@@ -103,6 +110,16 @@ class Workspace:
         current = max(here, key=lambda d: len(d.path), default=None)
         return tuple(Link(d.label, self.url(d.service, d.path, request), d is current)
                      for d in offered)
+
+    def case_links(self, request: Request, member: StaffMember | None,
+                   case_id: str) -> tuple[Link, ...]:
+        """The same case's pages in the other services, those the member may open."""
+        if member is None:
+            return ()
+        roles = {d.service: d.roles for d in DESTINATIONS if d.path == "/staff/"}
+        return tuple(Link(label, self.url(service, path.format(case_id=case_id), request))
+                     for service, path, label in CASE_PAGES
+                     if service != self.service and member.has_any_role(*roles[service]))
 
     def header(self, request: Request, member: StaffMember | None, *, csrf: str = "",
                local_links: tuple[tuple[str, str], ...] = ()) -> Header:
