@@ -72,9 +72,9 @@ def pages_router(service) -> APIRouter:
                                                 start=now + timedelta(days=1),
                                                 length=timedelta(hours=3)))
         context = await service.read(view)
-        screening_case = workspace(request).url("screening", f"/staff/cases/{case_id}", request)
+        case_links = workspace(request).case_links(request, staff, case_id)
         return render(request, "case.html", status_code=status_code, staff=staff,
-                      tz=PROGRAM_ZONE, screening_case=screening_case,
+                      tz=PROGRAM_ZONE, case_links=case_links,
                       language=history.language, **context, **message)
 
     async def act_then_show(request: Request, staff: StaffMember, case_id: str, done: str,

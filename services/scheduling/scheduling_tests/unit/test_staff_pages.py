@@ -70,3 +70,39 @@ async def test_a_hold_from_the_case_page_sends_its_code_and_keeps_the_note_here(
     assert paused.reason == "facility_lockdown"
     shown = await coordinator.get(done.headers["location"])
     assert "yard incident, wing C" in shown.text
+
+
+async def test_the_case_page_names_the_case_by_its_reference_and_tells_its_history(scheduling):
+    coordinator = await scheduling.staff(Role.COORDINATOR)
+    await add_facilitator(coordinator, "Eli", languages=("en", "es"))
+    case_id = str(uuid.uuid4())
+    await scheduling.feed(request(case_id, language="es"), eligible(case_id), approved(case_id))
+    page = await coordinator.get(f"/staff/cases/{case_id}")
+    form = {"party": "offender", "mode": "in_person", "date": "2026-03-05", "time": "10:00",
+            "place": "SQ", "csrf_token": token(page.text)}
+    done = await coordinator.post(f"/staff/cases/{case_id}/meetings", data=form)
+    assert done.status_code == 303, done.text
+
+    page = await coordinator.get(f"/staff/cases/{case_id}")
+    assert "<h1>VOD-2026-000001:" in page.text and case_id[:8] + "<" not in page.text
+    assert "The victim reads Spanish." in page.text and "language: es" not in page.text
+    assert "Facilitators assigned: Eli." in page.text
+    assert ("Preparation meeting with the offender in person set for Thu 5 Mar 2026, 10:00 PST."
+            in page.text)
+    assert "FacilitatorAssigned" not in page.text and "MeetingScheduled" not in page.text
+    # the same case in screening, one click away (this test's host, screening's port)
+    assert f'href="http://scheduling:8002/staff/cases/{case_id}"' in page.text
+    for listing in ("/staff/cases", "/staff/calendar?from=2026-03-02"):
+        assert "VOD-2026-000001" in (await coordinator.get(listing)).text
+
+
+async def test_refusals_under_staff_are_pages_with_the_workspace_header(scheduling):
+    intake_member = await scheduling.staff(Role.INTAKE)  # no scheduling role
+    refused = await intake_member.get("/staff/calendar")
+    assert refused.status_code == 403 and refused.headers["content-type"].startswith("text/html")
+    assert "Not allowed" in refused.text and 'aria-label="Staff workspace"' in refused.text
+    coordinator = await scheduling.staff(Role.COORDINATOR)
+    missing = await coordinator.get(f"/staff/cases/{uuid.uuid4()}")
+    assert missing.status_code == 404 and missing.headers["content-type"].startswith("text/html")
+    api = await coordinator.get(f"/api/cases/{uuid.uuid4()}")
+    assert api.headers["content-type"] == "application/problem+json"  # the API stays JSON
