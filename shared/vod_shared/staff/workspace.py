@@ -31,8 +31,9 @@ DESTINATIONS = (
     Destination("Work queue", "screening", "/staff/", _EVERYONE),
     Destination("Intake", "intake", "/staff/",
                 frozenset({Role.INTAKE, Role.SCREENER, Role.COORDINATOR, Role.ADMIN})),
+    # Screeners read a case's schedule (scheduling's changes are its staff's alone).
     Destination("Schedule", "scheduling", "/staff/",
-                frozenset({Role.COORDINATOR, Role.FACILITATOR, Role.ADMIN})),
+                frozenset({Role.COORDINATOR, Role.FACILITATOR, Role.ADMIN, Role.SCREENER})),
     Destination("Deliveries", "notifications", "/staff/",
                 frozenset({Role.INTAKE, Role.COORDINATOR, Role.ADMIN})),
     Destination("Audit", "screening", "/staff/audit", frozenset({Role.ADMIN})),

@@ -19,7 +19,7 @@ from scheduling.domain.errors import NotReadyForDialogue, SchedulingError
 from scheduling.domain.holds import ReasonCode
 from scheduling.domain.intervals import Interval
 from scheduling.entrypoints import history
-from scheduling.entrypoints.access import STAFF, may_act_as
+from scheduling.entrypoints.access import ACTS, READERS, STAFF, may_act_as
 from scheduling.service_layer import staff_actions as act
 from scheduling.service_layer import views
 
@@ -27,6 +27,7 @@ from scheduling.service_layer import views
 _templates = environment(Path(__file__).parent / "templates")
 LOCAL_LINKS = (("Calendar", "/staff/calendar"), ("Cases", "/staff/cases"))
 Staff = Annotated[StaffMember, Depends(STAFF)]
+Reader = Annotated[StaffMember, Depends(READERS)]
 
 
 async def _signed_in_then_csrf(request: Request, staff: Staff) -> None:
@@ -75,6 +76,7 @@ def pages_router(service) -> APIRouter:
         case_links = workspace(request).case_links(request, staff, case_id)
         return render(request, "case.html", status_code=status_code, staff=staff,
                       tz=PROGRAM_ZONE, case_links=case_links,
+                      may_act=staff.has_any_role(*ACTS),
                       language=history.language, **context, **message)
 
     async def act_then_show(request: Request, staff: StaffMember, case_id: str, done: str,
@@ -91,11 +93,11 @@ def pages_router(service) -> APIRouter:
         return RedirectResponse(f"/staff/cases/{case_id}?done={done}", status_code=303)
 
     @router.get("/")
-    async def home(staff: Staff):
+    async def home(staff: Reader):
         return RedirectResponse("/staff/calendar", status_code=303)
 
     @router.get("/calendar")
-    async def calendar(request: Request, staff: Staff,
+    async def calendar(request: Request, staff: Reader,
                        start: date | None = Query(None, alias="from")) -> HTMLResponse:
         tz = zone(PROGRAM_ZONE)
         today = service.ctx.clock().astimezone(tz).date()
@@ -124,7 +126,7 @@ def pages_router(service) -> APIRouter:
                       next_week=(first + timedelta(days=7)).isoformat())
 
     @router.get("/cases")
-    async def cases(request: Request, staff: Staff) -> HTMLResponse:
+    async def cases(request: Request, staff: Reader) -> HTMLResponse:
         async def view(uow):
             known = await names(uow)
             ids = await views.visible_case_ids(uow, staff)
@@ -144,10 +146,11 @@ def pages_router(service) -> APIRouter:
             return summaries, waiting, alerts
         summaries, waiting, alerts = await service.read(view)
         return render(request, "cases.html", staff=staff, cases=summaries, wait_list=waiting,
-                      alerts=alerts, language=history.language)
+                      alerts=alerts, language=history.language,
+                      may_act=staff.has_any_role(*ACTS))
 
     @router.get("/cases/{case_id}")
-    async def case(request: Request, case_id: str, staff: Staff,
+    async def case(request: Request, case_id: str, staff: Reader,
                    done: str | None = None) -> HTMLResponse:
         return await case_page(request, staff, case_id, done=DONE.get(done))
 

@@ -106,3 +106,22 @@ async def test_refusals_under_staff_are_pages_with_the_workspace_header(scheduli
     assert missing.status_code == 404 and missing.headers["content-type"].startswith("text/html")
     api = await coordinator.get(f"/api/cases/{uuid.uuid4()}")
     assert api.headers["content-type"] == "application/problem+json"  # the API stays JSON
+
+
+async def test_a_screener_reads_a_cases_schedule_and_changes_nothing(scheduling):
+    coordinator = await scheduling.staff(Role.COORDINATOR)
+    await add_facilitator(coordinator, "Eli")
+    case_id = str(uuid.uuid4())
+    await scheduling.feed(request(case_id), eligible(case_id), approved(case_id))
+    screener = await scheduling.staff(Role.SCREENER)
+    page = await screener.get(f"/staff/cases/{case_id}")
+    assert page.status_code == 200 and "VOD-2026-000001" in page.text
+    assert "Eli" in page.text and "<form method=\"post\" action=\"/staff/cases/" not in page.text
+    assert "You are reading this schedule" in page.text
+    assert f'/staff/cases/{case_id}' in (await screener.get("/staff/cases")).text
+    # the forms' routes refuse a screener, as the API does
+    tried = await screener.post(f"/staff/cases/{case_id}/parties/victim/ready",
+                                data={"csrf_token": token(page.text)})
+    assert tried.status_code == 403
+    assert (await screener.get(f"/api/cases/{case_id}")).status_code == 403
+    assert await scheduling.events("PartyReady") == []
