@@ -22,7 +22,10 @@ _cookie = APIKeyCookie(name=COOKIE_NAME, scheme_name="staff_session", auto_error
 SEES_INTAKE = roles_for("intake")
 # The staff who call her: they see her phone, email and notes (each view audited).
 CALLS_HER = (Role.INTAKE, Role.SCREENER)
-LOCAL_LINKS: tuple[tuple[str, str], ...] = ()
+# Taking a request by phone is for the intake role (and admins), as POST /api/requests is.
+TAKES_REQUESTS = (Role.INTAKE, Role.ADMIN)
+LOCAL_LINKS = (("Requests and registrations", "/staff/"),
+               ("Take a request by phone", "/staff/requests/new"))
 Staff = Annotated[StaffMember, Depends(require_roles(*SEES_INTAKE))]
 
 
@@ -56,22 +59,22 @@ def staff_pages_router(desk: StaffDesk) -> APIRouter:
     CallsHer = Annotated[StaffMember, Depends(_calls_her(desk))]
 
     def render(request: Request, name: str, staff: StaffMember, **context) -> HTMLResponse:
-        return render_page(request, _templates, name, staff=staff, local_links=LOCAL_LINKS,
-                           **context)
+        return render_page(request, _templates, name, staff=staff, **context,
+                           local_links=LOCAL_LINKS if staff.has_any_role(*TAKES_REQUESTS) else ())
 
     @router.get("/")
-    async def home(request: Request, staff: Staff):
+    async def home(request: Request, staff: Staff, registered: str = ""):
         screening_duplicates = workspace(request).url(
             "screening", "/staff/queue?stage=possible_duplicate", request)
         return render(request, "home.html", staff, **await desk.overview(),
-                      duplicates=screening_duplicates)
+                      duplicates=screening_duplicates, registered=registered == "1")
 
     @router.get("/cases/{case_id}")
-    async def case(request: Request, case_id: str, staff: Staff):
+    async def case(request: Request, case_id: str, staff: Staff, taken: str = ""):
         found = await desk.case(case_id)
         if found is None:
             raise Problem(404, "No such case")
-        return render(request, "case.html", staff, case=found,
+        return render(request, "case.html", staff, case=found, taken=taken == "1",
                       calls_her=staff.has_any_role(*CALLS_HER),
                       case_links=workspace(request).case_links(request, staff, case_id))
 

@@ -1,6 +1,9 @@
 """Intake's staff pages in the one workspace: the lists show no personal data; a case's contact
 details and notes are one click further for the staff who call her (intake and screener), and
 every view and every refused try is in the audit log, which the store keeps append-only."""
+import json
+import re
+
 import httpx
 import pytest
 from sqlalchemy import select, update
@@ -95,3 +98,32 @@ async def test_a_member_without_an_intake_role_sees_a_not_allowed_page(intake, t
     assert refused.status_code == 403 and "text/html" in refused.headers["content-type"]
     assert "Not allowed" in refused.text and 'aria-label="Staff workspace"' in refused.text
     assert (await facilitator.get("/staff/no-such-page")).status_code == 404
+
+
+async def test_a_request_taken_by_phone_from_the_form(intake, tmp_path):
+    rosa = await _client(intake, tmp_path, "rosa", Role.INTAKE)
+    form = await rosa.get("/staff/requests/new")
+    assert form.status_code == 200 and "Take a request by phone" in form.text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form.text).group(1)
+    typed = {"csrf_token": token, "kind": "dialogue_request", "given_name": "Ana",
+             "family_name": "", "relationship": "victim", "phone": "555",
+             "preferred_channel": "sms", "preferred_language": "es", "cdcr_number": "12"}
+    refused = await rosa.post("/staff/requests", data=typed)
+    assert refused.status_code == 422
+    for field in ("phone", "cdcr_number"):  # every problem at once, beside its field
+        assert f'id="{field}-error"' in refused.text, field
+    assert 'value="Ana"' in refused.text  # what was typed is kept
+    assert await intake.outbox() == []
+
+    taken = await rosa.post("/staff/requests", data={
+        **typed, "family_name": "López", "phone": "(619) 555-0100", "cdcr_number": "ab1234"})
+    assert taken.status_code == 303, taken.text
+    page = await rosa.get(taken.headers["location"])
+    assert "The request is taken" in page.text
+    [event] = [json.loads(r.value) for r in await intake.outbox()]
+    assert (event["type"], event["data"]["source"]) == ("vod.RequestReceived.v1", "phone")
+    assert event["data"]["reference"] in page.text
+
+    screener = await _client(intake, tmp_path, "sam", Role.SCREENER)
+    assert (await screener.get("/staff/requests/new")).status_code == 403
+    assert "/staff/requests/new" not in (await screener.get("/staff/")).text
