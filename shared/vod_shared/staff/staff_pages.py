@@ -8,11 +8,12 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, Response
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, select_autoescape
 from starlette.exceptions import HTTPException
 
-from vod_shared.problems import Problem
+from vod_shared.problems import Problem, field_errors
 from vod_shared.staff.model import StaffMember
 from vod_shared.staff.workspace import workspace
 
@@ -92,6 +93,7 @@ def install_error_pages(app: FastAPI) -> None:
     the header; everything else keeps the service's own answer (RFC 9457 problems)."""
     on_problem = app.exception_handlers.get(Problem)
     on_http = app.exception_handlers.get(HTTPException)
+    on_invalid = app.exception_handlers.get(RequestValidationError)
 
     async def problem(request: Request, exc: Problem) -> Response:
         if is_staff_page(request) or on_problem is None:
@@ -107,5 +109,14 @@ def install_error_pages(app: FastAPI) -> None:
                               headers=getattr(exc, "headers", None))
         return await on_http(request, exc)
 
+    async def invalid(request: Request, exc: RequestValidationError) -> Response:
+        if is_staff_page(request) or on_invalid is None:
+            fields = sorted({e["field"] for e in field_errors(exc.errors()) if e["field"]})
+            return error_page(request, 422, "The form was not complete",
+                              "Go back and check: " + ", ".join(fields).replace("_", " ")
+                              if fields else "Go back and check the form.")
+        return await on_invalid(request, exc)
+
     app.add_exception_handler(Problem, problem)
     app.add_exception_handler(HTTPException, http)
+    app.add_exception_handler(RequestValidationError, invalid)

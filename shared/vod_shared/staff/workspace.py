@@ -6,7 +6,7 @@ The links go to each service's own host: ``STAFF_WORKSPACE_URLS`` when set, else
 ``https://<service>.<STAFF_COOKIE_DOMAIN>`` (the compose's staff hosts), else this host at each
 service's port (``make run``: one sign-in holds on every port of one host)."""
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from fastapi import Request
 
@@ -118,6 +118,7 @@ class Workspace:
         if member is None:
             return ()
         roles = {d.service: d.roles for d in DESTINATIONS if d.path == "/staff/"}
+        case_id = quote(case_id, safe="")
         return tuple(Link(label, self.url(service, path.format(case_id=case_id), request))
                      for service, path, label in CASE_PAGES
                      if service != self.service and member.has_any_role(*roles[service]))

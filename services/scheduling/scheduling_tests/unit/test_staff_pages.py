@@ -63,7 +63,8 @@ async def test_a_hold_from_the_case_page_sends_its_code_and_keeps_the_note_here(
             "reason": "yard incident, wing C", "csrf_token": token(page.text)}
     unknown = await coordinator.post(f"/staff/cases/{case_id}/hold",
                                      data={**form, "reason_code": "gossip"})
-    assert unknown.status_code == 422
+    assert unknown.status_code == 422 and unknown.headers["content-type"].startswith("text/html")
+    assert "The form was not complete" in unknown.text and "reason code" in unknown.text
     done = await coordinator.post(f"/staff/cases/{case_id}/hold", data=form)
     assert done.status_code == 303, done.text
     [paused] = await scheduling.events("CasePaused")
