@@ -16,7 +16,8 @@ SERVICES = ("intake", "screening", "scheduling", "notifications")
 class ServiceProcess:
     def __init__(self, name: str, env: dict[str, str], log_dir: Path) -> None:
         self.name = name
-        self.port = free_port()
+        # A port chosen beforehand (so each service can link to the others'), else a free one.
+        self.port = int(env.get(f"{name.upper()}_PORT") or 0) or free_port()
         self.env = {**os.environ, **env, f"{name.upper()}_PORT": str(self.port), "LOG_FORMAT": "json"}
         self.log_path = log_dir / f"{name}.log"
         self.proc: subprocess.Popen | None = None

@@ -55,8 +55,11 @@ from intake.entrypoints.security import harden_public_pages
 from intake.entrypoints.request_page import request_page_router
 from intake.entrypoints.schemas import IntakeWebhookIn
 from intake.entrypoints.staff_api import staff_router
+from intake.entrypoints.staff_intake_form import intake_form_router
+from intake.entrypoints.staff_pages import staff_pages_router
 from intake.entrypoints.victim_pages import victim_router
 from intake.entrypoints.webhooks import webhook_router
+from intake.service_layer.staff_desk import StaffDesk
 from intake.service_layer import erasure, handlers, her_page
 from intake.service_layer.data_keys import DataKeys
 from intake.service_layer.door import Door, DoorLimits
@@ -146,6 +149,8 @@ def bootstrap(settings: Settings | None = None, clock=utc_now,
                             phone=settings.program_phone,
                             max_body_bytes=settings.public_form_max_bytes),
         staff_router(intake=intake),
+        staff_pages_router(StaffDesk(uow=runtime.uow, keys=context.keys, clock=clock)),
+        intake_form_router(intake=intake),
     ])
     harden_public_pages(app)
     app.router.lifespan_context = _with_due_work(runtime, door, page, erasures,

@@ -24,6 +24,7 @@ from vod_shared.staff.sessions import ServerSessions, Session
 from vod_shared.staff.settings import StaffSettings, host_in_domain
 from vod_shared.staff.store import StaffStore
 from vod_shared.staff.totp import UsedCodes
+from vod_shared.staff.workspace import Workspace
 
 Clock = Callable[[], datetime]
 LOGIN_PATH = "/staff/login"
@@ -57,7 +58,7 @@ class StaffAuth:
                  lifetime: timedelta = timedelta(hours=12), limiter: SignInLimiter | None = None,
                  trusted_proxies: Networks = (), home: str = "/staff/",
                  cookie_domain: str | None = None, sign_in_url: str | None = None,
-                 metrics=None) -> None:
+                 metrics=None, workspace: Workspace | None = None) -> None:
         if authenticator is None and not sign_in_url:
             raise ValueError("a service that signs no one in needs the sign-in service's "
                              "address (STAFF_SIGN_IN_URL)")
@@ -77,6 +78,7 @@ class StaffAuth:
         self.trusted_proxies = trusted_proxies
         self.clock = clock
         self.home = home
+        self.workspace = workspace or Workspace("service", cookie_domain=self.cookie_domain)
 
     @property
     def signs_in(self) -> bool:
@@ -101,15 +103,19 @@ class StaffAuth:
                    lifetime=timedelta(hours=settings.session_max_hours),
                    trusted_proxies=settings.trusted_proxy_networks(), home=home,
                    cookie_domain=settings.effective_cookie_domain(),
-                   sign_in_url=settings.sign_in_url, metrics=metrics)
+                   sign_in_url=settings.sign_in_url, metrics=metrics,
+                   workspace=Workspace.from_settings(settings))
 
     def install(self, app: FastAPI) -> None:
         """Adds the sign-in pages, the cookie relay and the sign-in redirect to ``app``."""
         from vod_shared.staff.routes import router
+        from vod_shared.staff.staff_pages import install_error_pages
 
         app.state.staff_auth = self
+        app.state.staff_workspace = self.workspace
         app.include_router(router)
         app.add_middleware(CookieRelay)
+        install_error_pages(app)
         app.add_exception_handler(SignInRequired, _redirect_to_sign_in)
 
     async def resume(self, request: Request, token: str | None) -> StaffMember | None:

@@ -48,11 +48,27 @@ class StaffSettings(BaseSettings):
     # The parent domain of the staff hosts (intake.<domain>, screening.<domain>, ...): the
     # session cookie is set for it so one sign-in holds on every service; empty: host-only
     cookie_domain: str = Field("", validation_alias="STAFF_COOKIE_DOMAIN")
+    # Where the staff header's links lead (workspace.py): "intake=https://...,screening=..."
+    # overrides; else https://<service>.<STAFF_COOKIE_DOMAIN>, else this host at each
+    # service's port (`make run`)
+    workspace_urls: str = Field("", validation_alias="STAFF_WORKSPACE_URLS")
+    intake_port_for_links: int = Field(8001, validation_alias="INTAKE_PORT")
+    screening_port_for_links: int = Field(8002, validation_alias="SCREENING_PORT")
+    scheduling_port_for_links: int = Field(8003, validation_alias="SCHEDULING_PORT")
+    notifications_port_for_links: int = Field(8004, validation_alias="NOTIFICATIONS_PORT")
 
     @field_validator("trusted_proxies")
     @classmethod
     def _proxies_parse(cls, value: str) -> str:
         parse_networks(value)  # a mistake stops the service at start, not at the first sign-in
+        return value
+
+    @field_validator("workspace_urls")
+    @classmethod
+    def _workspace_urls_parse(cls, value: str) -> str:
+        from vod_shared.staff.workspace import parse_urls
+
+        parse_urls(value)
         return value
 
     @field_validator("sign_in_url")

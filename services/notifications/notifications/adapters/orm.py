@@ -166,3 +166,21 @@ parked_events = Table(
     PrimaryKeyConstraint("seq", name="pk_parked_events"),
     UniqueConstraint("event_id", name="uq_parked_events_event_id"),
 )
+
+# Staff reading what people texted back (the number and the words), and every refused try:
+# appended to only (migration 0009 makes the store refuse changes and deletions).
+audit_log = Table(
+    "audit_log", metadata,
+    Column("seq", BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
+           autoincrement=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("username", String(64), nullable=True),
+    Column("action", String(64), nullable=False),
+    Column("outcome", String(32), nullable=False),
+    Column("case_id", String(64), nullable=True, index=True),
+    Column("address", String(64), nullable=False),
+    Column("method", String(8), nullable=False),
+    Column("path", String(512), nullable=False),
+    Column("detail", String(300), nullable=True),
+    Index("ix_audit_log_username", "username", "at"),
+)

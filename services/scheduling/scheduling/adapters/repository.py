@@ -97,7 +97,7 @@ class CaseRepository:
     def _columns(case: Case) -> dict:
         return dict(
             stage=case.stage.value, updated_at=utc(case.updated_at or case.opened_at),
-            victim_id=case.victim_id, language=case.language.value,
+            reference=case.reference, victim_id=case.victim_id, language=case.language.value,
             travel_offered=case.travel_offered, details_erased=case.details_erased,
             facility_code=case.facility_code, on_parole=case.on_parole, custody_as_of=utc(case.custody_as_of),
             facilitator_ids=list(case.facilitator_ids), waiting_since=utc(case.waiting_since),
@@ -142,7 +142,8 @@ class CaseRepository:
                          key=lambda s: (s.due_at, s.party))
         return Case(
             case_id=case_id, cdcr_number=row.cdcr_number, opened_at=as_utc(row.opened_at),
-            stage=Stage(row.stage), victim_id=row.victim_id, language=Language(row.language),
+            stage=Stage(row.stage), reference=row.reference, victim_id=row.victim_id,
+            language=Language(row.language),
             travel_offered=row.travel_offered, details_erased=row.details_erased,
             facility_code=row.facility_code,
             on_parole=row.on_parole, custody_as_of=as_utc(row.custody_as_of),

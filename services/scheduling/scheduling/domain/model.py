@@ -64,6 +64,9 @@ class Case(Holds, Preparation, Dialogue, Afterwards, CustodyMoves):
     cdcr_number: str
     opened_at: datetime
     stage: Stage = Stage.AWAITING_SCREENING
+    # The reference the case is known by everywhere (VOD-2026-000001); None until the request
+    # is read here (screening's answer can come first).
+    reference: str | None = None
     victim_id: str | None = None
     language: Language = Language.EN
     travel_offered: bool = False
@@ -126,8 +129,9 @@ class Case(Holds, Preparation, Dialogue, Afterwards, CustodyMoves):
         return cls(case_id, cdcr_number, opened_at=now, updated_at=now)
 
     def request_received(self, *, victim_id: str, language: Language, travel_offered: bool,
-                         now: datetime) -> None:
+                         now: datetime, reference: str | None = None) -> None:
         self.victim_id, self.language = victim_id, language
+        self.reference = reference or self.reference
         self.travel_offered = travel_offered and not self.details_erased
         self.updated_at = now
 

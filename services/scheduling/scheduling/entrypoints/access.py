@@ -2,8 +2,13 @@
 from vod_shared.events import ActedBy
 from vod_shared.problems import Problem
 from vod_shared.staff import Role, StaffMember, require_roles
+from vod_shared.staff.workspace import roles_for
 
 STAFF = require_roles(Role.COORDINATOR, Role.FACILITATOR, Role.ADMIN)
+# Who reads scheduling's pages (the workspace header offers them the same): its staff, and
+# screeners, who read a case's schedule and change nothing.
+READERS = require_roles(*roles_for("scheduling"))
+ACTS = (Role.COORDINATOR, Role.FACILITATOR, Role.ADMIN)
 COORDINATORS = require_roles(Role.COORDINATOR, Role.ADMIN)
 ACTS_FOR = (ActedBy.FACILITATOR, ActedBy.OFFENDER, ActedBy.DIRECTOR)
 

@@ -1,30 +1,33 @@
 """Staff pages, rendered on the server (Jinja2, autoescaped, no JavaScript): a calendar of
 meetings and dialogues, the cases with the wait list and alerts, and each case's schedule with
 the forms to move it along. Same sign-in, CSRF and headers as every staff page."""
-import secrets
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from vod_shared.events import ActedBy, MeetingMode, Party, Venue
 from vod_shared.problems import Problem
 from vod_shared.staff import StaffMember, csrf_token, require_csrf
+from vod_shared.staff.staff_pages import environment, render_page
+from vod_shared.staff.workspace import workspace
 
 from scheduling.domain.availability import PROGRAM_ZONE, zone
 from scheduling.domain.errors import NotReadyForDialogue, SchedulingError
 from scheduling.domain.holds import ReasonCode
 from scheduling.domain.intervals import Interval
-from scheduling.entrypoints.access import STAFF, may_act_as
+from scheduling.entrypoints import history
+from scheduling.entrypoints.access import ACTS, READERS, STAFF, may_act_as
 from scheduling.service_layer import staff_actions as act
 from scheduling.service_layer import views
 
-_templates = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"),
-                         autoescape=select_autoescape(default=True), auto_reload=False)
+# Scheduling's templates first, then the shared ones (the workspace header).
+_templates = environment(Path(__file__).parent / "templates")
+LOCAL_LINKS = (("Calendar", "/staff/calendar"), ("Cases", "/staff/cases"))
 Staff = Annotated[StaffMember, Depends(STAFF)]
+Reader = Annotated[StaffMember, Depends(READERS)]
 
 
 async def _signed_in_then_csrf(request: Request, staff: Staff) -> None:
@@ -36,13 +39,10 @@ async def _signed_in_then_csrf(request: Request, staff: Staff) -> None:
 Checked = Depends(_signed_in_then_csrf)
 
 
-def render(name: str, *, status_code: int = 200, **context) -> HTMLResponse:
-    nonce = secrets.token_urlsafe(16)
-    html = _templates.get_template(name).render(style_nonce=nonce, **context)
-    return HTMLResponse(html, status_code=status_code, headers={
-        "Cache-Control": "no-store", "X-Frame-Options": "DENY", "Referrer-Policy": "same-origin",
-        "Content-Security-Policy": (f"default-src 'none'; style-src 'nonce-{nonce}'; "
-                                    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'")})
+def render(request: Request, name: str, *, staff: StaffMember, status_code: int = 200,
+           **context) -> HTMLResponse:
+    return render_page(request, _templates, name, staff=staff, status_code=status_code,
+                       local_links=LOCAL_LINKS, **context)
 
 
 def pages_router(service) -> APIRouter:
@@ -63,15 +63,21 @@ def pages_router(service) -> APIRouter:
                 case=views.case_schedule(case, PROGRAM_ZONE),
                 names=lambda ids: [known.get(i, i) for i in ids],
                 alerts=[a for a in await uow.alerts.for_case(case_id) if a.acknowledged_at is None],
-                timeline=await views.case_timeline(uow, case_id, PROGRAM_ZONE),
+                timeline=[dict(at=item["at"], what=history.sentence(
+                    item["what"], item["data"] or {}, tz=PROGRAM_ZONE,
+                    names=lambda ids: [known.get(i, i) for i in ids]))
+                    for item in await views.case_timeline(uow, case_id, PROGRAM_ZONE)],
                 notes=await views.staff_notes(uow, service.ctx, case_id, PROGRAM_ZONE),
                 reason_codes=[code.value for code in ReasonCode],
                 slots=await views.offered_slots(uow, case, venue=venue, days=60, how_many=5,
                                                 start=now + timedelta(days=1),
                                                 length=timedelta(hours=3)))
         context = await service.read(view)
-        return render("case.html", status_code=status_code, staff=staff, tz=PROGRAM_ZONE,
-                      csrf=csrf_token(request), **context, **message)
+        case_links = workspace(request).case_links(request, staff, case_id)
+        return render(request, "case.html", status_code=status_code, staff=staff,
+                      tz=PROGRAM_ZONE, case_links=case_links,
+                      may_act=staff.has_any_role(*ACTS),
+                      language=history.language, **context, **message)
 
     async def act_then_show(request: Request, staff: StaffMember, case_id: str, done: str,
                             action, **kwargs):
@@ -87,11 +93,11 @@ def pages_router(service) -> APIRouter:
         return RedirectResponse(f"/staff/cases/{case_id}?done={done}", status_code=303)
 
     @router.get("/")
-    async def home(staff: Staff):
+    async def home(staff: Reader):
         return RedirectResponse("/staff/calendar", status_code=303)
 
     @router.get("/calendar")
-    async def calendar(request: Request, staff: Staff,
+    async def calendar(request: Request, staff: Reader,
                        start: date | None = Query(None, alias="from")) -> HTMLResponse:
         tz = zone(PROGRAM_ZONE)
         today = service.ctx.clock().astimezone(tz).date()
@@ -102,20 +108,25 @@ def pages_router(service) -> APIRouter:
             known = await names(uow)
             entries = await views.calendar(uow, staff, start=begin,
                                            end=begin + timedelta(days=7), tz=PROGRAM_ZONE)
+            references = {}
             for entry in entries:
                 entry["facilitators"] = [known.get(i, i) for i in entry["facilitator_ids"]]
+                if entry["case_id"] not in references:
+                    case = await uow.cases.get(entry["case_id"])
+                    references[entry["case_id"]] = case.reference if case else None
+                entry["reference"] = references[entry["case_id"]]
             return entries
         entries = await service.read(view)
         week = [first + timedelta(days=n) for n in range(7)]
         days = [(day, [e for e in entries if e["starts_at"][:10] == day.isoformat()])
                 for day in week]
-        return render("calendar.html", staff=staff, tz=PROGRAM_ZONE, first_day=first, days=days,
+        return render(request, "calendar.html", staff=staff, tz=PROGRAM_ZONE, first_day=first, days=days,
                       everyone=staff.has_any_role(*views.SEES_EVERY_CASE),
                       previous_week=(first - timedelta(days=7)).isoformat(),
                       next_week=(first + timedelta(days=7)).isoformat())
 
     @router.get("/cases")
-    async def cases(request: Request, staff: Staff) -> HTMLResponse:
+    async def cases(request: Request, staff: Reader) -> HTMLResponse:
         async def view(uow):
             known = await names(uow)
             ids = await views.visible_case_ids(uow, staff)
@@ -128,15 +139,18 @@ def pages_router(service) -> APIRouter:
             if staff.has_any_role(*views.SEES_EVERY_CASE):
                 waiting = [views.case_summary(await uow.cases.get(i), PROGRAM_ZONE)
                            for i in await uow.cases.waiting_for_facilitator()]
+            references = {c["case_id"]: c["reference"] for c in summaries}
             alerts = [{"alert_id": a.alert_id, "case_id": a.case_id, "detail": a.detail,
+                       "reference": references.get(a.case_id),
                        "at": views.local(a.at, PROGRAM_ZONE)} for a in await uow.alerts.open(ids)]
             return summaries, waiting, alerts
         summaries, waiting, alerts = await service.read(view)
-        return render("cases.html", staff=staff, cases=summaries, wait_list=waiting,
-                      alerts=alerts, csrf=csrf_token(request))
+        return render(request, "cases.html", staff=staff, cases=summaries, wait_list=waiting,
+                      alerts=alerts, language=history.language,
+                      may_act=staff.has_any_role(*ACTS))
 
     @router.get("/cases/{case_id}")
-    async def case(request: Request, case_id: str, staff: Staff,
+    async def case(request: Request, case_id: str, staff: Reader,
                    done: str | None = None) -> HTMLResponse:
         return await case_page(request, staff, case_id, done=DONE.get(done))
 

@@ -42,7 +42,8 @@ async def request_received(envelope: Envelope, uow: UnitOfWork, *, ctx: Context)
     travel = await ctx.travel_offered(uow.session, request)
     case = case or Case.open(request.case_id, request.cdcr_number, ctx.clock())
     case.request_received(victim_id=request.requester_id, language=request.preferred_language,
-                          travel_offered=bool(travel), now=ctx.clock())
+                          travel_offered=bool(travel), now=ctx.clock(),
+                          reference=request.reference)
     if travel is None:  # its requester was erased before the request was read here
         case.erase_requester_details(ctx.clock())
     await uow.save_case(case, topic=ctx.topic, new=new)

@@ -16,6 +16,9 @@ from scheduling.adapters.serialization import as_utc, availability_json
 from scheduling.service_layer.unit_of_work import UnitOfWork
 
 SEES_EVERY_CASE = (Role.COORDINATOR, Role.ADMIN)
+# Screeners read every case's schedule (a dialogue's date matters to the gate clearances they
+# grant) and change none: scheduling's changes admit coordinators and facilitators only.
+READS_EVERY_CASE = (*SEES_EVERY_CASE, Role.SCREENER)
 
 
 async def my_facilitator_id(uow: UnitOfWork, staff: StaffMember) -> str | None:
@@ -30,7 +33,7 @@ async def visible_case(uow: UnitOfWork, staff: StaffMember, case_id: str, *,
     case = await uow.cases.get(case_id, for_update=for_update)
     if case is None:
         raise NotFound(f"No case {case_id}.")
-    if not staff.has_any_role(*SEES_EVERY_CASE):
+    if not staff.has_any_role(*(SEES_EVERY_CASE if for_update else READS_EVERY_CASE)):
         mine = await my_facilitator_id(uow, staff)
         if mine is None or mine not in case.facilitator_ids:
             raise NotFound(f"No case {case_id}.")
@@ -39,7 +42,7 @@ async def visible_case(uow: UnitOfWork, staff: StaffMember, case_id: str, *,
 
 async def visible_case_ids(uow: UnitOfWork, staff: StaffMember) -> list[str]:
     ids = await uow.cases.all_ids()
-    if staff.has_any_role(*SEES_EVERY_CASE):
+    if staff.has_any_role(*READS_EVERY_CASE):
         return ids
     mine = await my_facilitator_id(uow, staff)
     visible = []
@@ -57,7 +60,7 @@ def local(moment: datetime | None, tz: str) -> str | None:
 def case_summary(case: Case, tz: str) -> dict:
     session = case.current_session
     return {
-        "case_id": case.case_id, "stage": case.stage.value, "on_hold": case.is_paused,
+        "case_id": case.case_id, "reference": case.reference, "stage": case.stage.value, "on_hold": case.is_paused,
         "language": case.language.value, "facility_code": case.facility_code,
         "on_parole": case.on_parole, "facilitator_ids": list(case.facilitator_ids),
         "waiting_since": local(case.waiting_since, tz),
@@ -155,8 +158,8 @@ async def calendar(uow: UnitOfWork, staff: StaffMember, *, start: datetime, end:
                    tz: str) -> list[dict]:
     """Meetings and dialogues between ``start`` and ``end``: all for a coordinator, a
     facilitator's own otherwise."""
-    mine = None if staff.has_any_role(*SEES_EVERY_CASE) else await my_facilitator_id(uow, staff)
-    if mine is None and not staff.has_any_role(*SEES_EVERY_CASE):
+    mine = None if staff.has_any_role(*READS_EVERY_CASE) else await my_facilitator_id(uow, staff)
+    if mine is None and not staff.has_any_role(*READS_EVERY_CASE):
         return []
     entries = []
     for kind, rows in (("meeting", await uow.calendar.meetings_between(start, end)),

@@ -63,10 +63,66 @@ async def test_a_hold_from_the_case_page_sends_its_code_and_keeps_the_note_here(
             "reason": "yard incident, wing C", "csrf_token": token(page.text)}
     unknown = await coordinator.post(f"/staff/cases/{case_id}/hold",
                                      data={**form, "reason_code": "gossip"})
-    assert unknown.status_code == 422
+    assert unknown.status_code == 422 and unknown.headers["content-type"].startswith("text/html")
+    assert "The form was not complete" in unknown.text and "reason code" in unknown.text
     done = await coordinator.post(f"/staff/cases/{case_id}/hold", data=form)
     assert done.status_code == 303, done.text
     [paused] = await scheduling.events("CasePaused")
     assert paused.reason == "facility_lockdown"
     shown = await coordinator.get(done.headers["location"])
     assert "yard incident, wing C" in shown.text
+
+
+async def test_the_case_page_names_the_case_by_its_reference_and_tells_its_history(scheduling):
+    coordinator = await scheduling.staff(Role.COORDINATOR)
+    await add_facilitator(coordinator, "Eli", languages=("en", "es"))
+    case_id = str(uuid.uuid4())
+    await scheduling.feed(request(case_id, language="es"), eligible(case_id), approved(case_id))
+    page = await coordinator.get(f"/staff/cases/{case_id}")
+    form = {"party": "offender", "mode": "in_person", "date": "2026-03-05", "time": "10:00",
+            "place": "SQ", "csrf_token": token(page.text)}
+    done = await coordinator.post(f"/staff/cases/{case_id}/meetings", data=form)
+    assert done.status_code == 303, done.text
+
+    page = await coordinator.get(f"/staff/cases/{case_id}")
+    assert "<h1>VOD-2026-000001:" in page.text and case_id[:8] + "<" not in page.text
+    assert "The victim reads Spanish." in page.text and "language: es" not in page.text
+    assert "Facilitators assigned: Eli." in page.text
+    assert ("Preparation meeting with the offender in person set for Thu 5 Mar 2026, 10:00 PST."
+            in page.text)
+    assert "FacilitatorAssigned" not in page.text and "MeetingScheduled" not in page.text
+    # the same case in screening, one click away (this test's host, screening's port)
+    assert f'href="http://scheduling:8002/staff/cases/{case_id}"' in page.text
+    for listing in ("/staff/cases", "/staff/calendar?from=2026-03-02"):
+        assert "VOD-2026-000001" in (await coordinator.get(listing)).text
+
+
+async def test_refusals_under_staff_are_pages_with_the_workspace_header(scheduling):
+    intake_member = await scheduling.staff(Role.INTAKE)  # no scheduling role
+    refused = await intake_member.get("/staff/calendar")
+    assert refused.status_code == 403 and refused.headers["content-type"].startswith("text/html")
+    assert "Not allowed" in refused.text and 'aria-label="Staff workspace"' in refused.text
+    coordinator = await scheduling.staff(Role.COORDINATOR)
+    missing = await coordinator.get(f"/staff/cases/{uuid.uuid4()}")
+    assert missing.status_code == 404 and missing.headers["content-type"].startswith("text/html")
+    api = await coordinator.get(f"/api/cases/{uuid.uuid4()}")
+    assert api.headers["content-type"] == "application/problem+json"  # the API stays JSON
+
+
+async def test_a_screener_reads_a_cases_schedule_and_changes_nothing(scheduling):
+    coordinator = await scheduling.staff(Role.COORDINATOR)
+    await add_facilitator(coordinator, "Eli")
+    case_id = str(uuid.uuid4())
+    await scheduling.feed(request(case_id), eligible(case_id), approved(case_id))
+    screener = await scheduling.staff(Role.SCREENER)
+    page = await screener.get(f"/staff/cases/{case_id}")
+    assert page.status_code == 200 and "VOD-2026-000001" in page.text
+    assert "Eli" in page.text and "<form method=\"post\" action=\"/staff/cases/" not in page.text
+    assert "You are reading this schedule" in page.text
+    assert f'/staff/cases/{case_id}' in (await screener.get("/staff/cases")).text
+    # the forms' routes refuse a screener, as the API does
+    tried = await screener.post(f"/staff/cases/{case_id}/parties/victim/ready",
+                                data={"csrf_token": token(page.text)})
+    assert tried.status_code == 403
+    assert (await screener.get(f"/api/cases/{case_id}")).status_code == 403
+    assert await scheduling.events("PartyReady") == []

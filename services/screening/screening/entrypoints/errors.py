@@ -2,6 +2,7 @@
 from fastapi import FastAPI, Request
 
 from vod_shared.problems import Problem, problem_response
+from vod_shared.staff.staff_pages import error_page
 
 from screening.domain.errors import (
     CaseNotFound,
@@ -11,14 +12,11 @@ from screening.domain.errors import (
     NotNow,
 )
 from screening.entrypoints.access import Forbidden
-from screening.entrypoints.rendering import render
 
 
 def _answer(request: Request, problem: Problem):
     if request.url.path.startswith("/staff"):
-        member = getattr(request.state, "staff_member", None)
-        return render(request, "error.html", staff=member, status_code=problem.status,
-                      title=problem.title, detail=problem.detail)
+        return error_page(request, problem.status, problem.title, problem.detail)
     return problem_response(problem, request.url.path)
 
 

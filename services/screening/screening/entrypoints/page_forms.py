@@ -8,13 +8,13 @@ from pydantic import BaseModel, ValidationError
 
 from vod_shared.staff import StaffMember
 from vod_shared.staff.auth import staff_auth
+from vod_shared.staff.staff_pages import error_page
 
 from screening.domain import commands
 from screening.domain.errors import InvalidDecision, NotNow
 from screening.entrypoints.access import DECIDE, caller, guard
 from screening.entrypoints.duplicate_schemas import DuplicateDecisionIn
 from screening.entrypoints.pages import case_page
-from screening.entrypoints.rendering import render
 from screening.entrypoints.staff_schemas import (
     ClearanceDenyIn,
     ClearanceGrantIn,
@@ -65,9 +65,8 @@ def page_forms_router(desk: ScreeningDesk, clock) -> APIRouter:
         posted = await request.form()
         values = {k: v.strip() for k, v in posted.items() if isinstance(v, str)}
         if not staff_auth(request).csrf_ok(request, values.pop("csrf_token", None)):
-            return render(request, "error.html", staff=staff, status_code=403,
-                          title="The form has expired",
-                          detail="Go back, reload the page and try again.")
+            return error_page(request, 403, "The form has expired",
+                              "Go back, reload the page and try again.")
         try:
             done = await act(values)
         except FormRefused as exc:

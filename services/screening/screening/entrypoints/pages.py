@@ -6,6 +6,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 
 from vod_shared.events import VisitorRole
 from vod_shared.staff import Role, StaffMember
+from vod_shared.staff.workspace import workspace
 
 from screening.domain import clearances, review, suitability
 from screening.domain.stages import Stage, describe_wait
@@ -39,7 +40,8 @@ def case_page(request: Request, desk: ScreeningDesk, view, staff: StaffMember, c
     return render(request, "case.html", staff=staff, status_code=status_code, view=view,
                   case=view.case, today=today, done=DONE.get(request.query_params.get("done")),
                   form=form, errors=errors or {}, values=values or {},
-                  roles=VisitorRole, **CHOICES)
+                  roles=VisitorRole, **CHOICES,
+                  case_links=workspace(request).case_links(request, staff, view.case.case_id))
 
 
 def pages_router(desk: ScreeningDesk, clock) -> APIRouter:

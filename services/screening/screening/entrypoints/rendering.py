@@ -8,20 +8,15 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from vod_shared.staff import Role, StaffMember
+from vod_shared.staff.staff_pages import environment, page_context, security_headers
 
 from screening.domain.timeline import words
 
 STATIC_DIR = Path(__file__).parent / "static"
 # Staff see times in the program's zone (the program is California's).
 PROGRAM_ZONE = ZoneInfo("America/Los_Angeles")
-templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
-HEADERS = {
-    "Cache-Control": "no-store",  # nothing about a victim lingers in a shared computer's cache
-    "Content-Security-Policy": "default-src 'none'; style-src 'self'; img-src 'self'; "
-                               "form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
-    "X-Frame-Options": "DENY",
-    "Referrer-Policy": "same-origin",
-}
+# Screening's templates first, then the shared ones (the workspace header).
+templates = Jinja2Templates(env=environment(Path(__file__).parent / "templates"))
 
 
 def local(moment: datetime | None) -> str:
@@ -39,16 +34,29 @@ templates.env.filters.update(local=local, day=day, words=words)
 
 def render(request: Request, name: str, *, staff: StaffMember | None, status_code: int = 200,
            **context) -> HTMLResponse:
-    from vod_shared.staff import csrf_token
-
     nav = staff is not None
+    sees_queue = nav and staff.has_any_role(Role.INTAKE, Role.SCREENER, Role.COORDINATOR,
+                                            Role.ADMIN)
+    shared = page_context(request, staff, local_links(staff))
     response = templates.TemplateResponse(request, name, {
-        "staff": staff, "csrf": csrf_token(request) if nav else "",
+        **shared,
         "is_screener": nav and staff.has_any_role(Role.SCREENER),
         "is_admin": nav and staff.has_any_role(Role.ADMIN),
         "is_facilitator": nav and staff.has_any_role(Role.FACILITATOR),
-        "sees_queue": nav and staff.has_any_role(Role.INTAKE, Role.SCREENER, Role.COORDINATOR,
-                                                 Role.ADMIN),
+        "sees_queue": sees_queue,
         **context}, status_code=status_code)
-    response.headers.update(HEADERS)
+    response.headers.update(security_headers(shared["style_nonce"], styles="'self' "))
     return response
+
+
+def local_links(staff: StaffMember | None) -> tuple[tuple[str, str], ...]:
+    """Screening's own pages, under the workspace header."""
+    if staff is None:
+        return ()
+    # The work queue and the audit log are in the workspace header itself.
+    links = [("My cases", "/staff/cases")] if staff.has_any_role(Role.FACILITATOR) else []
+    if staff.has_any_role(Role.INTAKE, Role.SCREENER, Role.COORDINATOR, Role.ADMIN):
+        links.append(("Clearances expiring", "/staff/clearances"))
+    if staff.has_any_role(Role.ADMIN):
+        links.append(("Dead letters", "/staff/dead-letters"))
+    return tuple(links)
