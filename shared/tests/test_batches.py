@@ -149,3 +149,45 @@ async def test_the_same_event_twice_in_one_batch_is_applied_once(sessions):
     dead = DeadLetterTopic()
     await _consumer(sessions, _record_and_announce, dead).consume_batch([*records, again])
     assert [e for _, e in await _applied(sessions)] == event_ids
+
+
+@pytest.mark.integration
+async def test_a_batch_holds_every_subject_it_touches_and_no_other(postgres_server):
+    """PostgreSQL, two copies of a service: a batch about cases 1 and 2 makes a copy handling
+    case 2 wait for its commit, and one handling case 3 not."""
+    import asyncio
+
+    from vod_shared.db import create_engine, messaging_metadata
+
+    engine = create_engine(postgres_server.create_database(f"batch_{uuid.uuid4().hex[:8]}"))
+    async with engine.begin() as conn:
+        await conn.run_sync(messaging_metadata.create_all)
+        await conn.run_sync(state.create_all)
+    sessions = session_factory(engine)
+    order: list[str] = []
+    batch_holds = asyncio.Event()
+
+    async def batch() -> None:
+        async with SqlUnitOfWork(sessions, source="/s") as uow:
+            await uow.serialize_on_all(["case-2", None, "case-1", "case-2"])
+            batch_holds.set()
+            await asyncio.sleep(0.5)
+            await uow.session.execute(insert(applied).values(case_id="case-2", event_id="e"))
+            order.append("batch committed")
+            await uow.commit()
+
+    async def other(subject: str) -> int:
+        await batch_holds.wait()
+        async with SqlUnitOfWork(sessions, source="/s") as uow:
+            await uow.serialize_on_all([subject])
+            order.append(f"other on {subject}")
+            return await uow.session.scalar(select(func.count()).select_from(applied))
+
+    try:
+        _, seen_unrelated, seen_same = await asyncio.gather(batch(), other("case-3"),
+                                                            other("case-2"))
+    finally:
+        await engine.dispose()
+    assert order.index("other on case-3") < order.index("batch committed")  # no wait
+    assert order.index("batch committed") < order.index("other on case-2")
+    assert (seen_unrelated, seen_same) == (0, 1)
