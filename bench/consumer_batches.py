@@ -87,7 +87,7 @@ async def bench_store(workdir: Path, count: int, batch: int, profile: bool) -> f
     batches = [records[i:i + batch] for i in range(0, count, batch)]
     apply = getattr(consumer, "consume_batch", None)
     profiler = cProfile.Profile() if profile else None
-    began = time.perf_counter()
+    began, cpu = time.perf_counter(), time.process_time()
     if profiler:
         profiler.enable()
     for chunk in batches:
@@ -98,8 +98,9 @@ async def bench_store(workdir: Path, count: int, batch: int, profile: bool) -> f
                 await consumer.consume(record)
     if profiler:
         profiler.disable()
-    elapsed = time.perf_counter() - began
+    elapsed, cpu = time.perf_counter() - began, time.process_time() - cpu
     assert await decided(runtime) == count
+    print(f"{1000 * cpu / count:.2f} ms of CPU per event (every thread of the process)")
     await runtime.engine.dispose()
     print(f"{sum(statements.values()) / count:.1f} statements per event; the most frequent:")
     for sql, times in statements.most_common(12):

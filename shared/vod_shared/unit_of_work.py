@@ -16,6 +16,9 @@ from vod_shared.envelope import Envelope, new_envelope, to_kafka
 from vod_shared.events.base import EventData
 from vod_shared.outbox import TOMBSTONE
 
+# In a session's info once its transaction has written (SQLite: it holds the store's one write
+# lock until it ends, so a repository need not write to take it)
+HOLDS_WRITE_LOCK = "vod.holds_write_lock"
 # The advisory lock space of "one subject at a time" (beside the relay's and the migrations')
 _SUBJECT_LOCKS = 0x564F4453
 
@@ -54,6 +57,7 @@ class SqlUnitOfWork:
 
     async def rollback(self) -> None:
         self._outgoing = []
+        self.session.info.pop(HOLDS_WRITE_LOCK, None)
         await self.session.rollback()
 
     async def write_outbox(self) -> None:
@@ -113,6 +117,7 @@ class SqlUnitOfWork:
             insert_or_ignore(self.session, inbox, "consumer", "event_id").values(
                 consumer=consumer, event_id=envelope.id, event_type=envelope.type,
                 processed_at=datetime.now(timezone.utc)))
+        self.session.info[HOLDS_WRITE_LOCK] = True
         return added.rowcount == 1
 
     async def first_time_seen_all(self, consumer: str, envelopes: list[Envelope]) -> list[bool]:
@@ -124,6 +129,7 @@ class SqlUnitOfWork:
         added = set((await self.session.execute(statement, [
             dict(consumer=consumer, event_id=envelope.id, event_type=envelope.type,
                  processed_at=now) for envelope in envelopes])).scalars())
+        self.session.info[HOLDS_WRITE_LOCK] = True
         new = []
         for envelope in envelopes:
             new.append(envelope.id in added)
