@@ -8,7 +8,7 @@ original in headers, and the consumer moves on.
 """
 import asyncio
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
@@ -109,14 +109,27 @@ class EventConsumer:
         self._failpoints = failpoints or Failpoints(None)
 
     async def consume(self, record: Record) -> None:
-        started = time.monotonic()
-        type_name, outcome = await self._consume(record)
-        if outcome is not None:
-            self.metrics.handled(type_name, outcome, time.monotonic() - started)
+        await self.consume_batch([record])
 
-    async def _consume(self, record: Record) -> tuple[str, str | None]:
-        """Handles one record: its type (for the metrics: ``unknown`` unless one of ours) and
-        the outcome (applied, duplicate, dead_lettered; None: not this consumer's concern)."""
+    async def consume_batch(self, records: Sequence[Record]) -> None:
+        """Handles ``records`` in order: those to apply in one transaction, split at a record
+        that fails, which alone is retried or parked (the offsets are the caller's to commit)."""
+        ready: list[Ready] = []
+        for record in records:
+            started = time.monotonic()
+            checked = await self._check(record)
+            if isinstance(checked, Ready):
+                ready.append(checked)
+            elif checked[1] is not None:
+                self.metrics.handled(*checked, time.monotonic() - started)
+        await self._apply_all(ready)
+        for item in ready:
+            self.metrics.handled(item.type_name, item.outcome, item.seconds)
+
+    async def _check(self, record: Record) -> "Ready | tuple[str, str | None]":
+        """A record ready to apply, or what became of it: its type (for the metrics:
+        ``unknown`` unless one of ours) and the outcome (dead_lettered; None: not this
+        consumer's concern)."""
         if record.value is None:
             return UNKNOWN, None  # a tombstone on a compacted topic: what it deletes is not an event
         try:
@@ -142,10 +155,7 @@ class EventConsumer:
         except UndecodableEvent as exc:
             await self.dead_letters.send(record, f"undecodable: {exc}")
             return type_name, DEAD_LETTERED
-        handler = self._handlers[type(envelope.data)]
-        with structlog.contextvars.bound_contextvars(
-                event_id=envelope.id, event_type=envelope.type, subject=envelope.subject):
-            return type_name, await self._apply(record, envelope, handler)
+        return Ready(record, envelope, self._handlers[type(envelope.data)], type_name)
 
     def _handles(self, type_name: str) -> bool:
         """A type this consumer has a handler for, or a version of one it does not know yet
@@ -155,6 +165,72 @@ class EventConsumer:
         except UnknownEventType:
             parts = type_name.split(".")
             return len(parts) == 3 and parts[1] in self._handled_names
+
+    async def _apply_all(self, items: list["Ready"]) -> None:
+        """Applies ``items`` together; when one fails, those before it are applied together,
+        it alone (retried, waited for or parked as ``_apply`` does), then those after it."""
+        transient_delay = self._backoff_s
+        while len(items) > 1:
+            started = time.monotonic()
+            try:
+                await self._apply_together(items)
+            except BatchFailed as failed:
+                if isinstance(failed.__cause__, TRANSIENT):
+                    # The store or the network is away, not a record at fault: wait for them.
+                    log.warning("batch.waiting_for_store", error=type(failed.__cause__).__name__,
+                                retry_in_s=transient_delay, size=len(items))
+                    await asyncio.sleep(transient_delay)
+                    transient_delay = min(transient_delay * 2, 30.0)
+                    continue
+                at = failed.index if failed.index is not None else len(items) // 2
+                log.info("batch.split", size=len(items), at=at,
+                         error=_describe(failed.__cause__))
+                await self._apply_all(items[:at])
+                if failed.index is None:  # the commit failed: no telling which record did it
+                    items = items[at:]
+                    continue
+                await self._apply_all(items[at:at + 1])
+                items = items[at + 1:]
+                continue
+            each = (time.monotonic() - started) / len(items)
+            for item in items:
+                item.seconds = each
+            return
+        for item in items:
+            started = time.monotonic()
+            with _bound(item.envelope):
+                item.outcome = await self._apply(item.record, item.envelope, item.handler)
+            item.seconds = time.monotonic() - started
+
+    async def _apply_together(self, items: list["Ready"]) -> None:
+        """One transaction for ``items``: one statement for their inbox rows, each handler's
+        writes flushed after it (a failure is then its own), one commit."""
+        async with self._uow() as uow:
+            try:
+                await uow.serialize_on_all(item.envelope.subject for item in items)
+                first_times = await uow.first_time_seen_all(
+                    self.name, [item.envelope for item in items])
+            except Exception as exc:
+                raise BatchFailed(None) from exc
+            for index, (item, first_time) in enumerate(zip(items, first_times)):
+                item.outcome = APPLIED if first_time else DUPLICATE
+                if not first_time:
+                    continue
+                try:
+                    with _bound(item.envelope):
+                        await item.handler(item.envelope, uow)
+                        await uow.session.flush()
+                except Exception as exc:
+                    raise BatchFailed(index) from exc
+                self._failpoints.hit(f"{self.name}.consumer.in_batch")
+            try:
+                await uow.commit()
+            except Exception as exc:
+                raise BatchFailed(None) from exc
+        self._failpoints.hit(f"{self.name}.consumer.after_commit")
+        for item in items:
+            with _bound(item.envelope):
+                log.info("event.applied" if item.outcome == APPLIED else "event.duplicate_ignored")
 
     async def _apply(self, record: Record, envelope: Envelope, handler: Handler) -> str:
         attempt, transient_delay, waited, waits = 0, self._backoff_s, 0.0, 0
@@ -206,6 +282,31 @@ class EventConsumer:
             await handler(envelope, uow)
             await uow.commit()
             return True
+
+
+@dataclass(eq=False)
+class Ready:
+    """A record checked and ready to apply, and then what became of it."""
+    record: Record
+    envelope: Envelope
+    handler: Handler
+    type_name: str
+    outcome: str = ""
+    seconds: float = 0.0
+
+
+class BatchFailed(Exception):
+    """A batch's transaction failed at its ``index``-th record (None: not one record's doing,
+    such as the commit); the cause is chained."""
+
+    def __init__(self, index: int | None) -> None:
+        super().__init__(index)
+        self.index = index
+
+
+def _bound(envelope: Envelope):
+    return structlog.contextvars.bound_contextvars(
+        event_id=envelope.id, event_type=envelope.type, subject=envelope.subject)
 
 
 def _describe(exc: Exception) -> str:

@@ -77,6 +77,10 @@ class ServiceSettings(StaffSettings):
     # How long an event waits for something that travels on another topic (a data key) before
     # it is parked in the dead letters
     consumer_not_yet_s: float = Field(60.0, ge=0, validation_alias="CONSUMER_NOT_YET_S")
+    # Records applied in one transaction (a failing one is then applied alone), and how long
+    # a consumer waits for a batch to fill before it applies what it has
+    consumer_batch_size: int = Field(100, ge=1, validation_alias="CONSUMER_BATCH_SIZE")
+    consumer_batch_wait_ms: int = Field(50, ge=0, validation_alias="CONSUMER_BATCH_WAIT_MS")
     consumer_commit_every: int = Field(100, ge=1, validation_alias="CONSUMER_COMMIT_EVERY")
     consumer_commit_interval_s: float = Field(1.0, ge=0, validation_alias="CONSUMER_COMMIT_INTERVAL_S")
     outbox_poll_interval_s: float = Field(1.0, gt=0, validation_alias="OUTBOX_POLL_INTERVAL_S")

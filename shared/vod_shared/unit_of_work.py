@@ -5,7 +5,7 @@ It rolls back unless committed. A service subclasses it to add its repositories.
 """
 import hashlib
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timezone
 
 from sqlalchemy import insert, text
@@ -16,6 +16,9 @@ from vod_shared.envelope import Envelope, new_envelope, to_kafka
 from vod_shared.events.base import EventData
 from vod_shared.outbox import TOMBSTONE
 
+# In a session's info once its transaction has written (SQLite: it holds the store's one write
+# lock until it ends, so a repository need not write to take it)
+HOLDS_WRITE_LOCK = "vod.holds_write_lock"
 # The advisory lock space of "one subject at a time" (beside the relay's and the migrations')
 _SUBJECT_LOCKS = 0x564F4453
 
@@ -27,11 +30,14 @@ class SqlUnitOfWork:
         self._source = source
         self._on_commit = on_commit
         self._emitted = False
+        # Outbox rows, written in one statement at commit (in the order they were emitted)
+        self._outgoing: list[dict] = []
         self.session: AsyncSession
 
     async def __aenter__(self):
         self.session = self._sessions()
         self._emitted = False
+        self._outgoing = []
         self.on_enter()
         return self
 
@@ -39,23 +45,33 @@ class SqlUnitOfWork:
         """Subclasses create their repositories on ``self.session`` here."""
 
     async def __aexit__(self, *exc_info) -> None:
+        self._outgoing = []
         await self.session.rollback()
         await self.session.close()
 
     async def commit(self) -> None:
+        await self.write_outbox()
         await self.session.commit()
         if self._emitted and self._on_commit:
             self._on_commit()
 
     async def rollback(self) -> None:
+        self._outgoing = []
+        self.session.info.pop(HOLDS_WRITE_LOCK, None)
         await self.session.rollback()
+
+    async def write_outbox(self) -> None:
+        """Writes the events emitted so far to the outbox (``commit`` does it)."""
+        rows, self._outgoing = self._outgoing, []
+        if rows:
+            await self.session.execute(insert(outbox), rows)
 
     async def emit(self, data: EventData, *, topic: str, subject: str,
                    event_id: str | None = None) -> Envelope:
         """Records an event in the outbox; it is published once this transaction commits."""
         envelope = new_envelope(data, source=self._source, subject=subject, event_id=event_id)
         record = to_kafka(envelope)
-        await self.session.execute(insert(outbox).values(
+        self._outgoing.append(dict(
             event_id=envelope.id, topic=topic, key=envelope.subject, event_type=envelope.type,
             value=record.value, created_at=datetime.now(timezone.utc), attempts=0,
         ))
@@ -70,15 +86,26 @@ class SqlUnitOfWork:
         (the inbox insert that follows takes its write lock)."""
         if not subject or self.session.bind.dialect.name != "postgresql":
             return
-        key = int.from_bytes(hashlib.blake2b(subject.encode(), digest_size=4).digest(), "big",
-                             signed=True)
         await self.session.execute(text("SELECT pg_advisory_xact_lock(:space, :key)"),
-                                   {"space": _SUBJECT_LOCKS, "key": key})
+                                   {"space": _SUBJECT_LOCKS, "key": _lock_key(subject)})
+
+    async def serialize_on_all(self, subjects: Iterable[str | None]) -> None:
+        """``serialize_on`` for every subject of a batch, in one statement. The locks are taken
+        in the order of their keys, so two batches sharing subjects never wait for each other
+        in a circle."""
+        if self.session.bind.dialect.name != "postgresql":
+            return
+        keys = sorted({_lock_key(subject) for subject in subjects if subject})
+        if keys:
+            await self.session.execute(text(
+                "SELECT count(pg_advisory_xact_lock(:space, k)) FROM "
+                "(SELECT unnest(CAST(:keys AS integer[])) AS k ORDER BY k) AS in_order"),
+                {"space": _SUBJECT_LOCKS, "keys": keys})
 
     async def emit_tombstone(self, *, topic: str, key: str) -> None:
         """Records a tombstone for ``key`` on a compacted topic (published as a null value once
         this transaction commits): compaction then removes every earlier record of that key."""
-        await self.session.execute(insert(outbox).values(
+        self._outgoing.append(dict(
             event_id=f"tombstone-{uuid.uuid4().hex}", topic=topic, key=key,
             event_type=TOMBSTONE, value=b"", created_at=datetime.now(timezone.utc), attempts=0,
         ))
@@ -90,4 +117,26 @@ class SqlUnitOfWork:
             insert_or_ignore(self.session, inbox, "consumer", "event_id").values(
                 consumer=consumer, event_id=envelope.id, event_type=envelope.type,
                 processed_at=datetime.now(timezone.utc)))
+        self.session.info[HOLDS_WRITE_LOCK] = True
         return added.rowcount == 1
+
+    async def first_time_seen_all(self, consumer: str, envelopes: list[Envelope]) -> list[bool]:
+        """``first_time_seen`` for a batch in one statement: for each envelope, in order,
+        whether it is new (a second copy of an id within the batch is not)."""
+        now = datetime.now(timezone.utc)
+        statement = insert_or_ignore(self.session, inbox, "consumer", "event_id") \
+            .returning(inbox.c.event_id)
+        added = set((await self.session.execute(statement, [
+            dict(consumer=consumer, event_id=envelope.id, event_type=envelope.type,
+                 processed_at=now) for envelope in envelopes])).scalars())
+        self.session.info[HOLDS_WRITE_LOCK] = True
+        new = []
+        for envelope in envelopes:
+            new.append(envelope.id in added)
+            added.discard(envelope.id)
+        return new
+
+
+def _lock_key(subject: str) -> int:
+    return int.from_bytes(hashlib.blake2b(subject.encode(), digest_size=4).digest(), "big",
+                          signed=True)

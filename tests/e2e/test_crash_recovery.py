@@ -45,3 +45,26 @@ async def test_killed_after_commit_before_offset_commit_applies_once(
 
     from vod_devtools.testing import wait_until
     assert await wait_until(redelivered_and_ignored, timeout=30), survivor.log()[-2000:]
+
+
+@pytest.mark.parametrize("failpoint", [
+    "screening.consumer.in_batch:50",  # half-way through a batch's transaction
+    "screening.consumer.after_commit:1",  # a whole batch in the store, no offset committed
+])
+async def test_killed_mid_batch_of_100_loses_nothing_and_applies_nothing_twice(
+        failpoint, service_env, processes, kafka_bootstrap, topic_prefix, tmp_path):
+    cases = [str(uuid.uuid4()) for _ in range(150)]
+    records = [_request_record(case_id) for case_id in cases]
+    env = service_env | {"CONSUMER_BATCH_SIZE": "100", "CONSUMER_BATCH_WAIT_MS": "500"}
+    # Produced before the service starts, so its first batch is a full 100
+    await produce(kafka_bootstrap, f"{topic_prefix}vod.intake",
+                  *((record.key, record.value) for record in records))
+    doomed = ServiceProcess("screening", env | {"VOD_FAILPOINT": failpoint}, tmp_path)
+    doomed.launch()  # it may die before it answers /healthz
+    assert doomed.wait_exit(90) == 137, doomed.log()[-2000:]
+
+    processes("screening", env)
+    decided = await read_topic(kafka_bootstrap, f"{topic_prefix}vod.screening",
+                               at_least=len(cases), timeout=90, settle=3)
+    subjects = [from_kafka(r.value).subject for r in decided]
+    assert sorted(subjects) == sorted(cases)  # each once: none lost, none twice

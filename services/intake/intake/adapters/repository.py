@@ -161,7 +161,7 @@ class PeopleRepository:
         await self._session.execute(insert(people).values(
             person_id=person_id, sealed=sealed.model_dump(), created_at=now,
             unproven=unproven and unproven.model_dump()))
-        await self.set_contacts(person_id, contacts)
+        await self._add_contacts(person_id, contacts)  # a new person has none to replace
 
     async def unproven(self, person_id: str) -> SealedDetails | None:
         value = await self._session.scalar(select(people.c.unproven)
@@ -185,10 +185,13 @@ class PeopleRepository:
     async def set_contacts(self, person_id: str, contacts: list[Contact]) -> None:
         await self._session.execute(delete(person_lookups)
                                     .where(person_lookups.c.person_id == person_id))
-        for contact in contacts:
-            await self._session.execute(insert(person_lookups).values(
+        await self._add_contacts(person_id, contacts)
+
+    async def _add_contacts(self, person_id: str, contacts: list[Contact]) -> None:
+        if contacts:  # one statement for all of them
+            await self._session.execute(insert(person_lookups), [dict(
                 lookup=contact.lookup, person_id=person_id, kind=contact.kind,
-                confirmed=contact.confirmed))
+                confirmed=contact.confirmed) for contact in contacts])
 
     async def update(self, person_id: str, sealed: SealedDetails) -> None:
         await self._session.execute(update(people).where(people.c.person_id == person_id)
@@ -243,11 +246,19 @@ class SubjectKeyRepository:
 
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
+        # The keys this transaction has read or made: a request seals several things under
+        # one subject's key, and each would otherwise read it again.
+        self._known: dict[str, StoredKey] = {}
 
     async def of_subject(self, subject_id: str) -> StoredKey | None:
+        if subject_id in self._known:
+            return self._known[subject_id]
         row = (await self._session.execute(select(subject_keys).where(
             subject_keys.c.subject_id == subject_id))).first()
-        return _stored_key(row) if row else None
+        if row is None:
+            return None
+        self._known[subject_id] = _stored_key(row)
+        return self._known[subject_id]
 
     async def by_id(self, key_id: str) -> StoredKey | None:
         row = (await self._session.execute(select(subject_keys).where(
@@ -258,9 +269,11 @@ class SubjectKeyRepository:
                   now: datetime) -> None:
         """A second key for one subject fails on the unique subject (two requests at once:
         the loser reads again and takes the winner's)."""
-        await self._session.execute(insert(subject_keys).values(
-            key_id=key_id, subject_id=subject_id, sealed_secret=sealed_secret.model_dump_json(),
+        stored = StoredKey(key_id, subject_id, sealed_secret.model_dump_json())
+        await self._session.execute(insert(subject_keys), dict(
+            key_id=key_id, subject_id=subject_id, sealed_secret=stored.sealed_secret,
             created_at=now))
+        self._known[subject_id] = stored
 
     async def is_destroyed(self, subject_id: str) -> bool:
         return await self._session.scalar(select(subject_keys_destroyed.c.subject_id).where(
@@ -269,6 +282,8 @@ class SubjectKeyRepository:
     async def destroy(self, subject_ids: list[str], now: datetime) -> None:
         """Deletes the subjects' keys (what was sealed under them no longer opens anywhere)
         and remembers them, so no key is made for them again."""
+        for subject_id in subject_ids:
+            self._known.pop(subject_id, None)
         await self._session.execute(delete(subject_keys)
                                     .where(subject_keys.c.subject_id.in_(subject_ids)))
         for subject_id in subject_ids:

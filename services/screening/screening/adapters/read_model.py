@@ -41,7 +41,7 @@ class Timeline:
     async def add(self, entry: TimelineEntry) -> None:
         """Adds the line once: the same event again (a replay, a redelivery) changes nothing."""
         await self._session.execute(insert_or_ignore(
-            self._session, case_timeline, "case_id", "event_id").values(**entry.__dict__))
+            self._session, case_timeline, "case_id", "event_id"), entry.__dict__)
 
     async def put(self, entry: TimelineEntry) -> None:
         """Adds the line, or gives the one already there these words (a line first written
@@ -75,7 +75,7 @@ class Visitors:
                case_visitors.c.visitor_id == visitor.visitor_id,
                case_visitors.c.role == visitor.role.value)
         added = await self._session.execute(insert_or_ignore(
-            self._session, case_visitors, "case_id", "visitor_id", "role").values(
+            self._session, case_visitors, "case_id", "visitor_id", "role"), dict(
                 case_id=case_id, visitor_id=visitor.visitor_id, role=visitor.role.value,
                 staff_account=visitor.staff_account, since=since))
         if added.rowcount == 0 and visitor.staff_account is not None:

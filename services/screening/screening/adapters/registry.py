@@ -5,6 +5,7 @@ from sqlalchemy import insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vod_shared.events import CustodyStatus, CustodyStatusChanged
+from vod_shared.unit_of_work import HOLDS_WRITE_LOCK
 
 from screening.adapters.orm import custody_changes, custody_records
 from screening.adapters.repository import as_utc
@@ -22,7 +23,9 @@ class CustodyRegistry:
         if self._session.bind.dialect.name == "postgresql":
             await self._session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"),
                                         {"key": f"custody:{cdcr_number}"})
-        else:  # SQLite: any write takes the database's one write lock, even one matching no row
+        elif not self._session.info.get(HOLDS_WRITE_LOCK):
+            # SQLite: any write takes the database's one write lock, even one matching no row
+            # (a consumer's transaction holds it already: its inbox row is written first)
             await self._session.execute(update(custody_records).where(
                 custody_records.c.cdcr_number == cdcr_number).values(
                 cdcr_number=custody_records.c.cdcr_number))
