@@ -1,0 +1,273 @@
+"""A fault run: a broker of its own (so a test may kill, freeze and restart it), the mail and SMS
+catchers, the services as real processes, a burst of signed requests to intake, and the counts
+an outside observer can take afterwards — what was decided, what arrived, what staff were told.
+
+Nothing here looks inside a service: the counts come from the topics, the mail catcher and the
+notifications store's delivery states, so the tests stay true however the services do the work.
+"""
+import asyncio
+import base64
+import json
+import signal
+import time
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from vod_devtools.catchers import Catchers
+from vod_devtools.kafka import LocalKafka, ensure_topics
+from vod_devtools.net import free_port
+from vod_devtools.testing import read_topic, wait_until
+from vod_devtools.webhooks import signed_headers
+from vod_shared.sealing import KeyDirectory
+from vod_shared.topics import all_topics
+
+from ..e2e.services import ServiceProcess
+
+SECRET = "whsec_" + base64.b64encode(uuid.uuid4().bytes * 2).decode()
+STAFF_MAILBOX = "program-staff@dialogue.example"
+DECIDED = "vod.EligibilityDetermined.v1"
+REVIEW_NEEDED = "Review needed: eligibility of "
+PIPELINE = ("intake", "screening", "notifications")
+
+
+@dataclass
+class Counts:
+    """What one fault run ended with, as the summary table shows it."""
+    fault: str
+    requests: int
+    decided_once: int = 0
+    messages_once: int = 0
+    lost: int = 0
+    duplicates: int = 0
+    recovery_s: float = 0.0
+    notes: dict = field(default_factory=dict)
+
+    def line(self) -> str:
+        return (f"fault counts: {self.fault}: {self.requests} requests, {self.decided_once} "
+                f"decided once, {self.messages_once} messages once, {self.lost} lost, "
+                f"{self.duplicates} duplicates, recovered in {self.recovery_s:.1f} s {self.notes}")
+
+
+def dialogue_request(n: int, run: str) -> dict:
+    return {"kind": "dialogue_request", "offender": {"cdcr_number": f"FT{n:04d}"},
+            "requester": {"given_name": "Ana", "family_name": f"Fault{n}",
+                          "relationship": "victim", "email": f"victim{n}.{run}@example.org",
+                          "preferred_language": "en", "preferred_channel": "email",
+                          "state": "CA", "time_zone": "America/Los_Angeles"}}
+
+
+class FaultRun:
+    """``async with FaultRun(tmp_path) as run``: broker, catchers and ``services`` started."""
+
+    def __init__(self, tmp_path: Path, *, services=PIPELINE, env: dict | None = None,
+                 database_urls: dict[str, str] | None = None) -> None:
+        self.dir = tmp_path
+        self.run_id = uuid.uuid4().hex[:6]
+        self.prefix = f"f{self.run_id}."
+        self.broker = LocalKafka(tmp_path / "kafka", free_port(), free_port())
+        self.catchers = Catchers(tmp_path / "catchers", smtp_port=free_port(),
+                                 http_port=free_port())
+        self.names = services
+        self.urls = database_urls or {
+            name: f"sqlite+aiosqlite:///{tmp_path / name}.db" for name in services}
+        self.extra_env = env or {}
+        self.services: dict[str, ServiceProcess] = {}
+        self.cases: list[str] = []
+        self.references: list[str] = []
+        self._copies: list[ServiceProcess] = []
+
+    def env(self, name: str) -> dict[str, str]:
+        return {
+            "VOD_KEYS_DIR": str(self.dir / "keys"), "VICTIM_LINK_SECRET": "fault-link-secret",
+            "KAFKA_BOOTSTRAP_SERVERS": self.broker.bootstrap, "VOD_TOPIC_PREFIX": self.prefix,
+            "VOD_DATA_DIR": str(self.dir / "var"), "KAFKA_SESSION_TIMEOUT_MS": "3000",
+            "OUTBOX_POLL_INTERVAL_S": "0.2", "CONSUMER_RETRY_BACKOFF_S": "0.05",
+            "INTAKE_WEBHOOK_SECRET": SECRET, "CUSTODY_WEBHOOK_SECRET": SECRET,
+            "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(self.catchers.smtp_port),
+            "SMS_API_BASE": self.catchers.http_base, "SMS_AUTH_TOKEN": "fault-sms-token",
+            "NOTIFICATIONS_SENDER_POLL_S": "0.2", "STAFF_ALERTS_EMAIL": STAFF_MAILBOX,
+            "NOTIFICATIONS_SENDING_LEASE_S": "20",
+            f"{name.upper()}_DATABASE_URL": self.urls[name], **self.extra_env}
+
+    async def __aenter__(self) -> "FaultRun":
+        KeyDirectory(self.dir / "keys").init()
+        await self.broker.start()
+        await ensure_topics(self.broker.bootstrap, all_topics(self.prefix), partitions=3)
+        self.catchers.start()
+        for name in self.names:
+            self.services[name] = self.process(name).launch()
+        for process in self.services.values():
+            await asyncio.to_thread(process.wait_healthy, 120.0)
+        return self
+
+    async def __aexit__(self, *exc) -> None:
+        for process in reversed(self._copies):
+            await asyncio.to_thread(process.stop)
+        self.catchers.stop()
+        self.broker.stop()
+
+    def process(self, name: str, **env: str) -> ServiceProcess:
+        """A new process of service ``name`` (not started), logging to its own file."""
+        copy = ServiceProcess(name, self.env(name) | env, self.dir)
+        copy.log_path = self.dir / f"{name}-{len(self._copies)}.log"
+        self._copies.append(copy)
+        return copy
+
+    # --- faults ---------------------------------------------------------------------------
+    def kill_broker(self) -> None:
+        self.broker.proc.send_signal(signal.SIGKILL)
+        self.broker.proc.wait(30)
+        self.broker.proc = None
+
+    async def restart(self, name: str, sig: signal.Signals) -> float:
+        """Sends ``sig`` to service ``name``, waits for it to exit, starts it again; returns
+        the moment (monotonic) it was healthy again."""
+        old = self.services[name]
+        old.proc.send_signal(sig)
+        await asyncio.to_thread(old.proc.wait, 60)
+        new = self.process(name)
+        new.port = old.port  # the same address, as a supervisor would restart it
+        new.env[f"{name.upper()}_PORT"] = str(old.port)
+        self.services[name] = new.launch()
+        await asyncio.to_thread(new.wait_healthy, 120.0)
+        return time.monotonic()
+
+    # --- load -----------------------------------------------------------------------------
+    async def request(self, n: int, timeout: float = 120.0) -> str:
+        """One signed request to intake; retried with the same webhook id while intake is down
+        or restarting, as the sender of a webhook does."""
+        body = json.dumps(dialogue_request(n, self.run_id)).encode()
+        headers = signed_headers(body, SECRET)
+        deadline = time.monotonic() + timeout
+        async with httpx.AsyncClient(timeout=10) as client:
+            while True:
+                try:
+                    answer = await client.post(
+                        f"{self.services['intake'].url}/webhooks/requests", content=body,
+                        headers=headers)
+                    if answer.status_code == 202:
+                        self.cases.append(answer.json()["case_id"])
+                        self.references.append(answer.json()["reference"])
+                        return self.cases[-1]
+                    assert answer.status_code >= 500, answer.text
+                except httpx.TransportError:
+                    pass
+                assert time.monotonic() < deadline, f"intake did not take request {n}"
+                await asyncio.sleep(0.3)
+
+    async def burst(self, count: int, *, start: int = 0, every_s: float = 0.02) -> None:
+        for n in range(start, start + count):
+            await self.request(n)
+            await asyncio.sleep(every_s)
+
+    # --- what an observer sees ------------------------------------------------------------
+    async def delivery_states(self) -> Counter:
+        """(template, status) -> how many, from the notifications store."""
+        engine = create_async_engine(self.urls["notifications"])
+        try:
+            async with engine.connect() as conn:
+                rows = (await conn.execute(text(
+                    "SELECT template, status, count(*) FROM deliveries GROUP BY template, status"
+                ))).all()
+        finally:
+            await engine.dispose()
+        return Counter({(template, status): n for template, status, n in rows})
+
+    async def settled(self, planned: int) -> bool:
+        """Every message planned, none still waiting or in a send."""
+        try:
+            states = await self.delivery_states()
+        except Exception:  # the store is being created or migrated
+            return False
+        made = sum(n for (_, status), n in states.items() if status != "skipped")
+        waiting = sum(n for (_, status), n in states.items() if status in ("pending", "sending"))
+        return made >= planned and waiting == 0
+
+    async def wait_settled(self, planned: int, timeout: float) -> float:
+        """Waits until every message is settled; returns when (monotonic)."""
+        assert await wait_until(lambda: self.settled(planned), timeout=timeout, interval=0.5), (
+            f"not settled in {timeout} s: {dict(await self.delivery_states())}")
+        return time.monotonic()
+
+    def mail(self) -> list[dict]:
+        """Every mail caught, in the order it arrived."""
+        return sorted(self.catchers.mail.read(), key=lambda m: m["id"])
+
+    def mail_to_victims(self) -> dict[str, list[str]]:
+        """Each victim's mail subjects, in the order they arrived."""
+        boxes: dict[str, list[str]] = {}
+        for message in self.mail():
+            for address in message["rcpt_tos"]:
+                if address.startswith("victim") and self.run_id in address:
+                    boxes.setdefault(address, []).append(message["subject"])
+        return boxes
+
+    def staff_mail(self) -> list[str]:
+        return [m["subject"] for m in self.mail() if STAFF_MAILBOX in m["rcpt_tos"]]
+
+    async def decisions(self) -> Counter:
+        records = await read_topic(self.broker.bootstrap, f"{self.prefix}vod.screening",
+                                   at_least=len(self.cases), settle=2.0, timeout=60)
+        return Counter(json.loads(r.value)["subject"] for r in records
+                       if json.loads(r.value)["type"] == DECIDED)
+
+    async def dead_letters(self) -> int:
+        total = 0
+        for topic in ("vod.intake", "vod.screening", "vod.people", "vod.keys"):
+            total += len(await read_topic(self.broker.bootstrap, f"{self.prefix}{topic}.dlq",
+                                          at_least=0, timeout=2, settle=0.2))
+        return total
+
+    def healthz(self) -> dict[str, dict]:
+        return {name: httpx.get(f"{p.url}/healthz", timeout=5).json()
+                for name, p in self.services.items()}
+
+
+async def account(run: FaultRun, fault: str, *, recovered_at: float, fault_ended: float,
+                  messages_per_case: int = 2) -> Counts:
+    """Counts what the run ended with and asserts what must hold after any fault: every case
+    decided once, every victim's messages arrived once each and in order, nothing dead-lettered,
+    no delivery left unknown, staff told nothing, every service healthy again."""
+    decided = await run.decisions()
+    boxes = run.mail_to_victims()
+    counts = Counts(fault, len(run.cases), recovery_s=max(recovered_at - fault_ended, 0.0))
+    counts.decided_once = sum(1 for case in run.cases if decided[case] == 1)
+    counts.messages_once = sum(len(set(subjects)) for subjects in boxes.values()
+                               if len(subjects) == len(set(subjects)))
+    expected = len(run.cases) * messages_per_case
+    received = sum(len(set(subjects)) for subjects in boxes.values())
+    counts.lost = (len(run.cases) - sum(1 for case in run.cases if decided[case])) + (
+        expected - received)
+    counts.duplicates = sum(n - 1 for n in decided.values() if n > 1) + sum(
+        len(subjects) - len(set(subjects)) for subjects in boxes.values())
+    states = await run.delivery_states()
+    unknown = sum(n for (_, status), n in states.items() if status == "unknown")
+    staff = Counter(run.staff_mail())
+    counts.notes = {"unknown": unknown, "staff_told": sum(staff.values()),
+                    "dead_letters": await run.dead_letters()}
+    print(counts.line())
+    REPORT.append(counts)
+
+    assert set(decided) == set(run.cases) and counts.decided_once == len(run.cases), decided
+    assert (counts.lost, counts.duplicates) == (0, 0), (counts, boxes)
+    # the same messages, in the same order, for every victim (the case reference aside)
+    orders = {tuple(s.split(" (VOD-")[0] for s in subjects) for subjects in boxes.values()}
+    assert len(orders) == 1, f"each victim's messages in the same order: {orders}"
+    assert (counts.notes["unknown"], counts.notes["dead_letters"]) == (0, 0), counts.notes
+    # staff were told what the program tells them (each case to review, once) and nothing else:
+    # no "may not have been delivered", no failure
+    assert sorted(staff) == sorted(f"{REVIEW_NEEDED}{ref}" for ref in run.references), staff
+    assert set(staff.values()) == {1}, staff
+    health = run.healthz()
+    assert {name: h["status"] for name, h in health.items()} == {
+        name: "ok" for name in health}, health
+    return counts
+
+
+REPORT: list[Counts] = []  # every run's counts, for the table at the end of the session

@@ -1,0 +1,65 @@
+"""The broker killed (SIGKILL) under load and back 15 s later; the broker frozen (SIGSTOP) past
+the consumers' session timeouts. Requests keep coming throughout: nothing is lost, nothing is
+done twice, each victim's messages come in order, staff are told nothing (there is nothing to
+tell), every service is healthy again, and the outage is told in a few lines of ours that say
+how many events wait — not thousands of client errors."""
+import asyncio
+import json
+import signal
+import time
+
+import pytest
+
+from .harness import FaultRun, account
+
+pytestmark = [pytest.mark.integration, pytest.mark.faults]
+REQUESTS = 60  # a third before the fault, a third during it, a third after
+
+
+def _log_lines(run: FaultRun) -> dict[str, int]:
+    return {name: len(p.log().splitlines()) for name, p in run.services.items()}
+
+
+def _outage_lines(run: FaultRun, since: dict[str, int]) -> dict[str, list[dict]]:
+    lines = {}
+    for name, p in run.services.items():
+        written = p.log().splitlines()[since[name]:]
+        lines[name] = [json.loads(l) if l.startswith("{") else {"raw": l} for l in written]
+    return lines
+
+
+@pytest.mark.faults_ci
+async def test_broker_killed_under_load_and_back_after_15_s(tmp_path):
+    async with FaultRun(tmp_path) as run:
+        await run.burst(REQUESTS // 3)
+        run.kill_broker()
+        before = _log_lines(run)
+        await run.burst(REQUESTS // 3, start=REQUESTS // 3)  # taken while the broker is away
+        await asyncio.sleep(15)
+        await run.broker.start()
+        back = time.monotonic()
+        outage = _outage_lines(run, before)
+        await run.burst(REQUESTS // 3, start=2 * REQUESTS // 3)
+        recovered = await run.wait_settled(2 * REQUESTS, timeout=120)
+        counts = await account(run, "broker SIGKILL 15 s", recovered_at=recovered,
+                               fault_ended=back)
+        _assert_quiet_and_telling(run, outage, counts)
+
+
+def _assert_quiet_and_telling(run: FaultRun, outage: dict[str, list[dict]], counts) -> None:
+    """Fewer than 50 lines per service while the broker was away; intake, which took requests
+    meanwhile, said how many events wait; each service said when the broker was back and when
+    its backlog was gone."""
+    for name, lines in outage.items():
+        counts.notes[f"{name}_lines"] = len(lines)
+    print(counts.line())
+    for name, lines in outage.items():
+        assert len(lines) < 50, (name, len(lines), lines[:60])
+    waiting = [l["events_waiting"] for l in outage["intake"]
+               if l.get("event") in ("broker.away", "broker.still_away")]
+    assert waiting and max(waiting) > 0, f"intake never said what waits: {outage['intake']}"
+    for name, process in run.services.items():
+        said = [json.loads(l).get("event") for l in process.log().splitlines()
+                if l.startswith("{")]
+        assert "broker.back" in said and said.index("broker.back") < len(said), name
+        assert "backlog.cleared" in said[said.index("broker.back"):], name
