@@ -55,6 +55,8 @@ def _assert_quiet_and_telling(run: FaultRun, outage: dict[str, list[dict]], coun
     print(counts.line())
     for name, lines in outage.items():
         assert len(lines) < 50, (name, len(lines), lines[:60])
+        tracebacks = [l for l in lines if "Traceback" in l.get("raw", "")]
+        assert not tracebacks, (name, lines)  # an outage is told in lines of ours
     waiting = [l["events_waiting"] for l in outage["intake"]
                if l.get("event") in ("broker.away", "broker.still_away")]
     assert waiting and max(waiting) > 0, f"intake never said what waits: {outage['intake']}"
@@ -63,3 +65,25 @@ def _assert_quiet_and_telling(run: FaultRun, outage: dict[str, list[dict]], coun
                 if l.startswith("{")]
         assert "broker.back" in said and said.index("broker.back") < len(said), name
         assert "backlog.cleared" in said[said.index("broker.back"):], name
+
+
+async def test_broker_frozen_for_30_s_past_the_session_timeouts(tmp_path):
+    """SIGSTOP: connections stay open and nothing answers, for ten times the consumers' 3 s
+    session timeout; then SIGCONT. The groups rebalance; nothing is lost or done twice."""
+    async with FaultRun(tmp_path) as run:
+        await run.burst(REQUESTS // 3)
+        run.broker.proc.send_signal(signal.SIGSTOP)
+        before = _log_lines(run)
+        frozen = time.monotonic()
+        try:
+            await run.burst(REQUESTS // 3, start=REQUESTS // 3)
+            await asyncio.sleep(max(0.0, 30 - (time.monotonic() - frozen)))
+        finally:
+            run.broker.proc.send_signal(signal.SIGCONT)
+        back = time.monotonic()
+        outage = _outage_lines(run, before)
+        await run.burst(REQUESTS // 3, start=2 * REQUESTS // 3)
+        recovered = await run.wait_settled(2 * REQUESTS, timeout=150)
+        counts = await account(run, "broker SIGSTOP 30 s", recovered_at=recovered,
+                               fault_ended=back)
+        _assert_quiet_and_telling(run, outage, counts)
