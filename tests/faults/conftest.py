@@ -33,7 +33,8 @@ def pytest_terminal_summary(terminalreporter):
         return
     header = ("fault", "requests", "decided once", "messages once", "lost", "duplicates",
               "recovery s")
-    rows = [(c.fault, str(c.requests), str(c.decided_once), str(c.messages_once), str(c.lost),
+    rows = [(c.fault, str(c.requests), "-" if c.decided_once is None else str(c.decided_once),
+             str(c.messages_once), str(c.lost),
              str(c.duplicates), f"{c.recovery_s:.1f}") for c in REPORT]
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
     terminalreporter.section("fault suite")

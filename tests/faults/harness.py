@@ -44,7 +44,7 @@ class Counts:
     """What one fault run ended with, as the summary table shows it."""
     fault: str
     requests: int
-    decided_once: int = 0
+    decided_once: int | None = 0  # None: no case to decide in this run
     messages_once: int = 0
     lost: int = 0
     duplicates: int = 0
