@@ -86,17 +86,20 @@ class FaultRun:
     """``async with FaultRun(tmp_path) as run``: broker, catchers and ``services`` started."""
 
     def __init__(self, tmp_path: Path, *, services=PIPELINE, env: dict | None = None,
-                 database_urls: dict[str, str] | None = None, channel: str = "email") -> None:
+                 database_urls: dict[str, str] | None = None, channel: str = "email",
+                 broker: type[LocalKafka] = LocalKafka,
+                 per_service: dict[str, dict[str, str]] | None = None) -> None:
         self.dir = tmp_path
         self.run_id = uuid.uuid4().hex[:6]
         self.prefix = f"f{self.run_id}."
-        self.broker = LocalKafka(tmp_path / "kafka", free_port(), free_port())
+        self.broker = broker(tmp_path / "kafka", free_port(), free_port())
         self.catchers = Catchers(tmp_path / "catchers", smtp_port=free_port(),
                                  http_port=free_port())
         self.names = services
         self.urls = database_urls or {
             name: f"sqlite+aiosqlite:///{tmp_path / name}.db" for name in services}
         self.extra_env = env or {}
+        self.per_service = per_service or {}
         self.channel = channel  # how the victims prefer to be told
         self.services: dict[str, ServiceProcess] = {}
         self.cases: list[str] = []
@@ -114,7 +117,8 @@ class FaultRun:
             "SMS_API_BASE": self.catchers.http_base, "SMS_AUTH_TOKEN": "fault-sms-token",
             "NOTIFICATIONS_SENDER_POLL_S": "0.2", "STAFF_ALERTS_EMAIL": STAFF_MAILBOX,
             "NOTIFICATIONS_SENDING_LEASE_S": "20",
-            f"{name.upper()}_DATABASE_URL": self.urls[name], **self.extra_env}
+            f"{name.upper()}_DATABASE_URL": self.urls[name], **self.extra_env,
+            **self.per_service.get(name, {})}
 
     async def __aenter__(self) -> "FaultRun":
         KeyDirectory(self.dir / "keys").init()
@@ -201,12 +205,14 @@ class FaultRun:
         return Counter({(template, status): n for template, status, n in rows})
 
     async def settled(self, planned: int) -> bool:
-        """Every message planned, none still waiting or in a send."""
+        """``planned`` messages to the people outside (staff's own alerts not counted) made,
+        and none still waiting or in a send."""
         try:
             states = await self.delivery_states()
         except Exception:  # the store is being created or migrated
             return False
-        made = sum(n for (_, status), n in states.items() if status != "skipped")
+        made = sum(n for (template, status), n in states.items()
+                   if status != "skipped" and not template.startswith("staff_"))
         waiting = sum(n for (_, status), n in states.items() if status in ("pending", "sending"))
         return made >= planned and waiting == 0
 
