@@ -53,16 +53,18 @@ async def test_a_30_s_outage_is_a_handful_of_lines_that_say_what_waits():
 
 
 async def test_back_with_nothing_waiting_is_not_catching_up():
-    world = Outage()
+    world, told = Outage(), []
     watch = BacklogWatch(broker_ok=world.broker_ok, pending=world.pending,
-                         clock=lambda: world.now)
+                         clock=lambda: world.now, on_back=lambda: told.append(world.now))
     world.up = False
     await watch.check()
     world.up, world.now = True, 5.0
     with capture_logs() as lines:
         await watch.check()
+        await watch.check()
     assert [line["event"] for line in lines] == ["broker.back", "backlog.cleared"]
     assert not watch.catching_up
+    assert told == [5.0]  # the relay was told once, when the broker came back
 
 
 class ProbeSettings(ServiceSettings):
@@ -106,3 +108,36 @@ async def test_healthz_says_catching_up_with_the_backlog_until_it_is_gone(tmp_pa
         await runtime.backlog.check()
         assert (await client.get("/healthz")).json()["status"] == "ok"
     await runtime.engine.dispose()
+
+
+async def test_the_relay_tries_again_at_once_when_the_broker_is_back(engine):
+    """Not at the end of a backoff that may have grown to 30 s during the outage."""
+    import asyncio
+
+    from vod_shared.outbox import OutboxRelay
+
+    async with engine.begin() as conn:
+        await conn.execute(insert(outbox), [{
+            "event_id": str(uuid.uuid4()), "topic": "t.vod.intake", "key": "case-1",
+            "event_type": "vod.X.v1", "value": b"{}", "created_at": datetime.now(timezone.utc)}])
+    broker = {"up": False, "tries": 0}
+
+    async def publish(topic, key, value, headers):
+        broker["tries"] += 1
+        if not broker["up"]:
+            raise ConnectionError("broker away")
+
+    relay = OutboxRelay(engine, publish, service="test", poll_interval_s=20.0)
+    running = asyncio.create_task(relay.run())
+    try:
+        while broker["tries"] == 0:  # the first try failed: now it waits out 20 s
+            await asyncio.sleep(0.01)
+        broker["up"] = True
+        relay.retry_now()
+        for _ in range(100):
+            if await relay.pending_count() == 0:
+                break
+            await asyncio.sleep(0.02)
+        assert await relay.pending_count() == 0 and broker["tries"] == 2
+    finally:
+        running.cancel()

@@ -20,8 +20,9 @@ OK, AWAY, CATCHING_UP = "ok", "away", "catching up"
 class BacklogWatch:
     def __init__(self, *, broker_ok: Callable[[], Awaitable[bool]],
                  pending: Callable[[], Awaitable[tuple[int, float]]], every_s: float = 2.0,
-                 say_every_s: float = 10.0, clock: Callable[[], float] = time.monotonic) -> None:
-        self._broker_ok, self._pending = broker_ok, pending
+                 say_every_s: float = 10.0, clock: Callable[[], float] = time.monotonic,
+                 on_back: Callable[[], None] = lambda: None) -> None:
+        self._broker_ok, self._pending, self._on_back = broker_ok, pending, on_back
         self._every_s, self._say_every_s, self._clock = every_s, say_every_s, clock
         self.state = OK
         self._since = 0.0  # when the broker went away, or came back
@@ -51,6 +52,7 @@ class BacklogWatch:
             return
         if self.state == AWAY:
             log.info("broker.back", away_s=round(now - self._since, 1), **figures)
+            self._on_back()  # the outbox relay tries again now, not at the end of its backoff
             self.state, self._since = CATCHING_UP, now
         if self.state == CATCHING_UP and waiting == 0:
             log.info("backlog.cleared", after_s=round(now - self._since, 1))

@@ -128,7 +128,8 @@ class ServiceRuntime:
                                  retention=timedelta(days=settings.outbox_retention_days),
                                  failpoints=self.failpoints)
         # a few lines of ours on a broker outage, and "catching up" on /healthz after it
-        self.backlog = BacklogWatch(broker_ok=self._broker_ok, pending=self.relay.pending_stats)
+        self.backlog = BacklogWatch(broker_ok=self._broker_ok, pending=self.relay.pending_stats,
+                                    on_back=self.relay.retry_now)
         self._migrations_dir = migrations_dir
         self._uow_class = uow_class
         self._relay_task: asyncio.Task | None = None
@@ -333,7 +334,9 @@ class ServiceRuntime:
     def health_router(self) -> APIRouter:
         router = APIRouter(tags=["health"])
 
-        @router.get("/healthz", summary="200 once the database and the broker answer (\"catching up\", with the outbox backlog, while it drains after a broker outage)")
+        @router.get("/healthz", summary="200 once the database and the broker answer (\"catching "
+                                        "up\", with the outbox backlog, while it drains after a "
+                                        "broker outage)")
         async def healthz():
             checks = {"database": await self._database_ok(), "broker": await self._broker_ok()}
             if all(checks.values()):

@@ -8,6 +8,7 @@ import json
 import signal
 import time
 
+import httpx
 import pytest
 
 from .harness import FaultRun, account
@@ -36,6 +37,7 @@ async def test_broker_killed_under_load_and_back_after_15_s(tmp_path):
         before = _log_lines(run)
         await run.burst(REQUESTS // 3, start=REQUESTS // 3)  # taken while the broker is away
         await asyncio.sleep(15)
+        seen = asyncio.create_task(_intake_health_while(run, 60))
         await run.broker.start()
         back = time.monotonic()
         outage = _outage_lines(run, before)
@@ -44,6 +46,40 @@ async def test_broker_killed_under_load_and_back_after_15_s(tmp_path):
         counts = await account(run, "broker SIGKILL 15 s", recovered_at=recovered,
                                fault_ended=back)
         _assert_quiet_and_telling(run, outage, counts)
+        seen.cancel()
+        _assert_catching_up_was_shown(run, seen_statuses)
+
+
+seen_statuses: list[dict] = []
+
+
+async def _intake_health_while(run: FaultRun, seconds: float) -> None:
+    """Notes each /healthz answer of intake's that is not "ok", every 0.2 s."""
+    seen_statuses.clear()
+    deadline = time.monotonic() + seconds
+    async with httpx.AsyncClient(timeout=2) as client:
+        while time.monotonic() < deadline:
+            try:
+                body = (await client.get(f"{run.services['intake'].url}/healthz")).json()
+                if body.get("status") != "ok":
+                    seen_statuses.append(body)
+            except (httpx.HTTPError, ValueError):
+                pass
+            await asyncio.sleep(0.2)
+
+
+def _assert_catching_up_was_shown(run: FaultRun, seen: list[dict]) -> None:
+    """Between intake's broker.back and backlog.cleared, /healthz said "catching up" with the
+    figures (when that lasted long enough for a look every 0.2 s to catch it)."""
+    said = [json.loads(l) for l in run.services["intake"].log().splitlines() if l.startswith("{")]
+    [cleared] = [l for l in said if l.get("event") == "backlog.cleared"][-1:]
+    catching_up = [s for s in seen if s.get("status") == "catching up"]
+    print(f"intake caught up in {cleared['after_s']} s; /healthz said catching up "
+          f"{len(catching_up)} times, e.g. {catching_up[:1]}")
+    if cleared["after_s"] >= 1.0:
+        assert catching_up, seen
+    for status in catching_up:
+        assert status["events_waiting"] > 0 and status["oldest_waiting_s"] >= 0
 
 
 def _assert_quiet_and_telling(run: FaultRun, outage: dict[str, list[dict]], counts) -> None:
