@@ -3,7 +3,6 @@ tests also marked ``faults_ci`` (a CI-sized part, about two minutes). A fault te
 command line (its file or folder) runs too."""
 from pathlib import Path
 
-import pytest
 
 from .harness import REPORT
 

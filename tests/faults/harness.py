@@ -122,13 +122,17 @@ class FaultRun:
 
     async def __aenter__(self) -> "FaultRun":
         KeyDirectory(self.dir / "keys").init()
-        await self.broker.start()
-        await ensure_topics(self.broker.bootstrap, all_topics(self.prefix), partitions=3)
         self.catchers.start()
-        for name in self.names:
-            self.services[name] = self.process(name).launch()
-        for process in self.services.values():
-            await asyncio.to_thread(process.wait_healthy, 120.0)
+        try:
+            await self.broker.start()
+            await ensure_topics(self.broker.bootstrap, all_topics(self.prefix), partitions=3)
+            for name in self.names:
+                self.services[name] = self.process(name).launch()
+            for process in self.services.values():
+                await asyncio.to_thread(process.wait_healthy, 120.0)
+        except BaseException:
+            await self.__aexit__()
+            raise
         return self
 
     async def __aexit__(self, *exc) -> None:
