@@ -3,7 +3,6 @@ tests also marked ``faults_ci`` (a CI-sized part, about two minutes). A fault te
 command line (its file or folder) runs too."""
 from pathlib import Path
 
-
 from .harness import REPORT
 
 HERE = Path(__file__).parent.resolve()
