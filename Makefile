@@ -63,7 +63,7 @@ test-fast: .venv/.synced
 # The whole fault suite (make test runs only its CI-sized part, the tests marked faults_ci)
 test-faults: setup
 	$(RUN) python -m vod_devtools.postgres ensure
-	$(RUN) pytest -m faults tests/faults
+	$(RUN) pytest -m faults -s tests/faults
 
 demo: .venv/.synced
 	$(RUN) python -m vod_devtools.demo
