@@ -23,12 +23,13 @@ $(DEV_SETTINGS): export SMS_AUTH_TOKEN ?= dev-only-sms-auth-token
 $(DEV_SETTINGS): export SMS_WEBHOOK_URL ?= http://localhost:8004/webhooks/sms
 $(DEV_SETTINGS): export STAFF_ALERTS_EMAIL ?= program-staff@dialogue.localhost
 
-.PHONY: help setup run test test-fast docs bench demo sample clean backup restore
+.PHONY: help setup run test test-fast test-faults docs bench demo sample clean backup restore
 
 help:
 	@echo "make run    start the broker, the four services and the mail/SMS catchers (Ctrl-C stops)"
 	@echo "make test   run every test (unit, integration over a real broker, SQLite and PostgreSQL)"
 	@echo "make sample load the sample custody roster (and, with 'make run' up, sample facilitators)"
+	@echo "make test-faults  the fault suite: broker, services, mail/SMS killed or frozen under load (a table at the end)"
 	@echo "make demo   drive a sample case through a running 'make run' and print its timeline"
 	@echo "make docs   write each service's AsyncAPI document to docs/asyncapi/"
 	@echo "make bench  throughput and memory of the outbox relay and a consumer on a real broker"
@@ -68,6 +69,11 @@ test-fast: .venv/.synced
 sample: .venv/.synced
 	@mkdir -p "$(VOD_DATA_DIR)"
 	$(RUN) python -m vod_devtools.sample
+
+# The whole fault suite (make test runs only its CI-sized part, the tests marked faults_ci)
+test-faults: setup
+	$(RUN) python -m vod_devtools.postgres ensure
+	$(RUN) pytest -m faults -s tests/faults
 
 demo: sample
 	$(RUN) python -m vod_devtools.demo

@@ -40,6 +40,7 @@ class OutboxRelay:
         self._batch_size = batch_size
         self._failpoints = failpoints or Failpoints(None)
         self._wake = asyncio.Event()
+        self._retry = asyncio.Event()  # set when the broker is back: a backoff ends at once
         self._retention = retention
         self._purge_every_s = purge_every_s
         self._next_purge = 0.0  # at the first round
@@ -49,6 +50,11 @@ class OutboxRelay:
     def notify(self) -> None:
         """Called after a commit that emitted events, so they go out without waiting a poll."""
         self._wake.set()
+
+    def retry_now(self) -> None:
+        """Called when the broker is back after an outage: the relay tries again at once
+        instead of sleeping out its backoff (up to 30 s) with the backlog waiting."""
+        self._retry.set()
 
     async def run(self) -> None:
         try:
@@ -67,6 +73,7 @@ class OutboxRelay:
         backoff = self._poll_interval_s
         while True:
             self._wake.clear()  # before reading, so a commit made meanwhile wakes the next round
+            self._retry.clear()
             try:
                 published = await self.publish_pending()
                 backoff = self._poll_interval_s
@@ -78,7 +85,10 @@ class OutboxRelay:
                     waiting = None
                 log.warning("outbox.publish_failed", error=type(exc).__name__, retry_in_s=backoff,
                             events_waiting=waiting)
-                await asyncio.sleep(backoff)
+                try:
+                    await asyncio.wait_for(self._retry.wait(), timeout=backoff)
+                except TimeoutError:
+                    pass
                 backoff = min(backoff * 2, 30.0)
                 continue
             await self._purge_when_due()

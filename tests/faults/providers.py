@@ -1,0 +1,99 @@
+"""The SMS API and the mail server misbehaving on cue, in front of the catchers: an SMS API that
+answers 503, 429 with Retry-After, slowly, or only after the client gave up; a mail server that
+answers 451 ("try again later"). Each call is noted with its time, so a test can tell whether
+the sender waited as it was asked to."""
+import threading
+import time
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs
+
+import httpx
+
+from vod_devtools.net import free_port
+
+
+@dataclass
+class Call:
+    at: float
+    to: str
+    answer: int
+
+
+class SmsApi:
+    """``mode``: "ok" (the catcher takes it), "503", "429" (with ``retry_after``), "slow"
+    (the catcher takes it after ``delay`` seconds)."""
+
+    def __init__(self, catcher_base: str) -> None:
+        self.catcher_base, self.mode, self.delay, self.retry_after = catcher_base, "ok", 0.0, 3
+        self.calls: list[Call] = []
+        self.started = 0
+        self.port = free_port()
+        self._server = ThreadingHTTPServer(("127.0.0.1", self.port), self._handler())
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def __enter__(self) -> "SmsApi":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def _handler(self):
+        api = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args) -> None:
+                pass
+
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                to = parse_qs(body.decode()).get("To", [""])[0]
+                mode = api.mode
+                api.started += 1
+                if mode in ("503", "429"):
+                    api.calls.append(Call(time.monotonic(), to, int(mode)))
+                    self.send_response(int(mode))
+                    if mode == "429":
+                        self.send_header("Retry-After", str(api.retry_after))
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
+                if mode == "slow":
+                    time.sleep(api.delay)
+                answer = httpx.post(f"{api.catcher_base}{self.path}", content=body, timeout=10,
+                                    headers={k: v for k, v in self.headers.items()
+                                             if k.lower() in ("authorization", "content-type")})
+                api.calls.append(Call(time.monotonic(), to, answer.status_code))
+                self.send_response(answer.status_code)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(answer.content)))
+                self.end_headers()
+                self.wfile.write(answer.content)
+
+        return Handler
+
+
+class FlakyMail:
+    """Wraps the mail catcher's handler: while ``failing``, every message is answered 451."""
+
+    def __init__(self, inner) -> None:
+        self.inner, self.failing, self.refused = inner, False, 0
+
+    async def handle_DATA(self, server, session, envelope) -> str:
+        if self.failing:
+            self.refused += 1
+            return "451 4.3.0 Mail server busy, try again later"
+        return await self.inner.handle_DATA(server, session, envelope)
+
+    @classmethod
+    def install(cls, catchers) -> "FlakyMail":
+        flaky = cls(catchers.smtp.handler)
+        catchers.smtp.handler = flaky  # each new connection is served by the current handler
+        return flaky
