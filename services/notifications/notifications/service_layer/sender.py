@@ -80,7 +80,7 @@ class Sender:
     def __init__(self, *, uow: Callable[[], UnitOfWork], outcomes: Outcomes, keys: ContactKeys,
                  renderer: Renderer, email, sms, clock: Callable[[], datetime],
                  lease: timedelta, failpoints: Failpoints | None = None,
-                 concurrency: int = 16, batch_size: int = 100, poll_interval_s: float = 1.0,
+                 concurrency: int = 4, batch_size: int = 100, poll_interval_s: float = 1.0,
                  links: VictimLinkUrls | None = None, staff_mailbox: str | None = None,
                  paces: Mapping[str, Paces] | None = None) -> None:
         self._uow, self._outcomes, self._keys = uow, outcomes, keys
