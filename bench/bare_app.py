@@ -7,12 +7,14 @@ from datetime import datetime, timezone
 
 from fastapi import FastAPI, Request
 from sqlalchemy import Column, DateTime, MetaData, String, Table, insert
-from sqlalchemy.ext.asyncio import create_async_engine
+
+from vod_shared.db import create_engine
 
 metadata = MetaData()
 items = Table("items", metadata, Column("id", String, primary_key=True),
               Column("body", String), Column("at", DateTime(timezone=True)))
-engine = create_async_engine(os.environ["BENCH_BARE_DATABASE_URL"])
+# the services' own engine: WAL, synchronous=NORMAL, the same busy timeout and pool
+engine = create_engine(os.environ["BENCH_BARE_DATABASE_URL"])
 
 
 @asynccontextmanager

@@ -33,22 +33,31 @@ async def raw_relay(bootstrap: str, count: int) -> dict:
                                     enable_auto_commit=False, auto_offset_reset="earliest")
         await consumer.start()
         try:
-            moved, began = 0, None
+            moved, began, previous = 0, None, ([], {})
             while moved < count:
-                batches = await consumer.getmany(timeout_ms=1000, max_records=1000)
+                batches = await consumer.getmany(timeout_ms=1000, max_records=2000)
                 records = [r for part in batches.values() for r in part]
                 if records and began is None:
                     began = time.perf_counter()
+                # this batch goes out while the last one's acks come back; its offsets are
+                # committed once they have
                 acks = [await producer.send(target, value=r.value, key=r.key) for r in records]
-                await asyncio.gather(*acks)
-                await consumer.commit()
+                await _commit_after(consumer, *previous)
+                previous = (acks, {tp: part[-1].offset + 1 for tp, part in batches.items() if part})
                 moved += len(records)
+            await _commit_after(consumer, *previous)
             elapsed = time.perf_counter() - began
         finally:
             await consumer.stop()
     finally:
         await producer.stop()
     return {"events": count, "seconds": round(elapsed, 2), "per_s": count / elapsed}
+
+
+async def _commit_after(consumer: AIOKafkaConsumer, acks: list, offsets: dict) -> None:
+    if acks:
+        await asyncio.gather(*acks)
+        await consumer.commit(offsets)
 
 
 async def hammer(url: str, bodies: list[tuple[bytes, dict]], *, in_flight: int = 32) -> dict:
@@ -59,13 +68,17 @@ async def hammer(url: str, bodies: list[tuple[bytes, dict]], *, in_flight: int =
     async with httpx.AsyncClient(timeout=60, limits=limits) as client:
         async def worker() -> None:
             for body, headers in queue:
-                response = await client.post(url, content=body, headers=headers)
-                statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
+                try:
+                    response = await client.post(url, content=body, headers=headers)
+                    status = response.status_code
+                except httpx.HTTPError as exc:
+                    status = type(exc).__name__
+                statuses[status] = statuses.get(status, 0) + 1
 
         began = time.perf_counter()
         await asyncio.gather(*(worker() for _ in range(in_flight)))
         elapsed = time.perf_counter() - began
-    accepted = sum(n for status, n in statuses.items() if status < 300)
+    accepted = sum(n for status, n in statuses.items() if isinstance(status, int) and status < 300)
     return {"requests": len(bodies), "accepted": accepted, "statuses": statuses,
             "seconds": round(elapsed, 2), "per_s": accepted / elapsed, "began": began}
 
