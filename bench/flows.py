@@ -105,9 +105,11 @@ async def intake_to_eligibility(stack: Stack, bootstrap: str, cases: int) -> dic
         if not webhooks["accepted"]:
             raise RuntimeError(f"intake accepted none: {webhooks['statuses']}")
         last = await watch.wait_for("vod.EligibilityDetermined.v1", webhooks["accepted"],
-                                    timeout=max(120, cases / 5))
+                                    timeout=max(180, cases / 2))
     finally:
         await watch.stop()
+    # Each request's acknowledgement email goes before the next figure starts
+    await _arrived(stack.mail_file, webhooks["accepted"], timeout=max(180, cases / 2))
     elapsed = last - webhooks.pop("began")
     return {"webhooks": webhooks,
             "eligibility": {"cases": webhooks["accepted"], "seconds": round(elapsed, 2),
@@ -126,7 +128,7 @@ async def custody_fanout(stack: Stack, escapes: int) -> dict:
     registered = await hammer(f"{stack.url('intake')}/webhooks/requests", registrations)
     if registered["accepted"] != texts:
         raise RuntimeError(f"registrations refused: {registered['statuses']}")
-    await _texts_arrived(stack, texts, timeout=max(120, texts / 5))  # their acknowledgements
+    await _texts_arrived(stack, texts, timeout=max(180, texts / 2))  # their acknowledgements
     reports = [_signed({"cdcr_number": _offender(e), "change": "escape", "status": "escaped",
                         "facility_code": None, "details": {},
                         "effective_at": datetime.now(timezone.utc).isoformat()},
@@ -134,7 +136,7 @@ async def custody_fanout(stack: Stack, escapes: int) -> dict:
     answered = time.time()  # the first escape's webhook answers within ms of this
     webhooks = await hammer(f"{stack.url('screening')}/webhooks/custody", reports,
                             in_flight=min(32, escapes))
-    sent = await _texts_arrived(stack, texts * 2, timeout=max(120, texts / 5))
+    sent = await _texts_arrived(stack, texts * 2, timeout=max(180, texts / 2))
     urgent = sorted(at for at, body in sent if body.startswith("URGENT"))
     return {"escapes": webhooks["accepted"], "texts": len(urgent),
             "first_text_s": round(urgent[0] - answered, 2),
@@ -146,15 +148,18 @@ def _offender(n: int) -> str:
     return f"E{n % 100_000:05d}"
 
 
-async def _texts_arrived(stack: Stack, count: int, timeout: float) -> list[tuple[float, str]]:
+async def _arrived(path, count: int, timeout: float) -> list[str]:
+    """The catcher's records in ``path`` once there are ``count``."""
     deadline = time.monotonic() + timeout
     while True:
-        lines = stack.sms_file.read_text().splitlines() if stack.sms_file.exists() else []
+        lines = path.read_text().splitlines() if path.exists() else []
         if len(lines) >= count:
-            break
+            return lines
         if time.monotonic() > deadline:
-            raise TimeoutError(f"{len(lines)} of {count} texts arrived in {timeout} s")
+            raise TimeoutError(f"{len(lines)} of {count} arrived at {path.name} in {timeout} s")
         await asyncio.sleep(0.2)
-    texts = [json.loads(line) for line in lines]
-    return [(datetime.fromisoformat(t["received_at"]).timestamp(), t.get("body") or t["Body"])
-            for t in texts]
+
+
+async def _texts_arrived(stack: Stack, count: int, timeout: float) -> list[tuple[float, str]]:
+    texts = [json.loads(line) for line in await _arrived(stack.sms_file, count, timeout)]
+    return [(datetime.fromisoformat(t["received_at"]).timestamp(), t["body"]) for t in texts]

@@ -46,6 +46,10 @@ class Stack:
     def sms_file(self) -> Path:
         return self.workdir / "var" / "catchers" / "sms.jsonl"
 
+    @property
+    def mail_file(self) -> Path:
+        return self.workdir / "var" / "catchers" / "mail.jsonl"
+
     async def start(self) -> None:
         for name in ("catchers", *SERVICES):
             module = "vod_devtools.catchers" if name == "catchers" else name
