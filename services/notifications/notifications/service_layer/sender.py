@@ -61,7 +61,8 @@ log = structlog.get_logger("notifications.sender")
 # A 429 without a Retry-After: how long every text waits before the next is tried
 THROTTLED_PAUSE_S = 1.0
 # After a wake while sends are under way, how long to gather the next commits into one pass
-_SETTLE_S = 0.02
+# (each send's commit wakes the loop: one look at the store per send would double its work)
+_SETTLE_S = 0.1
 UNREADABLE_RETRY = timedelta(minutes=15)
 # Her data key travels on vod.keys and may be a moment behind her details: look again soon.
 KEY_WAIT = timedelta(seconds=5)
@@ -128,12 +129,15 @@ class Sender:
         """Starts what is due as it becomes due, without waiting for the sends already under
         way (so an urgent notice need not wait for a slow batch to end); when stopping, waits
         for the lanes, which start no new send."""
-        backoff = self._poll_interval_s
+        backoff, loop = self._poll_interval_s, asyncio.get_running_loop()
+        next_reconcile = loop.time()
         try:
             while not self._stopping:
                 self._wake.clear()
                 try:
-                    await self.reconcile_interrupted()
+                    if loop.time() >= next_reconcile:  # leases run for minutes: now and then
+                        await self.reconcile_interrupted()
+                        next_reconcile = loop.time() + max(self._poll_interval_s, 1.0)
                     await self._start_due()
                     backoff = self._poll_interval_s
                 except Exception as exc:  # the store or the key is out of reach: try again
