@@ -463,3 +463,20 @@ async def test_a_commit_wakes_the_relay_without_waiting_for_its_poll(engine, ses
         running.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await running
+
+
+async def test_a_long_batch_is_marked_published_as_its_acks_come_back(engine, sessions):
+    await _emit(sessions, *[f"case-{i}" for i in range(250)])
+    broker = PipelinedBroker()
+    marked_while_sending = []
+
+    async def send(topic, key, value, headers):
+        if len(broker.sent) in (150, 249):
+            marked_while_sending.append(250 - await relay.pending_count())
+        return await broker.send(topic, key, value, headers)
+
+    relay = OutboxRelay(engine, broker.publish, send=send, service="test")
+    assert await relay.publish_pending() == 250
+    assert marked_while_sending == [100, 200]  # a crash then republishes at most 100
+    assert broker.most_in_flight == 100
+    assert await relay.pending_count() == 0

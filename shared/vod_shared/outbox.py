@@ -29,7 +29,7 @@ Send = Callable[[str, bytes, bytes | None, dict[str, str]], Awaitable[Awaitable[
 log = structlog.get_logger("vod.outbox")
 _RELAY_LOCK_ID = 0x564F44  # "VOD"
 TOMBSTONE = "tombstone"  # the event_type of an outbox row published as a null value
-_MARK_EVERY = 100  # acknowledged rows marked published in one write, as the acks come back
+_MARK_EVERY = 100  # records in flight at most; their acks are then marked in one write
 
 
 class OutboxRelay:
@@ -124,7 +124,8 @@ class OutboxRelay:
                 acks.sent(row.key, row.seq, await self._send(
                     row.topic, row.key.encode(), None if tombstone else row.value,
                     {} if tombstone else {"content-type": CONTENT_TYPE}))
-                if len(acks.acked) >= _MARK_EVERY:
+                if acks.in_flight >= _MARK_EVERY:  # marked as their acks come back
+                    await acks.settle_all()
                     await self._mark_published(conn, acks.take())
             await acks.settle_all()
         except Exception as exc:
@@ -246,6 +247,10 @@ class _Acks:
 
     def sent(self, key: str, seq: int, ack: Awaitable[object]) -> None:
         self._waiting[key] = (seq, ack)
+
+    @property
+    def in_flight(self) -> int:
+        return len(self._waiting)
 
     async def settle(self, key: str) -> None:
         if key not in self._waiting:
