@@ -12,7 +12,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from vod_devtools.webhooks import signed_headers
 
 from ceilings import hammer
-from services import Stack
+from stack import Stack
 
 REGISTRANTS_EACH = 5
 

@@ -29,7 +29,7 @@ from vod_shared.topics import all_topics
 import ceilings
 import consumers
 import flows
-from services import SERVICES, Stack
+from stack import SERVICES, Stack
 
 HERE = Path(__file__).parent
 

@@ -6,7 +6,10 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "bench"))
-import run  # noqa: E402  (bench/run.py, beside its own modules)
+try:
+    import run  # noqa: E402  (bench/run.py, beside its own modules)
+finally:
+    sys.path.pop(0)
 
 
 def _results(**changes) -> dict:
