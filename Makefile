@@ -32,7 +32,7 @@ help:
 	@echo "make test-faults  the fault suite: broker, services, mail/SMS killed or frozen under load (a table at the end)"
 	@echo "make demo   drive a sample case through a running 'make run' and print its timeline"
 	@echo "make docs   write each service's AsyncAPI document to docs/asyncapi/"
-	@echo "make bench  throughput and memory of the outbox relay and a consumer on a real broker"
+	@echo "make bench  the throughput figures of issue 13 on a real broker, against their targets (BENCH_SCALE=...)"
 	@echo "make backup every store, the staff file and the keys, to backups/<time> (BACKUP_DIR=...)"
 	@echo "make restore BACKUP_DIR=...  into empty stores, with the services stopped"
 

@@ -1,4 +1,6 @@
 """The outbox and the inbox against a real SQLite store, with the broker faked."""
+import asyncio
+import contextlib
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -386,3 +388,95 @@ async def test_two_relays_on_one_sqlite_file_never_both_publish(engine, sessions
     assert await other.publish_pending() == 0 and second.sent == []
     assert await one.publish_pending() == 1
     assert [key for _, key, _, _ in first.sent] == [b"a", b"b", b"c"]
+
+
+class PipelinedBroker:
+    """A producer that takes records at once and acknowledges them later, all together."""
+
+    def __init__(self, fail_key: bytes | None = None) -> None:
+        self.sent: list[bytes] = []
+        self.waiting: list[tuple[bytes, asyncio.Future]] = []
+        self.most_in_flight = 0
+        self.fail_key = fail_key
+
+    async def publish(self, topic, key, value, headers):
+        raise AssertionError("the relay waits for acks one by one only without send")
+
+    async def send(self, topic, key, value, headers):
+        ack = asyncio.get_running_loop().create_future()
+        self.sent.append(key)
+        self.waiting.append((key, ack))
+        self.most_in_flight = max(self.most_in_flight, len(self.waiting))
+        asyncio.get_running_loop().call_later(0.01, self._ack_all)
+        return ack
+
+    def _ack_all(self) -> None:
+        for key, ack in self.waiting:
+            if not ack.done():
+                if key == self.fail_key:
+                    ack.set_exception(ConnectionError("not acknowledged"))
+                else:
+                    ack.set_result(None)
+        self.waiting = []
+
+
+async def test_the_relay_keeps_many_in_flight_but_one_per_key(engine, sessions):
+    await _emit(sessions, *[f"case-{i}" for i in range(50)], "case-0", "case-1")
+    broker = PipelinedBroker()
+    relay = OutboxRelay(engine, broker.publish, send=broker.send, service="test")
+    assert await relay.publish_pending() == 52
+    assert broker.most_in_flight == 50  # not one round trip per event
+    # a key's second event went only after its first was acknowledged
+    assert broker.sent[-2:] == [b"case-0", b"case-1"]
+    assert await relay.pending_count() == 0
+
+
+async def test_a_failed_ack_leaves_that_event_and_its_keys_later_ones_pending(engine, sessions):
+    await _emit(sessions, "a", "b", "a", "c")
+    broker = PipelinedBroker(fail_key=b"a")
+    relay = OutboxRelay(engine, broker.publish, send=broker.send, service="test")
+    with pytest.raises(ConnectionError):
+        await relay.publish_pending()
+    assert broker.sent == [b"a", b"b"]  # a's second event never went after a's first failed
+    async with engine.connect() as conn:
+        left = (await conn.execute(select(outbox.c.key).where(outbox.c.published_at.is_(None))
+                                   .order_by(outbox.c.seq))).scalars().all()
+    assert left == ["a", "a", "c"]  # b, acknowledged, is not published twice
+
+
+async def test_a_commit_wakes_the_relay_without_waiting_for_its_poll(engine, sessions):
+    broker = FakeBroker()
+    relay = OutboxRelay(engine, broker.publish, service="test", poll_interval_s=30.0)
+    running = asyncio.create_task(relay.run())
+    try:
+        await asyncio.sleep(0.2)  # its first round found nothing: it sleeps for 30 s
+        async with SqlUnitOfWork(sessions, source="/services/test",
+                                 on_commit=relay.notify) as uow:
+            await uow.emit(_closed("a"), topic="vod.test", subject="a")
+            await uow.commit()
+        for _ in range(100):
+            if broker.sent:
+                break
+            await asyncio.sleep(0.02)
+        assert len(broker.sent) == 1  # within 2 s, not 30
+    finally:
+        running.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await running
+
+
+async def test_a_long_batch_is_marked_published_as_its_acks_come_back(engine, sessions):
+    await _emit(sessions, *[f"case-{i}" for i in range(250)])
+    broker = PipelinedBroker()
+    marked_while_sending = []
+
+    async def send(topic, key, value, headers):
+        if len(broker.sent) in (150, 249):
+            marked_while_sending.append(250 - await relay.pending_count())
+        return await broker.send(topic, key, value, headers)
+
+    relay = OutboxRelay(engine, broker.publish, send=send, service="test")
+    assert await relay.publish_pending() == 250
+    assert marked_while_sending == [100, 200]  # a crash then republishes at most 100
+    assert broker.most_in_flight == 100
+    assert await relay.pending_count() == 0

@@ -11,6 +11,7 @@ erasure in it.
 """
 import asyncio
 import fcntl
+from contextlib import suppress
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta, timezone
 
@@ -23,18 +24,23 @@ from vod_shared.envelope import CONTENT_TYPE
 from vod_shared.failpoints import Failpoints
 
 Publish = Callable[[str, bytes, bytes | None, dict[str, str]], Awaitable[object]]
+# Hands one record to the producer, in order; returns what to await for the broker's ack
+Send = Callable[[str, bytes, bytes | None, dict[str, str]], Awaitable[Awaitable[object]]]
 log = structlog.get_logger("vod.outbox")
 _RELAY_LOCK_ID = 0x564F44  # "VOD"
 TOMBSTONE = "tombstone"  # the event_type of an outbox row published as a null value
+_MARK_EVERY = 100  # records in flight at most; their acks are then marked in one write
 
 
 class OutboxRelay:
     def __init__(self, engine: AsyncEngine, publish: Publish, *, service: str,
-                 poll_interval_s: float = 1.0, batch_size: int = 200,
+                 send: Send | None = None, poll_interval_s: float = 1.0, batch_size: int = 500,
                  retention: timedelta = timedelta(days=7), purge_every_s: float = 3600.0,
                  failpoints: Failpoints | None = None) -> None:
         self._engine = engine
-        self._publish = publish
+        # ``send`` hands a record to the producer and returns its acknowledgement to come, so
+        # many are in flight at once; with ``publish`` alone, one at a time.
+        self._send = send or _one_at_a_time(publish)
         self._service = service
         self._poll_interval_s = poll_interval_s
         self._batch_size = batch_size
@@ -118,17 +124,24 @@ class OutboxRelay:
             .limit(self._batch_size)
         )).all()
         await conn.commit()
-        published: list[int] = []
+        acks = _Acks(self._failpoints, f"{self._service}.relay.after_publish")
+        row = None
         try:
             for row in rows:
+                # One record of a key in flight at a time: if it fails, none after it has gone
+                await acks.settle(row.key)
                 tombstone = row.event_type == TOMBSTONE
-                await self._publish(row.topic, row.key.encode(), None if tombstone else row.value,
-                                    {} if tombstone else {"content-type": CONTENT_TYPE})
-                self._failpoints.hit(f"{self._service}.relay.after_publish")
-                published.append(row.seq)
+                acks.sent(row.key, row.seq, await self._send(
+                    row.topic, row.key.encode(), None if tombstone else row.value,
+                    {} if tombstone else {"content-type": CONTENT_TYPE}))
+                if acks.in_flight >= _MARK_EVERY:  # marked as their acks come back
+                    await acks.settle_all()
+                    await self._mark_published(conn, acks.take())
+            await acks.settle_all()
         except Exception as exc:
+            await acks.settle_all(failed=True)  # what went out is marked, what failed is not
             log.warning("outbox.publish_error", error=type(exc).__name__)
-            failed = rows[len(published)].seq
+            failed = acks.failed if acks.failed is not None else row.seq
             try:
                 await conn.execute(update(outbox).where(outbox.c.seq == failed).values(
                     attempts=outbox.c.attempts + 1, last_error=type(exc).__name__))
@@ -136,13 +149,16 @@ class OutboxRelay:
                 await conn.rollback()
             raise
         finally:
-            # One write for the whole batch keeps the store free for the handlers; a crash
-            # before it republishes the batch, which consumers drop by event id.
-            if published:
-                await conn.execute(update(outbox).where(outbox.c.seq.in_(published)).values(
-                    published_at=datetime.now(timezone.utc), attempts=outbox.c.attempts + 1))
-            await conn.commit()
+            # A crash before the mark republishes these, which consumers drop by event id.
+            await self._mark_published(conn, acks.take())
         return len(rows)
+
+    async def _mark_published(self, conn: AsyncConnection, seqs: list[int]) -> None:
+        """One write for many rows keeps the store free for the handlers."""
+        if seqs:
+            await conn.execute(update(outbox).where(outbox.c.seq.in_(seqs)).values(
+                published_at=datetime.now(timezone.utc), attempts=outbox.c.attempts + 1))
+        await conn.commit()
 
     async def purge_published(self, *, now: datetime | None = None) -> int:
         """Deletes the rows published longer ago than the retention; never an unpublished one."""
@@ -227,3 +243,56 @@ class OutboxRelay:
             # Closing the session is the other way to let go of the lock.
             await conn.invalidate()
             raise
+
+
+class _Acks:
+    """The acknowledgements a batch waits for: one record per key at a time, so a key's next
+    record goes only once the broker has its last (order per key even when one fails)."""
+
+    def __init__(self, failpoints: Failpoints, failpoint: str) -> None:
+        self._waiting: dict[str, tuple[int, Awaitable[object]]] = {}
+        self._failpoints, self._failpoint = failpoints, failpoint
+        self.acked: list[int] = []
+        self.failed: int | None = None
+
+    def sent(self, key: str, seq: int, ack: Awaitable[object]) -> None:
+        self._waiting[key] = (seq, ack)
+
+    @property
+    def in_flight(self) -> int:
+        return len(self._waiting)
+
+    async def settle(self, key: str) -> None:
+        if key not in self._waiting:
+            return
+        seq, ack = self._waiting.pop(key)
+        try:
+            await ack
+        except Exception:
+            self.failed = seq if self.failed is None else min(self.failed, seq)
+            raise
+        self._failpoints.hit(self._failpoint)
+        self.acked.append(seq)
+
+    async def settle_all(self, *, failed: bool = False) -> None:
+        """Waits for every ack in flight; after a failure, keeps the others' outcomes quietly."""
+        for key in list(self._waiting):
+            if failed:
+                with suppress(Exception):
+                    await self.settle(key)
+            else:
+                await self.settle(key)
+
+    def take(self) -> list[int]:
+        taken, self.acked = self.acked, []
+        return taken
+
+
+def _one_at_a_time(publish: Publish) -> Send:
+    async def send(topic: str, key: bytes, value: bytes | None, headers: dict[str, str]):
+        await publish(topic, key, value, headers)
+        done = asyncio.get_running_loop().create_future()
+        done.set_result(None)
+        return done
+
+    return send

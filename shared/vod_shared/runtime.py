@@ -11,7 +11,7 @@ import asyncio
 import logging
 import os
 import time
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from contextlib import asynccontextmanager, contextmanager, suppress
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -126,7 +126,8 @@ class ServiceRuntime:
         self.sessions = session_factory(self.engine)
         # Staff sign-in state, shared with the other services (STAFF_DATABASE_URL).
         self.staff_store = StaffStore.from_settings(settings)
-        self.relay = OutboxRelay(self.engine, self.publish, service=settings.service_name,
+        self.relay = OutboxRelay(self.engine, self.publish, send=self.send,
+                                 service=settings.service_name,
                                  poll_interval_s=settings.outbox_poll_interval_s,
                                  retention=timedelta(days=settings.outbox_retention_days),
                                  failpoints=self.failpoints)
@@ -162,6 +163,13 @@ class ServiceRuntime:
         """Publishes one record (a None value: a tombstone) and returns once the broker has
         acknowledged it."""
         await self.broker.publish(value, topic=topic, key=key, headers=headers)
+
+    async def send(self, topic: str, key: bytes, value: bytes | None,
+                   headers: dict[str, str]) -> Awaitable[object]:
+        """Hands one record to the producer (in order) and returns its acknowledgement to
+        await: the outbox relay keeps many in flight."""
+        return await self.broker.publish(value, topic=topic, key=key, headers=headers,
+                                         no_confirm=True)
 
     def publishes(self, topic: str, *models: type[EventData]) -> None:
         """Declares what this service publishes on ``topic``, for the AsyncAPI document.

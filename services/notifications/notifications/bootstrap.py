@@ -40,6 +40,7 @@ from vod_shared.staff import StaffAuth
 
 from notifications.adapters.contacts import ContactKeys
 from notifications.adapters.email import SmtpSender, TeamEmail
+from notifications.adapters.pacing import Pace, Paces
 from notifications.adapters.rendering import Renderer
 from notifications.adapters.sms import TeamSms, TwilioSender
 from notifications.adapters.victim_links import VictimLinkUrls
@@ -119,7 +120,8 @@ def bootstrap(settings: Settings | None = None, clock=utc_now, *, email=None,
     email = email or SmtpSender(
         host=settings.smtp_host, port=settings.smtp_port, username=settings.smtp_username,
         password=settings.smtp_password, starttls=settings.smtp_starttls,
-        sender=settings.mail_from, timeout_s=settings.smtp_timeout_s)
+        sender=settings.mail_from, timeout_s=settings.smtp_timeout_s,
+        keep_open=settings.smtp_keep_open)
     if (team := settings.team) is not None:
         email, sms = TeamEmail(email, team), TeamSms(sms, team)
         log.warning("messages.team_mode", team_emails=len(team.emails),
@@ -135,7 +137,7 @@ def bootstrap(settings: Settings | None = None, clock=utc_now, *, email=None,
         links=victim_links(settings), staff_mailbox=settings.staff_alerts_email,
         email=email, sms=sms, clock=clock, lease=settings.sending_lease, failpoints=runtime.failpoints,
         concurrency=settings.sender_concurrency,
-        poll_interval_s=settings.sender_poll_interval_s)
+        poll_interval_s=settings.sender_poll_interval_s, paces=provider_paces(settings))
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -145,8 +147,9 @@ def bootstrap(settings: Settings | None = None, clock=utc_now, *, email=None,
                 yield
             finally:
                 await sender.stop()
-                if hasattr(sms, "close"):
-                    await sms.close()
+                for provider in (sms, email):
+                    if hasattr(provider, "close"):
+                        await provider.close()
 
     app = FastAPI(title="Dialogue — notifications", version="0.1.0", lifespan=lifespan)
     install_problem_handlers(app)
@@ -161,6 +164,13 @@ def bootstrap(settings: Settings | None = None, clock=utc_now, *, email=None,
                                           clock=clock))
     app.state.runtime, app.state.sender = runtime, sender
     return runtime, app
+
+
+def provider_paces(settings: Settings) -> dict[str, Paces]:
+    """Each channel's limits: a text its number's and its account's, an email the relay's."""
+    return {Channel.SMS.value: Paces(Pace(settings.sms_number_rate),
+                                     Pace(settings.sms_account_rate_per_s)),
+            Channel.EMAIL.value: Paces(Pace(settings.smtp_rate_per_s))}
 
 
 def delivery_metrics(runtime: ServiceRuntime) -> None:

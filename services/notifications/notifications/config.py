@@ -32,6 +32,13 @@ class Settings(ServiceSettings, OutboundSettings):
 
     sender_poll_interval_s: float = Field(1.0, gt=0, validation_alias="NOTIFICATIONS_SENDER_POLL_S")
     sender_concurrency: int = Field(4, ge=1, validation_alias="NOTIFICATIONS_SENDER_CONCURRENCY")
+    # The provider's limits, in messages a second (0: none). A text keeps its sender number's
+    # (SMS_FROM: a long code 1, a toll-free number 3, a short code 100) and the account's;
+    # unset, the number's is none for a provider on this machine (the local catcher), else 1.
+    sms_rate_per_s: float | None = Field(None, ge=0, validation_alias="SMS_RATE_PER_S")
+    sms_account_rate_per_s: float = Field(0.0, ge=0, validation_alias="SMS_ACCOUNT_RATE_PER_S")
+    smtp_rate_per_s: float = Field(0.0, ge=0, validation_alias="SMTP_RATE_PER_S")
+    smtp_keep_open: int = Field(4, ge=0, validation_alias="SMTP_KEEP_OPEN")
     # Longer than any one send can take (the SMTP and SMS timeouts): a row still "sending"
     # after this was cut off by a crash, and its outcome is unknown.
     sending_lease_s: float = Field(300.0, gt=0, validation_alias="NOTIFICATIONS_SENDING_LEASE_S")
@@ -51,6 +58,13 @@ class Settings(ServiceSettings, OutboundSettings):
         replies' address + ``/status``; None without SMS_WEBHOOK_URL (the provider then does
         not report, and an unknown text is settled by staff alone)."""
         return f"{self.sms_webhook_url.rstrip('/')}/status" if self.sms_webhook_url else None
+
+    @property
+    def sms_number_rate(self) -> float:
+        """Texts a second from SMS_FROM (0: no limit)."""
+        if self.sms_rate_per_s is not None:
+            return self.sms_rate_per_s
+        return 0.0 if _on_this_machine(self.sms_api_base) else 1.0
 
     @property
     def sending_lease(self) -> timedelta:
@@ -75,3 +89,8 @@ def _loopback(host: str) -> bool:
     except ValueError:
         return False  # a name, not an address
     return address.is_loopback or address.is_unspecified
+
+
+def _on_this_machine(url: str) -> bool:
+    host = (urlsplit(url).hostname or "").lower()
+    return host == "localhost" or _loopback(host)

@@ -54,24 +54,37 @@ def mime(message: EmailMessage, *, to: str, sender: str, message_id: str,
 
 
 class SmtpSender:
+    """Keeps up to ``keep_open`` connections open between messages (a new conversation costs
+    a TCP and TLS handshake and a login); one that went stale while idle is replaced before
+    anything was handed over, so a message never goes twice for it."""
+
     def __init__(self, *, host: str, port: int, username: str | None, password: str | None,
-                 starttls: bool, sender: str, timeout_s: float = 30.0) -> None:
+                 starttls: bool, sender: str, timeout_s: float = 30.0,
+                 keep_open: int = 4) -> None:
         self._host, self._port = host, port
         self._username, self._password = username, password
         self._starttls, self._sender, self._timeout = starttls, sender, timeout_s
+        self._idle: list[aiosmtplib.SMTP] = []
+        self._keep_open = keep_open
 
     async def send(self, message: EmailMessage, *, to: str, delivery_id: str,
                    language: str) -> Outcome:
         # The delivery id in the Message-ID lets anyone match a message to its row.
         message_id = make_msgid(idstring=delivery_id, domain="dialogue.notifications")
         mail = mime(message, to=to, sender=self._sender, message_id=message_id, language=language)
-        client = aiosmtplib.SMTP(hostname=self._host, port=self._port, timeout=self._timeout,
-                                 start_tls=self._starttls, use_tls=False)
+        client, outcome = None, None
         try:
-            await client.connect()
-            if self._username:
-                await client.login(self._username, self._password or "")
-            return await self._hand_over(client, mail, message_id)
+            client, reused = await self._connection()
+            try:
+                await client.mail(self._sender)
+            except (aiosmtplib.SMTPServerDisconnected, OSError, TimeoutError):
+                if not reused:
+                    raise
+                self._close(client)  # went stale while idle: nothing was handed over yet
+                client = await self._connect()
+                await client.mail(self._sender)
+            outcome = await self._hand_over(client, mail, message_id)
+            return outcome
         except aiosmtplib.SMTPRecipientsRefused as exc:
             code = exc.recipients[0].code if exc.recipients else 550
             return _by_code(code, "smtp_recipient_refused")
@@ -80,15 +93,49 @@ class SmtpSender:
         except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
             return TemporaryFailure(f"smtp_unreachable:{type(exc).__name__}")
         finally:
+            if client is not None:
+                await self._release(client, clean=isinstance(outcome, Sent))
+
+    async def close(self) -> None:
+        while self._idle:
+            await self._quit(self._idle.pop())
+
+    async def _connection(self) -> tuple[aiosmtplib.SMTP, bool]:
+        while self._idle:
+            client = self._idle.pop()
             if client.is_connected:
-                try:
-                    await client.quit()
-                except (aiosmtplib.SMTPException, OSError, TimeoutError):
-                    client.close()
+                return client, True
+        return await self._connect(), False
+
+    async def _connect(self) -> aiosmtplib.SMTP:
+        client = aiosmtplib.SMTP(hostname=self._host, port=self._port, timeout=self._timeout,
+                                 start_tls=self._starttls, use_tls=False)
+        await client.connect()
+        if self._username:
+            await client.login(self._username, self._password or "")
+        return client
+
+    async def _release(self, client: aiosmtplib.SMTP, *, clean: bool) -> None:
+        """A connection whose last message went through is kept for the next; any other (a
+        refusal mid-conversation, a cut) is closed."""
+        if clean and client.is_connected and len(self._idle) < self._keep_open:
+            self._idle.append(client)
+        else:
+            await self._quit(client)
+
+    async def _quit(self, client: aiosmtplib.SMTP) -> None:
+        if client.is_connected:
+            try:
+                await client.quit()
+            except (aiosmtplib.SMTPException, OSError, TimeoutError):
+                self._close(client)
+
+    @staticmethod
+    def _close(client: aiosmtplib.SMTP) -> None:
+        client.close()
 
     async def _hand_over(self, client: aiosmtplib.SMTP, mail: MimeMessage,
                          message_id: str) -> Outcome:
-        await client.mail(self._sender)
         await client.rcpt(mail["To"])
         try:
             await client.data(mail.as_bytes())
@@ -116,6 +163,11 @@ class TeamEmail:
         outcomes = [await self._inner.send(marked, to=address, delivery_id=delivery_id,
                                            language=language) for address in self._team.emails]
         return next((o for o in outcomes if not isinstance(o, Sent)), outcomes[0])
+
+    async def close(self) -> None:
+        """Closes the connections the real sender keeps open."""
+        if hasattr(self._inner, "close"):
+            await self._inner.close()
 
 
 def _is_calendar(attachment: Attachment) -> bool:

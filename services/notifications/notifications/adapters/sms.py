@@ -29,6 +29,7 @@ from notifications.domain.delivery import (
 from vod_shared.team_mode import TeamMode, mark_sms
 
 UNSUBSCRIBED = 21610  # Twilio: the number replied STOP to this sender
+THROTTLED = "sms_throttled:429"  # the provider's "too many": the sender slows down
 _OURS_TO_FIX = {401, 403, 404}
 
 
@@ -89,7 +90,7 @@ def _outcome(response: httpx.Response) -> Outcome:
     if status in (200, 201):
         return Sent(_json(response).get("sid"))
     if status == 429:
-        return TemporaryFailure("sms_throttled:429", _retry_after(response))
+        return TemporaryFailure(THROTTLED, _retry_after(response))
     if status >= 500 or status in _OURS_TO_FIX:
         return TemporaryFailure(f"sms_provider:{status}", _retry_after(response))
     code = _json(response).get("code")

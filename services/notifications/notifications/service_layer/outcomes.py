@@ -38,10 +38,14 @@ class Outcomes:
         async with self._uow() as uow:
             if isinstance(outcome, Sent):
                 # A row declared unknown meanwhile (its lease ran out): now we know better.
-                recorded = any([await uow.deliveries.finish(
-                    delivery.id, Status.SENT, now, expected=expected,
-                    provider_id=outcome.provider_id) for expected in (Status.SENDING,
-                                                                      Status.UNKNOWN)])
+                # (The second update only when the first found nothing: one per send.)
+                recorded = (
+                    await uow.deliveries.finish(delivery.id, Status.SENT, now,
+                                                expected=Status.SENDING,
+                                                provider_id=outcome.provider_id)
+                    or await uow.deliveries.finish(delivery.id, Status.SENT, now,
+                                                   expected=Status.UNKNOWN,
+                                                   provider_id=outcome.provider_id))
                 if recorded:
                     await self.announce_sent(uow, delivery, outcome.provider_id, now)
             elif isinstance(outcome, TemporaryFailure):

@@ -14,7 +14,7 @@ Deliveries to one person on one channel go in the order they were planned: a bat
 per recipient and channel, each part sent in order and stopped at the first failure.
 """
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from contextlib import suppress
 from dataclasses import replace
 from datetime import datetime, timedelta
@@ -38,10 +38,19 @@ from vod_shared.sealing import (
 from vod_shared.zones import person_zone
 
 from notifications.adapters.contacts import ContactKeys
+from notifications.adapters.pacing import Paces, Pool
 from notifications.adapters.rendering import Renderer, TemplateMissing
+from notifications.adapters.sms import THROTTLED
 from notifications.adapters.victim_links import VictimLinkUrls
 from notifications.domain import schedule
-from notifications.domain.delivery import Delivery, Outcome, Sent, Status, channel_now
+from notifications.domain.delivery import (
+    Delivery,
+    Outcome,
+    Sent,
+    Status,
+    TemporaryFailure,
+    channel_now,
+)
 from notifications.domain.quiet_hours import earliest_send, quiet_hours
 from notifications.domain.staff import STAFF_MAILBOX
 from notifications.service_layer.composing import REPLIES, Composer
@@ -49,6 +58,11 @@ from notifications.service_layer.outcomes import Outcomes, copy_on
 from notifications.service_layer.unit_of_work import UnitOfWork
 
 log = structlog.get_logger("notifications.sender")
+# A 429 without a Retry-After: how long every text waits before the next is tried
+THROTTLED_PAUSE_S = 1.0
+# After a wake while sends are under way, how long to gather the next commits into one pass
+# (each send's commit wakes the loop: one look at the store per send would double its work)
+_SETTLE_S = 0.1
 UNREADABLE_RETRY = timedelta(minutes=15)
 # Her data key travels on vod.keys and may be a moment behind her details: look again soon.
 KEY_WAIT = timedelta(seconds=5)
@@ -68,12 +82,16 @@ class Sender:
                  renderer: Renderer, email, sms, clock: Callable[[], datetime],
                  lease: timedelta, failpoints: Failpoints | None = None,
                  concurrency: int = 4, batch_size: int = 100, poll_interval_s: float = 1.0,
-                 links: VictimLinkUrls | None = None, staff_mailbox: str | None = None) -> None:
+                 links: VictimLinkUrls | None = None, staff_mailbox: str | None = None,
+                 paces: Mapping[str, Paces] | None = None) -> None:
         self._uow, self._outcomes, self._keys = uow, outcomes, keys
         self._compose, self._staff_mailbox = Composer(renderer, links), staff_mailbox
         self._email, self._sms, self._clock, self._lease = email, sms, clock, lease
         self._failpoints = failpoints or Failpoints(None)
-        self._limit = asyncio.Semaphore(concurrency)
+        self._pool = Pool(concurrency)
+        self._paces = dict(paces or {})  # channel -> the provider's limits
+        self._lanes: dict[tuple[str, str], asyncio.Task] = {}  # (recipient, channel) at work
+        self._queued: set[asyncio.Task] = set()  # lanes waiting for their pace or the pool
         self._batch_size, self._poll_interval_s = batch_size, poll_interval_s
         self._wake = asyncio.Event()
         self._stopping = False
@@ -92,6 +110,8 @@ class Sender:
         left unknown), then stops. Those still in flight then are cut off: they become unknown
         after their lease, for staff; each is logged by id."""
         self._stopping = True
+        for lane in self._queued:  # waiting for a turn or a free slot: nothing of theirs began
+            lane.cancel()
         self.wake()
         log.info("sender.stopping", in_flight=len(self._in_flight), grace_s=grace_s)
         try:
@@ -106,24 +126,33 @@ class Sender:
                             hint="its outcome is unknown: staff will be asked once its lease ends")
 
     async def run(self) -> None:
-        backoff = self._poll_interval_s
-        while not self._stopping:
-            try:
-                await self.reconcile_interrupted()
-                handled = await self.send_due()
-                backoff = self._poll_interval_s
-            except Exception as exc:  # the store or the key is out of reach: wait, try again
-                log.error("sender.pass_failed", error=type(exc).__name__, retry_in_s=backoff)
-                await asyncio.sleep(backoff)
-                backoff = min(backoff * 2, 30.0)
-                continue
-            if handled >= self._batch_size or self._stopping:
-                continue
-            self._wake.clear()
-            try:
-                await asyncio.wait_for(self._wake.wait(), timeout=self._poll_interval_s)
-            except TimeoutError:
-                pass
+        """Starts what is due as it becomes due, without waiting for the sends already under
+        way (so an urgent notice need not wait for a slow batch to end); when stopping, waits
+        for the lanes, which start no new send."""
+        backoff, loop = self._poll_interval_s, asyncio.get_running_loop()
+        next_reconcile = loop.time()
+        try:
+            while not self._stopping:
+                self._wake.clear()
+                try:
+                    if loop.time() >= next_reconcile:  # leases run for minutes: now and then
+                        await self.reconcile_interrupted()
+                        next_reconcile = loop.time() + max(self._poll_interval_s, 1.0)
+                    await self._start_due()
+                    backoff = self._poll_interval_s
+                except Exception as exc:  # the store or the key is out of reach: try again
+                    log.error("sender.pass_failed", error=type(exc).__name__, retry_in_s=backoff)
+                    await asyncio.sleep(backoff)
+                    backoff = min(backoff * 2, 30.0)
+                    continue
+                with suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), timeout=self._poll_interval_s)
+                if self._lanes:  # each send's commit wakes us: take a burst of them as one
+                    await asyncio.sleep(min(_SETTLE_S, self._poll_interval_s))
+            await asyncio.gather(*self._lanes.values(), return_exceptions=True)
+        finally:
+            for lane in self._lanes.values():  # cut off at the end of the grace
+                lane.cancel()
 
     async def reconcile_interrupted(self) -> int:
         now = self._clock()
@@ -133,22 +162,67 @@ class Sender:
         return len(cut_off)
 
     async def send_due(self) -> int:
-        """One pass over what is due now; returns how many deliveries it looked at."""
-        async with self._uow() as uow:
-            due = await uow.deliveries.due(self._clock(), self._batch_size)
-        lanes = [list(lane) for _, lane in groupby(
-            sorted(due, key=lambda d: (d.recipient_id, d.channel, not d.urgent, d.seq)),
-            key=lambda d: (d.recipient_id, d.channel))]
-        await asyncio.gather(*(self._send_lane(lane) for lane in lanes))
+        """One pass over what is due now, waiting for its sends; returns how many deliveries
+        it looked at."""
+        due, started = await self._start_due()
+        await asyncio.gather(*started)
         return len(due)
 
+    async def _start_due(self) -> tuple[list[Delivery], list[asyncio.Task]]:
+        """Starts a lane for each recipient and channel with something due and no lane yet,
+        urgent ones first."""
+        async with self._uow() as uow:
+            due = await uow.deliveries.due(self._clock(), self._batch_size)
+        lanes = [list(lane) for key, lane in groupby(
+            sorted(due, key=lambda d: (d.recipient_id, d.channel, not d.urgent, d.seq)),
+            key=lambda d: (d.recipient_id, d.channel)) if key not in self._lanes]
+        lanes.sort(key=lambda lane: (not lane[0].urgent, lane[0].seq))
+        started = []
+        for lane in lanes:
+            key = (lane[0].recipient_id, lane[0].channel)
+            task = asyncio.create_task(self._send_lane(lane), name="notifications-lane")
+            self._lanes[key] = task
+            task.add_done_callback(lambda done, key=key: self._lane_done(key, done))
+            started.append(task)
+        return due, started
+
+    def _lane_done(self, key: tuple[str, str], lane: asyncio.Task) -> None:
+        self._lanes.pop(key, None)
+        self._wake.set()  # what waited behind it may be due now
+        if not lane.cancelled() and (error := lane.exception()) is not None:
+            # the store or the key out of reach: its rows stay as they were, the next pass
+            # takes them up again (a claimed one becomes unknown after its lease)
+            log.error("sender.lane_failed", error=type(error).__name__)
+
     async def _send_lane(self, lane: list[Delivery]) -> None:
-        async with self._limit:
-            for delivery in lane:
+        """One person's deliveries on one channel, in order, each at the provider's pace;
+        stops at the first that did not go (those after it wait)."""
+        for delivery in lane:
+            if self._stopping or not await self._wait_turn(delivery):
+                return  # stopping: no new send starts; this one stays pending for later
+            try:
                 if self._stopping:
-                    return  # stopping: no new send starts; this one stays pending for later
+                    return
                 if not await self._deliver(delivery.id):
-                    return  # later ones wait until this one has gone or given up
+                    return
+            finally:
+                self._pool.give_back()
+
+    async def _wait_turn(self, delivery: Delivery) -> bool:
+        """Waits for the provider's pace and a free slot (urgent first); False if stopped."""
+        lane = asyncio.current_task()
+        self._queued.add(lane)
+        try:
+            if pace := self._paces.get(delivery.channel):
+                await pace.turn(urgent=delivery.urgent)
+            await self._pool.take(urgent=delivery.urgent)
+        except asyncio.CancelledError:
+            if self._stopping:
+                return False
+            raise
+        finally:
+            self._queued.discard(lane)
+        return True
 
     async def _deliver(self, delivery_id: str) -> bool:
         """Sends one delivery if it is still due; False if those after it must wait."""
@@ -305,9 +379,15 @@ class Sender:
 
     async def _send(self, delivery: Delivery, message, address: str) -> Outcome:
         if delivery.channel == Channel.EMAIL.value:
-            return await self._email.send(message, to=address, delivery_id=delivery.id,
-                                          language=delivery.language)
-        return await self._sms.send(message, to=address, delivery_id=delivery.id)
+            outcome = await self._email.send(message, to=address, delivery_id=delivery.id,
+                                             language=delivery.language)
+        else:
+            outcome = await self._sms.send(message, to=address, delivery_id=delivery.id)
+        if isinstance(outcome, TemporaryFailure) and outcome.reason == THROTTLED:
+            # The provider's own word on its pace: every send on this channel waits it out.
+            if pace := self._paces.get(delivery.channel):
+                pace.hold(outcome.retry_after_s or THROTTLED_PAUSE_S)
+        return outcome
 
 
 def _claimed(delivery: Delivery, now: datetime) -> Delivery:

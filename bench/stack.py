@@ -1,0 +1,80 @@
+"""The four services and the mail/SMS catchers as ``make run`` starts them: one process each,
+on SQLite, against the bench's broker."""
+import base64
+import os
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+from vod_devtools.net import free_port
+from vod_shared.sealing import KeyDirectory
+
+from ceilings import _healthy
+
+SERVICES = ("intake", "screening", "scheduling", "notifications")
+
+
+def _secret() -> str:
+    return "whsec_" + base64.b64encode(uuid.uuid4().bytes * 2).decode()
+
+
+class Stack:
+    def __init__(self, bootstrap: str, workdir: Path, prefix: str) -> None:
+        self.workdir, self.prefix = workdir, prefix
+        self.intake_secret, self.custody_secret = _secret(), _secret()
+        self.ports = {name: free_port() for name in SERVICES}
+        self.smtp_port, self.sms_port = free_port(), free_port()
+        KeyDirectory(workdir / "keys").init()
+        self.env = {**os.environ, "VOD_KEYS_DIR": str(workdir / "keys"),
+                    "VOD_DATA_DIR": str(workdir / "var"), "KAFKA_BOOTSTRAP_SERVERS": bootstrap,
+                    "VOD_TOPIC_PREFIX": prefix, "VICTIM_LINK_SECRET": "bench-link-secret",
+                    "INTAKE_WEBHOOK_SECRET": self.intake_secret,
+                    "CUSTODY_WEBHOOK_SECRET": self.custody_secret,
+                    "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(self.smtp_port),
+                    "SMS_API_BASE": f"http://127.0.0.1:{self.sms_port}",
+                    "SMS_AUTH_TOKEN": "bench-token", "LOG_FORMAT": "json",
+                    "CATCHER_SMTP_PORT": str(self.smtp_port),
+                    "CATCHER_HTTP_PORT": str(self.sms_port)}
+        self.env |= {f"{name.upper()}_PORT": str(port) for name, port in self.ports.items()}
+        self.processes: dict[str, subprocess.Popen] = {}
+
+    def url(self, name: str) -> str:
+        return f"http://127.0.0.1:{self.ports[name]}"
+
+    @property
+    def sms_file(self) -> Path:
+        return self.workdir / "var" / "catchers" / "sms.jsonl"
+
+    @property
+    def mail_file(self) -> Path:
+        return self.workdir / "var" / "catchers" / "mail.jsonl"
+
+    async def start(self) -> None:
+        for name in ("catchers", *SERVICES):
+            module = "vod_devtools.catchers" if name == "catchers" else name
+            with open(self.workdir / f"{name}.log", "ab") as log:
+                self.processes[name] = subprocess.Popen(
+                    [sys.executable, "-m", module], env=self.env, stdout=log,
+                    stderr=subprocess.STDOUT)
+        for name in SERVICES:
+            await _healthy(f"{self.url(name)}/healthz", self.processes[name], timeout=120)
+
+    def rss_mib(self) -> dict[str, float]:
+        """Each service's resident memory now (VmRSS)."""
+        sizes = {}
+        for name in SERVICES:
+            status = Path(f"/proc/{self.processes[name].pid}/status").read_text()
+            kib = next(int(line.split()[1]) for line in status.splitlines()
+                       if line.startswith("VmRSS:"))
+            sizes[name] = round(kib / 1024, 1)
+        return sizes
+
+    def stop(self) -> None:
+        for proc in self.processes.values():
+            proc.terminate()
+        for proc in self.processes.values():
+            try:
+                proc.wait(30)
+            except subprocess.TimeoutExpired:
+                proc.kill()

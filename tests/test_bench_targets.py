@@ -1,0 +1,45 @@
+"""``make bench`` judges its figures against issue 13's targets: a figure below its target (or
+one that could not be measured) is missed, and a missed target fails the run."""
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parents[1] / "bench"))
+try:
+    import run  # noqa: E402  (bench/run.py, beside its own modules)
+finally:
+    sys.path.pop(0)
+
+
+def _results(**changes) -> dict:
+    results = {"raw_relay": {"per_s": 8000.0}, "bare_endpoint": {"per_s": 200.0},
+               "intake_webhooks": {"per_s": 120.0},
+               "webhook_to_eligibility": {"per_s": 118.0, "cases": 2000},
+               "custody_fanout": {"per_s": 600.0, "first_text_s": 0.4, "texts": 500},
+               "screening_consumer": {"per_s": 1500.0}, "outbox_relay": {"per_s": 5000.0},
+               "rss_mib": {"intake": 90.0, "screening": 95.0, "scheduling": 92.0,
+                           "notifications": 100.0}}
+    results.update(changes)
+    return results
+
+
+def _missed(results: dict) -> list[str]:
+    return [what for what, _, _, met in run.figures(results) if met is False]
+
+
+def test_every_target_met_misses_nothing():
+    assert _missed(_results()) == []
+
+
+@pytest.mark.parametrize(("changes", "missed"), [
+    ({"intake_webhooks": {"per_s": 90.0}}, "intake signed webhooks"),  # 45 % of bare
+    ({"webhook_to_eligibility": {"per_s": 60.0, "cases": 2000}}, "webhook -> Eligibility"),
+    ({"custody_fanout": {"per_s": 600.0, "first_text_s": 1.5, "texts": 500}}, "custody escape"),
+    ({"screening_consumer": {"error": "TimeoutError"}}, "screening consumer"),
+    ({"rss_mib": {"intake": 90.0, "screening": 95.0, "scheduling": 92.0,
+                  "notifications": 130.0}}, "RSS notifications"),
+])
+def test_a_figure_below_its_target_or_not_measured_is_missed(changes, missed):
+    [what] = _missed(_results(**changes))
+    assert what.startswith(missed)
