@@ -36,9 +36,9 @@ def rows(figures: CaseFigures) -> list[tuple[str, str, str]]:
     for section, tally in (("eligibility", figures.eligibility),
                            ("screening", figures.screening)):
         out += [(section, code, str(count)) for code, count in tally.items()]
-    for stage in figures.stage_times:
-        shown = "" if stage.median_days is None else f"{stage.median_days:g}"
-        out += [("stage_days", stage.stage, shown), ("stage_cases", stage.stage, str(stage.cases))]
+    out += [("stage_days", s.stage, "" if s.median_days is None else f"{s.median_days:g}")
+            for s in figures.stage_times]
+    out += [("stage_cases", s.stage, str(s.cases)) for s in figures.stage_times]
     out.append(("dialogues", "held", str(figures.dialogues_held)))
     for section, tally in (("withdrawals", figures.withdrawals), ("closures", figures.closures),
                            ("surveys_due", figures.surveys_due)):
