@@ -1,7 +1,7 @@
 """The read model screening keeps from the events of every topic: each case's timeline, who
 visits for it, and people's sealed details. Never a query into another service's store."""
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -60,7 +60,7 @@ class Timeline:
             case_timeline.c.case_id, case_timeline.c.event_id, case_timeline.c.event_type,
             case_timeline.c.source, case_timeline.c.occurred_at, case_timeline.c.code).where(
                 case_timeline.c.event_type.in_(event_types),
-                case_timeline.c.occurred_at < before).order_by(
+                case_timeline.c.occurred_at < before.astimezone(timezone.utc)).order_by(
                     case_timeline.c.occurred_at, case_timeline.c.seq))).all()
         return [TimelineEntry(r.case_id, r.event_id, r.event_type, r.source,
                               as_utc(r.occurred_at), "", r.code) for r in rows]

@@ -10,12 +10,14 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
+from markupsafe import Markup
+
+from vod_shared.charts import bar_chart
 from vod_shared.staff import Role, StaffMember
 
 from screening.domain.reports import CaseFigures, InvalidPeriod, Period
 from screening.domain.timeline import words
 from screening.entrypoints.access import guard
-from screening.entrypoints.charts import bar_chart
 from screening.entrypoints.rendering import HEADERS, PROGRAM_ZONE, render
 from screening.service_layer.desk import ScreeningDesk
 from screening.service_layer.reports import figures_for
@@ -104,7 +106,7 @@ def _grouped(all_rows: list[tuple[str, str, str]]) -> dict[str, list[tuple[str, 
 
 
 def _charts(figures: CaseFigures) -> dict:
-    return {
+    return {section: Markup(chart) for section, chart in {
         "requests": bar_chart("Requests by month", figures.requests_by_month),
         "eligibility": bar_chart("Eligibility outcomes", [
             (words(code), count) for code, count in figures.eligibility.items()]),
@@ -113,4 +115,4 @@ def _charts(figures: CaseFigures) -> dict:
             unit=" d"),
         "withdrawals": bar_chart("Withdrawals by reason", [
             (words(code), count) for code, count in figures.withdrawals.items()]),
-    }
+    }.items()}

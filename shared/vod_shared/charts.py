@@ -1,13 +1,13 @@
-"""Bar charts as inline SVG, drawn on the server: no JavaScript, nothing fetched."""
+"""Bar charts as inline SVG, drawn on the server for staff report pages: no JavaScript, nothing
+fetched, the numbers written beside the bars (the same numbers as the table below each chart)."""
 from html import escape
-
-from markupsafe import Markup
 
 WIDTH, BAR, GAP, LABEL = 640, 22, 8, 200
 
 
-def bar_chart(title: str, bars: list[tuple[str, float]], *, unit: str = "") -> Markup:
-    """Horizontal bars, one per (label, value); the numbers are written beside each bar too."""
+def bar_chart(title: str, bars: list[tuple[str, float]], *, unit: str = "") -> str:
+    """Horizontal bars, one per (label, value), as SVG markup with every label escaped (a page
+    marks it safe to insert)."""
     top = max((value for _, value in bars), default=0) or 1
     height = len(bars) * (BAR + GAP) + GAP
     parts = [f'<svg class="chart" role="img" aria-label="{escape(title)}" '
@@ -25,4 +25,4 @@ def bar_chart(title: str, bars: list[tuple[str, float]], *, unit: str = "") -> M
             f'<text x="{LABEL + length + 6}" y="{y + 16}" font-size="13" fill="#222">'
             f'{escape(shown)}</text>')
     parts.append("</svg>")
-    return Markup("".join(parts))
+    return "".join(parts)
