@@ -45,6 +45,7 @@ from notifications.adapters.sms import TeamSms, TwilioSender
 from notifications.adapters.victim_links import VictimLinkUrls
 from notifications.config import Settings
 from notifications.domain.delivery import Status
+from notifications.entrypoints.reports_page import reports_router
 from notifications.entrypoints.staff_api import staff_router
 from notifications.entrypoints.webhooks import sms_webhook_router
 from notifications.service_layer import handlers, registration_changes, schedule_handlers
@@ -156,6 +157,7 @@ def bootstrap(settings: Settings | None = None, clock=utc_now, *, email=None,
                                           clock=clock, outcomes=outcomes,
                                           metrics=runtime.metrics))
     app.include_router(staff_router(uow=runtime.uow, keys=keys, outcomes=outcomes, clock=clock))
+    app.include_router(reports_router(uow=runtime.uow, clock=clock))
     app.state.runtime, app.state.sender = runtime, sender
     return runtime, app
 
