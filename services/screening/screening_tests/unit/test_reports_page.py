@@ -96,3 +96,5 @@ async def test_only_directors_and_admins_see_the_figures_and_a_bad_period_is_exp
                                                              "to": "2026-03-01"})
     assert backwards.status_code == 422 and "ends before it starts" in backwards.text
     assert (await director.get("/staff/reports")).status_code == 200  # the last twelve months
+    assert (await director.get("/staff/")).headers["location"] == "/staff/reports"
+    assert (await director.get("/staff/queue")).status_code == 403  # figures, never a case
