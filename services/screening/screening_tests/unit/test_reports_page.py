@@ -76,7 +76,7 @@ async def test_the_page_and_the_csv_give_the_same_numbers(screening):
     assert [tuple(row) for row in table[3:]] == shown
 
 
-async def test_a_withdrawal_heard_on_a_topic_is_counted_by_its_reason(screening):
+async def test_events_heard_and_decisions_made_are_counted_by_their_codes(screening):
     case_id = await screening.request("AB1234")
     await screening.apply(CaseWithdrawn(case_id=case_id, by=ActedBy.FACILITATOR,
                                         reason="victim_not_ready", at=datetime.now(timezone.utc)),
@@ -84,7 +84,11 @@ async def test_a_withdrawal_heard_on_a_topic_is_counted_by_its_reason(screening)
     today = datetime.now(timezone.utc).date().isoformat()
     admin = await screening.staff(Role.ADMIN)
     sheet = await admin.get("/staff/reports.csv", params={"from": "2020-01-01", "to": today})
-    assert ["withdrawals", "victim_not_ready", "1"] in list(csv.reader(io.StringIO(sheet.text)))
+    table = list(csv.reader(io.StringIO(sheet.text)))
+    assert ["withdrawals", "victim_not_ready", "1"] in table
+    # Screening's own decision, written to the timeline as it was emitted, counts too.
+    assert [row for row in table if row[0] == "eligibility"] == [
+        ["eligibility", "needs_review", "1"]]
 
 
 async def test_only_directors_and_admins_see_the_figures_and_a_bad_period_is_explained(screening):
