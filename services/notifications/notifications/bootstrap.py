@@ -152,12 +152,12 @@ def bootstrap(settings: Settings | None = None, clock=utc_now, *, email=None,
     install_problem_handlers(app)
     StaffAuth.from_settings(settings, store=runtime.staff_store,
                             metrics=runtime.metrics).install(app)
+    app.include_router(reports_router(uow=runtime.uow, clock=clock))
     app.include_router(runtime.health_router())
     app.include_router(sms_webhook_router(uow=runtime.uow, keys=keys, settings=settings,
                                           clock=clock, outcomes=outcomes,
                                           metrics=runtime.metrics))
     app.include_router(staff_router(uow=runtime.uow, keys=keys, outcomes=outcomes, clock=clock))
-    app.include_router(reports_router(uow=runtime.uow, clock=clock))
     app.state.runtime, app.state.sender = runtime, sender
     return runtime, app
 
