@@ -18,11 +18,13 @@ from vod_shared.staff import Role, StaffMember
 from screening.domain.reports import CaseFigures, InvalidPeriod, Period
 from screening.domain.timeline import words
 from screening.entrypoints.access import guard
-from screening.entrypoints.rendering import HEADERS, PROGRAM_ZONE, render
+from screening.entrypoints.rendering import PROGRAM_ZONE, render
 from screening.service_layer.desk import ScreeningDesk
 from screening.service_layer.reports import figures_for
 
 READ_REPORTS = (Role.DIRECTOR, Role.ADMIN)
+# A download of figures: not kept in a shared computer's cache, never sniffed as a page.
+CSV_HEADERS = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
 SECTIONS = {"requests": "Requests by month", "eligibility": "Eligibility outcomes",
             "screening": "Suitability screening outcomes",
             "stage_days": "Median days from request to stage",
@@ -93,7 +95,7 @@ def reports_router(desk: ScreeningDesk, uow, clock) -> APIRouter:
         writer.writerows(rows(await figures_for(uow, period)))
         name = f"case-figures-{period.first.isoformat()}-{period.last.isoformat()}.csv"
         return Response(text.getvalue(), media_type="text/csv; charset=utf-8", headers={
-            **HEADERS, "Content-Disposition": f'attachment; filename="{name}"'})
+            **CSV_HEADERS, "Content-Disposition": f'attachment; filename="{name}"'})
 
     return router
 
