@@ -8,7 +8,7 @@ from datetime import date, datetime
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup
 from sqlalchemy import or_, select
@@ -55,6 +55,8 @@ async def figures_for(uow: Callable, period: Period) -> list[SurveyFigures]:
 
 
 def reports_router(uow: Callable, clock: Callable[[], datetime]) -> APIRouter:
+    # ``render`` by keyword only: the pages' renderer takes the request too once the staff
+    # workspace gives every page one header.
     router = APIRouter(prefix="/staff", tags=["scheduling staff pages"])
     member = Annotated[StaffMember, Depends(READER)]
 
@@ -64,19 +66,20 @@ def reports_router(uow: Callable, clock: Callable[[], datetime]) -> APIRouter:
 
     @router.get("/reports", summary="The participant survey's results for a period (HTML)",
                 response_class=HTMLResponse)
-    async def reports(staff: member, first: Annotated[date | None, Query(alias="from")] = None,
+    async def reports(request: Request, staff: member, first: Annotated[date | None, Query(alias="from")] = None,
                       last: Annotated[date | None, Query(alias="to")] = None):
         try:
             period = period_of(first, last)
         except InvalidPeriod as error:
-            return render("reports.html", status_code=422, staff=staff, error=str(error),
-                          first=first, last=last, rows=None)
+            return render(request=request, name="reports.html", status_code=422, staff=staff,
+                          error=str(error), first=first, last=last, rows=None)
         figures = await figures_for(uow, period)
         chart = bar_chart("Response rate by stage and party", [
             (f"{f.stage} ({f.party})", f.response_rate) for f in figures
             if f.response_rate is not None], unit=" %")
-        return render("reports.html", staff=staff, error=None, first=period.first,
-                      last=period.last, columns=COLUMNS, rows=rows(figures), chart=Markup(chart))
+        return render(request=request, name="reports.html", staff=staff, error=None,
+                      first=period.first, last=period.last, columns=COLUMNS, rows=rows(figures),
+                      chart=Markup(chart))
 
     @router.get("/reports.csv", summary="The same figures as CSV", response_class=Response)
     async def reports_csv(staff: member,
