@@ -46,6 +46,7 @@ from notifications.adapters.sms import TeamSms, TwilioSender
 from notifications.adapters.victim_links import VictimLinkUrls
 from notifications.config import Settings
 from notifications.domain.delivery import Status
+from notifications.entrypoints.reports_page import reports_router
 from notifications.entrypoints.staff_api import staff_router
 from notifications.entrypoints.staff_pages import staff_pages_router
 from notifications.entrypoints.webhooks import sms_webhook_router
@@ -155,6 +156,7 @@ def bootstrap(settings: Settings | None = None, clock=utc_now, *, email=None,
     install_problem_handlers(app)
     StaffAuth.from_settings(settings, store=runtime.staff_store,
                             metrics=runtime.metrics).install(app)
+    app.include_router(reports_router(uow=runtime.uow, clock=clock))
     app.include_router(runtime.health_router())
     app.include_router(sms_webhook_router(uow=runtime.uow, keys=keys, settings=settings,
                                           clock=clock, outcomes=outcomes,

@@ -24,6 +24,7 @@ from screening.entrypoints.dead_letters_page import dead_letters_router
 from screening.entrypoints.errors import install_staff_errors
 from screening.entrypoints.page_forms import page_forms_router
 from screening.entrypoints.pages import pages_router
+from screening.entrypoints.reports_page import reports_router
 from screening.entrypoints.rendering import STATIC_DIR
 from screening.entrypoints.schemas import CustodyChangeIn
 from screening.entrypoints.webhooks import custody_webhook_router
@@ -117,6 +118,7 @@ def bootstrap(settings: Settings | None = None, clock=utc_now) -> tuple[ServiceR
                                metrics=runtime.metrics),
         api_router(desk, clock),
         pages_router(desk, clock),
+        reports_router(desk, runtime.uow, clock),
         page_forms_router(desk, clock),
         dead_letters_router(desk),
     ])

@@ -10,6 +10,8 @@ class Role(StrEnum):
     COORDINATOR = "coordinator"
     FACILITATOR = "facilitator"
     ADMIN = "admin"
+    # Reads the program's reports (figures only: no case, no name).
+    DIRECTOR = "director"
 
 
 @dataclass(frozen=True)

@@ -116,6 +116,15 @@ class Deliveries:
                     finished_at=None, sending_since=None, first_attempt_at=None))
         return result.rowcount == 1
 
+    async def for_reports(self, start: datetime, end: datetime) -> list[tuple]:
+        """(template, channel, status, created_at, delivered_at) of the notices created in
+        [start, end): codes and times only."""
+        rows = await self._session.execute(
+            select(d.template, d.channel, d.status, d.created_at, d.delivered_at).where(
+                d.created_at >= utc(start), d.created_at < utc(end)))
+        return [(template, channel, status, as_utc(created_at), delivered_at)
+                for template, channel, status, created_at, delivered_at in rows]
+
     async def counts(self) -> list[tuple[str, str, int]]:
         """(status, channel, how many): the whole table, for the metrics."""
         rows = await self._session.execute(

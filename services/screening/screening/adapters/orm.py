@@ -119,6 +119,8 @@ case_timeline = Table(
     Column("source", String(128), nullable=False),
     Column("occurred_at", DateTime(timezone=True), nullable=False),
     Column("summary", Text, nullable=False),
+    # The event's one code the reports count by (an outcome, a reason code); never free text.
+    Column("code", String(64), nullable=True),
     UniqueConstraint("case_id", "event_id", name="uq_case_timeline_event"),
     Index("ix_case_timeline_case", "case_id", "occurred_at"),
 )

@@ -1,7 +1,7 @@
 """The read model screening keeps from the events of every topic: each case's timeline, who
 visits for it, and people's sealed details. Never a query into another service's store."""
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -25,6 +25,7 @@ class TimelineEntry:
     source: str
     occurred_at: datetime
     summary: str
+    code: str | None = None
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,18 @@ class Timeline:
             case_timeline).values(**entry.__dict__)
         await self._session.execute(statement.on_conflict_do_update(
             index_elements=["case_id", "event_id"], set_={"summary": statement.excluded.summary}))
+
+    async def for_reports(self, event_types: list[str], before: datetime) -> list[TimelineEntry]:
+        """The lines of these event types that happened before ``before`` (summaries left out:
+        a report counts codes)."""
+        rows = (await self._session.execute(select(
+            case_timeline.c.case_id, case_timeline.c.event_id, case_timeline.c.event_type,
+            case_timeline.c.source, case_timeline.c.occurred_at, case_timeline.c.code).where(
+                case_timeline.c.event_type.in_(event_types),
+                case_timeline.c.occurred_at < before.astimezone(timezone.utc)).order_by(
+                    case_timeline.c.occurred_at, case_timeline.c.seq))).all()
+        return [TimelineEntry(r.case_id, r.event_id, r.event_type, r.source,
+                              as_utc(r.occurred_at), "", r.code) for r in rows]
 
     async def rewrite(self, case_id: str, event_id: str, summary: str) -> None:
         """New words for a line already there; no line, no change."""

@@ -151,3 +151,19 @@ def describe(data: e.EventData) -> str | None:
     """The timeline line for an event; None for an event that is not part of a case's story."""
     describe_one = DESCRIBE.get(type(data))
     return describe_one(data)[:300] if describe_one else None
+
+
+# The one code of an event that the reports count by: an outcome or a reason code (never words).
+CODE: dict[type, Callable] = {
+    e.EligibilityDetermined: lambda d: d.outcome.value,
+    e.ScreeningCompleted: lambda d: d.outcome.value,
+    e.CaseWithdrawn: lambda d: d.reason,
+    e.CaseClosed: lambda d: d.reason,
+    e.SurveyDue: lambda d: d.stage.value,
+}
+
+
+def code(data: e.EventData) -> str | None:
+    """The event's code for the reports; None for an event counted without one."""
+    code_of = CODE.get(type(data))
+    return code_of(data)[:64] if code_of and code_of(data) else None

@@ -51,8 +51,10 @@ def pages_router(desk: ScreeningDesk, clock) -> APIRouter:
     def member(roles, action: str):
         return Annotated[StaffMember, Depends(guard(desk, *roles, action=action))]
 
-    @router.get("/", summary="Staff home: the queue, or a facilitator's own cases")
-    async def home(staff: member(SEE_CASES, "home")):
+    @router.get("/", summary="Staff home: the queue, a facilitator's own cases, or the reports")
+    async def home(staff: member((*SEE_CASES, Role.DIRECTOR), "home")):
+        if not staff.has_any_role(*SEE_CASES):  # a director reads the figures, never a case
+            return RedirectResponse("/staff/reports", status_code=303)
         mine = staff.has_any_role(Role.FACILITATOR) and not staff.has_any_role(*SEE_QUEUE)
         return RedirectResponse("/staff/cases" if mine else "/staff/queue", status_code=303)
 

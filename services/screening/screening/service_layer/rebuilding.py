@@ -19,7 +19,7 @@ from screening.adapters.orm import case_timeline, case_visitors, cases, possible
 from screening.adapters.read_model import CaseVisitor, Timeline, TimelineEntry, Visitors
 from screening.adapters.repository import as_utc
 from screening.domain import duplicates
-from screening.domain.timeline import describe
+from screening.domain.timeline import code, describe
 from screening.service_layer.following import visitors_named
 
 # The other services' events that go on a case's timeline (the bootstrap's TIMELINE)
@@ -83,7 +83,7 @@ async def _on_timeline(fact: Fact, session: AsyncSession, live: Live,
         case_ids = [getattr(data, "case_id", None) or envelope.subject]
     for case_id in case_ids:
         await timeline.add(TimelineEntry(case_id, envelope.id, envelope.type, envelope.source,
-                                         envelope.time, summary))
+                                         envelope.time, summary, code(data)))
 
 
 async def _open_cases(session: AsyncSession, live: Live, moment: datetime, *,

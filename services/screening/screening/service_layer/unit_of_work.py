@@ -10,7 +10,7 @@ from screening.adapters.duplicates import PossibleDuplicates
 from screening.adapters.read_model import People, Timeline, TimelineEntry, Visitors
 from screening.adapters.registry import CustodyRegistry
 from screening.adapters.repository import CaseQueries, CaseRepository, WebhookReceipts
-from screening.domain.timeline import describe
+from screening.domain.timeline import code, describe
 
 
 class UnitOfWork(SqlUnitOfWork):
@@ -51,4 +51,5 @@ class UnitOfWork(SqlUnitOfWork):
         summary = describe(envelope.data)
         if summary:
             await self.timeline.add(TimelineEntry(case_id, envelope.id, envelope.type,
-                                                  envelope.source, envelope.time, summary))
+                                                  envelope.source, envelope.time, summary,
+                                                  code(envelope.data)))

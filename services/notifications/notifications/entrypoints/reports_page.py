@@ -1,0 +1,111 @@
+"""``/staff/reports`` and ``/staff/reports.csv``: notices by kind and channel for a period, with
+their delivery rate (director, admin). The page's table and the CSV are written from the same
+rows, so they cannot disagree; only codes and counts, never a person."""
+import csv
+import io
+from collections.abc import Callable
+from datetime import date, datetime
+from pathlib import Path
+from typing import Annotated
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import HTMLResponse, Response
+from fastapi.templating import Jinja2Templates
+from markupsafe import Markup
+
+from vod_shared.charts import bar_chart
+from vod_shared.staff import Role, StaffMember, require_roles
+from vod_shared.zones import PROGRAM_ZONE
+
+from notifications.domain.delivery import Status
+from notifications.domain.reports import (
+    InvalidPeriod,
+    LoggedNotice,
+    NoticeFigures,
+    Period,
+    notice_figures,
+)
+from notifications.service_layer.unit_of_work import UnitOfWork
+
+ZONE = ZoneInfo(PROGRAM_ZONE)
+COLUMNS = ("kind", "channel", "created", "sent", "failed", "unknown", "not_sent", "waiting",
+           "confirmed", "delivery_rate_percent")
+HEADERS = {"Cache-Control": "no-store",
+           "Content-Security-Policy": "default-src 'none'; style-src 'self'; img-src 'self'; "
+                                      "form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+           "X-Frame-Options": "DENY", "Referrer-Policy": "same-origin"}
+templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
+require_reader = require_roles(Role.DIRECTOR, Role.ADMIN)
+
+
+def rows(figures: list[NoticeFigures]) -> list[list[str]]:
+    """One row per kind and channel, then the total, in COLUMNS' order."""
+    return [[f.kind, f.channel, *(str(n) for n in (f.created, f.sent, f.failed, f.unknown,
+                                                   f.not_sent, f.waiting, f.confirmed)),
+             "" if f.rate is None else f"{f.rate:g}"] for f in figures]
+
+
+async def figures_for(uow: Callable[[], UnitOfWork], period: Period) -> list[NoticeFigures]:
+    async with uow() as unit:
+        found = await unit.deliveries.for_reports(period.start, period.end)
+    return notice_figures([LoggedNotice(template, channel, Status(status), created_at,
+                                        delivered_at is not None)
+                           for template, channel, status, created_at, delivered_at in found],
+                          period)
+
+
+def reports_router(*, uow: Callable[[], UnitOfWork], clock: Callable[[], datetime]) -> APIRouter:
+    router = APIRouter(prefix="/staff", tags=["notifications staff pages"])
+    member = Annotated[StaffMember, Depends(require_reader)]
+
+    def period_of(first: date | None, last: date | None) -> Period:
+        today = clock().astimezone(ZONE).date()
+        return Period(first or date(today.year - 1, today.month, 1), last or today, ZONE)
+
+    @router.get("/reports", summary="Notices by kind and channel, delivery rate (HTML)",
+                response_class=HTMLResponse)
+    async def reports(request: Request, staff: member,
+                      first: Annotated[date | None, Query(alias="from")] = None,
+                      last: Annotated[date | None, Query(alias="to")] = None):
+        try:
+            period = period_of(first, last)
+        except InvalidPeriod as error:
+            return _page(request, staff, 422, error=str(error), first=first, last=last)
+        figures = await figures_for(uow, period)
+        kinds = [f for f in figures if f.kind != "all"]
+        chart = bar_chart("Notices sent by kind and channel",
+                          [(f"{f.kind} ({f.channel})", f.sent) for f in kinds])
+        rates = bar_chart("Delivery rate by kind and channel",
+                          [(f"{f.kind} ({f.channel})", f.rate) for f in kinds
+                           if f.rate is not None], unit=" %")
+        return _page(request, staff, 200, error=None, first=period.first, last=period.last,
+                     columns=COLUMNS, rows=rows(figures), chart=Markup(chart),
+                     rates=Markup(rates))
+
+    @router.get("/reports.csv", summary="The same figures as CSV", response_class=Response)
+    async def reports_csv(staff: member,
+                          first: Annotated[date | None, Query(alias="from")] = None,
+                          last: Annotated[date | None, Query(alias="to")] = None):
+        try:
+            period = period_of(first, last)
+        except InvalidPeriod as error:
+            return Response(str(error), status_code=422, media_type="text/plain")
+        text = io.StringIO()
+        writer = csv.writer(text)
+        writer.writerow(["period_from", period.first.isoformat(), "period_to",
+                         period.last.isoformat()])
+        writer.writerow(COLUMNS)
+        writer.writerows(rows(await figures_for(uow, period)))
+        name = f"notices-{period.first.isoformat()}-{period.last.isoformat()}.csv"
+        return Response(text.getvalue(), media_type="text/csv; charset=utf-8", headers={
+            **HEADERS, "Content-Disposition": f'attachment; filename="{name}"'})
+
+    return router
+
+
+def _page(request: Request, staff: StaffMember, status_code: int, **context) -> HTMLResponse:
+    response = templates.TemplateResponse(request, "reports.html", {"staff": staff, **context},
+                                          status_code=status_code)
+    response.headers.update(HEADERS)
+    return response
