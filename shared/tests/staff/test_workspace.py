@@ -28,7 +28,8 @@ def _links(workspace: Workspace, request: Request, *roles: Role) -> dict[str, st
     ((Role.INTAKE,), ["Work queue", "Intake", "Deliveries"]),
     ((Role.FACILITATOR,), ["Work queue", "Schedule"]),
     ((Role.COORDINATOR,), ["Work queue", "Intake", "Schedule", "Deliveries"]),
-    ((Role.ADMIN,), ["Work queue", "Intake", "Schedule", "Deliveries", "Audit"]),
+    ((Role.ADMIN,), ["Work queue", "Intake", "Schedule", "Deliveries", "Audit", "Reports"]),
+    ((Role.DIRECTOR,), ["Reports"]),
     ((), []),
 ])
 def test_a_member_is_offered_the_pages_her_roles_open(roles, labels):
@@ -45,7 +46,8 @@ def test_under_make_run_the_links_go_to_each_services_port_on_this_host():
     assert links == {"Work queue": "http://127.0.0.1:8002/staff/",
                      "Intake": "http://127.0.0.1:9001/staff/", "Schedule": "/staff/",
                      "Deliveries": "http://127.0.0.1:8004/staff/",
-                     "Audit": "http://127.0.0.1:8002/staff/audit"}
+                     "Audit": "http://127.0.0.1:8002/staff/audit",
+                     "Reports": "http://127.0.0.1:8002/staff/reports"}
     [current] = [link for link in workspace.links(_request("/staff/cases/x"), _member(
         Role.ADMIN)) if link.current]
     assert current.label == "Schedule"

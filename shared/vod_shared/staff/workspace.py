@@ -13,7 +13,8 @@ from fastapi import Request
 from vod_shared.staff.model import Role, StaffMember
 
 SERVICES = ("intake", "screening", "scheduling", "notifications")
-_EVERYONE = frozenset(Role)
+# A director reads the program's figures only, never a case.
+_CASE_STAFF = frozenset(Role) - {Role.DIRECTOR}
 
 
 @dataclass(frozen=True)
@@ -26,9 +27,8 @@ class Destination:
 
 # The pages the header offers, in its order, with the roles each page admits (the pages' own
 # guards say the same: a link is never offered to a page that would refuse its reader).
-# Reports has no page yet: add it here when it has one.
 DESTINATIONS = (
-    Destination("Work queue", "screening", "/staff/", _EVERYONE),
+    Destination("Work queue", "screening", "/staff/", _CASE_STAFF),
     Destination("Intake", "intake", "/staff/",
                 frozenset({Role.INTAKE, Role.SCREENER, Role.COORDINATOR, Role.ADMIN})),
     # Screeners read a case's schedule (scheduling's changes are its staff's alone).
@@ -37,6 +37,8 @@ DESTINATIONS = (
     Destination("Deliveries", "notifications", "/staff/",
                 frozenset({Role.INTAKE, Role.COORDINATOR, Role.ADMIN})),
     Destination("Audit", "screening", "/staff/audit", frozenset({Role.ADMIN})),
+    # Screening's case figures; they link to the notices' and the surveys' figures.
+    Destination("Reports", "screening", "/staff/reports", frozenset({Role.DIRECTOR, Role.ADMIN})),
 )
 
 

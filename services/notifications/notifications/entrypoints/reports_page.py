@@ -11,11 +11,11 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
-from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 
 from vod_shared.charts import bar_chart
 from vod_shared.staff import Role, StaffMember, require_roles
+from vod_shared.staff.staff_pages import environment, render_page
 from vod_shared.zones import PROGRAM_ZONE
 
 from notifications.domain.delivery import Status
@@ -35,7 +35,7 @@ HEADERS = {"Cache-Control": "no-store",
            "Content-Security-Policy": "default-src 'none'; style-src 'self'; img-src 'self'; "
                                       "form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
            "X-Frame-Options": "DENY", "Referrer-Policy": "same-origin"}
-templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
+templates = environment(Path(__file__).parent / "staff_templates")
 require_reader = require_roles(Role.DIRECTOR, Role.ADMIN)
 
 
@@ -105,7 +105,5 @@ def reports_router(*, uow: Callable[[], UnitOfWork], clock: Callable[[], datetim
 
 
 def _page(request: Request, staff: StaffMember, status_code: int, **context) -> HTMLResponse:
-    response = templates.TemplateResponse(request, "reports.html", {"staff": staff, **context},
-                                          status_code=status_code)
-    response.headers.update(HEADERS)
-    return response
+    return render_page(request, templates, "reports.html", staff=staff, status_code=status_code,
+                       **context)

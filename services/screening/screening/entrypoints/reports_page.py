@@ -14,6 +14,7 @@ from markupsafe import Markup
 
 from vod_shared.charts import bar_chart
 from vod_shared.staff import Role, StaffMember
+from vod_shared.staff.workspace import workspace
 
 from screening.domain.reports import CaseFigures, InvalidPeriod, Period
 from screening.domain.timeline import words
@@ -74,9 +75,14 @@ def reports_router(desk: ScreeningDesk, uow, clock) -> APIRouter:
             return render(request, "reports.html", staff=staff, status_code=422,
                           error=str(error), first=first, last=last, figures=None)
         figures = await figures_for(uow, period)
+        chosen = f"?from={period.first.isoformat()}&to={period.last.isoformat()}"
+        elsewhere = workspace(request)
+        others = (("Notices sent and their delivery rate",
+                   elsewhere.url("notifications", "/staff/reports" + chosen, request)),
+                  ("Survey results", elsewhere.url("scheduling", "/staff/reports" + chosen, request)))
         return render(request, "reports.html", staff=staff, error=None, figures=figures,
                       first=period.first, last=period.last, sections=SECTIONS,
-                      grouped=_grouped(rows(figures)), charts=_charts(figures))
+                      grouped=_grouped(rows(figures)), charts=_charts(figures), others=others)
 
     @router.get("/reports.csv", summary="The same figures as CSV (section, item, value)",
                 response_class=Response)
