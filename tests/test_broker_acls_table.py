@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from vod_shared.topics import CONSUMES, OWNERS, REBUILDS, Topics, acl_entries
+from vod_shared.topics import CONSUMES, OWNERS, READS_BACK, REBUILDS, Topics, acl_entries
 
 SERVICES = ("intake", "screening", "scheduling", "notifications")
 _PRINT = ("import json; from {name}.asyncapi import runtime; "
@@ -35,7 +35,9 @@ def test_each_service_uses_exactly_the_topics_its_acls_allow(name, tmp_path):
     readable = {a.name for a in acl_entries() if a.service == name and a.operation == "read"
                 and a.resource == "topic"}
     writable = {a.name for a in acl_entries() if a.service == name and a.operation == "write"}
-    assert readable == set(used["consumed"]) | set(REBUILDS.get(name, ()))
+    assert readable == set(used["consumed"]) | set(READS_BACK.get(name, ()))
+    # what it reads back is its own, never another service's
+    assert {OWNERS[base] for base in READS_BACK.get(name, ())} <= {name}
     assert owned | {f"{topic}.dlq" for topic in used["consumed"]} == writable
 
 

@@ -8,7 +8,7 @@ import uuid
 from datetime import datetime, timezone
 
 import pytest
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.errors import (
     GroupAuthorizationFailedError,
     KafkaConnectionError,
@@ -94,6 +94,26 @@ async def test_a_rebuild_reads_as_the_services_own_user_in_its_own_rebuild_group
         await _consume(secured, "scheduling", "vod.intake", f"scheduling-rebuild-{stamp}")
     with pytest.raises((GroupAuthorizationFailedError, TopicAuthorizationFailedError)):
         await _consume(secured, "notifications", "vod.notifications", f"notifications-rebuild-{stamp}")
+
+
+async def _read_without_group(kafka: LocalKafka, user: str, topic: str) -> None:
+    consumer = AIOKafkaConsumer(bootstrap_servers=kafka.bootstrap, enable_auto_commit=False,
+                                **kafka.client_options(user))
+    await consumer.start()
+    try:
+        partition = TopicPartition(topic, 0)
+        consumer.assign([partition])
+        await consumer.seek_to_beginning(partition)
+        await consumer.getmany(timeout_ms=2000)
+        await consumer.end_offsets([partition])
+    finally:
+        await consumer.stop()
+
+
+async def test_intake_reads_back_its_erasures_after_a_restore_and_nothing_else(secured):
+    await _read_without_group(secured, "intake", "vod.people")  # python -m intake.erase reapply
+    with pytest.raises(TopicAuthorizationFailedError):
+        await _read_without_group(secured, "intake", "vod.keys")
 
 
 async def test_a_wrong_password_gets_nowhere(secured):
