@@ -182,7 +182,7 @@ def test_the_readme_names_every_metric_exported(exported):
 
 # What an office would set (compose's environment), to render alertmanager.yml as render.sh does
 OFFICE = {"SMTP_HOST": "relay.office.example", "SMTP_PORT": "587", "SMTP_USERNAME": "alerts",
-          "SMTP_STARTTLS": "true", "MAIL_FROM": "Dialogue <dialogue@office.example>",
+          "SMTP_STARTTLS": "true", "MAIL_FROM": "Victim & Offender Dialogue <dialogue@office.example>",
           "STAFF_ALERTS_EMAIL": "vod-staff@office.example"}
 
 
