@@ -34,7 +34,8 @@ help:
 	@echo "make docs   write each service's AsyncAPI document to docs/asyncapi/"
 	@echo "make bench  the throughput figures of issue 13 on a real broker, against their targets (BENCH_SCALE=...)"
 	@echo "make backup every store, the staff file and the keys, to backups/<time> (BACKUP_DIR=...)"
-	@echo "make restore BACKUP_DIR=...  into empty stores, with the services stopped"
+	@echo "make restore BACKUP_DIR=...  into empty stores, with the services stopped and the broker up"
+	@echo "            (then erasures since the backup are made again: python -m intake.erase reapply)"
 
 $(UV):
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is needed ($(PYTHON) not found)"; exit 1; }

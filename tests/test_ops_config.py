@@ -6,6 +6,8 @@ the ops services are only in the ops profile, pinned, on the host's loopback."""
 import importlib
 import json
 import re
+import subprocess
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -18,7 +20,8 @@ SERVICES = ("intake", "screening", "scheduling", "notifications")
 PORTS = {"intake": 8001, "screening": 8002, "scheduling": 8003, "notifications": 8004}
 # Series Prometheus makes itself for each target; not ours to export
 PROMETHEUS_OWN = {"up"}
-OPS = {"prometheus": r"prom/prometheus:v\d+\.\d+\.\d+", "grafana": r"grafana/grafana:\d+\.\d+\.\d+"}
+OPS = {"prometheus": r"prom/prometheus:v\d+\.\d+\.\d+", "grafana": r"grafana/grafana:\d+\.\d+\.\d+",
+       "alertmanager": r"prom/alertmanager:v\d+\.\d+\.\d+"}
 
 
 @pytest.fixture(scope="module")
@@ -148,7 +151,7 @@ def test_prometheus_scrapes_every_service_with_the_token_from_a_file(compose):
 
 def test_the_ops_services_are_only_in_the_ops_profile_pinned_and_on_loopback(compose):
     for name, service in compose["services"].items():
-        if re.search(r"prometheus|grafana", str(service.get("image", "")) + name):
+        if re.search(r"prometheus|grafana|alertmanager", str(service.get("image", "")) + name):
             assert name in OPS, name
     for name, image in OPS.items():
         service = compose["services"][name]
@@ -175,3 +178,94 @@ def test_the_readme_names_every_metric_exported(exported):
         base = re.sub(r"_(bucket|sum|count)$", "", name) if name.startswith(
             "vod_handle_seconds") else name
         assert f"`{base}" in operating, name
+
+
+# What an office would set (compose's environment), to render alertmanager.yml as render.sh does
+OFFICE = {"SMTP_HOST": "relay.office.example", "SMTP_PORT": "587", "SMTP_USERNAME": "alerts",
+          "SMTP_STARTTLS": "true", "MAIL_FROM": "Victim & Offender Dialogue <dialogue@office.example>",
+          "STAFF_ALERTS_EMAIL": "vod-staff@office.example"}
+
+
+def _render_alertmanager(environment: dict[str, str]) -> dict:
+    """alertmanager.yml with its ``${NAME}``s filled from ``environment``, by render.sh itself."""
+    folder = ROOT / "deploy/alertmanager"
+    script = (folder / "render.sh").read_text()
+    # render.sh reads /etc/alertmanager and execs Alertmanager: here, print what it would run with
+    script = script.replace("/etc/alertmanager/alertmanager.yml", str(folder / "alertmanager.yml"))
+    script = script.replace("/tmp/", "$OUT/").replace("exec /bin/alertmanager", "exec echo")
+    with tempfile.TemporaryDirectory() as out:
+        result = subprocess.run(["/bin/sh", "-c", script],
+                                env={"PATH": "/usr/bin:/bin", "OUT": out, **environment},
+                                capture_output=True, text=True, timeout=30)
+        assert result.returncode == 0, result.stderr
+        assert f"--config.file={out}/alertmanager.yml" in result.stdout
+        password = Path(out, "smtp-password").read_text()
+        rendered = Path(out, "alertmanager.yml").read_text()
+    assert "${" not in rendered
+    return {"config": yaml.safe_load(rendered), "password": password, "text": rendered}
+
+
+def _matches(matchers: list[str], labels: dict[str, str]) -> bool:
+    for matcher in matchers:
+        name, op, value = re.fullmatch(r'(\w+)\s*(=~|!~|!=|=)\s*"(.*)"', matcher).groups()
+        have = labels.get(name, "")
+        ok = {"=": have == value, "!=": have != value,
+              "=~": re.fullmatch(value, have) is not None,
+              "!~": re.fullmatch(value, have) is None}[op]
+        if not ok:
+            return False
+    return True
+
+
+def _route(route: dict, labels: dict[str, str]) -> str:
+    """The receiver Alertmanager picks for an alert's labels (first matching child, deepest)."""
+    for child in route.get("routes", []):
+        if _matches(child.get("matchers", []), labels):
+            return _route(child, labels) if child.get("routes") else child.get(
+                "receiver", route["receiver"])
+    return route["receiver"]
+
+
+def test_alertmanager_config_parses_with_the_offices_settings_and_keeps_the_password_apart():
+    rendered = _render_alertmanager({**OFFICE, "SMTP_PASSWORD": "s3cret|&/x"})
+    config, text = rendered["config"], rendered["text"]
+    glob = config["global"]
+    assert glob["smtp_smarthost"] == "relay.office.example:587"
+    assert glob["smtp_from"] == OFFICE["MAIL_FROM"] and glob["smtp_auth_username"] == "alerts"
+    assert glob["smtp_require_tls"] is True
+    assert rendered["password"] == "s3cret|&/x" and "s3cret" not in text
+    assert Path(glob["smtp_auth_password_file"]).name == "smtp-password"
+    assert {r["name"] for r in config["receivers"]} >= {config["route"]["receiver"]}
+
+
+def test_alertmanager_refuses_to_start_without_a_mailbox():
+    with pytest.raises(AssertionError):
+        _render_alertmanager({k: v for k, v in OFFICE.items() if k != "STAFF_ALERTS_EMAIL"})
+
+
+def test_every_alert_is_routed_to_the_staff_alerts_mailbox(rules):
+    config = _render_alertmanager({**OFFICE, "SMTP_PASSWORD": ""})["config"]
+    receivers = {r["name"]: r for r in config["receivers"]}
+    for rule in rules:
+        labels = {"alertname": rule["alert"], "job": "screening", **rule.get("labels", {})}
+        assert labels.get("severity") in {"page", "ticket"}, rule["alert"]
+        receiver = receivers[_route(config["route"], labels)]
+        mailed = [c["to"] for c in receiver.get("email_configs", [])]
+        assert mailed == [OFFICE["STAFF_ALERTS_EMAIL"]], (rule["alert"], receiver["name"])
+
+
+def test_prometheus_sends_its_alerts_to_the_alertmanager_the_compose_runs(compose):
+    config = yaml.safe_load((ROOT / "deploy/prometheus/prometheus.yml").read_text())
+    [target] = [t for am in config["alerting"]["alertmanagers"]
+                for static in am["static_configs"] for t in static["targets"]]
+    host, port = target.split(":")
+    alertmanager = compose["services"][host]
+    assert f"--web.listen-address=:{port}" in alertmanager["command"]
+    assert "alertmanager" in compose["services"]["prometheus"]["depends_on"]
+    # every ${NAME} the config needs is set from the office's environment, the same as the services'
+    needed = set(re.findall(r"\$\{(\w+)\}", (ROOT / "deploy/alertmanager/alertmanager.yml")
+                            .read_text())) | {"SMTP_PASSWORD"}
+    assert needed <= set(alertmanager["environment"])
+    notifications = compose["services"]["notifications"]["environment"]
+    for name in needed:
+        assert alertmanager["environment"][name] == notifications[name], name

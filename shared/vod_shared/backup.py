@@ -2,6 +2,7 @@
 
     python -m vod_shared.backup create DIR     # services running or not
     python -m vod_shared.backup restore DIR    # services stopped; stores empty or absent
+                                               # (then erasures since the backup: made again)
 
 Run it with the services' settings in the environment (as `make backup` / `make restore` do):
 each service's ``<SERVICE>_DATABASE_URL`` (default: its SQLite file in ``VOD_DATA_DIR``),
@@ -14,6 +15,9 @@ everything since. Consumers resume from their committed offsets and drop what th
 already has; events the outbox had not yet published are published again (consumers drop
 them by id). Work done after the backup (a message sent, a decision made) is not in the
 restored store: restore only the backup of a moment you know, and see README "Operating".
+An erasure made after the backup would come back with it: the restore then runs
+``python -m intake.erase reapply`` (the broker must answer), which erases again everyone intake
+announced erased on vod.people (``--no-reapply`` leaves that to be run by hand).
 
 A backup holds people's sealed details *and* the keys that open them: keep it as you keep the
 keys (``--keys-to`` writes the keys to another place, e.g. another medium).
@@ -132,6 +136,9 @@ def main(argv: list[str] | None = None) -> int:
     back = commands.add_parser("restore", help="restore a backup into empty stores")
     back.add_argument("dir", type=Path)
     back.add_argument("--keys-from", type=Path, help="the keys, if kept apart (--keys-to)")
+    back.add_argument("--no-reapply", action="store_true",
+                      help="do not erase again the people erased since (run "
+                           "`python -m intake.erase reapply` before starting the services)")
     args = parser.parse_args(argv)
     os.umask(0o077)
     if args.command == "create":
@@ -142,6 +149,20 @@ def main(argv: list[str] | None = None) -> int:
         manifest = restore(args.dir, keys_from=args.keys_from)
         print(f"restored from {args.dir} (made {manifest['made_at']}): " + ", ".join(
             f"{name} ({saved['kind']})" for name, saved in manifest["stores"].items()))
+        if not args.no_reapply:
+            return _reapply_erasures()
+    return 0
+
+
+def _reapply_erasures() -> int:
+    """Erasures made since the backup, made again (intake reads them from vod.people)."""
+    sys.stdout.flush()
+    done = subprocess.run([sys.executable, "-m", "intake.erase", "reapply"], check=False)
+    if done.returncode:
+        print("the stores are restored, but the erasures made since the backup are NOT made "
+              "again: run `python -m intake.erase reapply` once the broker answers, before "
+              "starting the services", file=sys.stderr)
+        return 2
     return 0
 
 

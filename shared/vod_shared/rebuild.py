@@ -33,7 +33,7 @@ from vod_shared.envelope import Envelope, UndecodableEvent, read_cloudevent, val
 from vod_shared.events.base import UnknownEventType
 from vod_shared.fresh_tables import FreshTables, Live
 from vod_shared.settings import ServiceSettings
-from vod_shared.topics import Topics
+from vod_shared.topics import REBUILD_GROUP_INFIX, Topics
 
 log = structlog.get_logger("vod.rebuild")
 # How long the broker may hand over nothing while records are still due
@@ -136,7 +136,7 @@ class Rebuild:
         self._topics = list(topics)
         self._consumer_name = consumer or settings.service_name
         stamp = datetime.now(timezone.utc).strftime("%Y%m%d%H%M%S") + uuid.uuid4().hex[:4]
-        self.report = Report(group=f"{settings.consumer_group}-rebuild-{stamp}")
+        self.report = Report(group=f"{settings.consumer_group}{REBUILD_GROUP_INFIX}{stamp}")
         self._fresh = FreshTables(settings.effective_database_url(), projection, stamp)
         self._waiting: list[tuple[Envelope, str, datetime]] = []  # not in the inbox yet
         self._owners = Topics(settings.topic_prefix).owner_source

@@ -27,6 +27,14 @@ CONSUMES = {
     "scheduling": (INTAKE, SCREENING, CUSTODY, PEOPLE, KEYS),
     "notifications": (INTAKE, SCREENING, SCHEDULING, CUSTODY, PEOPLE, KEYS),
 }
+# Own topics a service reads back, beyond what it consumes: screening's rebuild reads its
+# decisions from vod.screening; intake, after a restore, its PersonErased from vod.people
+# (``python -m intake.erase reapply``, without a consumer group).
+READS_BACK = {"screening": (SCREENING,), "intake": (PEOPLE,)}
+# The services with a rebuild command (``python -m <service>.rebuild``); it reads under groups
+# ``<prefix><service>-rebuild-<UTC time>``: one PREFIXED rule per service.
+REBUILDS = ("screening", "notifications")
+REBUILD_GROUP_INFIX = "-rebuild-"
 # Dead letters wait a week for someone to look at them (and replay them), then go: they hold
 # sealed personal data that must not outlive an erasure.
 _DEAD_LETTER_RETENTION = {"retention.ms": str(7 * 24 * 3600 * 1000)}
@@ -113,11 +121,13 @@ class Acl:
     resource: str  # "topic" or "group"
     name: str
     operation: str  # "read" or "write"
+    pattern: str = "literal"  # "literal": the name itself; "prefixed": every name it starts
 
 
 def acl_entries(prefix: str = "") -> list[Acl]:
     """Every rule the broker needs: each service writes its own topics and the dead letters of
-    what it consumes, reads what it consumes, with its own consumer groups; nothing else."""
+    what it consumes, reads what it consumes (and the own topics it reads back), with its own
+    consumer groups and, for a rebuild, its own rebuild groups; nothing else."""
     topics = Topics(prefix)
     rules: list[Acl] = []
     for service, consumed in CONSUMES.items():
@@ -129,4 +139,9 @@ def acl_entries(prefix: str = "") -> list[Acl]:
         rules.append(Acl(service, "group", f"{prefix}{service}", "read"))
         if KEYS in consumed:
             rules.append(Acl(service, "group", f"{prefix}{service}-keys", "read"))
+        for base in READS_BACK.get(service, ()):
+            rules.append(Acl(service, "topic", topics.name(base), "read"))
+        if service in REBUILDS:
+            rules.append(Acl(service, "group", f"{prefix}{service}{REBUILD_GROUP_INFIX}", "read",
+                             pattern="prefixed"))
     return rules

@@ -5,6 +5,7 @@ staff store and the keys are wiped; the backup is restored into empty places; th
 again. The next custody change is told to her once, and nothing told before is told again."""
 import base64
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -42,7 +43,8 @@ def _change(screening_url: str, change: str, status: str) -> None:
 
 def _backup(command: str, folder: Path, env: dict) -> str:
     result = subprocess.run([sys.executable, "-m", "vod_shared.backup", command, str(folder)],
-                            env=env, capture_output=True, text=True, timeout=120)
+                            env={**os.environ, **env}, capture_output=True, text=True,
+                            timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
     return result.stdout
 
@@ -95,6 +97,7 @@ async def test_backed_up_wiped_restored_and_the_next_change_is_told_once(
             f"intake_{uuid.uuid4().hex[:8]}")
         restored = _backup("restore", backup_dir, env)
         assert "restored from" in restored, restored
+        assert "erased again: 0" in restored, restored  # nobody was erased since the backup
         assert (keys_dir / "intake.key").exists()
 
         again = start()

@@ -1,13 +1,14 @@
 """The broker as the production shape runs it, on loopback: SASL/SCRAM users, one per service,
 and ACLs from ``vod_shared.topics.acl_entries``. A service's user writes its own topics and
-nothing else, reads only what it consumes with its own groups; a wrong password gets nowhere;
+nothing else, reads only what it consumes with its own groups (and what its rebuild reads,
+under its own ``<service>-rebuild-*`` groups); a wrong password gets nowhere;
 and a real service process works against it."""
 import json
 import uuid
 from datetime import datetime, timezone
 
 import pytest
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.errors import (
     GroupAuthorizationFailedError,
     KafkaConnectionError,
@@ -80,6 +81,39 @@ async def test_a_service_reads_only_what_it_consumes_in_its_own_groups(secured):
         await _consume(secured, "scheduling", "vod.intake", "screening")  # another's group
     with pytest.raises((GroupAuthorizationFailedError, TopicAuthorizationFailedError)):
         await _consume(secured, "intake", "vod.keys", "intake")  # intake reads no keys
+
+
+async def test_a_rebuild_reads_as_the_services_own_user_in_its_own_rebuild_groups(secured):
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%d%H%M%S") + uuid.uuid4().hex[:4]
+    # screening's rebuild reads its own decisions back, under a fresh group of its own
+    await _consume(secured, "screening", "vod.screening", f"screening-rebuild-{stamp}")
+    await _consume(secured, "notifications", "vod.intake", f"notifications-rebuild-{stamp}")
+    with pytest.raises((GroupAuthorizationFailedError, TopicAuthorizationFailedError)):
+        await _consume(secured, "screening", "vod.intake", f"notifications-rebuild-{stamp}")
+    with pytest.raises((GroupAuthorizationFailedError, TopicAuthorizationFailedError)):
+        await _consume(secured, "scheduling", "vod.intake", f"scheduling-rebuild-{stamp}")
+    with pytest.raises((GroupAuthorizationFailedError, TopicAuthorizationFailedError)):
+        await _consume(secured, "notifications", "vod.notifications", f"notifications-rebuild-{stamp}")
+
+
+async def _read_without_group(kafka: LocalKafka, user: str, topic: str) -> None:
+    consumer = AIOKafkaConsumer(bootstrap_servers=kafka.bootstrap, enable_auto_commit=False,
+                                **kafka.client_options(user))
+    await consumer.start()
+    try:
+        partition = TopicPartition(topic, 0)
+        consumer.assign([partition])
+        await consumer.seek_to_beginning(partition)
+        await consumer.getmany(timeout_ms=2000)
+        await consumer.end_offsets([partition])
+    finally:
+        await consumer.stop()
+
+
+async def test_intake_reads_back_its_erasures_after_a_restore_and_nothing_else(secured):
+    await _read_without_group(secured, "intake", "vod.people")  # python -m intake.erase reapply
+    with pytest.raises(TopicAuthorizationFailedError):
+        await _read_without_group(secured, "intake", "vod.keys")
 
 
 async def test_a_wrong_password_gets_nowhere(secured):

@@ -245,7 +245,8 @@ if __name__ == "__main__":
 
 _RESOURCE_TYPES = {"topic": 2, "group": 3}
 _OPERATIONS = {"read": 3, "write": 4, "describe": 8}
-_LITERAL, _ALLOW = 3, 3
+_PATTERNS = {"literal": 3, "prefixed": 4}
+_ALLOW = 3
 
 
 async def create_acls(bootstrap: str, acls, **client_options) -> int:
@@ -259,7 +260,7 @@ async def create_acls(bootstrap: str, acls, **client_options) -> int:
     try:
         for acl in acls:
             request = CreateAclsRequest(
-                _RESOURCE_TYPES[acl.resource], acl.name, _LITERAL, f"User:{acl.service}", "*",
+                _RESOURCE_TYPES[acl.resource], acl.name, _PATTERNS[acl.pattern], f"User:{acl.service}", "*",
                 _OPERATIONS[acl.operation], _ALLOW)
             response = await admin._send_request(request)
             for code, message in response.creation_responses:

@@ -177,7 +177,7 @@ erasures = Table(
     Column("subjects", JSON, nullable=False),  # the case ids erased with her
     Column("reason", String(32), nullable=False),
     Column("by", String(64), nullable=True),  # the staff member's username; none for retention
-    Column("via", String(16), nullable=False),  # staff_api | command_line | retention
+    Column("via", String(16), nullable=False),  # staff_api | command_line | retention | restore
     Column("at", DateTime(timezone=True), nullable=False),
     Column("tombstoned_again_at", DateTime(timezone=True), nullable=True, index=True),
 )

@@ -91,12 +91,20 @@ class ErasureReason(StrEnum):
     ENTERED_IN_ERROR = "entered_in_error"
 
 
+class ErasureReapplied(StrEnum):
+    """The reason logged for an erasure made again after a restore (the first reason was in
+    the store the restore replaced); never a staff member's choice."""
+
+    AFTER_RESTORE = "reapplied_after_restore"
+
+
 class ErasedVia(StrEnum):
     """How an erasure was asked for, for the erasure log."""
 
     STAFF_API = "staff_api"
     COMMAND_LINE = "command_line"
     RETENTION = "retention"  # ERASE_AFTER_CLOSED_DAYS, by intake itself
+    RESTORE = "restore"  # python -m intake.erase reapply, after a restore
 
 
 @dataclass(frozen=True)
@@ -104,6 +112,6 @@ class ErasePerson:
     """Destroy a person's details everywhere; the cases' history stays, "details erased"."""
 
     person_id: str
-    reason: ErasureReason
+    reason: ErasureReason | ErasureReapplied
     by: str | None  # the staff member's username, for the audit; none when intake erases
     via: ErasedVia = ErasedVia.STAFF_API
