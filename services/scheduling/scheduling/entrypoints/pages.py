@@ -1,6 +1,6 @@
-"""Staff pages, rendered on the server (Jinja2, autoescaped, no JavaScript): a calendar of
-meetings and dialogues, the cases with the wait list and alerts, and each case's schedule with
-the forms to move it along. Same sign-in, CSRF and headers as every staff page."""
+"""Staff pages, rendered on the server (Jinja2, autoescaped, no JavaScript): the cases with
+the wait list and alerts, and each case's schedule with the forms to move it along (the week
+grid is in calendar_page.py). Same sign-in, CSRF and headers as every staff page."""
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Annotated
@@ -95,35 +95,6 @@ def pages_router(service) -> APIRouter:
     @router.get("/")
     async def home(staff: Reader):
         return RedirectResponse("/staff/calendar", status_code=303)
-
-    @router.get("/calendar")
-    async def calendar(request: Request, staff: Reader,
-                       start: date | None = Query(None, alias="from")) -> HTMLResponse:
-        tz = zone(PROGRAM_ZONE)
-        today = service.ctx.clock().astimezone(tz).date()
-        first = start or today - timedelta(days=today.weekday())
-        begin = datetime.combine(first, time(0), tz)
-
-        async def view(uow):
-            known = await names(uow)
-            entries = await views.calendar(uow, staff, start=begin,
-                                           end=begin + timedelta(days=7), tz=PROGRAM_ZONE)
-            references = {}
-            for entry in entries:
-                entry["facilitators"] = [known.get(i, i) for i in entry["facilitator_ids"]]
-                if entry["case_id"] not in references:
-                    case = await uow.cases.get(entry["case_id"])
-                    references[entry["case_id"]] = case.reference if case else None
-                entry["reference"] = references[entry["case_id"]]
-            return entries
-        entries = await service.read(view)
-        week = [first + timedelta(days=n) for n in range(7)]
-        days = [(day, [e for e in entries if e["starts_at"][:10] == day.isoformat()])
-                for day in week]
-        return render(request, "calendar.html", staff=staff, tz=PROGRAM_ZONE, first_day=first, days=days,
-                      everyone=staff.has_any_role(*views.SEES_EVERY_CASE),
-                      previous_week=(first - timedelta(days=7)).isoformat(),
-                      next_week=(first + timedelta(days=7)).isoformat())
 
     @router.get("/cases")
     async def cases(request: Request, staff: Reader) -> HTMLResponse:
