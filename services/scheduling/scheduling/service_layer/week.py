@@ -49,7 +49,8 @@ def grid(week: Week, entries: list[dict], availability: Availability | None,
          hours: range = HOURS) -> list[dict]:
     """One row per hour; each cell has ``available`` (None when nobody's hours are shown) and
     the entries (meetings, dialogues, in local ISO times) that start in it."""
-    free = availability.intervals(*week.span) if availability is not None else None
+    span = week.span
+    free = availability.intervals(span.start, span.end) if availability is not None else None
     rows = []
     for hour in hours:
         cells = []
