@@ -52,12 +52,14 @@ def pages_router(service) -> APIRouter:
         return {p.facilitator_id: p.display_name for p in await uow.facilitators.all()}
 
     async def case_page(request: Request, staff: StaffMember, case_id: str, *,
-                        status_code: int = 200, **message) -> HTMLResponse:
+                        status_code: int = 200, chosen_venue: Venue | None = None,
+                        **message) -> HTMLResponse:
         async def view(uow):
             case = await views.visible_case(uow, staff, case_id)
             known = await names(uow)
-            venue = (Venue.COMMUNITY if case.on_parole else
-                     Venue.FACILITY if case.facility_code else Venue.VIDEO)
+            # A video dialogue needs no gate clearance: staff may choose it for any case.
+            venue = (Venue.VIDEO if chosen_venue is Venue.VIDEO else Venue.COMMUNITY
+                     if case.on_parole else Venue.FACILITY if case.facility_code else Venue.VIDEO)
             now = service.ctx.clock()
             return dict(
                 case=views.case_schedule(case, PROGRAM_ZONE),
@@ -122,8 +124,8 @@ def pages_router(service) -> APIRouter:
 
     @router.get("/cases/{case_id}")
     async def case(request: Request, case_id: str, staff: Reader,
-                   done: str | None = None) -> HTMLResponse:
-        return await case_page(request, staff, case_id, done=DONE.get(done))
+                   done: str | None = None, venue: Venue | None = None) -> HTMLResponse:
+        return await case_page(request, staff, case_id, done=DONE.get(done), chosen_venue=venue)
 
     @router.post("/cases/{case_id}/meetings", dependencies=[Checked])
     async def schedule_meeting(request: Request, case_id: str, staff: Staff,

@@ -108,3 +108,31 @@ async def test_a_typed_time_is_read_in_the_program_s_zone(scheduling):
     assert done.headers["location"].startswith("/staff/calendar?from=2026-03-09")
     [meeting] = await scheduling.events("MeetingScheduled")
     assert meeting.starts_at.isoformat() == "2026-03-10T10:00:00-07:00"  # after the change
+
+
+async def test_a_video_dialogue_is_offered_without_asking_for_gate_clearance(scheduling):
+    from scheduling_tests.unit.test_after_the_dialogue import ready_case
+
+    coordinator = await scheduling.staff(Role.COORDINATOR)
+    await add_facilitator(coordinator, "Eli")
+    case_id = await ready_case(scheduling, coordinator)
+    await coordinator.put("/api/facilities/SQ", json={"visiting_hours": {
+        "weekly": [{"weekday": d, "start": "08:00", "end": "15:00"} for d in range(5)]}})
+    at_the_prison = await coordinator.get(f"/staff/cases/{case_id}")
+    # At the prison nobody is cleared yet: no time, and the way to a video dialogue.
+    assert "has no gate clearance for SQ" in at_the_prison.text
+    assert not offered_dialogue(at_the_prison.text)
+    assert f'href="/staff/cases/{case_id}?venue=video"' in at_the_prison.text
+    page = await coordinator.get(f"/staff/cases/{case_id}", params={"venue": "video"})
+    assert "By video: no gate clearance is needed." in page.text
+    times = offered_dialogue(page.text)
+    assert times and "gate clearance for" not in page.text
+    done = await coordinator.post(f"/staff/cases/{case_id}/session", data={
+        "starts_at": times[0], "venue": "video", "csrf_token": token(page.text)})
+    assert done.status_code == 303, done.text
+    [scheduled] = await scheduling.events("SessionScheduled")
+    assert scheduled.venue == "video"
+
+
+def offered_dialogue(page: str) -> list[str]:
+    return re.findall(r'<input type="radio" name="starts_at" value="([^"]+)"', page)
