@@ -29,40 +29,9 @@ def calendar_router(service) -> APIRouter:
     async def week_page(request: Request, staff, week: Week, *, facilitator: str | None,
                         facility: str | None, case_id: str | None, party: Party,
                         status_code: int = 200, **message):
-        now = service.ctx.clock()
-
-        async def view(uow):
-            people = await uow.facilitators.all()
-            me = await views.my_facilitator_id(uow, staff)
-            case = await _plannable(uow, staff, case_id) if case_id else None
-            shown = facilitator or (case.facilitator_ids[0] if case and case.facilitator_ids
-                                    else None) or (None if facility else me)
-            entries = await _entries(uow, staff, week, {p.facilitator_id: p.display_name
-                                                        for p in people})
-            entries = [e for e in entries if (not shown or shown in e["facilitator_ids"])
-                       and (not facility or e["facility_code"] == facility)]
-            hours = (next((p.availability for p in people if p.facilitator_id == shown), None)
-                     if shown else None)
-            place = await uow.facilities.get(facility) if facility else None
-            if place is not None and not shown:
-                hours = place.visiting_hours
-            window = Interval(max(now, week.span.start), week.span.end) \
-                if week.span.end > now else None
-            offered = await views.meeting_slots(
-                uow, case, party=party, window=window, length=MEETING, how_many=5,
-                tz=PROGRAM_ZONE) if case and window and staff.has_any_role(*ACTS) else []
-            return dict(
-                people=people if staff.has_any_role(*views.READS_EVERY_CASE) else
-                [p for p in people if p.facilitator_id == me],
-                facilities=await uow.facilities.all(), shown=shown, facility=facility,
-                shown_name=next((p.display_name for p in people if p.facilitator_id == shown),
-                                None),
-                rows=grid(week, entries, hours), has_hours=hours is not None,
-                case=views.case_summary(case, PROGRAM_ZONE) if case else None,
-                plannable=await _plannable_cases(uow, staff) if staff.has_any_role(*ACTS) else [],
-                offered=offered)
-
-        context = await service.read(view)
+        context = await service.read(_week_view, staff=staff, week=week, now=service.ctx.clock(),
+                                     facilitator=facilitator, facility=facility,
+                                     case_id=case_id, party=party)
         keep = {k: v for k, v in (("facilitator", facilitator), ("facility", facility),
                                   ("case", case_id)) if v}
         return render(request, "calendar.html", staff=staff, status_code=status_code,
@@ -113,6 +82,44 @@ def calendar_router(service) -> APIRouter:
                                 f"&case={case_id}&done=meeting", status_code=303)
 
     return router
+
+
+async def _week_view(uow, *, staff, week: Week, now: datetime, facilitator: str | None,
+                     facility: str | None, case_id: str | None, party: Party) -> dict:
+    """Whose week (the facilitator asked for, else the case's first, else the facility's
+    visiting hours, else the signed-in facilitator's own), what is booked, what is offered."""
+    people = await uow.facilitators.all()
+    me = await views.my_facilitator_id(uow, staff)
+    case = await _plannable(uow, staff, case_id) if case_id else None
+    shown = facilitator or (case.facilitator_ids[0] if case and case.facilitator_ids else None) \
+        or (None if facility else me)
+    person = next((p for p in people if p.facilitator_id == shown), None)
+    place = await uow.facilities.get(facility) if facility else None
+    hours = person.availability if person else (
+        place.visiting_hours if place is not None and not shown else None)
+    entries = [e for e in await _entries(uow, staff, week, {p.facilitator_id: p.display_name
+                                                              for p in people})
+               if (not shown or shown in e["facilitator_ids"])
+               and (not facility or e["facility_code"] == facility)]
+    may_act = staff.has_any_role(*ACTS)
+    return dict(
+        people=people if staff.has_any_role(*views.READS_EVERY_CASE)
+        else [p for p in people if p.facilitator_id == me],
+        facilities=await uow.facilities.all(), shown=shown, facility=facility,
+        shown_name=person.display_name if person else None,
+        rows=grid(week, entries, hours), has_hours=hours is not None,
+        case=views.case_summary(case, PROGRAM_ZONE) if case else None,
+        plannable=await _plannable_cases(uow, staff) if may_act else [],
+        offered=await _offered(uow, case, party, week, now) if case and may_act else [])
+
+
+async def _offered(uow, case, party: Party, week: Week, now: datetime) -> list[dict]:
+    """The earliest fitting meeting times left in this week (none for a week gone by)."""
+    if week.span.end <= now:
+        return []
+    return await views.meeting_slots(uow, case, party=party, length=MEETING, how_many=5,
+                                     window=Interval(max(now, week.span.start), week.span.end),
+                                     tz=PROGRAM_ZONE)
 
 
 async def _plannable(uow, staff, case_id: str):

@@ -101,6 +101,11 @@ async def test_a_typed_time_is_read_in_the_program_s_zone(scheduling):
     case_id = str(uuid.uuid4())
     await scheduling.feed(request(case_id), eligible(case_id), approved(case_id))
     page = await coordinator.get("/staff/calendar", params={"case": case_id, "from": "2026-03-09"})
+    late = await coordinator.post("/staff/calendar/meetings", data={
+        "case": case_id, "party": "victim", "mode": "phone", "date": "2026-03-10",
+        "time": "20:00", "csrf_token": token(page.text)})
+    assert late.status_code == 409 and "That could not be done." in late.text
+    assert "week of Monday 9 March 2026" in late.text  # the grid again, with the reason
     done = await coordinator.post("/staff/calendar/meetings", data={
         "case": case_id, "party": "offender", "mode": "in_person", "date": "2026-03-10",
         "time": "10:00", "place": "SQ visiting room B", "csrf_token": token(page.text)})
