@@ -51,8 +51,11 @@ def grid(week: Week, entries: list[dict], availability: Availability | None,
     the entries (meetings, dialogues, in local ISO times) that start in it."""
     span = week.span
     free = availability.intervals(span.start, span.end) if availability is not None else None
+    tz = zone(week.time_zone)
+    # An early or late entry adds its hour: nothing booked is ever left off the grid.
+    booked = {datetime.fromisoformat(e["starts_at"]).astimezone(tz).hour for e in entries}
     rows = []
-    for hour in hours:
+    for hour in sorted(set(hours) | booked):
         cells = []
         for day in week.days:
             slot = week.cell(day, hour)

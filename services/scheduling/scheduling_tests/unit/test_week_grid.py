@@ -52,6 +52,10 @@ def test_the_grid_shades_a_facilitator_s_hours_and_places_each_entry_in_its_hour
     assert all(not cell["entries"] for h, cells in rows.items() if h != 10 for cell in cells)
     unshaded = grid(week, [], None)
     assert all(cell["available"] is None for row in unshaded for cell in row["cells"])
+    assert [row["hour"] for row in unshaded] == list(range(7, 20))
+    late = {"starts_at": "2026-03-04T21:30:00-08:00", "ends_at": "2026-03-04T22:30:00-08:00"}
+    with_late = grid(week, [late], None)
+    assert with_late[-1]["hour"] == 21 and with_late[-1]["cells"][2]["entries"] == [late]
 
 
 def offered(page: str) -> list[str]:
