@@ -145,3 +145,19 @@ async def test_a_video_dialogue_is_offered_without_asking_for_gate_clearance(sch
 
 def offered_dialogue(page: str) -> list[str]:
     return re.findall(r'<input type="radio" name="starts_at" value="([^"]+)"', page)
+
+
+async def test_a_screener_reads_the_grid_and_books_nothing(scheduling):
+    coordinator = await scheduling.staff(Role.COORDINATOR)
+    await add_facilitator(coordinator, "Eli")
+    case_id = str(uuid.uuid4())
+    await scheduling.feed(request(case_id), eligible(case_id), approved(case_id))
+    screener = await scheduling.staff(Role.SCREENER)
+    page = await screener.get("/staff/calendar", params={"case": case_id})
+    assert page.status_code == 200 and "week of Monday 2 March 2026: Eli" in page.text
+    assert "Book a preparation meeting" not in page.text and not offered(page.text)
+    refused = await screener.post("/staff/calendar/meetings", data={
+        "case": case_id, "party": "victim", "mode": "phone", "date": "2026-03-03",
+        "time": "10:00", "csrf_token": token(page.text)})
+    assert refused.status_code == 403
+    assert not await scheduling.events("MeetingScheduled")
