@@ -45,6 +45,7 @@ from scheduling.entrypoints.api_cases import cases_router
 from scheduling.entrypoints.api_letters import letters_router
 from scheduling.entrypoints.api_directory import directory_router
 from scheduling.entrypoints.errors import install_domain_errors
+from scheduling.entrypoints.calendar_page import calendar_router
 from scheduling.entrypoints.pages import pages_router
 from scheduling.entrypoints.reports_page import reports_router
 from scheduling.service_layer import handlers
@@ -110,6 +111,7 @@ def bootstrap(settings: Settings | None = None, clock=utc_now) -> tuple[ServiceR
         letters_router(service),
         pages_router(service),
         reports_router(runtime.uow, clock),
+        calendar_router(service),
     ])
     app.add_api_route("/", lambda: RedirectResponse("/staff/"), include_in_schema=False)
     install_domain_errors(app)

@@ -13,6 +13,7 @@ from scheduling.adapters.icalendar import Invitation, session_ics
 from scheduling.adapters.serialization import as_utc
 from scheduling.domain.availability import PROGRAM_ZONE, zone
 from scheduling.domain.errors import NotFound
+from scheduling.domain.intervals import Interval
 from scheduling.entrypoints.access import COORDINATORS, STAFF, may_act_as
 from scheduling.entrypoints.schemas import (
     AssignIn,
@@ -119,6 +120,24 @@ def cases_router(service, *, phone: str) -> APIRouter:
                 summary="When the victim said they can come, in their zone")
     async def victim_availability(case_id: str, body: AvailabilityIn, staff: Staff) -> dict:
         return await step(staff, case_id, act.set_victim_availability, hours=body.to_domain())
+
+    @router.get("/cases/{case_id}/meetings/slots",
+                summary="The earliest fitting preparation-meeting times (the week grid offers them)")
+    async def meeting_slots(case_id: str, staff: Staff, party: Party = Party.VICTIM,
+                            start: datetime | None = Query(None, alias="from"),
+                            days: int = Query(7, ge=1, le=90),
+                            duration_minutes: int = Query(MEETING_MINUTES, ge=15, le=480),
+                            count: int = Query(5, ge=1, le=20), tz: Zone = PROGRAM_ZONE) -> dict:
+        async def view(uow):
+            case = await views.visible_case(uow, staff, case_id)
+            now = service.ctx.clock()
+            begin = as_utc(start) if start else now
+            end = begin + timedelta(days=days)
+            slots = [] if end <= now else await views.meeting_slots(
+                uow, case, party=party, window=Interval(max(begin, now), end), how_many=count,
+                tz=zone(tz).key, length=timedelta(minutes=duration_minutes))
+            return {"party": party.value, "time_zone": tz, "slots": slots}
+        return await service.read(view)
 
     @router.get("/cases/{case_id}/session/slots", summary="The earliest fitting dialogue times")
     async def slots(case_id: str, staff: Staff, venue: Venue = Venue.FACILITY,

@@ -1,6 +1,6 @@
-"""Staff pages, rendered on the server (Jinja2, autoescaped, no JavaScript): a calendar of
-meetings and dialogues, the cases with the wait list and alerts, and each case's schedule with
-the forms to move it along. Same sign-in, CSRF and headers as every staff page."""
+"""Staff pages, rendered on the server (Jinja2, autoescaped, no JavaScript): the cases with
+the wait list and alerts, and each case's schedule with the forms to move it along (the week
+grid is in calendar_page.py). Same sign-in, CSRF and headers as every staff page."""
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Annotated
@@ -52,12 +52,14 @@ def pages_router(service) -> APIRouter:
         return {p.facilitator_id: p.display_name for p in await uow.facilitators.all()}
 
     async def case_page(request: Request, staff: StaffMember, case_id: str, *,
-                        status_code: int = 200, **message) -> HTMLResponse:
+                        status_code: int = 200, chosen_venue: Venue | None = None,
+                        **message) -> HTMLResponse:
         async def view(uow):
             case = await views.visible_case(uow, staff, case_id)
             known = await names(uow)
-            venue = (Venue.COMMUNITY if case.on_parole else
-                     Venue.FACILITY if case.facility_code else Venue.VIDEO)
+            # A video dialogue needs no gate clearance: staff may choose it for any case.
+            venue = (Venue.VIDEO if chosen_venue is Venue.VIDEO else Venue.COMMUNITY
+                     if case.on_parole else Venue.FACILITY if case.facility_code else Venue.VIDEO)
             now = service.ctx.clock()
             return dict(
                 case=views.case_schedule(case, PROGRAM_ZONE),
@@ -96,35 +98,6 @@ def pages_router(service) -> APIRouter:
     async def home(staff: Reader):
         return RedirectResponse("/staff/calendar", status_code=303)
 
-    @router.get("/calendar")
-    async def calendar(request: Request, staff: Reader,
-                       start: date | None = Query(None, alias="from")) -> HTMLResponse:
-        tz = zone(PROGRAM_ZONE)
-        today = service.ctx.clock().astimezone(tz).date()
-        first = start or today - timedelta(days=today.weekday())
-        begin = datetime.combine(first, time(0), tz)
-
-        async def view(uow):
-            known = await names(uow)
-            entries = await views.calendar(uow, staff, start=begin,
-                                           end=begin + timedelta(days=7), tz=PROGRAM_ZONE)
-            references = {}
-            for entry in entries:
-                entry["facilitators"] = [known.get(i, i) for i in entry["facilitator_ids"]]
-                if entry["case_id"] not in references:
-                    case = await uow.cases.get(entry["case_id"])
-                    references[entry["case_id"]] = case.reference if case else None
-                entry["reference"] = references[entry["case_id"]]
-            return entries
-        entries = await service.read(view)
-        week = [first + timedelta(days=n) for n in range(7)]
-        days = [(day, [e for e in entries if e["starts_at"][:10] == day.isoformat()])
-                for day in week]
-        return render(request, "calendar.html", staff=staff, tz=PROGRAM_ZONE, first_day=first, days=days,
-                      everyone=staff.has_any_role(*views.SEES_EVERY_CASE),
-                      previous_week=(first - timedelta(days=7)).isoformat(),
-                      next_week=(first + timedelta(days=7)).isoformat())
-
     @router.get("/cases")
     async def cases(request: Request, staff: Reader) -> HTMLResponse:
         async def view(uow):
@@ -151,8 +124,8 @@ def pages_router(service) -> APIRouter:
 
     @router.get("/cases/{case_id}")
     async def case(request: Request, case_id: str, staff: Reader,
-                   done: str | None = None) -> HTMLResponse:
-        return await case_page(request, staff, case_id, done=DONE.get(done))
+                   done: str | None = None, venue: Venue | None = None) -> HTMLResponse:
+        return await case_page(request, staff, case_id, done=DONE.get(done), chosen_venue=venue)
 
     @router.post("/cases/{case_id}/meetings", dependencies=[Checked])
     async def schedule_meeting(request: Request, case_id: str, staff: Staff,

@@ -2,7 +2,7 @@
 dicts, shown in the reader's zone; the JSON API and the pages both use them."""
 from datetime import datetime, timedelta
 
-from vod_shared.events import SealedDetails, Venue
+from vod_shared.events import Party, SealedDetails, Venue
 from vod_shared.sealing import CannotUnseal
 from vod_shared.staff import Role, StaffMember
 
@@ -176,3 +176,16 @@ async def calendar(uow: UnitOfWork, staff: StaffMember, *, start: datetime, end:
                 "facilitator_ids": list(row.facilitator_ids), "status": row.status,
                 "place": row.place, "facility_code": getattr(row, "facility_code", None)})
     return sorted(entries, key=lambda e: e["starts_at"])
+
+
+async def meeting_slots(uow: UnitOfWork, case: Case, *, party: Party, window: Interval,
+                        length: timedelta, how_many: int, tz: str) -> list[dict]:
+    """The earliest fitting times for a preparation meeting: every facilitator of the case in
+    their hours and free, and, for the victim, when she said she can. ``candidate_slots``, as
+    for the dialogue, with no facility and no clearance (a meeting may be by phone or video)."""
+    people = [await uow.facilitators.get(f) for f in case.facilitator_ids]
+    slots = candidate_slots(
+        window=window, length=length, facilitator_hours=[p.availability for p in people if p],
+        busy=busy_times(await uow.calendar.commitments(case.facilitator_ids), case.facilitator_ids),
+        victim_hours=case.victim_hours if party is Party.VICTIM else None, how_many=how_many)
+    return [{"starts_at": local(s.start, tz), "ends_at": local(s.end, tz)} for s in slots]
