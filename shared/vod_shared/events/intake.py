@@ -141,6 +141,10 @@ class SupportPersonAdded(EventData):
 
     case_id: str
     support_person_id: str
+    # How to write to them (codes, as on RequestReceived): notifications plans their messages
+    # with these before it opens their contact to send
+    preferred_language: Language = Language.EN
+    preferred_channel: Channel = Channel.EMAIL
     at: datetime
 
 

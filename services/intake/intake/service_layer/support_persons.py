@@ -41,7 +41,9 @@ async def add_support_person(command: AddSupportPerson, uow: UnitOfWork, ctx: Co
     await uow.supporters.add(case.case_id, person_id, by=command.by, at=now)
     await uow.emit(PersonRegistered(person_id=person_id, sealed=sealed, staff_view=name, at=now),
                    topic=ctx.topics.people, subject=person_id)
-    await uow.emit(SupportPersonAdded(case_id=case.case_id, support_person_id=person_id, at=now),
+    await uow.emit(SupportPersonAdded(case_id=case.case_id, support_person_id=person_id,
+                                      preferred_language=command.preferred_language,
+                                      preferred_channel=command.preferred_channel, at=now),
                    topic=ctx.topics.intake, subject=case.case_id)
     await uow.commit()
     log.info("support_person.added", case_id=case.case_id, person_id=person_id, by=command.by)
