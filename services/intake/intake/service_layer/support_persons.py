@@ -16,7 +16,7 @@ from intake.domain.commands import (
     ErasureReason,
     RemoveSupportPerson,
 )
-from intake.domain.errors import CaseNotFound, CaseStepRefused, PersonNotFound
+from intake.domain.errors import CaseNotFound, CaseStepRefused, InvalidRequest, PersonNotFound
 from intake.service_layer.erasure import erase_person
 from intake.service_layer.handlers import Context, seal_person
 from intake.service_layer.unit_of_work import UnitOfWork
@@ -31,8 +31,12 @@ async def add_support_person(command: AddSupportPerson, uow: UnitOfWork, ctx: Co
         raise CaseNotFound(command.case_id)
     if not case.is_open:
         raise CaseStepRefused(f"a case that is {case.status} takes no support person")
-    rules.check_contact_for_channel(command.preferred_channel, email=command.email,
-                                    phone=command.phone)
+    try:
+        rules.check_contact_for_channel(command.preferred_channel, email=command.email,
+                                        phone=command.phone)
+    except InvalidRequest as wrong:  # named as the support person's field, not a requester's
+        raise InvalidRequest(wrong.detail, field=wrong.field.removeprefix("requester."),
+                             code=wrong.code) from None
     now, person_id = ctx.clock(), str(uuid.uuid4())
     sealed, name = await seal_person(uow, ctx, person_id, command.personal_details(),
                                      shown_to_staff=True)

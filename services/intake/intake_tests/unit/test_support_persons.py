@@ -102,6 +102,8 @@ async def test_what_cannot_be_added(staffed, body, status):
     answer = await staffed.http.post(f"/api/cases/{case_id}/support-persons", json=body)
     assert answer.status_code == status
     assert answer.headers["content-type"] == "application/problem+json"
+    if body.get("email", "") is None:
+        assert answer.json()["errors"][0]["field"] == "email"
     missing = await staffed.http.post("/api/cases/nope/support-persons", json=SUPPORTER)
     assert missing.status_code == 404
 
