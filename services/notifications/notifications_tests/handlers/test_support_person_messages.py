@@ -77,3 +77,44 @@ async def test_once_removed_nothing_more_goes_to_them(harness, clock):
     await harness.send_due()
     assert _to(harness, "marta@example.org") == []
     assert len(_to(harness, "ana@example.org")) == 1
+
+
+async def test_added_after_the_dialogue_was_set_they_are_invited_to_it_at_once(harness, clock):
+    victim, case = new_id(), new_id()
+    await harness.person(victim, email="ana@example.org")
+    await harness.deliver(request(case, victim, at=clock()), subject=case)
+    first = session(case, starts_at=DIALOGUE)
+    await harness.deliver(first, subject=case)
+    moved = session(case, starts_at=DIALOGUE + timedelta(days=2), session_id=first.session_id,
+                    sequence=1)
+    await harness.deliver(moved, subject=case)
+    await harness.send_due()
+    supporter = new_id()
+    await harness.person(supporter, given_name="Marta", email="marta@example.org")
+    added = SupportPersonAdded(case_id=case, support_person_id=supporter, at=clock())
+    envelope = await harness.deliver(added, subject=case)
+    await harness.redeliver(envelope)
+    await harness.send_due()
+
+    [invitation] = _to(harness, "marta@example.org")
+    assert invitation.subject.startswith("You are invited to a dialogue: Saturday, December 5")
+    [entry] = calendar_of(invitation).walk("VEVENT")
+    assert entry["SEQUENCE"] == 1 and entry["DTSTART"].dt == moved.starts_at
+
+
+async def test_added_after_the_dialogue_was_cancelled_they_are_not_invited(harness, clock):
+    victim, case = new_id(), new_id()
+    await harness.person(victim, email="ana@example.org")
+    await harness.deliver(request(case, victim, at=clock()), subject=case)
+    first = session(case, starts_at=DIALOGUE)
+    await harness.deliver(first, subject=case)
+    await harness.send_due()
+    await harness.deliver(SessionCancelled(case_id=case, session_id=first.session_id,
+                                           reason="staff", sequence=1, at=clock()),
+                          subject=case)
+    supporter = new_id()
+    await harness.person(supporter, email="marta@example.org")
+    await harness.deliver(SupportPersonAdded(case_id=case, support_person_id=supporter,
+                                             at=clock()), subject=case)
+    await harness.send_due()
+    assert _to(harness, "marta@example.org") == []
