@@ -10,7 +10,8 @@ import pytest
 
 PUBLISHED = {
     "intake": {"RequestReceived", "RegistrationReceived", "CasePaused", "CaseResumed",
-               "CaseWithdrawn", "RequestRepeated", "PersonRegistered"},
+               "CaseWithdrawn", "RequestRepeated", "PersonRegistered", "SupportPersonAdded",
+               "SupportPersonRemoved"},
     "screening": {"EligibilityDetermined", "ScreeningCompleted", "ClearanceGranted",
                   "ClearanceDenied", "ClearanceVoided", "CustodyStatusChanged"},
     "scheduling": {"FacilitatorAssigned", "MeetingScheduled", "SessionScheduled",

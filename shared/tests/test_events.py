@@ -17,9 +17,9 @@ CONTRACT_EVENTS = {
     "PossibleDuplicateFound", "DuplicateResolved",
 }
 # Beyond the contract (the project's README lists them): the data keys on ``vod.keys``, and the
-# indirect path's letter on ``vod.scheduling``.
+# indirect path's letter on ``vod.scheduling``, the support persons on ``vod.intake``.
 PROJECT_EVENTS = {"SubjectKeyGranted", "LetterReceived", "LetterReviewed", "LetterKept",
-                  "LetterDelivered"}
+                  "LetterDelivered", "SupportPersonAdded", "SupportPersonRemoved"}
 PERSONAL = re.compile(r"name|email|phone|address|street|city|zip|postal|state$|note|dob|birth")
 
 

@@ -29,6 +29,8 @@ from vod_shared.events import (
     RequestReceived,
     RequestRepeated,
     SubjectKeyGranted,
+    SupportPersonAdded,
+    SupportPersonRemoved,
 )
 from vod_shared.logging import configure_logging
 from vod_shared.openapi import publish_models
@@ -42,7 +44,14 @@ from vod_shared.webhooks import check_secrets
 from intake.adapters.door_post import DoorPost, SmtpSettings
 from intake.adapters.vault import Vault
 from intake.config import Settings
-from intake.domain.commands import ChangeCase, ErasePerson, RegisterForCustodyNotices, RequestDialogue
+from intake.domain.commands import (
+    AddSupportPerson,
+    ChangeCase,
+    ErasePerson,
+    RegisterForCustodyNotices,
+    RemoveSupportPerson,
+    RequestDialogue,
+)
 from intake.domain.errors import (
     CaseNotFound,
     CaseStepRefused,
@@ -57,10 +66,11 @@ from intake.entrypoints.schemas import IntakeWebhookIn
 from intake.entrypoints.staff_api import staff_router
 from intake.entrypoints.staff_intake_form import intake_form_router
 from intake.entrypoints.staff_pages import staff_pages_router
+from intake.entrypoints.staff_support_persons import support_persons_router
 from intake.entrypoints.victim_pages import victim_router
 from intake.entrypoints.webhooks import webhook_router
 from intake.service_layer.staff_desk import StaffDesk
-from intake.service_layer import erasure, handlers, her_page
+from intake.service_layer import erasure, handlers, her_page, support_persons
 from intake.service_layer.data_keys import DataKeys
 from intake.service_layer.door import Door, DoorLimits
 from intake.service_layer.unit_of_work import UnitOfWork
@@ -73,6 +83,8 @@ COMMAND_HANDLERS = {
     RegisterForCustodyNotices: handlers.register_for_custody_notices,
     ChangeCase: handlers.change_case,
     ErasePerson: erasure.erase_person,
+    AddSupportPerson: support_persons.add_support_person,
+    RemoveSupportPerson: support_persons.remove_support_person,
 }
 
 
@@ -109,7 +121,8 @@ def bootstrap(settings: Settings | None = None, clock=utc_now,
     runtime = ServiceRuntime(settings, migrations_dir=MIGRATIONS, uow_class=UnitOfWork)
     runtime.publishes(topics.intake, RequestReceived, RequestRepeated, RegistrationReceived,
                       CasePaused, CaseResumed, CaseWithdrawn, PossibleDuplicateFound,
-                      RegistrationChanged, RegistrationCancelled)
+                      RegistrationChanged, RegistrationCancelled, SupportPersonAdded,
+                      SupportPersonRemoved)
     runtime.publishes(topics.people, PersonRegistered, PersonUpdated, PersonErased)
     runtime.publishes(topics.keys, SubjectKeyGranted)
     runtime.consume(topics.screening, topics.scheduling, topics.notifications, handlers={
@@ -148,6 +161,8 @@ def bootstrap(settings: Settings | None = None, clock=utc_now,
         request_page_router(door=door, secret=settings.victim_link_secret,
                             phone=settings.program_phone,
                             max_body_bytes=settings.public_form_max_bytes),
+        # before staff_router, whose /api/cases/{case_id}/{action} would take its path
+        support_persons_router(intake=intake),
         staff_router(intake=intake),
         staff_pages_router(StaffDesk(uow=runtime.uow, keys=context.keys, clock=clock)),
         intake_form_router(intake=intake),

@@ -31,6 +31,8 @@ from vod_shared.events import (
     RequestRepeated,
     SessionCancelled,
     SessionScheduled,
+    SupportPersonAdded,
+    SupportPersonRemoved,
     SurveyDue,
 )
 from vod_shared.logging import configure_logging
@@ -50,7 +52,12 @@ from notifications.entrypoints.reports_page import reports_router
 from notifications.entrypoints.staff_api import staff_router
 from notifications.entrypoints.staff_pages import staff_pages_router
 from notifications.entrypoints.webhooks import sms_webhook_router
-from notifications.service_layer import handlers, registration_changes, schedule_handlers
+from notifications.service_layer import (
+    handlers,
+    registration_changes,
+    schedule_handlers,
+    support_person_handlers,
+)
 from notifications.service_layer.outcomes import Outcomes
 from notifications.service_layer.sender import Sender
 from notifications.service_layer.staff_alerts import StaffAlerts
@@ -82,6 +89,8 @@ def event_handlers(clock, alerts: StaffAlerts | None = None, *, keys: ContactKey
         SessionScheduled: on(schedule_handlers.session_scheduled, clock=clock),
         SessionCancelled: on(schedule_handlers.session_cancelled, clock=clock),
         SurveyDue: on(schedule_handlers.survey_due, clock=clock),
+        SupportPersonAdded: on(support_person_handlers.support_person_added, clock=clock),
+        SupportPersonRemoved: on(support_person_handlers.support_person_removed, clock=clock),
     }
     return {
         RequestReceived: on(handlers.request_received, clock=clock, parked_handlers=about_a_case),

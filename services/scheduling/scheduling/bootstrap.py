@@ -33,6 +33,8 @@ from vod_shared.events import (
     SessionCancelled,
     SessionCompleted,
     SessionScheduled,
+    SupportPersonAdded,
+    SupportPersonRemoved,
     SurveyDue,
 )
 from vod_shared.logging import configure_logging
@@ -74,6 +76,8 @@ def event_handlers(ctx: Context) -> dict:
         CasePaused: on(handlers.victim_paused, ctx=ctx),
         CaseResumed: on(handlers.victim_resumed, ctx=ctx),
         CaseWithdrawn: on(handlers.victim_withdrew, ctx=ctx),
+        SupportPersonAdded: on(handlers.support_person_added, ctx=ctx),
+        SupportPersonRemoved: on(handlers.support_person_removed, ctx=ctx),
         EligibilityDetermined: on(handlers.eligibility_determined, ctx=ctx),
         ScreeningCompleted: on(handlers.screening_completed, ctx=ctx),
         ClearanceGranted: on(handlers.clearance_decided, ctx=ctx),

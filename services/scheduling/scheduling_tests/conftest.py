@@ -31,7 +31,8 @@ from scheduling_tests.builders import Clock, pacific
 
 SOURCES = {"RequestReceived": "intake", "CasePaused": "intake", "CaseResumed": "intake",
            "CaseWithdrawn": "intake", "CustodyStatusChanged": "screening",
-           "PersonErased": "intake"}
+           "PersonErased": "intake", "SupportPersonAdded": "intake",
+           "SupportPersonRemoved": "intake"}
 
 # How long an event waits here for a key that has not come before it is parked
 NOT_YET_S = 1.0

@@ -42,7 +42,8 @@ TIMELINE = (e.RequestReceived, e.RequestRepeated, e.CasePaused, e.CaseResumed,
             e.MeetingScheduled, e.MeetingCancelled, e.PartyReady, e.SessionScheduled,
             e.SessionCancelled, e.SessionCompleted, e.ClearanceRequested, e.SurveyDue,
             e.LetterReceived, e.LetterReviewed, e.LetterKept, e.LetterDelivered,
-            e.NotificationSent, e.NotificationFailed)
+            e.NotificationSent, e.NotificationFailed, e.SupportPersonAdded,
+            e.SupportPersonRemoved)
 
 
 def utc_now() -> datetime:
@@ -88,6 +89,7 @@ def event_handlers(topics: Topics, clock, names: NameReader) -> dict:
         e.CustodyStatusChanged: following.custody_changed(clock=clock, topics=topics),
         e.FacilitatorAssigned: following.facilitators_assigned,
         e.ClearanceRequested: following.clearance_requested(clock=clock),
+        e.SupportPersonRemoved: following.support_person_removed(clock=clock, topics=topics),
         e.PersonRegistered: person_details,
         e.PersonUpdated: person_details,
         e.PersonErased: person_details,

@@ -26,6 +26,8 @@ from vod_shared.events.intake import (
     RequestReceived,
     RequestRepeated,
     RequestSource,
+    SupportPersonAdded,
+    SupportPersonRemoved,
 )
 from vod_shared.events.letters import (
     LetterDelivered,

@@ -130,3 +130,30 @@ class PossibleDuplicateFound(EventData):
     other_case_id: str
     overlaps: list[DuplicateOverlap]
     at: datetime
+
+
+class SupportPersonAdded(EventData):
+    """Staff added the support person a victim will bring to the dialogue. Who they are and how
+    to reach them travel only on ``vod.people`` (``PersonRegistered``, sealed under their own
+    key): this says only which person supports the victim in which case."""
+
+    event_name: ClassVar[str] = "SupportPersonAdded"
+
+    case_id: str
+    support_person_id: str
+    # How to write to them (codes, as on RequestReceived): notifications plans their messages
+    # with these before it opens their contact to send
+    preferred_language: Language = Language.EN
+    preferred_channel: Channel = Channel.EMAIL
+    at: datetime
+
+
+class SupportPersonRemoved(EventData):
+    """The victim no longer wants this support person: they are off the case, and intake erased
+    their details (``PersonErased`` follows on ``vod.people``)."""
+
+    event_name: ClassVar[str] = "SupportPersonRemoved"
+
+    case_id: str
+    support_person_id: str
+    at: datetime

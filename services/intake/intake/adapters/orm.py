@@ -148,6 +148,18 @@ case_notes = Table(
     Column("sealed_note", JSON, nullable=False),
 )
 
+# The support persons a victim brings to the dialogue: who (a person in ``people``, sealed like
+# any other) supports whom in which case; ``removed_at`` once the victim no longer wants them
+# (their details are erased then; the row stays, ids only, for the case's history).
+support_persons = Table(
+    "support_persons", metadata,
+    Column("case_id", String(64), primary_key=True),
+    Column("person_id", String(64), primary_key=True),
+    Column("added_by", String(64), nullable=False),
+    Column("added_at", DateTime(timezone=True), nullable=False),
+    Column("removed_at", DateTime(timezone=True), nullable=True),
+)
+
 # One data key per subject (a person, or a case for what its requester wrote), its secret sealed
 # by and for intake (about the key id). Every value intake publishes or keeps of the subject is
 # under it; deleting the row erases them all (see vod_shared.person_keys).

@@ -115,3 +115,33 @@ class ErasePerson:
     reason: ErasureReason | ErasureReapplied
     by: str | None  # the staff member's username, for the audit; none when intake erases
     via: ErasedVia = ErasedVia.STAFF_API
+
+
+@dataclass(frozen=True)
+class AddSupportPerson:
+    """Staff add the support person a victim will bring to the dialogue (at her word)."""
+
+    case_id: str
+    given_name: str
+    family_name: str
+    preferred_language: Language
+    preferred_channel: Channel
+    by: str  # the staff member's username
+    email: str | None = None
+    phone: str | None = None
+
+    def personal_details(self) -> dict:
+        """Everything that identifies or reaches them: sealed, never in an event."""
+        return {"given_name": self.given_name, "family_name": self.family_name,
+                "email": self.email, "phone": self.phone,
+                "preferred_language": self.preferred_language.value,
+                "preferred_channel": self.preferred_channel.value}
+
+
+@dataclass(frozen=True)
+class RemoveSupportPerson:
+    """The victim no longer wants this support person: off the case, and their details erased."""
+
+    case_id: str
+    person_id: str
+    by: str

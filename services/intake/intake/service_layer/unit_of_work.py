@@ -8,6 +8,7 @@ from intake.adapters.repository import (
     SubjectKeyRepository,
     WebhookReceipts,
 )
+from intake.adapters.support_persons import SupportPersonRepository
 
 
 class UnitOfWork(SqlUnitOfWork):
@@ -17,6 +18,7 @@ class UnitOfWork(SqlUnitOfWork):
     receipts: WebhookReceipts
     keys: SubjectKeyRepository
     erasures: ErasureLog
+    supporters: SupportPersonRepository
 
     def on_enter(self) -> None:
         self.cases = CaseRepository(self.session)
@@ -25,3 +27,4 @@ class UnitOfWork(SqlUnitOfWork):
         self.receipts = WebhookReceipts(self.session)
         self.keys = SubjectKeyRepository(self.session)
         self.erasures = ErasureLog(self.session)
+        self.supporters = SupportPersonRepository(self.session)

@@ -184,3 +184,16 @@ audit_log = Table(
     Column("detail", String(300), nullable=True),
     Index("ix_audit_log_username", "username", "at"),
 )
+
+# The support persons a victim brings to the dialogue, with how to write to them (codes); their
+# contact is in ``contacts`` like anyone's. ``removed_at``: the victim no longer wants them.
+support_persons = Table(
+    "support_persons", metadata,
+    Column("case_id", String(64), nullable=False),
+    Column("person_id", String(64), nullable=False),
+    Column("language", String(8), nullable=False),
+    Column("channel", String(8), nullable=False),
+    Column("added_at", DateTime(timezone=True), nullable=False),
+    Column("removed_at", DateTime(timezone=True), nullable=True),
+    PrimaryKeyConstraint("case_id", "person_id"),
+)

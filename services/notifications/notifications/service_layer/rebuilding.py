@@ -23,7 +23,10 @@ from notifications.adapters.orm import (
     inbound_sms,
     registrations,
     sms_opt_outs,
+    support_persons,
 )
+from notifications.adapters.support_persons import SupportPersons
+from notifications.domain.support_persons import SupportPerson
 from notifications.adapters.repository import Cases, CustodyLog, People, Registrations
 from notifications.domain import registrations as registration_rules
 from notifications.domain.model import Case, Registration
@@ -33,7 +36,7 @@ STEPS = {e.CasePaused: "paused", e.CaseResumed: "resumed", e.CaseWithdrawn: "wit
 
 
 class NotificationFacts:
-    tables = (cases, registrations, custody_changes, contacts, erased_people)
+    tables = (cases, registrations, custody_changes, contacts, erased_people, support_persons)
     # An erasure forgets her opt-out and texts too; those are the service's own records,
     # never rebuilt: here they are empty copies the erasure may touch.
     scratch = (sms_opt_outs, inbound_sms)
@@ -41,7 +44,7 @@ class NotificationFacts:
     kinds = frozenset((e.RequestReceived, e.EligibilityDetermined, *STEPS,
                        e.RegistrationReceived, e.RegistrationChanged, e.RegistrationCancelled,
                        e.CustodyStatusChanged, e.PersonRegistered, e.PersonUpdated,
-                       e.PersonErased))
+                       e.PersonErased, e.SupportPersonAdded, e.SupportPersonRemoved))
 
     def __init__(self, topics: Topics) -> None:
         self.topics = (topics.intake, topics.screening, topics.scheduling, topics.custody,
@@ -67,6 +70,13 @@ class NotificationFacts:
                 await people.save_contact(data.person_id, data.sealed, data.at)
         elif isinstance(data, e.PersonErased):
             await People(session).erase(data.person_id, fact.moment)
+        elif isinstance(data, e.SupportPersonAdded):
+            await SupportPersons(session).add(data.case_id, SupportPerson(
+                data.support_person_id, data.preferred_language, data.preferred_channel),
+                at=data.at)
+        elif isinstance(data, e.SupportPersonRemoved):
+            await SupportPersons(session).remove(data.case_id, data.support_person_id,
+                                                 at=data.at)
 
     async def finish(self, session: AsyncSession, live: Live) -> None:
         """Events still waiting for their case stay parked in the live service."""

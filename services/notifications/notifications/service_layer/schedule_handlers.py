@@ -12,6 +12,7 @@ from vod_shared.events import (
 )
 
 from notifications.domain import schedule
+from notifications.service_layer import support_person_handlers as supporters
 from notifications.service_layer.planning import Clock, case_or_park, plan
 from notifications.service_layer.unit_of_work import UnitOfWork
 
@@ -54,6 +55,7 @@ async def session_scheduled(envelope: Envelope, uow: UnitOfWork, *, clock: Clock
     if event.sequence > known.planned_sequence:
         await uow.deliveries.cancel(known.waiting, now=now, reason="rescheduled")
     await plan(uow, notices, cause_id=envelope.id, now=now, case=case)
+    await supporters.invite(uow, case, event, cause_id=envelope.id, now=now)
 
 
 async def session_cancelled(envelope: Envelope, uow: UnitOfWork, *, clock: Clock) -> None:
@@ -68,6 +70,7 @@ async def session_cancelled(envelope: Envelope, uow: UnitOfWork, *, clock: Clock
     await uow.deliveries.cancel(known.waiting, now=now, reason="session_cancelled")
     notice = schedule.session_cancelled_notice(case, event, known, now=now)
     await plan(uow, [notice], cause_id=envelope.id, now=now)
+    await supporters.tell_cancelled(uow, case, event, cause_id=envelope.id, now=now)
 
 
 async def survey_due(envelope: Envelope, uow: UnitOfWork, *, clock: Clock) -> None:

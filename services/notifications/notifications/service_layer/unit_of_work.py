@@ -13,6 +13,7 @@ from notifications.adapters.repository import (
     Registrations,
     Settlements,
 )
+from notifications.adapters.support_persons import SupportPersons
 
 
 class UnitOfWork(SqlUnitOfWork):
@@ -31,6 +32,7 @@ class UnitOfWork(SqlUnitOfWork):
     inbound: InboundTexts
     parked: ParkedEvents
     settlements: Settlements
+    supporters: SupportPersons
 
     def on_enter(self) -> None:
         self.observed = ObservedEvents(self.session)
@@ -42,6 +44,7 @@ class UnitOfWork(SqlUnitOfWork):
         self.inbound = InboundTexts(self.session)
         self.parked = ParkedEvents(self.session)
         self.settlements = Settlements(self.session)
+        self.supporters = SupportPersons(self.session)
 
     async def commit(self) -> None:
         await super().commit()

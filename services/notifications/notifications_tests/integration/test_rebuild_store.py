@@ -16,7 +16,14 @@ from vod_shared.envelope import new_envelope, to_kafka
 from vod_shared.migrations import upgrade_to_head
 from vod_shared.rebuild import Rebuild
 
-from notifications.adapters.orm import cases, contacts, deliveries, erased_people, registrations
+from notifications.adapters.orm import (
+    cases,
+    contacts,
+    deliveries,
+    erased_people,
+    registrations,
+    support_persons,
+)
 from notifications.adapters.repository import Cases
 from notifications.bootstrap import MIGRATIONS
 from notifications.config import Settings
@@ -100,6 +107,13 @@ async def test_facts_are_rebuilt_without_planning_anything(database_url_factory)
         _event(e.CustodyStatusChanged(
             change_id="ch-1", cdcr_number="RN2200", change="release", status="on_parole",
             effective_at=_at(8)), "custody", "RN2200", 8, source="screening"),
+        _event(e.SupportPersonAdded(case_id="K", support_person_id="S1", at=_at(9),
+                                    preferred_language="es", preferred_channel="sms"),
+               "intake", "K", 9),
+        _event(e.SupportPersonAdded(case_id="K", support_person_id="S2", at=_at(9)),
+               "intake", "K", 9),
+        _event(e.SupportPersonRemoved(case_id="K", support_person_id="S2", at=_at(10)),
+               "intake", "K", 10),
     ]
     async with engine.begin() as conn:
         for minutes, (envelope, _) in enumerate(events):
@@ -121,10 +135,13 @@ async def test_facts_are_rebuilt_without_planning_anything(database_url_factory)
         erased = {r.person_id for r in await conn.execute(select(erased_people))}
         [registration] = (await conn.execute(select(registrations))).all()
         planned = (await conn.execute(select(deliveries))).all()
+        supporters = {(r.person_id, r.language, r.channel, r.removed_at is None)
+                      for r in await conn.execute(select(support_persons))}
     await engine.dispose()
     assert states == {"N": "withdrawn", "K": "closed"}  # M went with its requester
     assert kept == {"W"} and erased == {"P"}
     assert (registration.cdcr_number, registration.notify_on) == ("RN2200", "escape,release")
     assert registration.cancelled_at is not None
     assert planned == []
+    assert supporters == {("S1", "es", "sms", True), ("S2", "en", "email", False)}
     assert report.rows["custody_changes"] == 1 and report.applied == len(events)

@@ -43,6 +43,7 @@ cases = Table(
     Column("ready", JSON, nullable=False, server_default="{}"),
     Column("holds", JSON, nullable=False, server_default="{}"),
     Column("support_person_ids", JSON, nullable=False, server_default="[]"),
+    Column("support_persons_removed", JSON, nullable=False, server_default="[]"),
     Column("victim_hours", JSON, nullable=True),
     Column("travel", JSON, nullable=True),
     Column("end_reason", String(64), nullable=True),

@@ -103,6 +103,7 @@ class CaseRepository:
             facilitator_ids=list(case.facilitator_ids), waiting_since=utc(case.waiting_since),
             ready=ready_json(case.ready), holds=holds_json(case.holds),
             support_person_ids=list(case.support_person_ids),
+            support_persons_removed=list(case.support_persons_removed),
             victim_hours=availability_json(case.victim_hours), travel=travel_json(case.travel),
             end_reason=case.end_reason, ended_at=utc(case.ended_at),
             next_due_at=utc(case.next_due_at()))
@@ -155,6 +156,7 @@ class CaseRepository:
             sessions=[_session(s) for s in children["sessions"]],
             clearances=[_clearance(c) for c in children["clearances"]],
             support_person_ids=list(row.support_person_ids or ()),
+            support_persons_removed=list(row.support_persons_removed or ()),
             victim_hours=availability_from(row.victim_hours), travel=travel_from(row.travel),
             surveys=surveys, end_reason=row.end_reason, ended_at=as_utc(row.ended_at),
             updated_at=as_utc(row.updated_at))

@@ -146,7 +146,8 @@ class Dialogue:
         at_risk_already = watched and bool(self._session_clearance_gaps(session))
         self.clearances.append(clearance)
         if (clearance.visitor_role is VisitorRole.SUPPORT_PERSON
-                and clearance.visitor_id not in self.support_person_ids):
+                and clearance.visitor_id not in self.support_person_ids
+                and clearance.visitor_id not in self.support_persons_removed):
             self.support_person_ids.append(clearance.visitor_id)
         self.updated_at = now
         if not watched or at_risk_already:
@@ -154,6 +155,26 @@ class Dialogue:
             # visitor's clearance, one event each), not one per visitor
         if gaps := self._session_clearance_gaps(session):
             self._alert("clearance_lapsed", "The dialogue is at risk: " + "; ".join(gaps), now)
+
+    def support_person_added(self, person_id: str, *, now: datetime) -> None:
+        """The victim brings this person to the dialogue: once facilitators are assigned (the
+        clearances asked for then name every visitor), their gate clearance is asked for."""
+        if (self.is_ended or person_id in self.support_person_ids
+                or person_id in self.support_persons_removed):
+            return
+        self.support_person_ids.append(person_id)
+        self.updated_at = now
+        if self.facilitator_ids:
+            self.request_clearance(reason="support_person_added", now=now)
+
+    def support_person_removed(self, person_id: str, *, now: datetime) -> None:
+        """The victim no longer wants them: off the visitors, so their clearance is needed no
+        more (a dialogue already scheduled stands)."""
+        if person_id not in self.support_persons_removed:
+            self.support_persons_removed.append(person_id)
+        if person_id in self.support_person_ids:
+            self.support_person_ids.remove(person_id)
+        self.updated_at = now
 
     def _session_clearance_gaps(self, session) -> list[str]:
         return clearance_gaps(self.visitors(), self.clearances,

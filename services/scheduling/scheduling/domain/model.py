@@ -85,6 +85,8 @@ class Case(Holds, Preparation, Dialogue, Afterwards, CustodyMoves):
     sessions: list[DialogueSession] = field(default_factory=list)
     clearances: list[Clearance] = field(default_factory=list)
     support_person_ids: list[str] = field(default_factory=list)
+    # Removed at the victim's word: never a visitor of this case again
+    support_persons_removed: list[str] = field(default_factory=list)
     victim_hours: Availability | None = None
     travel: TravelTask | None = None
     surveys: list[Survey] = field(default_factory=list)

@@ -18,6 +18,8 @@ from vod_shared.events import (
     RequestReceived,
     ScreeningCompleted,
     ScreeningOutcome,
+    SupportPersonAdded,
+    SupportPersonRemoved,
 )
 
 from scheduling.domain.clearances import Clearance
@@ -119,6 +121,20 @@ async def victim_withdrew(envelope: Envelope, uow: UnitOfWork, *, ctx: Context) 
     case.withdraw(ctx.clock())
     await uow.save_case(case, topic=ctx.topic)
     await assign_waiting_cases(uow, ctx)
+
+
+async def support_person_added(envelope: Envelope, uow: UnitOfWork, *, ctx: Context) -> None:
+    added: SupportPersonAdded = envelope.data
+    case = await _known_case(uow, added.case_id)
+    case.support_person_added(added.support_person_id, now=ctx.clock())
+    await uow.save_case(case, topic=ctx.topic)
+
+
+async def support_person_removed(envelope: Envelope, uow: UnitOfWork, *, ctx: Context) -> None:
+    removed: SupportPersonRemoved = envelope.data
+    case = await _known_case(uow, removed.case_id)
+    case.support_person_removed(removed.support_person_id, now=ctx.clock())
+    await uow.save_case(case, topic=ctx.topic)
 
 
 async def custody_changed(envelope: Envelope, uow: UnitOfWork, *, ctx: Context) -> None:

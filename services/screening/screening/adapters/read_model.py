@@ -97,6 +97,11 @@ class Visitors:
             await self._session.execute(update(case_visitors).where(*key).values(
                 staff_account=visitor.staff_account))
 
+    async def remove(self, case_id: str, visitor_id: str, role: VisitorRole) -> None:
+        await self._session.execute(delete(case_visitors).where(
+            case_visitors.c.case_id == case_id, case_visitors.c.visitor_id == visitor_id,
+            case_visitors.c.role == role.value))
+
     async def replace_facilitators(self, case_id: str, facilitators: list[CaseVisitor],
                                    since: datetime) -> None:
         await self._session.execute(delete(case_visitors).where(

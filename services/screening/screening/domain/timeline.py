@@ -25,7 +25,9 @@ ROLE = {"victim": "the victim", "support_person": "a support person",
 REASON = {**review.ELIGIBLE_BECAUSE, **review.INELIGIBLE_BECAUSE, **suitability.REASONS,
           **clearances.DENIAL_REASONS, "not_in_registry": "Not in the custody registry",
           "offender_transferred": "The offender was transferred",
-          "offender_left_facility": "The offender left the facility"}
+          "offender_left_facility": "The offender left the facility",
+          "support_person_added": "A support person was added",
+          "support_person_removed": "The victim no longer brings this support person"}
 
 
 def words(code: str | None, table: dict[str, str] = REASON) -> str:
@@ -140,6 +142,8 @@ DESCRIBE: dict[type, Callable] = {
     e.LetterReviewed: lambda d: f"Letter reviewed: {words(d.outcome.value)}",
     e.LetterKept: lambda d: "Letter kept in the letter bank: the victim does not want it now",
     e.LetterDelivered: lambda d: f"Letter given to the victim ({words(d.handover.value)})",
+    e.SupportPersonAdded: lambda d: "A support person was added for the victim",
+    e.SupportPersonRemoved: lambda d: "A support person was removed, at the victim's word",
     e.NotificationSent: lambda d: (f"Message sent by {d.channel.value} "
                                    f"({words(d.template)})"),
     e.NotificationFailed: lambda d: (f"Message by {d.channel.value} could not be sent "

@@ -96,6 +96,25 @@ async def facilitators_assigned(envelope: Envelope, uow: UnitOfWork) -> None:
     await uow.visitors.replace_facilitators(assigned.case_id, facilitators, assigned.at)
 
 
+def support_person_removed(*, clock: Clock, topics: Topics) -> Handler:
+    async def handle(envelope: Envelope, uow: UnitOfWork) -> None:
+        """The victim no longer brings this support person: they are no visitor of the case
+        any more, and their clearance requests and grants here are void."""
+        removed: e.SupportPersonRemoved = envelope.data
+        await uow.visitors.remove(removed.case_id, removed.support_person_id,
+                                  e.VisitorRole.SUPPORT_PERSON)
+        for clearance in await uow.clearances.of_case(removed.case_id):
+            if clearance.visitor_id != removed.support_person_id or not clearance.is_active:
+                continue
+            clearance.void(reason="support_person_removed", now=clock())
+            await uow.clearances.save(clearance)
+            for event in clearance.events:
+                await uow.emit(event, topic=topics.screening, subject=removed.case_id)
+            clearance.events.clear()
+
+    return handle
+
+
 def clearance_requested(*, clock: Clock) -> Handler:
     async def handle(envelope: Envelope, uow: UnitOfWork) -> None:
         """Scheduling asks for gate clearance (after a transfer, say): each named visitor gets
