@@ -123,8 +123,8 @@ async def test_scheduling_killed_mid_burst_of_facilitator_assignments(tmp_path):
                     duplicates=sum(n - 1 for n in per_case.values() if n > 1),
                     recovery_s=recovered - back,
                     notes={"assigned_before_the_kill": before_kill,
-                           "assigned_events": len(events), "busiest_facilitator": max(load.values()),
-                           "dead_letters": dead})
+                           "assigned_events": len(events),
+                           "busiest_facilitator": max(load.values()), "dead_letters": dead})
     print(counts.line())
     REPORT.append(counts)
     assert 0 < before_kill < CASES, before_kill  # killed in the middle of its work
