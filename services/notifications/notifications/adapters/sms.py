@@ -6,7 +6,9 @@ What an answer means for the message:
 - 429 (honouring Retry-After), 5xx, a failure to connect, a request that never went out,
   and a rejection of our own credentials (an operator can fix that within the day): try again;
 - any other 4xx (an invalid or unsubscribed number...): never, reason = Twilio's error code;
-- the request went out and no answer came (read timeout, dropped connection): unknown.
+- the request went out and no answer came (read timeout, dropped connection, or no whole
+  answer within twice ``timeout_s``: httpx's timeouts are per read, so a provider sending a
+  byte now and then would otherwise hold the send, and a sender slot, for ever): unknown.
 
 With ``status_callback`` (``SMS_WEBHOOK_URL`` + ``/status``), each message asks the provider to
 report what became of it there (``StatusCallback``), with the delivery id in the address: the
@@ -15,6 +17,7 @@ callback then settles even a text whose answer never came (``service_layer.provi
 In team mode (``MESSAGES_MODE=team``) ``TeamSms`` stands in front: every text goes to the
 team's phones, marked a test.
 """
+import asyncio
 from urllib.parse import urlencode
 
 import httpx
@@ -40,6 +43,7 @@ class TwilioSender:
         self._url = f"{api_base.rstrip('/')}/2010-04-01/Accounts/{account_sid}/Messages.json"
         self._sender = sender
         self._status_callback = status_callback
+        self._deadline_s = 2 * timeout_s  # the whole call, connecting and answer included
         self._client = httpx.AsyncClient(auth=(account_sid, auth_token), transport=transport,
                                          timeout=httpx.Timeout(timeout_s))
 
@@ -48,12 +52,15 @@ class TwilioSender:
         if self._status_callback:
             form["StatusCallback"] = status_callback_url(self._status_callback, delivery_id)
         try:
-            response = await self._client.post(self._url, data=form)
+            async with asyncio.timeout(self._deadline_s):
+                response = await self._client.post(self._url, data=form)
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout,
                 httpx.WriteError, httpx.WriteTimeout) as exc:
             return TemporaryFailure(f"sms_unreachable:{type(exc).__name__}")
         except httpx.TransportError as exc:  # the request went out; the answer never came
             return OutcomeUnknown(f"sms_no_answer:{type(exc).__name__}")
+        except TimeoutError:  # the whole answer did not come in time; the request may have gone
+            return OutcomeUnknown("sms_no_answer:deadline")
         return _outcome(response)
 
     async def close(self) -> None:
