@@ -76,8 +76,9 @@ class Waiting:
 
 
 def waiting_on(case: ScreeningCase, *, facilitators: list[str], clearances: list[Clearance],
-               visitors: list[str], today: date) -> list[Waiting]:
-    """What the case is waiting on, and on whom; empty when nothing is left to anyone."""
+               visitors: list[str], today: date, by_video: bool = False) -> list[Waiting]:
+    """What the case is waiting on, and on whom; empty when nothing is left to anyone.
+    ``by_video``: the joint dialogue is set by video, so no one waits on a gate clearance."""
     stage = stage_of(case)
     if case.status in ENDED:
         return []
@@ -98,16 +99,16 @@ def waiting_on(case: ScreeningCase, *, facilitators: list[str], clearances: list
                                         "the accountability letter bank.")] if offered else []
     if stage in simple:
         return [simple[stage]] if simple[stage] else []
-    return _after_approval(case, facilitators, clearances, visitors, today)
+    return _after_approval(case, facilitators, clearances, visitors, today, by_video)
 
 
 def _after_approval(case: ScreeningCase, facilitators: list[str], clearances: list[Clearance],
-                    visitors: list[str], today: date) -> list[Waiting]:
+                    visitors: list[str], today: date, by_video: bool) -> list[Waiting]:
     waiting = []
     if not facilitators:
         waiting.append(Waiting("Scheduling", "Assigning one or two facilitators."))
     facility = case.eligibility.facility_code
-    if facility:
+    if facility and not by_video:
         pending = [c for c in clearances if c.status is ClearanceStatus.REQUESTED]
         held = {c.visitor_id for c in clearances if c.facility_code == facility and (
             c.status is ClearanceStatus.REQUESTED or c.holds_on(today))}

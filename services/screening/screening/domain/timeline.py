@@ -157,13 +157,16 @@ def describe(data: e.EventData) -> str | None:
     return describe_one(data)[:300] if describe_one else None
 
 
-# The one code of an event that the reports count by: an outcome or a reason code (never words).
+# The one code of an event (never words): the outcome or reason code the reports count by, or
+# the venue of a joint dialogue.
 CODE: dict[type, Callable] = {
     e.EligibilityDetermined: lambda d: d.outcome.value,
     e.ScreeningCompleted: lambda d: d.outcome.value,
     e.CaseWithdrawn: lambda d: d.reason,
     e.CaseClosed: lambda d: d.reason,
     e.SurveyDue: lambda d: d.stage.value,
+    # The joint dialogue's venue: a video dialogue needs no gate clearance (stages.waiting_on)
+    e.SessionScheduled: lambda d: d.venue.value,
 }
 
 

@@ -2,7 +2,7 @@
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
-from vod_shared.events import VisitorRole
+from vod_shared.events import Venue, VisitorRole
 
 from screening.adapters.read_model import CaseVisitor, TimelineEntry
 from screening.domain.clearances import Clearance
@@ -12,6 +12,7 @@ from screening.domain.stages import QueueEntry, Stage, Waiting, stage_of, waitin
 from screening.domain.timeline import travel_note
 
 REQUEST_RECEIVED = "vod.RequestReceived."
+SESSION_SCHEDULED, SESSION_CANCELLED = "vod.SessionScheduled.", "vod.SessionCancelled."
 
 
 @dataclass(frozen=True)
@@ -63,13 +64,24 @@ def case_view(case: ScreeningCase, *, requester_name: str | None, visitors: list
               duplicates: list[DuplicateView] = ()) -> CaseView:
     facilitators = [v.visitor_id for v in visitors if v.role is VisitorRole.FACILITATOR]
     waiting = waiting_on(case, facilitators=facilitators, clearances=clearances,
-                         visitors=[v.visitor_id for v in visitors], today=today)
+                         visitors=[v.visitor_id for v in visitors], today=today,
+                         by_video=_set_by_video(timeline))
     if case.is_open and not case.paused:
         waiting = [Waiting("Screening", waiting_words(d.other, d.duplicate.overlaps))
                    for d in duplicates if d.decided_here and d.duplicate.is_open] + waiting
     return CaseView(case, stage_of(case), requester_name, travel_offered, details_erased,
                     visitors, clearances, _with_travel(timeline, travel_offered), waiting,
                     list(duplicates))
+
+
+def _set_by_video(timeline: list[TimelineEntry]) -> bool:
+    """Whether the joint dialogue now set is by video: the last dialogue line decides (a
+    cancelled dialogue is set no more)."""
+    sessions = [line for line in timeline
+                if line.event_type.startswith((SESSION_SCHEDULED, SESSION_CANCELLED))]
+    last = max(sessions, key=lambda line: line.occurred_at, default=None)
+    return (last is not None and last.event_type.startswith(SESSION_SCHEDULED)
+            and last.code == Venue.VIDEO)
 
 
 def _with_travel(timeline: list[TimelineEntry], travel_offered: bool | None) -> list[TimelineEntry]:

@@ -11,7 +11,9 @@ from screening.domain.model import ScreeningCase
 from screening.domain.rules import CustodyRecord, determine_eligibility
 from screening.domain.stages import Stage, describe_wait, stage_of, waiting_on
 from screening.domain.suitability import Findings
-from screening.domain.timeline import DESCRIBE, describe
+from screening.adapters.read_model import CaseVisitor, TimelineEntry
+from screening.domain.timeline import DESCRIBE, code, describe
+from screening.service_layer.views import case_view
 
 NOW = datetime(2026, 11, 20, 16, tzinfo=timezone.utc)
 GOOD = Findings(True, True, False, True)
@@ -59,6 +61,36 @@ def test_an_approved_case_waits_on_scheduling_then_on_clearances_then_facilitato
     done = waiting_on(case, facilitators=["f-1"], clearances=[pending, other],
                       visitors=["v-1", "f-1"], today=NOW.date())
     assert [w.on for w in done] == ["Facilitators"]
+
+
+def test_a_dialogue_set_by_video_waits_on_no_gate_clearance_until_it_is_cancelled():
+    case = case_at("approved")
+    pending = Clearance("c-1", "case-1", "v-1", VisitorRole.VICTIM, "SQ", NOW, "rosa")
+
+    def line(data: e.EventData, minutes: int) -> TimelineEntry:
+        return TimelineEntry("case-1", f"ev-{minutes}", data.type_name(), "/services/scheduling",
+                             NOW + timedelta(minutes=minutes), describe(data), code(data))
+
+    def waits(timeline: list[TimelineEntry]) -> list[str]:
+        view = case_view(case, requester_name=None, today=NOW.date(), timeline=timeline,
+                         visitors=[CaseVisitor("v-1", VisitorRole.VICTIM, None),
+                                   CaseVisitor("f-1", VisitorRole.FACILITATOR, "f")],
+                         clearances=[pending])
+        return [w.what for w in view.waiting]
+
+    def session(venue: e.Venue) -> e.SessionScheduled:
+        return e.SessionScheduled(case_id="case-1", session_id="s-1", venue=venue,
+                                  starts_at=NOW + timedelta(days=30), facilitator_ids=["f-1"],
+                                  facility_code="SQ" if venue is e.Venue.FACILITY else None)
+
+    at_the_prison = ["1 gate clearance request to decide.",
+                     "Gate clearance for SQ to request for 1 visitor."]
+    assert waits([]) == at_the_prison
+    assert waits([line(session(e.Venue.FACILITY), 1)]) == at_the_prison
+    by_video = [line(session(e.Venue.VIDEO), 1)]
+    assert waits(by_video) == ["Preparing each party, then the joint dialogue."]
+    cancelled = e.SessionCancelled(case_id="case-1", session_id="s-1", reason="staff", at=NOW)
+    assert waits(by_video + [line(cancelled, 2)]) == at_the_prison
 
 
 def test_a_paused_case_waits_on_nobody_but_whoever_paused_it():
