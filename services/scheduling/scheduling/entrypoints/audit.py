@@ -2,7 +2,7 @@
 ``/staff/audit`` (HTML), with links to the other services' audit pages under the same header.
 Each service shows its own log: none reads another's database, and none carries an admin's
 credentials to another."""
-from datetime import datetime
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Annotated
 
@@ -13,8 +13,6 @@ from pydantic import AwareDatetime, BaseModel
 from vod_shared.staff import Role, StaffMember, require_roles
 from vod_shared.staff.staff_pages import environment, render_page
 from vod_shared.staff.workspace import workspace
-
-from scheduling.adapters.serialization import as_utc
 
 ADMINS = require_roles(Role.ADMIN)
 Admin = Annotated[StaffMember, Depends(ADMINS)]
@@ -43,7 +41,9 @@ def audit_router(service) -> APIRouter:
     router = APIRouter()
 
     async def entries(staff, start, end, case_id, limit, offset):
-        return await service.audit_log(staff, start=as_utc(start), end=as_utc(end),
+        # Stored in UTC (SQLite keeps no offset): the bounds too, to compare like with like.
+        return await service.audit_log(staff, start=start and start.astimezone(timezone.utc),
+                                       end=end and end.astimezone(timezone.utc),
                                        case_id=case_id or None, limit=limit, offset=offset)
 
     @router.get("/api/audit", response_model=AuditOut, tags=["scheduling: audit"],

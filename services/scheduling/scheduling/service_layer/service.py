@@ -1,6 +1,8 @@
 """Runs a staff action or a read in its own unit of work, seen through one staff member's eyes;
 each decision on a case, and each read of a case's personal details, is audited in the same
 transaction (no change and no view without its entry), and each refused try in its own."""
+from datetime import timezone
+
 from vod_shared.staff import StaffMember
 
 from scheduling.adapters.audit import ORIGIN, AuditEntry, AuditLog
@@ -74,7 +76,7 @@ class SchedulingService:
                      case_id: str | None, detail: str | None = None) -> None:
         origin = ORIGIN.get()
         await AuditLog(uow.session).append(AuditEntry(
-            self.ctx.clock(), staff.username if staff else None, action, outcome, case_id,
+            self.ctx.clock().astimezone(timezone.utc), staff.username if staff else None, action, outcome, case_id,
             origin.address, origin.method, origin.path, detail))
 
 
