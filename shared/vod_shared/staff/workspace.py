@@ -49,6 +49,7 @@ CASE_PAGES = (("intake", "/staff/cases/{case_id}", "Intake: request and contact"
 # Each service's own audit log (admins): one page each, linked together from every one of them
 # under the workspace header; the header's "Audit" opens screening's.
 AUDIT_PAGES = (("screening", "/staff/audit", "Screening"),
+               ("intake", "/staff/audit", "Intake"),
                ("scheduling", "/staff/audit", "Scheduling"))
 
 
