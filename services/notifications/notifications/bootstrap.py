@@ -46,6 +46,7 @@ from notifications.adapters.victim_links import VictimLinkUrls
 from notifications.config import Settings
 from notifications.domain.delivery import Status
 from notifications.entrypoints.staff_api import staff_router
+from notifications.entrypoints.staff_audit import audit_router
 from notifications.entrypoints.staff_pages import staff_pages_router
 from notifications.entrypoints.webhooks import sms_webhook_router
 from notifications.service_layer import handlers, registration_changes, schedule_handlers
@@ -159,6 +160,7 @@ def bootstrap(settings: Settings | None = None, clock=utc_now, *, email=None,
     app.include_router(staff_router(uow=runtime.uow, keys=keys, outcomes=outcomes, clock=clock))
     app.include_router(staff_pages_router(uow=runtime.uow, keys=keys, outcomes=outcomes,
                                           clock=clock))
+    app.include_router(audit_router(uow=runtime.uow, clock=clock))
     app.state.runtime, app.state.sender = runtime, sender
     return runtime, app
 

@@ -50,7 +50,8 @@ CASE_PAGES = (("intake", "/staff/cases/{case_id}", "Intake: request and contact"
 # under the workspace header; the header's "Audit" opens screening's.
 AUDIT_PAGES = (("screening", "/staff/audit", "Screening"),
                ("intake", "/staff/audit", "Intake"),
-               ("scheduling", "/staff/audit", "Scheduling"))
+               ("scheduling", "/staff/audit", "Scheduling"),
+               ("notifications", "/staff/audit", "Notifications"))
 
 
 def roles_for(service: str, path: str = "/staff/") -> tuple[Role, ...]:
