@@ -51,7 +51,7 @@ def cases_router(service, *, phone: str) -> APIRouter:
         return await service.read(view)  # after a decision, which its own entry records
 
     async def step(staff: StaffMember, case_id: str, action, tz: str = PROGRAM_ZONE, *,
-                   audit: str, **kwargs):
+                   audit: str | None = None, **kwargs):
         await service.on_case(staff, case_id, action, audit=audit, **kwargs)
         return await schedule(staff, case_id, tz)
 

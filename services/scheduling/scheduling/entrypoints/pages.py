@@ -84,7 +84,7 @@ def pages_router(service) -> APIRouter:
                       language=history.language, **context, **message)
 
     async def act_then_show(request: Request, staff: StaffMember, case_id: str, done: str,
-                            action, *, audit: str, **kwargs):
+                            action, *, audit: str | None = None, **kwargs):
         try:
             await service.on_case(staff, case_id, action, audit=audit, **kwargs)
         except NotReadyForDialogue as exc:

@@ -25,10 +25,12 @@ class SchedulingService:
             await uow.commit()
             return result
 
-    async def on_case(self, staff: StaffMember, case_id: str, action, *, audit: str,
-                      detail: str | None = None, **kwargs):
+    async def on_case(self, staff: StaffMember, case_id: str, action, *,
+                      audit: str | None = None, detail: str | None = None, **kwargs):
         """A change to a case this staff member may see (else: not found), or a read of its
-        personal details; ``audit`` names it in the audit log."""
+        personal details; ``audit`` names it in the audit log (else the action's own name:
+        a route that forgets to name its action is still audited, with its path)."""
+        audit = audit or _named(action)
         try:
             async with self.uow() as uow:
                 await visible_case(uow, staff, case_id, for_update=True)
@@ -78,6 +80,11 @@ class SchedulingService:
         await AuditLog(uow.session).append(AuditEntry(
             self.ctx.clock().astimezone(timezone.utc), staff.username if staff else None, action, outcome, case_id,
             origin.address, origin.method, origin.path, detail))
+
+
+def _named(action) -> str:
+    name = getattr(action, "__name__", "")
+    return "case.change" if name in ("", "<lambda>", "on_case") else name[:64]
 
 
 def _outcome(error: Exception) -> str:

@@ -6,9 +6,10 @@ import uuid
 
 from sqlalchemy import select
 
-from vod_shared.staff import Role
+from vod_shared.staff import Role, StaffMember
 
 from scheduling.adapters.orm import audit_log
+from scheduling.service_layer import staff_actions as act
 from scheduling_tests.conftest import approved, eligible, request
 from scheduling_tests.unit.test_following_other_services import add_facilitator
 from scheduling_tests.unit.test_letter_api import declined
@@ -109,3 +110,21 @@ async def test_admins_read_the_log_as_json_by_period_and_page_and_as_a_linked_pa
         assert refused.status_code == 403 and refused.headers["content-type"].startswith(
             "text/html")
         assert (await who.get("/api/audit")).status_code == 403
+
+
+
+async def test_an_action_its_route_did_not_name_is_audited_by_its_own_name(scheduling):
+    """A route added without naming its action (another branch's, say) is still audited."""
+    coordinator = await scheduling.staff(Role.COORDINATOR)
+    await add_facilitator(coordinator, "Eli")
+    case_id = str(uuid.uuid4())
+    await scheduling.feed(request(case_id), eligible(case_id), approved(case_id))
+    service = scheduling.app.state.service
+    member = StaffMember(coordinator.username, "Rosa", frozenset({Role.COORDINATOR}))
+    await service.on_case(member, case_id, act.on_case, act=lambda case, now: (
+        case.request_clearance(reason="staff_request", now=now)))
+    await service.on_case(member, case_id, act.set_victim_availability, hours=None)
+    rows = [r for r in await entries(scheduling) if r.case_id == case_id]
+    assert [(r.username, r.action, r.outcome) for r in rows] == [
+        (coordinator.username, "case.change", "done"),
+        (coordinator.username, "set_victim_availability", "done")]
