@@ -1,6 +1,6 @@
-"""The audit logs intake and notifications keep of staff reading a victim's details are
-append-only in the store itself, on SQLite and on PostgreSQL: a row is added, never changed or
-deleted, whatever code asks."""
+"""The audit logs intake, scheduling and notifications keep of staff decisions and reads of a
+victim's details are append-only in the store itself, on SQLite and on PostgreSQL: a row is
+added, never changed or deleted, whatever code asks."""
 import importlib
 from datetime import datetime, timezone
 
@@ -14,7 +14,7 @@ from vod_shared.migrations import upgrade_to_head
 pytestmark = pytest.mark.e2e
 
 
-@pytest.mark.parametrize("service", ["intake", "notifications"])
+@pytest.mark.parametrize("service", ["intake", "scheduling", "notifications"])
 async def test_the_audit_log_is_append_only_in_the_store(service, database_url_factory):
     orm = importlib.import_module(f"{service}.adapters.orm")
     bootstrap = importlib.import_module(f"{service}.bootstrap")

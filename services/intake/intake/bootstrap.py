@@ -65,6 +65,7 @@ from intake.entrypoints.request_page import request_page_router
 from intake.entrypoints.schemas import IntakeWebhookIn
 from intake.entrypoints.staff_api import staff_router
 from intake.entrypoints.staff_intake_form import intake_form_router
+from intake.entrypoints.staff_audit import audit_router
 from intake.entrypoints.staff_pages import staff_pages_router
 from intake.entrypoints.staff_support_persons import support_persons_router
 from intake.entrypoints.victim_pages import victim_router
@@ -152,6 +153,7 @@ def bootstrap(settings: Settings | None = None, clock=utc_now,
 
     links = VictimLinks(settings.victim_link_secret,
                         max_age=timedelta(days=settings.victim_link_max_age_days))
+    desk = StaffDesk(uow=runtime.uow, keys=context.keys, clock=clock)
     app = runtime.create_app(title="Dialogue — intake", routers=[
         webhook_router(secrets=check_secrets(settings.webhook_secret_list(), "INTAKE_WEBHOOK_SECRET"),
                        max_body_bytes=settings.webhook_max_body_bytes, handle=intake.handle,
@@ -163,9 +165,10 @@ def bootstrap(settings: Settings | None = None, clock=utc_now,
                             max_body_bytes=settings.public_form_max_bytes),
         # before staff_router, whose /api/cases/{case_id}/{action} would take its path
         support_persons_router(intake=intake),
-        staff_router(intake=intake),
-        staff_pages_router(StaffDesk(uow=runtime.uow, keys=context.keys, clock=clock)),
-        intake_form_router(intake=intake),
+        staff_router(intake=intake, desk=desk),
+        staff_pages_router(desk),
+        intake_form_router(intake=intake, desk=desk),
+        audit_router(desk),
     ])
     harden_public_pages(app)
     app.router.lifespan_context = _with_due_work(runtime, door, page, erasures,

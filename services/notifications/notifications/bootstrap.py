@@ -50,6 +50,7 @@ from notifications.config import Settings
 from notifications.domain.delivery import Status
 from notifications.entrypoints.reports_page import reports_router
 from notifications.entrypoints.staff_api import staff_router
+from notifications.entrypoints.staff_audit import audit_router
 from notifications.entrypoints.staff_pages import staff_pages_router
 from notifications.entrypoints.webhooks import sms_webhook_router
 from notifications.service_layer import (
@@ -173,6 +174,7 @@ def bootstrap(settings: Settings | None = None, clock=utc_now, *, email=None,
     app.include_router(staff_router(uow=runtime.uow, keys=keys, outcomes=outcomes, clock=clock))
     app.include_router(staff_pages_router(uow=runtime.uow, keys=keys, outcomes=outcomes,
                                           clock=clock))
+    app.include_router(audit_router(uow=runtime.uow, clock=clock))
     app.state.runtime, app.state.sender = runtime, sender
     return runtime, app
 

@@ -43,6 +43,7 @@ from vod_shared.keybook import KeyBook
 from vod_shared.sealing import KeyDirectory
 
 from scheduling.config import Settings
+from scheduling.entrypoints.audit import audit_router
 from scheduling.entrypoints.api_cases import cases_router
 from scheduling.entrypoints.api_letters import letters_router
 from scheduling.entrypoints.api_directory import directory_router
@@ -50,6 +51,7 @@ from scheduling.entrypoints.errors import install_domain_errors
 from scheduling.entrypoints.calendar_page import calendar_router
 from scheduling.entrypoints.pages import pages_router
 from scheduling.entrypoints.reports_page import reports_router
+from scheduling.entrypoints.origin import RecordOrigin
 from scheduling.service_layer import handlers
 from scheduling.service_layer.context import Context
 from scheduling.service_layer.due_work import DueWork
@@ -116,7 +118,9 @@ def bootstrap(settings: Settings | None = None, clock=utc_now) -> tuple[ServiceR
         pages_router(service),
         reports_router(runtime.uow, clock),
         calendar_router(service),
+        audit_router(service),
     ])
+    app.add_middleware(RecordOrigin)
     app.add_api_route("/", lambda: RedirectResponse("/staff/"), include_in_schema=False)
     install_domain_errors(app)
     app.router.lifespan_context = _with_due_work(runtime, due_work)

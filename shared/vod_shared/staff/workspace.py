@@ -48,6 +48,13 @@ CASE_PAGES = (("intake", "/staff/cases/{case_id}", "Intake: request and contact"
               ("scheduling", "/staff/cases/{case_id}", "Scheduling: meetings and dialogue"),
               ("notifications", "/staff/?case_id={case_id}", "Deliveries: what she was sent"))
 
+# Each service's own audit log (admins): one page each, linked together from every one of them
+# under the workspace header; the header's "Audit" opens screening's.
+AUDIT_PAGES = (("screening", "/staff/audit", "Screening"),
+               ("intake", "/staff/audit", "Intake"),
+               ("scheduling", "/staff/audit", "Scheduling"),
+               ("notifications", "/staff/audit", "Notifications"))
+
 
 def roles_for(service: str, path: str = "/staff/") -> tuple[Role, ...]:
     """The roles the header admits to a page: for that page's own guard."""
@@ -124,6 +131,11 @@ class Workspace:
         return tuple(Link(label, self.url(service, path.format(case_id=case_id), request))
                      for service, path, label in CASE_PAGES
                      if service != self.service and member.has_any_role(*roles[service]))
+
+    def audit_links(self, request: Request) -> tuple[Link, ...]:
+        """Every service's audit page, this one's marked current (for admins' audit pages)."""
+        return tuple(Link(label, self.url(service, path, request), service == self.service)
+                     for service, path, label in AUDIT_PAGES)
 
     def header(self, request: Request, member: StaffMember | None, *, csrf: str = "",
                local_links: tuple[tuple[str, str], ...] = ()) -> Header:

@@ -1,9 +1,9 @@
 """What intake's staff pages read (lists, newest first, no personal data), and the audit log of
 their views of a victim's details (appended to only)."""
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.adapters import orm
@@ -62,9 +62,32 @@ class StaffReads:
                   "detail": entry.detail[:300] if entry.detail else None}
         await self._session.execute(insert(orm.audit_log).values(**values))
 
+    async def audit_entries(self, *, start: datetime | None = None, end: datetime | None = None,
+                            case_id: str | None = None, limit: int = 100,
+                            offset: int = 0) -> tuple[int, list[AuditEntry]]:
+        """Newest first, within [start, end), and how many there are in all."""
+        a, where = orm.audit_log.c, []
+        if start is not None:
+            where.append(a.at >= start)
+        if end is not None:
+            where.append(a.at < end)
+        if case_id:
+            where.append(a.case_id == case_id)
+        total = await self._session.scalar(
+            select(func.count()).select_from(orm.audit_log).where(*where))
+        rows = await self._session.execute(select(orm.audit_log).where(*where)
+                                           .order_by(a.seq.desc()).limit(limit).offset(offset))
+        return total, [AuditEntry(_utc(r.at), r.username, r.action, r.outcome, r.address,
+                                  r.case_id, r.method, r.path, r.detail) for r in rows]
+
     async def audit_of(self, case_id: str) -> list[AuditEntry]:
         a = orm.audit_log.c
         rows = await self._session.execute(select(orm.audit_log).where(a.case_id == case_id)
                                            .order_by(a.seq.desc()))
         return [AuditEntry(r.at, r.username, r.action, r.outcome, r.address, r.case_id,
                            r.method, r.path, r.detail) for r in rows]
+
+
+def _utc(value: datetime) -> datetime:
+    """SQLite hands back naive datetimes; everything stored is UTC."""
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)

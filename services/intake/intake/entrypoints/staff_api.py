@@ -5,7 +5,7 @@ handlers; only the source (``phone``) and who acted (``staff_for_victim``) diffe
 """
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Depends
+from fastapi import APIRouter, Body, Depends, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -16,6 +16,7 @@ from vod_shared.staff import Role, StaffMember, require_roles
 from intake.domain.commands import ChangeCase, ErasedVia, ErasePerson, ErasureReason
 from intake.service_layer import handlers
 from intake.entrypoints.schemas import IntakeWebhookIn, WebhookAccepted, to_command
+from intake.entrypoints.staff_audit import audited
 
 TAKES_REQUESTS = require_roles(Role.INTAKE, Role.ADMIN)
 ERASES = require_roles(Role.ADMIN)
@@ -44,44 +45,51 @@ class CaseStepOut(BaseModel):
     status: str
 
 
-def staff_router(*, intake) -> APIRouter:
+def staff_router(*, intake, desk) -> APIRouter:
     router = APIRouter(prefix="/api", tags=["staff"])
 
     @router.post("/requests", status_code=202, response_model=WebhookAccepted,
                  summary="A request or registration taken by phone")
-    async def take_request(payload: IntakeWebhookIn,
+    async def take_request(payload: IntakeWebhookIn, request: Request,
                            staff: Annotated[StaffMember, Depends(TAKES_REQUESTS)]) -> JSONResponse:
-        accepted = await intake.handle(to_command(payload, source=RequestSource.PHONE))
+        async def take():
+            return await intake.handle(to_command(payload, source=RequestSource.PHONE))
+        accepted = await audited(desk, request, staff, "request.phone", take)
         return JSONResponse(accepted.body, status_code=accepted.status_code)
 
     @router.post("/people/{person_id}/erase", status_code=202, response_model=ErasureOut,
                  summary="Erase a person's details everywhere (admin; PersonErased follows)")
-    async def erase_person(person_id: str, body: ErasureIn,
+    async def erase_person(person_id: str, body: ErasureIn, request: Request,
                            staff: Annotated[StaffMember, Depends(ERASES)]) -> ErasureOut:
-        await intake.handle(ErasePerson(person_id=person_id, reason=body.reason,
-                                        by=staff.username, via=ErasedVia.STAFF_API))
+        await audited(desk, request, staff, "person.erase", lambda: intake.handle(ErasePerson(
+            person_id=person_id, reason=body.reason, by=staff.username,
+            via=ErasedVia.STAFF_API)), detail=f"{person_id} {body.reason.value}")
         return ErasureOut(person_id=person_id)
 
     @router.post("/cases/{case_id}/erase-requester", status_code=202, response_model=ErasureOut,
                  summary="Erase the details of a case's requester (admin; the case stays)")
-    async def erase_requester(case_id: str, body: ErasureIn,
+    async def erase_requester(case_id: str, body: ErasureIn, request: Request,
                               staff: Annotated[StaffMember, Depends(ERASES)]) -> ErasureOut:
-        async with intake.runtime.uow() as uow:
-            person_id = await handlers.requester_of(case_id, uow)
-        await intake.handle(ErasePerson(person_id=person_id, reason=body.reason,
-                                        by=staff.username, via=ErasedVia.STAFF_API))
+        async def erase():
+            async with intake.runtime.uow() as uow:
+                person_id = await handlers.requester_of(case_id, uow)
+            await intake.handle(ErasePerson(person_id=person_id, reason=body.reason,
+                                            by=staff.username, via=ErasedVia.STAFF_API))
+            return person_id
+        person_id = await audited(desk, request, staff, "requester.erase", erase,
+                                  case_id=case_id, detail=body.reason.value)
         return ErasureOut(person_id=person_id)
 
     @router.post("/cases/{case_id}/{action}", response_model=CaseStepOut,
                  summary="Pause, resume or withdraw a case for the victim, at their request")
-    async def act_for_victim(case_id: str, action: str,
+    async def act_for_victim(case_id: str, action: str, request: Request,
                              staff: Annotated[StaffMember, Depends(ACTS_FOR_VICTIMS)],
                              step: Annotated[CaseStepIn, Body()] = CaseStepIn()) -> CaseStepOut:
         if action not in ("pause", "resume", "withdraw"):
             raise Problem(404, "No such action", "Use pause, resume or withdraw.")
-        case = await intake.handle(ChangeCase(case_id=case_id, action=action,
-                                              by=ActedBy.STAFF_FOR_VICTIM, note=step.reason,
-                                              author=staff.username))
+        case = await audited(desk, request, staff, f"case.{action}", lambda: intake.handle(
+            ChangeCase(case_id=case_id, action=action, by=ActedBy.STAFF_FOR_VICTIM,
+                       note=step.reason, author=staff.username)), case_id=case_id)
         return CaseStepOut(case_id=case.case_id, reference=case.reference, status=case.status)
 
     return router

@@ -14,6 +14,7 @@ from vod_shared.problems import Problem
 from vod_shared.staff import Role, StaffMember, require_csrf, require_roles
 from vod_shared.staff.staff_pages import environment, render_page
 
+from intake.entrypoints.staff_audit import audited
 from intake.domain.errors import InvalidRequest
 from intake.entrypoints.schemas import IntakeWebhookIn, to_command
 
@@ -57,7 +58,7 @@ def _messages(errors: list[dict]) -> dict[str, str]:
     return shown
 
 
-def intake_form_router(*, intake) -> APIRouter:
+def intake_form_router(*, intake, desk) -> APIRouter:
     router = APIRouter(prefix="/staff/requests", include_in_schema=False,
                        default_response_class=HTMLResponse)
 
@@ -83,7 +84,8 @@ def intake_form_router(*, intake) -> APIRouter:
         try:
             command = to_command(IntakeWebhookIn.model_validate(payload(values, notify_on)),
                                  source=RequestSource.PHONE)
-            accepted = await intake.handle(command)
+            accepted = await audited(desk, request, staff, "request.phone",
+                                     lambda: intake.handle(command))
         except ValidationError as exc:
             errors = _messages(exc.errors())
         except Problem as exc:

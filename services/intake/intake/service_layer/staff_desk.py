@@ -3,7 +3,7 @@
 the staff who call the victim."""
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 
 from vod_shared.db import as_utc
 from vod_shared.events import SealedDetails
@@ -83,6 +83,15 @@ class StaffDesk:
             (label, str(person[key])) for key, label in CONTACT_FIELDS if person.get(key)],
             names or None, (told or {}).get("notes"), staff_notes)
 
+    async def audit_log(self, caller: Caller, **query) -> tuple[int, list[AuditEntry]]:
+        """The audit log, newest first, for an admin; the reading is itself an entry."""
+        async with self._uow() as uow:
+            reads = StaffReads(uow.session)
+            found = await reads.audit_entries(**query)
+            await reads.audit(self._entry(caller, "audit.read", "done", query.get("case_id")))
+            await uow.commit()
+            return found
+
     async def audit_of(self, case_id: str) -> list[AuditEntry]:
         async with self._uow() as uow:
             return await StaffReads(uow.session).audit_of(case_id)
@@ -97,7 +106,7 @@ class StaffDesk:
 
     def _entry(self, caller: Caller, action: str, outcome: str, case_id: str | None,
                detail: str | None = None) -> AuditEntry:
-        return AuditEntry(self._clock(), caller.username, action, outcome, caller.address,
+        return AuditEntry(self._clock().astimezone(timezone.utc), caller.username, action, outcome, caller.address,
                           case_id, caller.method, caller.path, detail)
 
 

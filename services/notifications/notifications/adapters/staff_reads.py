@@ -1,9 +1,9 @@
 """What notifications' staff pages read beyond the repositories (opt-outs, one text), and the
 audit log of staff reading what people texted back (appended to only)."""
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from notifications.adapters import orm
@@ -19,6 +19,7 @@ class AuditEntry:
     method: str = ""
     path: str = ""
     detail: str | None = None
+    case_id: str | None = None
 
 
 class StaffReads:
@@ -39,9 +40,22 @@ class StaffReads:
                   "detail": entry.detail[:300] if entry.detail else None}
         await self._session.execute(insert(orm.audit_log).values(**values))
 
-    async def audit_entries(self, limit: int = 200) -> list[AuditEntry]:
-        a = orm.audit_log.c
-        rows = await self._session.execute(select(orm.audit_log).order_by(a.seq.desc())
-                                           .limit(limit))
-        return [AuditEntry(r.at, r.username, r.action, r.outcome, r.address, r.method,
-                           r.path, r.detail) for r in rows]
+    async def audit_entries(self, *, start: datetime | None = None, end: datetime | None = None,
+                            limit: int = 200, offset: int = 0) -> tuple[int, list[AuditEntry]]:
+        """Newest first, within [start, end), and how many there are in all."""
+        a, where = orm.audit_log.c, []
+        if start is not None:
+            where.append(a.at >= start)
+        if end is not None:
+            where.append(a.at < end)
+        total = await self._session.scalar(
+            select(func.count()).select_from(orm.audit_log).where(*where))
+        rows = await self._session.execute(select(orm.audit_log).where(*where)
+                                           .order_by(a.seq.desc()).limit(limit).offset(offset))
+        return total, [AuditEntry(_utc(r.at), r.username, r.action, r.outcome, r.address,
+                                  r.method, r.path, r.detail, r.case_id) for r in rows]
+
+
+def _utc(value: datetime) -> datetime:
+    """SQLite hands back naive datetimes; everything stored is UTC."""
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)

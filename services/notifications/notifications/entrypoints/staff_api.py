@@ -4,7 +4,7 @@ contact details in the log, only person ids."""
 from collections.abc import Callable
 from datetime import datetime
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import BaseModel, Field
 
 from vod_shared.events import SealedDetails
@@ -13,7 +13,9 @@ from vod_shared.staff import Role, StaffMember, require_roles
 
 from notifications.adapters.contacts import ContactKeys
 from notifications.adapters.repository import as_utc
+from notifications.adapters.staff_reads import StaffReads
 from notifications.domain.delivery import Delivery, Status
+from notifications.entrypoints.staff_audit import entry, record
 from notifications.service_layer.outcomes import Outcomes
 from notifications.service_layer.settling import NoSuchDelivery, NotUnknown, Settlement, settle
 from notifications.service_layer.unit_of_work import UnitOfWork
@@ -97,16 +99,27 @@ def staff_router(*, uow: Callable[[], UnitOfWork], keys: ContactKeys, outcomes: 
                          "not (then it is sent once more)",
                  responses={404: {"description": "No such delivery"},
                             409: {"description": "Its outcome is not unknown (any more)"}})
-    async def settle_delivery(body: SettleIn, delivery_id: str = Path(max_length=64),
+    async def settle_delivery(body: SettleIn, request: Request,
+                              delivery_id: str = Path(max_length=64),
                               staff: StaffMember = Depends(require_staff)) -> DeliveryRead:
+        detail = f"{delivery_id} {body.outcome.value}"
         async with uow() as unit:
             try:
+                # Its audit entry first, in the transaction ``settle`` commits: none without it.
+                await StaffReads(unit.session).audit(entry(
+                    request, staff, "delivery.settle", "done", clock(), detail=detail))
                 delivery = await settle(unit, outcomes, delivery_id=delivery_id,
                                         outcome=body.outcome, note_code=body.note_code,
                                         by=staff.username, now=clock())
             except NoSuchDelivery:
+                await unit.rollback()  # the try's entry goes alone
+                await record(uow, entry(request, staff, "delivery.settle", "refused_not_found",
+                                        clock(), detail=detail))
                 raise Problem(404, "No such delivery") from None
             except NotUnknown as refused:
+                await unit.rollback()  # the try's entry goes alone
+                await record(uow, entry(request, staff, "delivery.settle", "refused_not_now",
+                                        clock(), detail=detail))
                 raise Problem(409, "Outcome not unknown",
                               f"This delivery is {refused.status.value}; only one whose outcome "
                               "is unknown is settled by hand.") from None
@@ -122,9 +135,14 @@ def staff_router(*, uow: Callable[[], UnitOfWork], keys: ContactKeys, outcomes: 
 
     @router.get("/inbound-sms", response_model=list[InboundTextRead],
                 summary="Texts people sent back, newest first")
-    async def inbound(limit: int = Query(100, ge=1, le=1000)) -> list[InboundTextRead]:
+    async def inbound(request: Request, staff: StaffMember = Depends(require_staff),
+                      limit: int = Query(100, ge=1, le=1000)) -> list[InboundTextRead]:
         async with uow() as unit:
             rows = await unit.inbound.latest(limit)
+            # Their numbers and words, opened below: the read is audited first.
+            await StaffReads(unit.session).audit(entry(request, staff, "texts.read", "done",
+                                                       clock(), detail=f"{len(rows)} texts"))
+            await unit.commit()
         texts = []
         for row in rows:
             opened = keys.open_own(SealedDetails.model_validate_json(row.sealed),

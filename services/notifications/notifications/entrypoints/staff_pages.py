@@ -17,6 +17,8 @@ from vod_shared.staff.sessions import COOKIE_NAME
 from vod_shared.staff.staff_pages import environment, render_page
 from vod_shared.staff.workspace import roles_for, workspace
 
+from notifications.entrypoints.staff_audit import entry
+from notifications.entrypoints.staff_audit import record as record_apart
 from notifications.adapters.contacts import ContactKeys
 from notifications.adapters.staff_reads import AuditEntry, StaffReads
 from notifications.domain.delivery import Status
@@ -93,15 +95,25 @@ def staff_pages_router(*, uow: Callable, keys: ContactKeys, outcomes: Outcomes,
 
     @router.post("/deliveries/{delivery_id}/settle",
                  dependencies=[Depends(signed_in_then_csrf)])
-    async def settle_delivery(delivery_id: str, staff: Staff,
+    async def settle_delivery(request: Request, delivery_id: str, staff: Staff,
                               outcome: Annotated[Settlement, Form()]):
+        detail = f"{delivery_id[:64]} {outcome.value}"
         async with uow() as unit:
             try:
+                # Its audit entry first, in the transaction ``settle`` commits: none without it.
+                await StaffReads(unit.session).audit(entry(
+                    request, staff, "delivery.settle", "done", clock(), detail=detail))
                 await settle(unit, outcomes, delivery_id=delivery_id[:64], outcome=outcome,
                              note_code="staff_page", by=staff.username, now=clock())
             except NoSuchDelivery:
+                await unit.rollback()  # the try's entry goes alone
+                await record_apart(uow, entry(request, staff, "delivery.settle",
+                                              "refused_not_found", clock(), detail=detail))
                 raise Problem(404, "No such delivery") from None
             except NotUnknown as refused:
+                await unit.rollback()  # the try's entry goes alone
+                await record_apart(uow, entry(request, staff, "delivery.settle",
+                                              "refused_not_now", clock(), detail=detail))
                 raise Problem(409, "Already settled",
                               f"This delivery is {refused.status.value} now; only one whose "
                               "outcome is unknown is settled by hand.") from None

@@ -41,15 +41,19 @@ DIALOGUE_MINUTES = 180
 def cases_router(service, *, phone: str) -> APIRouter:
     router = APIRouter(prefix="/api", tags=["scheduling: cases"])
 
-    async def schedule(staff: StaffMember, case_id: str, tz: str) -> dict:
+    async def schedule(staff: StaffMember, case_id: str, tz: str, *,
+                       audited: bool = False) -> dict:
         async def view(uow):
             case = await views.visible_case(uow, staff, case_id)
             return {**views.case_schedule(case, tz),
                     "notes": await views.staff_notes(uow, service.ctx, case_id, tz)}
-        return await service.read(view)
+        if audited:  # staff's notes, opened: a read of the case's details
+            return await service.read_audited(staff, case_id, view, audit="case.read")
+        return await service.read(view)  # after a decision, which its own entry records
 
-    async def step(staff: StaffMember, case_id: str, action, tz: str = PROGRAM_ZONE, **kwargs):
-        await service.on_case(staff, case_id, action, **kwargs)
+    async def step(staff: StaffMember, case_id: str, action, tz: str = PROGRAM_ZONE, *,
+                   audit: str | None = None, **kwargs):
+        await service.on_case(staff, case_id, action, audit=audit, **kwargs)
         return await schedule(staff, case_id, tz)
 
     @router.get("/cases", summary="Cases (a facilitator: the ones assigned to them)")
@@ -61,7 +65,7 @@ def cases_router(service, *, phone: str) -> APIRouter:
 
     @router.get("/cases/{case_id}", summary="A case's whole schedule")
     async def read_case(case_id: str, staff: Staff, tz: Zone = PROGRAM_ZONE) -> dict:
-        return await schedule(staff, case_id, tz)
+        return await schedule(staff, case_id, tz, audited=True)
 
     @router.get("/cases/{case_id}/timeline", summary="What happened, in order")
     async def timeline(case_id: str, staff: Staff, tz: Zone = PROGRAM_ZONE) -> list[dict]:
@@ -73,14 +77,14 @@ def cases_router(service, *, phone: str) -> APIRouter:
     @router.post("/cases/{case_id}/facilitators", summary="Assign or reassign (history is kept)")
     async def assign(case_id: str, body: AssignIn,
                      staff: Annotated[StaffMember, Depends(COORDINATORS)]) -> dict:
-        return await step(staff, case_id, act.assign_facilitators,
+        return await step(staff, case_id, act.assign_facilitators, audit="facilitators.assign",
                           facilitator_ids=tuple(body.facilitator_ids), reason=body.reason)
 
     @router.post("/cases/{case_id}/meetings", status_code=201,
                  summary="A preparation (or follow-up) meeting with one party")
     async def schedule_meeting(case_id: str, body: MeetingIn, staff: Staff) -> dict:
         meeting = await service.on_case(
-            staff, case_id, act.schedule_meeting, party=body.party, mode=body.mode,
+            staff, case_id, act.schedule_meeting, audit="meeting.schedule", party=body.party, mode=body.mode,
             when=body.interval(MEETING_MINUTES), place=body.place,
             facilitator_ids=tuple(body.facilitator_ids), follow_up=body.follow_up)
         return {"meeting_id": meeting.meeting_id, **await schedule(staff, case_id, PROGRAM_ZONE)}
@@ -93,33 +97,37 @@ def cases_router(service, *, phone: str) -> APIRouter:
                 meeting_id=act.new_id(), party=body.party, mode=body.mode,
                 when=body.interval(MEETING_MINUTES), place=body.place, outcome=body.outcome,
                 now=now, facilitator_ids=tuple(body.facilitator_ids), follow_up=body.follow_up)
-        return await step(staff, case_id, act.on_case, act=record)
+        return await step(staff, case_id, act.on_case, audit="meeting.record_past", act=record)
 
     @router.post("/cases/{case_id}/meetings/{meeting_id}/reschedule")
     async def reschedule_meeting(case_id: str, meeting_id: str, body: MeetingMoveIn,
                                  staff: Staff) -> dict:
-        return await step(staff, case_id, act.reschedule_meeting, meeting_id=meeting_id,
+        return await step(staff, case_id, act.reschedule_meeting, audit="meeting.reschedule",
+                          meeting_id=meeting_id,
                           when=body.interval(MEETING_MINUTES), place=body.place)
 
     @router.post("/cases/{case_id}/meetings/{meeting_id}/cancel")
     async def cancel_meeting(case_id: str, meeting_id: str, body: CancelIn, staff: Staff) -> dict:
-        return await step(staff, case_id, act.on_case, act=lambda case, now: case.cancel_meeting(
-            meeting_id, reason=body.reason, now=now))
+        return await step(staff, case_id, act.on_case, audit="meeting.cancel", detail=meeting_id,
+                          act=lambda case, now: case.cancel_meeting(
+                              meeting_id, reason=body.reason, now=now))
 
     @router.post("/cases/{case_id}/meetings/{meeting_id}/held", summary="Held, with its outcome")
     async def meeting_held(case_id: str, meeting_id: str, body: OutcomeIn, staff: Staff) -> dict:
-        return await step(staff, case_id, act.on_case, act=lambda case, now: case.meeting_held(
-            meeting_id, outcome=body.outcome, now=now))
+        return await step(staff, case_id, act.on_case, audit="meeting.held", detail=meeting_id,
+                          act=lambda case, now: case.meeting_held(
+                              meeting_id, outcome=body.outcome, now=now))
 
     @router.post("/cases/{case_id}/parties/{party}/ready", summary="The party is prepared")
     async def ready(case_id: str, party: Party, staff: Staff) -> dict:
-        return await step(staff, case_id, act.on_case,
+        return await step(staff, case_id, act.on_case, audit="party.ready", detail=party.value,
                           act=lambda case, now: case.mark_ready(party, now=now))
 
     @router.put("/cases/{case_id}/victim-availability",
                 summary="When the victim said they can come, in their zone")
     async def victim_availability(case_id: str, body: AvailabilityIn, staff: Staff) -> dict:
-        return await step(staff, case_id, act.set_victim_availability, hours=body.to_domain())
+        return await step(staff, case_id, act.set_victim_availability,
+                          audit="victim_availability.set", hours=body.to_domain())
 
     @router.get("/cases/{case_id}/meetings/slots",
                 summary="The earliest fitting preparation-meeting times (the week grid offers them)")
@@ -159,55 +167,58 @@ def cases_router(service, *, phone: str) -> APIRouter:
     @router.post("/cases/{case_id}/session", status_code=201, summary="Schedule the dialogue")
     async def schedule_session(case_id: str, body: SessionIn, staff: Staff) -> dict:
         session = await service.on_case(staff, case_id, act.schedule_session,
+                                        audit="session.schedule",
                                         when=body.interval(DIALOGUE_MINUTES), venue=body.venue,
                                         place=body.place)
         return {"session_id": session.session_id, **await schedule(staff, case_id, PROGRAM_ZONE)}
 
     @router.post("/cases/{case_id}/session/reschedule", summary="Same facilitators, new time")
     async def reschedule_session(case_id: str, body: SessionMoveIn, staff: Staff) -> dict:
-        return await step(staff, case_id, act.reschedule_session,
+        return await step(staff, case_id, act.reschedule_session, audit="session.reschedule",
                           when=body.interval(DIALOGUE_MINUTES), place=body.place)
 
     @router.post("/cases/{case_id}/session/cancel")
     async def cancel_session(case_id: str, body: CancelIn, staff: Staff) -> dict:
-        return await step(staff, case_id, act.on_case, act=lambda case, now: case.cancel_session(
-            reason=body.reason, now=now))
+        return await step(staff, case_id, act.on_case, audit="session.cancel",
+                          act=lambda case, now: case.cancel_session(reason=body.reason, now=now))
 
     @router.post("/cases/{case_id}/session/held", summary="The dialogue took place")
     async def session_held(case_id: str, staff: Staff) -> dict:
-        return await step(staff, case_id, act.on_case,
+        return await step(staff, case_id, act.on_case, audit="session.held",
                           act=lambda case, now: case.session_held(now=now))
 
     @router.post("/cases/{case_id}/travel/done", summary="The victim's travel is arranged")
     async def travel_done(case_id: str, staff: Staff) -> dict:
-        return await step(staff, case_id, act.on_case,
+        return await step(staff, case_id, act.on_case, audit="travel.arranged",
                           act=lambda case, now: case.travel_arranged(now=now))
 
     @router.post("/cases/{case_id}/clearance-requests", status_code=202,
                  summary="Ask screening (again) for every visitor's gate clearance")
     async def request_clearance(case_id: str, staff: Staff) -> dict:
-        return await step(staff, case_id, act.on_case, act=lambda case, now: case.request_clearance(
-            reason="staff_request", now=now))
+        return await step(staff, case_id, act.on_case, audit="clearance.request",
+                          act=lambda case, now: case.request_clearance(
+                              reason="staff_request", now=now))
 
     @router.post("/cases/{case_id}/hold", summary="Put the case on hold, with a reason")
     async def hold(case_id: str, body: CaseStepIn, staff: Staff) -> dict:
-        return await step(staff, case_id, act.hold_case, by=may_act_as(staff, body.by),
+        return await step(staff, case_id, act.hold_case, audit="case.hold", by=may_act_as(staff, body.by),
                           reason_code=body.reason_code, reason=body.reason)
 
     @router.post("/cases/{case_id}/resume", summary="Lift a hold the program put on")
     async def resume(case_id: str, body: CaseStepIn, staff: Staff) -> dict:
-        return await step(staff, case_id, act.resume_case, by=may_act_as(staff, body.by),
+        return await step(staff, case_id, act.resume_case, audit="case.resume", by=may_act_as(staff, body.by),
                           reason_code=body.reason_code, reason=body.reason)
 
     @router.post("/cases/{case_id}/close", summary="End the case, with a reason")
     async def close(case_id: str, body: CloseIn, staff: Staff) -> dict:
-        return await step(staff, case_id, act.close_case, by=may_act_as(staff, body.by),
+        return await step(staff, case_id, act.close_case, audit="case.close", by=may_act_as(staff, body.by),
                           reason_code=body.reason_code, reason=body.reason)
 
     @router.post("/cases/{case_id}/surveys/{survey_id}/answers", summary="A survey's answers")
     async def answer(case_id: str, survey_id: str, body: SurveyAnswersIn, staff: Staff) -> dict:
-        return await step(staff, case_id, act.on_case, act=lambda case, now: case.answer_survey(
-            survey_id, body.answers, now=now))
+        return await step(staff, case_id, act.on_case, audit="survey.answers", detail=survey_id,
+                          act=lambda case, now: case.answer_survey(
+                              survey_id, body.answers, now=now))
 
     @router.get("/sessions/{session_id}.ics", response_class=Response,
                 summary="The dialogue's invitation (iCalendar), in a zone and language")

@@ -58,7 +58,8 @@ def directory_router(service) -> APIRouter:
         person = Facilitator(str(uuid.uuid4()), body.display_name, frozenset(body.languages),
                              body.region, body.capacity, body.experienced,
                              body.availability.to_domain(), body.staff_username)
-        return facilitator_out(await service.run(act.add_facilitator, facilitator=person))
+        return facilitator_out(await service.run(act.add_facilitator, staff=staff,
+                                                 audit="facilitator.add", facilitator=person))
 
     @router.patch("/facilitators/{facilitator_id}", summary="Change a facilitator")
     async def update_facilitator(facilitator_id: str, body: FacilitatorUpdate,
@@ -68,7 +69,8 @@ def directory_router(service) -> APIRouter:
             changes["languages"] = frozenset(body.languages)
         if body.availability is not None:
             changes["availability"] = body.availability.to_domain()
-        return facilitator_out(await service.run(act.update_facilitator,
+        return facilitator_out(await service.run(act.update_facilitator, staff=staff,
+                                                 audit="facilitator.update",
                                                  facilitator_id=facilitator_id, **changes))
 
     @router.put("/facilitators/{facilitator_id}/availability",
@@ -78,7 +80,8 @@ def directory_router(service) -> APIRouter:
             mine = await service.read(views.my_facilitator_id, staff=staff)
             if mine != facilitator_id:
                 raise Problem(403, "Not allowed", "A facilitator changes only their own hours.")
-        return facilitator_out(await service.run(act.update_facilitator,
+        return facilitator_out(await service.run(act.update_facilitator, staff=staff,
+                                                 audit="facilitator.availability",
                                                  facilitator_id=facilitator_id,
                                                  availability=body.to_domain()))
 
@@ -91,12 +94,13 @@ def directory_router(service) -> APIRouter:
     @router.put("/facilities/{code}", summary="A facility's region and visiting hours")
     async def put_facility(code: str, body: FacilityIn, staff: Coordinator) -> dict:
         facility = Facility(code.upper(), body.visiting_hours.to_domain(), body.region)
-        return facility_out(await service.run(act.put_facility, facility=facility))
+        return facility_out(await service.run(act.put_facility, staff=staff,
+                                             audit="facility.put", facility=facility))
 
     @router.post("/facilities/{code}/blackouts", summary="Days a facility receives no visitors")
     async def black_out(code: str, body: BlackoutIn, staff: Coordinator) -> dict:
         return facility_out(await service.run(
-            act.black_out_facility, code=code.upper(), first_day=body.first_day,
+            act.black_out_facility, staff=staff, audit="facility.blackout", code=code.upper(), first_day=body.first_day,
             last_day=body.last_day, reason=body.reason))
 
     @router.get("/wait-list", summary="Approved cases waiting for a facilitator, longest first")
@@ -122,7 +126,8 @@ def directory_router(service) -> APIRouter:
             if alert is None or alert.case_id not in await views.visible_case_ids(uow, staff):
                 raise NotFound(f"No alert {alert_id}.")
         await service.read(check)
-        await service.run(act.acknowledge_alert, alert_id=alert_id, by=staff.username)
+        await service.run(act.acknowledge_alert, staff=staff, audit="alert.acknowledge",
+                          alert_id=alert_id, by=staff.username)
 
     @router.get("/calendar",
                 summary="Meetings and dialogues in a period (a facilitator: their own)")

@@ -41,40 +41,53 @@ class HandoverIn(BaseModel):
 def letters_router(service) -> APIRouter:
     router = APIRouter(prefix="/api/cases/{case_id}/letters", tags=["scheduling: letters"])
 
-    async def shown(staff: StaffMember, case_id: str, action, **kwargs) -> list[dict]:
-        await service.on_case(staff, case_id, action, **kwargs)
+    async def words(staff: StaffMember, case_id: str) -> list[dict]:
+        """The letters with their words, opened: a read the audit log records."""
         return await service.on_case(staff, case_id, lambda uow, ctx, case_id: (
-            letters.letters_of(uow, ctx, case_id, PROGRAM_ZONE)))
+            letters.letters_of(uow, ctx, case_id, PROGRAM_ZONE)), audit="letters.read")
+
+    async def shown(staff: StaffMember, case_id: str, action, *, audit: str,
+                    **kwargs) -> list[dict]:
+        """A decision on a letter, then the letters as they now are: one request, one audit
+        entry (the decision's, in its transaction), as on every page of the case."""
+        await service.on_case(staff, case_id, action, audit=audit,
+                              detail=kwargs.get("letter_id"), **kwargs)
+        return await service.read(lambda uow: letters.letters_of(uow, service.ctx, case_id,
+                                                                 PROGRAM_ZONE))
 
     @router.get("", summary="The case's letters, with their words")
     async def list_letters(case_id: str, staff: Staff) -> list[dict]:
-        return await service.on_case(staff, case_id, lambda uow, ctx, case_id: (
-            letters.letters_of(uow, ctx, case_id, PROGRAM_ZONE)))
+        return await words(staff, case_id)
 
     @router.post("", status_code=201, summary="A letter from the offender was received")
     async def receive(case_id: str, body: LetterIn, staff: Staff) -> list[dict]:
-        return await shown(staff, case_id, letters.receive_letter, received_on=body.received_on,
+        return await shown(staff, case_id, letters.receive_letter, audit="letter.receive",
+                           received_on=body.received_on,
                            text=body.text, by=staff.username)
 
     @router.post("/{letter_id}/revision", summary="Its revision came back after a return")
     async def revise(case_id: str, letter_id: str, body: LetterIn, staff: Staff) -> list[dict]:
-        return await shown(staff, case_id, letters.revise_letter, letter_id=letter_id,
+        return await shown(staff, case_id, letters.revise_letter, audit="letter.revise",
+                           letter_id=letter_id,
                            received_on=body.received_on, text=body.text)
 
     @router.post("/{letter_id}/review", summary="Approved, or returned for revision")
     async def review(case_id: str, letter_id: str, body: ReviewIn, staff: Staff) -> list[dict]:
-        return await shown(staff, case_id, letters.review_letter, letter_id=letter_id,
+        return await shown(staff, case_id, letters.review_letter, audit="letter.review",
+                           letter_id=letter_id,
                            outcome=body.outcome, by=staff.username)
 
     @router.post("/{letter_id}/answer", summary="Her answer: does she want the letter?")
     async def answer(case_id: str, letter_id: str, body: AnswerIn, staff: Staff) -> list[dict]:
-        return await shown(staff, case_id, letters.record_her_answer, letter_id=letter_id,
+        return await shown(staff, case_id, letters.record_her_answer, audit="letter.answer",
+                           letter_id=letter_id,
                            wants=body.wants_letter)
 
     @router.post("/{letter_id}/handover", summary="Given to her, in person or by mail")
     async def handover(case_id: str, letter_id: str, body: HandoverIn,
                        staff: Staff) -> list[dict]:
-        return await shown(staff, case_id, letters.deliver_letter, letter_id=letter_id,
+        return await shown(staff, case_id, letters.deliver_letter, audit="letter.handover",
+                           letter_id=letter_id,
                            handover=body.handover, by=staff.username)
 
     return router

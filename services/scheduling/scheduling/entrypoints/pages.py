@@ -53,6 +53,7 @@ def pages_router(service) -> APIRouter:
 
     async def case_page(request: Request, staff: StaffMember, case_id: str, *,
                         status_code: int = 200, chosen_venue: Venue | None = None,
+                        audited: bool = False,
                         **message) -> HTMLResponse:
         async def view(uow):
             case = await views.visible_case(uow, staff, case_id)
@@ -74,7 +75,10 @@ def pages_router(service) -> APIRouter:
                 slots=await views.offered_slots(uow, case, venue=venue, days=60, how_many=5,
                                                 start=now + timedelta(days=1),
                                                 length=timedelta(hours=3)))
-        context = await service.read(view)
+        # Staff's notes, opened: a read of the case's details, audited (after a decision the
+        # page shows what the decision's own entry records).
+        context = await (service.read_audited(staff, case_id, view, audit="case.read")
+                         if audited else service.read(view))
         case_links = workspace(request).case_links(request, staff, case_id)
         return render(request, "case.html", status_code=status_code, staff=staff,
                       tz=PROGRAM_ZONE, case_links=case_links,
@@ -82,9 +86,9 @@ def pages_router(service) -> APIRouter:
                       language=history.language, **context, **message)
 
     async def act_then_show(request: Request, staff: StaffMember, case_id: str, done: str,
-                            action, **kwargs):
+                            action, *, audit: str | None = None, **kwargs):
         try:
-            await service.on_case(staff, case_id, action, **kwargs)
+            await service.on_case(staff, case_id, action, audit=audit, **kwargs)
         except NotReadyForDialogue as exc:
             return await case_page(request, staff, case_id, status_code=409,
                                    error="The dialogue cannot be scheduled yet.",
@@ -125,7 +129,8 @@ def pages_router(service) -> APIRouter:
     @router.get("/cases/{case_id}")
     async def case(request: Request, case_id: str, staff: Reader,
                    done: str | None = None, venue: Venue | None = None) -> HTMLResponse:
-        return await case_page(request, staff, case_id, done=DONE.get(done), chosen_venue=venue)
+        return await case_page(request, staff, case_id, audited=True, done=DONE.get(done),
+                               chosen_venue=venue)
 
     @router.post("/cases/{case_id}/meetings", dependencies=[Checked])
     async def schedule_meeting(request: Request, case_id: str, staff: Staff,
@@ -138,6 +143,7 @@ def pages_router(service) -> APIRouter:
                                follow_up: Annotated[bool, Form()] = False):
         starts = datetime.combine(day, start, zone(PROGRAM_ZONE))
         return await act_then_show(request, staff, case_id, "meeting", act.schedule_meeting,
+                                   audit="meeting.schedule",
                                    party=party, mode=mode, place=place or None,
                                    when=Interval(starts, starts + timedelta(minutes=minutes)),
                                    follow_up=follow_up)
@@ -146,12 +152,14 @@ def pages_router(service) -> APIRouter:
     async def meeting_held(request: Request, case_id: str, meeting_id: str, staff: Staff,
                            outcome: Annotated[str, Form(min_length=1, max_length=280)]):
         return await act_then_show(request, staff, case_id, "held", act.on_case,
+                                   audit="meeting.held", detail=meeting_id,
                                    act=lambda case, now: case.meeting_held(
                                        meeting_id, outcome=outcome, now=now))
 
     @router.post("/cases/{case_id}/parties/{party}/ready", dependencies=[Checked])
     async def ready(request: Request, case_id: str, party: Party, staff: Staff):
         return await act_then_show(request, staff, case_id, "ready", act.on_case,
+                                   audit="party.ready", detail=party.value,
                                    act=lambda case, now: case.mark_ready(party, now=now))
 
     @router.post("/cases/{case_id}/session", dependencies=[Checked])
@@ -162,12 +170,14 @@ def pages_router(service) -> APIRouter:
         if starts_at.tzinfo is None:
             raise Problem(422, "The time needs its UTC offset")
         return await act_then_show(request, staff, case_id, "session", act.schedule_session,
+                                   audit="session.schedule",
                                    when=Interval(starts_at, starts_at + timedelta(hours=3)),
                                    venue=venue, place=place or None)
 
     @router.post("/cases/{case_id}/travel/done", dependencies=[Checked])
     async def travel_done(request: Request, case_id: str, staff: Staff):
         return await act_then_show(request, staff, case_id, "travel", act.on_case,
+                                   audit="travel.arranged",
                                    act=lambda case, now: case.travel_arranged(now=now))
 
     @router.post("/cases/{case_id}/hold", dependencies=[Checked])
@@ -177,6 +187,7 @@ def pages_router(service) -> APIRouter:
                    reason: Annotated[str, Form(max_length=200)] = ""):
         step = act.hold_case if action == "hold" else act.resume_case
         return await act_then_show(request, staff, case_id, action, step,
+                                   audit=f"case.{action}",
                                    by=may_act_as(staff, by), reason_code=reason_code,
                                    reason=reason or None)
 
@@ -186,7 +197,8 @@ def pages_router(service) -> APIRouter:
             alert = await uow.alerts.get(alert_id)
             return alert is not None and alert.case_id in await views.visible_case_ids(uow, staff)
         if await service.read(check):
-            await service.run(act.acknowledge_alert, alert_id=alert_id, by=staff.username)
+            await service.run(act.acknowledge_alert, staff=staff, audit="alert.acknowledge",
+                              alert_id=alert_id, by=staff.username)
         return RedirectResponse("/staff/cases", status_code=303)
 
     return router

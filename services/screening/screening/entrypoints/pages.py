@@ -96,6 +96,7 @@ def pages_router(desk: ScreeningDesk, clock) -> APIRouter:
                                               username=username or None, limit=size,
                                               offset=(page - 1) * size)
         return render(request, "audit.html", staff=staff, total=total, entries=entries,
+                      audit_links=workspace(request).audit_links(request),
                       case_id=case_id or "", username=username or "", page=page,
                       pages=max(1, -(-total // size)))
 
