@@ -7,13 +7,19 @@ from pathlib import Path
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup
 
 from vod_shared.charts import bar_chart
 from vod_shared.periods import InvalidPeriod, Period
-from vod_shared.report_pages import chosen_period, csv_download
+from vod_shared.report_pages import (
+    FirstDay,
+    LastDay,
+    chosen_period,
+    csv_download,
+    refused_csv,
+)
 from vod_shared.staff import Role, StaffMember, require_roles
 from vod_shared.staff.staff_pages import environment, render_page
 from vod_shared.zones import PROGRAM_ZONE
@@ -59,8 +65,7 @@ def reports_router(*, uow: Callable[[], UnitOfWork], clock: Callable[[], datetim
     @router.get("/reports", summary="Notices by kind and channel, delivery rate (HTML)",
                 response_class=HTMLResponse)
     async def reports(request: Request, staff: member,
-                      first: Annotated[date | None, Query(alias="from")] = None,
-                      last: Annotated[date | None, Query(alias="to")] = None):
+                      first: FirstDay = None, last: LastDay = None):
         try:
             period = period_of(first, last)
         except InvalidPeriod as error:
@@ -78,12 +83,11 @@ def reports_router(*, uow: Callable[[], UnitOfWork], clock: Callable[[], datetim
 
     @router.get("/reports.csv", summary="The same figures as CSV", response_class=Response)
     async def reports_csv(staff: member,
-                          first: Annotated[date | None, Query(alias="from")] = None,
-                          last: Annotated[date | None, Query(alias="to")] = None):
+                          first: FirstDay = None, last: LastDay = None):
         try:
             period = period_of(first, last)
         except InvalidPeriod as error:
-            return Response(str(error), status_code=422, media_type="text/plain")
+            return refused_csv(error)
         heading = ["period_from", period.first.isoformat(), "period_to", period.last.isoformat()]
         return csv_download(
             [heading, COLUMNS, *rows(await figures_for(uow, period))], headers=HEADERS,

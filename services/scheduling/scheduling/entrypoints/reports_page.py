@@ -6,14 +6,20 @@ from datetime import date, datetime
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup
 from sqlalchemy import or_, select
 
 from vod_shared.charts import bar_chart
 from vod_shared.periods import InvalidPeriod, Period
-from vod_shared.report_pages import chosen_period, csv_download
+from vod_shared.report_pages import (
+    FirstDay,
+    LastDay,
+    chosen_period,
+    csv_download,
+    refused_csv,
+)
 from vod_shared.staff import Role, StaffMember, require_roles
 
 from scheduling.adapters import orm
@@ -60,8 +66,8 @@ def reports_router(uow: Callable, clock: Callable[[], datetime]) -> APIRouter:
 
     @router.get("/reports", summary="The participant survey's results for a period (HTML)",
                 response_class=HTMLResponse)
-    async def reports(request: Request, staff: member, first: Annotated[date | None, Query(alias="from")] = None,
-                      last: Annotated[date | None, Query(alias="to")] = None):
+    async def reports(request: Request, staff: member,
+                      first: FirstDay = None, last: LastDay = None):
         try:
             period = period_of(first, last)
         except InvalidPeriod as error:
@@ -77,12 +83,11 @@ def reports_router(uow: Callable, clock: Callable[[], datetime]) -> APIRouter:
 
     @router.get("/reports.csv", summary="The same figures as CSV", response_class=Response)
     async def reports_csv(staff: member,
-                          first: Annotated[date | None, Query(alias="from")] = None,
-                          last: Annotated[date | None, Query(alias="to")] = None):
+                          first: FirstDay = None, last: LastDay = None):
         try:
             period = period_of(first, last)
         except InvalidPeriod as error:
-            return Response(str(error), status_code=422, media_type="text/plain")
+            return refused_csv(error)
         heading = ["period_from", period.first.isoformat(), "period_to", period.last.isoformat()]
         return csv_download(
             [heading, COLUMNS, *rows(await figures_for(uow, period))],

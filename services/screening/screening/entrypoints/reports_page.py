@@ -5,14 +5,20 @@ The page's tables and the CSV are written from the same rows, so they cannot dis
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
 from markupsafe import Markup
 
 from vod_shared.charts import bar_chart
 from vod_shared.periods import InvalidPeriod, Period
-from vod_shared.report_pages import chosen_period, csv_download
+from vod_shared.report_pages import (
+    FirstDay,
+    LastDay,
+    chosen_period,
+    csv_download,
+    refused_csv,
+)
 from vod_shared.staff import Role, StaffMember
 from vod_shared.staff.workspace import workspace
 
@@ -62,8 +68,7 @@ def reports_router(desk: ScreeningDesk, uow, clock) -> APIRouter:
     @router.get("/reports", summary="The program's case figures for a period (HTML)",
                 response_class=HTMLResponse)
     async def reports(request: Request, staff: member,
-                      first: Annotated[date | None, Query(alias="from")] = None,
-                      last: Annotated[date | None, Query(alias="to")] = None):
+                      first: FirstDay = None, last: LastDay = None):
         try:
             period = period_of(first, last)
         except InvalidPeriod as error:
@@ -82,12 +87,11 @@ def reports_router(desk: ScreeningDesk, uow, clock) -> APIRouter:
     @router.get("/reports.csv", summary="The same figures as CSV (section, item, value)",
                 response_class=Response)
     async def reports_csv(staff: member,
-                          first: Annotated[date | None, Query(alias="from")] = None,
-                          last: Annotated[date | None, Query(alias="to")] = None):
+                          first: FirstDay = None, last: LastDay = None):
         try:
             period = period_of(first, last)
         except InvalidPeriod as error:
-            return Response(str(error), status_code=422, media_type="text/plain")
+            return refused_csv(error)
         heading = [["section", "item", "value"], ["period", "from", period.first.isoformat()],
                    ["period", "to", period.last.isoformat()]]
         return csv_download(
