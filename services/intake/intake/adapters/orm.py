@@ -2,8 +2,6 @@
 sealed (see adapters/vault.py), never in plain text, under the person's (or case's) own data
 key (``subject_keys``), so that destroying the key erases every copy."""
 from sqlalchemy import (
-    BigInteger,
-    Index,
     JSON,
     Boolean,
     Column,
@@ -16,6 +14,8 @@ from sqlalchemy import (
     Text,
     false,
 )
+
+from vod_shared.audit_log import audit_log_table
 
 metadata = MetaData()
 
@@ -196,18 +196,4 @@ erasures = Table(
 
 # Staff reading a victim's contact details and notes, and every refused try: appended to only
 # (migration 0007 makes the store refuse changes and deletions).
-_SEQ = BigInteger().with_variant(Integer, "sqlite")
-audit_log = Table(
-    "audit_log", metadata,
-    Column("seq", _SEQ, primary_key=True, autoincrement=True),
-    Column("at", DateTime(timezone=True), nullable=False),
-    Column("username", String(64), nullable=True),
-    Column("action", String(64), nullable=False),
-    Column("outcome", String(32), nullable=False),
-    Column("case_id", String(64), nullable=True, index=True),
-    Column("address", String(64), nullable=False),
-    Column("method", String(8), nullable=False),
-    Column("path", String(512), nullable=False),
-    Column("detail", String(300), nullable=True),
-    Index("ix_audit_log_username", "username", "at"),
-)
+audit_log = audit_log_table(metadata)

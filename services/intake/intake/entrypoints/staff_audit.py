@@ -1,14 +1,14 @@
 """Intake's audit log for admins: ``/api/audit`` (JSON, a period and pages) and ``/staff/audit``
 (HTML), linked with the other services' audit pages under the workspace header. Each service
 shows its own log: none reads another's database or carries an admin's credentials to another."""
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse
-from pydantic import AwareDatetime, BaseModel
+from pydantic import AwareDatetime
 
+from vod_shared.audit_log import PAGE_SIZE, AuditEntryOut, AuditOut, page_count, utc_bound
 from vod_shared.staff import Role, StaffMember, require_roles
 from vod_shared.staff.staff_pages import environment, render_page
 from vod_shared.staff.workspace import workspace
@@ -18,29 +18,6 @@ from intake.service_layer.staff_desk import StaffDesk
 
 Admin = Annotated[StaffMember, Depends(require_roles(Role.ADMIN))]
 _templates = environment(Path(__file__).parent / "staff_templates")
-PAGE_SIZE = 100
-
-
-class AuditEntryOut(BaseModel):
-    at: datetime
-    username: str | None
-    action: str
-    outcome: str
-    case_id: str | None
-    address: str
-    method: str
-    path: str
-    detail: str | None
-
-
-class AuditOut(BaseModel):
-    count: int
-    items: list[AuditEntryOut]
-
-
-def _utc(moment: datetime | None) -> datetime | None:
-    # Stored in UTC (SQLite keeps no offset): the bounds too, to compare like with like.
-    return moment.astimezone(timezone.utc) if moment else None
 
 
 async def audited(desk: StaffDesk, request: Request, staff: StaffMember, action: str, run, *,
@@ -71,8 +48,8 @@ def audit_router(desk: StaffDesk) -> APIRouter:
                         case_id: Annotated[str | None, Query(max_length=64)] = None,
                         limit: Annotated[int, Query(ge=1, le=1000)] = 200,
                         offset: Annotated[int, Query(ge=0)] = 0) -> AuditOut:
-        total, found = await desk.audit_log(caller(request, staff), start=_utc(start),
-                                            end=_utc(end), case_id=case_id or None,
+        total, found = await desk.audit_log(caller(request, staff), start=utc_bound(start),
+                                            end=utc_bound(end), case_id=case_id or None,
                                             limit=limit, offset=offset)
         return AuditOut(count=total, items=[AuditEntryOut(**e.__dict__) for e in found])
 
@@ -86,6 +63,6 @@ def audit_router(desk: StaffDesk) -> APIRouter:
                            service_label="intake",
                            audit_links=workspace(request).audit_links(request),
                            entries=found, total=total, case_id=case_id or "", page=page,
-                           pages=max(1, -(-total // PAGE_SIZE)))
+                           pages=page_count(total))
 
     return router

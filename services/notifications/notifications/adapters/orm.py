@@ -21,6 +21,7 @@ from sqlalchemy import (
     false,
 )
 
+from vod_shared.audit_log import audit_log_table
 from vod_shared.rotation import OwnSealed
 
 metadata = MetaData()
@@ -169,21 +170,7 @@ parked_events = Table(
 
 # Staff reading what people texted back (the number and the words), and every refused try:
 # appended to only (migration 0009 makes the store refuse changes and deletions).
-audit_log = Table(
-    "audit_log", metadata,
-    Column("seq", BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
-           autoincrement=True),
-    Column("at", DateTime(timezone=True), nullable=False),
-    Column("username", String(64), nullable=True),
-    Column("action", String(64), nullable=False),
-    Column("outcome", String(32), nullable=False),
-    Column("case_id", String(64), nullable=True, index=True),
-    Column("address", String(64), nullable=False),
-    Column("method", String(8), nullable=False),
-    Column("path", String(512), nullable=False),
-    Column("detail", String(300), nullable=True),
-    Index("ix_audit_log_username", "username", "at"),
-)
+audit_log = audit_log_table(metadata)
 
 # The support persons a victim brings to the dialogue, with how to write to them (codes); their
 # contact is in ``contacts`` like anyone's. ``removed_at``: the victim no longer wants them.

@@ -10,43 +10,15 @@ The rules, the same on the page and in the CSV:
 """
 from collections import Counter
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import datetime
+
+from vod_shared.periods import Period
 
 from notifications.domain.delivery import Status
 
 ENDED = (Status.SENT, Status.FAILED, Status.UNKNOWN)
 NOT_SENT = (Status.SKIPPED, Status.CANCELLED)
 WAITING = (Status.PENDING, Status.SENDING, Status.PAUSED)
-
-
-class InvalidPeriod(ValueError):
-    """A period that ends before it starts, or is longer than the reports allow."""
-
-
-@dataclass(frozen=True)
-class Period:
-    first: date
-    last: date
-    zone: ZoneInfo
-
-    def __post_init__(self) -> None:
-        if self.last < self.first:
-            raise InvalidPeriod("The period ends before it starts.")
-        if (self.last - self.first).days > 3660:
-            raise InvalidPeriod("A period is at most ten years.")
-
-    @property
-    def start(self) -> datetime:
-        return datetime.combine(self.first, time(0), self.zone)
-
-    @property
-    def end(self) -> datetime:
-        """The first instant after the period (midnight local time after its last day)."""
-        return datetime.combine(self.last + timedelta(days=1), time(0), self.zone)
-
-    def holds(self, moment: datetime) -> bool:
-        return self.start <= moment < self.end
 
 
 @dataclass(frozen=True)

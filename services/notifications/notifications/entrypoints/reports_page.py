@@ -1,31 +1,31 @@
 """``/staff/reports`` and ``/staff/reports.csv``: notices by kind and channel for a period, with
 their delivery rate (director, admin). The page's table and the CSV are written from the same
 rows, so they cannot disagree; only codes and counts, never a person."""
-import csv
-import io
 from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup
 
 from vod_shared.charts import bar_chart
+from vod_shared.periods import InvalidPeriod, Period
+from vod_shared.report_pages import (
+    FirstDay,
+    LastDay,
+    chosen_period,
+    csv_download,
+    refused_csv,
+)
 from vod_shared.staff import Role, StaffMember, require_roles
 from vod_shared.staff.staff_pages import environment, render_page
 from vod_shared.zones import PROGRAM_ZONE
 
 from notifications.domain.delivery import Status
-from notifications.domain.reports import (
-    InvalidPeriod,
-    LoggedNotice,
-    NoticeFigures,
-    Period,
-    notice_figures,
-)
+from notifications.domain.reports import LoggedNotice, NoticeFigures, notice_figures
 from notifications.service_layer.unit_of_work import UnitOfWork
 
 ZONE = ZoneInfo(PROGRAM_ZONE)
@@ -60,14 +60,12 @@ def reports_router(*, uow: Callable[[], UnitOfWork], clock: Callable[[], datetim
     member = Annotated[StaffMember, Depends(require_reader)]
 
     def period_of(first: date | None, last: date | None) -> Period:
-        today = clock().astimezone(ZONE).date()
-        return Period(first or date(today.year - 1, today.month, 1), last or today, ZONE)
+        return chosen_period(first, last, today=clock().astimezone(ZONE).date(), zone=ZONE)
 
     @router.get("/reports", summary="Notices by kind and channel, delivery rate (HTML)",
                 response_class=HTMLResponse)
     async def reports(request: Request, staff: member,
-                      first: Annotated[date | None, Query(alias="from")] = None,
-                      last: Annotated[date | None, Query(alias="to")] = None):
+                      first: FirstDay = None, last: LastDay = None):
         try:
             period = period_of(first, last)
         except InvalidPeriod as error:
@@ -85,21 +83,15 @@ def reports_router(*, uow: Callable[[], UnitOfWork], clock: Callable[[], datetim
 
     @router.get("/reports.csv", summary="The same figures as CSV", response_class=Response)
     async def reports_csv(staff: member,
-                          first: Annotated[date | None, Query(alias="from")] = None,
-                          last: Annotated[date | None, Query(alias="to")] = None):
+                          first: FirstDay = None, last: LastDay = None):
         try:
             period = period_of(first, last)
         except InvalidPeriod as error:
-            return Response(str(error), status_code=422, media_type="text/plain")
-        text = io.StringIO()
-        writer = csv.writer(text)
-        writer.writerow(["period_from", period.first.isoformat(), "period_to",
-                         period.last.isoformat()])
-        writer.writerow(COLUMNS)
-        writer.writerows(rows(await figures_for(uow, period)))
-        name = f"notices-{period.first.isoformat()}-{period.last.isoformat()}.csv"
-        return Response(text.getvalue(), media_type="text/csv; charset=utf-8", headers={
-            **HEADERS, "Content-Disposition": f'attachment; filename="{name}"'})
+            return refused_csv(error)
+        heading = ["period_from", period.first.isoformat(), "period_to", period.last.isoformat()]
+        return csv_download(
+            [heading, COLUMNS, *rows(await figures_for(uow, period))], headers=HEADERS,
+            filename=f"notices-{period.first.isoformat()}-{period.last.isoformat()}.csv")
 
     return router
 

@@ -10,8 +10,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse
-from pydantic import AwareDatetime, BaseModel
+from pydantic import AwareDatetime
 
+from vod_shared.audit_log import PAGE_SIZE, AuditEntryOut, AuditOut, page_count, utc_bound
 from vod_shared.staff import Role, StaffMember, require_roles
 from vod_shared.staff.staff_pages import environment, render_page
 from vod_shared.staff.workspace import workspace
@@ -20,7 +21,6 @@ from notifications.adapters.staff_reads import AuditEntry, StaffReads
 
 Admin = Annotated[StaffMember, Depends(require_roles(Role.ADMIN))]
 _templates = environment(Path(__file__).parent / "staff_templates")
-PAGE_SIZE = 100
 
 
 def entry(request: Request, staff: StaffMember | None, action: str, outcome: str,
@@ -35,28 +35,6 @@ async def record(uow: Callable, audit: AuditEntry) -> None:
     async with uow() as unit:
         await StaffReads(unit.session).audit(audit)
         await unit.commit()
-
-
-class AuditEntryOut(BaseModel):
-    at: datetime
-    username: str | None
-    action: str
-    outcome: str
-    case_id: str | None
-    address: str
-    method: str
-    path: str
-    detail: str | None
-
-
-class AuditOut(BaseModel):
-    count: int
-    items: list[AuditEntryOut]
-
-
-def _utc(moment: datetime | None) -> datetime | None:
-    # Stored in UTC (SQLite keeps no offset): the bounds too, to compare like with like.
-    return moment.astimezone(timezone.utc) if moment else None
 
 
 def audit_router(*, uow: Callable, clock: Callable[[], datetime]) -> APIRouter:
@@ -77,7 +55,7 @@ def audit_router(*, uow: Callable, clock: Callable[[], datetime]) -> APIRouter:
                         end: Annotated[AwareDatetime | None, Query(alias="to")] = None,
                         limit: Annotated[int, Query(ge=1, le=1000)] = 200,
                         offset: Annotated[int, Query(ge=0)] = 0) -> AuditOut:
-        total, found = await entries(request, staff, start=_utc(start), end=_utc(end),
+        total, found = await entries(request, staff, start=utc_bound(start), end=utc_bound(end),
                                      limit=limit, offset=offset)
         return AuditOut(count=total, items=[AuditEntryOut(**e.__dict__) for e in found])
 
@@ -90,6 +68,6 @@ def audit_router(*, uow: Callable, clock: Callable[[], datetime]) -> APIRouter:
                            service_label="notifications", no_case_filter=True,
                            audit_links=workspace(request).audit_links(request),
                            entries=found, total=total, case_id="", page=page,
-                           pages=max(1, -(-total // PAGE_SIZE)))
+                           pages=page_count(total))
 
     return router

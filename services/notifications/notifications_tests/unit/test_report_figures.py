@@ -5,8 +5,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from vod_shared.periods import InvalidPeriod, Period
+
 from notifications.domain.delivery import Status
-from notifications.domain.reports import InvalidPeriod, LoggedNotice, Period, notice_figures
+from notifications.domain.reports import LoggedNotice, notice_figures
 
 MARCH = Period(date(2026, 3, 1), date(2026, 3, 31), ZoneInfo("America/Los_Angeles"))
 MID = datetime(2026, 3, 15, 18, tzinfo=timezone.utc)

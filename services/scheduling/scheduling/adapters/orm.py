@@ -5,7 +5,6 @@ across cases (meetings, sessions, calendars, due work) has its own table or colu
 """
 from sqlalchemy import (
     JSON,
-    BigInteger,
     Boolean,
     Column,
     Date,
@@ -20,6 +19,7 @@ from sqlalchemy import (
     true,
 )
 
+from vod_shared.audit_log import audit_log_table
 from vod_shared.rotation import OwnSealed
 
 metadata = MetaData()
@@ -219,21 +219,7 @@ letters = Table(
 # Every staff decision on a case and every staff read of its personal details, refused tries
 # too: ids, action, who, when, from where, outcome; appended to only (migration 0010 makes the
 # store refuse changes and deletions).
-_SEQ = BigInteger().with_variant(Integer, "sqlite")
-audit_log = Table(
-    "audit_log", metadata,
-    Column("seq", _SEQ, primary_key=True, autoincrement=True),
-    Column("at", DateTime(timezone=True), nullable=False),
-    Column("username", String(64), nullable=True),
-    Column("action", String(64), nullable=False),
-    Column("outcome", String(32), nullable=False),
-    Column("case_id", String(64), nullable=True, index=True),
-    Column("address", String(64), nullable=False),
-    Column("method", String(8), nullable=False),
-    Column("path", String(512), nullable=False),
-    Column("detail", String(300), nullable=True),
-    Index("ix_audit_log_username", "username", "at"),
-)
+audit_log = audit_log_table(metadata)
 
 # What scheduling seals for itself: sealed again under its current key after a rotation, by
 # ``python -m scheduling.rewrap``, before the previous key is retired.

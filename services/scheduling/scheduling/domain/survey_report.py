@@ -7,39 +7,12 @@ zone, ``first`` to ``last`` inclusive; ``sent`` counts the surveys sent in the p
 over their answers (a question left unanswered is left out of its median).
 """
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import datetime
 from statistics import median
-from zoneinfo import ZoneInfo
+
+from vod_shared.periods import Period
 
 from scheduling.domain.surveys import QUESTIONS, SurveyStatus
-
-
-class InvalidPeriod(ValueError):
-    """A period that ends before it starts, or is longer than the reports allow."""
-
-
-@dataclass(frozen=True)
-class Period:
-    first: date
-    last: date
-    zone: ZoneInfo
-
-    def __post_init__(self) -> None:
-        if self.last < self.first:
-            raise InvalidPeriod("The period ends before it starts.")
-        if (self.last - self.first).days > 3660:
-            raise InvalidPeriod("A period is at most ten years.")
-
-    @property
-    def start(self) -> datetime:
-        return datetime.combine(self.first, time(0), self.zone)
-
-    @property
-    def end(self) -> datetime:
-        return datetime.combine(self.last + timedelta(days=1), time(0), self.zone)
-
-    def holds(self, moment: datetime | None) -> bool:
-        return moment is not None and self.start <= moment < self.end
 
 
 @dataclass(frozen=True)

@@ -2,14 +2,14 @@
 ``/staff/audit`` (HTML), with links to the other services' audit pages under the same header.
 Each service shows its own log: none reads another's database, and none carries an admin's
 credentials to another."""
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse
-from pydantic import AwareDatetime, BaseModel
+from pydantic import AwareDatetime
 
+from vod_shared.audit_log import PAGE_SIZE, AuditEntryOut, AuditOut, page_count, utc_bound
 from vod_shared.staff import Role, StaffMember, require_roles
 from vod_shared.staff.staff_pages import environment, render_page
 from vod_shared.staff.workspace import workspace
@@ -17,33 +17,13 @@ from vod_shared.staff.workspace import workspace
 ADMINS = require_roles(Role.ADMIN)
 Admin = Annotated[StaffMember, Depends(ADMINS)]
 _templates = environment(Path(__file__).parent / "templates")
-PAGE_SIZE = 100
-
-
-class AuditEntryOut(BaseModel):
-    at: datetime
-    username: str | None
-    action: str
-    outcome: str
-    case_id: str | None
-    address: str
-    method: str
-    path: str
-    detail: str | None
-
-
-class AuditOut(BaseModel):
-    count: int
-    items: list[AuditEntryOut]
 
 
 def audit_router(service) -> APIRouter:
     router = APIRouter()
 
     async def entries(staff, start, end, case_id, limit, offset):
-        # Stored in UTC (SQLite keeps no offset): the bounds too, to compare like with like.
-        return await service.audit_log(staff, start=start and start.astimezone(timezone.utc),
-                                       end=end and end.astimezone(timezone.utc),
+        return await service.audit_log(staff, start=utc_bound(start), end=utc_bound(end),
                                        case_id=case_id or None, limit=limit, offset=offset)
 
     @router.get("/api/audit", response_model=AuditOut, tags=["scheduling: audit"],
@@ -66,6 +46,6 @@ def audit_router(service) -> APIRouter:
         return render_page(request, _templates, "audit.html", staff=staff,
                            audit_links=workspace(request).audit_links(request),
                            entries=found, total=total, case_id=case_id or "", page=page,
-                           pages=max(1, -(-total // PAGE_SIZE)))
+                           pages=page_count(total))
 
     return router

@@ -1,31 +1,31 @@
 """``/staff/reports`` and ``/staff/reports.csv``: the participant survey's results for a period
 (director, admin), from scheduling's own surveys. The table and the CSV are written from the same
 rows; no case, no person, only stages, parties and numbers."""
-import csv
-import io
 from collections.abc import Callable
 from datetime import date, datetime
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup
 from sqlalchemy import or_, select
 
 from vod_shared.charts import bar_chart
+from vod_shared.periods import InvalidPeriod, Period
+from vod_shared.report_pages import (
+    FirstDay,
+    LastDay,
+    chosen_period,
+    csv_download,
+    refused_csv,
+)
 from vod_shared.staff import Role, StaffMember, require_roles
 
 from scheduling.adapters import orm
 from scheduling.adapters.serialization import as_utc, utc
 from scheduling.domain.availability import PROGRAM_ZONE as ZONE_NAME
-from scheduling.domain.survey_report import (
-    InvalidPeriod,
-    Period,
-    SurveyFigures,
-    SurveyLine,
-    survey_figures,
-)
+from scheduling.domain.survey_report import SurveyFigures, SurveyLine, survey_figures
 from scheduling.domain.surveys import QUESTIONS, SurveyStatus
 from scheduling.entrypoints.pages import render
 
@@ -62,12 +62,12 @@ def reports_router(uow: Callable, clock: Callable[[], datetime]) -> APIRouter:
 
     def period_of(first: date | None, last: date | None) -> Period:
         today = clock().astimezone(PROGRAM_ZONE).date()
-        return Period(first or date(today.year - 1, today.month, 1), last or today, PROGRAM_ZONE)
+        return chosen_period(first, last, today=today, zone=PROGRAM_ZONE)
 
     @router.get("/reports", summary="The participant survey's results for a period (HTML)",
                 response_class=HTMLResponse)
-    async def reports(request: Request, staff: member, first: Annotated[date | None, Query(alias="from")] = None,
-                      last: Annotated[date | None, Query(alias="to")] = None):
+    async def reports(request: Request, staff: member,
+                      first: FirstDay = None, last: LastDay = None):
         try:
             period = period_of(first, last)
         except InvalidPeriod as error:
@@ -83,21 +83,15 @@ def reports_router(uow: Callable, clock: Callable[[], datetime]) -> APIRouter:
 
     @router.get("/reports.csv", summary="The same figures as CSV", response_class=Response)
     async def reports_csv(staff: member,
-                          first: Annotated[date | None, Query(alias="from")] = None,
-                          last: Annotated[date | None, Query(alias="to")] = None):
+                          first: FirstDay = None, last: LastDay = None):
         try:
             period = period_of(first, last)
         except InvalidPeriod as error:
-            return Response(str(error), status_code=422, media_type="text/plain")
-        text = io.StringIO()
-        writer = csv.writer(text)
-        writer.writerow(["period_from", period.first.isoformat(), "period_to",
-                         period.last.isoformat()])
-        writer.writerow(COLUMNS)
-        writer.writerows(rows(await figures_for(uow, period)))
-        name = f"surveys-{period.first.isoformat()}-{period.last.isoformat()}.csv"
-        return Response(text.getvalue(), media_type="text/csv; charset=utf-8", headers={
-            "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff",
-            "Content-Disposition": f'attachment; filename="{name}"'})
+            return refused_csv(error)
+        heading = ["period_from", period.first.isoformat(), "period_to", period.last.isoformat()]
+        return csv_download(
+            [heading, COLUMNS, *rows(await figures_for(uow, period))],
+            headers={"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"},
+            filename=f"surveys-{period.first.isoformat()}-{period.last.isoformat()}.csv")
 
     return router

@@ -9,10 +9,11 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import insert
 
+from vod_shared.periods import Period
 from vod_shared.staff import Role
 
 from scheduling.adapters import orm
-from scheduling.domain.survey_report import Period, SurveyLine, survey_figures
+from scheduling.domain.survey_report import SurveyLine, survey_figures
 from scheduling.domain.surveys import SurveyStatus
 
 MARCH = Period(date(2026, 3, 1), date(2026, 3, 31), ZoneInfo("America/Los_Angeles"))

@@ -15,6 +15,8 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
+from vod_shared.audit_log import audit_log_table
+
 metadata = MetaData()
 
 cases = Table(
@@ -164,17 +166,4 @@ people = Table(
 
 # Append-only (the store refuses UPDATE and DELETE): every read of a victim's record, every
 # decision, every refused attempt.
-audit_log = Table(
-    "audit_log", metadata,
-    Column("seq", _SEQ, primary_key=True, autoincrement=True),
-    Column("at", DateTime(timezone=True), nullable=False),
-    Column("username", String(64), nullable=True),
-    Column("action", String(64), nullable=False),
-    Column("outcome", String(32), nullable=False),
-    Column("case_id", String(64), nullable=True, index=True),
-    Column("address", String(64), nullable=False),
-    Column("method", String(8), nullable=False),
-    Column("path", String(512), nullable=False),
-    Column("detail", String(300), nullable=True),
-    Index("ix_audit_log_username", "username", "at"),
-)
+audit_log = audit_log_table(metadata)

@@ -9,9 +9,10 @@ The rules, the same on the page and in the CSV:
 """
 from collections import Counter
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import datetime
 from statistics import median
-from zoneinfo import ZoneInfo
+
+from vod_shared.periods import Period
 
 REQUEST = "RequestReceived"
 ELIGIBILITY = "EligibilityDetermined"
@@ -26,42 +27,6 @@ KINDS = (REQUEST, ELIGIBILITY, SCREENING, ASSIGNED, HELD, WITHDRAWN, CLOSED, SUR
 STAGES = {ELIGIBILITY: "Eligibility decided", SCREENING: "Suitability screening done",
           ASSIGNED: "Facilitators assigned", HELD: "Dialogue held"}
 NO_REASON = "none_given"
-
-
-class InvalidPeriod(ValueError):
-    """A period that ends before it starts, or is longer than the reports allow."""
-
-
-@dataclass(frozen=True)
-class Period:
-    first: date
-    last: date
-    zone: ZoneInfo
-
-    def __post_init__(self) -> None:
-        if self.last < self.first:
-            raise InvalidPeriod("The period ends before it starts.")
-        if (self.last - self.first).days > 3660:
-            raise InvalidPeriod("A period is at most ten years.")
-
-    @property
-    def start(self) -> datetime:
-        return datetime.combine(self.first, time(0), self.zone)
-
-    @property
-    def end(self) -> datetime:
-        """The first instant after the period (midnight local time after its last day)."""
-        return datetime.combine(self.last + timedelta(days=1), time(0), self.zone)
-
-    def holds(self, moment: datetime) -> bool:
-        return self.start <= moment < self.end
-
-    def months(self) -> list[str]:
-        months, year, month = [], self.first.year, self.first.month
-        while (year, month) <= (self.last.year, self.last.month):
-            months.append(f"{year:04d}-{month:02d}")
-            year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-        return months
 
 
 @dataclass(frozen=True)

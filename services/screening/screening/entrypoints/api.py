@@ -3,6 +3,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 
+from vod_shared.audit_log import AuditOut
 from vod_shared.staff import StaffMember
 
 from screening.domain import commands
@@ -11,7 +12,6 @@ from screening.entrypoints import presenters
 from screening.entrypoints.access import DECIDE, READ_AUDIT, SEE_CASES, SEE_QUEUE, caller, guard
 from screening.entrypoints.duplicate_schemas import DuplicateDecisionIn, DuplicateResolvedOut
 from screening.entrypoints.staff_schemas import (
-    AuditOut,
     CaseOut,
     ClearanceDenyIn,
     ClearanceGrantIn,

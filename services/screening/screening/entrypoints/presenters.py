@@ -1,6 +1,8 @@
 """Screening's views as the API's answers."""
 from datetime import datetime
 
+from vod_shared.audit_log import AuditEntryOut
+
 from screening.domain.clearances import Clearance
 from screening.domain.duplicates import PossibleDuplicate
 from screening.domain.stages import QueueEntry, describe_wait
@@ -10,7 +12,6 @@ from screening.entrypoints.duplicate_schemas import (
     PossibleDuplicateOut,
 )
 from screening.entrypoints.staff_schemas import (
-    AuditEntryOut,
     CaseOut,
     ClearanceOut,
     QueueItemOut,

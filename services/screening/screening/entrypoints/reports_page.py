@@ -2,21 +2,27 @@
 
 The page's tables and the CSV are written from the same rows, so they cannot disagree.
 """
-import csv
-import io
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
 from markupsafe import Markup
 
 from vod_shared.charts import bar_chart
+from vod_shared.periods import InvalidPeriod, Period
+from vod_shared.report_pages import (
+    FirstDay,
+    LastDay,
+    chosen_period,
+    csv_download,
+    refused_csv,
+)
 from vod_shared.staff import Role, StaffMember
 from vod_shared.staff.workspace import workspace
 
-from screening.domain.reports import CaseFigures, InvalidPeriod, Period
+from screening.domain.reports import CaseFigures
 from screening.domain.timeline import words
 from screening.entrypoints.access import guard
 from screening.entrypoints.rendering import PROGRAM_ZONE, render
@@ -51,24 +57,18 @@ def rows(figures: CaseFigures) -> list[tuple[str, str, str]]:
     return out
 
 
-def default_period(today: date) -> tuple[date, date]:
-    """The twelve months up to today."""
-    return date(today.year - 1, today.month, 1), today
-
-
 def reports_router(desk: ScreeningDesk, uow, clock) -> APIRouter:
     router = APIRouter(prefix="/staff", tags=["screening staff pages"])
     member = Annotated[StaffMember, Depends(guard(desk, *READ_REPORTS, action="reports.read"))]
 
     def period_of(first: date | None, last: date | None) -> Period:
-        default_first, default_last = default_period(clock().astimezone(PROGRAM_ZONE).date())
-        return Period(first or default_first, last or default_last, PROGRAM_ZONE)
+        today = clock().astimezone(PROGRAM_ZONE).date()
+        return chosen_period(first, last, today=today, zone=PROGRAM_ZONE)
 
     @router.get("/reports", summary="The program's case figures for a period (HTML)",
                 response_class=HTMLResponse)
     async def reports(request: Request, staff: member,
-                      first: Annotated[date | None, Query(alias="from")] = None,
-                      last: Annotated[date | None, Query(alias="to")] = None):
+                      first: FirstDay = None, last: LastDay = None):
         try:
             period = period_of(first, last)
         except InvalidPeriod as error:
@@ -87,21 +87,16 @@ def reports_router(desk: ScreeningDesk, uow, clock) -> APIRouter:
     @router.get("/reports.csv", summary="The same figures as CSV (section, item, value)",
                 response_class=Response)
     async def reports_csv(staff: member,
-                          first: Annotated[date | None, Query(alias="from")] = None,
-                          last: Annotated[date | None, Query(alias="to")] = None):
+                          first: FirstDay = None, last: LastDay = None):
         try:
             period = period_of(first, last)
         except InvalidPeriod as error:
-            return Response(str(error), status_code=422, media_type="text/plain")
-        text = io.StringIO()
-        writer = csv.writer(text)
-        writer.writerow(["section", "item", "value"])
-        writer.writerow(["period", "from", period.first.isoformat()])
-        writer.writerow(["period", "to", period.last.isoformat()])
-        writer.writerows(rows(await figures_for(uow, period)))
-        name = f"case-figures-{period.first.isoformat()}-{period.last.isoformat()}.csv"
-        return Response(text.getvalue(), media_type="text/csv; charset=utf-8", headers={
-            **CSV_HEADERS, "Content-Disposition": f'attachment; filename="{name}"'})
+            return refused_csv(error)
+        heading = [["section", "item", "value"], ["period", "from", period.first.isoformat()],
+                   ["period", "to", period.last.isoformat()]]
+        return csv_download(
+            [*heading, *rows(await figures_for(uow, period))], headers=CSV_HEADERS,
+            filename=f"case-figures-{period.first.isoformat()}-{period.last.isoformat()}.csv")
 
     return router
 

@@ -157,19 +157,3 @@ class CaseOut(BaseModel):
     possible_duplicates: list[PossibleDuplicateOut] = Field(default_factory=list)
     timeline: list[TimelineOut]
 
-
-class AuditEntryOut(BaseModel):
-    at: datetime
-    username: str | None
-    action: str
-    outcome: str
-    case_id: str | None
-    address: str
-    method: str
-    path: str
-    detail: str | None
-
-
-class AuditOut(BaseModel):
-    count: int
-    items: list[AuditEntryOut]

@@ -5,7 +5,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from screening.domain.reports import InvalidPeriod, Line, Period, case_figures
+from vod_shared.periods import InvalidPeriod, Period
+
+from screening.domain.reports import Line, case_figures
 
 PACIFIC = ZoneInfo("America/Los_Angeles")
 MARCH = Period(date(2026, 3, 1), date(2026, 3, 31), PACIFIC)
