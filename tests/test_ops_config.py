@@ -191,8 +191,9 @@ def _render_alertmanager(environment: dict[str, str]) -> dict:
     folder = ROOT / "deploy/alertmanager"
     script = (folder / "render.sh").read_text()
     # render.sh reads /etc/alertmanager and execs Alertmanager: here, print what it would run with
-    script = script.replace("/etc/alertmanager/alertmanager.yml", str(folder / "alertmanager.yml"))
+    # (its /tmp/ first: the checkout itself may be under /tmp, as CI's is)
     script = script.replace("/tmp/", "$OUT/").replace("exec /bin/alertmanager", "exec echo")
+    script = script.replace("/etc/alertmanager/alertmanager.yml", str(folder / "alertmanager.yml"))
     with tempfile.TemporaryDirectory() as out:
         result = subprocess.run(["/bin/sh", "-c", script],
                                 env={"PATH": "/usr/bin:/bin", "OUT": out, **environment},

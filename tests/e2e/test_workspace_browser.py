@@ -68,7 +68,7 @@ async def test_sign_in_on_each_service_and_follow_a_case_from_the_queue_to_its_s
         assert f"Dialogue · {name.capitalize()}" in await page.locator("header").inner_text()
         assert LANDS_ON[name] in await page.get_by_role("heading", level=1).inner_text()
         links = await _header_links(page)
-        assert list(links) == ["Work queue", "Intake", "Schedule", "Deliveries", "Audit"]
+        assert list(links) == ["Work queue", "Intake", "Schedule", "Deliveries", "Audit", "Reports"]
         for label, other in (("Work queue", "screening"), ("Intake", "intake"),
                              ("Schedule", "scheduling"), ("Deliveries", "notifications")):
             href = links[label]

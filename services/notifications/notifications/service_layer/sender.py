@@ -158,6 +158,8 @@ class Sender:
         now = self._clock()
         async with self._uow() as uow:
             cut_off = await uow.deliveries.cut_off(now, self._lease)
+        # A send of this process still under way is slow, not interrupted: its outcome comes.
+        cut_off = [delivery for delivery in cut_off if delivery.id not in self._in_flight]
         await self._outcomes.interrupted(cut_off, now)
         return len(cut_off)
 

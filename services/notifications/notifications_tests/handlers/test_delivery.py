@@ -144,6 +144,27 @@ async def test_a_send_cut_off_by_a_crash_becomes_unknown_after_its_lease(harness
     assert failed.reason == "outcome_unknown"
 
 
+async def test_a_slow_send_of_this_process_is_not_declared_unknown_while_it_is_under_way(
+        harness, clock):
+    """Past its lease, a row this very sender still has in flight (a slow provider, a busy
+    machine) waits for its outcome: declaring it unknown would tell staff "may not have been
+    delivered" about a message that then goes. Once not in flight here, the lease decides."""
+    person = new_id()
+    await harness.person(person)
+    [case] = await _requests(harness, clock, person, 1)
+    async with harness.engine.begin() as conn:
+        await conn.execute(update(deliveries).values(status="sending", sending_since=clock(),
+                                                     attempts=1))
+    [row] = await harness.deliveries(subject=case)
+    clock.move(minutes=6)
+    harness.sender._in_flight.add(row.id)  # as _deliver holds it between claim and record
+    await harness.sender.reconcile_interrupted()
+    assert (await harness.deliveries(subject=case))[0].status == "sending"
+    harness.sender._in_flight.discard(row.id)  # the process that claimed it is gone
+    await harness.sender.reconcile_interrupted()
+    assert (await harness.deliveries(subject=case))[0].status == "unknown"
+
+
 async def test_without_an_address_on_the_chosen_channel_the_other_one_carries_it(harness, clock):
     person = new_id()
     await harness.person(person, phone=None, preferred_channel="sms")
