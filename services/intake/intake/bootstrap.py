@@ -42,6 +42,7 @@ from vod_shared.victim_links import VictimLinks
 from vod_shared.webhooks import check_secrets
 
 from intake.adapters.door_post import DoorPost, SmtpSettings
+from intake.adapters.staff_reads import AuditEntry
 from intake.adapters.vault import Vault
 from intake.config import Settings
 from intake.domain.commands import (
@@ -100,12 +101,18 @@ class Intake:
         self.runtime = runtime
         self.context = context
 
-    async def handle(self, command):
+    async def handle(self, command, *, audit: AuditEntry | None = None):
+        """``audit``: a staff decision's entry, committed with the decision or not at all."""
         handler = COMMAND_HANDLERS[type(command)]
         for attempt in (1, 2):
             try:
                 async with self.runtime.uow() as uow:
-                    return await handler(command, uow, self.context)
+                    if audit is not None:
+                        uow.audit_decision(audit)
+                    result = await handler(command, uow, self.context)
+                    if uow.decision_unrecorded:  # a handler that had nothing to commit
+                        await uow.commit()
+                    return result
             except (IntegrityError, ChangedMeanwhile):
                 # The same webhook-id twice at once, or two changes to one case at once: the
                 # loser reads again and gets the winner's answer, or is refused as it should be.

@@ -104,6 +104,11 @@ class StaffDesk:
         except CannotUnseal:  # erased: its key is gone
             return None
 
+    def entry(self, caller: Caller, action: str, outcome: str, *, case_id: str | None = None,
+              detail: str | None = None) -> AuditEntry:
+        """An audit entry as of now (a decision's, for its handler to commit with it)."""
+        return self._entry(caller, action, outcome, case_id, detail)
+
     def _entry(self, caller: Caller, action: str, outcome: str, case_id: str | None,
                detail: str | None = None) -> AuditEntry:
         return AuditEntry(self._clock().astimezone(timezone.utc), caller.username, action, outcome, caller.address,
