@@ -68,6 +68,7 @@ from intake.entrypoints.staff_api import staff_router
 from intake.entrypoints.staff_intake_form import intake_form_router
 from intake.entrypoints.staff_audit import audit_router
 from intake.entrypoints.staff_pages import staff_pages_router
+from intake.entrypoints.staff_support_page import support_page_router
 from intake.entrypoints.staff_support_persons import support_persons_router
 from intake.entrypoints.victim_pages import victim_router
 from intake.entrypoints.webhooks import webhook_router
@@ -171,9 +172,10 @@ def bootstrap(settings: Settings | None = None, clock=utc_now,
                             phone=settings.program_phone,
                             max_body_bytes=settings.public_form_max_bytes),
         # before staff_router, whose /api/cases/{case_id}/{action} would take its path
-        support_persons_router(intake=intake),
+        support_persons_router(intake=intake, desk=desk),
         staff_router(intake=intake, desk=desk),
         staff_pages_router(desk),
+        support_page_router(intake=intake, desk=desk),
         intake_form_router(intake=intake, desk=desk),
         audit_router(desk),
     ])
