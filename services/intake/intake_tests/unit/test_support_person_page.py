@@ -54,7 +54,8 @@ async def test_staff_add_a_support_person_see_them_one_audited_click_further_and
     assert "1 support person will come" in (await rosa.get(f"/staff/cases/{case_id}")).text
 
     details = await rosa.get(f"{path}/details")
-    for shown in ("Marta", "Ruiz", "friend", "marta.ruiz@example.org", "This view is logged"):
+    for shown in ("Marta", "Ruiz", "friend", "marta.ruiz@example.org", "Spanish",
+                  "This view is logged"):
         assert shown in details.text, shown
     assert (await _audit(intake))[1:] == [("rosa", "support_person.add", "done"),
                                           ("rosa", "support_person.read", "done")]
