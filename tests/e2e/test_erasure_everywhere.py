@@ -219,8 +219,10 @@ def _stores(data_dir: Path) -> dict[str, list[tuple[str, dict]]]:
     return rows
 
 
-async def _what_opens(bootstrap: str, prefix: str, keys_dir: Path, data_dir: Path) -> list[str]:
-    """Everything of hers that opens from every topic and every store, in plain text."""
+async def _what_opens(bootstrap: str, prefix: str, keys_dir: Path, data_dir: Path, *,
+                      words: tuple[str, ...] = HER_WORDS) -> list[str]:
+    """Everything of hers (``words``) that opens from every topic and every store, in plain
+    text."""
     attacker = Attacker(keys_dir)
     records = await _every_record(bootstrap, prefix)
     values = []
@@ -246,15 +248,15 @@ async def _what_opens(bootstrap: str, prefix: str, keys_dir: Path, data_dir: Pat
                         attacker.learn_row(key_id, sealed)
                     values.append(sealed)
     opened = [text for sealed in values for text in attacker.open(sealed)]
-    return [text for text in opened if any(word.lower() in text.lower() for word in HER_WORDS)]
+    return [text for text in opened if any(word.lower() in text.lower() for word in words)]
 
 
-def _plain_in_stores(data_dir: Path) -> list[str]:
+def _plain_in_stores(data_dir: Path, *, words: tuple[str, ...] = HER_WORDS) -> list[str]:
     """Store files (and their write-ahead logs) holding her words in plain text."""
     found = []
     for path in sorted(data_dir.glob("*.db*")):
         raw = path.read_bytes().lower()
-        found += [f"{path.name}: {word}" for word in HER_WORDS if word.lower().encode() in raw]
+        found += [f"{path.name}: {word}" for word in words if word.lower().encode() in raw]
     return found
 
 

@@ -2,11 +2,17 @@
 add one in intake; scheduling asks screening for their gate clearance with the other visitors,
 and screening's case shows them among its visitors; when the dialogue is scheduled, they get
 their own invitation (with the calendar file) and the victim hers. Their name and contact are on
-no topic in clear."""
+no topic in clear. Then the victim is erased: her support person is taken off the case and
+erased with her, so nothing of theirs opens any more from any topic or store (screening's
+visitors, scheduling's case and notifications' contacts included)."""
 import base64
+import json
+import sqlite3
+import time
 import uuid
 from datetime import datetime, timedelta, timezone
 from email import message_from_string, policy
+from pathlib import Path
 
 import httpx
 import pytest
@@ -18,6 +24,8 @@ from vod_devtools.staff_testing import add_staff, sign_in
 from vod_devtools.testing import read_topic
 from vod_shared.envelope import from_kafka
 from vod_shared.staff import Role
+
+from .test_erasure_everywhere import _plain_in_stores, _what_opens
 
 pytestmark = [pytest.mark.integration, pytest.mark.e2e]
 INTAKE_SECRET = "whsec_" + base64.b64encode(uuid.uuid4().bytes * 2).decode()
@@ -86,13 +94,49 @@ async def _schedule_by_video(scheduling, case_id: str) -> None:
         doing="scheduling the dialogue")
 
 
-async def test_a_support_person_is_added_cleared_for_and_invited(
+def _scheduling_support_persons(data_dir: Path, case_id: str) -> list[str]:
+    """Scheduling's own record of the case's support persons (its store; no API shows it)."""
+    connection = sqlite3.connect(f"file:{data_dir / 'scheduling.db'}?mode=ro", uri=True)
+    try:
+        [(ids,)] = connection.execute("SELECT support_person_ids FROM cases WHERE case_id = ?",
+                                      (case_id,)).fetchall()
+    finally:
+        connection.close()
+    return json.loads(ids)
+
+
+async def _erase_her_and_wait_until_nothing_of_theirs_opens(
+        intake, screening, case_id: str, person_id: str, words: tuple[str, ...], *,
+        kafka_bootstrap: str, topic_prefix: str, keys_dir: Path, data_dir: Path) -> None:
+    before = await _what_opens(kafka_bootstrap, topic_prefix, keys_dir, data_dir, words=words)
+    assert any(words[0] in text for text in before), "the reading finds nothing of theirs"
+    assert _scheduling_support_persons(data_dir, case_id) == [person_id]
+    expect(await intake.post(f"/api/cases/{case_id}/erase-requester",
+                             json={"reason": "person_asked"}), 202, doing="erasing her")
+    erased_at, left = time.monotonic(), before
+    while left and time.monotonic() - erased_at < 75:
+        time.sleep(3)
+        left = await _what_opens(kafka_bootstrap, topic_prefix, keys_dir, data_dir, words=words)
+    assert left == [], f"still opens {time.monotonic() - erased_at:.0f} s after: {len(left)}"
+    assert _plain_in_stores(data_dir, words=words) == []
+
+    async def no_visitor_any_more():
+        visitors = (await screening.get(f"/api/cases/{case_id}")).json()["visitors"]
+        return not [v for v in visitors if v["visitor_id"] == person_id]
+    await until("the support person off screening's visitors", no_visitor_any_more, 30)
+    assert _scheduling_support_persons(data_dir, case_id) == []
+    assert expect(await intake.get(f"/api/cases/{case_id}/support-persons"), 200,
+                  doing="her support persons")["person_ids"] == []
+
+
+async def test_a_support_person_is_added_cleared_for_invited_and_erased_with_her(
         service_env, processes, kafka_bootstrap, topic_prefix, tmp_path):
     tag = uuid.uuid4().hex[:6]
     victim, supporter = f"ana.{tag}@example.org", f"marta.{tag}@example.org"
     with Catchers(tmp_path / "catchers", smtp_port=free_port(), http_port=free_port()) as catchers:
         env = service_env | {"INTAKE_WEBHOOK_SECRET": INTAKE_SECRET,
-                             "CUSTODY_WEBHOOK_SECRET": CUSTODY_SECRET}
+                             "CUSTODY_WEBHOOK_SECRET": CUSTODY_SECRET,
+                             "INTAKE_DUE_WORK_INTERVAL_S": "1"}
         started = {name: processes(name, env, wait=False)
                    for name in ("intake", "screening", "scheduling")}
         started["notifications"] = processes("notifications", wait=False, env=env | {
@@ -102,7 +146,7 @@ async def test_a_support_person_is_added_cleared_for_and_invited(
         for process in started.values():
             process.wait_healthy(90.0)
         staff = add_staff(tmp_path / "var" / "staff.toml", f"staff-{tag}", Role.INTAKE,
-                          Role.SCREENER, Role.COORDINATOR)
+                          Role.SCREENER, Role.COORDINATOR, Role.ADMIN)
         async with httpx.AsyncClient(base_url=started["screening"].url, timeout=15) as screening, \
                 httpx.AsyncClient(base_url=started["intake"].url, timeout=15) as intake, \
                 httpx.AsyncClient(base_url=started["scheduling"].url, timeout=15) as scheduling:
@@ -125,14 +169,20 @@ async def test_a_support_person_is_added_cleared_for_and_invited(
             [invitation] = await until("the support person's invitation",
                                        lambda: _invitations(catchers, supporter), 45)
             await until("the victim's invitation", lambda: _invitations(catchers, victim), 30)
+            # Read before the erasure below: afterwards the topics hold only tombstones.
+            scheduling_topic = [from_kafka(r.value) for r in await read_topic(
+                kafka_bootstrap, f"{topic_prefix}vod.scheduling", at_least=3, settle=0.5)]
+            everything = b""
+            for topic in ("vod.intake", "vod.scheduling", "vod.screening", "vod.people"):
+                for record in await read_topic(kafka_bootstrap, f"{topic_prefix}{topic}",
+                                               at_least=0, settle=0.3):
+                    everything += (record.key or b"") + (record.value or b"")
 
-        scheduling_topic = [from_kafka(r.value) for r in await read_topic(
-            kafka_bootstrap, f"{topic_prefix}vod.scheduling", at_least=3, settle=0.5)]
-        everything = b""
-        for topic in ("vod.intake", "vod.scheduling", "vod.screening", "vod.people"):
-            for record in await read_topic(kafka_bootstrap, f"{topic_prefix}{topic}",
-                                           at_least=0, settle=0.3):
-                everything += (record.key or b"") + (record.value or b"")
+            await _erase_her_and_wait_until_nothing_of_theirs_opens(
+                intake, screening, case_id, person_id, (supporter, f"Apoyo{tag}"),
+                kafka_bootstrap=kafka_bootstrap, topic_prefix=topic_prefix,
+                keys_dir=Path(service_env["VOD_KEYS_DIR"]),
+                data_dir=Path(service_env["VOD_DATA_DIR"]))
 
     asked = [e.data for e in scheduling_topic
              if e.subject == case_id and e.type == "vod.ClearanceRequested.v1"]

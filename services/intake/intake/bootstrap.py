@@ -42,6 +42,7 @@ from vod_shared.victim_links import VictimLinks
 from vod_shared.webhooks import check_secrets
 
 from intake.adapters.door_post import DoorPost, SmtpSettings
+from intake.adapters.staff_reads import AuditEntry
 from intake.adapters.vault import Vault
 from intake.config import Settings
 from intake.domain.commands import (
@@ -67,6 +68,7 @@ from intake.entrypoints.staff_api import staff_router
 from intake.entrypoints.staff_intake_form import intake_form_router
 from intake.entrypoints.staff_audit import audit_router
 from intake.entrypoints.staff_pages import staff_pages_router
+from intake.entrypoints.staff_support_page import support_page_router
 from intake.entrypoints.staff_support_persons import support_persons_router
 from intake.entrypoints.victim_pages import victim_router
 from intake.entrypoints.webhooks import webhook_router
@@ -100,12 +102,18 @@ class Intake:
         self.runtime = runtime
         self.context = context
 
-    async def handle(self, command):
+    async def handle(self, command, *, audit: AuditEntry | None = None):
+        """``audit``: a staff decision's entry, committed with the decision or not at all."""
         handler = COMMAND_HANDLERS[type(command)]
         for attempt in (1, 2):
             try:
                 async with self.runtime.uow() as uow:
-                    return await handler(command, uow, self.context)
+                    if audit is not None:
+                        uow.audit_decision(audit)
+                    result = await handler(command, uow, self.context)
+                    if uow.decision_unrecorded:  # a handler that had nothing to commit
+                        await uow.commit()
+                    return result
             except (IntegrityError, ChangedMeanwhile):
                 # The same webhook-id twice at once, or two changes to one case at once: the
                 # loser reads again and gets the winner's answer, or is refused as it should be.
@@ -164,9 +172,10 @@ def bootstrap(settings: Settings | None = None, clock=utc_now,
                             phone=settings.program_phone,
                             max_body_bytes=settings.public_form_max_bytes),
         # before staff_router, whose /api/cases/{case_id}/{action} would take its path
-        support_persons_router(intake=intake),
+        support_persons_router(intake=intake, desk=desk),
         staff_router(intake=intake, desk=desk),
         staff_pages_router(desk),
+        support_page_router(intake=intake, desk=desk),
         intake_form_router(intake=intake, desk=desk),
         audit_router(desk),
     ])

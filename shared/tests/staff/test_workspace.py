@@ -78,9 +78,13 @@ def test_a_case_links_to_its_pages_in_the_other_services_its_reader_may_open():
     workspace = Workspace("screening")
     request = _request("/staff/cases/c1", port=8002)
     screener = workspace.case_links(request, _member(Role.SCREENER), "c1")
-    assert [link.href for link in screener] == ["http://localhost:8001/staff/cases/c1",
-                                               "http://localhost:8003/staff/cases/c1"]
+    assert [link.href for link in screener] == [
+        "http://localhost:8001/staff/cases/c1",
+        "http://localhost:8001/staff/cases/c1/support-persons",
+        "http://localhost:8003/staff/cases/c1"]
     coordinator = workspace.case_links(request, _member(Role.COORDINATOR), "c1")
     assert [link.href for link in coordinator] == [
-        "http://localhost:8001/staff/cases/c1", "http://localhost:8003/staff/cases/c1",
+        "http://localhost:8001/staff/cases/c1",
+        "http://localhost:8001/staff/cases/c1/support-persons",
+        "http://localhost:8003/staff/cases/c1",
         "http://localhost:8004/staff/?case_id=c1"]

@@ -44,6 +44,7 @@ DESTINATIONS = (
 
 # A case's page in each service, for the links between them.
 CASE_PAGES = (("intake", "/staff/cases/{case_id}", "Intake: request and contact"),
+              ("intake", "/staff/cases/{case_id}/support-persons", "Intake: support persons"),
               ("screening", "/staff/cases/{case_id}", "Screening: timeline and decisions"),
               ("scheduling", "/staff/cases/{case_id}", "Scheduling: meetings and dialogue"),
               ("notifications", "/staff/?case_id={case_id}", "Deliveries: what she was sent"))

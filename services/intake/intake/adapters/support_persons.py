@@ -23,6 +23,14 @@ class SupportPersonRepository:
             .order_by(support_persons.c.added_at, support_persons.c.person_id))
         return list(rows.scalars())
 
+    async def listed(self, case_id: str) -> list:
+        """The case's support persons not removed: (person_id, added_by, added_at), in order."""
+        s = support_persons.c
+        return list(await self._session.execute(
+            select(s.person_id, s.added_by, s.added_at)
+            .where(s.case_id == case_id, s.removed_at.is_(None))
+            .order_by(s.added_at, s.person_id)))
+
     async def remove(self, case_id: str, person_id: str, *, at: datetime) -> bool:
         """False when the person is not (or no longer) a support person of the case."""
         done = await self._session.execute(

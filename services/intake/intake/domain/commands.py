@@ -117,6 +117,17 @@ class ErasePerson:
     via: ErasedVia = ErasedVia.STAFF_API
 
 
+class SupportRelationship(StrEnum):
+    """Who the support person is to her (kept sealed with their details, never on a topic)."""
+
+    FAMILY = "family"
+    PARTNER = "partner"
+    FRIEND = "friend"
+    ADVOCATE = "victim_advocate"
+    FAITH = "faith_leader"
+    OTHER = "other"
+
+
 @dataclass(frozen=True)
 class AddSupportPerson:
     """Staff add the support person a victim will bring to the dialogue (at her word)."""
@@ -129,10 +140,12 @@ class AddSupportPerson:
     by: str  # the staff member's username
     email: str | None = None
     phone: str | None = None
+    relationship: SupportRelationship | None = None
 
     def personal_details(self) -> dict:
         """Everything that identifies or reaches them: sealed, never in an event."""
         return {"given_name": self.given_name, "family_name": self.family_name,
+                "relationship": self.relationship.value if self.relationship else None,
                 "email": self.email, "phone": self.phone,
                 "preferred_language": self.preferred_language.value,
                 "preferred_channel": self.preferred_channel.value}

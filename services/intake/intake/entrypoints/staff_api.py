@@ -52,8 +52,9 @@ def staff_router(*, intake, desk) -> APIRouter:
                  summary="A request or registration taken by phone")
     async def take_request(payload: IntakeWebhookIn, request: Request,
                            staff: Annotated[StaffMember, Depends(TAKES_REQUESTS)]) -> JSONResponse:
-        async def take():
-            return await intake.handle(to_command(payload, source=RequestSource.PHONE))
+        async def take(audit):
+            return await intake.handle(to_command(payload, source=RequestSource.PHONE),
+                                       audit=audit)
         accepted = await audited(desk, request, staff, "request.phone", take)
         return JSONResponse(accepted.body, status_code=accepted.status_code)
 
@@ -61,20 +62,23 @@ def staff_router(*, intake, desk) -> APIRouter:
                  summary="Erase a person's details everywhere (admin; PersonErased follows)")
     async def erase_person(person_id: str, body: ErasureIn, request: Request,
                            staff: Annotated[StaffMember, Depends(ERASES)]) -> ErasureOut:
-        await audited(desk, request, staff, "person.erase", lambda: intake.handle(ErasePerson(
-            person_id=person_id, reason=body.reason, by=staff.username,
-            via=ErasedVia.STAFF_API)), detail=f"{person_id} {body.reason.value}")
+        command = ErasePerson(person_id=person_id, reason=body.reason, by=staff.username,
+                              via=ErasedVia.STAFF_API)
+        await audited(desk, request, staff, "person.erase",
+                      lambda audit: intake.handle(command, audit=audit),
+                      detail=f"{person_id} {body.reason.value}")
         return ErasureOut(person_id=person_id)
 
     @router.post("/cases/{case_id}/erase-requester", status_code=202, response_model=ErasureOut,
                  summary="Erase the details of a case's requester (admin; the case stays)")
     async def erase_requester(case_id: str, body: ErasureIn, request: Request,
                               staff: Annotated[StaffMember, Depends(ERASES)]) -> ErasureOut:
-        async def erase():
+        async def erase(audit):
             async with intake.runtime.uow() as uow:
                 person_id = await handlers.requester_of(case_id, uow)
             await intake.handle(ErasePerson(person_id=person_id, reason=body.reason,
-                                            by=staff.username, via=ErasedVia.STAFF_API))
+                                            by=staff.username, via=ErasedVia.STAFF_API),
+                                audit=audit)
             return person_id
         person_id = await audited(desk, request, staff, "requester.erase", erase,
                                   case_id=case_id, detail=body.reason.value)
@@ -87,9 +91,9 @@ def staff_router(*, intake, desk) -> APIRouter:
                              step: Annotated[CaseStepIn, Body()] = CaseStepIn()) -> CaseStepOut:
         if action not in ("pause", "resume", "withdraw"):
             raise Problem(404, "No such action", "Use pause, resume or withdraw.")
-        case = await audited(desk, request, staff, f"case.{action}", lambda: intake.handle(
+        case = await audited(desk, request, staff, f"case.{action}", lambda audit: intake.handle(
             ChangeCase(case_id=case_id, action=action, by=ActedBy.STAFF_FOR_VICTIM,
-                       note=step.reason, author=staff.username)), case_id=case_id)
+                       note=step.reason, author=staff.username), audit=audit), case_id=case_id)
         return CaseStepOut(case_id=case.case_id, reference=case.reference, status=case.status)
 
     return router

@@ -22,19 +22,16 @@ _templates = environment(Path(__file__).parent / "staff_templates")
 
 async def audited(desk: StaffDesk, request: Request, staff: StaffMember, action: str, run, *,
                   case_id: str | None = None, detail: str | None = None):
-    """Runs a staff decision (a handler, in its own transaction), then records it: done, or
-    failed with the error's name (the error goes on). The entry is written after the
-    decision's commit, in a transaction of its own: intake's handlers commit themselves."""
+    """Runs a staff decision, ``run(entry)``, which hands ``entry`` (done) to the handler's unit
+    of work: the entry is committed with the decision, or not at all. A decision that fails is
+    recorded as failed with the error's name, in a transaction of its own (the error goes on)."""
+    entry = desk.entry(caller(request, staff), action, "done", case_id=case_id, detail=detail)
     try:
-        result = await run()
+        return await run(entry)
     except Exception as error:
         await desk.record(caller(request, staff), action, "failed", case_id=case_id,
                           detail=type(error).__name__)
         raise
-    body = getattr(result, "body", None)  # a request taken: its answer names the case
-    found = case_id or (body.get("case_id") if isinstance(body, dict) else None)
-    await desk.record(caller(request, staff), action, "done", case_id=found, detail=detail)
-    return result
 
 
 def audit_router(desk: StaffDesk) -> APIRouter:

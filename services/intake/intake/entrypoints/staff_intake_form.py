@@ -85,7 +85,7 @@ def intake_form_router(*, intake, desk) -> APIRouter:
             command = to_command(IntakeWebhookIn.model_validate(payload(values, notify_on)),
                                  source=RequestSource.PHONE)
             accepted = await audited(desk, request, staff, "request.phone",
-                                     lambda: intake.handle(command))
+                                     lambda audit: intake.handle(command, audit=audit))
         except ValidationError as exc:
             errors = _messages(exc.errors())
         except Problem as exc:

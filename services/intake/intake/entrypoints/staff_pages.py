@@ -35,22 +35,26 @@ def caller(request: Request, member: StaffMember | None) -> Caller:
                   request.method, request.url.path)
 
 
-def _calls_her(desk: StaffDesk):
+def audited_reader(desk: StaffDesk, action: str, roles: tuple[Role, ...], refusal: str):
+    """A signed-in member with one of ``roles``; a refused try at reading is audited too."""
     async def member(request: Request, token: str | None = Security(_cookie)) -> StaffMember:
         case_id = request.path_params.get("case_id")
         try:
             member = await current_staff(request, token)
         except (SignInRequired, Problem):
-            await desk.record(caller(request, None), "contact.read",
-                              "refused_unauthenticated", case_id=case_id)
-            raise
-        if not member.has_any_role(*CALLS_HER):
-            await desk.record(caller(request, member), "contact.read", "refused_role",
+            await desk.record(caller(request, None), action, "refused_unauthenticated",
                               case_id=case_id)
-            raise Problem(403, "Not allowed", "Contact details and notes are for the staff "
-                                              "who call: the intake or screener role.")
+            raise
+        if not member.has_any_role(*roles):
+            await desk.record(caller(request, member), action, "refused_role", case_id=case_id)
+            raise Problem(403, "Not allowed", refusal)
         return member
     return member
+
+
+def _calls_her(desk: StaffDesk):
+    return audited_reader(desk, "contact.read", CALLS_HER, "Contact details and notes are for "
+                          "the staff who call: the intake or screener role.")
 
 
 def staff_pages_router(desk: StaffDesk) -> APIRouter:
@@ -76,6 +80,7 @@ def staff_pages_router(desk: StaffDesk) -> APIRouter:
             raise Problem(404, "No such case")
         return render(request, "case.html", staff, case=found, taken=taken == "1",
                       calls_her=staff.has_any_role(*CALLS_HER),
+                      supporters=await desk.support_persons(case_id),
                       case_links=workspace(request).case_links(request, staff, case_id))
 
     @router.get("/cases/{case_id}/contact")

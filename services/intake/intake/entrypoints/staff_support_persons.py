@@ -2,14 +2,15 @@
 dialogue. The details go sealed; the answer and the events carry the new person's id only."""
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from vod_shared.events import Channel, Language
 from vod_shared.staff import Role, StaffMember, require_roles
 
 from intake.entrypoints.schemas import normal_contact
-from intake.domain.commands import AddSupportPerson, RemoveSupportPerson
+from intake.entrypoints.staff_audit import audited
+from intake.domain.commands import AddSupportPerson, RemoveSupportPerson, SupportRelationship
 from intake.service_layer.support_persons import support_persons_of
 
 ACTS_FOR_VICTIMS = require_roles(Role.INTAKE, Role.COORDINATOR, Role.ADMIN)
@@ -21,6 +22,7 @@ class SupportPersonIn(BaseModel):
     family_name: str = Field(min_length=1, max_length=100)
     email: str | None = Field(None, max_length=254)
     phone: str | None = Field(None, max_length=32)
+    relationship: SupportRelationship | None = None
     preferred_language: Language = Language.EN
     preferred_channel: Channel = Channel.EMAIL
 
@@ -41,15 +43,17 @@ class SupportPersonsOut(BaseModel):
     person_ids: list[str]
 
 
-def support_persons_router(*, intake) -> APIRouter:
+def support_persons_router(*, intake, desk) -> APIRouter:
     router = APIRouter(prefix="/api/cases/{case_id}/support-persons", tags=["staff"])
 
     @router.post("", status_code=201, response_model=SupportPersonOut,
                  summary="Add the support person a victim brings to the dialogue")
-    async def add(case_id: str, body: SupportPersonIn,
+    async def add(case_id: str, body: SupportPersonIn, request: Request,
                   staff: Annotated[StaffMember, Depends(ACTS_FOR_VICTIMS)]) -> SupportPersonOut:
-        person_id = await intake.handle(AddSupportPerson(case_id=case_id, by=staff.username,
-                                                         **body.model_dump()))
+        command = AddSupportPerson(case_id=case_id, by=staff.username, **body.model_dump())
+        person_id = await audited(desk, request, staff, "support_person.add",
+                                  lambda audit: intake.handle(command, audit=audit),
+                                  case_id=case_id)
         return SupportPersonOut(case_id=case_id, person_id=person_id)
 
     @router.get("", response_model=SupportPersonsOut, summary="A case's support persons (ids)")
@@ -61,10 +65,12 @@ def support_persons_router(*, intake) -> APIRouter:
 
     @router.post("/{person_id}/remove", status_code=202, response_model=SupportPersonOut,
                    summary="Remove a support person at the victim's word (their details erased)")
-    async def remove(case_id: str, person_id: str,
+    async def remove(case_id: str, person_id: str, request: Request,
                      staff: Annotated[StaffMember, Depends(ACTS_FOR_VICTIMS)]) -> SupportPersonOut:
-        await intake.handle(RemoveSupportPerson(case_id=case_id, person_id=person_id,
-                                                by=staff.username))
+        command = RemoveSupportPerson(case_id=case_id, person_id=person_id, by=staff.username)
+        await audited(desk, request, staff, "support_person.remove",
+                      lambda audit: intake.handle(command, audit=audit), case_id=case_id,
+                      detail=person_id)
         return SupportPersonOut(case_id=case_id, person_id=person_id)
 
     return router

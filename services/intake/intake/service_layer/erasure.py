@@ -11,7 +11,7 @@ from datetime import timedelta
 
 import structlog
 
-from vod_shared.events import PersonErased
+from vod_shared.events import PersonErased, SupportPersonRemoved
 from vod_shared.runtime import ServiceRuntime
 from vod_shared.topics import KEY_TOMBSTONE_AGAIN_AFTER_S
 
@@ -27,28 +27,47 @@ log = structlog.get_logger()
 async def erase_person(command: ErasePerson, uow: UnitOfWork, ctx: Context) -> str:
     """Destroys a person's details and keys in intake and announces ``PersonErased`` (every
     service then drops its copies). Their custody registrations end; their cases' history
-    stays, shown as "details erased". Erasing her again answers the same, and announces again."""
+    stays, shown as "details erased". The support persons of the cases she requested are there
+    because of her: they are taken off those cases (``SupportPersonRemoved``) and erased with
+    her, in the same transaction. Erasing her again answers the same, and announces again."""
     now = ctx.clock()
-    if not await uow.people.erase(command.person_id, now):
-        raise PersonNotFound(command.person_id)
-    subjects = erasure.subjects_erased_with(await uow.cases.of_person(command.person_id))
-    await uow.cases.erase_details_of(command.person_id)
-    await ctx.keys.destroy(uow, [command.person_id, *subjects], now)
-    for registration in await uow.registrations.of_person(command.person_id):
+    subjects = await _erase(command.person_id, command, uow, ctx, now=now)
+    erased = {command.person_id: len(subjects)}
+    for case_id in subjects:  # the cases she requested
+        for supporter in await uow.supporters.current(case_id):
+            await uow.supporters.remove(case_id, supporter, at=now)
+            await uow.emit(SupportPersonRemoved(case_id=case_id, support_person_id=supporter,
+                                                at=now),
+                           topic=ctx.topics.intake, subject=case_id)
+            erased[supporter] = len(await _erase(supporter, command, uow, ctx, now=now))
+    await uow.commit()
+    # The audit lines: who, whom (a random id), why (a code), never what was erased.
+    for person_id, count in erased.items():
+        log.info("person.erased", person_id=person_id, reason=command.reason.value,
+                 by=command.by, via=command.via.value, subjects=count,
+                 with_person=None if person_id == command.person_id else command.person_id)
+    return command.person_id
+
+
+async def _erase(person_id: str, command: ErasePerson, uow: UnitOfWork, ctx: Context, *,
+                 now) -> list[str]:
+    """One person's erasure, not committed; the subjects erased with them (their cases)."""
+    if not await uow.people.erase(person_id, now):
+        raise PersonNotFound(person_id)
+    subjects = erasure.subjects_erased_with(await uow.cases.of_person(person_id))
+    await uow.cases.erase_details_of(person_id)
+    await ctx.keys.destroy(uow, [person_id, *subjects], now)
+    for registration in await uow.registrations.of_person(person_id):
         if registration.is_active:
             registration.cancel(now=now)
             await uow.registrations.save(registration)
             await emit_all(uow, registration.events, topic=ctx.topics.intake,
                            subject=registration.registration_id)
-    await uow.emit(PersonErased(person_id=command.person_id, at=now, subjects=subjects),
-                   topic=ctx.topics.people, subject=command.person_id)
-    await uow.erasures.add(command.person_id, subjects, reason=command.reason.value,
+    await uow.emit(PersonErased(person_id=person_id, at=now, subjects=subjects),
+                   topic=ctx.topics.people, subject=person_id)
+    await uow.erasures.add(person_id, subjects, reason=command.reason.value,
                            by=command.by, via=command.via.value, at=now)
-    await uow.commit()
-    # The audit line: who, whom (a random id), why (a code), never what was erased.
-    log.info("person.erased", person_id=command.person_id, reason=command.reason.value,
-             by=command.by, via=command.via.value, subjects=len(subjects))
-    return command.person_id
+    return subjects
 
 
 class DueErasures:

@@ -94,6 +94,7 @@ async def open_or_join(command: RequestDialogue, uow: UnitOfWork, ctx: Context) 
                          details=await _case_details(uow, ctx, command, case.case_id), now=now)
         await uow.cases.save(case)
     await emit_all(uow, case.events, topic=ctx.topics.intake, subject=case.case_id)
+    uow.about_case(case.case_id)
     accepted = Accepted(202, {"case_id": case.case_id, "reference": case.reference})
     return await _answer(uow, command.webhook_id, accepted)
 

@@ -19,6 +19,20 @@ CONTACT_FIELDS = (("given_name", "Given name"), ("family_name", "Family name"),
                   ("state", "State she lives in"))
 
 
+# What staff arranging the dialogue need of a support person, in that order.
+SUPPORT_FIELDS = (("given_name", "Given name"), ("family_name", "Family name"),
+                  ("relationship", "To her"), ("phone", "Phone"), ("email", "Email"),
+                  ("preferred_channel", "Prefers"), ("preferred_language", "Language"))
+
+
+@dataclass(frozen=True)
+class SupportPersonShown:
+    person_id: str
+    added_by: str
+    added_at: datetime
+    person: list[tuple[str, str]] | None   # None: erased
+
+
 @dataclass(frozen=True)
 class Caller:
     username: str | None
@@ -83,6 +97,35 @@ class StaffDesk:
             (label, str(person[key])) for key, label in CONTACT_FIELDS if person.get(key)],
             names or None, (told or {}).get("notes"), staff_notes)
 
+    async def support_persons(self, case_id: str) -> list | None:
+        """The case's support persons (ids, added when and by whom); None: no such case."""
+        async with self._uow() as uow:
+            if await uow.cases.get(case_id) is None:
+                return None
+            return await uow.supporters.listed(case_id)
+
+    async def support_person_details(self, case_id: str,
+                                     caller: Caller) -> list[SupportPersonShown] | None:
+        """The case's support persons' names and contacts, opened; the read audited in the same
+        transaction. None: no such case (the try is audited)."""
+        async with self._uow() as uow:
+            reads = StaffReads(uow.session)
+            if await uow.cases.get(case_id) is None:
+                await reads.audit(self._entry(caller, "support_person.read",
+                                              "refused_not_found", case_id))
+                await uow.commit()
+                return None
+            shown = []
+            for person_id, added_by, added_at in await uow.supporters.listed(case_id):
+                person = await self._open(uow, await uow.people.sealed(person_id), person_id)
+                shown.append(SupportPersonShown(person_id, added_by, as_utc(added_at), None
+                                                if person is None else [
+                    (label, str(person[key])) for key, label in SUPPORT_FIELDS
+                    if person.get(key)]))
+            await reads.audit(self._entry(caller, "support_person.read", "done", case_id))
+            await uow.commit()
+        return shown
+
     async def audit_log(self, caller: Caller, **query) -> tuple[int, list[AuditEntry]]:
         """The audit log, newest first, for an admin; the reading is itself an entry."""
         async with self._uow() as uow:
@@ -103,6 +146,11 @@ class StaffDesk:
             return await self._keys.open(uow, sealed, about=about)
         except CannotUnseal:  # erased: its key is gone
             return None
+
+    def entry(self, caller: Caller, action: str, outcome: str, *, case_id: str | None = None,
+              detail: str | None = None) -> AuditEntry:
+        """An audit entry as of now (a decision's, for its handler to commit with it)."""
+        return self._entry(caller, action, outcome, case_id, detail)
 
     def _entry(self, caller: Caller, action: str, outcome: str, case_id: str | None,
                detail: str | None = None) -> AuditEntry:

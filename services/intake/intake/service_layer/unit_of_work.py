@@ -1,3 +1,5 @@
+from dataclasses import replace
+
 from vod_shared.unit_of_work import SqlUnitOfWork
 
 from intake.adapters.repository import (
@@ -8,6 +10,7 @@ from intake.adapters.repository import (
     SubjectKeyRepository,
     WebhookReceipts,
 )
+from intake.adapters.staff_reads import AuditEntry, StaffReads
 from intake.adapters.support_persons import SupportPersonRepository
 
 
@@ -28,3 +31,26 @@ class UnitOfWork(SqlUnitOfWork):
         self.keys = SubjectKeyRepository(self.session)
         self.erasures = ErasureLog(self.session)
         self.supporters = SupportPersonRepository(self.session)
+        self._decision: AuditEntry | None = None
+        self._about_case: str | None = None
+
+    def audit_decision(self, entry: AuditEntry) -> None:
+        """A staff decision's audit entry, written in the decision's own transaction (at its
+        next commit): no decision without its entry, and no entry for one rolled back."""
+        self._decision = entry
+
+    def about_case(self, case_id: str) -> None:
+        """The case a decision turned out to be about (a request taken: opened or joined)."""
+        self._about_case = case_id
+
+    @property
+    def decision_unrecorded(self) -> bool:
+        return self._decision is not None
+
+    async def commit(self) -> None:
+        if self._decision is not None:
+            entry, self._decision = self._decision, None
+            if entry.case_id is None and self._about_case:
+                entry = replace(entry, case_id=self._about_case)
+            await StaffReads(self.session).audit(entry)
+        await super().commit()

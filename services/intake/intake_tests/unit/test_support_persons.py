@@ -119,3 +119,29 @@ async def test_only_staff_who_act_for_victims_add_one(intake, tmp_path):
     case_id = await _case(intake)
     assert (await intake.http.post(f"/api/cases/{case_id}/support-persons",
                                    json=SUPPORTER)).status_code in (401, 403)
+
+
+async def test_erasing_the_victim_erases_her_support_persons_with_her(intake, tmp_path):
+    await sign_in(intake.http, add_staff(tmp_path / "staff.toml", "ines", Role.INTAKE,
+                                         Role.ADMIN))
+    case_id = await _case(intake)
+    add = f"/api/cases/{case_id}/support-persons"
+    kept, removed = [(await intake.http.post(add, json=SUPPORTER)).json()["person_id"]
+                     for _ in range(2)]
+    assert (await intake.http.post(_remove(case_id, removed), json={})).status_code == 202
+    [registered] = [e for e in await intake.events() if e["type"] == "vod.PersonRegistered.v1"
+                    and e["subject"] == kept]
+    before = len(await intake.events())
+
+    erased = await intake.http.post(f"/api/cases/{case_id}/erase-requester",
+                                    json={"reason": "person_asked"})
+    assert erased.status_code == 202
+    victim = erased.json()["person_id"]
+    after = [(e["type"], e["subject"]) for e in (await intake.events())[before:]]
+    assert after == [("vod.PersonErased.v1", victim), ("vod.SupportPersonRemoved.v1", case_id),
+                     ("vod.PersonErased.v1", kept)]  # the one removed before is not again
+    with pytest.raises(CannotUnseal):
+        await intake.open(registered["data"]["sealed"], about=kept)
+    assert (await intake.http.get(add)).json()["person_ids"] == []
+    details = await intake.http.get(f"/staff/cases/{case_id}/support-persons/details")
+    assert "Marta" not in details.text and "marta.ruiz" not in details.text
