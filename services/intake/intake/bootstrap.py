@@ -111,7 +111,8 @@ class Intake:
                     if audit is not None:
                         uow.audit_decision(audit)
                     result = await handler(command, uow, self.context)
-                    if uow.decision_unrecorded:  # a handler that had nothing to commit
+                    if uow.decision_unrecorded:  # a handler that had nothing to commit:
+                        await uow.rollback()  # its entry alone, never a write it left
                         await uow.commit()
                     return result
             except (IntegrityError, ChangedMeanwhile):

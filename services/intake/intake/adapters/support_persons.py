@@ -31,6 +31,15 @@ class SupportPersonRepository:
             .where(s.case_id == case_id, s.removed_at.is_(None))
             .order_by(s.added_at, s.person_id)))
 
+    async def cases_of(self, person_id: str) -> list[str]:
+        """The cases the person is (still) a support person of."""
+        rows = await self._session.execute(
+            select(support_persons.c.case_id)
+            .where(support_persons.c.person_id == person_id,
+                   support_persons.c.removed_at.is_(None))
+            .order_by(support_persons.c.case_id))
+        return list(rows.scalars())
+
     async def remove(self, case_id: str, person_id: str, *, at: datetime) -> bool:
         """False when the person is not (or no longer) a support person of the case."""
         done = await self._session.execute(

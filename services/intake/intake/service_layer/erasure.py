@@ -33,12 +33,9 @@ async def erase_person(command: ErasePerson, uow: UnitOfWork, ctx: Context) -> s
     now = ctx.clock()
     subjects = await _erase(command.person_id, command, uow, ctx, now=now)
     erased = {command.person_id: len(subjects)}
+    await uow.serialize_on_all(subjects)  # no support person added to them meanwhile
     for case_id in subjects:  # the cases she requested
         for supporter in await uow.supporters.current(case_id):
-            await uow.supporters.remove(case_id, supporter, at=now)
-            await uow.emit(SupportPersonRemoved(case_id=case_id, support_person_id=supporter,
-                                                at=now),
-                           topic=ctx.topics.intake, subject=case_id)
             erased[supporter] = len(await _erase(supporter, command, uow, ctx, now=now))
     await uow.commit()
     # The audit lines: who, whom (a random id), why (a code), never what was erased.
@@ -54,6 +51,11 @@ async def _erase(person_id: str, command: ErasePerson, uow: UnitOfWork, ctx: Con
     """One person's erasure, not committed; the subjects erased with them (their cases)."""
     if not await uow.people.erase(person_id, now):
         raise PersonNotFound(person_id)
+    for case_id in await uow.supporters.cases_of(person_id):  # off every case they support
+        await uow.supporters.remove(case_id, person_id, at=now)
+        await uow.emit(SupportPersonRemoved(case_id=case_id, support_person_id=person_id,
+                                            at=now),
+                       topic=ctx.topics.intake, subject=case_id)
     subjects = erasure.subjects_erased_with(await uow.cases.of_person(person_id))
     await uow.cases.erase_details_of(person_id)
     await ctx.keys.destroy(uow, [person_id, *subjects], now)

@@ -26,11 +26,15 @@ log = structlog.get_logger()
 
 async def add_support_person(command: AddSupportPerson, uow: UnitOfWork, ctx: Context) -> str:
     """Their details sealed and on ``vod.people``, then ``SupportPersonAdded``; their new id."""
+    await uow.serialize_on(command.case_id)  # not beside her erasure (which takes them off)
     case = await uow.cases.get(command.case_id)
     if case is None:
         raise CaseNotFound(command.case_id)
     if not case.is_open:
         raise CaseStepRefused(f"a case that is {case.status} takes no support person")
+    if await uow.keys.is_destroyed(case.case_id):  # her erasure destroyed her cases' keys
+        raise CaseStepRefused("the victim of this case asked to be erased: "
+                              "it takes no support person")
     try:
         rules.check_contact_for_channel(command.preferred_channel, email=command.email,
                                         phone=command.phone)

@@ -2,6 +2,7 @@
 one audited click further; staff who act for her add one (CSRF-protected, every problem shown
 at once) or remove one at her word, each decision in the audit log with it."""
 import re
+import uuid
 
 import httpx
 from sqlalchemy import select
@@ -100,8 +101,11 @@ async def test_without_a_csrf_token_or_the_role_nothing_changes(intake, tmp_path
     sam = await _client(intake, tmp_path, "sam", Role.SCREENER)
     page = await sam.get(path)
     assert page.status_code == 200 and "Add a support person" not in page.text
-    assert (await sam.post(path, data={**FORM, "csrf_token": _csrf(
-        await rosa.get(path))})).status_code == 403
+    # sam's own token (one of rosa's would be refused for the token alone): the role refuses
+    token = _csrf(page)
+    for target in (path, f"{path}/{uuid.uuid4()}/remove"):
+        refused = await sam.post(target, data={**FORM, "csrf_token": token})
+        assert refused.status_code == 403 and "role" in refused.text, target
     assert (await rosa.get(f"/api/cases/{case_id}/support-persons")).json()["person_ids"] == []
     assert (await rosa.get(f"/staff/cases/nope/support-persons")).status_code == 404
     # Who may not read their names is refused, and the try is in the log.

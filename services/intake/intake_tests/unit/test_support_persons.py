@@ -143,5 +143,43 @@ async def test_erasing_the_victim_erases_her_support_persons_with_her(intake, tm
     with pytest.raises(CannotUnseal):
         await intake.open(registered["data"]["sealed"], about=kept)
     assert (await intake.http.get(add)).json()["person_ids"] == []
-    details = await intake.http.get(f"/staff/cases/{case_id}/support-persons/details")
-    assert "Marta" not in details.text and "marta.ruiz" not in details.text
+    async with intake.runtime.uow() as uow:  # nothing of theirs left in intake's store
+        assert await uow.people.sealed(kept) is None
+
+
+async def test_her_erased_case_takes_no_support_person_after(intake, tmp_path):
+    await sign_in(intake.http, add_staff(tmp_path / "staff.toml", "ines", Role.INTAKE,
+                                         Role.ADMIN))
+    case_id = await _case(intake)
+    erased = await intake.http.post(f"/api/cases/{case_id}/erase-requester",
+                                    json={"reason": "person_asked"})
+    assert erased.status_code == 202
+    answer = await intake.http.post(f"/api/cases/{case_id}/support-persons", json=SUPPORTER)
+    assert answer.status_code == 409 and "erased" in answer.json()["detail"]
+    assert not [e for e in await intake.events() if e["type"] == "vod.SupportPersonAdded.v1"]
+
+
+async def test_a_support_person_erased_alone_is_taken_off_every_case_they_support(
+        intake, tmp_path):
+    await sign_in(intake.http, add_staff(tmp_path / "staff.toml", "ines", Role.INTAKE,
+                                         Role.ADMIN))
+    first = await _case(intake)
+    second = (await intake.post(dialogue_request(offender__cdcr_number="cd5678"))).json()[
+        "case_id"]
+    assert second != first
+    person = (await intake.http.post(f"/api/cases/{first}/support-persons",
+                                     json=SUPPORTER)).json()["person_id"]
+    other = (await intake.http.post(f"/api/cases/{second}/support-persons",
+                                    json=SUPPORTER)).json()["person_id"]
+    before = len(await intake.events())
+    answer = await intake.http.post(f"/api/people/{person}/erase",
+                                    json={"reason": "person_asked"})
+    assert answer.status_code == 202
+    after = [(e["type"], e["subject"], e["data"].get("support_person_id"))
+             for e in (await intake.events())[before:]]
+    assert after == [("vod.SupportPersonRemoved.v1", first, person),
+                     ("vod.PersonErased.v1", person, None)]
+    assert (await intake.http.get(f"/api/cases/{first}/support-persons")).json()[
+        "person_ids"] == []
+    assert (await intake.http.get(f"/api/cases/{second}/support-persons")).json()[
+        "person_ids"] == [other]  # another case's support person stays
