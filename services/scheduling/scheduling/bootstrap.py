@@ -9,6 +9,8 @@ from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
 
 from vod_shared.events import (
+    CasesLinked,
+    CaseUnlinked,
     CaseClosed,
     CasePaused,
     CaseResumed,
@@ -65,7 +67,7 @@ SERVICE = "scheduling"
 PUBLISHED = (FacilitatorAssigned, MeetingScheduled, MeetingCancelled, PartyReady,
              SessionScheduled, SessionCancelled, SessionCompleted, ClearanceRequested, SurveyDue,
              CasePaused, CaseResumed, CaseClosed, LetterReceived, LetterReviewed, LetterKept,
-             LetterDelivered)
+             LetterDelivered, CasesLinked, CaseUnlinked)
 
 
 def utc_now() -> datetime:
