@@ -41,8 +41,9 @@ def check_linkable(case: Case, other: Case, *, group_id: str | None,
     if other_group_id is not None:
         reasons.append(f"{name(other)} is already linked to "
                        + ("this dialogue" if other_group_id == group_id else "another dialogue"))
-    if _has_dialogue(other) or (group_id is None and _has_dialogue(case)):
-        reasons.append("a dialogue is already scheduled for one of them alone: cancel it first")
+    # A dialogue already set is set for its own participants only: cancel it, link, set again.
+    if _has_dialogue(other) or _has_dialogue(case):
+        reasons.append("a dialogue is already scheduled for one of them: cancel it first")
     if reasons:
         raise CannotLink(reasons)
 

@@ -55,13 +55,16 @@ def test_every_reason_is_said_at_once_and_a_case_is_not_linked_to_itself():
         check_linkable(case, case, group_id=None, other_group_id=None)
 
 
-def test_a_case_whose_dialogue_is_already_set_alone_is_not_linked():
+def test_no_case_is_linked_while_a_dialogue_is_set():
     scheduled = family_case("VOD-2")
     scheduled.sessions.append(DialogueSession(
         "s1", Interval(pacific(2026, 6, 1, 10), pacific(2026, 6, 1, 13)), Venue.VIDEO,
         "America/Los_Angeles", ("fac-eli",)))
     with pytest.raises(CannotLink, match="cancel it first"):
         check_linkable(family_case("VOD-1"), scheduled, group_id=None, other_group_id=None)
+    # Nor is one linked to a joint dialogue already set for its participants.
+    with pytest.raises(CannotLink, match="cancel it first"):
+        check_linkable(scheduled, family_case("VOD-3"), group_id="g1", other_group_id=None)
 
 
 def test_the_joint_dialogue_waits_for_every_participant_still_going():
