@@ -2,10 +2,12 @@
 from datetime import datetime
 
 from sqlalchemy import delete, func, insert, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from scheduling.adapters.orm import cases, dialogue_groups
 from scheduling.adapters.serialization import utc
+from scheduling.domain.errors import NotNow
 
 
 class DialogueGroups:
@@ -25,8 +27,11 @@ class DialogueGroups:
     async def add(self, group_id: str, case_id: str, at: datetime) -> None:
         position = await self._session.scalar(select(func.count()).select_from(dialogue_groups)
                                               .where(dialogue_groups.c.group_id == group_id))
-        await self._session.execute(insert(dialogue_groups).values(
-            case_id=case_id, group_id=group_id, position=position, linked_at=utc(at)))
+        try:
+            await self._session.execute(insert(dialogue_groups).values(
+                case_id=case_id, group_id=group_id, position=position, linked_at=utc(at)))
+        except IntegrityError:  # linked at the same moment by someone else (one row a case)
+            raise NotNow("That case was just linked to a dialogue by someone else.") from None
 
     async def remove(self, case_id: str) -> None:
         await self._session.execute(delete(dialogue_groups).where(
