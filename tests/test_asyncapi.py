@@ -16,7 +16,8 @@ PUBLISHED = {
                   "ClearanceDenied", "ClearanceVoided", "CustodyStatusChanged"},
     "scheduling": {"FacilitatorAssigned", "MeetingScheduled", "SessionScheduled",
                    "SessionCancelled", "SessionCompleted", "CaseClosed", "LetterReceived",
-                   "LetterReviewed", "LetterKept", "LetterDelivered"},
+                   "LetterReviewed", "LetterKept", "LetterDelivered", "CasesLinked",
+                   "CaseUnlinked"},
     "notifications": {"NotificationSent", "NotificationFailed"},
 }
 

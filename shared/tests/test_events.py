@@ -17,9 +17,11 @@ CONTRACT_EVENTS = {
     "PossibleDuplicateFound", "DuplicateResolved",
 }
 # Beyond the contract (the project's README lists them): the data keys on ``vod.keys``, and the
-# indirect path's letter on ``vod.scheduling``, the support persons on ``vod.intake``.
+# indirect path's letter and linked family cases on ``vod.scheduling``, the support persons on
+# ``vod.intake``.
 PROJECT_EVENTS = {"SubjectKeyGranted", "LetterReceived", "LetterReviewed", "LetterKept",
-                  "LetterDelivered", "SupportPersonAdded", "SupportPersonRemoved"}
+                  "LetterDelivered", "SupportPersonAdded", "SupportPersonRemoved",
+                  "CasesLinked", "CaseUnlinked"}
 PERSONAL = re.compile(r"name|email|phone|address|street|city|zip|postal|state$|note|dob|birth")
 
 

@@ -9,6 +9,8 @@ from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
 
 from vod_shared.events import (
+    CasesLinked,
+    CaseUnlinked,
     CaseClosed,
     CasePaused,
     CaseResumed,
@@ -47,8 +49,10 @@ from scheduling.entrypoints.audit import audit_router
 from scheduling.entrypoints.api_cases import cases_router
 from scheduling.entrypoints.api_letters import letters_router
 from scheduling.entrypoints.api_directory import directory_router
+from scheduling.entrypoints.api_groups import groups_router
 from scheduling.entrypoints.errors import install_domain_errors
 from scheduling.entrypoints.calendar_page import calendar_router
+from scheduling.entrypoints.group_page import group_router
 from scheduling.entrypoints.pages import pages_router
 from scheduling.entrypoints.reports_page import reports_router
 from scheduling.entrypoints.origin import RecordOrigin
@@ -63,7 +67,7 @@ SERVICE = "scheduling"
 PUBLISHED = (FacilitatorAssigned, MeetingScheduled, MeetingCancelled, PartyReady,
              SessionScheduled, SessionCancelled, SessionCompleted, ClearanceRequested, SurveyDue,
              CasePaused, CaseResumed, CaseClosed, LetterReceived, LetterReviewed, LetterKept,
-             LetterDelivered)
+             LetterDelivered, CasesLinked, CaseUnlinked)
 
 
 def utc_now() -> datetime:
@@ -115,7 +119,9 @@ def bootstrap(settings: Settings | None = None, clock=utc_now) -> tuple[ServiceR
         directory_router(service),
         cases_router(service, phone=settings.program_phone),
         letters_router(service),
+        groups_router(service),
         pages_router(service),
+        group_router(service),
         reports_router(runtime.uow, clock),
         calendar_router(service),
         audit_router(service),

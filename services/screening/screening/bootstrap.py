@@ -43,7 +43,7 @@ TIMELINE = (e.RequestReceived, e.RequestRepeated, e.CasePaused, e.CaseResumed,
             e.SessionCancelled, e.SessionCompleted, e.ClearanceRequested, e.SurveyDue,
             e.LetterReceived, e.LetterReviewed, e.LetterKept, e.LetterDelivered,
             e.NotificationSent, e.NotificationFailed, e.SupportPersonAdded,
-            e.SupportPersonRemoved)
+            e.SupportPersonRemoved, e.CasesLinked, e.CaseUnlinked)
 
 
 def utc_now() -> datetime:

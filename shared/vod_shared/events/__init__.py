@@ -46,6 +46,8 @@ from vod_shared.events.people import (
     SubjectKeyGranted,
 )
 from vod_shared.events.scheduling import (
+    CasesLinked,
+    CaseUnlinked,
     ClearanceRequested,
     FacilitatorAssigned,
     MeetingCancelled,

@@ -141,3 +141,25 @@ class SurveyDue(EventData):
     stage: SurveyStage
     recipient_id: str | None = None
     at: datetime
+
+
+class CasesLinked(EventData):
+    """Staff linked cases about the same offender into one joint dialogue (several family
+    members on the victim's side). Ids only. Subject: the group id."""
+    event_name: ClassVar[str] = "CasesLinked"
+
+    group_id: str
+    # Every case now in the group (the one just linked included), in the order they joined.
+    case_ids: list[str]
+    at: datetime
+
+
+class CaseUnlinked(EventData):
+    """A case left a joint dialogue (its participant withdrew, or it was linked by mistake).
+    Subject: the group id; ``case_ids``: those still in it (none: the group is dissolved)."""
+    event_name: ClassVar[str] = "CaseUnlinked"
+
+    group_id: str
+    case_id: str
+    case_ids: list[str] = []
+    at: datetime

@@ -216,6 +216,16 @@ letters = Table(
     Column("sealed", JSON, nullable=True),
 )
 
+# Linked family cases (domain.family): each case in a joint dialogue, with the group it is in.
+# A case leaves by its row being deleted (the audit log and CaseUnlinked keep that it was in).
+dialogue_groups = Table(
+    "dialogue_groups", metadata,
+    Column("case_id", String(64), primary_key=True),
+    Column("group_id", String(64), nullable=False, index=True),
+    Column("position", Integer, nullable=False),
+    Column("linked_at", DateTime(timezone=True), nullable=False),
+)
+
 # Every staff decision on a case and every staff read of its personal details, refused tries
 # too: ids, action, who, when, from where, outcome; appended to only (migration 0010 makes the
 # store refuse changes and deletions).

@@ -29,6 +29,7 @@ from scheduling.entrypoints.schemas import (
     SessionMoveIn,
     SurveyAnswersIn,
 )
+from scheduling.service_layer import joint
 from scheduling.service_layer import staff_actions as act
 from scheduling.service_layer import views
 
@@ -166,7 +167,7 @@ def cases_router(service, *, phone: str) -> APIRouter:
 
     @router.post("/cases/{case_id}/session", status_code=201, summary="Schedule the dialogue")
     async def schedule_session(case_id: str, body: SessionIn, staff: Staff) -> dict:
-        session = await service.on_case(staff, case_id, act.schedule_session,
+        session = await service.on_case(staff, case_id, joint.schedule_session,
                                         audit="session.schedule",
                                         when=body.interval(DIALOGUE_MINUTES), venue=body.venue,
                                         place=body.place)
@@ -174,13 +175,13 @@ def cases_router(service, *, phone: str) -> APIRouter:
 
     @router.post("/cases/{case_id}/session/reschedule", summary="Same facilitators, new time")
     async def reschedule_session(case_id: str, body: SessionMoveIn, staff: Staff) -> dict:
-        return await step(staff, case_id, act.reschedule_session, audit="session.reschedule",
+        return await step(staff, case_id, joint.reschedule_session, audit="session.reschedule",
                           when=body.interval(DIALOGUE_MINUTES), place=body.place)
 
     @router.post("/cases/{case_id}/session/cancel")
     async def cancel_session(case_id: str, body: CancelIn, staff: Staff) -> dict:
-        return await step(staff, case_id, act.on_case, audit="session.cancel",
-                          act=lambda case, now: case.cancel_session(reason=body.reason, now=now))
+        return await step(staff, case_id, joint.cancel_session, audit="session.cancel",
+                          reason=body.reason)
 
     @router.post("/cases/{case_id}/session/held", summary="The dialogue took place")
     async def session_held(case_id: str, staff: Staff) -> dict:

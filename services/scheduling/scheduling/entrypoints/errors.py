@@ -5,7 +5,7 @@ from vod_shared.problems import Problem
 from vod_shared.problems import problem_response as _problem_response
 from vod_shared.staff.staff_pages import error_page, is_staff_page
 
-from scheduling.domain.errors import InvalidSchedule, NotFound, NotNow, NotReadyForDialogue
+from scheduling.domain.errors import InvalidSchedule, NotFound, NotNow
 
 
 def problem_response(problem: Problem, request: Request):
@@ -25,8 +25,9 @@ def install_domain_errors(app: FastAPI) -> None:
         return problem_response(Problem(404, "Not found", str(exc)), request)
 
     async def not_now(request: Request, exc: NotNow):
-        errors = ([{"field": None, "detail": r} for r in exc.reasons]
-                  if isinstance(exc, NotReadyForDialogue) else None)
+        # Every reason at once (a dialogue not ready, cases that cannot be linked).
+        reasons = getattr(exc, "reasons", None)
+        errors = [{"field": None, "detail": r} for r in reasons] if reasons else None
         return problem_response(Problem(409, "Not possible now", str(exc), errors=errors),
                                 request)
 

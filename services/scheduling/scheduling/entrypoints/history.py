@@ -71,6 +71,13 @@ def sentence(what: str, data: dict, *, names: Names, tz: str) -> str:
             verb = "Put on hold" if what == "CasePaused" else "Hold lifted"
             reason = f" ({code(data.get('reason'))})" if data.get("reason") else ""
             return f"{verb} by {BY.get(data.get('by'), 'staff')}{reason}."
+        case "CasesLinked":
+            return (f"Linked into a joint dialogue of {len(data.get('case_ids') or [])} "
+                    "family members' cases.")
+        case "CaseUnlinked":
+            left = len(data.get("case_ids") or [])
+            return (f"A case left the joint dialogue ({left} still in it)." if left
+                    else "A case left the joint dialogue; it is no longer a joint one.")
         case "CaseClosed":
             by = f" by {BY.get(data.get('by'), 'staff')}" if data.get("by") else ""
             return f"Case closed{by} ({code(data.get('reason'))})."

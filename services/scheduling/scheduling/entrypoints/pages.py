@@ -20,8 +20,10 @@ from scheduling.domain.holds import ReasonCode
 from scheduling.domain.intervals import Interval
 from scheduling.entrypoints import history
 from scheduling.entrypoints.access import ACTS, READERS, STAFF, may_act_as
+from scheduling.service_layer import joint
 from scheduling.service_layer import staff_actions as act
 from scheduling.service_layer import views
+from scheduling.service_layer.group_view import case_group
 
 # Scheduling's templates first, then the shared ones (the workspace header).
 _templates = environment(Path(__file__).parent / "templates")
@@ -72,6 +74,7 @@ def pages_router(service) -> APIRouter:
                     for item in await views.case_timeline(uow, case_id, PROGRAM_ZONE)],
                 notes=await views.staff_notes(uow, service.ctx, case_id, PROGRAM_ZONE),
                 reason_codes=[code.value for code in ReasonCode],
+                group=await case_group(uow, case_id),
                 slots=await views.offered_slots(uow, case, venue=venue, days=60, how_many=5,
                                                 start=now + timedelta(days=1),
                                                 length=timedelta(hours=3)))
@@ -169,7 +172,7 @@ def pages_router(service) -> APIRouter:
                                place: Annotated[str, Form(max_length=200)] = ""):
         if starts_at.tzinfo is None:
             raise Problem(422, "The time needs its UTC offset")
-        return await act_then_show(request, staff, case_id, "session", act.schedule_session,
+        return await act_then_show(request, staff, case_id, "session", joint.schedule_session,
                                    audit="session.schedule",
                                    when=Interval(starts_at, starts_at + timedelta(hours=3)),
                                    venue=venue, place=place or None)

@@ -4,6 +4,7 @@ from vod_shared.unit_of_work import SqlUnitOfWork
 
 from scheduling.adapters.calendar import Alerts, Calendar, History, StaffNotes
 from scheduling.adapters.directory import FacilitatorRepository, FacilityRepository
+from scheduling.adapters.groups import DialogueGroups
 from scheduling.adapters.letters import Letters
 from scheduling.adapters.repository import CaseRepository
 from scheduling.domain.model import Case
@@ -18,6 +19,7 @@ class UnitOfWork(SqlUnitOfWork):
     history: History
     notes: StaffNotes
     letters: Letters
+    groups: DialogueGroups
 
     def on_enter(self) -> None:
         self.cases = CaseRepository(self.session)
@@ -28,6 +30,7 @@ class UnitOfWork(SqlUnitOfWork):
         self.history = History(self.session)
         self.notes = StaffNotes(self.session)
         self.letters = Letters(self.session)
+        self.groups = DialogueGroups(self.session)
 
     async def save_case(self, case: Case, *, topic: str, new: bool = False) -> None:
         """Writes the case, its alerts, and each event it recorded to the outbox and history."""

@@ -142,6 +142,12 @@ DESCRIBE: dict[type, Callable] = {
     e.LetterReviewed: lambda d: f"Letter reviewed: {words(d.outcome.value)}",
     e.LetterKept: lambda d: "Letter kept in the letter bank: the victim does not want it now",
     e.LetterDelivered: lambda d: f"Letter given to the victim ({words(d.handover.value)})",
+    # Linked family cases: several family members' cases in one joint dialogue (ids only).
+    e.CasesLinked: lambda d: (f"Joint dialogue with {_others(len(d.case_ids) - 1)} "
+                              "(linked family cases)"),
+    e.CaseUnlinked: lambda d: ("A case left the joint dialogue"
+                               + (f"; {len(d.case_ids)} still in it" if d.case_ids
+                                  else "; it is no longer a joint one")),
     e.SupportPersonAdded: lambda d: "A support person was added for the victim",
     e.SupportPersonRemoved: lambda d: "A support person was removed, at the victim's word",
     e.NotificationSent: lambda d: (f"Message sent by {d.channel.value} "
@@ -149,6 +155,19 @@ DESCRIBE: dict[type, Callable] = {
     e.NotificationFailed: lambda d: (f"Message by {d.channel.value} could not be sent "
                                      f"({words(d.template)})"),
 }
+
+
+def _others(count: int) -> str:
+    return f"{count} other participant" + ("" if count == 1 else "s")
+
+
+def cases_of(data: e.EventData, subject: str | None) -> list[str]:
+    """The cases an event is about: its own, or a joint dialogue's (subject: its group)."""
+    if isinstance(data, e.CasesLinked):
+        return list(data.case_ids)
+    if isinstance(data, e.CaseUnlinked):
+        return [data.case_id, *data.case_ids]
+    return [getattr(data, "case_id", None) or subject]
 
 
 def describe(data: e.EventData) -> str | None:

@@ -18,6 +18,7 @@ from screening.adapters.names import NameReader
 from screening.adapters.read_model import CaseVisitor
 from screening.domain.clearances import Clearance, check_new_request, void_after_move
 from screening.domain.errors import NotNow
+from screening.domain.timeline import cases_of
 from screening.service_layer.unit_of_work import UnitOfWork
 
 Clock = Callable[[], datetime]
@@ -33,7 +34,7 @@ async def on_timeline(envelope: Envelope, uow: UnitOfWork) -> None:
     if isinstance(data, e.CustodyStatusChanged):
         case_ids = [case.case_id for case in await uow.cases.open_for(data.cdcr_number)]
     else:
-        case_ids = [getattr(data, "case_id", None) or envelope.subject]
+        case_ids = cases_of(data, envelope.subject)
     for case_id in case_ids:
         await uow.add_to_timeline(case_id, envelope)
 

@@ -19,7 +19,7 @@ from screening.adapters.orm import case_timeline, case_visitors, cases, possible
 from screening.adapters.read_model import CaseVisitor, Timeline, TimelineEntry, Visitors
 from screening.adapters.repository import as_utc
 from screening.domain import duplicates
-from screening.domain.timeline import code, describe
+from screening.domain.timeline import cases_of, code, describe
 from screening.service_layer.following import visitors_named
 
 # The other services' events that go on a case's timeline (the bootstrap's TIMELINE)
@@ -28,7 +28,8 @@ FROM_OTHERS = frozenset((e.RequestReceived, e.RequestRepeated, e.CasePaused, e.C
                          e.FacilitatorAssigned, e.MeetingScheduled, e.MeetingCancelled,
                          e.PartyReady, e.SessionScheduled, e.SessionCancelled,
                          e.SessionCompleted, e.ClearanceRequested, e.SurveyDue,
-                         e.NotificationSent, e.NotificationFailed))
+                         e.NotificationSent, e.NotificationFailed, e.CasesLinked,
+                         e.CaseUnlinked))
 
 
 class ScreeningReadModels:
@@ -80,7 +81,7 @@ async def _on_timeline(fact: Fact, session: AsyncSession, live: Live,
     if isinstance(data, e.CustodyStatusChanged):  # each case of the offender open then
         case_ids = await _open_cases(session, live, fact.moment, cdcr_number=data.cdcr_number)
     else:
-        case_ids = [getattr(data, "case_id", None) or envelope.subject]
+        case_ids = cases_of(data, envelope.subject)
     for case_id in case_ids:
         await timeline.add(TimelineEntry(case_id, envelope.id, envelope.type, envelope.source,
                                          envelope.time, summary, code(data)))
