@@ -33,6 +33,7 @@ class SchedulingService:
         audit = audit or _named(action)
         try:
             async with self.uow() as uow:
+                await _lock_joint_dialogue(uow, case_id)
                 await visible_case(uow, staff, case_id, for_update=True)
                 result = await action(uow, self.ctx, case_id=case_id, **kwargs)
                 await self._audit(uow, staff, audit, "done", case_id, detail)
@@ -93,3 +94,12 @@ def _outcome(error: Exception) -> str:
     if isinstance(error, InvalidSchedule):
         return "refused_invalid"
     return "refused_not_now"
+
+
+async def _lock_joint_dialogue(uow, case_id: str) -> None:
+    """A change to a linked case may change every case of its joint dialogue: all of them are
+    locked first, in one fixed order (PostgreSQL; SQLite has one writer), so two staff acting
+    on the same dialogue from two of its cases wait for each other instead of deadlocking."""
+    group_id = await uow.groups.group_of(case_id)
+    if group_id is not None:
+        await uow.serialize_on_all([case_id, *await uow.groups.members(group_id)])
