@@ -37,13 +37,7 @@ RecordChange = Callable[[RecordCustodyChange], Awaitable[handlers.Recorded]]
 PUBLISHED = (e.EligibilityDetermined, e.ScreeningCompleted, e.ClearanceGranted,
              e.ClearanceDenied, e.ClearanceVoided, e.DuplicateResolved)
 # Everything about a case that goes on its timeline, whoever told it.
-TIMELINE = (e.RequestReceived, e.RequestRepeated, e.CasePaused, e.CaseResumed,
-            e.CaseWithdrawn, e.CaseClosed, e.CustodyStatusChanged, e.FacilitatorAssigned,
-            e.MeetingScheduled, e.MeetingCancelled, e.PartyReady, e.SessionScheduled,
-            e.SessionCancelled, e.SessionCompleted, e.ClearanceRequested, e.SurveyDue,
-            e.LetterReceived, e.LetterReviewed, e.LetterKept, e.LetterDelivered,
-            e.NotificationSent, e.NotificationFailed, e.SupportPersonAdded,
-            e.SupportPersonRemoved, e.CasesLinked, e.CaseUnlinked)
+TIMELINE = following.ON_THE_TIMELINE
 
 
 def utc_now() -> datetime:

@@ -27,6 +27,17 @@ log = structlog.get_logger("screening.following")
 SCHEDULING = "scheduling"
 
 
+# The other services' events that go on a case's timeline: followed live (the bootstrap) and
+# read again by a rebuild (rebuilding.py) from this one list, so the two cannot drift apart.
+ON_THE_TIMELINE = (e.RequestReceived, e.RequestRepeated, e.CasePaused, e.CaseResumed,
+                   e.CaseWithdrawn, e.CaseClosed, e.CustodyStatusChanged, e.FacilitatorAssigned,
+                   e.MeetingScheduled, e.MeetingCancelled, e.PartyReady, e.SessionScheduled,
+                   e.SessionCancelled, e.SessionCompleted, e.ClearanceRequested, e.SurveyDue,
+                   e.LetterReceived, e.LetterReviewed, e.LetterKept, e.LetterDelivered,
+                   e.NotificationSent, e.NotificationFailed, e.SupportPersonAdded,
+                   e.SupportPersonRemoved, e.CasesLinked, e.CaseUnlinked)
+
+
 async def on_timeline(envelope: Envelope, uow: UnitOfWork) -> None:
     """Every event about a case becomes a line of its timeline (custody: each open case of the
     offender)."""

@@ -20,16 +20,10 @@ from screening.adapters.read_model import CaseVisitor, Timeline, TimelineEntry, 
 from screening.adapters.repository import as_utc
 from screening.domain import duplicates
 from screening.domain.timeline import cases_of, code, describe
-from screening.service_layer.following import visitors_named
+from screening.service_layer.following import ON_THE_TIMELINE, visitors_named
 
-# The other services' events that go on a case's timeline (the bootstrap's TIMELINE)
-FROM_OTHERS = frozenset((e.RequestReceived, e.RequestRepeated, e.CasePaused, e.CaseResumed,
-                         e.CaseWithdrawn, e.CaseClosed, e.CustodyStatusChanged,
-                         e.FacilitatorAssigned, e.MeetingScheduled, e.MeetingCancelled,
-                         e.PartyReady, e.SessionScheduled, e.SessionCancelled,
-                         e.SessionCompleted, e.ClearanceRequested, e.SurveyDue,
-                         e.NotificationSent, e.NotificationFailed, e.CasesLinked,
-                         e.CaseUnlinked))
+# The other services' events that go on a case's timeline, as followed live
+FROM_OTHERS = frozenset(ON_THE_TIMELINE)
 
 
 class ScreeningReadModels:
@@ -62,6 +56,9 @@ class ScreeningReadModels:
             await visitors.replace_facilitators(data.case_id, [
                 CaseVisitor(fid, e.VisitorRole.FACILITATOR, data.staff_accounts.get(fid))
                 for fid in data.facilitator_ids], data.at)
+        elif isinstance(data, e.SupportPersonRemoved):  # no visitor of the case any more
+            await visitors.remove(data.case_id, data.support_person_id,
+                                  e.VisitorRole.SUPPORT_PERSON)
         elif isinstance(data, e.ClearanceRequested):
             if data.case_id in await _open_cases(session, live, fact.moment,
                                                  case_id=data.case_id):

@@ -160,3 +160,43 @@ async def test_the_timeline_is_rebuilt_as_screening_applied_the_events(database_
         database = url.split("///", 1)[1]
         from pathlib import Path
         assert not list(Path(database).parent.glob("*.rebuild-*"))
+
+
+async def test_support_persons_and_letters_come_back_as_they_were_followed(database_url_factory):
+    """What screening follows live of a support person and a letter is rebuilt too: their
+    lines on the timeline, and a support person removed is no visitor of the case any more."""
+    url = database_url_factory("screening")
+    engine = create_engine(url)
+    await upgrade_to_head(engine, MIGRATIONS)
+    settings = Settings(SCREENING_DATABASE_URL=url, VOD_TOPIC_PREFIX="p.")
+    request = _request("A", 0)
+    added, gone = (_event(e.SupportPersonAdded(case_id="A", support_person_id=person, at=_at(1)),
+                          "p.vod.intake", "intake", "A", 1) for person in ("sp-kept", "sp-gone"))
+    asked = _event(e.ClearanceRequested(case_id="A", facility_code="SQ", victim_id="victim-A",
+                                        support_person_ids=["sp-kept", "sp-gone"],
+                                        reason="dialogue_scheduled", at=_at(2)),
+                   "p.vod.scheduling", "scheduling", "A", 2)
+    removed = _event(e.SupportPersonRemoved(case_id="A", support_person_id="sp-gone", at=_at(3)),
+                     "p.vod.intake", "intake", "A", 3)
+    letter = _event(e.LetterReceived(case_id="A", letter_id="l-1", received_on=_at(4).date(),
+                                     at=_at(4)), "p.vod.scheduling", "scheduling", "A", 4)
+    followed = (request, added, gone, asked, removed, letter)
+    async with engine.begin() as conn:
+        await conn.execute(insert(cases).values(
+            case_id="A", cdcr_number=CDCR, opened_at=_at(0), reference="VOD-A",
+            requester_id="victim-A", status="open", ended_at=None))
+        for envelope, _ in followed:
+            await conn.execute(insert(inbox).values(
+                consumer="screening", event_id=envelope.id, event_type=envelope.type,
+                processed_at=_at(5)))
+
+    projection = ScreeningReadModels(settings.topics)
+    await Rebuild(settings, projection, projection.topics,
+                  reader=Topics([r for _, r in followed], [])).run()
+
+    async with engine.connect() as conn:
+        lines = {r.event_id for r in await conn.execute(select(case_timeline))}
+        visitors = {(r.visitor_id, r.role) for r in await conn.execute(select(case_visitors))}
+    assert lines == {envelope.id for envelope, _ in followed}
+    assert visitors == {("victim-A", "victim"), ("sp-kept", "support_person")}
+    await engine.dispose()
