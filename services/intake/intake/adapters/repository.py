@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from vod_shared.db import as_utc, insert_or_ignore
 from vod_shared.events import CustodyNoticeKind, Relationship, SealedDetails
+from vod_shared.person_keys import SubjectKey
 
 from intake.adapters.orm import (
     case_notes,
@@ -249,6 +250,8 @@ class SubjectKeyRepository:
         # The keys this transaction has read or made: a request seals several things under
         # one subject's key, and each would otherwise read it again.
         self._known: dict[str, StoredKey] = {}
+        # ... and opened (by the data keys' service), so each is unsealed once
+        self.opened: dict[str, SubjectKey] = {}
 
     async def of_subject(self, subject_id: str) -> StoredKey | None:
         if subject_id in self._known:
@@ -284,6 +287,7 @@ class SubjectKeyRepository:
         and remembers them, so no key is made for them again."""
         for subject_id in subject_ids:
             self._known.pop(subject_id, None)
+            self.opened.pop(subject_id, None)
         await self._session.execute(delete(subject_keys)
                                     .where(subject_keys.c.subject_id.in_(subject_ids)))
         for subject_id in subject_ids:
