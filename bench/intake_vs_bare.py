@@ -31,12 +31,13 @@ def _rss_mib(pid: int) -> float:
                       if line.startswith("VmRSS:")) / 1024, 1)
 
 
-async def intake_alone(stack: Stack, count: int) -> dict:
+async def intake_alone(stack: Stack, count: int, first: int) -> dict:
+    """``count`` new requesters (numbered from ``first``: no phone or offender met before)."""
     tag = uuid.uuid4().hex[:6]
     bodies = [_signed({"kind": "dialogue_request",
                        "requester": _requester(i, tag, preferred_channel="email"),
                        "offender": {"cdcr_number": f"B{i % 100_000:05d}"}},
-                      stack.intake_secret) for i in range(count)]
+                      stack.intake_secret) for i in range(first, first + count)]
     result = await hammer(f"{stack.url('intake')}/webhooks/requests", bodies)
     result.pop("began")
     return result
@@ -61,7 +62,7 @@ async def measure(count: int, rounds: int) -> None:
                 print(f"intake RSS after start: {_rss_mib(intake.pid)} MiB", flush=True)
                 for round_ in range(1, rounds + 1):
                     bare = await bare_endpoint(work, count)
-                    ours = await intake_alone(stack, count)
+                    ours = await intake_alone(stack, count, first=(round_ - 1) * count)
                     print(f"round {round_}: bare {bare['per_s']:.0f} req/s "
                           f"({bare['statuses']}), intake {ours['per_s']:.0f} req/s "
                           f"({ours['statuses']}): {100 * ours['per_s'] / bare['per_s']:.0f} % "
