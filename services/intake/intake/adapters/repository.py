@@ -54,12 +54,16 @@ class CaseRepository:
             raise ChangedMeanwhile(case.case_id)
         case.version += 1
 
-    async def open_cases_of(self, person_ids: list[str], cdcr_number: str) -> list[Case]:
-        """The open cases about this offender requested by any of these people, oldest first."""
-        if not person_ids:
+    async def open_cases_of_contacts(self, contacts: list[Contact],
+                                     cdcr_number: str) -> list[Case]:
+        """The open cases about this offender requested by anyone with one of these contacts
+        (their people found in the same statement), oldest first."""
+        if not contacts:
             return []
+        people = select(person_lookups.c.person_id).where(
+            person_lookups.c.lookup.in_([c.lookup for c in contacts]))
         rows = await self._session.execute(
-            select(cases).where(cases.c.requester_id.in_(person_ids),
+            select(cases).where(cases.c.requester_id.in_(people),
                                 cases.c.cdcr_number == cdcr_number,
                                 cases.c.status.in_([CaseStatus.OPEN, CaseStatus.PAUSED]))
             .order_by(cases.c.opened_at))
@@ -197,14 +201,6 @@ class PeopleRepository:
     async def update(self, person_id: str, sealed: SealedDetails) -> None:
         await self._session.execute(update(people).where(people.c.person_id == person_id)
                                     .values(sealed=sealed.model_dump()))
-
-    async def matching(self, contacts: list[Contact]) -> list[str]:
-        if not contacts:
-            return []
-        rows = await self._session.execute(
-            select(person_lookups.c.person_id).distinct()
-            .where(person_lookups.c.lookup.in_([c.lookup for c in contacts])))
-        return list(rows.scalars())
 
     async def contacts(self, person_id: str) -> list[Contact]:
         rows = await self._session.execute(select(person_lookups)

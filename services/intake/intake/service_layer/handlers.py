@@ -80,7 +80,7 @@ async def open_or_join(command: RequestDialogue, uow: UnitOfWork, ctx: Context) 
                                     phone=requester.phone)
     contacts = _contacts(ctx, command)
     now = ctx.clock()
-    others = await uow.cases.open_cases_of(await uow.people.matching(contacts), command.cdcr_number)
+    others = await uow.cases.open_cases_of_contacts(contacts, command.cdcr_number)
     case = await _case_it_joins(uow, command, contacts, others)
     if case is None:
         case = await _open_case(command, uow, ctx, contacts, now)
