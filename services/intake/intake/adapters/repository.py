@@ -248,10 +248,22 @@ class SubjectKeyRepository:
         self._known: dict[str, StoredKey] = {}
         # ... and opened (by the data keys' service), so each is unsealed once
         self.opened: dict[str, SubjectKey] = {}
+        # Keys made and not yet written: all in one statement, before the next read of the
+        # table or at commit (``flush``)
+        self._unwritten: list[dict] = []
+
+    async def flush(self) -> None:
+        """Writes the keys made since the last flush. A second key for one subject fails here
+        on the unique subject (two requests at once: the loser reads again and takes the
+        winner's)."""
+        rows, self._unwritten = self._unwritten, []
+        if rows:
+            await self._session.execute(insert(subject_keys), rows)
 
     async def of_subject(self, subject_id: str) -> StoredKey | None:
         if subject_id in self._known:
             return self._known[subject_id]
+        await self.flush()
         row = (await self._session.execute(select(subject_keys).where(
             subject_keys.c.subject_id == subject_id))).first()
         if row is None:
@@ -260,18 +272,17 @@ class SubjectKeyRepository:
         return self._known[subject_id]
 
     async def by_id(self, key_id: str) -> StoredKey | None:
+        await self.flush()
         row = (await self._session.execute(select(subject_keys).where(
             subject_keys.c.key_id == key_id))).first()
         return _stored_key(row) if row else None
 
     async def add(self, key_id: str, subject_id: str, sealed_secret: SealedDetails,
                   now: datetime) -> None:
-        """A second key for one subject fails on the unique subject (two requests at once:
-        the loser reads again and takes the winner's)."""
+        """Written at the next ``flush`` (see there)."""
         stored = StoredKey(key_id, subject_id, sealed_secret.model_dump_json())
-        await self._session.execute(insert(subject_keys), dict(
-            key_id=key_id, subject_id=subject_id, sealed_secret=stored.sealed_secret,
-            created_at=now))
+        self._unwritten.append(dict(key_id=key_id, subject_id=subject_id,
+                                    sealed_secret=stored.sealed_secret, created_at=now))
         self._known[subject_id] = stored
 
     async def is_destroyed(self, subject_id: str) -> bool:
@@ -281,6 +292,7 @@ class SubjectKeyRepository:
     async def destroy(self, subject_ids: list[str], now: datetime) -> None:
         """Deletes the subjects' keys (what was sealed under them no longer opens anywhere)
         and remembers them, so no key is made for them again."""
+        await self.flush()
         for subject_id in subject_ids:
             self._known.pop(subject_id, None)
             self.opened.pop(subject_id, None)
@@ -292,6 +304,7 @@ class SubjectKeyRepository:
                 destroyed_at=now))
 
     async def live(self) -> list[StoredKey]:
+        await self.flush()
         rows = await self._session.execute(select(subject_keys).order_by(subject_keys.c.created_at,
                                                                          subject_keys.c.key_id))
         return [_stored_key(row) for row in rows]
