@@ -158,3 +158,31 @@ def test_init_keeps_existing_keys_and_private_keys_are_private(keys):
 def test_a_missing_key_says_how_to_make_it(tmp_path):
     with pytest.raises(FileNotFoundError, match="make setup"):
         KeyDirectory(tmp_path).private_key("intake")
+
+
+def _written_long_ago(folder, seconds: float) -> None:
+    """As on a host running for a while: the key files and their folder untouched since."""
+    import os
+    import time
+    when = time.time() - seconds
+    for path in [folder, *folder.iterdir()]:
+        os.utime(path, (when, when))
+
+
+def test_keys_are_parsed_once_and_a_rotation_or_retirement_is_seen_at_once(keys):
+    from vod_shared.sealing import fingerprint
+
+    _written_long_ago(keys.path, 120)
+    current = keys.private_key("intake")
+    assert keys.private_key("intake") is current  # kept parsed, not read again
+
+    old, new = KeyDirectory(keys.path).rotate("intake")  # the operator's command, elsewhere
+    assert fingerprint(keys.private_key("intake").public_key) == new  # changed just now
+    _written_long_ago(keys.path, 60)
+    assert fingerprint(keys.private_key("intake").public_key) == new
+    assert set(keys.private_keys("intake")) == {old, new}
+    assert set(keys.public_keys_of("intake")) == {old, new}
+
+    KeyDirectory(keys.path).retire("intake", old)
+    _written_long_ago(keys.path, 30)
+    assert set(keys.private_keys("intake")) == {new}

@@ -24,7 +24,6 @@ import uuid
 from dataclasses import dataclass
 
 from nacl.exceptions import BadSignatureError, CryptoError
-from nacl.public import Box
 from nacl.secret import SecretBox
 from nacl.utils import random
 
@@ -38,6 +37,7 @@ from vod_shared.sealing import (
     SEALER_UNKNOWN,
     CannotUnseal,
     Keyring,
+    box,
     fingerprint,
 )
 
@@ -164,7 +164,7 @@ def grant(key: SubjectKey, reader: str, *, keyring: Keyring) -> SubjectKeyGrante
     return SubjectKeyGranted(
         subject_id=key.subject, key_id=key.key_id, reader=reader,
         reader_key=fingerprint(reader_public), sender_key=fingerprint(private.public_key),
-        wrapped=_b64(Box(private, reader_public).encrypt(payload)))
+        wrapped=_b64(box(private, reader_public).encrypt(payload)))
 
 
 def grant_record_key(subject: str, reader: str) -> str:
@@ -180,7 +180,7 @@ def open_grant(granted: SubjectKeyGranted, *, keyring: Keyring) -> dict[str, byt
     private = keyring.private_by_id(granted.reader_key)
     public = keyring.public(KEY_MAKER, granted.sender_key)
     try:
-        payload = json.loads(Box(private, public).decrypt(base64.b64decode(granted.wrapped)))
+        payload = json.loads(box(private, public).decrypt(base64.b64decode(granted.wrapped)))
     except CryptoError:
         raise CannotUnseal(NOT_AUTHENTIC, f"not wrapped by {KEY_MAKER}") from None
     except (binascii.Error, ValueError, TypeError) as exc:

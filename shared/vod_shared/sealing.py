@@ -28,8 +28,11 @@ import base64
 import binascii
 import hashlib
 import json
+import os
 import sys
+import time
 from collections.abc import Mapping
+from functools import lru_cache
 from pathlib import Path
 
 from nacl.exceptions import CryptoError
@@ -42,6 +45,15 @@ from vod_shared.events.people import SealedDetails
 
 SERVICES = ("intake", "screening", "scheduling", "notifications")
 _DIGEST_SIZE = 32
+# Key files as parsed, for every KeyDirectory of this process: (path, type) -> (the file's
+# identity when read, the key). Reading and parsing them on every use cost a signed webhook
+# some 30 file reads and as many key derivations. A changed file (a rotation, a retirement)
+# has another identity; one changed in the last second is read again on every use, as its
+# time stamp may not yet tell a second change from the first.
+_PARSED: dict[tuple[str, type], tuple[tuple, object]] = {}
+_LISTED: dict[tuple[str, str], tuple[tuple, list[str]]] = {}
+_SETTLED_S = 1.0
+_CACHED_MAX = 512
 
 # Why a value could not be opened (CannotUnseal.reason): codes, never data from the value.
 NOT_SEALED_FOR_US = "not_sealed_for_us"
@@ -89,7 +101,7 @@ def seal(details: dict, readers: Mapping[str, PublicKey], *, sender: str,
     ciphertext = SecretBox(data_key).encrypt(json.dumps(details, ensure_ascii=False).encode())
     payload = data_key + _digest(bytes(ciphertext)) + subject
     return SealedDetails(
-        wrapped_keys={name: _b64(Box(sender_key, key).encrypt(payload))
+        wrapped_keys={name: _b64(box(sender_key, key).encrypt(payload))
                       for name, key in readers.items()},
         ciphertext=_b64(ciphertext),
         sealed_by=sender,
@@ -114,7 +126,7 @@ def unseal(sealed: SealedDetails, service: str, private_key: PrivateKey, *,
     if wrapped is None:
         raise CannotUnseal(NOT_SEALED_FOR_US, f"no data key sealed for {service}")
     try:
-        payload = Box(private_key, senders[sealer]).decrypt(base64.b64decode(wrapped))
+        payload = box(private_key, senders[sealer]).decrypt(base64.b64decode(wrapped))
         ciphertext = base64.b64decode(sealed.ciphertext)
     except CryptoError:
         raise CannotUnseal(NOT_AUTHENTIC, f"not wrapped by {sealer}'s key for {service}") from None
@@ -132,6 +144,17 @@ def unseal(sealed: SealedDetails, service: str, private_key: PrivateKey, *,
         raise CannotUnseal(NOT_AUTHENTIC, "ciphertext altered") from None
     except ValueError as exc:
         raise CannotUnseal(MALFORMED, type(exc).__name__) from None
+
+
+def box(private: PrivateKey, public: PublicKey) -> Box:
+    """``Box(private, public)``, kept for the next value between the same two keys: making
+    one is an X25519 key agreement, the costliest step of sealing a small value."""
+    return _box(bytes(private), bytes(public))
+
+
+@lru_cache(maxsize=128)
+def _box(private: bytes, public: bytes) -> Box:
+    return Box(PrivateKey(private), PublicKey(public))
 
 
 def fingerprint(public: PublicKey | VerifyKey) -> str:
@@ -231,45 +254,43 @@ class KeyDirectory:
         return Keyring(self, service)
 
     def private_key(self, service: str) -> PrivateKey:
-        return PrivateKey(base64.b64decode(self._read(f"{service}.key")))
+        return self._key(f"{service}.key", PrivateKey)
 
     def private_keys(self, service: str) -> dict[str, PrivateKey]:
         """Current and not yet retired previous private keys, by key id."""
         keys = {}
         current = self.private_key(service)
         keys[fingerprint(current.public_key)] = current
-        for old in sorted(self.path.glob(f"{service}.*.old.key")):
-            key = PrivateKey(base64.b64decode(old.read_text().strip()))
+        for old in self._old(service, "key"):
+            key = self._key(old, PrivateKey)
             keys[fingerprint(key.public_key)] = key
         return keys
 
     def public_key(self, service: str) -> PublicKey:
-        return PublicKey(base64.b64decode(self._read(f"{service}.pub")))
+        return self._key(f"{service}.pub", PublicKey)
 
     def public_keys(self, services: tuple[str, ...]) -> dict[str, PublicKey]:
         return {name: self.public_key(name) for name in services}
 
     def public_keys_of(self, service: str) -> dict[str, PublicKey]:
         keys = {}
-        for name in [f"{service}.pub", *sorted(p.name for p in
-                                                self.path.glob(f"{service}.*.old.pub"))]:
-            key = PublicKey(base64.b64decode(self._read(name)))
+        for name in [f"{service}.pub", *self._old(service, "pub")]:
+            key = self._key(name, PublicKey)
             keys[fingerprint(key)] = key
         return keys
 
     def signing_key(self, service: str) -> SigningKey:
-        return SigningKey(base64.b64decode(self._read(f"{service}.sign")))
+        return self._key(f"{service}.sign", SigningKey)
 
     def verify_keys_of(self, service: str) -> dict[str, VerifyKey]:
         keys = {}
-        for name in [f"{service}.verify", *sorted(p.name for p in
-                                                   self.path.glob(f"{service}.*.old.verify"))]:
-            key = VerifyKey(base64.b64decode(self._read(name)))
+        for name in [f"{service}.verify", *self._old(service, "verify")]:
+            key = self._key(name, VerifyKey)
             keys[fingerprint(key)] = key
         return keys
 
     def blind_index_key(self) -> bytes:
-        return base64.b64decode(self._read("blind-index.key"))
+        return self._key("blind-index.key", bytes)
 
     def init(self, services: tuple[str, ...] = SERVICES) -> list[str]:
         """Creates the keys that are missing; returns what it made keys for."""
@@ -350,6 +371,37 @@ class KeyDirectory:
         path.chmod(0o600)
         path.write_text(_b64(secret))
 
+    def _key(self, name: str, kind: type):
+        """The key in file ``name``, as ``kind``; parsed again only once the file changed."""
+        path = os.path.join(self.path, name)
+        try:
+            identity = _identity(path)
+        except FileNotFoundError:
+            identity = None  # _read says what is missing
+        cached = _PARSED.get((path, kind))
+        if identity is not None and cached is not None and cached[0] == identity:
+            return cached[1]
+        key = kind(base64.b64decode(self._read(name)))
+        if identity is not None:
+            _remember(_PARSED, (path, kind), (identity, key))
+        return key
+
+    def _old(self, service: str, suffix: str) -> list[str]:
+        """The names of ``service``'s previous keys of one kind (``<service>.<id>.old.<suffix>``),
+        listed again only once the folder changed."""
+        folder, pattern = str(self.path), f"{service}.*.old.{suffix}"
+        try:
+            identity = _identity(folder)
+        except FileNotFoundError:
+            return []
+        cached = _LISTED.get((folder, pattern))
+        if identity is not None and cached is not None and cached[0] == identity:
+            return cached[1]
+        names = sorted(p.name for p in self.path.glob(pattern))
+        if identity is not None:
+            _remember(_LISTED, (folder, pattern), (identity, names))
+        return names
+
     def _read(self, name: str) -> str:
         try:
             return (self.path / name).read_text().strip()
@@ -357,6 +409,21 @@ class KeyDirectory:
             raise FileNotFoundError(
                 f"key file {self.path / name} is missing: run `make setup` (or "
                 f"`python -m vod_shared.sealing init {self.path}`)") from None
+
+
+def _identity(path: str) -> tuple | None:
+    """What tells a file (or folder) from its next version; None if it changed too recently
+    to tell."""
+    stat = os.stat(path)
+    if time.time() - stat.st_mtime < _SETTLED_S:
+        return None
+    return stat.st_ino, stat.st_size, stat.st_mtime_ns
+
+
+def _remember(cache: dict, key, value) -> None:
+    if len(cache) >= _CACHED_MAX:  # many key folders (tests): start again, never grow
+        cache.clear()
+    cache[key] = value
 
 
 _USAGE = """usage: python -m vod_shared.sealing COMMAND KEYS_DIR [SERVICE] [KEY_ID]

@@ -1,6 +1,6 @@
 """The composition root: settings, store, broker, keys, handlers, the door, HTTP app."""
 import asyncio
-from contextlib import asynccontextmanager, suppress
+from contextlib import asynccontextmanager, nullcontext, suppress
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -101,13 +101,18 @@ class Intake:
     def __init__(self, runtime: ServiceRuntime, context: handlers.Context) -> None:
         self.runtime = runtime
         self.context = context
+        # SQLite takes one writer at a time; the others wait in its busy handler, which
+        # sleeps up to 100 ms between tries. Commands of this process queue here instead and
+        # start the moment the one before has committed.
+        self._one_writer = asyncio.Lock() if runtime.engine.dialect.name == "sqlite" \
+            else nullcontext()
 
     async def handle(self, command, *, audit: AuditEntry | None = None):
         """``audit``: a staff decision's entry, committed with the decision or not at all."""
         handler = COMMAND_HANDLERS[type(command)]
         for attempt in (1, 2):
             try:
-                async with self.runtime.uow() as uow:
+                async with self._one_writer, self.runtime.uow() as uow:
                     if audit is not None:
                         uow.audit_decision(audit)
                     result = await handler(command, uow, self.context)

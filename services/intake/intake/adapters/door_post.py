@@ -8,12 +8,14 @@ reported, not retried: the person is on the page and is told to try again. In te
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import make_msgid
+from typing import TYPE_CHECKING
 
-import aiosmtplib
-import httpx
 import structlog
 
 from vod_shared.team_mode import TeamMode, mark_sms, mark_subject, mark_text
+
+if TYPE_CHECKING:
+    import httpx
 
 log = structlog.get_logger()
 
@@ -41,7 +43,7 @@ class SmtpSettings:
 class DoorPost:
     def __init__(self, *, smtp: SmtpSettings, sms_api_base: str, sms_account_sid: str,
                  sms_auth_token: str, sms_from: str,
-                 transport: httpx.AsyncBaseTransport | None = None,
+                 transport: "httpx.AsyncBaseTransport | None" = None,
                  team: TeamMode | None = None) -> None:
         self._smtp, self._team = smtp, team
         self._sms_url = (f"{sms_api_base.rstrip('/')}/2010-04-01/Accounts/{sms_account_sid}"
@@ -59,6 +61,8 @@ class DoorPost:
         await self._email(to, message, language=language)
 
     async def _email(self, to: str, message: DoorMessage, *, language: str) -> None:
+        import aiosmtplib  # here: the service sends few of these, and holds no mail client idle
+
         mail = EmailMessage()
         mail["From"], mail["To"], mail["Subject"] = self._smtp.sender, to, message.subject
         mail["Message-ID"] = make_msgid(domain="dialogue.intake")
@@ -85,6 +89,8 @@ class DoorPost:
         await self._sms(to, message)
 
     async def _sms(self, to: str, message: DoorMessage) -> None:
+        import httpx  # here, like aiosmtplib: some 2 MB the service need not hold until used
+
         try:
             async with httpx.AsyncClient(auth=self._sms_auth, transport=self._transport,
                                          timeout=15) as client:

@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from vod_shared.db import as_utc, insert_or_ignore
 from vod_shared.events import CustodyNoticeKind, Relationship, SealedDetails
+from vod_shared.person_keys import SubjectKey
 
 from intake.adapters.orm import (
     case_notes,
@@ -53,12 +54,16 @@ class CaseRepository:
             raise ChangedMeanwhile(case.case_id)
         case.version += 1
 
-    async def open_cases_of(self, person_ids: list[str], cdcr_number: str) -> list[Case]:
-        """The open cases about this offender requested by any of these people, oldest first."""
-        if not person_ids:
+    async def open_cases_of_contacts(self, contacts: list[Contact],
+                                     cdcr_number: str) -> list[Case]:
+        """The open cases about this offender requested by anyone with one of these contacts
+        (their people found in the same statement), oldest first."""
+        if not contacts:
             return []
+        people = select(person_lookups.c.person_id).where(
+            person_lookups.c.lookup.in_([c.lookup for c in contacts]))
         rows = await self._session.execute(
-            select(cases).where(cases.c.requester_id.in_(person_ids),
+            select(cases).where(cases.c.requester_id.in_(people),
                                 cases.c.cdcr_number == cdcr_number,
                                 cases.c.status.in_([CaseStatus.OPEN, CaseStatus.PAUSED]))
             .order_by(cases.c.opened_at))
@@ -197,14 +202,6 @@ class PeopleRepository:
         await self._session.execute(update(people).where(people.c.person_id == person_id)
                                     .values(sealed=sealed.model_dump()))
 
-    async def matching(self, contacts: list[Contact]) -> list[str]:
-        if not contacts:
-            return []
-        rows = await self._session.execute(
-            select(person_lookups.c.person_id).distinct()
-            .where(person_lookups.c.lookup.in_([c.lookup for c in contacts])))
-        return list(rows.scalars())
-
     async def contacts(self, person_id: str) -> list[Contact]:
         rows = await self._session.execute(select(person_lookups)
                                            .where(person_lookups.c.person_id == person_id))
@@ -249,10 +246,24 @@ class SubjectKeyRepository:
         # The keys this transaction has read or made: a request seals several things under
         # one subject's key, and each would otherwise read it again.
         self._known: dict[str, StoredKey] = {}
+        # ... and opened (by the data keys' service), so each is unsealed once
+        self.opened: dict[str, SubjectKey] = {}
+        # Keys made and not yet written: all in one statement, before the next read of the
+        # table or at commit (``flush``)
+        self._unwritten: list[dict] = []
+
+    async def flush(self) -> None:
+        """Writes the keys made since the last flush. A second key for one subject fails here
+        on the unique subject (two requests at once: the loser reads again and takes the
+        winner's)."""
+        rows, self._unwritten = self._unwritten, []
+        if rows:
+            await self._session.execute(insert(subject_keys), rows)
 
     async def of_subject(self, subject_id: str) -> StoredKey | None:
         if subject_id in self._known:
             return self._known[subject_id]
+        await self.flush()
         row = (await self._session.execute(select(subject_keys).where(
             subject_keys.c.subject_id == subject_id))).first()
         if row is None:
@@ -261,18 +272,17 @@ class SubjectKeyRepository:
         return self._known[subject_id]
 
     async def by_id(self, key_id: str) -> StoredKey | None:
+        await self.flush()
         row = (await self._session.execute(select(subject_keys).where(
             subject_keys.c.key_id == key_id))).first()
         return _stored_key(row) if row else None
 
     async def add(self, key_id: str, subject_id: str, sealed_secret: SealedDetails,
                   now: datetime) -> None:
-        """A second key for one subject fails on the unique subject (two requests at once:
-        the loser reads again and takes the winner's)."""
+        """Written at the next ``flush`` (see there)."""
         stored = StoredKey(key_id, subject_id, sealed_secret.model_dump_json())
-        await self._session.execute(insert(subject_keys), dict(
-            key_id=key_id, subject_id=subject_id, sealed_secret=stored.sealed_secret,
-            created_at=now))
+        self._unwritten.append(dict(key_id=key_id, subject_id=subject_id,
+                                    sealed_secret=stored.sealed_secret, created_at=now))
         self._known[subject_id] = stored
 
     async def is_destroyed(self, subject_id: str) -> bool:
@@ -282,8 +292,10 @@ class SubjectKeyRepository:
     async def destroy(self, subject_ids: list[str], now: datetime) -> None:
         """Deletes the subjects' keys (what was sealed under them no longer opens anywhere)
         and remembers them, so no key is made for them again."""
+        await self.flush()
         for subject_id in subject_ids:
             self._known.pop(subject_id, None)
+            self.opened.pop(subject_id, None)
         await self._session.execute(delete(subject_keys)
                                     .where(subject_keys.c.subject_id.in_(subject_ids)))
         for subject_id in subject_ids:
@@ -292,6 +304,7 @@ class SubjectKeyRepository:
                 destroyed_at=now))
 
     async def live(self) -> list[StoredKey]:
+        await self.flush()
         rows = await self._session.execute(select(subject_keys).order_by(subject_keys.c.created_at,
                                                                          subject_keys.c.key_id))
         return [_stored_key(row) for row in rows]

@@ -1,7 +1,7 @@
 """The webhook's wire format, exactly as docs/contract.md gives it. Unknown fields are refused."""
 import re
 from typing import Literal
-from zoneinfo import ZoneInfo, available_timezones
+from zoneinfo import ZoneInfo
 
 import phonenumbers
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from vod_shared.events import Channel, CustodyNoticeKind, Language, Relationship, RequestSource
 from vod_shared.problems import Problem
 
+from intake.adapters.time_zones import is_time_zone
 from intake.domain.commands import RegisterForCustodyNotices, Requester, RequestDialogue
 
 US_STATES = frozenset(
@@ -84,7 +85,7 @@ class RequesterIn(_Strict):
     @field_validator("time_zone")
     @classmethod
     def _time_zone(cls, value: str | None) -> str | None:
-        if value is not None and value not in available_timezones():
+        if value is not None and not is_time_zone(value):
             raise ValueError("an IANA time zone such as America/Los_Angeles")
         return value and ZoneInfo(value).key
 

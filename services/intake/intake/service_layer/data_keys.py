@@ -45,16 +45,27 @@ class DataKeys:
             stored.key_id, stored.subject_id, stored.sealed_secret), about=about)
 
     async def key_for(self, uow: UnitOfWork, subject: str) -> SubjectKey:
+        if (key := uow.keys.opened.get(subject)) is not None:
+            return key
         stored = await uow.keys.of_subject(subject)
         if stored is not None:
-            return self.vault.key_from(stored.key_id, stored.subject_id, stored.sealed_secret)
+            key = self.vault.key_from(stored.key_id, stored.subject_id, stored.sealed_secret)
+            uow.keys.opened[subject] = key
+            return key
         if await uow.keys.is_destroyed(subject):
             raise SubjectErased(subject)
+        return await self.new_subject(uow, subject)
+
+    async def new_subject(self, uow: UnitOfWork, subject: str) -> SubjectKey:
+        """The key of a subject just made (a new random id, so no key to look for, none
+        destroyed), given to each reader; what is sealed about it next in this unit of work
+        uses it without reading the store."""
         key, sealed_secret = self.vault.new_key(subject)
         await uow.keys.add(key.key_id, subject, sealed_secret, self._clock())
         for reader in readers_of_keys():
             await uow.emit(self.vault.grant(key, reader), topic=self._topics.keys,
                            subject=grant_record_key(subject, reader))
+        uow.keys.opened[subject] = key
         return key
 
     async def destroy(self, uow: UnitOfWork, subjects: list[str], now: datetime) -> None:

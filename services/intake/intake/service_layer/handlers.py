@@ -80,7 +80,7 @@ async def open_or_join(command: RequestDialogue, uow: UnitOfWork, ctx: Context) 
                                     phone=requester.phone)
     contacts = _contacts(ctx, command)
     now = ctx.clock()
-    others = await uow.cases.open_cases_of(await uow.people.matching(contacts), command.cdcr_number)
+    others = await uow.cases.open_cases_of_contacts(contacts, command.cdcr_number)
     case = await _case_it_joins(uow, command, contacts, others)
     if case is None:
         case = await _open_case(command, uow, ctx, contacts, now)
@@ -125,6 +125,7 @@ async def _open_case(command: RequestDialogue, uow: UnitOfWork, ctx: Context,
                                   unproven=command.unproven)
     reference = format_reference(now.year, await uow.cases.next_reference_number(now.year))
     case_id = str(uuid.uuid4())
+    await ctx.keys.new_subject(uow, case_id)
     logistics = await ctx.keys.seal(uow, {"offer_travel_accommodation":
                                           rules.offer_travel_accommodation(requester.state)},
                                     rules.TRAVEL, about=case_id)
@@ -228,6 +229,7 @@ async def _add_person(uow: UnitOfWork, ctx: Context, requester: Requester,
     people topic (the key's grants first). A contact not proven stays in intake's store
     alone, sealed for intake."""
     person_id = str(uuid.uuid4())
+    await ctx.keys.new_subject(uow, person_id)
     sealed, name = await seal_person(uow, ctx, person_id, requester.personal_details(),
                                      shown_to_staff=shown_to_staff)
     await uow.people.add(person_id, sealed, contacts, now, unproven=await ctx.keys.seal(

@@ -9,7 +9,7 @@ import secrets
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
-from zoneinfo import ZoneInfo, available_timezones
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, insert, select
 
@@ -29,6 +29,7 @@ from vod_shared.zones import person_zone
 from intake.adapters.door_words import change_code_message
 from intake.adapters.one_time_codes import secret_hash, take, try_code
 from intake.adapters.orm import messages_sent, pending_changes
+from intake.adapters.time_zones import is_time_zone
 from intake.domain import door, rules
 from intake.domain.errors import CaseStepRefused, InvalidRequest
 from intake.domain.model import Case, Registration
@@ -268,7 +269,7 @@ def _check(change: dict, seen: PageView) -> None:
         if not seen.contact(kind):
             raise InvalidRequest("No contact of that kind is on file.", field="preferred_channel",
                                  code=f"{kind}_needed")
-        if change.get("time_zone") and change["time_zone"] not in available_timezones():
+        if change.get("time_zone") and not is_time_zone(change["time_zone"]):
             raise InvalidRequest("Not a time zone.", field="time_zone", code="field_invalid")
     elif what == "notices":
         registration = next((r for r in seen.registrations if r.is_active

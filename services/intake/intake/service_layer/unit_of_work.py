@@ -53,4 +53,5 @@ class UnitOfWork(SqlUnitOfWork):
             if entry.case_id is None and self._about_case:
                 entry = replace(entry, case_id=self._about_case)
             await StaffReads(self.session).audit(entry)
+        await self.keys.flush()
         await super().commit()

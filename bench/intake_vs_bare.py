@@ -1,0 +1,131 @@
+"""Intake's signed webhook against the bare endpoint, alone on the machine, back to back.
+
+A probe for issue 13 (intake >= 50 % of a bare FastAPI endpoint doing one SQLite insert), not
+part of ``make bench``: the same ceiling and the same 32 requests in flight as there, but with
+intake the only service running (its broker up, its outbox relay publishing), so the ratio
+says what intake's own work costs rather than what its neighbours take from the machine.
+Prints both rates, the ratio, the CPU each process spent per request (the steadier figure
+on a shared machine) and intake's resident memory after start and after the burst.
+
+    python bench/intake_vs_bare.py --requests 1000 --rounds 2
+"""
+import argparse
+import asyncio
+import os
+import subprocess
+import sys
+import tempfile
+import uuid
+from pathlib import Path
+
+from vod_devtools.kafka import LocalKafka, ensure_topics
+from vod_devtools.net import free_port
+from vod_shared.topics import all_topics
+
+from ceilings import HERE, _healthy, hammer
+from flows import _requester, _signed
+from stack import Stack
+
+
+def _rss_mib(pid: int) -> float:
+    status = Path(f"/proc/{pid}/status").read_text()
+    return round(next(int(line.split()[1]) for line in status.splitlines()
+                      if line.startswith("VmRSS:")) / 1024, 1)
+
+
+def _cpu_s(pid: int) -> float:
+    """The CPU time a process has used (user + system), in seconds."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def _timed(pid: int, running) -> dict:
+    """``running``'s result with the ms of CPU ``pid`` spent per accepted request: unlike
+    the rate, hardly moved by what else runs on the machine."""
+    before = _cpu_s(pid)
+    result = await running
+    await asyncio.sleep(2)  # the outbox relay's last events: intake's work too
+    result["cpu_ms_each"] = 1000 * (_cpu_s(pid) - before) / max(result["accepted"], 1)
+    return result
+
+
+async def bare_endpoint(workdir: Path, count: int) -> dict:
+    """``ceilings.bare_endpoint``, with its CPU per request."""
+    port = free_port()
+    env = {**os.environ, "BENCH_BARE_DATABASE_URL": f"sqlite+aiosqlite:///{workdir / 'bare.db'}"}
+    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "bare_app:app", "--port", str(port),
+                             "--log-level", "warning", "--no-access-log"], cwd=HERE, env=env)
+    try:
+        await _healthy(f"http://127.0.0.1:{port}/docs", proc)
+        body = b'{"kind": "dialogue_request", "notes": "' + b"x" * 400 + b'"}'
+        bodies = [(body, {"content-type": "application/json"})] * count
+        result = await _timed(proc.pid, hammer(f"http://127.0.0.1:{port}/items", bodies))
+    finally:
+        proc.terminate()
+        proc.wait(30)
+    result.pop("began")
+    return result
+
+
+async def intake_alone(stack: Stack, count: int, first: int) -> dict:
+    """``count`` new requesters (numbered from ``first``: no phone or offender met before)."""
+    tag = uuid.uuid4().hex[:6]
+    bodies = [_signed({"kind": "dialogue_request",
+                       "requester": _requester(i, tag, preferred_channel="email"),
+                       "offender": {"cdcr_number": f"B{i % 100_000:05d}"}},
+                      stack.intake_secret) for i in range(first, first + count)]
+    result = await hammer(f"{stack.url('intake')}/webhooks/requests", bodies)
+    result.pop("began")
+    return result
+
+
+async def measure(count: int, rounds: int) -> None:
+    with tempfile.TemporaryDirectory(prefix="vod-intake-bench-") as tmp:
+        work = Path(tmp)
+        broker = LocalKafka(work / "kafka", free_port(), free_port())
+        await broker.start()
+        try:
+            prefix = f"b{uuid.uuid4().hex[:8]}."
+            await ensure_topics(broker.bootstrap, all_topics(prefix))
+            (work / "stack").mkdir()
+            stack = Stack(broker.bootstrap, work / "stack", prefix)
+            log = open(work / "intake.log", "ab")
+            intake = subprocess.Popen([sys.executable, "-m", "intake"], env=stack.env,
+                                      stdout=log, stderr=subprocess.STDOUT)
+            try:
+                await _healthy(f"{stack.url('intake')}/healthz", intake, timeout=120)
+                await asyncio.sleep(2)
+                print(f"intake RSS after start: {_rss_mib(intake.pid)} MiB", flush=True)
+                for round_ in range(1, rounds + 1):
+                    bare = await bare_endpoint(work, count)
+                    ours = await _timed(intake.pid, intake_alone(
+                        stack, count, first=(round_ - 1) * count))
+                    print(f"round {round_}: bare {bare['per_s']:.0f} req/s "
+                          f"({bare['statuses']}), intake {ours['per_s']:.0f} req/s "
+                          f"({ours['statuses']}): {100 * ours['per_s'] / bare['per_s']:.0f} % "
+                          f"of bare; CPU per request: bare {bare['cpu_ms_each']:.1f} ms, "
+                          f"intake {ours['cpu_ms_each']:.1f} ms", flush=True)
+                print(f"intake RSS after {rounds * count} requests: {_rss_mib(intake.pid)} MiB "
+                      f"({_rss_mib(intake.pid) * 1.048576:.1f} MB)")
+            finally:
+                intake.terminate()
+                try:
+                    intake.wait(30)
+                except subprocess.TimeoutExpired:
+                    intake.kill()
+                log.close()
+        finally:
+            broker.stop()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=1000)
+    parser.add_argument("--rounds", type=int, default=2)
+    args = parser.parse_args()
+    asyncio.run(measure(args.requests, args.rounds))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
