@@ -3,6 +3,7 @@
 Every instant is stored in UTC (SQLite keeps no offset) and read back as UTC.
 """
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
@@ -86,6 +87,22 @@ class People(_Repository):
             await self._session.execute(delete(table).where(column == person_id))
         await self._session.execute(insert_or_ignore(
             self._session, erased_people, person_id=person_id, erased_at=utc(now)))
+
+    async def contacts_of(self, person_ids: Iterable[str]) -> dict[str, SealedDetails]:
+        """``contact`` for many people in one statement: those who have one, by id."""
+        rows = await self._session.execute(select(contacts.c.person_id, contacts.c.sealed).where(
+            contacts.c.person_id.in_(list(person_ids))))
+        return {r.person_id: SealedDetails.model_validate_json(r.sealed) for r in rows}
+
+    async def opted_out_of_sms_among(self, person_ids: Iterable[str]) -> set[str]:
+        """Those of ``person_ids`` who opted out of texts, in one statement."""
+        return set((await self._session.execute(select(sms_opt_outs.c.person_id).where(
+            sms_opt_outs.c.person_id.in_(list(person_ids))))).scalars())
+
+    async def erased_among(self, person_ids: Iterable[str]) -> set[str]:
+        """Those of ``person_ids`` who were erased, in one statement."""
+        return set((await self._session.execute(select(erased_people.c.person_id).where(
+            erased_people.c.person_id.in_(list(person_ids))))).scalars())
 
     async def opted_out_of_sms(self, person_id: str) -> bool:
         return await self._session.scalar(
