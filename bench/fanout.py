@@ -8,6 +8,7 @@ import os
 import sys
 import tempfile
 import uuid
+from contextlib import nullcontext
 from pathlib import Path
 
 from vod_devtools.kafka import LocalKafka, ensure_topics
@@ -19,8 +20,12 @@ from stack import Stack
 
 
 async def measure(escapes: int) -> dict:
-    with tempfile.TemporaryDirectory(prefix="vod-fanout-") as tmp:
+    # BENCH_KEEP=1 keeps the services' logs and stores for a look afterwards
+    keep = os.environ.get("BENCH_KEEP")
+    with (nullcontext(tempfile.mkdtemp(prefix="vod-fanout-")) if keep
+          else tempfile.TemporaryDirectory(prefix="vod-fanout-")) as tmp:
         work = Path(tmp)
+        print(f"in {work}", file=sys.stderr)
         broker = LocalKafka(work / "kafka", free_port(), free_port())
         await broker.start()
         try:

@@ -262,9 +262,10 @@ class Sender:
         answers, ready = {}, {}
         async with self._uow() as uow:
             rows = await uow.deliveries.get_all(delivery_ids)
-            people = {delivery.recipient_id for delivery in rows.values()}
-            found = _Found(await uow.people.contacts_of(people),
-                           await uow.people.opted_out_of_sms_among(people))
+            contacts, opted_out = await uow.people.contacts_and_opt_outs(
+                {delivery.recipient_id for delivery in rows.values()})
+            found = _Found(contacts, opted_out, await self._keys.book.held(
+                uow.session, {sealed.key_id for sealed in contacts.values()}))
             for delivery_id in delivery_ids:
                 answer = await self._prepare(uow, rows.get(delivery_id), now, found)
                 (ready if isinstance(answer, tuple) else answers)[delivery_id] = answer
@@ -291,7 +292,8 @@ class Sender:
         if sealed is None:
             return False  # held until the contact arrives
         try:
-            details = await self._keys.open(uow.session, sealed, about=delivery.recipient_id)
+            details = await self._keys.open(uow.session, sealed, about=delivery.recipient_id,
+                                            held=found.keys)
         except CannotUnseal as refused:
             return await self._unreadable(uow, delivery, refused, now)
         if moved_to := channel_now(delivery, details.get("preferred_channel")):
@@ -401,6 +403,7 @@ class _Found:
     """What one transaction of claims read for all its rows at once."""
     contacts: dict[str, SealedDetails]
     opted_out: set[str]
+    keys: dict  # the key book's held keys of those contacts
 
 
 def _blocked(delivery: Delivery, channel: Channel, address: str | None,
