@@ -12,6 +12,10 @@ unknown, never sent again by itself.
 
 Deliveries to one person on one channel go in the order they were planned: a batch is split
 per recipient and channel, each part sent in order and stopped at the first failure.
+
+The store, not the provider, bounds the pace: the lanes whose turn came together are claimed
+in one transaction (``batching.GroupCommit``; each caller goes on only once it is committed),
+and the outcomes that came back together are recorded in one.
 """
 import asyncio
 from collections.abc import Callable, Mapping
