@@ -2,6 +2,7 @@
 on SQLite, against the bench's broker."""
 import base64
 import os
+import signal
 import subprocess
 import sys
 import uuid
@@ -20,8 +21,10 @@ def _secret() -> str:
 
 
 class Stack:
-    def __init__(self, bootstrap: str, workdir: Path, prefix: str) -> None:
+    def __init__(self, bootstrap: str, workdir: Path, prefix: str,
+                 profile: str | None = None) -> None:
         self.workdir, self.prefix = workdir, prefix
+        self.profile = profile  # where notifications writes its cProfile, if anywhere
         self.intake_secret, self.custody_secret = _secret(), _secret()
         self.ports = {name: free_port() for name in SERVICES}
         self.smtp_port, self.sms_port = free_port(), free_port()
@@ -53,9 +56,11 @@ class Stack:
     async def start(self) -> None:
         for name in ("catchers", *SERVICES):
             module = "vod_devtools.catchers" if name == "catchers" else name
+            profiled = ["-m", "cProfile", "-o", self.profile] if (
+                self.profile and name == "notifications") else []
             with open(self.workdir / f"{name}.log", "ab") as log:
                 self.processes[name] = subprocess.Popen(
-                    [sys.executable, "-m", module], env=self.env, stdout=log,
+                    [sys.executable, *profiled, "-m", module], env=self.env, stdout=log,
                     stderr=subprocess.STDOUT)
         for name in SERVICES:
             await _healthy(f"{self.url(name)}/healthz", self.processes[name], timeout=120)
@@ -71,8 +76,11 @@ class Stack:
         return sizes
 
     def stop(self) -> None:
-        for proc in self.processes.values():
-            proc.terminate()
+        for name, proc in self.processes.items():
+            if self.profile and name == "notifications":
+                proc.send_signal(signal.SIGINT)  # uvicorn re-raises it: cProfile then writes
+            else:
+                proc.terminate()
         for proc in self.processes.values():
             try:
                 proc.wait(30)

@@ -10,7 +10,7 @@ A value whose key has not arrived yet (the grant travels on another topic, so it
 moment behind) raises ``KeyNotHereYet``: the consumer waits for it, then parks the event.
 """
 import base64
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 
 import structlog
@@ -55,10 +55,21 @@ class KeyBook:
         """Refuses (CannotUnseal) a value not sealed by intake about ``about``: needs no key."""
         check_sealer(sealed, keyring=self.keyring, senders=self._senders, about=about)
 
-    async def open(self, session: AsyncSession, sealed: SealedDetails, *, about: str) -> dict:
+    async def held(self, session: AsyncSession, key_ids: Iterable[str]) -> dict:
+        """The held keys of ``key_ids`` there are, by id, in one statement: for ``open``'s
+        ``held`` when many values are opened at once (a sender's batch)."""
+        rows = await session.execute(select(held_keys).where(
+            held_keys.c.key_id.in_([key_id for key_id in key_ids if key_id])))
+        return {row.key_id: row for row in rows}
+
+    async def open(self, session: AsyncSession, sealed: SealedDetails, *, about: str,
+                   held: Mapping | None = None) -> dict:
+        """``held``: the keys ``held()`` read beforehand; one not among them is looked up."""
         self.check(sealed, about=about)
-        row = (await session.execute(select(held_keys).where(
-            held_keys.c.key_id == sealed.key_id))).one_or_none()
+        row = held.get(sealed.key_id) if held is not None else None
+        if row is None:
+            row = (await session.execute(select(held_keys).where(
+                held_keys.c.key_id == sealed.key_id))).one_or_none()
         if row is None:
             if await self.is_erased(session, about):
                 raise CannotUnseal(ERASED, "the subject was erased")

@@ -115,7 +115,7 @@ def configure_logging(*, service: str, fmt: str = "auto", level: str = "INFO") -
     for own in ("faststream", "faststream.access"):
         logging.getLogger(own).handlers[:] = []
         logging.getLogger(own).propagate = True
-    for noisy in ("aiokafka", "kafka", "uvicorn.access"):
+    for noisy in ("aiokafka", "kafka", "uvicorn.access", "httpx"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     handler.addFilter(OncePerWindow(libraries=("aiokafka", "kafka")))
     structlog.contextvars.bind_contextvars(service=service)

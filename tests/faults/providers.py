@@ -15,6 +15,13 @@ import httpx
 from vod_devtools.net import free_port
 
 
+class _Server(ThreadingHTTPServer):
+    # A provider's API takes dozens of connections at once (the sender has up to
+    # NOTIFICATIONS_SENDER_CONCURRENCY texts in flight); with the default backlog of 5 the
+    # kernel drops some after their request went out, which the sender rightly calls unknown
+    request_queue_size = 128
+
+
 @dataclass
 class Call:
     at: float
@@ -37,7 +44,7 @@ class SmsApi:
         self.calls: list[Call] = []
         self.started = 0
         self.port = free_port()
-        self._server = ThreadingHTTPServer(("127.0.0.1", self.port), self._handler())
+        self._server = _Server(("127.0.0.1", self.port), self._handler())
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 

@@ -34,6 +34,7 @@ def _twilio_error(code: int, message: str, status: int = 400) -> tuple[int, dict
 
 class _HttpHandler(BaseHTTPRequestHandler):
     server: CatcherHttpServer
+    protocol_version = "HTTP/1.1"  # keep-alive, as a provider's API: every answer has a length
 
     def log_message(self, format: str, *args) -> None:
         pass  # access lines would be noise next to the one-line-per-message output
@@ -44,6 +45,9 @@ class _HttpHandler(BaseHTTPRequestHandler):
         self.send_response(status)
         self.send_header("Content-Type", f"{content_type}; charset=utf-8")
         self.send_header("Content-Length", str(len(payload)))
+        if status >= 400:  # the request's body may be unread: this connection ends here
+            self.send_header("Connection", "close")
+            self.close_connection = True
         self.end_headers()
         self.wfile.write(payload)
 
@@ -113,6 +117,10 @@ class _HttpHandler(BaseHTTPRequestHandler):
 
 class CatcherHttpServer(ThreadingHTTPServer):
     daemon_threads = True  # a slow browser tab must not block shutdown
+    # A sender with dozens of texts in flight connects dozens of times at once: with the
+    # default backlog of 5 the kernel drops some after the request went out (to the sender:
+    # no answer, the outcome unknown)
+    request_queue_size = 128
 
     def __init__(self, address, mail: JsonlStore, sms: JsonlStore, notify) -> None:
         super().__init__(address, _HttpHandler)

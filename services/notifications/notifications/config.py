@@ -31,7 +31,8 @@ class Settings(ServiceSettings, OutboundSettings):
     intake_public_url: str = Field("http://localhost:8001", validation_alias="INTAKE_PUBLIC_URL")
 
     sender_poll_interval_s: float = Field(1.0, gt=0, validation_alias="NOTIFICATIONS_SENDER_POLL_S")
-    sender_concurrency: int = Field(4, ge=1, validation_alias="NOTIFICATIONS_SENDER_CONCURRENCY")
+    # Sends at once; also how many claims (and outcomes) share one transaction at most
+    sender_concurrency: int = Field(32, ge=1, validation_alias="NOTIFICATIONS_SENDER_CONCURRENCY")
     # The provider's limits, in messages a second (0: none). A text keeps its sender number's
     # (SMS_FROM: a long code 1, a toll-free number 3, a short code 100) and the account's;
     # unset, the number's is none for a provider on this machine (the local catcher), else 1.

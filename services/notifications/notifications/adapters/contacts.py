@@ -16,6 +16,7 @@ rotation, until the re-wrap (``python -m notifications.rewrap``) and the retirem
 Key files are read from ``VOD_KEYS_DIR`` on use; a missing one is an operator's error and is
 raised as such, never mistaken for a bad contact.
 """
+from collections.abc import Mapping
 from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -42,11 +43,13 @@ class ContactKeys:
             raise CannotUnseal(NOT_SEALED_FOR_US, f"sealed for {str(sealed.purpose)[:40]}, "
                                                   f"not {CONTACT}")
 
-    async def open(self, session: AsyncSession, sealed: SealedDetails, *, about: str) -> dict:
-        """A person's details, with her key from the key book; raises CannotUnseal (reason
-        ``erased`` once she was erased; ``KeyNotHereYet`` while her key is on its way)."""
+    async def open(self, session: AsyncSession, sealed: SealedDetails, *, about: str,
+                   held: Mapping | None = None) -> dict:
+        """A person's details, with her key from the key book (or ``held``, what
+        ``book.held()`` read beforehand); raises CannotUnseal (reason ``erased`` once she was
+        erased; ``KeyNotHereYet`` while her key is on its way)."""
         self.check(sealed, about=about)
-        return await self.book.open(session, sealed, about=about)
+        return await self.book.open(session, sealed, about=about, held=held)
 
     def seal_for_us(self, details: dict, *, about: str) -> SealedDetails:
         """Seals what only this service may read back (the text of a reply, say), about the

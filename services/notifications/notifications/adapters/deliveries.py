@@ -34,22 +34,35 @@ class Deliveries:
     async def plan(self, notice: Notice, *, cause_event_id: str, now: datetime,
                    status: Status = Status.PENDING) -> int:
         """Records the notice once per channel; a row already there (a replay) is left alone."""
-        added = 0
-        for channel in notice.channels:
-            result = await self._session.execute(insert_or_ignore(
-                self._session, deliveries, id=str(uuid.uuid4()), cause_event_id=cause_event_id,
-                recipient_id=notice.recipient_id, channel=channel.value,
-                template=notice.template, subject=notice.subject, reference=notice.reference,
-                language=notice.language.value, params=json.dumps(dict(notice.params)),
-                urgent=notice.urgent, status=status.value,
-                due_at=utc(notice.not_before or now), created_at=utc(now), attempts=0,
-                follows_preference=channel == notice.preferred))
-            added += result.rowcount
-        return added
+        return await self.plan_all([notice], cause_event_id=cause_event_id, now=now,
+                                   status=status)
+
+    async def plan_all(self, notices: Iterable[Notice], *, cause_event_id: str, now: datetime,
+                       status: Status = Status.PENDING) -> int:
+        """``plan`` for many notices (a custody change's fan-out) in one statement, in order."""
+        rows = [dict(
+            id=str(uuid.uuid4()), cause_event_id=cause_event_id,
+            recipient_id=notice.recipient_id, channel=channel.value,
+            template=notice.template, subject=notice.subject, reference=notice.reference,
+            language=notice.language.value, params=json.dumps(dict(notice.params)),
+            urgent=notice.urgent, status=status.value,
+            due_at=utc(notice.not_before or now), created_at=utc(now), attempts=0,
+            follows_preference=channel == notice.preferred)
+            for notice in notices for channel in notice.channels]
+        if not rows:
+            return 0
+        result = await self._session.execute(
+            insert_or_ignore(self._session, deliveries).values(rows))
+        return result.rowcount
 
     async def get(self, delivery_id: str) -> Delivery | None:
         row = (await self._session.execute(select(deliveries).where(d.id == delivery_id))).first()
         return _delivery(row) if row else None
+
+    async def get_all(self, delivery_ids: Iterable[str]) -> dict[str, Delivery]:
+        """The rows of ``delivery_ids`` there are, by id, in one statement."""
+        rows = await self._session.execute(select(deliveries).where(d.id.in_(list(delivery_ids))))
+        return {row.id: _delivery(row) for row in rows}
 
     async def due(self, now: datetime, limit: int = 100) -> list[Delivery]:
         """Pending rows whose time has come and whose recipient's contact has arrived (the
@@ -78,6 +91,37 @@ class Deliveries:
             .values(status=Status.SENDING.value, sending_since=utc(now), attempts=d.attempts + 1,
                     first_attempt_at=func.coalesce(d.first_attempt_at, utc(now))))
         return result.rowcount == 1
+
+    async def claim_all(self, delivery_ids: Iterable[str], now: datetime) -> set[str]:
+        """``claim`` for many rows in one statement; returns the ids this call claimed (not
+        those someone else moved first)."""
+        ids = list(delivery_ids)
+        if not ids:
+            return set()
+        result = await self._session.execute(
+            update(deliveries).where(d.id.in_(ids), d.status == Status.PENDING.value)
+            .values(status=Status.SENDING.value, sending_since=utc(now), attempts=d.attempts + 1,
+                    first_attempt_at=func.coalesce(d.first_attempt_at, utc(now)))
+            .returning(d.id))
+        return set(result.scalars())
+
+    async def finish_sent(self, provider_ids: dict[str, str | None], now: datetime) -> set[str]:
+        """Rows ``sending`` (or declared unknown meanwhile: now we know better) --> sent, with
+        each one's provider id (one already known is kept), in one statement; returns the ids
+        recorded."""
+        if not provider_ids:
+            return set()
+        known = {key: value for key, value in provider_ids.items() if value is not None}
+        provider_id = func.coalesce(case(known, value=d.id), d.provider_id) if known \
+            else d.provider_id
+        result = await self._session.execute(
+            update(deliveries).where(
+                d.id.in_(list(provider_ids)),
+                d.status.in_((Status.SENDING.value, Status.UNKNOWN.value)))
+            .values(status=Status.SENT.value, finished_at=utc(now), reason=None,
+                    sending_since=None, provider_id=provider_id)
+            .returning(d.id))
+        return set(result.scalars())
 
     async def finish(self, delivery_id: str, status: Status, now: datetime, *,
                      expected: Status = Status.SENDING, provider_id: str | None = None,

@@ -3,6 +3,7 @@
 Every instant is stored in UTC (SQLite keeps no offset) and read back as UTC.
 """
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
@@ -86,6 +87,28 @@ class People(_Repository):
             await self._session.execute(delete(table).where(column == person_id))
         await self._session.execute(insert_or_ignore(
             self._session, erased_people, person_id=person_id, erased_at=utc(now)))
+
+    async def contacts_and_opt_outs(self, person_ids: Iterable[str]
+                                    ) -> tuple[dict[str, SealedDetails], set[str]]:
+        """``contact`` and ``opted_out_of_sms`` for many people in one statement: the contacts
+        there are, by id, and who of them opted out of texts (one without a contact is held
+        anyway)."""
+        rows = await self._session.execute(
+            select(contacts.c.person_id, contacts.c.sealed,
+                   sms_opt_outs.c.person_id.is_not(None).label("opted_out"))
+            .outerjoin(sms_opt_outs, sms_opt_outs.c.person_id == contacts.c.person_id)
+            .where(contacts.c.person_id.in_(list(person_ids))))
+        found, opted_out = {}, set()
+        for row in rows:
+            found[row.person_id] = SealedDetails.model_validate_json(row.sealed)
+            if row.opted_out:
+                opted_out.add(row.person_id)
+        return found, opted_out
+
+    async def erased_among(self, person_ids: Iterable[str]) -> set[str]:
+        """Those of ``person_ids`` who were erased, in one statement."""
+        return set((await self._session.execute(select(erased_people.c.person_id).where(
+            erased_people.c.person_id.in_(list(person_ids))))).scalars())
 
     async def opted_out_of_sms(self, person_id: str) -> bool:
         return await self._session.scalar(

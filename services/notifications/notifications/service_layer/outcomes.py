@@ -35,31 +35,32 @@ class Outcomes:
 
     async def record(self, delivery: Delivery, outcome: Outcome, now: datetime) -> None:
         """After a send: sent, failed, unknown, or pending again for a later try."""
+        await self.record_all([(delivery, outcome)], now)
+
+    async def record_all(self, results: list[tuple[Delivery, Outcome]], now: datetime) -> None:
+        """``record`` for the sends that came back together, in one transaction: the sent
+        ones in one statement, their announcements in one outbox statement (at commit)."""
         async with self._uow() as uow:
-            if isinstance(outcome, Sent):
-                # A row declared unknown meanwhile (its lease ran out): now we know better.
-                # (The second update only when the first found nothing: one per send.)
-                recorded = (
-                    await uow.deliveries.finish(delivery.id, Status.SENT, now,
-                                                expected=Status.SENDING,
-                                                provider_id=outcome.provider_id)
-                    or await uow.deliveries.finish(delivery.id, Status.SENT, now,
-                                                   expected=Status.UNKNOWN,
-                                                   provider_id=outcome.provider_id))
-                if recorded:
-                    await self.announce_sent(uow, delivery, outcome.provider_id, now)
-            elif isinstance(outcome, TemporaryFailure):
-                await self._retry_or_give_up(uow, delivery, outcome, now)
-            elif isinstance(outcome, OutcomeUnknown):
-                await self.fail(uow, delivery, OUTCOME_UNKNOWN, now, status=Status.UNKNOWN,
-                                detail=outcome.reason)
-            else:
-                await self.fail(uow, delivery, outcome.reason, now)
+            # A row declared unknown meanwhile (its lease ran out): now we know better.
+            recorded = await uow.deliveries.finish_sent(
+                {d.id: o.provider_id for d, o in results if isinstance(o, Sent)}, now)
+            for delivery, outcome in results:
+                if isinstance(outcome, Sent):
+                    if delivery.id in recorded:
+                        await self.announce_sent(uow, delivery, outcome.provider_id, now)
+                elif isinstance(outcome, TemporaryFailure):
+                    await self._retry_or_give_up(uow, delivery, outcome, now)
+                elif isinstance(outcome, OutcomeUnknown):
+                    await self.fail(uow, delivery, OUTCOME_UNKNOWN, now, status=Status.UNKNOWN,
+                                    detail=outcome.reason)
+                else:
+                    await self.fail(uow, delivery, outcome.reason, now)
             await uow.commit()
-        log.info("delivery.attempted", delivery_id=delivery.id, channel=delivery.channel,
-                 template=delivery.template, subject=delivery.subject,
-                 attempt=delivery.attempts + 1, outcome=type(outcome).__name__,
-                 reason=getattr(outcome, "reason", None))
+        for delivery, outcome in results:
+            log.info("delivery.attempted", delivery_id=delivery.id, channel=delivery.channel,
+                     template=delivery.template, subject=delivery.subject,
+                     attempt=delivery.attempts + 1, outcome=type(outcome).__name__,
+                     reason=getattr(outcome, "reason", None))
 
     async def _retry_or_give_up(self, uow: UnitOfWork, delivery: Delivery,
                                 outcome: TemporaryFailure, now: datetime) -> None:

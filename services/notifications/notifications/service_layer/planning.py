@@ -17,12 +17,11 @@ async def plan(uow: UnitOfWork, notices: Iterable[Notice | None], *, cause_id: s
     """Records each notice's deliveries; while the case is on hold they wait, paused.
     Returns the notices recorded (none to a person who was erased)."""
     status = Status.PAUSED if case and case.state is CaseState.PAUSED else Status.PENDING
-    planned = []
-    for notice in notices:
-        if notice is None or await uow.people.is_erased(notice.recipient_id):
-            continue
-        await uow.deliveries.plan(notice, cause_event_id=cause_id, now=now, status=status)
-        planned.append(notice)
+    notices = [notice for notice in notices if notice is not None]
+    erased = await uow.people.erased_among({n.recipient_id for n in notices}) if notices else set()
+    planned = [notice for notice in notices if notice.recipient_id not in erased]
+    # One statement for a custody change's whole fan-out, not one per registrant
+    await uow.deliveries.plan_all(planned, cause_event_id=cause_id, now=now, status=status)
     return planned
 
 

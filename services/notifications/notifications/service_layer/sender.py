@@ -12,17 +12,21 @@ unknown, never sent again by itself.
 
 Deliveries to one person on one channel go in the order they were planned: a batch is split
 per recipient and channel, each part sent in order and stopped at the first failure.
+
+The store, not the provider, bounds the pace: the lanes whose turn came together are claimed
+in one transaction (``batching.GroupCommit``; each caller goes on only once it is committed),
+and the outcomes that came back together are recorded in one.
 """
 import asyncio
 from collections.abc import Callable, Mapping
 from contextlib import suppress
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from itertools import groupby
 
 import structlog
 
-from vod_shared.events import Channel
+from vod_shared.events import Channel, SealedDetails
 from vod_shared.failpoints import Failpoints
 from vod_shared.keybook import KeyNotHereYet
 from vod_shared.sealing import (
@@ -53,6 +57,7 @@ from notifications.domain.delivery import (
 )
 from notifications.domain.quiet_hours import earliest_send, quiet_hours
 from notifications.domain.staff import STAFF_MAILBOX
+from notifications.service_layer.batching import GroupCommit
 from notifications.service_layer.composing import REPLIES, Composer
 from notifications.service_layer.outcomes import Outcomes, copy_on
 from notifications.service_layer.unit_of_work import UnitOfWork
@@ -97,6 +102,10 @@ class Sender:
         self._stopping = False
         self._task: asyncio.Task | None = None
         self._in_flight: set[str] = set()  # claimed and handed to the provider, not recorded
+        # The lanes whose turn came together are claimed in one transaction, and the outcomes
+        # that came back together recorded in one (the store, not the provider, is the bound)
+        self._claims = GroupCommit(self._prepare_all, limit=batch_size, name="sender-claims")
+        self._records = GroupCommit(self._record_all, limit=batch_size, name="sender-records")
 
     def wake(self) -> None:
         self._wake.set()
@@ -228,7 +237,7 @@ class Sender:
 
     async def _deliver(self, delivery_id: str) -> bool:
         """Sends one delivery if it is still due; False if those after it must wait."""
-        prepared = await self._prepare(delivery_id)
+        prepared = await self._claims.submit(delivery_id)
         if prepared is None:
             return True
         if prepared is False:
@@ -238,68 +247,87 @@ class Sender:
         try:
             outcome = await self._send(delivery, message, address)
             self._failpoints.hit("notifications.after_send")
-            await self._outcomes.record(delivery, outcome, self._clock())
+            await self._records.submit((delivery, outcome))
         finally:
             self._in_flight.discard(delivery.id)
         return isinstance(outcome, Sent)
 
-    async def _prepare(self, delivery_id: str):
-        """Re-reads and claims the row: (delivery, message, address), None to move on to the
-        next, or False when this one did not go and the ones after it must wait."""
+    async def _record_all(self, results: list[tuple[Delivery, Outcome]]) -> list[None]:
+        await self._outcomes.record_all(results, self._clock())
+        return [None] * len(results)
+
+    async def _prepare_all(self, delivery_ids: list[str]) -> list:
+        """Re-reads and claims the rows of the lanes whose turn it is, in one transaction:
+        for each, (delivery, message, address), None to move on to the next, or False when
+        this one did not go and the ones after it must wait. Committed before any is sent."""
+        if self._stopping:  # no new send: they stay pending for the next start
+            return [False] * len(delivery_ids)
         now = self._clock()
+        answers, ready = {}, {}
         async with self._uow() as uow:
-            delivery = await uow.deliveries.get(delivery_id)
-            if delivery is None or delivery.status is not Status.PENDING or delivery.due_at > now:
-                return None
-            if delivery.recipient_id == STAFF_MAILBOX:
-                return await self._prepare_for_staff(uow, delivery, now)
-            if schedule.too_late(delivery.template, delivery.params, now):
-                await uow.deliveries.finish(delivery.id, Status.CANCELLED, now,
-                                            expected=Status.PENDING, reason="too_late")
-                await uow.commit()
-                return None
-            sealed = await uow.people.contact(delivery.recipient_id)
-            if sealed is None:
-                return False  # held until the contact arrives
-            try:
-                details = await self._keys.open(uow.session, sealed,
-                                                about=delivery.recipient_id)
-            except CannotUnseal as refused:
-                return await self._unreadable(uow, delivery, refused, now)
-            if moved_to := channel_now(delivery, details.get("preferred_channel")):
-                await uow.deliveries.move_channel(delivery, moved_to, now)
-                await uow.commit()
-                return None  # taken up again on its new channel, in that channel's order
-            channel = Channel(delivery.channel)
-            address = details.get("email" if channel is Channel.EMAIL else "phone")
-            blocked = await self._blocked(uow, delivery, channel, address)
-            if blocked:
-                await self._end_unsent(uow, delivery, blocked, now, details=details)
-                return None
-            zone = person_zone(details.get("time_zone"), details.get("state"))
-            when = earliest_send(now, channel=channel, zone=zone,
-                                 urgent=delivery.urgent or delivery.template in REPLIES,
-                                 hours=quiet_hours(details.get("quiet_hours")))
-            if when > now:
-                await uow.deliveries.hold_until(delivery.id, when)
-                await uow.commit()
-                return None
-            try:
-                message = self._compose.for_person(delivery, details, zone, address)
-            except TemplateMissing:
-                await self._end_unsent(uow, delivery, "template_missing", now, details={})
-                return None
-            if not await uow.deliveries.claim(delivery.id, now):
-                return None
+            rows = await uow.deliveries.get_all(delivery_ids)
+            contacts, opted_out = await uow.people.contacts_and_opt_outs(
+                {delivery.recipient_id for delivery in rows.values()})
+            found = _Found(contacts, opted_out, await self._keys.book.held(
+                uow.session, {sealed.key_id for sealed in contacts.values()}))
+            for delivery_id in delivery_ids:
+                answer = await self._prepare(uow, rows.get(delivery_id), now, found)
+                (ready if isinstance(answer, tuple) else answers)[delivery_id] = answer
+            claimed = await uow.deliveries.claim_all(ready, now)
             await uow.commit()
-        return _claimed(delivery, now), message, address
+        for delivery_id, (delivery, message, address) in ready.items():
+            answers[delivery_id] = ((_claimed(delivery, now), message, address)
+                                    if delivery_id in claimed else None)
+        return [answers[delivery_id] for delivery_id in delivery_ids]
+
+    async def _prepare(self, uow: UnitOfWork, delivery: Delivery | None, now: datetime,
+                       found: "_Found"):
+        """One row of ``_prepare_all``: (delivery, message, address) to claim, None to move on
+        to the next, or False when this one did not go and the ones after it must wait."""
+        if delivery is None or delivery.status is not Status.PENDING or delivery.due_at > now:
+            return None
+        if delivery.recipient_id == STAFF_MAILBOX:
+            return await self._prepare_for_staff(uow, delivery, now)
+        if schedule.too_late(delivery.template, delivery.params, now):
+            await uow.deliveries.finish(delivery.id, Status.CANCELLED, now,
+                                        expected=Status.PENDING, reason="too_late")
+            return None
+        sealed = found.contacts.get(delivery.recipient_id)
+        if sealed is None:
+            return False  # held until the contact arrives
+        try:
+            details = await self._keys.open(uow.session, sealed, about=delivery.recipient_id,
+                                            held=found.keys)
+        except CannotUnseal as refused:
+            return await self._unreadable(uow, delivery, refused, now)
+        if moved_to := channel_now(delivery, details.get("preferred_channel")):
+            await uow.deliveries.move_channel(delivery, moved_to, now)
+            return None  # taken up again on its new channel, in that channel's order
+        channel = Channel(delivery.channel)
+        address = details.get("email" if channel is Channel.EMAIL else "phone")
+        blocked = _blocked(delivery, channel, address, found.opted_out)
+        if blocked:
+            await self._end_unsent(uow, delivery, blocked, now, details=details)
+            return None
+        zone = person_zone(details.get("time_zone"), details.get("state"))
+        when = earliest_send(now, channel=channel, zone=zone,
+                             urgent=delivery.urgent or delivery.template in REPLIES,
+                             hours=quiet_hours(details.get("quiet_hours")))
+        if when > now:
+            await uow.deliveries.hold_until(delivery.id, when)
+            return None
+        try:
+            message = self._compose.for_person(delivery, details, zone, address)
+        except TemplateMissing:
+            await self._end_unsent(uow, delivery, "template_missing", now, details={})
+            return None
+        return delivery, message, address
 
     async def _prepare_for_staff(self, uow: UnitOfWork, delivery: Delivery, now: datetime):
         """An alert to the staff mailbox: no contact to open, no quiet hours, no fallback."""
         if not self._staff_mailbox:  # unset since the alert was planned
             await uow.deliveries.finish(delivery.id, Status.SKIPPED, now, expected=Status.PENDING,
                                         reason="staff_alerts_email_unset")
-            await uow.commit()
             log.warning("staff_alert.not_emailed", delivery_id=delivery.id,
                         alert=delivery.template, reference=delivery.reference)
             return None
@@ -308,12 +336,8 @@ class Sender:
         except TemplateMissing:
             await self._outcomes.fail(uow, delivery, "template_missing", now,
                                       expected=Status.PENDING)
-            await uow.commit()
             return None
-        if not await uow.deliveries.claim(delivery.id, now):
-            return None
-        await uow.commit()
-        return _claimed(delivery, now), message, self._staff_mailbox
+        return delivery, message, self._staff_mailbox
 
     async def _unreadable(self, uow: UnitOfWork, delivery: Delivery, refused: CannotUnseal,
                           now: datetime):
@@ -327,12 +351,10 @@ class Sender:
             log.info("contact.key_not_here_yet", delivery_id=delivery.id)
             # all of hers wait together, so none overtakes another when the key comes
             await uow.deliveries.hold_recipient_until(delivery.recipient_id, now + KEY_WAIT)
-            await uow.commit()
             return False
         if refused.reason == ERASED:
             await uow.deliveries.finish(delivery.id, Status.CANCELLED, now,
                                         expected=Status.PENDING, reason=RECIPIENT_ERASED)
-            await uow.commit()
             log.info("delivery.recipient_erased", delivery_id=delivery.id)
             return None
         if refused.reason not in KEY_TROUBLE:
@@ -343,17 +365,7 @@ class Sender:
                   hint="check VOD_KEYS_DIR holds this service's and intake's keys, and that "
                        "`python -m notifications.rewrap` ran before a key was retired")
         await uow.deliveries.hold_until(delivery.id, now + UNREADABLE_RETRY)
-        await uow.commit()
         return False
-
-    async def _blocked(self, uow: UnitOfWork, delivery: Delivery, channel: Channel,
-                       address: str | None) -> str | None:
-        if not address:
-            return f"no_{channel.value}_address"
-        if (channel is Channel.SMS and delivery.template != "sms_opted_out"
-                and await uow.people.opted_out_of_sms(delivery.recipient_id)):
-            return "sms_opted_out"
-        return None
 
     async def _end_unsent(self, uow: UnitOfWork, delivery: Delivery, reason: str,
                           now: datetime, *, details: dict) -> None:
@@ -362,7 +374,6 @@ class Sender:
             # Only a calendar update: by email or not at all, never a text after they withdrew.
             await uow.deliveries.finish(delivery.id, Status.SKIPPED, now,
                                         expected=Status.PENDING, reason=reason)
-            await uow.commit()
             return
         other = Channel.SMS if delivery.channel == Channel.EMAIL.value else Channel.EMAIL
         reachable = details.get("email" if other is Channel.EMAIL else "phone") and not (
@@ -375,7 +386,6 @@ class Sender:
                                       cause_event_id=delivery.cause_event_id, now=now)
         else:
             await self._outcomes.fail(uow, delivery, reason, now, expected=Status.PENDING)
-        await uow.commit()
         log.info("delivery.not_sent_on_channel", delivery_id=delivery.id,
                  channel=delivery.channel, reason=reason, fallback=bool(reachable))
 
@@ -390,6 +400,24 @@ class Sender:
             if pace := self._paces.get(delivery.channel):
                 pace.hold(outcome.retry_after_s or THROTTLED_PAUSE_S)
         return outcome
+
+
+@dataclass(frozen=True)
+class _Found:
+    """What one transaction of claims read for all its rows at once."""
+    contacts: dict[str, SealedDetails]
+    opted_out: set[str]
+    keys: dict  # the key book's held keys of those contacts
+
+
+def _blocked(delivery: Delivery, channel: Channel, address: str | None,
+             opted_out: set[str]) -> str | None:
+    if not address:
+        return f"no_{channel.value}_address"
+    if (channel is Channel.SMS and delivery.template != "sms_opted_out"
+            and delivery.recipient_id in opted_out):
+        return "sms_opted_out"
+    return None
 
 
 def _claimed(delivery: Delivery, now: datetime) -> Delivery:

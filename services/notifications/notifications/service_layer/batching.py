@@ -1,0 +1,66 @@
+"""Group commit: many callers, one transaction.
+
+Each caller hands in one item and waits for its own answer; the items handed in while the
+previous transaction was under way (or within the same turn of the event loop) go in the next
+one, up to ``limit`` at a time. A caller is answered only once its transaction has committed,
+so "the claim is committed before the provider is called" holds for each message as before;
+if the transaction fails, every caller in it gets the error (nothing of it was committed).
+"""
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Generic, TypeVar
+
+Item = TypeVar("Item")
+Answer = TypeVar("Answer")
+
+
+class GroupCommit(Generic[Item, Answer]):
+    def __init__(self, apply: Callable[[list[Item]], Awaitable[list[Answer]]], *,
+                 limit: int = 100, name: str = "group-commit") -> None:
+        self._apply, self._limit, self._name = apply, max(1, limit), name
+        self._waiting: list[tuple[Item, asyncio.Future]] = []
+        self._worker: asyncio.Task | None = None
+
+    async def submit(self, item: Item) -> Answer:
+        answer = asyncio.get_running_loop().create_future()
+        self._waiting.append((item, answer))
+        if self._worker is None or self._worker.done():
+            self._worker = asyncio.create_task(self._work(), name=self._name)
+        # Not cancelled with the caller: the others in its transaction still need it.
+        return await answer
+
+    async def _work(self) -> None:
+        await asyncio.sleep(0)  # let every caller ready in this turn hand its item in
+        while self._waiting:
+            taken, self._waiting = self._waiting[:self._limit], self._waiting[self._limit:]
+            try:
+                answers = await self._apply([item for item, _ in taken])
+            except Exception as exc:  # noqa: BLE001 - handed to its caller, who decides
+                if len(taken) == 1:
+                    _answer_all(taken, error=exc)
+                    continue
+                # Nothing of it was committed: each item alone, so that one bad item (a
+                # poison row) fails only its own caller
+                for alone in taken:
+                    await self._apply_alone(alone)
+                continue
+            _answer_all(taken, answers)
+
+    async def _apply_alone(self, alone: tuple[Item, asyncio.Future]) -> None:
+        try:
+            answers = await self._apply([alone[0]])
+        except Exception as exc:  # noqa: BLE001 - handed to its caller
+            _answer_all([alone], error=exc)
+            return
+        _answer_all([alone], answers)
+
+
+def _answer_all(taken: list[tuple[object, asyncio.Future]], answers: list | None = None, *,
+                error: Exception | None = None) -> None:
+    for index, (_, answer) in enumerate(taken):
+        if answer.done():  # its caller gave up waiting
+            continue
+        if error is not None:
+            answer.set_exception(error)
+        else:
+            answer.set_result(answers[index])

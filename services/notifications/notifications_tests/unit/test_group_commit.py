@@ -1,0 +1,62 @@
+"""Group commit: callers that hand in items together share one transaction; a failed one is
+split so that a bad item fails only its own caller."""
+import asyncio
+
+import pytest
+
+from notifications.service_layer.batching import GroupCommit
+
+
+class Store:
+    """Applies batches, recording each; an item named "poison" fails any batch it is in."""
+
+    def __init__(self) -> None:
+        self.batches: list[list[str]] = []
+
+    async def apply(self, items: list[str]) -> list[str]:
+        await asyncio.sleep(0.01)  # a transaction takes a while: others queue behind it
+        if "poison" in items:
+            raise ValueError("poison")
+        self.batches.append(list(items))
+        return [item.upper() for item in items]
+
+
+async def test_items_handed_in_together_share_one_transaction_and_each_gets_its_answer():
+    store = Store()
+    group = GroupCommit(store.apply, limit=100)
+    answers = await asyncio.gather(*(group.submit(f"m{i}") for i in range(50)))
+    assert answers == [f"M{i}" for i in range(50)]
+    assert store.batches == [[f"m{i}" for i in range(50)]]
+
+
+async def test_items_arriving_during_a_transaction_go_in_the_next_up_to_the_limit():
+    store = Store()
+    group = GroupCommit(store.apply, limit=10)
+    first = asyncio.ensure_future(group.submit("a"))
+    await asyncio.sleep(0.001)  # the first transaction is under way
+    rest = [asyncio.ensure_future(group.submit(f"b{i}")) for i in range(25)]
+    await asyncio.gather(first, *rest)
+    assert [len(batch) for batch in store.batches] == [1, 10, 10, 5]
+
+
+async def test_a_poison_item_fails_only_its_caller_and_the_others_are_applied_once():
+    store = Store()
+    group = GroupCommit(store.apply, limit=100)
+    results = await asyncio.gather(*(group.submit(item) for item in ("a", "poison", "c")),
+                                   return_exceptions=True)
+    assert results[0] == "A" and results[2] == "C"
+    assert isinstance(results[1], ValueError)
+    applied = [item for batch in store.batches for item in batch]
+    assert sorted(applied) == ["a", "c"]  # nothing of the failed batch was kept twice
+
+
+async def test_a_caller_who_gives_up_does_not_stop_the_others():
+    store = Store()
+    group = GroupCommit(store.apply, limit=100)
+    quitter = asyncio.ensure_future(group.submit("q"))
+    stayer = asyncio.ensure_future(group.submit("s"))
+    await asyncio.sleep(0)
+    quitter.cancel()
+    assert await stayer == "S"
+    with pytest.raises(asyncio.CancelledError):
+        await quitter
