@@ -132,7 +132,7 @@ def bootstrap(settings: Settings | None = None, clock=utc_now, *, email=None,
         host=settings.smtp_host, port=settings.smtp_port, username=settings.smtp_username,
         password=settings.smtp_password, starttls=settings.smtp_starttls,
         sender=settings.mail_from, timeout_s=settings.smtp_timeout_s,
-        keep_open=settings.smtp_keep_open)
+        keep_open=settings.smtp_keep_open, max_connections=settings.smtp_max_connections)
     if (team := settings.team) is not None:
         email, sms = TeamEmail(email, team), TeamSms(sms, team)
         log.warning("messages.team_mode", team_emails=len(team.emails),

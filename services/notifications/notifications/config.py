@@ -40,6 +40,8 @@ class Settings(ServiceSettings, OutboundSettings):
     sms_account_rate_per_s: float = Field(0.0, ge=0, validation_alias="SMS_ACCOUNT_RATE_PER_S")
     smtp_rate_per_s: float = Field(0.0, ge=0, validation_alias="SMTP_RATE_PER_S")
     smtp_keep_open: int = Field(4, ge=0, validation_alias="SMTP_KEEP_OPEN")
+    # Conversations with the mail server at once (a relay refuses a client opening too many)
+    smtp_max_connections: int = Field(8, ge=1, validation_alias="SMTP_MAX_CONNECTIONS")
     # Longer than any one send can take (the SMTP and SMS timeouts): a row still "sending"
     # after this was cut off by a crash, and its outcome is unknown.
     sending_lease_s: float = Field(300.0, gt=0, validation_alias="NOTIFICATIONS_SENDING_LEASE_S")

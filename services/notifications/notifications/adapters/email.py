@@ -15,6 +15,7 @@ body beside the text and the HTML, where Outlook, Gmail and Apple Mail look for 
 In team mode (``MESSAGES_MODE=team``) ``TeamEmail`` stands in front: every email goes to the
 team, marked a test.
 """
+import asyncio
 from dataclasses import replace
 from email.message import EmailMessage as MimeMessage
 from datetime import datetime, timezone
@@ -56,19 +57,27 @@ def mime(message: EmailMessage, *, to: str, sender: str, message_id: str,
 class SmtpSender:
     """Keeps up to ``keep_open`` connections open between messages (a new conversation costs
     a TCP and TLS handshake and a login); one that went stale while idle is replaced before
-    anything was handed over, so a message never goes twice for it."""
+    anything was handed over, so a message never goes twice for it. At most
+    ``max_connections`` conversations at once, whatever the sender's concurrency: a mail relay
+    refuses (421) a client that opens too many."""
 
     def __init__(self, *, host: str, port: int, username: str | None, password: str | None,
                  starttls: bool, sender: str, timeout_s: float = 30.0,
-                 keep_open: int = 4) -> None:
+                 keep_open: int = 4, max_connections: int = 8) -> None:
         self._host, self._port = host, port
         self._username, self._password = username, password
         self._starttls, self._sender, self._timeout = starttls, sender, timeout_s
         self._idle: list[aiosmtplib.SMTP] = []
         self._keep_open = keep_open
+        self._conversations = asyncio.Semaphore(max(max_connections, 1))
 
     async def send(self, message: EmailMessage, *, to: str, delivery_id: str,
                    language: str) -> Outcome:
+        async with self._conversations:
+            return await self._send(message, to=to, delivery_id=delivery_id, language=language)
+
+    async def _send(self, message: EmailMessage, *, to: str, delivery_id: str,
+                    language: str) -> Outcome:
         # The delivery id in the Message-ID lets anyone match a message to its row.
         message_id = make_msgid(idstring=delivery_id, domain="dialogue.notifications")
         mail = mime(message, to=to, sender=self._sender, message_id=message_id, language=language)

@@ -50,3 +50,54 @@ async def test_messages_share_one_connection_and_a_dropped_one_is_replaced():
         await sender.close()
         server.stop()
     assert [to for _, to in mailbox.received] == [f"p{n}@example.org" for n in range(4)]
+
+
+class SlowMailbox(Mailbox):
+    """A relay that takes its time over each message and counts the conversations open."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.open_now = self.most_open = 0
+
+    async def handle_HELO(self, server, session, envelope, hostname) -> str:
+        return await self._greeted(session, hostname, "250 hello")
+
+    async def handle_EHLO(self, server, session, envelope, hostname, responses) -> list:
+        await self._greeted(session, hostname, None)
+        return responses
+
+    async def _greeted(self, session, hostname, answer):
+        session.host_name = hostname
+        if not getattr(session, "counted", False):
+            session.counted = True
+            self.open_now += 1
+            self.most_open = max(self.most_open, self.open_now)
+        return answer
+
+    async def handle_QUIT(self, server, session, envelope) -> str:
+        if getattr(session, "counted", False):
+            session.counted = False
+            self.open_now -= 1
+        return "221 bye"
+
+    async def handle_DATA(self, server, session, envelope) -> str:
+        await asyncio.sleep(0.05)
+        return await super().handle_DATA(server, session, envelope)
+
+
+async def test_no_more_conversations_at_once_than_the_relay_is_allowed():
+    mailbox, port = SlowMailbox(), free_port()
+    server = Controller(mailbox, hostname="127.0.0.1", port=port)
+    server.start()
+    sender = SmtpSender(host="127.0.0.1", port=port, username=None, password=None,
+                        starttls=False, sender="vs@dialogue.invalid", timeout_s=5,
+                        keep_open=0, max_connections=3)
+    try:
+        outcomes = await asyncio.gather(*(_send(sender, n) for n in range(20)))
+    finally:
+        await sender.close()
+        server.stop()
+    assert all(isinstance(o, Sent) for o in outcomes)
+    assert sorted(to for _, to in mailbox.received) == sorted(f"p{n}@example.org"
+                                                              for n in range(20))
+    assert 1 < mailbox.most_open <= 3
