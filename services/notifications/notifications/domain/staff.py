@@ -49,6 +49,18 @@ def delivery_problem(delivery: Delivery, status: Status, reason: str) -> Notice 
         "message": delivery.template, "channel": delivery.channel, "reason": reason})
 
 
+def waiting_for_key(delivery: Delivery, waited_minutes: int) -> Notice | None:
+    """A message has waited long for the data key that opens her contact (it travels on
+    vod.keys): something is wrong upstream, and she may need to be reached another way.
+    The message keeps waiting; it goes once the key comes."""
+    if delivery.recipient_id == STAFF_MAILBOX:
+        return None
+    return _alert("staff_delivery_waiting_for_key", delivery.subject, delivery.reference, {
+        "delivery_id": delivery.id, "subject_id": delivery.subject,
+        "message": delivery.template, "channel": delivery.channel,
+        "waited_minutes": str(waited_minutes)})
+
+
 def hearing_on_short_notice(event: CustodyStatusChanged, days: int,
                             told: list[Notice]) -> Notice:
     """A parole hearing reported fewer than 90 days ahead (domain.hearings): staff must reach

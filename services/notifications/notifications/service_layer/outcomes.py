@@ -72,6 +72,10 @@ class Outcomes:
         else:
             await uow.deliveries.retry_at(delivery.id, next_try, outcome.reason)
 
+    @property
+    def alerts(self) -> StaffAlerts:
+        return self._alerts
+
     async def fail(self, uow: UnitOfWork, delivery: Delivery, reason: str, now: datetime, *,
                    status: Status = Status.FAILED, expected: Status = Status.SENDING,
                    detail: str | None = None, provider_id: str | None = None) -> bool:

@@ -56,7 +56,7 @@ from notifications.domain.delivery import (
     channel_now,
 )
 from notifications.domain.quiet_hours import earliest_send, quiet_hours
-from notifications.domain.staff import STAFF_MAILBOX
+from notifications.domain.staff import STAFF_MAILBOX, waiting_for_key
 from notifications.service_layer.batching import GroupCommit
 from notifications.service_layer.composing import REPLIES, Composer
 from notifications.service_layer.outcomes import Outcomes, copy_on
@@ -71,6 +71,8 @@ _SETTLE_S = 0.1
 UNREADABLE_RETRY = timedelta(minutes=15)
 # Her data key travels on vod.keys and may be a moment behind her details: look again soon.
 KEY_WAIT = timedelta(seconds=5)
+# A key this late is not on its way: staff are told (once a message), the message keeps waiting.
+KEY_OVERDUE = timedelta(minutes=10)
 # Details that open with neither this service's keys nor intake's: an operator's matter (a key
 # file missing, or retired before the re-wrap); the delivery waits, it does not fail.
 KEY_TROUBLE = {NOT_AUTHENTIC, KEY_RETIRED}
@@ -351,6 +353,11 @@ class Sender:
             log.info("contact.key_not_here_yet", delivery_id=delivery.id)
             # all of hers wait together, so none overtakes another when the key comes
             await uow.deliveries.hold_recipient_until(delivery.recipient_id, now + KEY_WAIT)
+            waited = now - (delivery.created_at or now)
+            if waited >= KEY_OVERDUE:  # planned at most once for a delivery (its cause id)
+                await self._outcomes.alerts.raise_alert(
+                    uow, waiting_for_key(delivery, int(waited.total_seconds() // 60)),
+                    cause_id=delivery.id, now=now)
             return False
         if refused.reason == ERASED:
             await uow.deliveries.finish(delivery.id, Status.CANCELLED, now,

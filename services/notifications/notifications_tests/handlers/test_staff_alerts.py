@@ -125,3 +125,28 @@ async def test_a_bounced_calendar_cancellation_after_a_withdrawal_asks_no_one_to
     assert [(d.template, d.status) for d in await configured.deliveries(subject=case)
             if d.template == "session_cancelled"] == [("session_cancelled", "failed")]
     assert _to_staff(configured) == []
+
+
+async def test_a_message_whose_key_never_comes_alerts_staff_once_and_keeps_waiting(
+        configured, clock):
+    person, case = new_id(), new_id()
+    await configured.person(person, key=False)  # her key never arrives on vod.keys
+    await configured.deliver(request(case, person, at=clock()), subject=case)
+    await configured.send_due()
+    clock.move(minutes=5)
+    await configured.send_due()
+    assert _to_staff(configured) == []  # a key a moment late is normal
+    clock.move(minutes=6)
+    await configured.send_due()
+    clock.move(minutes=1)
+    await configured.send_due()
+    [alert] = _to_staff(configured)
+    assert alert.subject == "Message waiting for the person's key: VOD-2026-000123"
+    assert "11 minutes" in alert.text and "nothing has been sent" in alert.text
+    _names_no_one(alert)
+    assert [m for m in configured.email.sent if m["to"] != STAFF_MAILBOX] == []
+
+    await configured.grant(person)  # the key comes at last: her message goes, once
+    clock.move(seconds=6)
+    await configured.send_due()
+    assert [m["to"] for m in configured.email.sent].count("ana@example.org") == 1
