@@ -159,9 +159,10 @@ class Holds:
         if session is None or not session.is_upcoming(now):
             return False
         self._cancel_session(session, reason, now)
-        self._alert("joint_dialogue_off", "A participant of the joint dialogue is on hold: the "
-                                          "dialogue was cancelled for everyone; schedule it "
-                                          "again once all are ready.", now)
+        # Neutral: this case's staff may not see the others' (nor why one cannot go ahead).
+        self._alert("joint_dialogue_off", "The joint dialogue was cancelled for every "
+                                          "participant: one of its cases cannot go ahead for "
+                                          "now. Schedule it again once all are ready.", now)
         return True
 
     def _stop_what_is_coming(self, reason: str, now: datetime) -> None:
