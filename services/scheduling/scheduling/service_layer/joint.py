@@ -56,6 +56,7 @@ async def link_case(uow: UnitOfWork, ctx: Context, *, case_id: str, other_case_i
         group_id = new_id()
         await uow.groups.add(group_id, case_id, now)
     await uow.groups.add(group_id, other_case_id, now)
+    _changed(uow, other_case_id)
     members = await uow.groups.members(group_id)
     await _announce(uow, ctx, CasesLinked(group_id=group_id, case_ids=members, at=now),
                     group_id, members, now)
@@ -83,6 +84,7 @@ async def unlink_case(uow: UnitOfWork, ctx: Context, *, case_id: str,
         await _save(uow, ctx, leaver)
     for position, leaving in enumerate([member] + (remaining if len(remaining) == 1 else [])):
         await uow.groups.remove(leaving)
+        _changed(uow, leaving)
         still = remaining if position == 0 and len(remaining) > 1 else []
         await _announce(uow, ctx, CaseUnlinked(group_id=group_id, case_id=leaving,
                                                case_ids=still, at=now),
@@ -185,10 +187,15 @@ async def _members(uow: UnitOfWork, case_id: str, *, acting: bool = False) -> li
 
 
 async def _save(uow: UnitOfWork, ctx: Context, case: Case) -> None:
-    """Saved, and, when not the case acted on, audited on its own case too."""
+    """Saved, and audited on its own case too."""
     await uow.save_case(case, topic=ctx.topic)
-    if case.case_id not in uow.also_changed:
-        uow.also_changed.append(case.case_id)
+    _changed(uow, case.case_id)
+
+
+def _changed(uow: UnitOfWork, case_id: str) -> None:
+    """Audited on its own case too, when not the case acted on (``SchedulingService``)."""
+    if case_id not in uow.also_changed:
+        uow.also_changed.append(case_id)
 
 
 def _scheduled(case: Case) -> bool:

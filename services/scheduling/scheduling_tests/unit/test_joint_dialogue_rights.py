@@ -73,7 +73,9 @@ async def test_a_facilitator_of_one_case_neither_reads_nor_acts_on_the_other(sch
     assert (await coordinator.get(f"/api/cases/{ana}/group")).json()["group_id"]
 
     assert (await coordinator.post(f"/api/cases/{ana}/session", json=WHEN)).status_code == 201
-    assert ("session.schedule", "done", ana) in await audited(scheduling, luis)
+    luis_log = await audited(scheduling, luis)
+    assert ("session.schedule", "done", ana) in luis_log
+    assert ("group.link", "done", ana) in luis_log
     for path, body in (("session/reschedule", LATER), ("session/cancel", {}),
                        ("session/held", {})):
         tried = await eli.post(f"/api/cases/{ana}/{path}", json=body)
@@ -142,6 +144,7 @@ async def test_an_unlink_cancels_only_the_leavers_session(scheduling):
                                    json={})).status_code == 200
     assert [(e.case_id, e.reason) for e in await scheduling.events("SessionCancelled")] == [
         (luis, LEFT_THE_GROUP)]
+    assert ("group.unlink", "done", luis) in await audited(scheduling, ana)
     ana_now = (await coordinator.get(f"/api/cases/{ana}")).json()
     assert ana_now["stage"] == "dialogue_scheduled" and ana_now["session_starts_at"]
     # Now her own dialogue: moved on the single-case path.
