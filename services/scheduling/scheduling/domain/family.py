@@ -17,6 +17,14 @@ class CannotLink(NotNow):
         self.reasons = reasons
 
 
+class CoordinatorNeeded(NotNow):
+    """A joint action that would change a case this staff member is not assigned to."""
+
+    def __init__(self) -> None:
+        super().__init__("This joint dialogue includes a case not assigned to you: a coordinator "
+                         "must do this.")
+
+
 def name(case: Case) -> str:
     return case.reference or case.case_id
 
@@ -27,9 +35,9 @@ def _has_dialogue(case: Case) -> bool:
 
 
 def check_linkable(case: Case, other: Case, *, group_id: str | None,
-                   other_group_id: str | None) -> None:
+                   other_group_id: str | None, members: Iterable[Case] = ()) -> None:
     """Refuses (``CannotLink``) unless ``other`` may join ``case``'s dialogue (``group_id``:
-    the group ``case`` is in, if any)."""
+    the group ``case`` is in, if any; ``members``: every case already in it)."""
     if other.case_id == case.case_id:
         raise CannotLink(["a case cannot be linked to itself"])
     reasons = []
@@ -42,7 +50,7 @@ def check_linkable(case: Case, other: Case, *, group_id: str | None,
         reasons.append(f"{name(other)} is already linked to "
                        + ("this dialogue" if other_group_id == group_id else "another dialogue"))
     # A dialogue already set is set for its own participants only: cancel it, link, set again.
-    if _has_dialogue(other) or _has_dialogue(case):
+    if any(_has_dialogue(each) for each in (case, other, *members)):
         reasons.append("a dialogue is already scheduled for one of them: cancel it first")
     if reasons:
         raise CannotLink(reasons)

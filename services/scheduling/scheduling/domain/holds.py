@@ -151,6 +151,20 @@ class Holds:
         self.holds.clear()
         self._alert(f"case_{stage.value}", f"The case ended ({reason}).", now)
 
+    def joint_dialogue_off(self, reason: str, now: datetime) -> bool:
+        """A linked participant's hold puts the joint dialogue off for everyone: this case's
+        session, if still to come, is cancelled with ``reason`` (a ``case_`` reason, so its
+        participant is told quietly and never why), and staff are alerted. True if cancelled."""
+        session = self.current_session
+        if session is None or not session.is_upcoming(now):
+            return False
+        self._cancel_session(session, reason, now)
+        # Neutral: this case's staff may not see the others' (nor why one cannot go ahead).
+        self._alert("joint_dialogue_off", "The joint dialogue was cancelled for every "
+                                          "participant: one of its cases cannot go ahead for "
+                                          "now. Schedule it again once all are ready.", now)
+        return True
+
     def _stop_what_is_coming(self, reason: str, now: datetime) -> None:
         for meeting in self.meetings:
             if meeting.is_upcoming(now):

@@ -185,8 +185,7 @@ def cases_router(service, *, phone: str) -> APIRouter:
 
     @router.post("/cases/{case_id}/session/held", summary="The dialogue took place")
     async def session_held(case_id: str, staff: Staff) -> dict:
-        return await step(staff, case_id, act.on_case, audit="session.held",
-                          act=lambda case, now: case.session_held(now=now))
+        return await step(staff, case_id, joint.session_held, audit="session.held")
 
     @router.post("/cases/{case_id}/travel/done", summary="The victim's travel is arranged")
     async def travel_done(case_id: str, staff: Staff) -> dict:
@@ -202,7 +201,7 @@ def cases_router(service, *, phone: str) -> APIRouter:
 
     @router.post("/cases/{case_id}/hold", summary="Put the case on hold, with a reason")
     async def hold(case_id: str, body: CaseStepIn, staff: Staff) -> dict:
-        return await step(staff, case_id, act.hold_case, audit="case.hold", by=may_act_as(staff, body.by),
+        return await step(staff, case_id, joint.hold_case, audit="case.hold", by=may_act_as(staff, body.by),
                           reason_code=body.reason_code, reason=body.reason)
 
     @router.post("/cases/{case_id}/resume", summary="Lift a hold the program put on")

@@ -43,7 +43,7 @@ def groups_router(service) -> APIRouter:
     async def group(staff: StaffMember, case_id: str) -> dict:
         async def view(uow):
             await views.visible_case(uow, staff, case_id)
-            return await case_group(uow, case_id)
+            return await case_group(uow, staff, case_id)
         return await service.read(view)
 
     @router.get("/cases/{case_id}/group", summary="The case's joint dialogue and who holds it up")
@@ -54,7 +54,7 @@ def groups_router(service) -> APIRouter:
     async def link(case_id: str, body: LinkIn, staff: Staff) -> dict:
         other_id = await case_named(service, staff, case_id, body.case)
         await service.on_case(staff, case_id, joint.link_case, audit="group.link",
-                              detail=other_id, other_case_id=other_id)
+                              detail=other_id, locking=(other_id,), other_case_id=other_id)
         return await group(staff, case_id)
 
     @router.post("/cases/{case_id}/group/unlink", summary="The case leaves its joint dialogue")

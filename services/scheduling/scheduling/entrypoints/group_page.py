@@ -24,7 +24,7 @@ def group_router(service) -> APIRouter:
         async def view(uow):
             case = await views.visible_case(uow, staff, case_id)
             return views.case_summary(case, "UTC") | {"cdcr_number": case.cdcr_number}, \
-                await case_group(uow, case_id)
+                await case_group(uow, staff, case_id)
         case, group = await service.read(view)
         return render(request, "group.html", staff=staff, status_code=status_code, case=case,
                       group=group, may_act=staff.has_any_role(*ACTS), **message)
@@ -45,7 +45,7 @@ def group_router(service) -> APIRouter:
         try:
             other_id = await case_named(service, staff, case_id, other)
             await service.on_case(staff, case_id, joint.link_case, audit="group.link",
-                                  detail=other_id, other_case_id=other_id)
+                                  detail=other_id, locking=(other_id,), other_case_id=other_id)
         except SchedulingError as exc:
             return await refused(request, staff, case_id, exc)
         return RedirectResponse(f"/staff/cases/{case_id}/group?done=linked", status_code=303)
@@ -54,8 +54,9 @@ def group_router(service) -> APIRouter:
     async def unlink(request: Request, case_id: str, staff: Staff,
                      member: Annotated[str, Form(min_length=1, max_length=64)]):
         try:
-            await service.on_case(staff, member, joint.unlink_case, audit="group.unlink",
-                                  detail=case_id)
+            # Acted from this case: ``member`` must be in its joint dialogue.
+            await service.on_case(staff, case_id, joint.unlink_case, audit="group.unlink",
+                                  detail=member, member=member)
         except SchedulingError as exc:
             return await refused(request, staff, case_id, exc)
         return RedirectResponse(f"/staff/cases/{case_id}/group?done=unlinked", status_code=303)

@@ -74,7 +74,7 @@ def pages_router(service) -> APIRouter:
                     for item in await views.case_timeline(uow, case_id, PROGRAM_ZONE)],
                 notes=await views.staff_notes(uow, service.ctx, case_id, PROGRAM_ZONE),
                 reason_codes=[code.value for code in ReasonCode],
-                group=await case_group(uow, case_id),
+                group=await case_group(uow, staff, case_id),
                 slots=await views.offered_slots(uow, case, venue=venue, days=60, how_many=5,
                                                 start=now + timedelta(days=1),
                                                 length=timedelta(hours=3)))
@@ -188,7 +188,7 @@ def pages_router(service) -> APIRouter:
                    action: Annotated[str, Form(pattern="^(hold|resume)$")],
                    reason_code: Annotated[ReasonCode, Form()] = ReasonCode.OTHER,
                    reason: Annotated[str, Form(max_length=200)] = ""):
-        step = act.hold_case if action == "hold" else act.resume_case
+        step = joint.hold_case if action == "hold" else act.resume_case
         return await act_then_show(request, staff, case_id, action, step,
                                    audit=f"case.{action}",
                                    by=may_act_as(staff, by), reason_code=reason_code,

@@ -24,6 +24,7 @@ from vod_shared.events import (
 
 from scheduling.domain.clearances import Clearance
 from scheduling.domain.model import Case
+from scheduling.service_layer import joint
 from scheduling.service_layer.assignment import assign_waiting_cases
 from scheduling.service_layer.context import Context
 from scheduling.service_layer.unit_of_work import UnitOfWork
@@ -100,10 +101,12 @@ async def clearance_voided(envelope: Envelope, uow: UnitOfWork, *, ctx: Context)
 
 async def victim_paused(envelope: Envelope, uow: UnitOfWork, *, ctx: Context) -> None:
     step: CasePaused = envelope.data
+    await joint.lock_joint_dialogue(uow, step.case_id)
     case = await _known_case(uow, step.case_id)
     if not case.is_ended:
         case.pause(by=step.by, reason=step.reason, now=ctx.clock(), announce=False)
         await uow.save_case(case, topic=ctx.topic)
+        await joint.put_off_for_hold(uow, ctx, case)
 
 
 async def victim_resumed(envelope: Envelope, uow: UnitOfWork, *, ctx: Context) -> None:

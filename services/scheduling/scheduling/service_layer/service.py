@@ -8,6 +8,7 @@ from vod_shared.staff import StaffMember
 from scheduling.adapters.audit import ORIGIN, AuditEntry, AuditLog
 from scheduling.domain.errors import InvalidSchedule, NotFound, SchedulingError
 from scheduling.service_layer.context import Context
+from scheduling.service_layer.joint import lock_joint_dialogue
 from scheduling.service_layer.views import visible_case
 
 
@@ -26,17 +27,24 @@ class SchedulingService:
             return result
 
     async def on_case(self, staff: StaffMember, case_id: str, action, *,
-                      audit: str | None = None, detail: str | None = None, **kwargs):
+                      audit: str | None = None, detail: str | None = None,
+                      locking: tuple[str, ...] = (), **kwargs):
         """A change to a case this staff member may see (else: not found), or a read of its
         personal details; ``audit`` names it in the audit log (else the action's own name:
-        a route that forgets to name its action is still audited, with its path)."""
+        a route that forgets to name its action is still audited, with its path). Every other
+        case the action changed (a joint dialogue's) gets its own entry, its detail the case
+        acted from. ``locking``: other cases the action will lock (a case being linked)."""
         audit = audit or _named(action)
         try:
             async with self.uow() as uow:
-                await _lock_joint_dialogue(uow, case_id)
+                await lock_joint_dialogue(uow, case_id, *locking)
                 await visible_case(uow, staff, case_id, for_update=True)
+                uow.acting = staff
                 result = await action(uow, self.ctx, case_id=case_id, **kwargs)
                 await self._audit(uow, staff, audit, "done", case_id, detail)
+                for other in uow.also_changed:
+                    if other != case_id:
+                        await self._audit(uow, staff, audit, "done", other, case_id)
                 await uow.commit()
                 return result
         except SchedulingError as refused:
@@ -94,12 +102,3 @@ def _outcome(error: Exception) -> str:
     if isinstance(error, InvalidSchedule):
         return "refused_invalid"
     return "refused_not_now"
-
-
-async def _lock_joint_dialogue(uow, case_id: str) -> None:
-    """A change to a linked case may change every case of its joint dialogue: all of them are
-    locked first, in one fixed order (PostgreSQL; SQLite has one writer), so two staff acting
-    on the same dialogue from two of its cases wait for each other instead of deadlocking."""
-    group_id = await uow.groups.group_of(case_id)
-    if group_id is not None:
-        await uow.serialize_on_all([case_id, *await uow.groups.members(group_id)])

@@ -1,5 +1,6 @@
 """Scheduling's unit of work: the shared one (outbox, inbox) plus its repositories, and one way
 to save a case together with the events it caused and the history they make."""
+from vod_shared.staff import StaffMember
 from vod_shared.unit_of_work import SqlUnitOfWork
 
 from scheduling.adapters.calendar import Alerts, Calendar, History, StaffNotes
@@ -20,8 +21,13 @@ class UnitOfWork(SqlUnitOfWork):
     notes: StaffNotes
     letters: Letters
     groups: DialogueGroups
+    # Who acts in this transaction (None: another service's news), and the cases changed for
+    # them besides the one acted on (a joint dialogue's other participants), each audited.
+    acting: StaffMember | None
+    also_changed: list[str]
 
     def on_enter(self) -> None:
+        self.acting, self.also_changed = None, []
         self.cases = CaseRepository(self.session)
         self.facilitators = FacilitatorRepository(self.session)
         self.facilities = FacilityRepository(self.session)

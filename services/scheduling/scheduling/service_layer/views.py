@@ -31,13 +31,18 @@ async def visible_case(uow: UnitOfWork, staff: StaffMember, case_id: str, *,
     """The case, if this staff member may see it: coordinators see all, a facilitator only the
     cases assigned to them. Anyone else's case is simply not found."""
     case = await uow.cases.get(case_id, for_update=for_update)
-    if case is None:
+    if case is None or not await may_see(uow, staff, case, for_update=for_update):
         raise NotFound(f"No case {case_id}.")
-    if not staff.has_any_role(*(SEES_EVERY_CASE if for_update else READS_EVERY_CASE)):
-        mine = await my_facilitator_id(uow, staff)
-        if mine is None or mine not in case.facilitator_ids:
-            raise NotFound(f"No case {case_id}.")
     return case
+
+
+async def may_see(uow: UnitOfWork, staff: StaffMember, case: Case, *,
+                  for_update: bool = False) -> bool:
+    """``visible_case``'s rule, as a yes or no (``for_update``: to change it, not to read it)."""
+    if staff.has_any_role(*(SEES_EVERY_CASE if for_update else READS_EVERY_CASE)):
+        return True
+    mine = await my_facilitator_id(uow, staff)
+    return mine is not None and mine in case.facilitator_ids
 
 
 async def visible_case_ids(uow: UnitOfWork, staff: StaffMember) -> list[str]:

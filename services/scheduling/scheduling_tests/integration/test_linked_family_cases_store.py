@@ -4,6 +4,7 @@ elsewhere are refused with every reason), the joint dialogue waits while one of 
 ready, then is scheduled, moved and cancelled for both at once, each with its own events; a
 participant unlinked leaves a group of one, which is no group. Every link and unlink, refused
 tries too, is in the audit log."""
+import asyncio
 import uuid
 
 import pytest
@@ -24,6 +25,19 @@ PROBLEM = "application/problem+json"
 async def scheduling(database_url_factory, tmp_path, clock):
     settings = sqlite_settings(tmp_path).model_copy(
         update={"database_url": database_url_factory("scheduling")})
+    runtime, app = bootstrap(settings, clock=clock)
+    await upgrade_to_head(runtime.engine, MIGRATIONS)
+    harness = SchedulingApp(app, runtime, settings, clock, tmp_path / "staff.toml")
+    yield harness
+    await harness.close()
+
+
+@pytest.fixture
+async def on_postgresql(postgres_server, tmp_path, clock):
+    """The same app on PostgreSQL alone: row locks taken by two transactions at once."""
+    settings = sqlite_settings(tmp_path).model_copy(
+        update={"database_url": postgres_server.create_database(
+            f"scheduling_{uuid.uuid4().hex[:8]}")})
     runtime, app = bootstrap(settings, clock=clock)
     await upgrade_to_head(runtime.engine, MIGRATIONS)
     harness = SchedulingApp(app, runtime, settings, clock, tmp_path / "staff.toml")
@@ -124,3 +138,22 @@ async def test_two_family_cases_share_one_dialogue_on_either_database(scheduling
     assert ("group.link", "refused_not_now") in audited
     assert ("group.link", "refused_not_found") in audited
     assert any(e.detail == luis for e in entries if e.action == "group.link")
+
+
+async def test_two_staff_linking_two_cases_from_either_end_at_once_link_them_once(
+        on_postgresql):
+    # Each case's row locked first, then the other's, would wait in a circle (a deadlock):
+    # both cases, and their groups, are locked first in one order.
+    ana_staff = await on_postgresql.staff(Role.COORDINATOR)
+    luis_staff = await on_postgresql.staff(Role.COORDINATOR)
+    for _ in range(3):
+        cdcr = f"F{uuid.uuid4().int % 10**5:05d}"
+        (ana, ana_ref), (luis, luis_ref) = (await family_case(on_postgresql, cdcr),
+                                            await family_case(on_postgresql, cdcr))
+        both = await asyncio.wait_for(asyncio.gather(
+            ana_staff.post(f"/api/cases/{ana}/group", json={"case": luis_ref}),
+            luis_staff.post(f"/api/cases/{luis}/group", json={"case": ana_ref})), 30)
+        assert sorted(r.status_code for r in both) == [200, 409], [r.text for r in both]
+        assert "already linked" in next(r.text for r in both if r.status_code == 409)
+    linked = await on_postgresql.events("CasesLinked")
+    assert len(linked) == 3 and all(len(e.case_ids) == 2 for e in linked)

@@ -56,5 +56,7 @@ async def test_a_coordinator_links_and_unlinks_family_cases_on_the_page(scheduli
     assert left.status_code == 303
     assert "not linked to another" in (await coordinator.get(left.headers["location"])).text
     assert [e.case_id for e in await scheduling.events("CaseUnlinked")] == [luis, ana]
-    assert stranger not in [c for e in await scheduling.events() for c in
-                            getattr(e, "case_ids", [])]
+    # The refused link linked no one: the only group ever made was Ana's and Luis's.
+    assert [e.case_ids for e in await scheduling.events("CasesLinked")] == [[ana, luis]]
+    assert "not linked to another" in (
+        await coordinator.get(f"/staff/cases/{stranger}/group")).text

@@ -67,6 +67,17 @@ def test_no_case_is_linked_while_a_dialogue_is_set():
         check_linkable(scheduled, family_case("VOD-3"), group_id="g1", other_group_id=None)
 
 
+def test_no_case_is_linked_while_any_participant_has_the_dialogue_set():
+    scheduled = family_case("VOD-2")
+    scheduled.sessions.append(DialogueSession(
+        "s1", Interval(pacific(2026, 6, 1, 10), pacific(2026, 6, 1, 13)), Venue.VIDEO,
+        "America/Los_Angeles", ("fac-eli",)))
+    # Linked from a participant without a session, to a dialogue another one has set.
+    with pytest.raises(CannotLink, match="cancel it first"):
+        check_linkable(family_case("VOD-1"), family_case("VOD-3"), group_id="g1",
+                       other_group_id=None, members=[scheduled])
+
+
 def test_the_joint_dialogue_waits_for_every_participant_still_going():
     ready, waiting = family_case("VOD-1"), family_case("VOD-2", ready=(Party.OFFENDER,))
     assert holding_up([ready, waiting]) == {"VOD-2": ["the victim is not yet ready"]}
