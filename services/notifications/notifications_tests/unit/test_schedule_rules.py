@@ -107,14 +107,18 @@ def test_the_calendar_cancellation_outranks_the_invitation_and_goes_even_after_w
     assert notice.channels == (Channel.EMAIL,)
 
 
-def test_a_joint_dialogue_put_off_by_another_participant_is_only_a_calendar_update():
-    # Scheduling's reason when another family member's hold put the joint dialogue off: her
-    # calendar is updated by email, no text, and nothing says why.
+def test_a_joint_dialogue_put_off_by_another_participant_is_told_to_her_without_why():
+    # Scheduling's reason when another family member's hold put the joint dialogue off: not
+    # her doing, so not a quiet calendar update ("nothing else changes" would be untrue): she
+    # is told it will not take place and that her facilitator will be in touch, on her own
+    # channel, with the calendar update by email; nothing says why.
     cancelled = SessionCancelled(case_id="case-1", session_id="s",
-                                 reason="case_joint_dialogue_postponed", sequence=1, at=NOW)
+                                 reason="joint_dialogue_postponed", sequence=1, at=NOW)
     notice = schedule.session_cancelled_notice(_case(channel=Channel.SMS), cancelled,
                                                _told(sequence="1"), now=NOW)
-    assert notice.channels == (Channel.EMAIL,) and dict(notice.params)["by_the_case"] == "yes"
+    assert notice.channels == (Channel.SMS, Channel.EMAIL)
+    assert dict(notice.params).get("by_the_case") != "yes"  # the full words, not "nothing else changes"
+    assert "joint" not in " ".join(str(v) for v in dict(notice.params).values())
 
 
 def test_a_survey_goes_after_the_case_closes_but_not_after_a_withdrawal():

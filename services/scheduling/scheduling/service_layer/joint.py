@@ -24,9 +24,10 @@ from scheduling.service_layer.unit_of_work import UnitOfWork
 from scheduling.service_layer.views import may_see
 
 LEFT_THE_GROUP = "left_joint_dialogue"
-# One participant's hold puts the joint dialogue off for everyone. A ``case_`` reason: the others
-# get only a calendar update that it will not take place then, never why (a pause is her choice).
-POSTPONED = "case_joint_dialogue_postponed"
+# One participant's hold puts the joint dialogue off for everyone. Not a quiet ``case_`` reason:
+# the others did nothing, so they are told it will not take place and that their facilitator
+# will be in touch (never why: a pause is her choice).
+POSTPONED = "joint_dialogue_postponed"
 
 
 async def lock_joint_dialogue(uow: UnitOfWork, *case_ids: str) -> None:
