@@ -1,5 +1,8 @@
+import os
+
 import pytest
 
+from vod_devtools import browser
 from vod_shared.sealing import KeyDirectory
 
 from .services import ServiceProcess
@@ -36,3 +39,35 @@ def processes(tmp_path):
     yield start
     for process in reversed(started):
         process.stop()
+
+
+@pytest.fixture(scope="module")
+def chromium() -> None:
+    """The browser tests' headless Chromium: required in CI, skipped (saying why) elsewhere."""
+    reason = browser.available()
+    if reason and os.environ.get("CI"):
+        pytest.fail(f"no browser for the browser tests: {reason}")
+    if reason:  # a developer's own machine; `make test` installs it first
+        pytest.skip(f"no browser for the browser tests: {reason}")
+
+
+@pytest.fixture
+def browser_errors() -> list[str]:
+    """What the page wrote to its console as errors, or threw (a test may assert none)."""
+    return []
+
+
+@pytest.fixture
+async def page(chromium, browser_errors):
+    """A fresh page in its own browser, 1280 x 900, 15 s for each step."""
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as playwright:
+        launched = await browser.launch(playwright)
+        context = await launched.new_context(viewport={"width": 1280, "height": 900})
+        context.set_default_timeout(15_000)
+        page = await context.new_page()
+        page.on("console", lambda m: m.type == "error" and browser_errors.append(m.text))
+        page.on("pageerror", lambda exc: browser_errors.append(str(exc)))
+        yield page
+        await launched.close()

@@ -13,7 +13,7 @@ from vod_shared.envelope import new_envelope, to_kafka
 from vod_shared.events import EligibilityDetermined, ScreeningCompleted
 
 from .staff_support import screenshot_path
-from .test_staff_browser import SECRET, _go, _request_a_dialogue, _sign_in, chromium  # noqa: F401
+from .test_staff_browser import SECRET, _go, _request_a_dialogue, _sign_in
 
 pytestmark = [pytest.mark.integration, pytest.mark.e2e]
 EVERY_DAY = {"time_zone": "America/Los_Angeles",

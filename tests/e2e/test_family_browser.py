@@ -22,7 +22,7 @@ from vod_shared.events import EligibilityDetermined, ScreeningCompleted
 
 from .staff_support import screenshot_path
 from .test_calendar_browser import EVERY_DAY, page  # noqa: F401
-from .test_staff_browser import _go, _sign_in, chromium  # noqa: F401
+from .test_staff_browser import _go, _sign_in
 from .test_support_person import INTAKE_SECRET, _invitations
 
 pytestmark = [pytest.mark.integration, pytest.mark.e2e]

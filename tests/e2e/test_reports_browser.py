@@ -4,7 +4,6 @@ chosen, the charts drawn without JavaScript, and the CSV downloaded with the pag
 The screenshot goes to artifacts/screenshots/reports-case-figures.png."""
 import asyncio
 import csv
-import os
 import uuid
 from datetime import datetime, timezone
 
@@ -21,15 +20,6 @@ from vod_shared.staff import Role
 from .staff_support import build, screenshot_path
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture(scope="module")
-def chromium() -> None:
-    reason = browser.available()
-    if reason and os.environ.get("CI"):
-        pytest.fail(f"no browser for the browser tests: {reason}")
-    if reason:  # a developer's own machine; `make test` installs it first
-        pytest.skip(f"no browser for the browser tests: {reason}")
 
 
 async def _seed(runtime) -> None:

@@ -21,7 +21,6 @@ from vod_shared.envelope import from_kafka
 
 from .services import ServiceProcess
 from .staff_support import screenshot_path
-from .test_victims_page_browser import browser_errors, chromium, page  # noqa: F401 - fixtures
 
 pytestmark = [pytest.mark.integration, pytest.mark.e2e]
 EMAIL = "maria.soto@example.org"

@@ -2,7 +2,6 @@
 with a second factor, open the queue, decide a needs_review case, approve the screening, grant
 gate clearances, and see each decision on the topics. Screenshots go to artifacts/screenshots/."""
 import base64
-import os
 import json
 import uuid
 from datetime import datetime, timedelta, timezone
@@ -11,7 +10,6 @@ import httpx
 import pyotp
 import pytest
 
-from vod_devtools import browser
 from vod_devtools.webhooks import signed_headers
 from vod_devtools.staff_testing import add_staff
 from vod_devtools.testing import produce, read_topic, wait_until
@@ -22,27 +20,6 @@ from .staff_support import screenshot_path
 
 pytestmark = [pytest.mark.integration, pytest.mark.e2e]
 SECRET = "whsec_" + base64.b64encode(uuid.uuid4().bytes * 2).decode()
-
-
-@pytest.fixture(scope="module")
-def chromium() -> None:
-    reason = browser.available()
-    if reason and os.environ.get("CI"):
-        pytest.fail(f"no browser for the browser tests: {reason}")
-    if reason:  # a developer's own machine; `make test` installs it first
-        pytest.skip(f"no browser for the browser tests: {reason}")
-
-
-@pytest.fixture
-async def page(chromium):
-    from playwright.async_api import async_playwright
-
-    async with async_playwright() as playwright:
-        launched = await browser.launch(playwright)
-        context = await launched.new_context(viewport={"width": 1280, "height": 900})
-        context.set_default_timeout(15_000)
-        yield await context.new_page()
-        await launched.close()
 
 
 def _signed(body: bytes) -> dict[str, str]:

@@ -10,14 +10,13 @@ from datetime import datetime, timedelta, timezone
 import httpx
 import pytest
 
-from vod_devtools import browser
 from vod_devtools.catchers import Catchers
 from vod_devtools.demo import until
 from vod_devtools.net import free_port
 from vod_devtools.staff_testing import add_staff, sign_in
 
 from .staff_support import screenshot_path
-from .test_staff_browser import _go, _sign_in, chromium  # noqa: F401
+from .test_staff_browser import _go, _sign_in
 from .test_support_person import (
     CUSTODY_SECRET,
     INTAKE_SECRET,
@@ -28,18 +27,6 @@ from .test_support_person import (
 
 pytestmark = [pytest.mark.integration, pytest.mark.e2e]
 SERVICES = ("intake", "screening", "scheduling", "notifications")
-
-
-@pytest.fixture
-async def page(chromium):
-    from playwright.async_api import async_playwright
-
-    async with async_playwright() as playwright:
-        launched = await browser.launch(playwright)
-        context = await launched.new_context(viewport={"width": 1280, "height": 900})
-        context.set_default_timeout(15_000)
-        yield await context.new_page()
-        await launched.close()
 
 
 def _env(service_env: dict, catchers: Catchers, tmp_path) -> dict:

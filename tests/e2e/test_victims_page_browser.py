@@ -9,12 +9,10 @@ She asks by email: her page's link comes only in emails (notifications puts it i
 message), so her request is confirmed with the emailed link and its button; the codes on her
 page come by email, then, once she moves to texts, to her phone. Only intake's own messages
 (never held at night) and notifications' emails are waited for: no quiet hours apply."""
-import os
 import re
 
 import pytest
 
-from vod_devtools import browser
 from vod_devtools.catchers import Catchers
 from vod_devtools.net import free_port
 from vod_devtools.testing import wait_until
@@ -25,35 +23,6 @@ from .staff_support import screenshot_path
 pytestmark = [pytest.mark.integration, pytest.mark.e2e]
 EMAIL, PHONE = "ana.reyes@example.org", "(619) 555-0142"
 CODE = re.compile(r"código\D*?(\d{6})\b")  # in intake's own Spanish words (door_words.py)
-
-
-@pytest.fixture(scope="module")
-def chromium() -> None:
-    reason = browser.available()
-    if reason and os.environ.get("CI"):
-        pytest.fail(f"no browser for the browser tests: {reason}")
-    if reason:  # a developer's own machine; `make test` installs it first
-        pytest.skip(f"no browser for the browser tests: {reason}")
-
-
-@pytest.fixture
-def browser_errors() -> list[str]:
-    return []
-
-
-@pytest.fixture
-async def page(chromium, browser_errors):
-    from playwright.async_api import async_playwright
-
-    async with async_playwright() as playwright:
-        launched = await browser.launch(playwright)
-        context = await launched.new_context(viewport={"width": 1280, "height": 900})
-        context.set_default_timeout(15_000)
-        page = await context.new_page()
-        page.on("console", lambda m: m.type == "error" and browser_errors.append(m.text))
-        page.on("pageerror", lambda exc: browser_errors.append(str(exc)))
-        yield page
-        await launched.close()
 
 
 async def _go(page, control) -> None:

@@ -10,7 +10,7 @@ from vod_devtools.staff_testing import add_staff
 from vod_devtools.testing import wait_until
 
 from .staff_support import screenshot_path
-from .test_staff_browser import SECRET, _go, _request_a_dialogue, _sign_in, chromium  # noqa: F401
+from .test_staff_browser import SECRET, _go, _request_a_dialogue, _sign_in
 
 pytestmark = [pytest.mark.integration, pytest.mark.e2e]
 SERVICES = ("intake", "screening", "scheduling", "notifications")
