@@ -78,6 +78,11 @@ class SqlUnitOfWork:
         self._emitted = True
         return envelope
 
+    async def prepare(self, envelopes: list[Envelope]) -> None:
+        """Called by a consumer with the events of a batch it is about to apply in this
+        transaction, before their handlers: a service may load in a few statements what the
+        handlers will read one by one. Nothing by default."""
+
     async def serialize_on(self, subject: str | None) -> None:
         """Waits until no other transaction of this service handles ``subject`` (a case id, a
         person id): with several copies of a service, events about one case arrive on several
