@@ -10,7 +10,7 @@ events/s). Two ways:
   EligibilityDetermined is in the outbox (the relay does not run: publishing is its part).
 
     python bench/consumer_batches.py store --events 2000 [--profile]
-    python bench/consumer_batches.py broker --events 5000
+    python bench/consumer_batches.py broker --events 5000 [--driver aiosqlite]
 """
 import argparse
 import asyncio
@@ -48,13 +48,16 @@ def requests(count: int) -> list[tuple[bytes, bytes]]:
     return records
 
 
+DRIVER = {"SQLITE_DRIVER": "inloop"}
+
+
 def screening(workdir: Path, **settings):
     from screening.bootstrap import MIGRATIONS, bootstrap
     from screening.config import Settings
 
     settings = Settings(VOD_DATA_DIR=str(workdir), LOG_LEVEL="WARNING", OUTBOX_POLL_INTERVAL_S=60,
                         SCREENING_DATABASE_URL=f"sqlite+aiosqlite:///{workdir / 'screening.db'}",
-                        **settings)
+                        **DRIVER, **settings)
     runtime, app = bootstrap(settings)
     return runtime, app, MIGRATIONS
 
@@ -157,10 +160,13 @@ def main() -> int:
     parser.add_argument("--events", type=int, default=2000)
     parser.add_argument("--batch", type=int, default=100, help="store mode: records per batch")
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--driver", choices=("inloop", "aiosqlite"), default="inloop",
+                        help="SQLITE_DRIVER: SQLite on the loop's thread, or in aiosqlite's thread")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     from vod_shared.logging import configure_logging
     configure_logging(service="bench", fmt="json", level="WARNING")
+    DRIVER["SQLITE_DRIVER"] = args.driver
     with tempfile.TemporaryDirectory(prefix="vod-batches-") as tmp:
         if args.mode == "store":
             rate = asyncio.run(bench_store(Path(tmp), args.events, args.batch, args.profile))
