@@ -10,7 +10,7 @@ events/s). Two ways:
   EligibilityDetermined is in the outbox (the relay does not run: publishing is its part).
 
     python bench/consumer_batches.py store --events 2000 [--profile]
-    python bench/consumer_batches.py broker --events 5000 [--driver aiosqlite]
+    python bench/consumer_batches.py broker --events 5000 [--driver aiosqlite] [--profile]
 """
 import argparse
 import asyncio
@@ -114,7 +114,7 @@ async def bench_store(workdir: Path, count: int, batch: int, profile: bool) -> f
     return count / elapsed
 
 
-async def bench_broker(workdir: Path, count: int) -> float:
+async def bench_broker(workdir: Path, count: int, profile: bool = False) -> float:
     from aiokafka import AIOKafkaProducer
 
     from vod_devtools.kafka import LocalKafka, ensure_topics
@@ -136,6 +136,9 @@ async def bench_broker(workdir: Path, count: int) -> float:
             producer = AIOKafkaProducer(bootstrap_servers=broker.bootstrap, acks="all",
                                         linger_ms=5)
             await producer.start()
+            profiler = cProfile.Profile() if profile else None
+            if profiler:
+                profiler.enable()
             began, cpu = time.perf_counter(), time.process_time()
             sent = [await producer.send(runtime.settings.topics.intake, value=v, key=k)
                     for k, v in records]
@@ -145,6 +148,9 @@ async def bench_broker(workdir: Path, count: int) -> float:
             while (done := await decided(runtime)) < count:
                 await asyncio.sleep(1.0)
             elapsed, cpu = time.perf_counter() - began, time.process_time() - cpu
+            if profiler:
+                profiler.disable()
+                pstats.Stats(profiler).sort_stats("tottime").print_stats(30)
             print(f"produced {count} in {produced:.2f} s; decided {done} in {elapsed:.2f} s; "
                   f"{1000 * cpu / count:.2f} ms of CPU per event (producing included)")
         return count / elapsed
@@ -171,7 +177,7 @@ def main() -> int:
         if args.mode == "store":
             rate = asyncio.run(bench_store(Path(tmp), args.events, args.batch, args.profile))
         else:
-            rate = asyncio.run(bench_broker(Path(tmp), args.events))
+            rate = asyncio.run(bench_broker(Path(tmp), args.events, args.profile))
     print(f"screening consumer ({args.mode}): {rate:.0f} events/s")
     return 0
 

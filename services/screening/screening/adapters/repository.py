@@ -6,6 +6,7 @@ from sqlalchemy import Row, exists, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vod_shared.events import EligibilityOutcome, ScreeningOutcome, SealedDetails
+from vod_shared.unit_of_work import insert_later
 
 from screening.adapters.orm import cases, possible_duplicates, webhook_receipts
 from screening.domain.model import CaseStatus, ScreeningCase
@@ -62,7 +63,7 @@ class CaseRepository:
     async def add(self, case: ScreeningCase, *, logistics: SealedDetails | None = None) -> None:
         """A new case, with what intake sealed for screening about the request, still sealed."""
         self._known.pop(case.case_id, None)
-        await self._session.execute(_INSERT_CASE, dict(
+        await insert_later(self._session, _INSERT_CASE, dict(
             case_id=case.case_id, cdcr_number=case.cdcr_number, opened_at=case.opened_at,
             logistics=logistics.model_dump() if logistics else None, **_columns(case)))
 

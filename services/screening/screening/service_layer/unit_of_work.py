@@ -39,7 +39,7 @@ class UnitOfWork(SqlUnitOfWork):
 
     async def prepare(self, envelopes: list[Envelope]) -> None:
         """New requests in a batch: their cases, custody records and possible duplicates read in
-        three statements rather than three per request. On SQLite only, where this transaction
+        three statements rather than three per request, and what they add written together. On SQLite only, where this transaction
         holds the store's write lock already (nothing read ahead can change under it but by its
         own writes, which the repositories see); PostgreSQL reads each after its own locks."""
         if self.session.bind.dialect.name != "sqlite" or not self.session.info.get(HOLDS_WRITE_LOCK):
@@ -47,6 +47,7 @@ class UnitOfWork(SqlUnitOfWork):
         requests = [envelope.data for envelope in envelopes
                     if isinstance(envelope.data, RequestReceived)]
         if len(requests) > 1:
+            self.defer_inserts()  # their cases, first visitors and timeline lines: one statement each
             case_ids = [request.case_id for request in requests]
             await self.cases.load(case_ids)
             await self.custody.load(request.cdcr_number for request in requests)
