@@ -67,7 +67,8 @@ async def test_a_writer_waits_for_a_lock_held_in_the_same_process_without_stoppi
 async def test_a_lock_held_past_the_timeout_raises_the_usual_error(tmp_path):
     url = f"sqlite+aiosqlite:///{tmp_path / 'store.db'}"
     holder = create_engine(url)
-    impatient = create_async_engine(url, async_creator=sqlite_driver.async_creator(url, timeout=0.2))
+    impatient = create_async_engine(
+        url, async_creator=sqlite_driver.async_creator(url, timeout=0.2))
     await _table(holder)
     async with holder.begin() as conn:
         await conn.execute(text("INSERT INTO t (n) VALUES (1)"))

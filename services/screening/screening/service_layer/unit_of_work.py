@@ -38,16 +38,18 @@ class UnitOfWork(SqlUnitOfWork):
         self.queries = CaseQueries(self.session)
 
     async def prepare(self, envelopes: list[Envelope]) -> None:
-        """New requests in a batch: their cases, custody records and possible duplicates read in
-        three statements rather than three per request, and what they add written together. On SQLite only, where this transaction
-        holds the store's write lock already (nothing read ahead can change under it but by its
-        own writes, which the repositories see); PostgreSQL reads each after its own locks."""
-        if self.session.bind.dialect.name != "sqlite" or not self.session.info.get(HOLDS_WRITE_LOCK):
+        """New requests in a batch: their cases, custody records and possible duplicates read
+        in three statements rather than three per request, and what they add written together.
+        On SQLite only, where this transaction holds the store's write lock already (nothing
+        read ahead can change under it but by its own writes, which the repositories see);
+        PostgreSQL reads each after its own locks."""
+        sqlite = self.session.bind.dialect.name == "sqlite"
+        if not sqlite or not self.session.info.get(HOLDS_WRITE_LOCK):
             return
         requests = [envelope.data for envelope in envelopes
                     if isinstance(envelope.data, RequestReceived)]
         if len(requests) > 1:
-            self.defer_inserts()  # their cases, first visitors and timeline lines: one statement each
+            self.defer_inserts()  # cases, first visitors, timeline lines: one statement each
             case_ids = [request.case_id for request in requests]
             await self.cases.load(case_ids)
             await self.custody.load(request.cdcr_number for request in requests)
