@@ -15,6 +15,7 @@ So the connection runs with ``busy_timeout=0`` and a ``SQLITE_BUSY`` becomes
 table copied with ``INSERT ... SELECT``) run in a worker thread so the loop keeps turning.
 """
 import asyncio
+import functools
 import re
 import sqlite3
 import time
@@ -33,14 +34,25 @@ def _busy(error: sqlite3.OperationalError) -> bool:
     return code & 0xFF == SQLITE_BUSY and code != SQLITE_BUSY_SNAPSHOT
 
 
-async def _patiently(timeout: float, call: Callable[[], Any], *, in_thread: bool = False) -> Any:
-    """``call()``, tried again after a growing pause while the store is locked, for ``timeout``."""
+@functools.lru_cache(maxsize=1024)
+def _runs_long(sql: str) -> bool:
+    return bool(_LONG.match(sql))
+
+
+async def _patiently(timeout: float, call: Callable[[], Any], *, in_thread: bool = False,
+                     changes: Callable[[], int] | None = None) -> Any:
+    """``call()``, tried again after a growing pause while the store is locked, for ``timeout``.
+    ``changes``: the connection's count of changed rows; a call that changed some before the
+    lock stopped it (rows of an ``executemany``) is not tried again, it would repeat them."""
     deadline, pause = time.monotonic() + timeout, FIRST_BACKOFF_S
     while True:
+        before = changes() if changes else 0
         try:
             return await asyncio.to_thread(call) if in_thread else call()
         except sqlite3.OperationalError as error:
             if not _busy(error) or time.monotonic() + pause > deadline:
+                raise
+            if changes and changes() != before:
                 raise
         await asyncio.sleep(pause)
         pause = min(pause * 2, LAST_BACKOFF_S)
@@ -70,12 +82,14 @@ class Cursor:
     async def execute(self, sql: str, parameters: Any = None) -> "Cursor":
         arguments = (sql,) if parameters is None else (sql, parameters)
         await _patiently(self._connection.timeout, lambda: self._cursor.execute(*arguments),
-                         in_thread=bool(_LONG.match(sql)))
+                         in_thread=_runs_long(sql))
         return self
 
     async def executemany(self, sql: str, parameters: Any) -> "Cursor":
+        parameters = list(parameters)  # an iterator would be spent by a first try
         await _patiently(self._connection.timeout,
-                         lambda: self._cursor.executemany(sql, parameters))
+                         lambda: self._cursor.executemany(sql, parameters),
+                         changes=lambda: self._connection._conn.total_changes)
         return self
 
     async def fetchone(self):
