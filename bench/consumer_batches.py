@@ -10,7 +10,7 @@ events/s). Two ways:
   EligibilityDetermined is in the outbox (the relay does not run: publishing is its part).
 
     python bench/consumer_batches.py store --events 2000 [--profile]
-    python bench/consumer_batches.py broker --events 5000
+    python bench/consumer_batches.py broker --events 5000 [--driver aiosqlite] [--profile]
 """
 import argparse
 import asyncio
@@ -48,13 +48,16 @@ def requests(count: int) -> list[tuple[bytes, bytes]]:
     return records
 
 
+DRIVER = {"SQLITE_DRIVER": "inloop"}
+
+
 def screening(workdir: Path, **settings):
     from screening.bootstrap import MIGRATIONS, bootstrap
     from screening.config import Settings
 
     settings = Settings(VOD_DATA_DIR=str(workdir), LOG_LEVEL="WARNING", OUTBOX_POLL_INTERVAL_S=60,
                         SCREENING_DATABASE_URL=f"sqlite+aiosqlite:///{workdir / 'screening.db'}",
-                        **settings)
+                        **DRIVER, **settings)
     runtime, app = bootstrap(settings)
     return runtime, app, MIGRATIONS
 
@@ -111,7 +114,7 @@ async def bench_store(workdir: Path, count: int, batch: int, profile: bool) -> f
     return count / elapsed
 
 
-async def bench_broker(workdir: Path, count: int) -> float:
+async def bench_broker(workdir: Path, count: int, profile: bool = False) -> float:
     from aiokafka import AIOKafkaProducer
 
     from vod_devtools.kafka import LocalKafka, ensure_topics
@@ -133,6 +136,9 @@ async def bench_broker(workdir: Path, count: int) -> float:
             producer = AIOKafkaProducer(bootstrap_servers=broker.bootstrap, acks="all",
                                         linger_ms=5)
             await producer.start()
+            profiler = cProfile.Profile() if profile else None
+            if profiler:
+                profiler.enable()
             began, cpu = time.perf_counter(), time.process_time()
             sent = [await producer.send(runtime.settings.topics.intake, value=v, key=k)
                     for k, v in records]
@@ -142,6 +148,9 @@ async def bench_broker(workdir: Path, count: int) -> float:
             while (done := await decided(runtime)) < count:
                 await asyncio.sleep(1.0)
             elapsed, cpu = time.perf_counter() - began, time.process_time() - cpu
+            if profiler:
+                profiler.disable()
+                pstats.Stats(profiler).sort_stats("tottime").print_stats(30)
             print(f"produced {count} in {produced:.2f} s; decided {done} in {elapsed:.2f} s; "
                   f"{1000 * cpu / count:.2f} ms of CPU per event (producing included)")
         return count / elapsed
@@ -157,15 +166,18 @@ def main() -> int:
     parser.add_argument("--events", type=int, default=2000)
     parser.add_argument("--batch", type=int, default=100, help="store mode: records per batch")
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--driver", choices=("inloop", "aiosqlite"), default="inloop",
+                        help="SQLITE_DRIVER: SQLite on the loop's thread, or in aiosqlite's thread")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     from vod_shared.logging import configure_logging
     configure_logging(service="bench", fmt="json", level="WARNING")
+    DRIVER["SQLITE_DRIVER"] = args.driver
     with tempfile.TemporaryDirectory(prefix="vod-batches-") as tmp:
         if args.mode == "store":
             rate = asyncio.run(bench_store(Path(tmp), args.events, args.batch, args.profile))
         else:
-            rate = asyncio.run(bench_broker(Path(tmp), args.events))
+            rate = asyncio.run(bench_broker(Path(tmp), args.events, args.profile))
     print(f"screening consumer ({args.mode}): {rate:.0f} events/s")
     return 0
 

@@ -210,6 +210,10 @@ class EventConsumer:
                 await uow.serialize_on_all(item.envelope.subject for item in items)
                 first_times = await uow.first_time_seen_all(
                     self.name, [item.envelope for item in items])
+                prepare = getattr(uow, "prepare", None)  # a unit of work of ours has it
+                if prepare is not None:
+                    await prepare([item.envelope for item, first_time in zip(items, first_times)
+                                   if first_time])
             except Exception as exc:
                 raise BatchFailed(None) from exc
             for index, (item, first_time) in enumerate(zip(items, first_times)):

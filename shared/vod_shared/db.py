@@ -1,4 +1,5 @@
 """Database engines and the tables every service has: the outbox and the inbox."""
+import functools
 from datetime import datetime, timezone
 
 from sqlalchemy import (
@@ -16,6 +17,8 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import NullPool
+
+from vod_shared import sqlite_driver as sqlite_driver_module
 
 messaging_metadata = MetaData()
 
@@ -49,31 +52,50 @@ def insert_or_ignore(session: AsyncSession, table: Table, *conflict_columns: str
     """``INSERT ... ON CONFLICT [(conflict_columns)] DO NOTHING`` in the session's dialect
     (SQLite, PostgreSQL): one statement instead of a look-up and an insert; the rowcount says
     whether a row went in. Without ``conflict_columns``, any unique key counts."""
-    insert = postgresql.insert if session.bind.dialect.name == "postgresql" else sqlite.insert
-    statement = insert(table).on_conflict_do_nothing(
-        index_elements=list(conflict_columns) or None)
+    statement = _insert_or_ignore(session.bind.dialect.name == "postgresql", table,
+                                  conflict_columns)
     return statement.values(**values) if values else statement
 
 
-def create_engine(url: str, *, pooled: bool = True) -> AsyncEngine:
+@functools.lru_cache(maxsize=256)
+def _insert_or_ignore(postgres: bool, table: Table, conflict_columns: tuple[str, ...]):
+    # One statement object per table: SQLAlchemy then finds its compiled form without building
+    # and hashing a new statement for every row (statements are immutable; changes copy).
+    insert = postgresql.insert if postgres else sqlite.insert
+    return insert(table).on_conflict_do_nothing(index_elements=list(conflict_columns) or None)
+
+
+def create_engine(url: str, *, pooled: bool = True, sqlite_driver: str = "inloop") -> AsyncEngine:
     """``pooled=False``: SQLite connections are opened for each transaction and closed after it,
-    for a store several processes share in short transactions (nothing left open to dispose)."""
+    for a store several processes share in short transactions (nothing left open to dispose).
+    ``sqlite_driver``: ``inloop`` runs SQLite's calls on the event loop's thread
+    (``vod_shared.sqlite_driver``), ``aiosqlite`` in aiosqlite's worker thread, as before."""
     if url.startswith("sqlite"):
-        engine = create_async_engine(url, connect_args={"timeout": 30},
-                                     **({} if pooled else {"poolclass": NullPool}))
-        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        options = {} if pooled else {"poolclass": NullPool}
+        if sqlite_driver == "aiosqlite":
+            engine = create_async_engine(url, connect_args={"timeout": 30}, **options)
+            event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        else:
+            engine = create_async_engine(
+                url, async_creator=sqlite_driver_module.async_creator(url, timeout=30), **options)
+            event.listen(engine.sync_engine, "connect", _sqlite_pragmas_inloop)
         return engine
     return create_async_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
 
 
-def _sqlite_pragmas(dbapi_connection, _record) -> None:
+def _sqlite_pragmas(dbapi_connection, _record, busy_timeout_ms: int = 30000) -> None:
     # WAL lets the outbox relay read while a handler writes; busy_timeout waits for the lock.
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")
     cursor.close()
+
+
+def _sqlite_pragmas_inloop(dbapi_connection, record) -> None:
+    # No busy_timeout: waiting inside sqlite3 would stop the loop; the driver waits by awaiting.
+    _sqlite_pragmas(dbapi_connection, record, busy_timeout_ms=0)
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker:

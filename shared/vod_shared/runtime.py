@@ -122,7 +122,8 @@ class ServiceRuntime:
             # "Received"/"Processed" pair goes to DEBUG.
             logger=logging.getLogger("faststream"), log_level=logging.DEBUG,
         )
-        self.engine = create_engine(settings.effective_database_url())
+        self.engine = create_engine(settings.effective_database_url(),
+                                    sqlite_driver=settings.sqlite_driver)
         self.sessions = session_factory(self.engine)
         # Staff sign-in state, shared with the other services (STAFF_DATABASE_URL).
         self.staff_store = StaffStore.from_settings(settings)

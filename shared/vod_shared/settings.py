@@ -83,6 +83,9 @@ class ServiceSettings(StaffSettings):
     consumer_batch_wait_ms: int = Field(50, ge=0, validation_alias="CONSUMER_BATCH_WAIT_MS")
     consumer_commit_every: int = Field(100, ge=1, validation_alias="CONSUMER_COMMIT_EVERY")
     consumer_commit_interval_s: float = Field(1.0, ge=0, validation_alias="CONSUMER_COMMIT_INTERVAL_S")
+    # SQLite calls on the event loop's thread (inloop), or in aiosqlite's worker thread
+    sqlite_driver: Literal["inloop", "aiosqlite"] = Field("inloop",
+                                                          validation_alias="SQLITE_DRIVER")
     outbox_poll_interval_s: float = Field(1.0, gt=0, validation_alias="OUTBOX_POLL_INTERVAL_S")
     outbox_retention_days: float = Field(7.0, gt=0, validation_alias="OUTBOX_RETENTION_DAYS")
     failpoint: str | None = Field(None, validation_alias="VOD_FAILPOINT")

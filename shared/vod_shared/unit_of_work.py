@@ -8,7 +8,7 @@ import uuid
 from collections.abc import Callable, Iterable
 from datetime import datetime, timezone
 
-from sqlalchemy import insert, text
+from sqlalchemy import event, insert, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from vod_shared.db import inbox, insert_or_ignore, outbox
@@ -21,6 +21,33 @@ from vod_shared.outbox import TOMBSTONE
 HOLDS_WRITE_LOCK = "vod.holds_write_lock"
 # The advisory lock space of "one subject at a time" (beside the relay's and the migrations')
 _SUBJECT_LOCKS = 0x564F4453
+
+
+# In a session's info while its inserts made with ``insert_later`` are kept back
+_DEFERRED = "vod.deferred_inserts"
+
+
+async def insert_later(session: AsyncSession, statement, params: dict) -> None:
+    """``session.execute(statement, params)``, or, while the unit of work defers inserts (a
+    consumer's batch), kept back and written with the others of its kind in one statement
+    before the session's next statement of any kind (a read sees it) or the commit. Only for
+    inserts whose outcome (a rowcount, an id) nobody reads, into tables without foreign keys
+    between them (the kinds are written one after the other, not in the order they came)."""
+    deferred = session.info.get(_DEFERRED)
+    if deferred is None:
+        await session.execute(statement, params)
+    else:
+        deferred.setdefault((statement, tuple(params)), (statement, []))[1].append(params)
+
+
+def _write_deferred(state) -> None:
+    """``do_orm_execute``: what was kept back goes first (inside the session's greenlet)."""
+    deferred = state.session.info.get(_DEFERRED)
+    if deferred:
+        groups = list(deferred.values())
+        deferred.clear()
+        for statement, rows in groups:
+            state.session.execute(statement, rows)
 
 
 class SqlUnitOfWork:
@@ -46,10 +73,29 @@ class SqlUnitOfWork:
 
     async def __aexit__(self, *exc_info) -> None:
         self._outgoing = []
+        self.session.info.pop(_DEFERRED, None)
         await self.session.rollback()
         await self.session.close()
 
+    def defer_inserts(self) -> None:
+        """Until this unit of work ends, ``insert_later`` keeps inserts back and writes those
+        of one kind together (see there): a consumer's batch then writes one statement per
+        table rather than one per record. A failure surfaces at a later statement or the
+        commit, where the consumer splits the batch down to the record at fault."""
+        if _DEFERRED not in self.session.info:
+            self.session.info[_DEFERRED] = {}
+            event.listen(self.session.sync_session, "do_orm_execute", _write_deferred)
+
+    async def write_deferred(self) -> None:
+        deferred = self.session.info.get(_DEFERRED)
+        if deferred:
+            groups = list(deferred.values())
+            deferred.clear()
+            for statement, rows in groups:
+                await self.session.execute(statement, rows)
+
     async def commit(self) -> None:
+        await self.write_deferred()
         await self.write_outbox()
         await self.session.commit()
         if self._emitted and self._on_commit:
@@ -57,6 +103,8 @@ class SqlUnitOfWork:
 
     async def rollback(self) -> None:
         self._outgoing = []
+        if self.session.info.get(_DEFERRED):
+            self.session.info[_DEFERRED] = {}
         self.session.info.pop(HOLDS_WRITE_LOCK, None)
         await self.session.rollback()
 
@@ -77,6 +125,11 @@ class SqlUnitOfWork:
         ))
         self._emitted = True
         return envelope
+
+    async def prepare(self, envelopes: list[Envelope]) -> None:
+        """Called by a consumer with the events of a batch it is about to apply in this
+        transaction, before their handlers: a service may load in a few statements what the
+        handlers will read one by one. Nothing by default."""
 
     async def serialize_on(self, subject: str | None) -> None:
         """Waits until no other transaction of this service handles ``subject`` (a case id, a

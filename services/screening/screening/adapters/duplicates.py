@@ -1,7 +1,7 @@
 """Load and save possible duplicates, and the references of the cases they name."""
 from collections.abc import Iterable
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import Row, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vod_shared.db import insert_or_ignore
@@ -12,14 +12,32 @@ from screening.adapters.repository import as_utc
 from screening.domain.duplicates import PossibleDuplicate
 
 table = possible_duplicates
+_INVOLVING_ORDER = (table.c.found_at, table.c.case_id, table.c.other_case_id)
 
 
 class PossibleDuplicates:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
+        # ``involving`` read ahead for a batch's cases, forgotten when this session writes any
+        self._known: dict[str, list[Row]] = {}
+
+    async def load(self, case_ids: Iterable[str]) -> None:
+        """``involving`` for these cases in one statement. Only for a transaction that holds
+        the store's write lock (SQLite): no one else changes them."""
+        wanted = set(case_ids) - self._known.keys()
+        if not wanted:
+            return
+        found: dict[str, list[Row]] = {case_id: [] for case_id in wanted}
+        for row in (await self._session.execute(select(table).where(or_(
+                table.c.case_id.in_(wanted), table.c.other_case_id.in_(wanted))).order_by(
+                    *_INVOLVING_ORDER))).all():
+            for case_id in {row.case_id, row.other_case_id} & wanted:
+                found[case_id].append(row)
+        self._known.update(found)
 
     async def add(self, duplicate: PossibleDuplicate) -> bool:
         """Keeps the pair once; False when it was known already (decided or not)."""
+        self._known.clear()
         added = await self._session.execute(insert_or_ignore(
             self._session, table, "case_id", "other_case_id").values(
                 case_id=duplicate.case_id, other_case_id=duplicate.other_case_id,
@@ -37,9 +55,11 @@ class PossibleDuplicates:
 
     async def involving(self, case_id: str) -> list[PossibleDuplicate]:
         """Those naming the case on either side."""
+        if case_id in self._known:
+            return [duplicate_from_row(row) for row in self._known[case_id]]
         rows = (await self._session.execute(select(table).where(or_(
             table.c.case_id == case_id, table.c.other_case_id == case_id)).order_by(
-                table.c.found_at, table.c.case_id, table.c.other_case_id))).all()
+                *_INVOLVING_ORDER))).all()
         return [duplicate_from_row(row) for row in rows]
 
     async def still_open(self, case_ids: Iterable[str]) -> dict[str, list[str]]:
@@ -65,6 +85,7 @@ class PossibleDuplicates:
         return {row.case_id: row.reference for row in rows}
 
     async def save(self, duplicate: PossibleDuplicate) -> None:
+        self._known.clear()
         await self._session.execute(update(table).where(
             table.c.case_id == duplicate.case_id,
             table.c.other_case_id == duplicate.other_case_id).values(

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from vod_shared.db import insert_or_ignore
 from vod_shared.events import SealedDetails, VisitorRole
+from vod_shared.unit_of_work import insert_later
 
 from screening.adapters.orm import case_timeline, case_visitors, people
 from screening.adapters.repository import as_utc
@@ -41,8 +42,8 @@ class Timeline:
 
     async def add(self, entry: TimelineEntry) -> None:
         """Adds the line once: the same event again (a replay, a redelivery) changes nothing."""
-        await self._session.execute(insert_or_ignore(
-            self._session, case_timeline, "case_id", "event_id"), entry.__dict__)
+        await insert_later(self._session, insert_or_ignore(
+            self._session, case_timeline, "case_id", "event_id"), dict(entry.__dict__))
 
     async def put(self, entry: TimelineEntry) -> None:
         """Adds the line, or gives the one already there these words (a line first written
@@ -84,18 +85,21 @@ class Visitors:
         self._session = session
 
     async def add(self, case_id: str, visitor: CaseVisitor, since: datetime) -> None:
-        key = (case_visitors.c.case_id == case_id,
-               case_visitors.c.visitor_id == visitor.visitor_id,
-               case_visitors.c.role == visitor.role.value)
-        added = await self._session.execute(insert_or_ignore(
-            self._session, case_visitors, "case_id", "visitor_id", "role"), dict(
-                case_id=case_id, visitor_id=visitor.visitor_id, role=visitor.role.value,
-                staff_account=visitor.staff_account, since=since))
-        if added.rowcount == 0 and visitor.staff_account is not None:
+        statement = insert_or_ignore(self._session, case_visitors, "case_id", "visitor_id", "role")
+        row = dict(case_id=case_id, visitor_id=visitor.visitor_id, role=visitor.role.value,
+                   staff_account=visitor.staff_account, since=since)
+        if visitor.staff_account is None:
+            await insert_later(self._session, statement, row)  # already there: nothing to do
+            return
+        added = await self._session.execute(statement, row)
+        if added.rowcount == 0:
             # Only an assignment names the account; a clearance request for the same visitor
             # does not, and must not forget it (the facilitator would lose their case).
-            await self._session.execute(update(case_visitors).where(*key).values(
-                staff_account=visitor.staff_account))
+            await self._session.execute(update(case_visitors).where(
+                case_visitors.c.case_id == case_id,
+                case_visitors.c.visitor_id == visitor.visitor_id,
+                case_visitors.c.role == visitor.role.value).values(
+                    staff_account=visitor.staff_account))
 
     async def remove(self, case_id: str, visitor_id: str, role: VisitorRole) -> None:
         await self._session.execute(delete(case_visitors).where(

@@ -1,4 +1,5 @@
 """The custody registry's store: the current record per offender and the history of changes."""
+from collections.abc import Iterable
 from datetime import datetime
 
 from sqlalchemy import insert, select, text, update
@@ -16,6 +17,20 @@ from screening.domain.rules import CustodyRecord
 class CustodyRegistry:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
+        # Records read ahead for a batch (None: not in the registry), forgotten as they change
+        self._known: dict[str, CustodyRecord | None] = {}
+
+    async def load(self, cdcr_numbers: Iterable[str]) -> None:
+        """Reads these offenders' records in one statement; ``get`` then answers from them.
+        Only for a transaction that holds the store's write lock (SQLite), which is also what
+        ``lock`` would take: no custody change can come between."""
+        wanted = set(cdcr_numbers) - self._known.keys()
+        if not wanted:
+            return
+        self._known.update(dict.fromkeys(wanted))
+        for row in (await self._session.execute(select(custody_records).where(
+                custody_records.c.cdcr_number.in_(wanted)))).all():
+            self._known[row.cdcr_number] = _record(row)
 
     async def lock(self, cdcr_number: str) -> None:
         """Serialises everything about one offender (custody changes, new cases) until the
@@ -31,12 +46,11 @@ class CustodyRegistry:
                 cdcr_number=custody_records.c.cdcr_number))
 
     async def get(self, cdcr_number: str) -> CustodyRecord | None:
+        if cdcr_number in self._known:
+            return self._known[cdcr_number]
         row = (await self._session.execute(
             select(custody_records).where(custody_records.c.cdcr_number == cdcr_number))).first()
-        if row is None:
-            return None
-        return CustodyRecord(row.cdcr_number, CustodyStatus(row.status), row.facility_code,
-                             as_utc(row.effective_at))
+        return None if row is None else _record(row)
 
     async def offender(self, cdcr_number: str) -> OffenderCustody:
         return OffenderCustody(cdcr_number, await self.get(cdcr_number))
@@ -64,6 +78,7 @@ class CustodyRegistry:
             received_at=now))
 
     async def make_current(self, change: CustodyStatusChanged, *, now: datetime) -> None:
+        self._known.pop(change.cdcr_number, None)
         values = dict(status=change.status.value, facility_code=change.facility_code,
                       effective_at=change.effective_at, last_change_id=change.change_id,
                       updated_at=now)
@@ -83,3 +98,8 @@ class CustodyRegistry:
             facility_code=r.facility_code, previous_facility_code=r.previous_facility_code,
             effective_at=as_utc(r.effective_at), hearing_date=r.hearing_date,
             execution_date=r.execution_date) for r in rows]
+
+
+def _record(row) -> CustodyRecord:
+    return CustodyRecord(row.cdcr_number, CustodyStatus(row.status), row.facility_code,
+                         as_utc(row.effective_at))

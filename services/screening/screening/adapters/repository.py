@@ -2,15 +2,20 @@
 from collections.abc import Iterable
 from datetime import datetime, timezone
 
-from sqlalchemy import exists, func, insert, or_, select, update
+from sqlalchemy import Row, exists, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vod_shared.events import EligibilityOutcome, ScreeningOutcome, SealedDetails
+from vod_shared.unit_of_work import insert_later
 
 from screening.adapters.orm import cases, possible_duplicates, webhook_receipts
 from screening.domain.model import CaseStatus, ScreeningCase
 from screening.domain.rules import Eligibility
 from screening.domain.suitability import Findings, Suitability
+
+
+# Built once: a new statement per case costs more than writing the case
+_INSERT_CASE = insert(cases)
 
 
 def as_utc(value: datetime | None) -> datetime | None:
@@ -23,8 +28,24 @@ def as_utc(value: datetime | None) -> datetime | None:
 class CaseRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
+        # Rows read ahead for a batch (None: no such case), forgotten as this session writes them
+        self._known: dict[str, Row | None] = {}
+
+    async def load(self, case_ids: Iterable[str]) -> None:
+        """Reads these cases in one statement; ``get`` then answers from them. Only for a
+        transaction that holds the store's write lock (SQLite): no one else changes them."""
+        wanted = set(case_ids) - self._known.keys()
+        if not wanted:
+            return
+        self._known.update(dict.fromkeys(wanted))
+        for row in (await self._session.execute(
+                select(cases).where(cases.c.case_id.in_(wanted)))).all():
+            self._known[row.case_id] = row
 
     async def get(self, case_id: str, *, for_update: bool = False) -> ScreeningCase | None:
+        if not for_update and case_id in self._known:
+            row = self._known[case_id]
+            return _case(row) if row else None
         query = select(cases).where(cases.c.case_id == case_id)
         if for_update:
             query = query.with_for_update()
@@ -41,7 +62,8 @@ class CaseRepository:
 
     async def add(self, case: ScreeningCase, *, logistics: SealedDetails | None = None) -> None:
         """A new case, with what intake sealed for screening about the request, still sealed."""
-        await self._session.execute(insert(cases).values(
+        self._known.pop(case.case_id, None)
+        await insert_later(self._session, _INSERT_CASE, dict(
             case_id=case.case_id, cdcr_number=case.cdcr_number, opened_at=case.opened_at,
             logistics=logistics.model_dump() if logistics else None, **_columns(case)))
 
@@ -57,9 +79,11 @@ class CaseRepository:
         which = [cases.c.case_id.in_(list(case_ids))]
         if requester_id is not None:
             which.append(cases.c.requester_id == requester_id)
+        self._known.clear()
         await self._session.execute(update(cases).where(or_(*which)).values(logistics=None))
 
     async def save(self, case: ScreeningCase) -> None:
+        self._known.pop(case.case_id, None)
         await self._session.execute(update(cases).where(cases.c.case_id == case.case_id).values(
             **_columns(case)))
 

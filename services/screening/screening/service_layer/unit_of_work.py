@@ -1,8 +1,8 @@
 """Screening's unit of work: the cases, the registry, the clearances, possible duplicates, the
 read model and the audit log, in one transaction with the outbox and the inbox."""
 from vod_shared.envelope import Envelope
-from vod_shared.events import EventData
-from vod_shared.unit_of_work import SqlUnitOfWork
+from vod_shared.events import EventData, RequestReceived
+from vod_shared.unit_of_work import HOLDS_WRITE_LOCK, SqlUnitOfWork
 
 from screening.adapters.audit import AuditLog
 from screening.adapters.clearances import ClearanceRepository
@@ -36,6 +36,24 @@ class UnitOfWork(SqlUnitOfWork):
         self.people = People(self.session)
         self.audit = AuditLog(self.session)
         self.queries = CaseQueries(self.session)
+
+    async def prepare(self, envelopes: list[Envelope]) -> None:
+        """New requests in a batch: their cases, custody records and possible duplicates read
+        in three statements rather than three per request, and what they add written together.
+        On SQLite only, where this transaction holds the store's write lock already (nothing
+        read ahead can change under it but by its own writes, which the repositories see);
+        PostgreSQL reads each after its own locks."""
+        sqlite = self.session.bind.dialect.name == "sqlite"
+        if not sqlite or not self.session.info.get(HOLDS_WRITE_LOCK):
+            return
+        requests = [envelope.data for envelope in envelopes
+                    if isinstance(envelope.data, RequestReceived)]
+        if len(requests) > 1:
+            self.defer_inserts()  # cases, first visitors, timeline lines: one statement each
+            case_ids = [request.case_id for request in requests]
+            await self.cases.load(case_ids)
+            await self.custody.load(request.cdcr_number for request in requests)
+            await self.duplicates.load(case_ids)
 
     async def emit(self, data: EventData, *, topic: str, subject: str,
                    event_id: str | None = None) -> Envelope:
