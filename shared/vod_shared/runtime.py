@@ -35,7 +35,7 @@ from vod_shared.failpoints import Failpoints
 from vod_shared.logging import redact_text
 from vod_shared.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
 from vod_shared.metrics import UNKNOWN_TYPE, MetricsAccess, ServiceMetrics
-from vod_shared.migrations import upgrade_to_head
+from vod_shared.migration_process import MigrateInChild
 from vod_shared.outbox import OutboxRelay
 from vod_shared.sealing import CannotUnseal
 from vod_shared.problems import Problem, install_problem_handlers, problem_response
@@ -280,8 +280,11 @@ class ServiceRuntime:
     async def lifespan(self, _app: FastAPI | None = None) -> AsyncIterator[None]:
         if self.engine.dialect.name == "sqlite":
             self.settings.data_dir.mkdir(parents=True, exist_ok=True)
-        await upgrade_to_head(self.engine, self._migrations_dir)
-        await self.staff_store.start()
+        # In a child process, so that alembic never takes this process's memory.
+        upgrade = MigrateInChild(self.settings.service_name, self.settings.log_format,
+                                 self.settings.log_level, self.settings.sqlite_driver)
+        await upgrade(self.engine, self._migrations_dir)
+        await self.staff_store.start(upgrade=upgrade)
         await self._connect_broker()
         self._relay_task = asyncio.create_task(self.relay.run(), name="outbox-relay")
         quiet_commits = asyncio.create_task(self._commit_when_quiet(), name="quiet-commits")

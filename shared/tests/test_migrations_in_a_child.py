@@ -1,0 +1,69 @@
+"""Migrations at start run in a child process: the store is upgraded, the child's lines look
+like the service's own, a failure stops the start, and alembic never enters the service."""
+import json
+import os
+import subprocess
+import sys
+import textwrap
+
+import pytest
+from sqlalchemy import text
+
+from vod_shared.migration_process import MigrateInChild, MigrationFailed
+from vod_shared.staff import StaffStore
+
+START = textwrap.dedent("""
+    import asyncio, sys
+    import vod_shared.runtime
+    from vod_shared.migration_process import MigrateInChild
+    from vod_shared.staff import StaffStore
+
+    async def start(url):
+        store = StaffStore(url)
+        await store.start(upgrade=MigrateInChild("screening", "json"))
+        await store.close()
+
+    asyncio.run(start(sys.argv[1]))
+    print(sorted(name for name in ("alembic", "mako") if name in sys.modules))
+""")
+
+
+def test_the_store_is_upgraded_by_a_child_and_alembic_stays_out_of_the_service(tmp_path):
+    url = f"sqlite+aiosqlite:///{tmp_path}/staff.db"
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(entry for entry in sys.path if entry))
+    done = subprocess.run([sys.executable, "-c", START, url], env=env, capture_output=True,
+                          text=True, timeout=90, check=True)
+    assert done.stdout.strip() == "[]"
+    lines = [json.loads(line) for line in done.stderr.splitlines() if line.startswith("{")]
+    upgrades = [line for line in lines if line["event"].startswith("Running upgrade")]
+    assert upgrades and all(line["service"] == "screening" for line in upgrades)
+    # a second start finds it done
+    subprocess.run([sys.executable, "-c", START, url], env=env, capture_output=True,
+                   text=True, timeout=90, check=True)
+
+
+async def test_an_upgraded_store_has_its_tables_and_version(tmp_path):
+    store = StaffStore(f"sqlite+aiosqlite:///{tmp_path}/staff.db")
+    try:
+        await store.start(upgrade=MigrateInChild("intake"))
+        async with store.transaction() as db:
+            versions = (await db.execute(text("SELECT version_num FROM staff_alembic_version"))).all()
+        assert versions == [("staff_0002",)]
+    finally:
+        await store.close()
+
+
+async def test_a_failed_migration_stops_the_start_with_the_reason(tmp_path, capfd):
+    migrations = tmp_path / "migrations"
+    (migrations / "versions").mkdir(parents=True)
+    (migrations / "env.py").write_text(
+        "from sqlalchemy import MetaData\nfrom vod_shared.migrations import run_env\n"
+        "run_env(MetaData(), service_tables=False)\n")
+    (migrations / "versions" / "0001_broken.py").write_text(
+        'from alembic import op\nrevision = "0001"\ndown_revision = None\n'
+        'def upgrade():\n    op.execute("CREATE TABLEX no_such_syntax (id INTEGER)")\n')
+    store = StaffStore(f"sqlite+aiosqlite:///{tmp_path}/broken.db")
+    with pytest.raises(MigrationFailed, match="failed .exit code 1"):
+        await MigrateInChild("intake")(store.engine, migrations)
+    await store.close()
+    assert "CREATE TABLEX no_such_syntax" in capfd.readouterr().err

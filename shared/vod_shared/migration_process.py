@@ -1,0 +1,81 @@
+"""A service's migrations at start, run in a child process.
+
+Alembic and Mako (some 10 MiB once imported, never given back) are needed only for the moment
+the store is upgraded: a child process does it and exits, so they never enter the service's own
+process. The child logs as the service does (same service name, format and level, same stderr),
+and a failed migration stops the start with :class:`MigrationFailed` after the child's own
+traceback. ``python -m vod_shared.migration_process DIR SERVICE FORMAT LEVEL DRIVER`` is the
+child; the store's address comes in ``VOD_MIGRATE_URL`` (never on a command line, where
+``ps`` would show a password).
+"""
+import asyncio
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+_URL_VARIABLE = "VOD_MIGRATE_URL"
+
+
+class MigrationFailed(RuntimeError):
+    """The child process that upgrades a store exited with an error."""
+
+
+@dataclass(frozen=True)
+class MigrateInChild:
+    """An upgrade for :class:`ServiceRuntime` and ``StaffStore.start``: same call as
+    ``vod_shared.migrations.upgrade_to_head``. An in-memory SQLite store (tests) exists only
+    in this process, so it is upgraded here."""
+
+    service: str
+    log_format: str = "auto"
+    log_level: str = "INFO"
+    sqlite_driver: str = "inloop"
+
+    async def __call__(self, engine: AsyncEngine, migrations_dir: Path) -> None:
+        if engine.dialect.name == "sqlite" and engine.url.database in (None, "", ":memory:"):
+            from vod_shared.migrations import upgrade_to_head
+            await upgrade_to_head(engine, migrations_dir)
+            return
+        await self.run(engine.url.render_as_string(hide_password=False), migrations_dir)
+
+    async def run(self, url: str, migrations_dir: Path) -> None:
+        # The child imports what this process can: its own path, whoever set it.
+        path = os.pathsep.join(entry for entry in sys.path if entry)
+        env = dict(os.environ, PYTHONPATH=path, **{_URL_VARIABLE: url})
+        child = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "vod_shared.migration_process", str(migrations_dir),
+            self.service, self.log_format, self.log_level, self.sqlite_driver, env=env)
+        try:
+            code = await child.wait()
+        except asyncio.CancelledError:
+            child.kill()
+            await child.wait()
+            raise
+        if code != 0:
+            raise MigrationFailed(f"the migrations in {migrations_dir} failed "
+                                  f"(exit code {code}; the lines above say why)")
+
+
+async def _upgrade(url: str, migrations_dir: Path, sqlite_driver: str) -> None:
+    from vod_shared.db import create_engine
+    from vod_shared.migrations import upgrade_to_head
+    engine = create_engine(url, pooled=False, sqlite_driver=sqlite_driver)
+    try:
+        await upgrade_to_head(engine, migrations_dir)
+    finally:
+        await engine.dispose()
+
+
+def main(argv: list[str]) -> None:
+    from vod_shared.logging import configure_logging
+    migrations_dir, service, log_format, log_level, sqlite_driver = argv
+    configure_logging(service=service, fmt=log_format, level=log_level)
+    url = os.environ.pop(_URL_VARIABLE)
+    asyncio.run(_upgrade(url, Path(migrations_dir), sqlite_driver))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
