@@ -33,6 +33,7 @@ from vod_shared.events.base import EventData
 from vod_shared.events.people import SubjectKeyGranted
 from vod_shared.failpoints import Failpoints
 from vod_shared.logging import redact_text
+from vod_shared.memory import give_back_every, limit_heaps
 from vod_shared.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
 from vod_shared.metrics import UNKNOWN_TYPE, MetricsAccess, ServiceMetrics
 from vod_shared.migration_process import MigrateInChild
@@ -47,6 +48,8 @@ if TYPE_CHECKING:
     from vod_shared.keybook import KeyBook
 
 log = structlog.get_logger("vod.runtime")
+# how often the C heaps' free pages go back to the system (a few milliseconds each)
+_GIVE_BACK_MEMORY_EVERY_S = 5.0
 
 
 async def _raw_body(message) -> bytes:
@@ -110,6 +113,7 @@ class ServiceRuntime:
     def __init__(self, settings: ServiceSettings, *, migrations_dir: Path,
                  uow_class: type[SqlUnitOfWork] = SqlUnitOfWork) -> None:
         refuse_development_secrets(dict(os.environ), settings.vod_env)
+        limit_heaps()  # before any thread starts: see vod_shared.memory
         self.settings = settings
         self.topics = settings.topics
         self.failpoints = Failpoints(settings.failpoint)
@@ -289,11 +293,12 @@ class ServiceRuntime:
         self._relay_task = asyncio.create_task(self.relay.run(), name="outbox-relay")
         quiet_commits = asyncio.create_task(self._commit_when_quiet(), name="quiet-commits")
         backlog_watch = asyncio.create_task(self.backlog.run(), name="backlog-watch")
+        memory = asyncio.create_task(give_back_every(_GIVE_BACK_MEMORY_EVERY_S), name="give-back")
         log.info("service.started", port=self.settings.effective_port())
         try:
             yield
         finally:
-            for task in (backlog_watch, quiet_commits):
+            for task in (memory, backlog_watch, quiet_commits):
                 task.cancel()
                 with suppress(asyncio.CancelledError):
                     await task
