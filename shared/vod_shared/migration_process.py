@@ -4,16 +4,21 @@ Alembic and Mako (some 10 MiB once imported, never given back) are needed only f
 the store is upgraded: a child process does it and exits, so they never enter the service's own
 process. The child logs as the service does (same service name, format and level, same stderr),
 and a failed migration stops the start with :class:`MigrationFailed` after the child's own
-traceback. ``python -m vod_shared.migration_process DIR SERVICE FORMAT LEVEL DRIVER`` is the
+traceback. A store already at its head revision (a restart; the three services that find the
+shared staff store done) needs no child: the version table is read and compared with the
+revisions' files, and anything unexpected in them means the child runs. ``python -m vod_shared.migration_process DIR SERVICE FORMAT LEVEL DRIVER`` is the
 child; the store's address comes in ``VOD_MIGRATE_URL`` (never on a command line, where
 ``ps`` would show a password).
 """
+import ast
 import asyncio
 import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 _URL_VARIABLE = "VOD_MIGRATE_URL"
@@ -39,6 +44,8 @@ class MigrateInChild:
             from vod_shared.migrations import upgrade_to_head
             await upgrade_to_head(engine, migrations_dir)
             return
+        if await at_head(engine, migrations_dir):
+            return
         await self.run(engine.url.render_as_string(hide_password=False), migrations_dir)
 
     async def run(self, url: str, migrations_dir: Path) -> None:
@@ -57,6 +64,44 @@ class MigrateInChild:
         if code != 0:
             raise MigrationFailed(f"the migrations in {migrations_dir} failed "
                                   f"(exit code {code}; the lines above say why)")
+
+
+def heads(migrations_dir: Path) -> set[str] | None:
+    """The revisions nothing revises, read from the files without alembic; None when a file
+    says its revisions in a way this does not read."""
+    revisions, revised = set(), set()
+    for path in (migrations_dir / "versions").glob("*.py"):
+        found = {}
+        for node in ast.parse(path.read_text()).body:
+            if (isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None
+                    and isinstance(target := getattr(node, "target", None) or node.targets[0],
+                                   ast.Name)
+                    and target.id in ("revision", "down_revision", "depends_on")):
+                try:
+                    found[target.id] = ast.literal_eval(node.value)
+                except ValueError:
+                    return None
+        if not isinstance(found.get("revision"), str) or found.get("depends_on"):
+            return None
+        down = found.get("down_revision")
+        revisions.add(found["revision"])
+        revised.update([down] if isinstance(down, str) else down or ())
+    return (revisions - revised) or None
+
+
+async def at_head(engine: AsyncEngine, migrations_dir: Path) -> bool:
+    """Whether the store's version table names exactly the head revisions of ``migrations_dir``."""
+    from vod_shared.staff.store import MIGRATIONS as STAFF_MIGRATIONS, VERSION_TABLE
+    wanted = heads(migrations_dir)
+    if wanted is None:
+        return False
+    table = VERSION_TABLE if migrations_dir == STAFF_MIGRATIONS else "alembic_version"
+    try:
+        async with engine.connect() as connection:
+            rows = await connection.execute(text(f"SELECT version_num FROM {table}"))
+            return set(rows.scalars()) == wanted
+    except DBAPIError:  # no version table yet: a new store
+        return False
 
 
 async def _upgrade(url: str, migrations_dir: Path, sqlite_driver: str) -> None:
