@@ -44,6 +44,7 @@ def test_the_store_is_upgraded_by_a_child_and_alembic_stays_out_of_the_service(t
     lines = [json.loads(line) for line in done.stderr.splitlines() if line.startswith("{")]
     upgrades = [line for line in lines if line["event"].startswith("Running upgrade")]
     assert upgrades and all(line["service"] == "screening" for line in upgrades)
+    assert not [line for line in lines if line["event"].startswith("setup plugin")]
     # a restart finds it at its head and needs no child, nor alembic
     again = subprocess.run([sys.executable, "-c", START, url], env=env, capture_output=True,
                            text=True, timeout=90, check=True)
@@ -95,4 +96,8 @@ async def test_a_failed_migration_stops_the_start_with_the_reason(tmp_path, capf
     with pytest.raises(MigrationFailed, match="failed .exit code 1"):
         await MigrateInChild("intake")(store.engine, migrations)
     await store.close()
-    assert "CREATE TABLEX no_such_syntax" in capfd.readouterr().err
+    lines = [json.loads(line) for line in capfd.readouterr().err.splitlines()
+             if line.startswith("{")]
+    failed = [line for line in lines if line["event"] == "migrations.failed"]
+    assert failed and failed[0]["service"] == "intake"
+    assert "CREATE TABLEX no_such_syntax" in failed[0]["exception"]

@@ -12,6 +12,7 @@ child; the store's address comes in ``VOD_MIGRATE_URL`` (never on a command line
 """
 import ast
 import asyncio
+import logging
 import os
 import sys
 from dataclasses import dataclass
@@ -115,11 +116,22 @@ async def _upgrade(url: str, migrations_dir: Path, sqlite_driver: str) -> None:
 
 
 def main(argv: list[str]) -> None:
+    import structlog
+
     from vod_shared.logging import configure_logging
     migrations_dir, service, log_format, log_level, sqlite_driver = argv
     configure_logging(service=service, fmt=log_format, level=log_level)
+    # alembic's "setup plugin ..." lines at import: the service imported it before its logging
+    # was set up, so they were never shown; nor are they here
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
     url = os.environ.pop(_URL_VARIABLE)
-    asyncio.run(_upgrade(url, Path(migrations_dir), sqlite_driver))
+    try:
+        asyncio.run(_upgrade(url, Path(migrations_dir), sqlite_driver))
+    except Exception:
+        # the reason, in the service's own log format (a JSON line, not a bare traceback)
+        structlog.get_logger("vod.migrations").exception("migrations.failed",
+                                                         folder=migrations_dir)
+        sys.exit(1)
 
 
 if __name__ == "__main__":
