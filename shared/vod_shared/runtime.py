@@ -33,9 +33,10 @@ from vod_shared.events.base import EventData
 from vod_shared.events.people import SubjectKeyGranted
 from vod_shared.failpoints import Failpoints
 from vod_shared.logging import redact_text
+from vod_shared.memory import give_back_every, limit_heaps
 from vod_shared.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
 from vod_shared.metrics import UNKNOWN_TYPE, MetricsAccess, ServiceMetrics
-from vod_shared.migrations import upgrade_to_head
+from vod_shared.migration_process import MigrateInChild
 from vod_shared.outbox import OutboxRelay
 from vod_shared.sealing import CannotUnseal
 from vod_shared.problems import Problem, install_problem_handlers, problem_response
@@ -47,6 +48,8 @@ if TYPE_CHECKING:
     from vod_shared.keybook import KeyBook
 
 log = structlog.get_logger("vod.runtime")
+# how often the C heaps' free pages go back to the system (a few milliseconds each)
+_GIVE_BACK_MEMORY_EVERY_S = 5.0
 
 
 async def _raw_body(message) -> bytes:
@@ -110,6 +113,7 @@ class ServiceRuntime:
     def __init__(self, settings: ServiceSettings, *, migrations_dir: Path,
                  uow_class: type[SqlUnitOfWork] = SqlUnitOfWork) -> None:
         refuse_development_secrets(dict(os.environ), settings.vod_env)
+        limit_heaps()  # before any thread starts: see vod_shared.memory
         self.settings = settings
         self.topics = settings.topics
         self.failpoints = Failpoints(settings.failpoint)
@@ -280,17 +284,21 @@ class ServiceRuntime:
     async def lifespan(self, _app: FastAPI | None = None) -> AsyncIterator[None]:
         if self.engine.dialect.name == "sqlite":
             self.settings.data_dir.mkdir(parents=True, exist_ok=True)
-        await upgrade_to_head(self.engine, self._migrations_dir)
-        await self.staff_store.start()
+        # In a child process, so that alembic never takes this process's memory.
+        upgrade = MigrateInChild(self.settings.service_name, self.settings.log_format,
+                                 self.settings.log_level, self.settings.sqlite_driver)
+        await upgrade(self.engine, self._migrations_dir)
+        await self.staff_store.start(upgrade=upgrade)
         await self._connect_broker()
         self._relay_task = asyncio.create_task(self.relay.run(), name="outbox-relay")
         quiet_commits = asyncio.create_task(self._commit_when_quiet(), name="quiet-commits")
         backlog_watch = asyncio.create_task(self.backlog.run(), name="backlog-watch")
+        memory = asyncio.create_task(give_back_every(_GIVE_BACK_MEMORY_EVERY_S), name="give-back")
         log.info("service.started", port=self.settings.effective_port())
         try:
             yield
         finally:
-            for task in (backlog_watch, quiet_commits):
+            for task in (memory, backlog_watch, quiet_commits):
                 task.cancel()
                 with suppress(asyncio.CancelledError):
                     await task

@@ -107,8 +107,9 @@ class StaffStore:
             self._sessions = session_factory(self._engine)
         return self._engine
 
-    async def start(self) -> None:
-        """Creates or upgrades the tables; does nothing once done in this process."""
+    async def start(self, *, upgrade=upgrade_to_head) -> None:
+        """Creates or upgrades the tables; does nothing once done in this process.
+        ``upgrade``: how (a service's runtime does it in a child process)."""
         if self._ready:
             return
         async with self._lock:
@@ -118,12 +119,12 @@ class StaffStore:
             path = _sqlite_path(self.url)
             if path is None:
                 # PostgreSQL: upgrade_to_head holds an advisory lock while it migrates.
-                await upgrade_to_head(engine, MIGRATIONS)
+                await upgrade(engine, MIGRATIONS)
             else:
                 path.parent.mkdir(parents=True, exist_ok=True)
                 # Four services starting at once: one migrates, the others wait, then find it done.
                 async with _file_lock(path.with_name(f"{path.name}.migrating")):
-                    await upgrade_to_head(engine, MIGRATIONS)
+                    await upgrade(engine, MIGRATIONS)
             self._ready = True
 
     async def close(self) -> None:

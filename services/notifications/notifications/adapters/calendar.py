@@ -9,9 +9,11 @@ name.
 """
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from icalendar import Calendar, Event, vCalAddress
+if TYPE_CHECKING:
+    from icalendar import Event
 
 PRODID = "-//CDCR OVSRS//Dialogue notifications//EN"
 
@@ -37,6 +39,8 @@ def uid(session_id: str) -> str:
 
 
 def to_ics(entry: CalendarEntry, zone: ZoneInfo) -> bytes:
+    # imported when a calendar file is made: some 4 MiB the service need not hold otherwise
+    from icalendar import Calendar
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
@@ -48,7 +52,8 @@ def to_ics(entry: CalendarEntry, zone: ZoneInfo) -> bytes:
     return calendar.to_ical()
 
 
-def _event(entry: CalendarEntry, zone: ZoneInfo) -> Event:
+def _event(entry: CalendarEntry, zone: ZoneInfo) -> "Event":
+    from icalendar import Event, vCalAddress
     event = Event()
     event.add("uid", uid(entry.session_id))
     event.add("sequence", entry.sequence)

@@ -6,8 +6,6 @@ rescheduled dialogue (a higher SEQUENCE, the same UID) replaces the earlier invi
 from dataclasses import dataclass
 from datetime import datetime
 
-from icalendar import Calendar, Event
-
 from scheduling.domain.availability import zone
 
 WORDS = {
@@ -39,6 +37,8 @@ class Invitation:
 
 def session_ics(invite: Invitation, *, time_zone: str, language: str, phone: str,
                 now: datetime, show_place: bool = True) -> bytes:
+    # imported when an invitation is made: some 4 MiB the service need not hold otherwise
+    from icalendar import Calendar, Event
     words = WORDS.get(language, WORDS["en"])
     tz = zone(time_zone)
     calendar = Calendar()

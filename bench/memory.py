@@ -1,0 +1,56 @@
+"""Each service's resident memory (MiB) after start, after a burst and 12 s later, as JSON.
+
+A probe for issue 13's memory target, not part of ``make bench`` (which reads it once, at its
+end): the four services as ``make run`` starts them on their own broker, then ``cases`` signed
+requests through intake to their decisions and ``escapes`` escapes to five registrants each.
+
+    python bench/memory.py 1000 100
+"""
+import asyncio
+import json
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+from vod_devtools.kafka import LocalKafka, ensure_topics
+from vod_devtools.net import free_port
+from vod_shared.topics import all_topics
+
+import flows
+from stack import Stack
+
+
+async def main() -> None:
+    cases, escapes = int(sys.argv[1]), int(sys.argv[2])
+    out = {}
+    with tempfile.TemporaryDirectory(prefix="vod-memory-") as tmp:
+        work = Path(tmp)
+        broker = LocalKafka(work / "kafka", free_port(), free_port())
+        await broker.start()
+        try:
+            prefix = f"m{uuid.uuid4().hex[:8]}."
+            await ensure_topics(broker.bootstrap, all_topics(prefix))
+            (work / "stack").mkdir()
+            stack = Stack(broker.bootstrap, work / "stack", prefix)
+            try:
+                began = time.time()
+                await stack.start()
+                out["start_s"] = round(time.time() - began, 1)
+                await asyncio.sleep(3)
+                out["after_start"] = stack.rss_mib()
+                out["intake"] = await flows.intake_to_eligibility(stack, broker.bootstrap, cases)
+                out["fanout"] = await flows.custody_fanout(stack, escapes)
+                out["after_burst"] = stack.rss_mib()
+                await asyncio.sleep(12)
+                out["after_burst_12s"] = stack.rss_mib()
+            finally:
+                stack.stop()
+        finally:
+            broker.stop()
+    print(json.dumps(out))
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
