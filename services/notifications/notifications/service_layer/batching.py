@@ -3,8 +3,9 @@
 Each caller hands in one item and waits for its own answer; the items handed in while the
 previous transaction was under way (or within the same turn of the event loop) go in the next
 one, up to ``limit`` at a time; the first transaction after a quiet spell takes at most
-``first`` (so the first answer does not wait for a whole batch's work). A caller is answered only once its transaction has committed,
-so "the claim is committed before the provider is called" holds for each message as before;
+``first`` (so the first answer does not wait for a whole batch's work). A caller is
+answered only once its transaction has committed, so "the claim is committed before the
+provider is called" holds for each message as before;
 if the transaction fails, every caller in it gets the error (nothing of it was committed).
 """
 import asyncio
