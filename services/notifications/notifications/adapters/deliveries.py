@@ -27,6 +27,15 @@ d = deliveries.c
 # those after it to the same person on the same channel wait behind it
 WAITING_FOR_KEY = "waiting_for_key"
 
+def _not_in_lanes(lanes: Iterable[tuple[str, str]]) -> list:
+    """Conditions leaving out the rows of these (recipient, channel) pairs, one per channel."""
+    by_channel: dict[str, list[str]] = {}
+    for recipient_id, channel in lanes:
+        by_channel.setdefault(channel, []).append(recipient_id)
+    return [~and_(d.channel == channel, d.recipient_id.in_(recipients))
+            for channel, recipients in by_channel.items()]
+
+
 class Deliveries:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
@@ -64,11 +73,13 @@ class Deliveries:
         rows = await self._session.execute(select(deliveries).where(d.id.in_(list(delivery_ids))))
         return {row.id: _delivery(row) for row in rows}
 
-    async def due(self, now: datetime, limit: int = 100) -> list[Delivery]:
+    async def due(self, now: datetime, limit: int = 100, *,
+                  besides: Iterable[tuple[str, str]] = ()) -> list[Delivery]:
         """Pending rows whose time has come and whose recipient's contact has arrived (the
         staff mailbox needs none), oldest first per recipient and channel; a row waits while an
         older one to the same person on the same channel is being sent or retried, so each
-        person gets them in order."""
+        person gets them in order. Rows of the (recipient, channel) pairs in ``besides`` (the
+        sender's lanes at work, which hold them already) are left out."""
         earlier = deliveries.alias("earlier")
         blocked = select(earlier.c.seq).where(
             earlier.c.recipient_id == d.recipient_id, earlier.c.channel == d.channel,
@@ -80,7 +91,8 @@ class Deliveries:
         rows = await self._session.execute(
             select(deliveries).outerjoin(contacts, contacts.c.person_id == d.recipient_id)
             .where(d.status == Status.PENDING.value, d.due_at <= utc(now), ~blocked,
-                   or_(contacts.c.person_id.is_not(None), d.recipient_id == STAFF_MAILBOX))
+                   or_(contacts.c.person_id.is_not(None), d.recipient_id == STAFF_MAILBOX),
+                   *_not_in_lanes(besides))
             .order_by(d.urgent.desc(), d.seq).limit(limit))
         return [_delivery(row) for row in rows]
 

@@ -2,8 +2,10 @@
 
 Each caller hands in one item and waits for its own answer; the items handed in while the
 previous transaction was under way (or within the same turn of the event loop) go in the next
-one, up to ``limit`` at a time. A caller is answered only once its transaction has committed,
-so "the claim is committed before the provider is called" holds for each message as before;
+one, up to ``limit`` at a time; the first transaction after a quiet spell takes at most
+``first`` (so the first answer does not wait for a whole batch's work). A caller is
+answered only once its transaction has committed, so "the claim is committed before the
+provider is called" holds for each message as before;
 if the transaction fails, every caller in it gets the error (nothing of it was committed).
 """
 import asyncio
@@ -16,8 +18,10 @@ Answer = TypeVar("Answer")
 
 class GroupCommit(Generic[Item, Answer]):
     def __init__(self, apply: Callable[[list[Item]], Awaitable[list[Answer]]], *,
-                 limit: int = 100, name: str = "group-commit") -> None:
+                 limit: int = 100, first: int | None = None,
+                 name: str = "group-commit") -> None:
         self._apply, self._limit, self._name = apply, max(1, limit), name
+        self._first = max(1, min(first or self._limit, self._limit))
         self._waiting: list[tuple[Item, asyncio.Future]] = []
         self._worker: asyncio.Task | None = None
 
@@ -31,8 +35,10 @@ class GroupCommit(Generic[Item, Answer]):
 
     async def _work(self) -> None:
         await asyncio.sleep(0)  # let every caller ready in this turn hand its item in
+        limit = self._first
         while self._waiting:
-            taken, self._waiting = self._waiting[:self._limit], self._waiting[self._limit:]
+            taken, self._waiting = self._waiting[:limit], self._waiting[limit:]
+            limit = self._limit
             try:
                 answers = await self._apply([item for item, _ in taken])
             except Exception as exc:  # noqa: BLE001 - handed to its caller, who decides

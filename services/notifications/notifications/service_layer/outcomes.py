@@ -37,10 +37,14 @@ class Outcomes:
         """After a send: sent, failed, unknown, or pending again for a later try."""
         await self.record_all([(delivery, outcome)], now)
 
-    async def record_all(self, results: list[tuple[Delivery, Outcome]], now: datetime) -> None:
+    async def record_all(self, results: list[tuple[Delivery, Outcome]], now: datetime, *,
+                         wake: bool = True) -> None:
         """``record`` for the sends that came back together, in one transaction: the sent
-        ones in one statement, their announcements in one outbox statement (at commit)."""
-        async with self._uow() as uow:
+        ones in one statement, their announcements in one outbox statement (at commit).
+        ``wake=False``: the sender's own record, whose lane carries on (no need to wake it)."""
+        uow = self._uow()
+        uow.wakes_sender = wake
+        async with uow:
             # A row declared unknown meanwhile (its lease ran out): now we know better.
             recorded = await uow.deliveries.finish_sent(
                 {d.id: o.provider_id for d, o in results if isinstance(o, Sent)}, now)

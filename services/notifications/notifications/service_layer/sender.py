@@ -106,7 +106,9 @@ class Sender:
         self._in_flight: set[str] = set()  # claimed and handed to the provider, not recorded
         # The lanes whose turn came together are claimed in one transaction, and the outcomes
         # that came back together recorded in one (the store, not the provider, is the bound)
-        self._claims = GroupCommit(self._prepare_all, limit=batch_size, name="sender-claims")
+        # (the first after a quiet spell alone: the first text need not wait for 31 claims)
+        self._claims = GroupCommit(self._prepare_all, limit=batch_size, first=1,
+                                   name="sender-claims")
         self._records = GroupCommit(self._record_all, limit=batch_size, name="sender-records")
 
     def wake(self) -> None:
@@ -165,6 +167,13 @@ class Sender:
             for lane in self._lanes.values():  # cut off at the end of the grace
                 lane.cancel()
 
+    def _own_uow(self) -> UnitOfWork:
+        """A unit of work whose commit does not wake this loop: what its claims and records
+        change, the lane at work carries on with, and a lane that ends wakes it."""
+        uow = self._uow()
+        uow.wakes_sender = False
+        return uow
+
     async def reconcile_interrupted(self) -> int:
         now = self._clock()
         async with self._uow() as uow:
@@ -185,7 +194,8 @@ class Sender:
         """Starts a lane for each recipient and channel with something due and no lane yet,
         urgent ones first."""
         async with self._uow() as uow:
-            due = await uow.deliveries.due(self._clock(), self._batch_size)
+            due = await uow.deliveries.due(self._clock(), self._batch_size,
+                                           besides=list(self._lanes))
         lanes = [list(lane) for key, lane in groupby(
             sorted(due, key=lambda d: (d.recipient_id, d.channel, not d.urgent, d.seq)),
             key=lambda d: (d.recipient_id, d.channel)) if key not in self._lanes]
@@ -255,7 +265,7 @@ class Sender:
         return isinstance(outcome, Sent)
 
     async def _record_all(self, results: list[tuple[Delivery, Outcome]]) -> list[None]:
-        await self._outcomes.record_all(results, self._clock())
+        await self._outcomes.record_all(results, self._clock(), wake=False)
         return [None] * len(results)
 
     async def _prepare_all(self, delivery_ids: list[str]) -> list:
@@ -266,7 +276,7 @@ class Sender:
             return [False] * len(delivery_ids)
         now = self._clock()
         answers, ready = {}, {}
-        async with self._uow() as uow:
+        async with self._own_uow() as uow:
             rows = await uow.deliveries.get_all(delivery_ids)
             contacts, opted_out = await uow.people.contacts_and_opt_outs(
                 {delivery.recipient_id for delivery in rows.values()})

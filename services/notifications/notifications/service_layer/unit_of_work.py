@@ -22,6 +22,8 @@ class UnitOfWork(SqlUnitOfWork):
     ``after_commit`` (set by bootstrap) wakes the sender once new deliveries are committed."""
 
     after_commit: Callable[[], None] | None = None
+    # False on the sender's own claims and records: its lanes carry on, a lane's end wakes it
+    wakes_sender: bool = True
 
     observed: ObservedEvents
     people: People
@@ -48,7 +50,7 @@ class UnitOfWork(SqlUnitOfWork):
 
     async def commit(self) -> None:
         await super().commit()
-        if type(self).after_commit is not None:
+        if self.wakes_sender and type(self).after_commit is not None:
             type(self).after_commit()
 
     @classmethod

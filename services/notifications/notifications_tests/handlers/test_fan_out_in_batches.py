@@ -1,7 +1,12 @@
 """A custody escape to many registrants: their texts and emails are claimed, and their
 outcomes recorded, a batch to a transaction (not two transactions a message), and each goes
 once."""
+import asyncio
+
+from vod_shared.db import session_factory
+
 from notifications.adapters.pacing import Pool
+from notifications.service_layer.unit_of_work import UnitOfWork
 
 from ..support import custody, new_id, registration
 
@@ -51,3 +56,61 @@ async def test_an_escape_to_many_is_claimed_and_recorded_in_batches_and_each_goe
     announced = [e for e in await harness.announced() if e.type == "vod.NotificationSent.v1"
                  and e.data.template == "custody_escape"]
     assert len(announced) == 2 * REGISTRANTS
+
+
+async def test_a_pass_reads_only_rows_no_lane_holds_so_the_next_recipients_get_lanes(
+        harness, clock):
+    """Lanes waiting for a free slot hold their rows: the next pass starts lanes for the
+    recipients after them (it once re-read the same rows and started none), and the sender's
+    own claims and records do not wake it (the end of a lane does)."""
+    people = [new_id() for _ in range(REGISTRANTS)]
+    for person in people:
+        await harness.person(person, preferred_channel="sms")
+        await harness.deliver(registration(new_id(), person, notify_on=["escape"],
+                                           channel="sms", at=clock()), subject=new_id())
+    await harness.send_due()  # the acknowledgements
+    harness.sms.sent.clear(), harness.email.sent.clear()
+    await harness.deliver(custody("escape", at=clock(), status="escaped", facility=None),
+                          subject="AB1234")
+    sender = harness.sender
+    sender._pool, sender._batch_size = Pool(0), 5  # every lane waits for a slot
+
+    seen = []
+    for _ in range(5):
+        due, _ = await sender._start_due()
+        seen.append({(d.recipient_id, d.channel) for d in due})
+    assert all(len(batch) == 5 for batch in seen[:4])
+    assert len(set().union(*seen)) == 2 * REGISTRANTS == len(sender._lanes)  # none read twice
+    assert sum(len(batch) for batch in seen) == 2 * REGISTRANTS
+
+    sender._wake.clear()
+    sender._pool = Pool(1)  # one send at a time from now on
+    for _ in range(2 * REGISTRANTS):
+        sender._pool.give_back()
+    await asyncio.gather(*list(sender._lanes.values()))
+    texts = [t for t in harness.sms.sent if t["message"].startswith("URGENT")]
+    assert len(texts) == REGISTRANTS == len({t["delivery_id"] for t in texts})
+    assert sender._wake.is_set()  # by the lanes' ends
+
+
+async def test_the_senders_own_commits_do_not_wake_it_but_anyone_elses_do(harness, clock):
+    person = new_id()
+    await harness.person(person, preferred_channel="sms")
+    sender = harness.sender
+    waking = UnitOfWork.waking(sender.wake)  # as bootstrap wires it: every commit wakes
+    sender._uow = harness.outcomes._uow = lambda: waking(
+        session_factory(harness.engine), source="/services/notifications")
+    await harness.deliver(registration(new_id(), person, notify_on=["escape"], channel="sms",
+                                       at=clock()), subject=new_id())
+    _, started = await sender._start_due()
+    sender._wake.clear()
+    # its claim and its record commit while the lane is at work: neither wakes the loop
+    while not started[0].done():
+        assert not sender._wake.is_set()
+        await asyncio.sleep(0)
+    assert len(harness.sms.sent) == 1
+    assert [str(d.status) for d in await harness.deliveries()] == ["sent"]
+    sender._wake.clear()
+    async with sender._uow() as uow:  # anyone else's commit (a consumer's) still does
+        await uow.commit()
+    assert sender._wake.is_set()

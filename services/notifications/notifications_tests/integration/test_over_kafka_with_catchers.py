@@ -237,6 +237,10 @@ async def test_an_escape_at_3am_goes_at_once_and_a_transfer_waits_for_the_mornin
     async with running(settings, clock) as app:
         await _people(kafka_bootstrap, settings, clock,
                       (person, {"preferred_channel": "sms", "phone": "+16195550122"}))
+        # Her key comes on vod.keys (a consumer of its own): a message tried before it lands
+        # waits KEY_WAIT on this stopped clock, and the escape behind it with it
+        assert await wait_until(lambda: _query(
+            settings, "SELECT key_id FROM held_keys WHERE subject_id = :p", p=person), timeout=30)
         await _publish(kafka_bootstrap, settings.topics.intake, (registration(
             reg, person, notify_on=["escape", "transfer"], at=clock()), reg))
         await _publish(kafka_bootstrap, settings.topics.custody,
