@@ -56,6 +56,16 @@ class AuditOut(BaseModel):
     items: list[AuditEntryOut]
 
 
+class ServiceAuditEntryOut(AuditEntryOut):
+    service: str  # whose audit log the entry is in: intake, screening, scheduling, notifications
+
+
+class AuditEverywhereOut(BaseModel):
+    """Every service's entries together (screening's ``/api/audit/everywhere``)."""
+    count: int
+    items: list[ServiceAuditEntryOut]
+
+
 def utc_bound(moment: datetime | None) -> datetime | None:
     """A query's bound in UTC: entries are stored in UTC (SQLite keeps no offset), and the
     bounds are compared like with like."""

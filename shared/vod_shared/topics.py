@@ -30,7 +30,7 @@ WRITTEN_BY_ALL = (AUDIT,)
 # of the broker's ACLs (``acl_entries``); a test holds it against what each service subscribes.
 CONSUMES = {
     "intake": (SCREENING, SCHEDULING, NOTIFICATIONS),
-    "screening": (INTAKE, PEOPLE, CUSTODY, SCHEDULING, NOTIFICATIONS, KEYS),
+    "screening": (INTAKE, PEOPLE, CUSTODY, SCHEDULING, NOTIFICATIONS, KEYS, AUDIT),
     "scheduling": (INTAKE, SCREENING, CUSTODY, PEOPLE, KEYS),
     "notifications": (INTAKE, SCREENING, SCHEDULING, CUSTODY, PEOPLE, KEYS),
 }
