@@ -91,7 +91,8 @@ async def record_audit(session: AsyncSession, table: Table, *, service: str,
     ``AuditRecorded`` of it to the outbox (published on ``vod.audit`` once it commits);
     returns the entry's number."""
     values = _bounded(values)
-    seq = (await session.execute(insert(table).values(**values).returning(table.c.seq))).scalar_one()
+    seq = (await session.execute(
+        insert(table).values(**values).returning(table.c.seq))).scalar_one()
     data = AuditRecorded(
         service=service, entry_seq=seq, at=values["at"], staff=values.get("username"),
         action=values["action"], outcome=values["outcome"], case_id=values.get("case_id"),

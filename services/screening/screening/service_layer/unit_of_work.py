@@ -1,5 +1,6 @@
 """Screening's unit of work: the cases, the registry, the clearances, possible duplicates, the
-read model, the audit log and every service's audit entries, in one transaction with the outbox and the inbox."""
+read model, the audit log and every service's audit entries, in one transaction with the outbox
+and the inbox."""
 from vod_shared.envelope import Envelope
 from vod_shared.events import EventData, RequestReceived
 from vod_shared.unit_of_work import HOLDS_WRITE_LOCK, SqlUnitOfWork
