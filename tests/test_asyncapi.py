@@ -20,6 +20,9 @@ PUBLISHED = {
                    "CaseUnlinked"},
     "notifications": {"NotificationSent", "NotificationFailed"},
 }
+# every service publishes its staff audit entries on vod.audit
+for _published in PUBLISHED.values():
+    _published.add("AuditRecorded")
 
 
 @pytest.mark.parametrize("service", sorted(PUBLISHED))
@@ -43,3 +46,4 @@ def test_the_asyncapi_document_names_what_the_service_publishes(service, tmp_pat
     assert PUBLISHED[service] <= schemas, PUBLISHED[service] - schemas
     assert any(channel.get("address", "").startswith("vod.")
                for channel in document["channels"].values())
+    assert any(channel.get("address") == "vod.audit" for channel in document["channels"].values())

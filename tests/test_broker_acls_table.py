@@ -9,7 +9,15 @@ import sys
 
 import pytest
 
-from vod_shared.topics import CONSUMES, OWNERS, READS_BACK, REBUILDS, Topics, acl_entries
+from vod_shared.topics import (
+    CONSUMES,
+    OWNERS,
+    READS_BACK,
+    REBUILDS,
+    WRITTEN_BY_ALL,
+    Topics,
+    acl_entries,
+)
 
 SERVICES = ("intake", "screening", "scheduling", "notifications")
 _PRINT = ("import json; from {name}.asyncapi import runtime; "
@@ -30,7 +38,7 @@ def test_each_service_uses_exactly_the_topics_its_acls_allow(name, tmp_path):
     assert result.returncode == 0, result.stderr[-2000:]
     used = json.loads(result.stdout.strip().splitlines()[-1])
     assert set(used["consumed"]) == set(CONSUMES[name])
-    owned = {topic for topic, owner in OWNERS.items() if owner == name}
+    owned = {topic for topic, owner in OWNERS.items() if owner == name} | set(WRITTEN_BY_ALL)
     assert set(used["published"]) <= owned
     readable = {a.name for a in acl_entries() if a.service == name and a.operation == "read"
                 and a.resource == "topic"}
@@ -44,7 +52,15 @@ def test_each_service_uses_exactly_the_topics_its_acls_allow(name, tmp_path):
 def test_no_service_may_write_another_services_topic():
     for acl in acl_entries():
         if acl.operation == "write" and not acl.name.endswith(".dlq"):
-            assert OWNERS[acl.name] == acl.service
+            assert acl.name in WRITTEN_BY_ALL or OWNERS[acl.name] == acl.service
+
+
+def test_every_service_may_write_the_audit_topic_and_only_screening_reads_it():
+    rules = acl_entries("t1.")
+    assert {a.service for a in rules if a.name == "t1.vod.audit" and a.operation == "write"} \
+        == set(SERVICES)
+    assert {a.service for a in rules if a.name == "t1.vod.audit" and a.operation == "read"} \
+        == {"screening"}
 
 
 def _rebuild_projections():

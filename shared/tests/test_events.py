@@ -21,7 +21,7 @@ CONTRACT_EVENTS = {
 # ``vod.intake``.
 PROJECT_EVENTS = {"SubjectKeyGranted", "LetterReceived", "LetterReviewed", "LetterKept",
                   "LetterDelivered", "SupportPersonAdded", "SupportPersonRemoved",
-                  "CasesLinked", "CaseUnlinked"}
+                  "CasesLinked", "CaseUnlinked", "AuditRecorded"}
 PERSONAL = re.compile(r"name|email|phone|address|street|city|zip|postal|state$|note|dob|birth")
 
 

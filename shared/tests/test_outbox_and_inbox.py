@@ -244,13 +244,20 @@ async def test_an_event_not_from_its_topics_owner_is_dead_lettered_and_not_appli
     assert await _applied_count(sessions) == 1
 
 
+def configs_keep(configs: dict, base: str) -> bool:
+    return configs["t1." + base] == {"retention.ms": "-1"}
+
+
 def test_every_topic_has_one_owner_and_dead_letters_keep_a_week():
-    from vod_shared.topics import EVENT_TOPICS, PEOPLE, all_topics
+    from vod_shared.topics import AUDIT, EVENT_TOPICS, PEOPLE, WRITTEN_BY_ALL, all_topics
     topics = Topics("t1.")
     assert topics.owner_source("t1.vod.people") == "/services/intake"
     assert topics.owner_source("t1.vod.custody") == "/services/screening"
     assert topics.owner_source("vod.people") is None  # another prefix: not ours to judge
-    assert all(topics.owner_source(topics.name(t)) for t in (*EVENT_TOPICS, PEOPLE))
+    owned = [t for t in (*EVENT_TOPICS, PEOPLE) if t not in WRITTEN_BY_ALL]
+    assert all(topics.owner_source(topics.name(t)) for t in owned)
+    # the audit entries of every service: no one owner (its reader checks the source instead)
+    assert topics.owner_source("t1.vod.audit") is None and configs_keep(all_topics("t1."), AUDIT)
     configs = all_topics("t1.")
     assert configs["t1.vod.intake.dlq"] == {"retention.ms": str(7 * 86400 * 1000)}
     assert configs["t1.vod.intake"] == {"retention.ms": "-1"}

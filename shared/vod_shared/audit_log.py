@@ -1,11 +1,21 @@
 """The staff audit log every service keeps of its own: the table's shape (each service's
 migrations create it and make the store refuse changes and deletions), and the JSON answer and
 query bounds of each service's ``/api/audit`` and ``/staff/audit``. Ids, actions, who, when,
-from where and the outcome; never a person's details."""
+from where and the outcome; never a person's details.
+
+Every entry is written with ``record_audit``, which also puts an ``AuditRecorded`` in the outbox
+in the same transaction: the entry and its event are kept together or not at all, and screening
+shows every service's entries on one page (``/staff/audit/everywhere``)."""
 from datetime import datetime, timezone
 
 from pydantic import BaseModel
-from sqlalchemy import BigInteger, Column, DateTime, Index, Integer, MetaData, String, Table
+from sqlalchemy import BigInteger, Column, DateTime, Index, Integer, MetaData, String, Table, insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from vod_shared.db import TOPIC_PREFIX, outbox
+from vod_shared.envelope import new_envelope, to_kafka
+from vod_shared.events.audit import AuditRecorded
+from vod_shared.topics import AUDIT
 
 PAGE_SIZE = 100  # entries on one page of ``/staff/audit``
 
@@ -46,6 +56,16 @@ class AuditOut(BaseModel):
     items: list[AuditEntryOut]
 
 
+class ServiceAuditEntryOut(AuditEntryOut):
+    service: str  # whose audit log the entry is in: intake, screening, scheduling, notifications
+
+
+class AuditEverywhereOut(BaseModel):
+    """Every service's entries together (screening's ``/api/audit/everywhere``)."""
+    count: int
+    items: list[ServiceAuditEntryOut]
+
+
 def utc_bound(moment: datetime | None) -> datetime | None:
     """A query's bound in UTC: entries are stored in UTC (SQLite keeps no offset), and the
     bounds are compared like with like."""
@@ -55,3 +75,33 @@ def utc_bound(moment: datetime | None) -> datetime | None:
 def page_count(total: int) -> int:
     """How many pages of PAGE_SIZE the entries fill; one, even when there are none."""
     return max(1, -(-total // PAGE_SIZE))
+
+
+def _bounded(values: dict) -> dict:
+    """The entry's values cut to the table's column widths."""
+    detail = values.get("detail")
+    return {**values, "address": (values.get("address") or "")[:64],
+            "method": (values.get("method") or "")[:8], "path": (values.get("path") or "")[:512],
+            "detail": detail[:300] if detail else None}
+
+
+async def record_audit(session: AsyncSession, table: Table, *, service: str,
+                       values: dict) -> int:
+    """Appends one entry to ``service``'s audit log and, in the same transaction, an
+    ``AuditRecorded`` of it to the outbox (published on ``vod.audit`` once it commits);
+    returns the entry's number."""
+    values = _bounded(values)
+    seq = (await session.execute(
+        insert(table).values(**values).returning(table.c.seq))).scalar_one()
+    data = AuditRecorded(
+        service=service, entry_seq=seq, at=values["at"], staff=values.get("username"),
+        action=values["action"], outcome=values["outcome"], case_id=values.get("case_id"),
+        client=values["address"], method=values["method"], path=values["path"],
+        detail=values["detail"])
+    envelope = new_envelope(data, source=f"/services/{service}", subject=service)
+    record = to_kafka(envelope)
+    await session.execute(insert(outbox).values(
+        event_id=envelope.id, topic=session.info.get(TOPIC_PREFIX, "") + AUDIT,
+        key=envelope.subject, event_type=envelope.type, value=record.value,
+        created_at=datetime.now(timezone.utc), attempts=0))
+    return seq

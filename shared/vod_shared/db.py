@@ -98,8 +98,14 @@ def _sqlite_pragmas_inloop(dbapi_connection, record) -> None:
     _sqlite_pragmas(dbapi_connection, record, busy_timeout_ms=0)
 
 
-def session_factory(engine: AsyncEngine) -> async_sessionmaker:
-    return async_sessionmaker(engine, expire_on_commit=False)
+# In a session's ``info``: the topics' prefix, for what writes to the outbox without a unit of
+# work's ``emit`` (``vod_shared.audit_log.record_audit``)
+TOPIC_PREFIX = "vod.topic_prefix"
+
+
+def session_factory(engine: AsyncEngine, *, topic_prefix: str = "") -> async_sessionmaker:
+    return async_sessionmaker(engine, expire_on_commit=False,
+                              info={TOPIC_PREFIX: topic_prefix})
 
 
 def as_utc(moment: datetime | None) -> datetime | None:

@@ -29,6 +29,7 @@ from sqlalchemy import text
 from vod_shared.backlog import BacklogWatch
 from vod_shared.consumer import DeadLetters, EventConsumer, Handler, Record, Unprocessable
 from vod_shared.db import create_engine, session_factory
+from vod_shared.events.audit import AuditRecorded
 from vod_shared.events.base import EventData
 from vod_shared.events.people import SubjectKeyGranted
 from vod_shared.failpoints import Failpoints
@@ -128,7 +129,7 @@ class ServiceRuntime:
         )
         self.engine = create_engine(settings.effective_database_url(),
                                     sqlite_driver=settings.sqlite_driver)
-        self.sessions = session_factory(self.engine)
+        self.sessions = session_factory(self.engine, topic_prefix=self.topics.prefix)
         # Staff sign-in state, shared with the other services (STAFF_DATABASE_URL).
         self.staff_store = StaffStore.from_settings(settings)
         self.relay = OutboxRelay(self.engine, self.publish, send=self.send,
@@ -158,6 +159,8 @@ class ServiceRuntime:
                            self._outbox_pending)
         self.metrics.gauge("vod_outbox_oldest_seconds", "How long the oldest unpublished event "
                            "has waited in the outbox", (), self._outbox_oldest)
+        # every service's staff audit entries, for screening's page of them all
+        self.publishes(self.topics.audit, AuditRecorded)
 
     def uow(self) -> SqlUnitOfWork:
         return self._uow_class(self.sessions, source=self.settings.source,

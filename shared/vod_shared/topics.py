@@ -11,19 +11,26 @@ CUSTODY = "vod.custody"
 SCREENING = "vod.screening"
 SCHEDULING = "vod.scheduling"
 NOTIFICATIONS = "vod.notifications"
+# Every service's staff audit entries (AuditRecorded, keyed by the service's name), for the
+# one page of them all that screening serves admins
+AUDIT = "vod.audit"
+SERVICES = ("intake", "screening", "scheduling", "notifications")
 
-EVENT_TOPICS = (INTAKE, CUSTODY, SCREENING, SCHEDULING, NOTIFICATIONS)
+EVENT_TOPICS = (INTAKE, CUSTODY, SCREENING, SCHEDULING, NOTIFICATIONS, AUDIT)
 DLQ_SUFFIX = ".dlq"
 # The one service that may publish on each topic: a consumer applies an event only when its
 # CloudEvent ``source`` is that service's (the custody feed comes in through screening).
 OWNERS = {INTAKE: "intake", PEOPLE: "intake", KEYS: "intake", CUSTODY: "screening", SCREENING: "screening",
           SCHEDULING: "scheduling", NOTIFICATIONS: "notifications"}
+# Topics every service writes (no one owner): a consumer checks there that an event's
+# ``source`` is the service its data names (screening.entrypoints.audit_everywhere).
+WRITTEN_BY_ALL = (AUDIT,)
 # What each service consumes (its consumer groups: ``<prefix><service>`` for events and
 # ``<prefix><service>-keys`` for its data keys on vod.keys). With OWNERS, this is the table
 # of the broker's ACLs (``acl_entries``); a test holds it against what each service subscribes.
 CONSUMES = {
     "intake": (SCREENING, SCHEDULING, NOTIFICATIONS),
-    "screening": (INTAKE, PEOPLE, CUSTODY, SCHEDULING, NOTIFICATIONS, KEYS),
+    "screening": (INTAKE, PEOPLE, CUSTODY, SCHEDULING, NOTIFICATIONS, KEYS, AUDIT),
     "scheduling": (INTAKE, SCREENING, CUSTODY, PEOPLE, KEYS),
     "notifications": (INTAKE, SCREENING, SCHEDULING, CUSTODY, PEOPLE, KEYS),
 }
@@ -98,6 +105,10 @@ class Topics:
     def notifications(self) -> str:
         return self.name(NOTIFICATIONS)
 
+    @property
+    def audit(self) -> str:
+        return self.name(AUDIT)
+
 
 def all_topics(prefix: str = "") -> dict[str, dict[str, str]]:
     """Every topic the system needs, with its configuration, dead-letter topics included."""
@@ -125,13 +136,15 @@ class Acl:
 
 
 def acl_entries(prefix: str = "") -> list[Acl]:
-    """Every rule the broker needs: each service writes its own topics and the dead letters of
+    """Every rule the broker needs: each service writes its own topics (and those every service
+    writes: vod.audit) and the dead letters of
     what it consumes, reads what it consumes (and the own topics it reads back), with its own
     consumer groups and, for a rebuild, its own rebuild groups; nothing else."""
     topics = Topics(prefix)
     rules: list[Acl] = []
     for service, consumed in CONSUMES.items():
-        for base in (base for base, owner in OWNERS.items() if owner == service):
+        for base in (*(base for base, owner in OWNERS.items() if owner == service),
+                     *WRITTEN_BY_ALL):
             rules.append(Acl(service, "topic", topics.name(base), "write"))
         for base in consumed:
             rules.append(Acl(service, "topic", topics.name(base), "read"))

@@ -1,13 +1,18 @@
 """One audit page for admins across the four services: the header's "Audit" opens screening's
-log, which links every service's own log (none reads another's database); following the links
-an admin finds each service's entry for what staff just did there. Others get an HTML refusal."""
+page of every service's entries (each service publishes its own on vod.audit; none reads
+another's database), which links every service's own log; following the links an admin finds
+each service's entry for what staff just did there, and, with the four services as processes
+on the real broker, finds them all on the one page. Others get an HTML refusal."""
 import re
+import uuid
 from urllib.parse import urlsplit
 
+import httpx
 import pytest
 
 from intake_tests.conftest import dialogue_request
 from vod_devtools.staff_testing import add_staff, sign_in
+from vod_devtools.testing import wait_until
 from vod_shared.staff import Role
 from vod_shared.staff.workspace import DESTINATIONS
 
@@ -56,11 +61,14 @@ async def test_an_admin_reads_every_services_audit_from_the_one_audit_link(apps)
         assert first.status_code == 200, first.text
         nav = first.text.split("Every service's audit log")[1].split("</nav>")[0]
         hrefs = re.findall(r'href="([^"]+)"', nav)
-        assert len(hrefs) == len(SERVICES) - 1  # the others; this one is the current page
+        # every service's own log; the page of them all is the current one
+        assert len(hrefs) == len(SERVICES)
+        assert '<strong aria-current="page">All services</strong>' in nav
         ports = {str(8001 + n): name for n, name in enumerate(SERVICES)}  # `make run`'s ports
-        pages = {audit.service: first}
+        pages = {}
         for href in hrefs:
-            target = ports[str(urlsplit(href).port)]
+            # screening's own log is linked on its own host (no port)
+            target = ports.get(str(urlsplit(href).port), audit.service)
             pages[target] = await admins[target].get(urlsplit(href).path)
         for name, (_, _, _, _, action) in did.items():
             page = pages[name]
@@ -76,3 +84,54 @@ async def test_an_admin_reads_every_services_audit_from_the_one_audit_link(apps)
         await other.aclose()
         assert refused.status_code == 403, name
         assert refused.headers["content-type"].startswith("text/html"), name
+
+
+def _row(service: str, username: str, action: str) -> re.Pattern:
+    """A row of the page of them all: the service, who, and what."""
+    return re.compile(rf"<td>{service.capitalize()}</td><td>{re.escape(username)}</td>"
+                      rf"<td>{re.escape(action)}")
+
+
+@pytest.mark.integration
+async def test_what_staff_do_in_each_service_reaches_the_one_page_over_the_broker(
+        service_env, processes, tmp_path):
+    env = service_env | {"VOD_STAFF_FILE": str(tmp_path / "staff.toml"),
+                         "STAFF_SESSION_SECRET": "audit-everywhere-staff-session-secret-0123"}
+    started = {name: processes(name, env, wait=False) for name in SERVICES}
+    for process in started.values():
+        process.wait_healthy(90.0)
+    did = {  # one thing staff do in each service (screening's is refused: audited too)
+        "intake": (Role.INTAKE, "post", "/api/requests", dialogue_request(), "request.phone"),
+        "scheduling": (Role.COORDINATOR, "put", "/api/facilities/sq", {
+            "region": "north", "visiting_hours": {"weekly": [
+                {"weekday": 0, "start": "08:00", "end": "15:00"}]}}, "facility.put"),
+        "notifications": (Role.INTAKE, "get", "/api/inbound-sms", None, "texts.read"),
+        "screening": (Role.FACILITATOR, "get", "/api/audit", None, "audit.read"),
+    }
+    suffix = uuid.uuid4().hex[:6]
+    for name, (role, method, path, body, _) in did.items():
+        person = add_staff(tmp_path / "staff.toml", f"doer-{name}-{suffix}", role)
+        async with httpx.AsyncClient(base_url=started[name].url, timeout=15) as staff:
+            await sign_in(staff, person)
+            kwargs = {"json": body} if body is not None else {}
+            answer = await getattr(staff, method)(path, **kwargs)
+        assert answer.status_code in (200, 202, 403), (name, answer.text)
+
+    admin = add_staff(tmp_path / "staff.toml", f"ada-{suffix}", Role.ADMIN)
+    async with httpx.AsyncClient(base_url=started["screening"].url, timeout=15) as browser:
+        await sign_in(browser, admin)
+
+        async def all_there() -> bool:
+            page = await browser.get("/staff/audit/everywhere")
+            assert page.status_code == 200, page.text
+            return all(_row(name, f"doer-{name}-{suffix}", action).search(page.text)
+                       for name, (*_, action) in did.items())
+        assert await wait_until(all_there, timeout=45), started["screening"].log()[-3000:]
+        api = (await browser.get("/api/audit/everywhere",
+                                 params={"username": f"doer-scheduling-{suffix}"})).json()
+        assert [(e["service"], e["action"]) for e in api["items"]] == [
+            ("scheduling", "facility.put")]
+    async with httpx.AsyncClient(base_url=started["screening"].url, timeout=15) as other:
+        await sign_in(other, add_staff(tmp_path / "staff.toml", f"co-{suffix}", Role.COORDINATOR))
+        refused = await other.get("/staff/audit/everywhere")
+    assert refused.status_code == 403 and refused.headers["content-type"].startswith("text/html")

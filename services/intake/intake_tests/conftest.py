@@ -112,9 +112,10 @@ class IntakeClient:
             return (await conn.execute(query)).all()
 
     async def events(self) -> list[dict]:
-        """The events intake will publish on every topic but ``vod.keys`` (the grants)."""
+        """The events intake will publish on every topic but ``vod.keys`` (the grants) and
+        ``vod.audit`` (its staff audit entries)."""
         return [json.loads(r.value) for r in await self.outbox(topic=None)
-                if r.topic != "vod.keys"]
+                if r.topic not in ("vod.keys", "vod.audit")]
 
     async def grants(self) -> list[SubjectKeyGranted]:
         """The data keys intake gave readers on ``vod.keys`` (tombstones left out)."""

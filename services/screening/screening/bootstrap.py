@@ -20,6 +20,7 @@ from screening.adapters.names import NameReader
 from screening.config import Settings
 from screening.domain.commands import RecordCustodyChange
 from screening.entrypoints.api import api_router
+from screening.entrypoints.audit_everywhere import audit_everywhere_routers
 from screening.entrypoints.dead_letters_page import dead_letters_router
 from screening.entrypoints.errors import install_staff_errors
 from screening.entrypoints.page_forms import page_forms_router
@@ -28,7 +29,7 @@ from screening.entrypoints.reports_page import reports_router
 from screening.entrypoints.rendering import STATIC_DIR
 from screening.entrypoints.schemas import CustodyChangeIn
 from screening.entrypoints.webhooks import custody_webhook_router
-from screening.service_layer import duplicates, following, handlers
+from screening.service_layer import audit_everywhere, duplicates, following, handlers
 from screening.service_layer.desk import ScreeningDesk
 from screening.service_layer.unit_of_work import UnitOfWork
 
@@ -90,7 +91,8 @@ def event_handlers(topics: Topics, clock, names: NameReader) -> dict:
     }
     with_timeline = {kind: following.both(*filter(None, (acts.get(kind), following.on_timeline)))
                      for kind in TIMELINE}
-    return {**acts, **with_timeline}
+    # every service's audit entries, for admins' one page of them all
+    return {**acts, **with_timeline, e.AuditRecorded: audit_everywhere.audit_recorded}
 
 
 def bootstrap(settings: Settings | None = None, clock=utc_now) -> tuple[ServiceRuntime, FastAPI]:
@@ -103,7 +105,8 @@ def bootstrap(settings: Settings | None = None, clock=utc_now) -> tuple[ServiceR
     # sealed about a person or a case for a staff page
     names = NameReader(settings.effective_keys_dir())
     runtime.consume(topics.intake, topics.people, topics.custody, topics.scheduling,
-                    topics.notifications, handlers=event_handlers(topics, clock, names))
+                    topics.notifications, topics.audit,
+                    handlers=event_handlers(topics, clock, names))
     runtime.consume_keys(names.keybook)
     desk = ScreeningDesk(runtime.uow, topics=topics, clock=clock, names=names)
     app = runtime.create_app(title="Dialogue — screening", routers=[
@@ -117,6 +120,7 @@ def bootstrap(settings: Settings | None = None, clock=utc_now) -> tuple[ServiceR
         reports_router(desk, runtime.uow, clock),
         page_forms_router(desk, clock),
         dead_letters_router(desk),
+        *audit_everywhere_routers(desk),
     ])
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_api_route("/", lambda: RedirectResponse("/staff/"), include_in_schema=False)

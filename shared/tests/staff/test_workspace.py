@@ -46,7 +46,7 @@ def test_under_make_run_the_links_go_to_each_services_port_on_this_host():
     assert links == {"Work queue": "http://127.0.0.1:8002/staff/",
                      "Intake": "http://127.0.0.1:9001/staff/", "Schedule": "/staff/",
                      "Deliveries": "http://127.0.0.1:8004/staff/",
-                     "Audit": "http://127.0.0.1:8002/staff/audit",
+                     "Audit": "http://127.0.0.1:8002/staff/audit/everywhere",
                      "Reports": "http://127.0.0.1:8002/staff/reports"}
     [current] = [link for link in workspace.links(_request("/staff/cases/x"), _member(
         Role.ADMIN)) if link.current]

@@ -1,4 +1,5 @@
 """Every event's data model, and the registry of CloudEvent ``type`` -> model."""
+from vod_shared.events.audit import AuditRecorded
 from vod_shared.events.base import EventData, UnknownEventType, model_for, registered_types
 from vod_shared.events.case import (
     CLOSED_NOT_SUITABLE,

@@ -36,7 +36,8 @@ DESTINATIONS = (
                 frozenset({Role.COORDINATOR, Role.FACILITATOR, Role.ADMIN, Role.SCREENER})),
     Destination("Deliveries", "notifications", "/staff/",
                 frozenset({Role.INTAKE, Role.COORDINATOR, Role.ADMIN})),
-    Destination("Audit", "screening", "/staff/audit", frozenset({Role.ADMIN})),
+    # Every service's audit entries together; each service's own log is linked from there.
+    Destination("Audit", "screening", "/staff/audit/everywhere", frozenset({Role.ADMIN})),
     # Screening's case figures; they link to the notices' and the surveys' figures.
     Destination("Reports", "screening", "/staff/reports", frozenset({Role.DIRECTOR, Role.ADMIN})),
 )
@@ -50,8 +51,9 @@ CASE_PAGES = (("intake", "/staff/cases/{case_id}", "Intake: request and contact"
               ("notifications", "/staff/?case_id={case_id}", "Deliveries: what she was sent"))
 
 # Each service's own audit log (admins): one page each, linked together from every one of them
-# under the workspace header; the header's "Audit" opens screening's.
-AUDIT_PAGES = (("screening", "/staff/audit", "Screening"),
+# and from the page of them all (screening's, which the header's "Audit" opens).
+AUDIT_PAGES = (("screening", "/staff/audit/everywhere", "All services"),
+               ("screening", "/staff/audit", "Screening"),
                ("intake", "/staff/audit", "Intake"),
                ("scheduling", "/staff/audit", "Scheduling"),
                ("notifications", "/staff/audit", "Notifications"))
@@ -135,7 +137,9 @@ class Workspace:
 
     def audit_links(self, request: Request) -> tuple[Link, ...]:
         """Every service's audit page, this one's marked current (for admins' audit pages)."""
-        return tuple(Link(label, self.url(service, path, request), service == self.service)
+        here = request.url.path
+        return tuple(Link(label, self.url(service, path, request),
+                          service == self.service and path == here)
                      for service, path, label in AUDIT_PAGES)
 
     def header(self, request: Request, member: StaffMember | None, *, csrf: str = "",

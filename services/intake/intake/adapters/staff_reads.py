@@ -3,8 +3,10 @@ their views of a victim's details (appended to only)."""
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+
+from vod_shared.audit_log import record_audit
 
 from intake.adapters import orm
 
@@ -58,9 +60,8 @@ class StaffReads:
         return await self._session.scalar(select(c.sealed_details).where(c.case_id == case_id))
 
     async def audit(self, entry: AuditEntry) -> None:
-        values = {**entry.__dict__, "address": entry.address[:64], "path": entry.path[:512],
-                  "detail": entry.detail[:300] if entry.detail else None}
-        await self._session.execute(insert(orm.audit_log).values(**values))
+        await record_audit(self._session, orm.audit_log, service="intake",
+                           values=dict(entry.__dict__))
 
     async def audit_entries(self, *, start: datetime | None = None, end: datetime | None = None,
                             case_id: str | None = None, limit: int = 100,

@@ -3,8 +3,10 @@ audit log of staff reading what people texted back (appended to only)."""
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+
+from vod_shared.audit_log import record_audit
 
 from notifications.adapters import orm
 
@@ -36,9 +38,8 @@ class StaffReads:
             orm.inbound_sms.c.message_sid == message_sid))).first()
 
     async def audit(self, entry: AuditEntry) -> None:
-        values = {**entry.__dict__, "address": entry.address[:64], "path": entry.path[:512],
-                  "detail": entry.detail[:300] if entry.detail else None}
-        await self._session.execute(insert(orm.audit_log).values(**values))
+        await record_audit(self._session, orm.audit_log, service="notifications",
+                           values=dict(entry.__dict__))
 
     async def audit_entries(self, *, start: datetime | None = None, end: datetime | None = None,
                             limit: int = 200, offset: int = 0) -> tuple[int, list[AuditEntry]]:

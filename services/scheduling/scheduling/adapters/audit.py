@@ -5,8 +5,10 @@ from contextvars import ContextVar
 from dataclasses import asdict, dataclass
 from datetime import datetime
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+
+from vod_shared.audit_log import record_audit
 
 from scheduling.adapters.orm import audit_log
 from scheduling.adapters.serialization import as_utc
@@ -41,9 +43,7 @@ class AuditLog:
         self._session = session
 
     async def append(self, entry: AuditEntry) -> None:
-        values = {**asdict(entry), "address": entry.address[:64], "method": entry.method[:8],
-                  "path": entry.path[:512], "detail": entry.detail[:300] if entry.detail else None}
-        await self._session.execute(insert(audit_log).values(**values))
+        await record_audit(self._session, audit_log, service="scheduling", values=asdict(entry))
 
     async def entries(self, *, start: datetime | None = None, end: datetime | None = None,
                       case_id: str | None = None, limit: int = 100,

@@ -1,6 +1,8 @@
 """The audit log: appended to, read by admins, never changed (the store refuses it too)."""
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+
+from vod_shared.audit_log import record_audit
 
 from screening.adapters.orm import audit_log
 from screening.adapters.repository import as_utc
@@ -12,10 +14,8 @@ class AuditLog:
         self._session = session
 
     async def append(self, entry: AuditEntry) -> None:
-        values = {**entry.__dict__, "outcome": entry.outcome.value,
-                  "address": entry.address[:64], "path": entry.path[:512],
-                  "detail": entry.detail[:300] if entry.detail else None}
-        await self._session.execute(insert(audit_log).values(**values))
+        await record_audit(self._session, audit_log, service="screening",
+                           values={**entry.__dict__, "outcome": entry.outcome.value})
 
     async def entries(self, *, case_id: str | None = None, username: str | None = None,
                       limit: int = 200, offset: int = 0) -> tuple[int, list[AuditEntry]]:

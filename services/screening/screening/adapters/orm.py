@@ -167,3 +167,22 @@ people = Table(
 # Append-only (the store refuses UPDATE and DELETE): every read of a victim's record, every
 # decision, every refused attempt.
 audit_log = audit_log_table(metadata)
+
+# A read model of every service's audit entries (vod.audit), for admins' one page of them all;
+# a service's entry is there once, whatever the redeliveries.
+audit_everywhere = Table(
+    "audit_everywhere", metadata,
+    Column("service", String(16), primary_key=True),
+    Column("entry_seq", BigInteger, primary_key=True, autoincrement=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("username", String(64), nullable=True),
+    Column("action", String(64), nullable=False),
+    Column("outcome", String(32), nullable=False),
+    Column("case_id", String(64), nullable=True, index=True),
+    Column("address", String(64), nullable=False),
+    Column("method", String(8), nullable=False),
+    Column("path", String(512), nullable=False),
+    Column("detail", String(300), nullable=True),
+    Index("ix_audit_everywhere_at", "at"),
+    Index("ix_audit_everywhere_username", "username", "at"),
+)

@@ -11,6 +11,7 @@ from datetime import datetime
 from vod_shared.staff import StaffMember
 from vod_shared.topics import Topics
 
+from screening.adapters.audit_everywhere import ServiceAuditEntry
 from screening.adapters.names import NameReader
 from screening.domain import commands
 from screening.domain.access import may_see_case
@@ -59,6 +60,18 @@ class ScreeningDesk:
             found = await uow.audit.entries(case_id=case_id, username=username, limit=limit,
                                             offset=offset)
             await self._audit(uow, caller, "audit.read", Outcome.DONE, case_id)
+            await uow.commit()
+        return found
+
+    async def audit_everywhere(self, caller: Caller, *, case_id: str | None,
+                               username: str | None, service: str | None, limit: int,
+                               offset: int) -> tuple[int, list[ServiceAuditEntry]]:
+        """Every service's entries together, newest first; reading them is audited too."""
+        async with self._uow() as uow:
+            found = await uow.audit_everywhere.entries(
+                case_id=case_id, username=username, service=service, limit=limit,
+                offset=offset)
+            await self._audit(uow, caller, "audit.read", Outcome.DONE, case_id, "everywhere")
             await uow.commit()
         return found
 

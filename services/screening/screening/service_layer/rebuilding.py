@@ -1,5 +1,6 @@
 """Screening's read models as the events make them, for a rebuild (``python -m
-screening.rebuild``): each case's timeline and who visits for it. Facts only: nothing is decided
+screening.rebuild``): each case's timeline, who visits for it, and every service's audit
+entries (``audit_everywhere``, from vod.audit). Facts only: nothing is decided
 again. Screening's own decisions come back from its own topic (``vod.screening``), as the events
 it emitted; where the live service looked at its own store when it handled an event (which cases
 of an offender were open, whether a possible duplicate was new), the rebuild reads the same
@@ -14,8 +15,15 @@ from vod_shared import events as e
 from vod_shared.rebuild import Fact, Live
 from vod_shared.topics import Topics
 
+from screening.adapters.audit_everywhere import AuditEverywhere
 from screening.adapters.duplicates import duplicate_from_row
-from screening.adapters.orm import case_timeline, case_visitors, cases, possible_duplicates
+from screening.adapters.orm import (
+    audit_everywhere,
+    case_timeline,
+    case_visitors,
+    cases,
+    possible_duplicates,
+)
 from screening.adapters.read_model import CaseVisitor, Timeline, TimelineEntry, Visitors
 from screening.adapters.repository import as_utc
 from screening.domain import duplicates
@@ -27,20 +35,23 @@ FROM_OTHERS = frozenset(ON_THE_TIMELINE)
 
 
 class ScreeningReadModels:
-    tables = (case_timeline, case_visitors)
+    tables = (case_timeline, case_visitors, audit_everywhere)
     scratch = ()
     kinds = FROM_OTHERS | {e.PossibleDuplicateFound, e.EligibilityDetermined,
                            e.ScreeningCompleted, e.ClearanceGranted, e.ClearanceDenied,
-                           e.ClearanceVoided, e.DuplicateResolved}
+                           e.ClearanceVoided, e.DuplicateResolved, e.AuditRecorded}
 
     def __init__(self, topics: Topics) -> None:
         self.own_topics = (topics.screening,)
         self.topics = (topics.intake, topics.custody, topics.scheduling, topics.notifications,
-                       topics.screening)
+                       topics.screening, topics.audit)
 
     async def apply(self, fact: Fact, session: AsyncSession, live: Live) -> None:
         envelope, data = fact.envelope, fact.envelope.data
         timeline, visitors = Timeline(session), Visitors(session)
+        if isinstance(data, e.AuditRecorded):  # applied live, so its source was checked
+            await AuditEverywhere(session).add(data)
+            return
         if isinstance(data, (e.PossibleDuplicateFound, e.DuplicateResolved)):
             await _duplicate_lines(envelope, session, live, timeline)
             return

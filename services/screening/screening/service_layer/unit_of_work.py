@@ -1,10 +1,12 @@
 """Screening's unit of work: the cases, the registry, the clearances, possible duplicates, the
-read model and the audit log, in one transaction with the outbox and the inbox."""
+read model, the audit log and every service's audit entries, in one transaction with the outbox
+and the inbox."""
 from vod_shared.envelope import Envelope
 from vod_shared.events import EventData, RequestReceived
 from vod_shared.unit_of_work import HOLDS_WRITE_LOCK, SqlUnitOfWork
 
 from screening.adapters.audit import AuditLog
+from screening.adapters.audit_everywhere import AuditEverywhere
 from screening.adapters.clearances import ClearanceRepository
 from screening.adapters.duplicates import PossibleDuplicates
 from screening.adapters.read_model import People, Timeline, TimelineEntry, Visitors
@@ -23,6 +25,7 @@ class UnitOfWork(SqlUnitOfWork):
     visitors: Visitors
     people: People
     audit: AuditLog
+    audit_everywhere: AuditEverywhere
     queries: CaseQueries
 
     def on_enter(self) -> None:
@@ -35,6 +38,7 @@ class UnitOfWork(SqlUnitOfWork):
         self.visitors = Visitors(self.session)
         self.people = People(self.session)
         self.audit = AuditLog(self.session)
+        self.audit_everywhere = AuditEverywhere(self.session)
         self.queries = CaseQueries(self.session)
 
     async def prepare(self, envelopes: list[Envelope]) -> None:

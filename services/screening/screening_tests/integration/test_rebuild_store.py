@@ -16,7 +16,7 @@ from vod_shared.envelope import new_envelope, to_kafka
 from vod_shared.migrations import upgrade_to_head
 from vod_shared.rebuild import Rebuild
 
-from screening.adapters.orm import case_timeline, case_visitors, cases
+from screening.adapters.orm import audit_everywhere, case_timeline, case_visitors, cases
 from screening.adapters.read_model import Timeline, TimelineEntry
 from screening.bootstrap import MIGRATIONS
 from screening.config import Settings
@@ -105,6 +105,11 @@ async def test_the_timeline_is_rebuilt_as_screening_applied_the_events(database_
                     "scheduling", "A", 4)
     late = _event(e.CasePaused(case_id="A", by="victim", at=_at(6)), "p.vod.intake", "intake",
                   "A", 6)  # applied live while the rebuild reads
+    audited, audit_refused = (_event(e.AuditRecorded(
+        service=service, entry_seq=seq, at=_at(1), staff="ana", action="facility.put",
+        outcome="done", client="10.0.0.1", method="PUT", path="/api/facilities/sq"),
+        "p.vod.audit", source, "scheduling", 1)
+        for service, seq, source in (("scheduling", 7, "scheduling"), ("scheduling", 8, "intake")))
 
     async with engine.begin() as conn:
         for case_id, opened, ended in (("A", 0, None), ("B", 0, 2), ("C", 5, None)):
@@ -113,7 +118,8 @@ async def test_the_timeline_is_rebuilt_as_screening_applied_the_events(database_
                 requester_id=f"victim-{case_id}", status="withdrawn" if ended else "open",
                 ended_at=_at(ended) if ended else None))
         for (envelope, _), minutes in ((request_a, 0), (request_b, 0), (withdrawn, 2),
-                                       (transfer, 3), (request_c, 5), (forged, 4)):
+                                       (transfer, 3), (request_c, 5), (forged, 4),
+                                       (audited, 1)):
             await conn.execute(insert(inbox).values(
                 consumer="screening", event_id=envelope.id, event_type=envelope.type,
                 processed_at=_at(minutes)))
@@ -128,7 +134,7 @@ async def test_the_timeline_is_rebuilt_as_screening_applied_the_events(database_
                 processed_at=_at(6)))
 
     first = [r for _, r in (request_a, request_b, decided, withdrawn, transfer, never_applied,
-                            forged, late, request_c)]
+                            forged, late, request_c, audited, audit_refused)]
     topics = Topics(first, [])
     projection = WhileTheServiceRuns(settings.topics, live_applies_the_late_one)
     report = await Rebuild(settings, projection, projection.topics, reader=topics).run()
@@ -142,8 +148,14 @@ async def test_the_timeline_is_rebuilt_as_screening_applied_the_events(database_
         {("B", i) for i in ids(request_b, withdrawn)} | {("C", i) for i in ids(request_c)}
     assert visitors == {(c, f"victim-{c}", _at(m).replace(tzinfo=None))
                         for c, m in (("A", 0), ("B", 0), ("C", 5))}
-    assert report.rows == {"case_timeline": 7, "case_visitors": 3} and topics.committed
-    assert report.unreadable == 1 and report.not_applied_live == 1
+    async with engine.connect() as conn:
+        kept = [(r.service, r.entry_seq, r.action) for r in await conn.execute(
+            select(audit_everywhere))]
+    # every service's audit entries: the one applied live (the other was refused live)
+    assert kept == [("scheduling", 7, "facility.put")]
+    assert report.rows == {"case_timeline": 7, "case_visitors": 3, "audit_everywhere": 1}
+    assert topics.committed
+    assert report.unreadable == 1 and report.not_applied_live == 2
 
     async with AsyncSession(engine) as session:  # the live table as the migrations made it
         timeline = Timeline(session)

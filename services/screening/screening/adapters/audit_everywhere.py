@@ -1,0 +1,62 @@
+"""Every service's audit entries as told on vod.audit: screening's read model of them, for
+admins' one page of them all. A service's entry is kept once (its service and number), however
+often it is delivered; read newest first by when it was written."""
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from vod_shared.db import insert_or_ignore
+from vod_shared.events import AuditRecorded
+
+from screening.adapters.orm import audit_everywhere
+from screening.adapters.repository import as_utc
+
+
+@dataclass(frozen=True)
+class ServiceAuditEntry:
+    service: str
+    entry_seq: int
+    at: datetime
+    username: str | None
+    action: str
+    outcome: str  # each service's own codes: done, refused_role, refused_not_now, ...
+    case_id: str | None
+    address: str
+    method: str
+    path: str
+    detail: str | None
+
+
+class AuditEverywhere:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def add(self, told: AuditRecorded) -> bool:
+        """Keeps one service's entry; False if it was kept already."""
+        added = await self._session.execute(insert_or_ignore(
+            self._session, audit_everywhere, "service", "entry_seq",
+            service=told.service, entry_seq=told.entry_seq, at=told.at, username=told.staff,
+            action=told.action, outcome=told.outcome, case_id=told.case_id,
+            address=told.client[:64], method=told.method[:8], path=told.path[:512],
+            detail=told.detail[:300] if told.detail else None))
+        return added.rowcount == 1
+
+    async def entries(self, *, case_id: str | None = None, username: str | None = None,
+                      service: str | None = None, limit: int = 100,
+                      offset: int = 0) -> tuple[int, list[ServiceAuditEntry]]:
+        """Newest first (by when each was written), and how many there are in all."""
+        c, where = audit_everywhere.c, []
+        if case_id:
+            where.append(c.case_id == case_id)
+        if username:
+            where.append(c.username == username)
+        if service:
+            where.append(c.service == service)
+        total = await self._session.scalar(
+            select(func.count()).select_from(audit_everywhere).where(*where))
+        rows = (await self._session.execute(select(audit_everywhere).where(*where).order_by(
+            c.at.desc(), c.service, c.entry_seq.desc()).limit(limit).offset(offset))).all()
+        return total, [ServiceAuditEntry(**{**row._mapping, "at": as_utc(row.at)})
+                       for row in rows]

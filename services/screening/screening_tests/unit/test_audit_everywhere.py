@@ -1,0 +1,82 @@
+"""Every service's audit entries (AuditRecorded on vod.audit) kept once each and shown to admins
+together, newest first, at /staff/audit/everywhere and /api/audit/everywhere."""
+import uuid
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from vod_shared.consumer import Unprocessable
+from vod_shared.events import AuditRecorded
+from vod_shared.staff import Role
+
+T0 = datetime(2026, 12, 6, 9, 0, tzinfo=timezone.utc)
+
+
+def told(service: str, seq: int, minutes: int, **more) -> AuditRecorded:
+    return AuditRecorded(**{
+        "service": service, "entry_seq": seq, "at": T0 + timedelta(minutes=minutes),
+        "staff": "ana.admin", "action": f"{service}.thing", "outcome": "done",
+        "case_id": f"case-{service}", "client": "10.1.2.3", "method": "GET",
+        "path": f"/staff/{service}", "detail": None, **more})
+
+
+async def tell(screening, data: AuditRecorded, event_id: str | None = None):
+    return await screening.apply(data, subject=data.service, source=f"/services/{data.service}",
+                                 event_id=event_id)
+
+
+async def test_entries_are_kept_once_and_listed_newest_first_with_their_service(screening):
+    await tell(screening, told("intake", 1, minutes=1))
+    await tell(screening, told("notifications", 7, minutes=3))
+    first = await tell(screening, told("scheduling", 4, minutes=2, outcome="refused_not_now"))
+    await tell(screening, told("scheduling", 4, minutes=2, outcome="refused_not_now"),
+               event_id=first.id)  # the same event again
+    await tell(screening, told("intake", 1, minutes=1))  # the same entry, told anew
+    admin = await screening.staff(Role.ADMIN)
+    answer = await admin.get("/api/audit/everywhere")
+    assert answer.status_code == 200
+    body = answer.json()
+    assert body["count"] == 3
+    assert [(e["service"], e["action"], e["outcome"]) for e in body["items"]] == [
+        ("notifications", "notifications.thing", "done"),
+        ("scheduling", "scheduling.thing", "refused_not_now"),
+        ("intake", "intake.thing", "done")]
+    assert body["items"][2]["username"] == "ana.admin" and body["items"][2]["address"] == \
+        "10.1.2.3"
+    only = (await admin.get("/api/audit/everywhere", params={"service": "intake"})).json()
+    assert [e["case_id"] for e in only["items"]] == ["case-intake"]
+    # reading it is audited in screening's own log, and that entry is published in turn
+    reads = [e.data for e in await screening.events("vod.audit")
+             if e.data.action == "audit.read" and e.data.detail == "everywhere"]
+    assert [(r.service, r.staff) for r in reads] == [("screening", admin.username)] * 2
+
+
+async def test_an_entry_in_another_services_name_is_refused(screening):
+    with pytest.raises(Unprocessable):
+        await screening.apply(told("intake", 9, minutes=1), subject="intake",
+                              source="/services/notifications")
+    with pytest.raises(Unprocessable):
+        await screening.apply(told("elsewhere", 9, minutes=1), subject="elsewhere",
+                              source="/services/elsewhere")
+
+
+async def test_the_page_shows_the_service_column_filters_and_pages(screening):
+    for seq in range(1, 103):
+        await tell(screening, told("scheduling", seq, minutes=seq))
+    await tell(screening, told("intake", 1, minutes=200, case_id=f"case-{uuid.uuid4().hex}"))
+    admin = await screening.staff(Role.ADMIN)
+    page = await admin.get("/staff/audit/everywhere")
+    assert page.status_code == 200
+    assert "103 entries, newest first" in page.text and "Page 1 of 2" in page.text
+    assert '<th scope="col">Service</th>' in page.text and "<td>Intake</td>" in page.text
+    assert page.text.index("<td>Intake</td>") < page.text.index("<td>Scheduling</td>")
+    assert '<strong aria-current="page">All services</strong>' in page.text
+    assert 'href="/staff/audit">Screening</a>' in page.text
+    older = await admin.get("/staff/audit/everywhere", params={"page": 2})
+    assert older.text.count("<td>Scheduling</td>") == 3
+    filtered = await admin.get("/staff/audit/everywhere", params={"service": "intake"})
+    assert "1 entry, newest first" in filtered.text
+    screener = await screening.staff(Role.SCREENER)
+    refused = await screener.get("/staff/audit/everywhere")
+    assert refused.status_code == 403 and "Not allowed" in refused.text
+    assert (await screener.get("/api/audit/everywhere")).status_code == 403

@@ -1,0 +1,68 @@
+"""``record_audit``: a service's audit entry and its AuditRecorded in the outbox are written in
+one transaction, so they are kept together or not at all."""
+import uuid
+from datetime import datetime, timezone
+
+import pytest
+from sqlalchemy import MetaData, func, select
+
+from vod_shared.audit_log import audit_log_table, record_audit
+from vod_shared.db import outbox, session_factory
+from vod_shared.envelope import from_kafka
+from vod_shared.events import AuditRecorded
+
+audit_metadata = MetaData()
+audit_log = audit_log_table(audit_metadata)
+
+
+@pytest.fixture
+async def sessions(engine):
+    async with engine.begin() as conn:
+        await conn.run_sync(audit_metadata.create_all)
+    return session_factory(engine, topic_prefix="t9.")
+
+
+def _values(case_id: str, **more) -> dict:
+    return dict(at=datetime(2026, 12, 6, 16, 0, tzinfo=timezone.utc), username="ana.admin",
+                action="contact.read", outcome="done", case_id=case_id, address="10.0.0.7",
+                method="GET", path=f"/staff/cases/{case_id}", detail=None, **more)
+
+
+async def _counts(sessions) -> tuple[int, int]:
+    async with sessions() as session:
+        return (await session.scalar(select(func.count()).select_from(audit_log)),
+                await session.scalar(select(func.count()).select_from(outbox)))
+
+
+async def test_an_entry_and_its_event_are_committed_together(sessions):
+    case_id = f"case-{uuid.uuid4().hex[:8]}"
+    async with sessions() as session:
+        first = await record_audit(session, audit_log, service="intake", values=_values(case_id))
+        second = await record_audit(session, audit_log, service="intake",
+                                    values=_values(case_id) | {"detail": "x" * 400})
+        await session.commit()
+    assert second == first + 1
+    async with sessions() as session:
+        rows = (await session.execute(select(outbox).order_by(outbox.c.seq))).all()
+        kept = (await session.execute(select(audit_log).order_by(audit_log.c.seq))).all()
+    assert [(row.topic, row.key) for row in rows] == [("t9.vod.audit", "intake")] * 2
+    envelopes = [from_kafka(row.value) for row in rows]
+    assert all(e.source == "/services/intake" and e.subject == "intake" for e in envelopes)
+    data = [e.data for e in envelopes]
+    assert all(isinstance(d, AuditRecorded) for d in data)
+    assert [d.entry_seq for d in data] == [first, second] == [row.seq for row in kept]
+    assert (data[0].service, data[0].staff, data[0].action, data[0].outcome, data[0].case_id,
+            data[0].client, data[0].method, data[0].path) == (
+        "intake", "ana.admin", "contact.read", "done", case_id, "10.0.0.7", "GET",
+        f"/staff/cases/{case_id}")
+    assert data[0].at == datetime(2026, 12, 6, 16, 0, tzinfo=timezone.utc)
+    # cut to the table's width in the entry and in the event alike
+    assert len(kept[1].detail) == 300 and data[1].detail == kept[1].detail
+
+
+async def test_a_rollback_leaves_neither_the_entry_nor_its_event(sessions):
+    async with sessions() as session:
+        await record_audit(session, audit_log, service="scheduling",
+                           values=_values("case-rolled-back"))
+        await session.rollback()
+    assert await _counts(sessions) == (0, 0)
