@@ -34,6 +34,7 @@ from vod_shared.events.audit import AuditRecorded
 from vod_shared.events.base import EventData
 from vod_shared.events.people import SubjectKeyGranted
 from vod_shared.failpoints import Failpoints
+from vod_shared.kafka_clients import running
 from vod_shared.logging import redact_text
 from vod_shared.memory import give_back_every, limit_heaps
 from vod_shared.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
@@ -388,11 +389,8 @@ class ServiceRuntime:
     async def _missing_topics(self) -> list[str]:
         admin = AIOKafkaAdminClient(bootstrap_servers=self.settings.kafka_bootstrap_servers,
                                     request_timeout_ms=5000, **self._kafka_options)
-        await admin.start()
-        try:
+        async with running(admin):
             existing = set(await admin.list_topics())
-        finally:
-            await admin.close()
         return sorted(self._topics_used - existing)
 
     def health_router(self) -> APIRouter:
