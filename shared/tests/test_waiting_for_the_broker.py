@@ -14,6 +14,7 @@ from structlog.testing import capture_logs
 
 from vod_devtools.net import free_port
 from vod_shared.sealing import KeyDirectory
+from vod_shared.stopping import stop_requests
 from vod_shared.runtime import ServiceRuntime
 from vod_shared.settings import ServiceSettings
 from vod_shared.unit_of_work import SqlUnitOfWork
@@ -74,3 +75,21 @@ def _wait_for_line(path, text: str, process: subprocess.Popen, *, timeout: float
         assert process.poll() is None, path.read_text()[-3000:]
         assert time.monotonic() < deadline, f"no {text} in {timeout} s"
         time.sleep(0.2)
+
+
+async def test_a_stop_request_reaches_the_start_and_whoever_handled_it_before():
+    noted, stopped = [], asyncio.Event()
+    previous = signal.signal(signal.SIGTERM, lambda sig, frame: noted.append(sig))
+    ctrl_c = signal.getsignal(signal.SIGINT)
+    try:
+        with stop_requests(stopped.set):
+            os.kill(os.getpid(), signal.SIGTERM)
+            await asyncio.wait_for(stopped.wait(), timeout=5.0)
+        assert noted == [signal.SIGTERM]  # uvicorn, in a service, still notes it
+        assert signal.getsignal(signal.SIGINT) is ctrl_c  # put back
+        stopped.clear()
+        os.kill(os.getpid(), signal.SIGTERM)  # after the block: only the handler before
+        await asyncio.sleep(0.1)
+        assert noted == [signal.SIGTERM] * 2 and not stopped.is_set()
+    finally:
+        signal.signal(signal.SIGTERM, previous)

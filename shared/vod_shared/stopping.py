@@ -21,11 +21,16 @@ def stop_requests(on_stop: Callable[[], None]) -> Iterator[None]:
         return
     loop = asyncio.get_running_loop()
     before = {sig: signal.getsignal(sig) for sig in STOP_SIGNALS}
+    unhandled: list[int] = []  # came while nothing of Python's handled them before
 
     def handler(sig: int, frame) -> None:
+        if before[sig] == signal.SIG_IGN:
+            return
         loop.call_soon_threadsafe(on_stop)
         if callable(before[sig]):
             before[sig](sig, frame)
+        elif before[sig] == signal.SIG_DFL:
+            unhandled.append(sig)
 
     for sig in STOP_SIGNALS:
         signal.signal(sig, handler)
@@ -34,6 +39,8 @@ def stop_requests(on_stop: Callable[[], None]) -> Iterator[None]:
     finally:
         for sig, previous in before.items():
             signal.signal(sig, previous)
+        for sig in unhandled:  # what it would have done without this block: end the process
+            signal.raise_signal(sig)
 
 
 def serve(app, settings) -> None:
