@@ -348,14 +348,17 @@ class ServiceRuntime:
         """Waits for the broker, unless ``stop`` is set first (then False)."""
         connect = asyncio.create_task(self._connect_broker(), name="connect-broker")
         stopped = asyncio.create_task(stop.wait(), name="stop-requested")
-        await asyncio.wait((connect, stopped), return_when=asyncio.FIRST_COMPLETED)
-        stopped.cancel()
-        if connect.done():
-            connect.result()
+        try:
+            await asyncio.wait((connect, stopped), return_when=asyncio.FIRST_COMPLETED)
+        finally:  # a stop, or this start cancelled: the waiting ends with it
+            stopped.cancel()
+            if not connect.done():
+                connect.cancel()
+                with suppress(asyncio.CancelledError):
+                    await connect
+        if not connect.cancelled():
+            connect.result()  # what the connection raised, if it did
             return True
-        connect.cancel()
-        with suppress(asyncio.CancelledError):
-            await connect
         with suppress(Exception):
             await self.broker.stop()
         return False
