@@ -1,12 +1,20 @@
 """While the broker is not up yet (the first seconds of `make run`), a service says so in its
 own words, once per attempt, not with a Kafka client error on every try."""
 import asyncio
+import json
 import logging
+import os
+import signal
+import subprocess
+import sys
+import time
 
 import pytest
 from structlog.testing import capture_logs
 
 from vod_devtools.net import free_port
+from vod_shared.sealing import KeyDirectory
+from vod_shared.stopping import stop_requests
 from vod_shared.runtime import ServiceRuntime
 from vod_shared.settings import ServiceSettings
 from vod_shared.unit_of_work import SqlUnitOfWork
@@ -30,3 +38,58 @@ async def test_a_broker_not_up_yet_is_a_warning_of_ours_not_a_client_error(tmp_p
     assert not [r for r in caplog.records
                 if r.name.startswith("aiokafka") and r.levelno >= logging.ERROR]
     assert logging.getLogger("aiokafka").level == logging.INFO  # quiet only while waiting
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "Ctrl-C"])
+def test_a_stop_while_waiting_for_the_broker_ends_the_service_at_once_and_cleanly(tmp_path, sig):
+    """At 2 a.m., the broker down: ``systemctl stop`` (SIGTERM) or Ctrl-C must not hang."""
+    KeyDirectory(tmp_path / "keys").init()
+    env = {**os.environ, "VOD_ENV": "development", "VOD_DATA_DIR": str(tmp_path / "var"),
+           "VOD_KEYS_DIR": str(tmp_path / "keys"), "LOG_FORMAT": "json",
+           "VICTIM_LINK_SECRET": "a-test-secret",
+           "KAFKA_BOOTSTRAP_SERVERS": f"127.0.0.1:{free_port()}",  # nothing listens there
+           "INTAKE_PORT": str(free_port()), "PYTHONPATH": os.pathsep.join(sys.path)}
+    log_path = tmp_path / "intake.log"
+    with open(log_path, "wb") as log:
+        service = subprocess.Popen([sys.executable, "-m", "intake"], env=env, stdout=log,
+                                   stderr=subprocess.STDOUT)
+    try:
+        _wait_for_line(log_path, '"broker.unreachable"', service, timeout=90.0)
+        service.send_signal(sig)
+        code = service.wait(timeout=10.0)
+    finally:
+        if service.poll() is None:
+            service.kill()
+            service.wait()
+    lines = [json.loads(line) for line in log_path.read_text().splitlines()
+             if line.startswith("{")]
+    assert code == 0, log_path.read_text()[-3000:]
+    [stopping] = [line for line in lines if line["event"] == "service.stopping_before_start"]
+    assert stopping["level"] == "warning" and "stop requested" in stopping["reason"]
+    assert lines[-1]["event"] != "broker.unreachable"  # it stopped waiting
+
+
+def _wait_for_line(path, text: str, process: subprocess.Popen, *, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while text not in (path.read_text() if path.exists() else ""):
+        assert process.poll() is None, path.read_text()[-3000:]
+        assert time.monotonic() < deadline, f"no {text} in {timeout} s"
+        time.sleep(0.2)
+
+
+async def test_a_stop_request_reaches_the_start_and_whoever_handled_it_before():
+    noted, stopped = [], asyncio.Event()
+    previous = signal.signal(signal.SIGTERM, lambda sig, frame: noted.append(sig))
+    ctrl_c = signal.getsignal(signal.SIGINT)
+    try:
+        with stop_requests(stopped.set):
+            os.kill(os.getpid(), signal.SIGTERM)
+            await asyncio.wait_for(stopped.wait(), timeout=5.0)
+        assert noted == [signal.SIGTERM]  # uvicorn, in a service, still notes it
+        assert signal.getsignal(signal.SIGINT) is ctrl_c  # put back
+        stopped.clear()
+        os.kill(os.getpid(), signal.SIGTERM)  # after the block: only the handler before
+        await asyncio.sleep(0.1)
+        assert noted == [signal.SIGTERM] * 2 and not stopped.is_set()
+    finally:
+        signal.signal(signal.SIGTERM, previous)

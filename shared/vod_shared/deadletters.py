@@ -32,6 +32,7 @@ from aiokafka.admin import AIOKafkaAdminClient
 
 from vod_shared.envelope import UndecodableEvent, read_cloudevent, validated
 from vod_shared.events.base import UnknownEventType
+from vod_shared.kafka_clients import running
 from vod_shared.logging import PERSONAL_KEYS, REDACTED, configure_logging, redact_text
 from vod_shared.settings import ServiceSettings
 from vod_shared.topics import DLQ_SUFFIX, all_topics
@@ -106,8 +107,7 @@ async def read_dead_letters(options: dict, topics: Sequence[str], *,
     single topic), in partition and offset order."""
     known = await _partitions(options, topics)
     consumer = AIOKafkaConsumer(group_id=None, enable_auto_commit=False, **options)
-    await consumer.start()
-    try:
+    async with running(consumer):
         partitions = []
         for topic in topics:
             if topic not in known:
@@ -150,29 +150,21 @@ async def read_dead_letters(options: dict, topics: Sequence[str], *,
                 if await consumer.position(tp) >= wanted[tp][1]:
                     remaining.discard(tp)
         return sorted(found, key=lambda d: (d.topic, d.partition, d.offset))
-    finally:
-        await consumer.stop()
 
 
 async def dead_letter_topics(options: dict, prefix: str) -> list[str]:
     """The dead-letter topics of this prefix that exist on the broker."""
     admin = AIOKafkaAdminClient(**options)
-    await admin.start()
-    try:
+    async with running(admin):
         existing = set(await admin.list_topics())
-    finally:
-        await admin.close()
     return sorted(t for t in all_topics(prefix) if t.endswith(DLQ_SUFFIX) and t in existing)
 
 
 async def _partitions(options: dict, topics: Sequence[str]) -> dict[str, set[int]]:
     """topic -> its partition numbers, for the topics of ``topics`` that exist."""
     admin = AIOKafkaAdminClient(**options)
-    await admin.start()
-    try:
+    async with running(admin):
         described = await admin.describe_topics(list(topics))
-    finally:
-        await admin.close()
     return {d["topic"]: {p["partition"] for p in d["partitions"]}
             for d in described if not d["error_code"]}
 
@@ -318,9 +310,8 @@ async def replay(options: dict, letters: Sequence[DeadLetter], *, by: str, why: 
     headers saying it is a replay, by whom and of which dead letter."""
     planned = [(letter, *replay_value(letter, corrected)) for letter in letters]
     producer = AIOKafkaProducer(acks="all", enable_idempotence=True, **options)
-    await producer.start()
     done: list[Replayed] = []
-    try:
+    async with running(producer):
         for letter, value, event_id in planned:
             headers = [(name, v or b"") for name, v in letter.headers
                        if name not in DLQ_HEADERS and not name.startswith("replay-")]
@@ -333,8 +324,6 @@ async def replay(options: dict, letters: Sequence[DeadLetter], *, by: str, why: 
                      to_topic=sent.topic, to_partition=sent.partition, to_offset=sent.offset,
                      event_id=event_id, corrected=corrected is not None)
             done.append(Replayed(letter, sent.topic, sent.partition, sent.offset, event_id))
-    finally:
-        await producer.stop()
     return done
 
 

@@ -32,6 +32,7 @@ from vod_shared.db import inbox
 from vod_shared.envelope import Envelope, UndecodableEvent, read_cloudevent, validated
 from vod_shared.events.base import UnknownEventType
 from vod_shared.fresh_tables import FreshTables, Live
+from vod_shared.kafka_clients import running
 from vod_shared.settings import ServiceSettings
 from vod_shared.topics import REBUILD_GROUP_INFIX, Topics
 
@@ -86,11 +87,8 @@ class TopicReader:
 
     async def start(self) -> None:
         admin = AIOKafkaAdminClient(**self._options)
-        await admin.start()
-        try:
+        async with running(admin):
             described = {d["topic"]: d for d in await admin.describe_topics(self._topics)}
-        finally:
-            await admin.close()
         for topic in self._topics:
             if topic not in described or described[topic]["error_code"]:
                 raise RuntimeError(f"no topic {topic!r} on the broker")

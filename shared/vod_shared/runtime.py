@@ -3,7 +3,8 @@
 ``/readyz`` and ``/metrics``.
 
 Start-up: migrate (the service's store, then the staff store all services share), connect to
-the broker (waiting for it), start the relay and consumers.
+the broker (waiting for it; SIGTERM or Ctrl-C ends the wait: ``vod_shared.stopping``), start the
+relay and consumers.
 Shut-down in the reverse order, consumers first, so no handler is cut off mid-transaction by a
 closing database.
 """
@@ -33,6 +34,7 @@ from vod_shared.events.audit import AuditRecorded
 from vod_shared.events.base import EventData
 from vod_shared.events.people import SubjectKeyGranted
 from vod_shared.failpoints import Failpoints
+from vod_shared.kafka_clients import running
 from vod_shared.logging import redact_text
 from vod_shared.memory import give_back_every, limit_heaps
 from vod_shared.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
@@ -43,6 +45,7 @@ from vod_shared.sealing import CannotUnseal
 from vod_shared.problems import Problem, install_problem_handlers, problem_response
 from vod_shared.settings import ServiceSettings, refuse_development_secrets
 from vod_shared.staff import StaffAuth, StaffStore
+from vod_shared.stopping import stop_requests
 from vod_shared.unit_of_work import SqlUnitOfWork
 
 if TYPE_CHECKING:
@@ -290,9 +293,24 @@ class ServiceRuntime:
         # In a child process, so that alembic never takes this process's memory.
         upgrade = MigrateInChild(self.settings.service_name, self.settings.log_format,
                                  self.settings.log_level, self.settings.sqlite_driver)
-        await upgrade(self.engine, self._migrations_dir)
-        await self.staff_store.start(upgrade=upgrade)
-        await self._connect_broker()
+        stop = asyncio.Event()  # SIGTERM or Ctrl-C before the service has started
+        with stop_requests(stop.set):
+            await upgrade(self.engine, self._migrations_dir)  # never cut off half-way
+            await self.staff_store.start(upgrade=upgrade)
+            started = not stop.is_set() and await self._connect_broker_unless(stop)
+        if not started:
+            # Nothing was started but the stores; uvicorn, which noted the signal too, stops
+            # at once once this has yielded.
+            log.warning("service.stopping_before_start",
+                        reason="stop requested before the broker answered",
+                        bootstrap_servers=self.settings.kafka_bootstrap_servers)
+            try:
+                yield
+            finally:
+                await self.engine.dispose()
+                await self.staff_store.close()
+                log.info("service.stopped", before_start=True)
+            return
         self._relay_task = asyncio.create_task(self.relay.run(), name="outbox-relay")
         quiet_commits = asyncio.create_task(self._commit_when_quiet(), name="quiet-commits")
         backlog_watch = asyncio.create_task(self.backlog.run(), name="backlog-watch")
@@ -326,6 +344,25 @@ class ServiceRuntime:
             except Exception as exc:  # a rebalance in progress: the next flush will do
                 log.warning("offsets.commit_failed", error=type(exc).__name__)
 
+    async def _connect_broker_unless(self, stop: asyncio.Event) -> bool:
+        """Waits for the broker, unless ``stop`` is set first (then False)."""
+        connect = asyncio.create_task(self._connect_broker(), name="connect-broker")
+        stopped = asyncio.create_task(stop.wait(), name="stop-requested")
+        try:
+            await asyncio.wait((connect, stopped), return_when=asyncio.FIRST_COMPLETED)
+        finally:  # a stop, or this start cancelled: the waiting ends with it
+            stopped.cancel()
+            if not connect.done():
+                connect.cancel()
+                with suppress(asyncio.CancelledError):
+                    await connect
+        if not connect.cancelled():
+            connect.result()  # what the connection raised, if it did
+            return True
+        with suppress(Exception):
+            await self.broker.stop()
+        return False
+
     async def _connect_broker(self) -> None:
         """Waits for the broker and for every topic this service uses, then starts consuming.
         (A consumer subscribed to a topic created later would notice it only minutes after.)"""
@@ -355,11 +392,8 @@ class ServiceRuntime:
     async def _missing_topics(self) -> list[str]:
         admin = AIOKafkaAdminClient(bootstrap_servers=self.settings.kafka_bootstrap_servers,
                                     request_timeout_ms=5000, **self._kafka_options)
-        await admin.start()
-        try:
+        async with running(admin):
             existing = set(await admin.list_topics())
-        finally:
-            await admin.close()
         return sorted(self._topics_used - existing)
 
     def health_router(self) -> APIRouter:

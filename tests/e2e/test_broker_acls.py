@@ -20,6 +20,7 @@ from vod_devtools.net import free_port
 from vod_devtools.testing import wait_until
 from vod_shared.envelope import new_envelope, to_kafka
 from vod_shared.events import RequestReceived
+from vod_shared.kafka_clients import running
 from vod_shared.sealing import KeyDirectory
 from vod_shared.topics import acl_entries, all_topics
 
@@ -46,22 +47,16 @@ async def _produce(kafka: LocalKafka, user: str, topic: str, options: dict | Non
     producer = AIOKafkaProducer(bootstrap_servers=kafka.bootstrap, acks="all",
                                 enable_idempotence=True,
                                 **(options or kafka.client_options(user)))
-    await producer.start()
-    try:
+    async with running(producer):
         await producer.send_and_wait(topic, b"{}", key=b"k")
-    finally:
-        await producer.stop()
 
 
 async def _consume(kafka: LocalKafka, user: str, topic: str, group: str) -> None:
     consumer = AIOKafkaConsumer(topic, bootstrap_servers=kafka.bootstrap, group_id=group,
                                 auto_offset_reset="earliest", **kafka.client_options(user))
-    await consumer.start()
-    try:
+    async with running(consumer):
         await consumer.getmany(timeout_ms=3000)
         await consumer.commit()
-    finally:
-        await consumer.stop()
 
 
 async def test_a_service_writes_its_own_topics_and_no_other(secured):
@@ -99,15 +94,12 @@ async def test_a_rebuild_reads_as_the_services_own_user_in_its_own_rebuild_group
 async def _read_without_group(kafka: LocalKafka, user: str, topic: str) -> None:
     consumer = AIOKafkaConsumer(bootstrap_servers=kafka.bootstrap, enable_auto_commit=False,
                                 **kafka.client_options(user))
-    await consumer.start()
-    try:
+    async with running(consumer):
         partition = TopicPartition(topic, 0)
         consumer.assign([partition])
         await consumer.seek_to_beginning(partition)
         await consumer.getmany(timeout_ms=2000)
         await consumer.end_offsets([partition])
-    finally:
-        await consumer.stop()
 
 
 async def test_intake_reads_back_its_erasures_after_a_restore_and_nothing_else(secured):
@@ -141,24 +133,18 @@ async def test_screening_runs_against_the_secured_broker(secured, tmp_path):
             received_at=datetime.now(timezone.utc)), source="/services/intake", subject=case_id))
         producer = AIOKafkaProducer(bootstrap_servers=secured.bootstrap, acks="all",
                                     **secured.client_options("intake"))
-        await producer.start()
-        try:
+        async with running(producer):
             await producer.send_and_wait("vod.intake", record.value, key=record.key)
-        finally:
-            await producer.stop()
 
         async def decided() -> bool:
             consumer = AIOKafkaConsumer("vod.screening", bootstrap_servers=secured.bootstrap,
                                         auto_offset_reset="earliest", enable_auto_commit=False,
                                         **secured.client_options("admin"))
-            await consumer.start()
-            try:
+            async with running(consumer):
                 batch = await consumer.getmany(timeout_ms=1000)
                 return any(json.loads(r.value).get("subject") == case_id
                            for records in batch.values() for r in records
                            if r.value and r.value != b"{}")
-            finally:
-                await consumer.stop()
         assert await wait_until(decided, timeout=60), process.log()[-3000:]
     finally:
         process.stop()

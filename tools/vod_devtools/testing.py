@@ -6,11 +6,12 @@ import time
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
+from vod_shared.kafka_clients import running
+
 
 async def produce(bootstrap: str, topic: str, *records: tuple[bytes, bytes]) -> None:
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
-    await producer.start()
-    try:
+    async with running(producer):
         for key, value in records:
             await producer.send_and_wait(
                 topic,
@@ -18,8 +19,6 @@ async def produce(bootstrap: str, topic: str, *records: tuple[bytes, bytes]) -> 
                 key=key,
                 headers=[("content-type", b"application/cloudevents+json")],
             )
-    finally:
-        await producer.stop()
 
 
 async def read_topic(
@@ -30,8 +29,7 @@ async def read_topic(
     consumer = AIOKafkaConsumer(
         bootstrap_servers=bootstrap, enable_auto_commit=False, auto_offset_reset="earliest"
     )
-    await consumer.start()
-    try:
+    async with running(consumer):
         partitions = [TopicPartition(topic, p) for p in await _partitions(bootstrap, topic)]
         consumer.assign(partitions)
         await consumer.seek_to_beginning(*partitions)
@@ -45,17 +43,12 @@ async def read_topic(
             if settled_at is None and len(records) >= at_least:
                 settled_at = time.monotonic() + settle
         return records
-    finally:
-        await consumer.stop()
 
 
 async def _partitions(bootstrap: str, topic: str) -> list[int]:
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-    await admin.start()
-    try:
+    async with running(admin):
         [description] = await admin.describe_topics([topic])
-    finally:
-        await admin.close()
     if description["error_code"]:
         raise LookupError(f"topic {topic}: error {description['error_code']}")
     return [p["partition"] for p in description["partitions"]]

@@ -1,10 +1,8 @@
-"""``python -m notifications``: serve the notifications service."""
-import uvicorn
-
+"""``python -m notifications``: serves until SIGTERM or Ctrl-C (a clean exit, status 0)."""
 from notifications.bootstrap import create_app
 from notifications.config import Settings
+from vod_shared.stopping import serve
 
 if __name__ == "__main__":
     settings = Settings()
-    uvicorn.run(create_app(settings), host=settings.bind_host, port=settings.effective_port(),
-                log_config=None, timeout_graceful_shutdown=20)
+    serve(create_app(settings), settings)

@@ -1,10 +1,8 @@
-"""``python -m scheduling``: serve the scheduling service."""
-import uvicorn
-
+"""``python -m scheduling``: serves until SIGTERM or Ctrl-C (a clean exit, status 0)."""
 from scheduling.bootstrap import create_app
 from scheduling.config import Settings
+from vod_shared.stopping import serve
 
 if __name__ == "__main__":
     settings = Settings()
-    uvicorn.run(create_app(settings), host=settings.bind_host, port=settings.effective_port(),
-                log_config=None, timeout_graceful_shutdown=20)
+    serve(create_app(settings), settings)

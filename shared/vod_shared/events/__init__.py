@@ -28,6 +28,7 @@ from vod_shared.events.intake import (
     RequestRepeated,
     RequestSource,
     SupportPersonAdded,
+    SupportPersonRemovalReason,
     SupportPersonRemoved,
 )
 from vod_shared.events.letters import (

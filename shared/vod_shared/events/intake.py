@@ -3,6 +3,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import ClassVar
 
+from pydantic import Field
+
 from vod_shared.events.base import EventData
 from vod_shared.events.people import SealedDetails
 
@@ -148,12 +150,29 @@ class SupportPersonAdded(EventData):
     at: datetime
 
 
+class SupportPersonRemovalReason(StrEnum):
+    """Why a support person is off a case (a code, never a person's details)."""
+
+    VICTIM_ASKED = "victim_asked"  # the victim no longer brings them
+    VICTIM_ERASED = "victim_erased"  # the victim's details were erased: hers go with her
+    SUPPORT_PERSON_ERASED = "support_person_erased"  # their own details were erased
+
+
 class SupportPersonRemoved(EventData):
-    """The victim no longer wants this support person: they are off the case, and intake erased
-    their details (``PersonErased`` follows on ``vod.people``)."""
+    """A support person is off the case, and intake erased their details (``PersonErased``
+    follows on ``vod.people``): at the victim's word, or because the victim's or their own
+    details were erased (``reason``)."""
 
     event_name: ClassVar[str] = "SupportPersonRemoved"
 
     case_id: str
     support_person_id: str
     at: datetime
+    reason: SupportPersonRemovalReason | None = Field(
+        None, description="Why they are off the case: victim_asked, victim_erased or "
+                          "support_person_erased. Absent (events written before it existed): "
+                          "the victim asked.")
+
+    @property
+    def why(self) -> SupportPersonRemovalReason:
+        return self.reason or SupportPersonRemovalReason.VICTIM_ASKED

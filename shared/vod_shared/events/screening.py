@@ -87,7 +87,8 @@ class ClearanceVoided(EventData):
     visitor_id: str
     visitor_role: VisitorRole
     facility_code: str
-    # A reason code: ``offender_transferred``, ``offender_left_facility``.
+    # A reason code: ``offender_transferred``, ``offender_left_facility``; a support person taken
+    # off the case: ``support_person_removed``, ``victim_erased``, ``support_person_erased``.
     reason: str
     voided_at: datetime
 

@@ -12,6 +12,7 @@ from aiokafka.admin import AIOKafkaAdminClient
 from vod_shared.envelope import UndecodableEvent, read_cloudevent, validated
 from vod_shared.events import PersonErased
 from vod_shared.events.base import UnknownEventType
+from vod_shared.kafka_clients import running
 from vod_shared.settings import ServiceSettings
 
 # How long the broker may hand over nothing while records are still due
@@ -26,22 +27,16 @@ async def erasures_announced(settings: ServiceSettings) -> list[PersonErased]:
     partitions = await _partitions(topic, options)
     consumer = AIOKafkaConsumer(enable_auto_commit=False, auto_offset_reset="earliest",
                                 **options)
-    await consumer.start()
-    try:
+    async with running(consumer):
         consumer.assign(partitions)
         await consumer.seek_to_beginning(*partitions)
         return _erasures(await _read_to_end(consumer, partitions), settings.source)
-    finally:
-        await consumer.stop()
 
 
 async def _partitions(topic: str, options: dict) -> list[TopicPartition]:
     admin = AIOKafkaAdminClient(**options)
-    await admin.start()
-    try:
+    async with running(admin):
         [described] = await admin.describe_topics([topic])
-    finally:
-        await admin.close()
     if described["error_code"] or not described["partitions"]:
         raise RuntimeError(f"no topic {topic!r} on the broker (or no read on it)")
     return [TopicPartition(topic, p["partition"]) for p in

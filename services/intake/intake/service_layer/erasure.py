@@ -11,7 +11,7 @@ from datetime import timedelta
 
 import structlog
 
-from vod_shared.events import PersonErased, SupportPersonRemoved
+from vod_shared.events import PersonErased, SupportPersonRemovalReason, SupportPersonRemoved
 from vod_shared.runtime import ServiceRuntime
 from vod_shared.topics import KEY_TOMBSTONE_AGAIN_AFTER_S
 
@@ -36,7 +36,8 @@ async def erase_person(command: ErasePerson, uow: UnitOfWork, ctx: Context) -> s
     await uow.serialize_on_all(subjects)  # no support person added to them meanwhile
     for case_id in subjects:  # the cases she requested
         for supporter in await uow.supporters.current(case_id):
-            erased[supporter] = len(await _erase(supporter, command, uow, ctx, now=now))
+            erased[supporter] = len(await _erase(supporter, command, uow, ctx, now=now,
+                                                 her_cases=frozenset(subjects)))
     await uow.commit()
     # The audit lines: who, whom (a random id), why (a code), never what was erased.
     for person_id, count in erased.items():
@@ -47,14 +48,17 @@ async def erase_person(command: ErasePerson, uow: UnitOfWork, ctx: Context) -> s
 
 
 async def _erase(person_id: str, command: ErasePerson, uow: UnitOfWork, ctx: Context, *,
-                 now) -> list[str]:
-    """One person's erasure, not committed; the subjects erased with them (their cases)."""
+                 now, her_cases: frozenset[str] = frozenset()) -> list[str]:
+    """One person's erasure, not committed; the subjects erased with them (their cases).
+    ``her_cases``: the cases of the victim whose erasure takes this support person with her."""
     if not await uow.people.erase(person_id, now):
         raise PersonNotFound(person_id)
     for case_id in await uow.supporters.cases_of(person_id):  # off every case they support
         await uow.supporters.remove(case_id, person_id, at=now)
+        reason = (SupportPersonRemovalReason.VICTIM_ERASED if case_id in her_cases
+                  else SupportPersonRemovalReason.SUPPORT_PERSON_ERASED)
         await uow.emit(SupportPersonRemoved(case_id=case_id, support_person_id=person_id,
-                                            at=now),
+                                            at=now, reason=reason),
                        topic=ctx.topics.intake, subject=case_id)
     subjects = erasure.subjects_erased_with(await uow.cases.of_person(person_id))
     await uow.cases.erase_details_of(person_id)

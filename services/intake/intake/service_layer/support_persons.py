@@ -6,7 +6,8 @@ import uuid
 
 import structlog
 
-from vod_shared.events import PersonRegistered, SupportPersonAdded, SupportPersonRemoved
+from vod_shared.events import (PersonRegistered, SupportPersonAdded, SupportPersonRemovalReason,
+                               SupportPersonRemoved)
 
 from intake.domain import rules
 from intake.domain.commands import (
@@ -66,7 +67,8 @@ async def remove_support_person(command: RemoveSupportPerson, uow: UnitOfWork,
     if not await uow.supporters.remove(command.case_id, command.person_id, at=ctx.clock()):
         raise PersonNotFound(command.person_id)
     await uow.emit(SupportPersonRemoved(case_id=command.case_id,
-                                        support_person_id=command.person_id, at=ctx.clock()),
+                                        support_person_id=command.person_id, at=ctx.clock(),
+                                        reason=SupportPersonRemovalReason.VICTIM_ASKED),
                    topic=ctx.topics.intake, subject=command.case_id)
     # erase_person commits, the removal with it
     return await erase_person(ErasePerson(person_id=command.person_id,

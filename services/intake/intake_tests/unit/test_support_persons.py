@@ -73,8 +73,10 @@ async def test_removing_one_at_her_word_erases_their_details(staffed):
                     and e["subject"] == person_id]
     gone = await staffed.http.post(_remove(case_id, person_id), json={})
     assert gone.status_code == 202
-    tail = [(e["type"], e["subject"]) for e in await staffed.events()][-2:]
-    assert tail == [("vod.SupportPersonRemoved.v1", case_id), ("vod.PersonErased.v1", person_id)]
+    tail = [(e["type"], e["subject"], e["data"].get("reason"))
+            for e in await staffed.events()][-2:]
+    assert tail == [("vod.SupportPersonRemoved.v1", case_id, "victim_asked"),
+                    ("vod.PersonErased.v1", person_id, None)]
     with pytest.raises(CannotUnseal):
         await staffed.open(registered["data"]["sealed"], about=person_id)
     listed = await staffed.http.get(f"/api/cases/{case_id}/support-persons")
@@ -137,9 +139,11 @@ async def test_erasing_the_victim_erases_her_support_persons_with_her(intake, tm
                                     json={"reason": "person_asked"})
     assert erased.status_code == 202
     victim = erased.json()["person_id"]
-    after = [(e["type"], e["subject"]) for e in (await intake.events())[before:]]
-    assert after == [("vod.PersonErased.v1", victim), ("vod.SupportPersonRemoved.v1", case_id),
-                     ("vod.PersonErased.v1", kept)]  # the one removed before is not again
+    after = [(e["type"], e["subject"], e["data"].get("reason"))
+             for e in (await intake.events())[before:]]
+    assert after == [("vod.PersonErased.v1", victim, None),
+                     ("vod.SupportPersonRemoved.v1", case_id, "victim_erased"),
+                     ("vod.PersonErased.v1", kept, None)]  # the one removed before is not again
     with pytest.raises(CannotUnseal):
         await intake.open(registered["data"]["sealed"], about=kept)
     assert (await intake.http.get(add)).json()["person_ids"] == []
@@ -175,10 +179,10 @@ async def test_a_support_person_erased_alone_is_taken_off_every_case_they_suppor
     answer = await intake.http.post(f"/api/people/{person}/erase",
                                     json={"reason": "person_asked"})
     assert answer.status_code == 202
-    after = [(e["type"], e["subject"], e["data"].get("support_person_id"))
+    after = [(e["type"], e["subject"], e["data"].get("support_person_id"), e["data"].get("reason"))
              for e in (await intake.events())[before:]]
-    assert after == [("vod.SupportPersonRemoved.v1", first, person),
-                     ("vod.PersonErased.v1", person, None)]
+    assert after == [("vod.SupportPersonRemoved.v1", first, person, "support_person_erased"),
+                     ("vod.PersonErased.v1", person, None, None)]
     assert (await intake.http.get(f"/api/cases/{first}/support-persons")).json()[
         "person_ids"] == []
     assert (await intake.http.get(f"/api/cases/{second}/support-persons")).json()[

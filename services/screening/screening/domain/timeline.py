@@ -27,7 +27,17 @@ REASON = {**review.ELIGIBLE_BECAUSE, **review.INELIGIBLE_BECAUSE, **suitability.
           "offender_transferred": "The offender was transferred",
           "offender_left_facility": "The offender left the facility",
           "support_person_added": "A support person was added",
-          "support_person_removed": "The victim no longer brings this support person"}
+          "support_person_removed": "The victim no longer brings this support person",
+          "support_person_erased": "The support person's details were erased",
+          "victim_erased": "The victim's details were erased"}
+# Why a support person was taken off a case (``SupportPersonRemoved.reason``)
+SUPPORT_PERSON_REMOVED = {
+    e.SupportPersonRemovalReason.VICTIM_ASKED: "A support person was removed, at the victim's word",
+    e.SupportPersonRemovalReason.VICTIM_ERASED: ("A support person was removed: the victim's "
+                                                 "details were erased, and theirs with hers"),
+    e.SupportPersonRemovalReason.SUPPORT_PERSON_ERASED: ("A support person was removed: their "
+                                                         "details were erased"),
+}
 
 
 def words(code: str | None, table: dict[str, str] = REASON) -> str:
@@ -149,7 +159,7 @@ DESCRIBE: dict[type, Callable] = {
                                + (f"; {len(d.case_ids)} still in it" if d.case_ids
                                   else "; it is no longer a joint one")),
     e.SupportPersonAdded: lambda d: "A support person was added for the victim",
-    e.SupportPersonRemoved: lambda d: "A support person was removed, at the victim's word",
+    e.SupportPersonRemoved: lambda d: SUPPORT_PERSON_REMOVED[d.why],
     e.NotificationSent: lambda d: (f"Message sent by {d.channel.value} "
                                    f"({words(d.template)})"),
     e.NotificationFailed: lambda d: (f"Message by {d.channel.value} could not be sent "

@@ -108,17 +108,24 @@ async def facilitators_assigned(envelope: Envelope, uow: UnitOfWork) -> None:
     await uow.visitors.replace_facilitators(assigned.case_id, facilitators, assigned.at)
 
 
+# The reason code of the ClearanceVoided a support person's removal makes
+VOID_REASON = {e.SupportPersonRemovalReason.VICTIM_ASKED: "support_person_removed",
+               e.SupportPersonRemovalReason.VICTIM_ERASED: "victim_erased",
+               e.SupportPersonRemovalReason.SUPPORT_PERSON_ERASED: "support_person_erased"}
+
+
 def support_person_removed(*, clock: Clock, topics: Topics) -> Handler:
     async def handle(envelope: Envelope, uow: UnitOfWork) -> None:
-        """The victim no longer brings this support person: they are no visitor of the case
-        any more, and their clearance requests and grants here are void."""
+        """The support person is off the case (at the victim's word, or erased): they are no
+        visitor of the case any more, and their clearance requests and grants here are void."""
         removed: e.SupportPersonRemoved = envelope.data
+        reason = VOID_REASON[removed.why]
         await uow.visitors.remove(removed.case_id, removed.support_person_id,
                                   e.VisitorRole.SUPPORT_PERSON)
         for clearance in await uow.clearances.of_case(removed.case_id):
             if clearance.visitor_id != removed.support_person_id or not clearance.is_active:
                 continue
-            clearance.void(reason="support_person_removed", now=clock())
+            clearance.void(reason=reason, now=clock())
             await uow.clearances.save(clearance)
             for event in clearance.events:
                 await uow.emit(event, topic=topics.screening, subject=removed.case_id)

@@ -9,6 +9,7 @@ from aiokafka import AIOKafkaProducer
 from vod_devtools.testing import read_topic
 from vod_shared.envelope import from_kafka, new_envelope, to_kafka
 from vod_shared.events import RequestReceived
+from vod_shared.kafka_clients import running
 
 from screening.bootstrap import bootstrap
 from screening.config import Settings
@@ -30,12 +31,11 @@ async def test_a_header_that_is_not_utf8_does_not_lose_the_event(kafka_bootstrap
                         OUTBOX_POLL_INTERVAL_S=0.2, VOD_DATA_DIR=str(tmp_path))
     odd, plain = str(uuid.uuid4()), str(uuid.uuid4())
     producer = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap, acks="all")
-    await producer.start()
-    for case_id, headers in ((odd, [("trace", b"\xff\xfe"), ("empty", None)]), (plain, [])):
-        record = _request(case_id)
-        await producer.send_and_wait(settings.topics.intake, record.value, key=record.key,
-                                     headers=headers)
-    await producer.stop()
+    async with running(producer):
+        for case_id, headers in ((odd, [("trace", b"\xff\xfe"), ("empty", None)]), (plain, [])):
+            record = _request(case_id)
+            await producer.send_and_wait(settings.topics.intake, record.value, key=record.key,
+                                         headers=headers)
     runtime, app = bootstrap(settings)
     async with runtime.lifespan(app):
         decided = await read_topic(kafka_bootstrap, settings.topics.screening, at_least=2, settle=1)

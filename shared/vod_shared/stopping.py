@@ -1,0 +1,61 @@
+"""A stop asked for (SIGTERM from ``systemctl stop``, Ctrl-C) while a service is still starting.
+
+uvicorn notes such a signal but acts on it only once the application has started; a service
+waiting for a broker that is down would never start, and so never stop. While it waits, the
+signals also reach ``on_stop``; whatever handled them before (uvicorn) still does.
+"""
+import asyncio
+import signal
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+@contextmanager
+def stop_requests(on_stop: Callable[[], None]) -> Iterator[None]:
+    """Calls ``on_stop`` (in the event loop) on SIGINT or SIGTERM while inside the block."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # signals reach the main thread only (a test client runs the app in another)
+        return
+    loop = asyncio.get_running_loop()
+    before = {sig: signal.getsignal(sig) for sig in STOP_SIGNALS}
+    unhandled: list[int] = []  # came while nothing of Python's handled them before
+
+    def handler(sig: int, frame) -> None:
+        if before[sig] == signal.SIG_IGN:
+            return
+        loop.call_soon_threadsafe(on_stop)
+        if callable(before[sig]):
+            before[sig](sig, frame)
+        elif before[sig] == signal.SIG_DFL:
+            unhandled.append(sig)
+
+    for sig in STOP_SIGNALS:
+        signal.signal(sig, handler)
+    try:
+        yield
+    finally:
+        for sig, previous in before.items():
+            signal.signal(sig, previous)
+        for sig in unhandled:  # what it would have done without this block: end the process
+            signal.raise_signal(sig)
+
+
+def serve(app, settings) -> None:
+    """``python -m <service>``: serves ``app`` until SIGTERM or Ctrl-C. A stop on request is a
+    clean exit (status 0), whether the service had started or was still waiting to."""
+    import uvicorn
+
+    # uvicorn raises the signal again once it has stopped, for the handler found before it:
+    # this one, so the process ends with 0 rather than killed by the signal. Before uvicorn
+    # takes the signals over, it ends the process at once, as cleanly.
+    for sig in STOP_SIGNALS:
+        signal.signal(sig, _exit_cleanly)
+    uvicorn.run(app, host=settings.bind_host, port=settings.effective_port(), log_config=None,
+                timeout_graceful_shutdown=20)
+
+
+def _exit_cleanly(sig: int, frame) -> None:
+    raise SystemExit(0)
