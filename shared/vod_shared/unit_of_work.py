@@ -23,6 +23,9 @@ HOLDS_WRITE_LOCK = "vod.holds_write_lock"
 _SUBJECT_LOCKS = 0x564F4453
 
 
+# Built once: SQLAlchemy then reuses its cache key on every commit
+_INSERT_OUTBOX = insert(outbox)
+
 # In a session's info while its inserts made with ``insert_later`` are kept back
 _DEFERRED = "vod.deferred_inserts"
 
@@ -112,7 +115,7 @@ class SqlUnitOfWork:
         """Writes the events emitted so far to the outbox (``commit`` does it)."""
         rows, self._outgoing = self._outgoing, []
         if rows:
-            await self.session.execute(insert(outbox), rows)
+            await self.session.execute(_INSERT_OUTBOX, rows)
 
     async def emit(self, data: EventData, *, topic: str, subject: str,
                    event_id: str | None = None) -> Envelope:
