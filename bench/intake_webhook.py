@@ -25,6 +25,9 @@ from sqlalchemy import event
 
 
 async def run(workdir: Path, count: int, profile: str | None = None) -> None:
+    # httpx's ASGI transport tries ``import sniffio`` on every request, and it is not installed:
+    # a failed import each time (a search of sys.path), the client's CPU rather than intake's.
+    sys.modules.setdefault("sniffio", None)
     from intake_tests.conftest import dialogue_request, intake_on
 
     async for client in intake_on(workdir, f"sqlite+aiosqlite:///{workdir}/intake.db"):

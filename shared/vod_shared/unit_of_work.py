@@ -77,8 +77,7 @@ class SqlUnitOfWork:
     async def __aexit__(self, *exc_info) -> None:
         self._outgoing = []
         self.session.info.pop(_DEFERRED, None)
-        await self.session.rollback()
-        await self.session.close()
+        await self.session.close()  # rolls back whatever was not committed
 
     def defer_inserts(self) -> None:
         """Until this unit of work ends, ``insert_later`` keeps inserts back and writes those
