@@ -7,11 +7,15 @@ says what intake's own work costs rather than what its neighbours take from the 
 Prints both rates, the ratio, the CPU each process spent per request (the steadier figure
 on a shared machine) and intake's resident memory after start and after the burst.
 
-    python bench/intake_vs_bare.py --requests 1000 --rounds 2
+    python bench/intake_vs_bare.py --requests 1000 --rounds 2 [--profile FILE]
+
+``--profile FILE``: intake runs under cProfile (start-up included) and writes its profile to FILE
+when it stops; its rate is then not comparable.
 """
 import argparse
 import asyncio
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -79,7 +83,7 @@ async def intake_alone(stack: Stack, count: int, first: int) -> dict:
     return result
 
 
-async def measure(count: int, rounds: int) -> None:
+async def measure(count: int, rounds: int, profile: str | None = None) -> None:
     with tempfile.TemporaryDirectory(prefix="vod-intake-bench-") as tmp:
         work = Path(tmp)
         broker = LocalKafka(work / "kafka", free_port(), free_port())
@@ -90,7 +94,8 @@ async def measure(count: int, rounds: int) -> None:
             (work / "stack").mkdir()
             stack = Stack(broker.bootstrap, work / "stack", prefix)
             log = open(work / "intake.log", "ab")
-            intake = subprocess.Popen([sys.executable, "-m", "intake"], env=stack.env,
+            profiled = ["-m", "cProfile", "-o", profile] if profile else []
+            intake = subprocess.Popen([sys.executable, *profiled, "-m", "intake"], env=stack.env,
                                       stdout=log, stderr=subprocess.STDOUT)
             try:
                 await _healthy(f"{stack.url('intake')}/healthz", intake, timeout=120)
@@ -108,7 +113,8 @@ async def measure(count: int, rounds: int) -> None:
                 print(f"intake RSS after {rounds * count} requests: {_rss_mib(intake.pid)} MiB "
                       f"({_rss_mib(intake.pid) * 1.048576:.1f} MB)")
             finally:
-                intake.terminate()
+                # uvicorn re-raises SIGINT once stopped: cProfile then writes its file
+                intake.send_signal(signal.SIGINT) if profile else intake.terminate()
                 try:
                     intake.wait(30)
                 except subprocess.TimeoutExpired:
@@ -122,8 +128,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=1000)
     parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--profile", metavar="FILE", help="run intake under cProfile")
     args = parser.parse_args()
-    asyncio.run(measure(args.requests, args.rounds))
+    asyncio.run(measure(args.requests, args.rounds, args.profile))
     return 0
 
 

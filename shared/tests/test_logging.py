@@ -38,6 +38,26 @@ def test_log_lines_never_carry_contact_details(capsys):
     assert first["case_id"] == "c-1" and first["event"] == "request.accepted"
 
 
+def test_a_line_below_the_level_is_dropped_before_any_field_is_read(capsys, monkeypatch):
+    import vod_shared.logging as vod_logging
+
+    redacted = []
+    real = vod_logging._redact
+    monkeypatch.setattr(vod_logging, "_redact", lambda value: redacted.append(1) or real(value))
+    configure_logging(service="test", fmt="json", level="WARNING")
+    log = structlog.get_logger("t")
+    for _ in range(100):
+        log.info("event.applied", email="ana@example.org", case_id="c-1")
+        log.debug("event.detail", detail="reply to ana@example.org")
+    assert redacted == [] and capsys.readouterr().err == ""
+    log.warning("event.odd", detail="reply to ana@example.org", case_id="c-2")
+    err = capsys.readouterr().err  # a line at the level: redacted exactly as before
+    assert redacted and "ana@example.org" not in err and json.loads(err)["case_id"] == "c-2"
+    logging.getLogger().setLevel("INFO")  # the level is the standard library's, read live
+    log.info("event.applied", email="ana@example.org", case_id="c-3")
+    assert json.loads(capsys.readouterr().err)["email"] == "[redacted]"
+
+
 def test_a_library_repeating_itself_during_an_outage_is_heard_once_per_window():
     import logging
 

@@ -65,6 +65,18 @@ async def test_rolled_back_work_emits_nothing(engine, sessions):
     assert await OutboxRelay(engine, FakeBroker().publish, service="test").pending_count() == 0
 
 
+async def test_work_left_uncommitted_is_undone_and_frees_the_store(sessions):
+    with contextlib.suppress(RuntimeError):
+        async with SqlUnitOfWork(sessions, source="/services/test") as uow:
+            await uow.session.execute(insert(applied).values(case_id="x"))
+            raise RuntimeError("the handler failed")
+    async with SqlUnitOfWork(sessions, source="/services/test") as uow:  # not waiting on a lock
+        await asyncio.wait_for(uow.session.execute(insert(applied).values(case_id="y")), 2)
+        await uow.commit()
+    async with sessions() as session:
+        assert list((await session.execute(select(applied.c.case_id))).scalars()) == ["y"]
+
+
 async def test_broker_down_keeps_events_pending_and_in_order(engine, sessions):
     await _emit(sessions, "a", "b")
     broker = FakeBroker(fail_times=1)

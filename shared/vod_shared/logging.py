@@ -96,7 +96,10 @@ def configure_logging(*, service: str, fmt: str = "auto", level: str = "INFO") -
     renderer = (structlog.processors.JSONRenderer() if json_output
                 else structlog.dev.ConsoleRenderer(colors=fmt != "plain"))
     structlog.configure(
-        processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
+        # A line below the level is dropped first, before the redaction reads every field
+        # (the standard library would drop it after all of them; its level is read live).
+        processors=[structlog.stdlib.filter_by_level, *shared,
+                    structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
         logger_factory=structlog.stdlib.LoggerFactory(),
         wrapper_class=structlog.stdlib.BoundLogger,
         cache_logger_on_first_use=True,

@@ -23,6 +23,9 @@ HOLDS_WRITE_LOCK = "vod.holds_write_lock"
 _SUBJECT_LOCKS = 0x564F4453
 
 
+# Built once: SQLAlchemy then reuses its cache key on every commit
+_INSERT_OUTBOX = insert(outbox)
+
 # In a session's info while its inserts made with ``insert_later`` are kept back
 _DEFERRED = "vod.deferred_inserts"
 
@@ -74,8 +77,7 @@ class SqlUnitOfWork:
     async def __aexit__(self, *exc_info) -> None:
         self._outgoing = []
         self.session.info.pop(_DEFERRED, None)
-        await self.session.rollback()
-        await self.session.close()
+        await self.session.close()  # rolls back whatever was not committed
 
     def defer_inserts(self) -> None:
         """Until this unit of work ends, ``insert_later`` keeps inserts back and writes those
@@ -112,7 +114,7 @@ class SqlUnitOfWork:
         """Writes the events emitted so far to the outbox (``commit`` does it)."""
         rows, self._outgoing = self._outgoing, []
         if rows:
-            await self.session.execute(insert(outbox), rows)
+            await self.session.execute(_INSERT_OUTBOX, rows)
 
     async def emit(self, data: EventData, *, topic: str, subject: str,
                    event_id: str | None = None) -> Envelope:
