@@ -41,14 +41,23 @@ def processes(tmp_path):
         process.stop()
 
 
-@pytest.fixture(scope="module")
-def chromium() -> None:
-    """The browser tests' headless Chromium: required in CI, skipped (saying why) elsewhere."""
+@pytest.fixture(scope="session")
+async def chromium():
+    """One headless Chromium for every browser test of the session (starting one takes seconds;
+    a test's own context, with its own cookies and storage, takes a fraction): required in CI,
+    skipped (saying why) elsewhere. Each test opens its contexts on it and closes them
+    (``page`` does)."""
     reason = browser.available()
     if reason and os.environ.get("CI"):
         pytest.fail(f"no browser for the browser tests: {reason}")
     if reason:  # a developer's own machine; `make test` installs it first
         pytest.skip(f"no browser for the browser tests: {reason}")
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as playwright:
+        launched = await browser.launch(playwright)
+        yield launched
+        await launched.close()
 
 
 @pytest.fixture
@@ -58,16 +67,20 @@ def browser_errors() -> list[str]:
 
 
 @pytest.fixture
-async def page(chromium, browser_errors):
-    """A fresh page in its own browser, 1280 x 900, 15 s for each step."""
-    from playwright.async_api import async_playwright
+async def own_contexts(chromium):
+    """The shared browser, for a test that opens its own contexts: closed after the test, so
+    no sign-in outlives it."""
+    yield chromium
+    for context in list(chromium.contexts):
+        await context.close()
 
-    async with async_playwright() as playwright:
-        launched = await browser.launch(playwright)
-        context = await launched.new_context(viewport={"width": 1280, "height": 900})
-        context.set_default_timeout(15_000)
-        page = await context.new_page()
-        page.on("console", lambda m: m.type == "error" and browser_errors.append(m.text))
-        page.on("pageerror", lambda exc: browser_errors.append(str(exc)))
-        yield page
-        await launched.close()
+
+@pytest.fixture
+async def page(own_contexts, browser_errors):
+    """A fresh page in a context of its own, 1280 x 900, 15 s for each step."""
+    context = await own_contexts.new_context(viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(15_000)
+    page = await context.new_page()
+    page.on("console", lambda m: m.type == "error" and browser_errors.append(m.text))
+    page.on("pageerror", lambda exc: browser_errors.append(str(exc)))
+    return page

@@ -6,7 +6,6 @@ from datetime import datetime, timezone
 
 import pytest
 
-from vod_devtools import browser
 from vod_devtools.staff_testing import add_staff
 from vod_devtools.testing import produce, wait_until
 from vod_shared.envelope import new_envelope, to_kafka
@@ -21,15 +20,10 @@ EVERY_DAY = {"time_zone": "America/Los_Angeles",
 
 
 @pytest.fixture
-async def page(chromium):
-    from playwright.async_api import async_playwright
-
-    async with async_playwright() as playwright:
-        launched = await browser.launch(playwright)
-        context = await launched.new_context(viewport={"width": 1400, "height": 1000})
-        context.set_default_timeout(15_000)
-        yield await context.new_page()
-        await launched.close()
+async def page(own_contexts):
+    context = await own_contexts.new_context(viewport={"width": 1400, "height": 1000})
+    context.set_default_timeout(15_000)
+    return await context.new_page()
 
 
 async def _screening_approves(kafka_bootstrap: str, topic: str, case_id: str) -> None:

@@ -35,8 +35,10 @@ async def test_a_signed_request_is_announced_decided_and_seen_by_every_service(
         service_env, processes, database_url_factory, kafka_bootstrap, topic_prefix):
     urls = {name: database_url_factory(name) for name in SERVICES}
     started = {name: processes(name, service_env | {
-        f"{name.upper()}_DATABASE_URL": urls[name], "INTAKE_WEBHOOK_SECRET": SECRET})
+        f"{name.upper()}_DATABASE_URL": urls[name], "INTAKE_WEBHOOK_SECRET": SECRET}, wait=False)
         for name in SERVICES}
+    for process in started.values():  # started together: one start's time, not four
+        process.wait_healthy(90.0)
 
     body = json.dumps({
         "kind": "dialogue_request",

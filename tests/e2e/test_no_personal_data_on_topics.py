@@ -55,8 +55,10 @@ async def test_no_topic_and_no_log_carries_a_persons_details(
         service_env, processes, kafka_bootstrap, topic_prefix, tmp_path):
     staff_env = {"VOD_STAFF_FILE": str(tmp_path / "staff.toml"),
                  "STAFF_SESSION_SECRET": "no-personal-data-staff-session-secret-0123456789"}
-    started = {name: processes(name, service_env | staff_env | {"INTAKE_WEBHOOK_SECRET": SECRET})
-               for name in SERVICES}
+    started = {name: processes(name, service_env | staff_env | {"INTAKE_WEBHOOK_SECRET": SECRET},
+                               wait=False) for name in SERVICES}
+    for process in started.values():  # started together: one start's time, not four
+        process.wait_healthy(90.0)
     cases = []
     for person in PEOPLE:
         answer = _post(started["intake"].url, _payload(*person))

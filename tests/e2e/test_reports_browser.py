@@ -11,7 +11,6 @@ import pyotp
 import pytest
 import uvicorn
 
-from vod_devtools import browser
 from vod_devtools.net import free_port
 from vod_devtools.staff_testing import add_staff
 from vod_shared import events as e
@@ -63,50 +62,45 @@ async def served(tmp_path):
 
 
 async def test_a_director_reads_march_with_its_charts_and_downloads_the_same_numbers(
-        chromium, served, tmp_path):
-    from playwright.async_api import async_playwright
-
+        own_contexts, served, tmp_path):
     service, base = served
     dora = add_staff(service.runtime.settings.effective_staff_file(), "dora", Role.DIRECTOR)
-    async with async_playwright() as playwright:
-        launched = await browser.launch(playwright)
-        context = await launched.new_context(viewport={"width": 1280, "height": 900},
-                                             accept_downloads=True, java_script_enabled=False)
-        context.set_default_timeout(15_000)
-        page = await context.new_page()
-        await page.goto(f"{base}/staff/reports")
-        await page.get_by_label("Username").fill(dora.username)
-        await page.get_by_label("Password").fill(dora.password)
-        await page.get_by_label("Code").fill(pyotp.TOTP(dora.totp_secret).now())
-        async with page.expect_navigation():
-            await page.get_by_role("button", name="Sign in").click()
-        await page.get_by_label("From", exact=True).fill("2026-03-01")
-        await page.get_by_label("To", exact=True).fill("2026-03-31")
-        async with page.expect_navigation():
-            await page.get_by_role("button", name="Show").click()
-        assert "from=2026-03-01" in page.url
+    context = await own_contexts.new_context(viewport={"width": 1280, "height": 900},
+                                              accept_downloads=True, java_script_enabled=False)
+    context.set_default_timeout(15_000)
+    page = await context.new_page()
+    await page.goto(f"{base}/staff/reports")
+    await page.get_by_label("Username").fill(dora.username)
+    await page.get_by_label("Password").fill(dora.password)
+    await page.get_by_label("Code").fill(pyotp.TOTP(dora.totp_secret).now())
+    async with page.expect_navigation():
+        await page.get_by_role("button", name="Sign in").click()
+    await page.get_by_label("From", exact=True).fill("2026-03-01")
+    await page.get_by_label("To", exact=True).fill("2026-03-31")
+    async with page.expect_navigation():
+        await page.get_by_role("button", name="Show").click()
+    assert "from=2026-03-01" in page.url
 
-        for chart in ("Requests by month", "Eligibility outcomes",
-                      "Median days from request to stage", "Withdrawals by reason"):
-            assert await page.get_by_role("img", name=chart).is_visible()
-        shown = []
-        for row in await page.locator("table.report tbody tr").all():
-            section = (await row.locator("xpath=ancestor::table").get_attribute("id"))[2:]
-            item = await row.locator("th").get_attribute("data-code")
-            value = await row.locator("td").inner_text()
-            shown.append([section, item, "" if value == "—" else value])
-        assert ["requests", "2026-03", "4"] in shown
-        assert ["eligibility", "eligible", "5"] in shown
-        assert ["dialogues", "held", "3"] in shown
-        assert ["withdrawals", "victim_not_ready", "1"] in shown
-        await page.screenshot(path=screenshot_path("reports-case-figures"), full_page=True)
+    for chart in ("Requests by month", "Eligibility outcomes",
+                  "Median days from request to stage", "Withdrawals by reason"):
+        assert await page.get_by_role("img", name=chart).is_visible()
+    shown = []
+    for row in await page.locator("table.report tbody tr").all():
+        section = (await row.locator("xpath=ancestor::table").get_attribute("id"))[2:]
+        item = await row.locator("th").get_attribute("data-code")
+        value = await row.locator("td").inner_text()
+        shown.append([section, item, "" if value == "—" else value])
+    assert ["requests", "2026-03", "4"] in shown
+    assert ["eligibility", "eligible", "5"] in shown
+    assert ["dialogues", "held", "3"] in shown
+    assert ["withdrawals", "victim_not_ready", "1"] in shown
+    await page.screenshot(path=screenshot_path("reports-case-figures"), full_page=True)
 
-        async with page.expect_download() as download:
-            await page.get_by_role("link", name="Download these figures as CSV").click()
-        saved = tmp_path / "figures.csv"
-        await (await download.value).save_as(saved)
-        with saved.open(newline="") as sheet:
-            table = list(csv.reader(sheet))
-        assert table[1:3] == [["period", "from", "2026-03-01"], ["period", "to", "2026-03-31"]]
-        assert table[3:] == shown
-        await launched.close()
+    async with page.expect_download() as download:
+        await page.get_by_role("link", name="Download these figures as CSV").click()
+    saved = tmp_path / "figures.csv"
+    await (await download.value).save_as(saved)
+    with saved.open(newline="") as sheet:
+        table = list(csv.reader(sheet))
+    assert table[1:3] == [["period", "from", "2026-03-01"], ["period", "to", "2026-03-31"]]
+    assert table[3:] == shown

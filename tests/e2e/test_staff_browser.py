@@ -59,7 +59,10 @@ async def test_a_screener_signs_in_decides_approves_and_clears_visitors(
     staff_file = tmp_path / "staff.toml"
     env = service_env | {"VOD_STAFF_FILE": str(staff_file), "INTAKE_WEBHOOK_SECRET": SECRET,
                          "STAFF_SESSION_SECRET": "browser-tests-staff-session-secret-0123456789"}
-    intake, screening = processes("intake", env), processes("screening", env)
+    intake, screening = processes("intake", env, wait=False), processes("screening", env,
+                                                                        wait=False)
+    intake.wait_healthy(90.0)
+    screening.wait_healthy(90.0)
     rosa = add_staff(staff_file, "rosa", "screener")
     case = _request_a_dialogue(intake.url)
     case_id, reference = case["case_id"], case["reference"]

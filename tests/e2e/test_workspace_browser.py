@@ -4,7 +4,6 @@ case from the work queue to its schedule and back; a member without the role a p
 shown a page saying so, with the pages she may open. Screenshots go to artifacts/screenshots/ (workspace-*.png)."""
 import pytest
 
-from vod_devtools import browser
 from vod_devtools.net import free_port
 from vod_devtools.staff_testing import add_staff
 from vod_devtools.testing import wait_until
@@ -21,13 +20,8 @@ LANDS_ON = {"intake": "Requests and registrations", "screening": "Work queue",
 
 
 @pytest.fixture
-async def chromium_browser(chromium):
-    from playwright.async_api import async_playwright
-
-    async with async_playwright() as playwright:
-        launched = await browser.launch(playwright)
-        yield launched
-        await launched.close()
+def chromium_browser(own_contexts):
+    return own_contexts
 
 
 async def _new_page(launched):

@@ -82,17 +82,36 @@ def _without_reference(text: str) -> str:
     return re.sub(r"VOD-\d{4}-\d+", "<ref>", text)
 
 
+class SharedBroker:
+    """The session's broker, for a fault that does not touch the broker: its own topic prefix
+    (so its own topics and consumer groups) keeps the run apart, and no broker of its own is
+    started, which is the slowest part of a run's start."""
+
+    def __init__(self, bootstrap: str) -> None:
+        self.bootstrap = bootstrap
+        self.proc = None
+
+    async def start(self) -> None:
+        pass
+
+    def stop(self) -> None:
+        pass
+
+
 class FaultRun:
-    """``async with FaultRun(tmp_path) as run``: broker, catchers and ``services`` started."""
+    """``async with FaultRun(tmp_path) as run``: broker, catchers and ``services`` started.
+    ``shared_broker`` (a bootstrap address) uses that broker instead of starting one of its own;
+    only for a fault that leaves the broker alone."""
 
     def __init__(self, tmp_path: Path, *, services=PIPELINE, env: dict | None = None,
                  database_urls: dict[str, str] | None = None, channel: str = "email",
-                 broker: type[LocalKafka] = LocalKafka,
+                 broker: type[LocalKafka] = LocalKafka, shared_broker: str | None = None,
                  per_service: dict[str, dict[str, str]] | None = None) -> None:
         self.dir = tmp_path
         self.run_id = uuid.uuid4().hex[:6]
         self.prefix = f"f{self.run_id}."
-        self.broker = broker(tmp_path / "kafka", free_port(), free_port())
+        self.broker = SharedBroker(shared_broker) if shared_broker else broker(
+            tmp_path / "kafka", free_port(), free_port())
         self.catchers = Catchers(tmp_path / "catchers", smtp_port=free_port(),
                                  http_port=free_port())
         self.names = services

@@ -13,7 +13,7 @@ from vod_devtools.webhooks import signed_headers as webhook_headers
 from vod_shared.db import outbox
 from vod_shared.envelope import from_kafka
 from vod_shared.events import SealedDetails, SubjectKeyGranted
-from vod_shared.migrations import upgrade_to_head
+from vod_devtools.migrated import migrated
 from vod_shared.person_keys import check_sealer, open_grant, open_under
 from vod_shared.sealing import CannotUnseal, KeyDirectory
 
@@ -165,7 +165,7 @@ async def intake_on(tmp_path, database_url: str, **more):
                         **more)
     post, clock = FakePost(), Clock()
     runtime, app = bootstrap(settings, clock=clock, post=post)
-    await upgrade_to_head(runtime.engine, MIGRATIONS)
+    await migrated(runtime.engine, MIGRATIONS)  # a copy of a store migrated once
     client = IntakeClient(app, runtime, post, clock)
     yield client
     await client.http.aclose()

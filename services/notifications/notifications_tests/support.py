@@ -25,7 +25,7 @@ from vod_shared.events import (
     SealedDetails,
     SessionScheduled,
 )
-from vod_shared.migrations import upgrade_to_head
+from vod_devtools.migrated import migrated
 from vod_shared.person_keys import CONTACT
 from vod_shared.sealing import KeyDirectory
 from vod_shared.topics import Topics
@@ -159,7 +159,7 @@ class Harness:
                              links=links, staff_mailbox=staff_mailbox)
 
     async def start(self) -> "Harness":
-        await upgrade_to_head(self.engine, MIGRATIONS)
+        await migrated(self.engine, MIGRATIONS)  # a copy of a store migrated once
         return self
 
     async def _dead(self, topic, key, value, headers) -> None:

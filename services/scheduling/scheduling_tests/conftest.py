@@ -22,7 +22,7 @@ from vod_shared.events import (
     ScreeningCompleted,
     VisitorRole,
 )
-from vod_shared.migrations import upgrade_to_head
+from vod_devtools.migrated import migrated
 from vod_shared.staff import Role
 
 from scheduling.bootstrap import MIGRATIONS, bootstrap, event_handlers
@@ -159,7 +159,7 @@ async def start_app(tmp_path, clock: Clock, *, keys_dir: Path = TEST_KEYS.path,
                     intake: IntakeSealer = INTAKE) -> SchedulingApp:
     settings = sqlite_settings(tmp_path, keys_dir)
     runtime, app = bootstrap(settings, clock=clock)
-    await upgrade_to_head(runtime.engine, MIGRATIONS)
+    await migrated(runtime.engine, MIGRATIONS)  # a copy of a store migrated once
     return SchedulingApp(app, runtime, settings, clock, tmp_path / "staff.toml", intake)
 
 

@@ -14,6 +14,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from vod_devtools.catchers import Catchers
+from vod_devtools.migrated import migrated
 from vod_devtools.net import free_port
 from vod_devtools.testing import IntakeSealer, produce, read_topic, wait_until, owner_source
 from vod_shared.envelope import from_kafka, new_envelope, to_kafka
@@ -21,7 +22,7 @@ from vod_shared.events import PersonErased
 from vod_shared.person_keys import grant_record_key
 from vod_shared.sealing import KeyDirectory
 
-from notifications.bootstrap import bootstrap, utc_now
+from notifications.bootstrap import MIGRATIONS, bootstrap, utc_now
 from notifications.config import Settings
 from vod_shared.zones import PROGRAM_ZONE
 
@@ -50,6 +51,7 @@ def _settings(kafka_bootstrap, topic_prefix, url, tmp_path, *, smtp_port, sms_ba
 async def running(settings, clock=utc_now):
     KeyDirectory(settings.effective_keys_dir()).init()
     runtime, app = bootstrap(settings, clock=clock)
+    await migrated(runtime.engine, MIGRATIONS)  # the store made here: no child at start
     async with app.router.lifespan_context(app):  # the runtime and the sender
         yield app
 

@@ -12,6 +12,7 @@ import httpx
 import pytest
 from sqlalchemy import select
 
+from vod_devtools.migrated import migrated
 from vod_devtools.staff_testing import add_staff, sign_in
 from vod_devtools.testing import produce, read_topic
 from vod_shared.envelope import from_kafka, new_envelope, to_kafka
@@ -20,7 +21,7 @@ from vod_shared.keybook import held_keys
 from vod_shared.person_keys import grant_record_key
 from vod_shared.staff import Role
 
-from scheduling.bootstrap import bootstrap
+from scheduling.bootstrap import MIGRATIONS, bootstrap
 from scheduling.config import Settings
 from scheduling_tests.conftest import (
     INTAKE,
@@ -67,6 +68,7 @@ async def test_a_case_is_assigned_surveyed_and_closed_over_kafka(
                          tmp_path)
     topics = settings.topics
     runtime, app = bootstrap(settings)
+    await migrated(runtime.engine, MIGRATIONS)  # the store made here: no child at start
     case_id, cdcr = str(uuid.uuid4()), "ZZ0042"
     coordinator = add_staff(tmp_path / "staff.toml", "coordinator", Role.COORDINATOR)
     async with app.router.lifespan_context(app), httpx.AsyncClient(
@@ -120,6 +122,7 @@ async def test_a_request_waits_for_its_key_and_an_erasure_takes_it_away_over_kaf
                          tmp_path)
     topics = settings.topics
     runtime, app = bootstrap(settings)
+    await migrated(runtime.engine, MIGRATIONS)  # the store made here: no child at start
     case_id, her = str(uuid.uuid4()), f"person-{uuid.uuid4()}"
     coordinator = add_staff(tmp_path / "staff.toml", "coordinator", Role.COORDINATOR)
     async with app.router.lifespan_context(app), httpx.AsyncClient(

@@ -7,12 +7,13 @@ import httpx
 import pytest
 from sqlalchemy import select
 
+from vod_devtools.migrated import migrated
 from vod_devtools.testing import produce, read_topic, wait_until
 from vod_shared.envelope import from_kafka, new_envelope, to_kafka
 from vod_shared.events import ActedBy, CaseClosed, CaseWithdrawn
 
 from screening.adapters.orm import cases
-from screening.bootstrap import bootstrap
+from screening.bootstrap import MIGRATIONS, bootstrap
 from screening.config import Settings
 
 from ..conftest import SECRET, custody_change, new_cdcr_number, request_for, signed_headers
@@ -52,6 +53,7 @@ async def test_a_custody_change_is_published_once_keyed_by_cdcr_number_even_when
         kafka_bootstrap, topic_prefix, database_url_factory):
     settings = _settings(kafka_bootstrap, topic_prefix, database_url_factory("screening"))
     runtime, app = bootstrap(settings)
+    await migrated(runtime.engine, MIGRATIONS)  # the store made here: no child at start
     cdcr = new_cdcr_number()
     async with runtime.lifespan(app):
         feed = Feed(app)
@@ -79,6 +81,7 @@ async def test_eligibility_is_decided_from_the_registry_and_again_when_custody_c
         kafka_bootstrap, topic_prefix, database_url_factory):
     settings = _settings(kafka_bootstrap, topic_prefix, database_url_factory("screening"))
     runtime, app = bootstrap(settings)
+    await migrated(runtime.engine, MIGRATIONS)  # the store made here: no child at start
     in_prison, paroled, jailed, unknown = (new_cdcr_number() for _ in range(4))
     requests = {name: request_for(cdcr) for name, cdcr in (
         ("in_prison", in_prison), ("paroled", paroled), ("jailed", jailed), ("unknown", unknown),

@@ -5,12 +5,13 @@ from datetime import datetime, timezone
 
 import pytest
 
+from vod_devtools.migrated import migrated
 from vod_devtools.testing import produce, read_topic, wait_until
 from vod_shared import events as e
 from vod_shared.envelope import from_kafka, new_envelope, to_kafka
 from vod_shared.sealing import KeyDirectory
 
-from screening.bootstrap import bootstrap
+from screening.bootstrap import MIGRATIONS, bootstrap
 from screening.domain.commands import ResolveDuplicate
 from screening.service_layer.views import Caller, QueueFilters
 
@@ -32,6 +33,7 @@ async def test_a_possible_duplicate_waits_for_a_person_and_the_decision_is_publi
     settings = settings_for(kafka_bootstrap, topic_prefix, database_url_factory("screening"), tmp_path)
     topics = settings.topics
     runtime, app = bootstrap(settings)
+    await migrated(runtime.engine, MIGRATIONS)  # the store made here: no child at start
     desk = app.state.desk
     cdcr = new_cdcr_number()
     older = request_for(cdcr).model_copy(update={"reference": "VOD-2026-000201"})

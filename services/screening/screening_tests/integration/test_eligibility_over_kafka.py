@@ -5,11 +5,12 @@ from datetime import datetime, timezone
 
 import pytest
 
+from vod_devtools.migrated import migrated
 from vod_devtools.testing import produce, read_topic
 from vod_shared.envelope import from_kafka, new_envelope, to_kafka
 from vod_shared.events import EligibilityDetermined, RequestReceived
 
-from screening.bootstrap import bootstrap
+from screening.bootstrap import MIGRATIONS, bootstrap
 from screening.config import Settings
 
 pytestmark = pytest.mark.integration
@@ -32,6 +33,7 @@ async def test_a_request_is_decided_once_even_when_redelivered_and_garbage_is_pa
         kafka_bootstrap, topic_prefix, database_url_factory):
     settings = _settings(kafka_bootstrap, topic_prefix, database_url_factory("screening"))
     runtime, app = bootstrap(settings)
+    await migrated(runtime.engine, MIGRATIONS)  # the store made here: no child at start
     first, second = str(uuid.uuid4()), str(uuid.uuid4())
     request = to_kafka(new_envelope(_request(first), source="/services/intake", subject=first))
     later = to_kafka(new_envelope(_request(second), source="/services/intake", subject=second))

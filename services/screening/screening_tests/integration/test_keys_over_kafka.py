@@ -10,6 +10,7 @@ from aiokafka.partitioner import DefaultPartitioner
 import pytest
 from sqlalchemy import select
 
+from vod_devtools.migrated import migrated
 from vod_devtools.staff_testing import add_staff, sign_in
 from vod_devtools.testing import IntakeSealer, produce, wait_until
 from vod_shared import events as e
@@ -18,7 +19,7 @@ from vod_shared.person_keys import CONTACT, LOGISTICS, NAME, grant_record_key
 from vod_shared.sealing import KeyDirectory
 from vod_shared.staff import Role
 
-from screening.bootstrap import bootstrap
+from screening.bootstrap import MIGRATIONS, bootstrap
 
 from ..conftest import new_cdcr_number, request_for
 from .support import settings_for
@@ -35,6 +36,7 @@ async def test_details_show_once_their_keys_come_and_never_after_an_erasure(
     settings = settings_for(kafka_bootstrap, topic_prefix, database_url_factory("screening"), tmp_path)
     topics = settings.topics
     runtime, app = bootstrap(settings)
+    await migrated(runtime.engine, MIGRATIONS)  # the store made here: no child at start
     intake = IntakeSealer(tmp_path / "keys")
     request = request_for(new_cdcr_number())
     case_id, person_id = request.case_id, request.requester_id

@@ -6,12 +6,13 @@ from datetime import datetime, timezone
 import pytest
 from aiokafka import AIOKafkaProducer
 
+from vod_devtools.migrated import migrated
 from vod_devtools.testing import read_topic
 from vod_shared.envelope import from_kafka, new_envelope, to_kafka
 from vod_shared.events import RequestReceived
 from vod_shared.kafka_clients import running
 
-from screening.bootstrap import bootstrap
+from screening.bootstrap import MIGRATIONS, bootstrap
 from screening.config import Settings
 
 pytestmark = pytest.mark.integration
@@ -37,6 +38,7 @@ async def test_a_header_that_is_not_utf8_does_not_lose_the_event(kafka_bootstrap
             await producer.send_and_wait(settings.topics.intake, record.value, key=record.key,
                                          headers=headers)
     runtime, app = bootstrap(settings)
+    await migrated(runtime.engine, MIGRATIONS)  # the store made here: no child at start
     async with runtime.lifespan(app):
         decided = await read_topic(kafka_bootstrap, settings.topics.screening, at_least=2, settle=1)
     assert sorted(from_kafka(r.value).subject for r in decided) == sorted([odd, plain])

@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 from sqlalchemy import select
 
+from vod_devtools.migrated import migrated
 from vod_devtools.testing import IntakeSealer, produce, read_topic, wait_until
 from vod_shared import events as e
 from vod_shared.envelope import from_kafka, new_envelope, to_kafka
@@ -14,7 +15,7 @@ from vod_shared.keybook import held_keys
 from vod_shared.person_keys import CONTACT, LOGISTICS, NAME, grant_record_key
 from vod_shared.sealing import KeyDirectory
 
-from screening.bootstrap import bootstrap
+from screening.bootstrap import MIGRATIONS, bootstrap
 from screening.domain.clearances import Clearance, ClearanceStatus
 
 from ..conftest import new_cdcr_number, request_for
@@ -42,6 +43,7 @@ async def test_every_topic_tells_the_timeline_and_a_transfer_voids_clearances(
     settings = settings_for(kafka_bootstrap, topic_prefix, database_url_factory("screening"), tmp_path)
     topics = settings.topics
     runtime, app = bootstrap(settings)
+    await migrated(runtime.engine, MIGRATIONS)  # the store made here: no child at start
     cdcr = new_cdcr_number()
     intake = IntakeSealer(tmp_path / "keys")
     # Out of state: intake seals the travel need under the case's key, the name for staff
