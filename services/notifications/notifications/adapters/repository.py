@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from vod_shared.db import insert_or_ignore
 from vod_shared.envelope import Envelope, from_kafka, to_kafka
 from vod_shared.events import Channel, CustodyNoticeKind, Language, Relationship, SealedDetails
+from vod_shared.unit_of_work import insert_later
 
 from notifications.adapters.orm import (
     cases,
@@ -39,6 +40,13 @@ def as_utc(moment: datetime | None) -> datetime | None:
     return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else utc(moment)
 
 
+# In a session's info while a consumer's batch has read ahead (``load``): who follows each
+# offender read (cdcr number -> registrations), and which people were checked for erasure and
+# which of them were erased. Any write to what they answer drops them: reads go to the store.
+_FOLLOWING = "notifications.following"
+_ERASED = "notifications.erased"
+
+
 class _Repository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
@@ -46,9 +54,9 @@ class _Repository:
 
 class ObservedEvents(_Repository):
     async def add(self, envelope: Envelope, now: datetime) -> None:
-        await self._session.execute(insert_or_ignore(
-            self._session, observed_events, event_id=envelope.id, event_type=envelope.type,
-            subject=envelope.subject, occurred_at=utc(envelope.time), observed_at=utc(now)))
+        await insert_later(self._session, insert_or_ignore(self._session, observed_events), dict(
+            event_id=envelope.id, event_type=envelope.type, subject=envelope.subject,
+            occurred_at=utc(envelope.time), observed_at=utc(now)))
 
 
 class People(_Repository):
@@ -79,6 +87,8 @@ class People(_Repository):
 
     async def erase(self, person_id: str, now: datetime) -> None:
         """Forgets everything held about the person but the fact that the id was erased."""
+        self._session.info.pop(_ERASED, None)
+        self._session.info.pop(_FOLLOWING, None)
         for table, column in ((contacts, contacts.c.person_id),
                               (sms_opt_outs, sms_opt_outs.c.person_id),
                               (inbound_sms, inbound_sms.c.person_id),
@@ -106,9 +116,24 @@ class People(_Repository):
         return found, opted_out
 
     async def erased_among(self, person_ids: Iterable[str]) -> set[str]:
-        """Those of ``person_ids`` who were erased, in one statement."""
+        """Those of ``person_ids`` who were erased, in one statement (none if ``load_erased``
+        checked them all already)."""
+        wanted = set(person_ids)
+        checked, erased = self._session.info.get(_ERASED, (set(), set()))
+        if wanted <= checked:
+            return wanted & erased
         return set((await self._session.execute(select(erased_people.c.person_id).where(
-            erased_people.c.person_id.in_(list(person_ids))))).scalars())
+            erased_people.c.person_id.in_(list(wanted))))).scalars())
+
+    async def load_erased(self, person_ids: Iterable[str]) -> None:
+        """``erased_among`` for a batch's people, read at once; later calls about them answer
+        from it until someone is erased. Only for a transaction holding the store's write lock
+        (SQLite): no one else changes them meanwhile."""
+        wanted = set(person_ids)
+        if wanted:
+            self._session.info[_ERASED] = (wanted, set((await self._session.execute(
+                select(erased_people.c.person_id).where(
+                    erased_people.c.person_id.in_(list(wanted))))).scalars()))
 
     async def opted_out_of_sms(self, person_id: str) -> bool:
         return await self._session.scalar(
@@ -152,6 +177,7 @@ class Registrations(_Repository):
         return _registration(row) if row else None
 
     async def add(self, registration: Registration) -> None:
+        self._session.info.pop(_FOLLOWING, None)
         await self._session.execute(insert(registrations).values(
             registration_id=registration.registration_id,
             registrant_id=registration.registrant_id,
@@ -164,15 +190,32 @@ class Registrations(_Repository):
 
     async def save(self, registration: Registration) -> None:
         """What the registrant may change from her page: the kinds, or cancel it."""
+        self._session.info.pop(_FOLLOWING, None)
         await self._session.execute(update(registrations).where(
             registrations.c.registration_id == registration.registration_id).values(
             notify_on=",".join(sorted(registration.notify_on)),
             cancelled_at=_utc_or_none(registration.cancelled_at)))
 
     async def following(self, cdcr_number: str) -> list[Registration]:
+        read_ahead = self._session.info.get(_FOLLOWING, {})
+        if cdcr_number.upper() in read_ahead:
+            return list(read_ahead[cdcr_number.upper()])
         rows = await self._session.execute(select(registrations).where(
             registrations.c.cdcr_number == cdcr_number.upper()))
         return [_registration(row) for row in rows]
+
+    async def load_following(self, cdcr_numbers: Iterable[str]) -> list[Registration]:
+        """``following`` for a batch's offenders in one statement; later calls about them
+        answer from it until a registration is added, changed or erased. Only for a
+        transaction holding the store's write lock (SQLite). Returns those read."""
+        wanted = {number.upper() for number in cdcr_numbers}
+        read_ahead: dict[str, list[Registration]] = {number: [] for number in wanted}
+        rows = await self._session.execute(select(registrations).where(
+            registrations.c.cdcr_number.in_(list(wanted)))) if wanted else []
+        for row in rows:
+            read_ahead[row.cdcr_number].append(_registration(row))
+        self._session.info[_FOLLOWING] = read_ahead
+        return [registration for found in read_ahead.values() for registration in found]
 
 
 def _registration(row) -> Registration:
@@ -190,9 +233,9 @@ def _utc_or_none(moment: datetime | None) -> datetime | None:
 class CustodyLog(_Repository):
     async def add(self, event_id: str, cdcr_number: str, reported_at: datetime,
                   payload: dict) -> None:
-        await self._session.execute(insert_or_ignore(
-            self._session, custody_changes, event_id=event_id, cdcr_number=cdcr_number.upper(),
-            reported_at=utc(reported_at), payload=json.dumps(payload)))
+        await insert_later(self._session, insert_or_ignore(self._session, custody_changes), dict(
+            event_id=event_id, cdcr_number=cdcr_number.upper(), reported_at=utc(reported_at),
+            payload=json.dumps(payload)))
 
     async def reported_since(self, cdcr_number: str, since: datetime) -> list[tuple[str, dict]]:
         rows = await self._session.execute(
