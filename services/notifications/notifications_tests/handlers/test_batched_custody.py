@@ -6,6 +6,7 @@ import uuid
 from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import text
+from structlog.testing import capture_logs
 
 from vod_shared import events as e
 from vod_shared.consumer import DeadLetters, EventConsumer, Record
@@ -27,12 +28,10 @@ EVERY_KIND = list(e.CustodyNoticeKind)
 
 def events() -> tuple[list, dict]:
     """Some 120 events (two batches of up to 100): transfers of offenders two registrants follow
-    and of one nobody does;
-    a registration read after a change it must then be told of, and a change after it; a
-    registration cancelled, and a registrant erased (and a registration of hers read after),
-    each between two changes; an escape (every
-    channel); a request and its answer; one change delivered twice. Returns the envelopes and
-    the tricky ones by name."""
+    and of one nobody does; a registration read after a change it must then be told of, and a
+    change after it; a registration cancelled, and a registrant erased (and a registration of
+    hers read after), each between two changes; an escape (every channel); a request and its
+    answer; one change delivered twice. Returns the envelopes and the tricky ones by name."""
     followed = [f"BF{n:04d}" for n in range(4)]
     late, cancelled, erased = (f"BL{uuid.uuid4().hex[:4].upper()}" for _ in range(3))
     known = [registration(new_id(), new_id(), notify_on=EVERY_KIND, cdcr=cdcr, channel=channel,
@@ -109,8 +108,9 @@ async def store_after(tmp_path, envelopes, *, batch: int, poison: str | None = N
                              backoff_s=0, dead_letters=DeadLetters(park, consumer="notifications"))
     records = [Record("test", 0, offset, *_kafka(envelope))
                for offset, envelope in enumerate(envelopes)]
-    for start in range(0, len(records), batch):
-        await consumer.consume_batch(records[start:start + batch])
+    with capture_logs() as logged:
+        for start in range(0, len(records), batch):
+            await consumer.consume_batch(records[start:start + batch])
     async with engine.connect() as conn:
         async def rows(sql: str) -> list:
             return [tuple(row) for row in (await conn.execute(text(sql))).all()]
@@ -128,6 +128,8 @@ async def store_after(tmp_path, envelopes, *, batch: int, poison: str | None = N
             "cases": await rows("SELECT case_id, state FROM cases"),
             "inbox": await rows("SELECT event_id FROM inbox ORDER BY event_id"),
             "parked": parked,
+            # a batch that had to be split down (a record, or the commit, failed)
+            "splits": [line for line in logged if line["event"] == "batch.split"],
         }
     await engine.dispose()
     return store
