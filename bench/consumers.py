@@ -1,11 +1,15 @@
 """The messaging machinery alone, in this process: the outbox relay draining a SQLite outbox,
-and screening's consumer turning RequestReceived into EligibilityDetermined."""
+screening's consumer turning RequestReceived into EligibilityDetermined, and each other
+service's consumer fed its busiest event (``python bench/consumers.py``: those alone)."""
 import asyncio
+import logging
 import time
 import uuid
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 
+import structlog
 from aiokafka import AIOKafkaProducer
 from sqlalchemy import func, select
 
@@ -13,6 +17,7 @@ from vod_devtools.kafka import ensure_topics
 from vod_devtools.testing import produce
 from vod_shared.db import create_engine, inbox, messaging_metadata, session_factory
 from vod_shared.envelope import new_envelope, to_kafka
+from vod_shared.logging import configure_logging
 from vod_shared.events import CaseClosed, RequestReceived
 from vod_shared.migrations import upgrade_to_head
 from vod_shared.outbox import OutboxRelay
@@ -95,7 +100,8 @@ async def screening_alone(bootstrap: str, workdir: Path, count: int) -> dict:
 # Each consumer alone, fed with the event that is its busiest in the program, counted in its
 # own inbox (the clock runs from the first applied record to the last; CPU is the whole process:
 # consumer, relay and the polling). Not the service's app lifespan: no sender, no due work.
-OFFENDERS = 500  # custody news over this many offenders; every other one followed by two registrants
+# custody news about this many offenders; every other one followed by two registrants
+OFFENDERS = 500
 
 
 async def notifications_alone(bootstrap: str, workdir: Path, count: int) -> dict:
@@ -125,8 +131,23 @@ async def notifications_alone(bootstrap: str, workdir: Path, count: int) -> dict
         change=CustodyChange.TRANSFER, status=CustodyStatus.IN_PRISON, facility_code="SQ",
         previous_facility_code="FOL", effective_at=now), "/services/screening",
         f"BN{i % OFFENDERS:04d}") for i in range(count)]
-    return await _consumer_alone(runtime, settings.topics.custody, records, bootstrap, prefix,
-                                 "notifications")
+    result = await _consumer_alone(runtime, settings.topics.custody, records, bootstrap,
+                                   prefix, "notifications")
+    planned = await _count(runtime, "SELECT count(*) FROM deliveries")
+    if planned != 2 * len(range(0, count, 2)):  # two registrants of every other change
+        raise AssertionError(f"{planned} deliveries planned for {count} changes")
+    return result | {"deliveries": planned}
+
+
+async def _count(runtime, sql: str) -> int:
+    from sqlalchemy import text
+
+    engine = create_engine(runtime.settings.effective_database_url())
+    try:
+        async with engine.connect() as conn:
+            return await conn.scalar(text(sql))
+    finally:
+        await engine.dispose()
 
 
 async def scheduling_alone(bootstrap: str, workdir: Path, count: int) -> dict:
@@ -183,15 +204,21 @@ def _settings(settings_class, name: str, bootstrap: str, workdir: Path, **more):
                               **more}), prefix
 
 
-def logging_as_deployed(service: str, workdir: Path) -> None:
+@contextmanager
+def logging_as_deployed(service: str, workdir: Path):
     """One JSON line per event at INFO, as a deployed service writes them (to a file here, not
-    the bench's output): part of what a consumer costs."""
-    import logging
-
-    from vod_shared.logging import configure_logging
-
+    the bench's output): part of what a consumer costs. The bench's own logging after."""
+    root, saved = logging.getLogger(), structlog.get_config()
+    handlers, level = root.handlers[:], root.level
     configure_logging(service=service, fmt="json", level="INFO")
-    logging.getLogger().handlers[0].setStream(open(workdir / f"{service}.log", "a"))
+    with open(workdir / f"{service}.log", "a") as stream:
+        root.handlers[0].setStream(stream)
+        try:
+            yield
+        finally:
+            root.handlers[:] = handlers
+            root.setLevel(level)
+            structlog.configure(**saved)
 
 
 def _record(data, source: str, subject: str) -> tuple[bytes, bytes]:
@@ -203,8 +230,13 @@ async def _consumer_alone(runtime, topic: str, records: list, bootstrap: str, pr
                           consumer: str) -> dict:
     await ensure_topics(bootstrap, all_topics(prefix))
     await produce(bootstrap, topic, *records)
-    logging_as_deployed(consumer, runtime.settings.data_dir)
-    count = len(records)
+    with logging_as_deployed(consumer, runtime.settings.data_dir):
+        return await _applied(runtime, consumer, len(records))
+
+
+async def _applied(runtime, consumer: str, count: int) -> dict:
+    """Starts the service's runtime; the rate and CPU from its first applied record to the
+    last (counted in its inbox every 50 ms)."""
     applied = select(func.count()).select_from(inbox).where(inbox.c.consumer == consumer)
     async with runtime.lifespan():
         async with runtime.engine.connect() as conn:
