@@ -45,6 +45,10 @@ def as_utc(moment: datetime | None) -> datetime | None:
 # which of them were erased. Any write to what they answer drops them: reads go to the store.
 _FOLLOWING = "notifications.following"
 _ERASED = "notifications.erased"
+# Likewise: cases read (case id -> row, None: no such case), and the case ids checked for
+# parked events with those that have some
+_CASES = "notifications.cases"
+_PARKED = "notifications.parked"
 
 
 class _Repository:
@@ -87,8 +91,8 @@ class People(_Repository):
 
     async def erase(self, person_id: str, now: datetime) -> None:
         """Forgets everything held about the person but the fact that the id was erased."""
-        self._session.info.pop(_ERASED, None)
-        self._session.info.pop(_FOLLOWING, None)
+        for read_ahead in (_ERASED, _FOLLOWING, _CASES):
+            self._session.info.pop(read_ahead, None)
         for table, column in ((contacts, contacts.c.person_id),
                               (sms_opt_outs, sms_opt_outs.c.person_id),
                               (inbound_sms, inbound_sms.c.person_id),
@@ -148,23 +152,43 @@ class People(_Repository):
         await self._session.execute(delete(sms_opt_outs).where(sms_opt_outs.c.person_id == person_id))
 
 
+_INSERT_CASE = insert(cases)  # one object: a batch's new cases kept back together
+
+
 class Cases(_Repository):
     async def get(self, case_id: str) -> Case | None:
-        row = (await self._session.execute(select(cases).where(cases.c.case_id == case_id))).first()
+        read_ahead = self._session.info.get(_CASES, {})
+        if case_id in read_ahead:
+            row = read_ahead[case_id]
+        else:
+            row = (await self._session.execute(
+                select(cases).where(cases.c.case_id == case_id))).first()
         if row is None:
             return None
         return Case(row.case_id, row.reference, row.requester_id, row.cdcr_number,
                     Language(row.language), Channel(row.channel), CaseState(row.state),
                     bool(row.withdrawal_pending))
 
+    async def load(self, case_ids: Iterable[str]) -> list[str]:
+        """``get`` for a batch's cases in one statement; later calls about them answer from it
+        until the case is written. Only for a transaction holding the store's write lock
+        (SQLite). Returns the requesters of those found."""
+        wanted = set(case_ids)
+        found = {row.case_id: row for row in (await self._session.execute(
+            select(cases).where(cases.c.case_id.in_(list(wanted))))).all()} if wanted else {}
+        self._session.info[_CASES] = {case_id: found.get(case_id) for case_id in wanted}
+        return [row.requester_id for row in found.values()]
+
     async def add(self, case: Case) -> None:
-        await self._session.execute(insert(cases).values(
+        self._session.info.get(_CASES, {}).pop(case.case_id, None)
+        await insert_later(self._session, _INSERT_CASE, dict(
             case_id=case.case_id, reference=case.reference, requester_id=case.requester_id,
             cdcr_number=case.cdcr_number, language=case.language.value,
             channel=case.channel.value, state=case.state.value,
             withdrawal_pending=case.withdrawal_pending))
 
     async def save(self, case: Case) -> None:
+        self._session.info.get(_CASES, {}).pop(case.case_id, None)
         await self._session.execute(update(cases).where(cases.c.case_id == case.case_id)
                                     .values(state=case.state.value,
                                             withdrawal_pending=case.withdrawal_pending))
@@ -265,6 +289,7 @@ class InboundTexts(_Repository):
 
 class ParkedEvents(_Repository):
     async def park(self, envelope: Envelope, case_id: str, now: datetime) -> None:
+        self._session.info.pop(_PARKED, None)
         await self._session.execute(insert_or_ignore(
             self._session, parked_events, event_id=envelope.id, case_id=case_id,
             value=to_kafka(envelope).value.decode(), parked_at=utc(now)))
@@ -272,11 +297,23 @@ class ParkedEvents(_Repository):
     async def take(self, case_id: str) -> list[Envelope]:
         """The events parked for the case, in the order they arrived (the sequence, not the
         wall clock, which may step back); they are no longer parked."""
+        checked, some = self._session.info.get(_PARKED, (set(), set()))
+        if case_id in checked and case_id not in some:
+            return []
         rows = (await self._session.execute(
             select(parked_events.c.value).where(parked_events.c.case_id == case_id)
             .order_by(parked_events.c.seq))).scalars().all()
         await self._session.execute(delete(parked_events).where(parked_events.c.case_id == case_id))
         return [from_kafka(value.encode()) for value in rows]
+
+    async def load(self, case_ids: Iterable[str]) -> None:
+        """Which of a batch's cases have events parked, in one statement: ``take`` of one
+        without then reads nothing, until an event is parked. Only for a transaction holding
+        the store's write lock (SQLite)."""
+        wanted = set(case_ids)
+        some = set((await self._session.execute(select(parked_events.c.case_id).where(
+            parked_events.c.case_id.in_(list(wanted))))).scalars()) if wanted else set()
+        self._session.info[_PARKED] = (wanted, some)
 
 
 @dataclass(frozen=True)

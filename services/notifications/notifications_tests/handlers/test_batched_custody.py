@@ -20,7 +20,7 @@ from notifications.bootstrap import MIGRATIONS, event_handlers
 from notifications.service_layer.staff_alerts import StaffAlerts
 from notifications.service_layer.unit_of_work import UnitOfWork
 
-from ..support import FakeClock, custody, new_id, registration, request
+from ..support import FakeClock, custody, eligibility, new_id, registration, request
 
 NOW = datetime(2026, 5, 4, 9, 30, tzinfo=timezone.utc)
 EVERY_KIND = list(e.CustodyNoticeKind)
@@ -30,15 +30,25 @@ def events() -> tuple[list, dict]:
     """Some 120 events (two batches of up to 100): transfers of offenders two registrants follow
     and of one nobody does; a registration read after a change it must then be told of, and a
     change after it; a registration cancelled, and a registrant erased (and a registration of
-    hers read after), each between two changes; an escape (every channel); a request and its
-    answer; one change delivered twice. Returns the envelopes and the tricky ones by name."""
+    hers read after), each between two changes; an escape (every channel); one change delivered
+    twice; requests: one after its answer in the same batch, one after an answer parked in the
+    batch before, one by a requester erased before it, one closed after. Returns the envelopes
+    and the tricky ones by name."""
     followed = [f"BF{n:04d}" for n in range(4)]
     late, cancelled, erased = (f"BL{uuid.uuid4().hex[:4].upper()}" for _ in range(3))
     known = [registration(new_id(), new_id(), notify_on=EVERY_KIND, cdcr=cdcr, channel=channel,
                           at=NOW - timedelta(days=30))
              for cdcr in followed for channel in ("sms", "email")]
-    case_id = new_id()
+    case_id, parked_early, parked_before, erased_requester = new_id(), new_id(), new_id(), new_id()
+    her_case, her_requester, ended_case = new_id(), new_id(), new_id()
     named = dict(
+        answer_before_request=eligibility(parked_early, "eligible", at=NOW),
+        request_after_answer=request(parked_early, new_id(), at=NOW),
+        request_after_last_batch=request(parked_before, new_id(), at=NOW),
+        request_of_erased=request(new_id(), erased_requester, at=NOW),
+        her_case_erased=e.PersonErased(person_id=her_requester, at=NOW),
+        closed_after_erasure=e.CaseClosed(case_id=her_case, reason="bench", at=NOW),
+        closed=e.CaseClosed(case_id=case_id, reason="bench", at=NOW),
         to_cancel=registration(new_id(), new_id(), notify_on=EVERY_KIND, cdcr=cancelled, at=NOW),
         to_erase=registration(new_id(), new_id(), notify_on=EVERY_KIND, cdcr=erased, at=NOW),
         twice=custody("transfer", at=NOW, cdcr=followed[0]),
@@ -57,9 +67,22 @@ def events() -> tuple[list, dict]:
     n = named
     batch = [  # the registrations in the first batch of 100, the tricky ones in the second
         *known, n["to_cancel"], n["to_erase"],
+        eligibility(parked_before, "eligible", at=NOW),  # parked: its request comes later
+        request(her_case, her_requester, at=NOW), request(ended_case, new_id(), at=NOW),
         *(custody("transfer", at=NOW, cdcr=followed[k % 4] if k % 3 else "BN9999")
-          for k in range(90)),
+          for k in range(86)),
+        e.PersonErased(person_id=erased_requester, at=NOW),  # after the transfers: it drops
+        # what was read ahead, and they must be told from registrations added in this batch
         n["twice"], n["twice"],
+        # requests and news of cases, read ahead; each write drops what it changes
+        n["request"],
+        e.EligibilityDetermined(case_id=case_id, outcome="eligible", reason="in_state_prison",
+                                cdcr_number="AB1234", decided_at=NOW),
+        n["answer_before_request"], n["request_after_answer"], n["request_after_last_batch"],
+        n["request_of_erased"], n["closed"],
+        e.CaseClosed(case_id=ended_case, reason="bench", at=NOW),
+        e.CasePaused(case_id=ended_case, by=e.ActedBy.VICTIM, at=NOW),  # ended: changes nothing
+        *(request(new_id(), new_id(), at=NOW) for _ in range(5)),
         # each of these drops what was read ahead: the next change must not be told from it
         n["before_cancel"],
         e.RegistrationCancelled(registration_id=n["to_cancel"].registration_id,
@@ -70,9 +93,7 @@ def events() -> tuple[list, dict]:
                      at=NOW),  # read late, after her erasure
         n["after_her_late_registration"],
         n["before_joining"], n["joining"], n["after_joining"],
-        n["escape"], n["request"],
-        e.EligibilityDetermined(case_id=case_id, outcome="eligible", reason="in_state_prison",
-                                cdcr_number="AB1234", decided_at=NOW),
+        n["her_case_erased"], n["closed_after_erasure"], n["escape"],
     ]
     envelopes, made = [], {}
     for data in batch:  # the same object twice is the same event delivered twice
@@ -125,7 +146,9 @@ async def store_after(tmp_path, envelopes, *, batch: int, poison: str | None = N
             "registrations": await rows("SELECT registration_id, registrant_id, cdcr_number, "
                                         "cancelled_at FROM registrations ORDER BY 1"),
             "erased": await rows("SELECT person_id FROM erased_people"),
-            "cases": await rows("SELECT case_id, state FROM cases"),
+            "cases": await rows("SELECT case_id, state FROM cases ORDER BY case_id"),
+            "parked_events": await rows("SELECT event_id, case_id FROM parked_events "
+                                        "ORDER BY seq"),
             "inbox": await rows("SELECT event_id FROM inbox ORDER BY event_id"),
             "parked": parked,
             # a batch that had to be split down (a record, or the commit, failed)
@@ -166,7 +189,13 @@ async def test_a_batch_leaves_the_store_as_one_at_a_time_does(tmp_path):
     escape = [row for row in batched["deliveries"] if row[0] == named["escape"].id]
     assert len(escape) == 4 and {row[2] for row in escape} == {"sms", "email"}  # every channel
     assert len(batched["inbox"]) == len(envelopes) - 1
-    assert len(batched["cases"]) == 1 and batched["parked"] == []
+    assert len(batched["cases"]) == 10 and batched["parked"] == []  # hers erased
+    assert batched["parked_events"] == [(named["closed_after_erasure"].id, named[
+        "closed_after_erasure"].data.case_id)]  # her case is gone: kept for a request
+    # an answer read before its request waited for it, in this batch or the one before
+    assert len(heard("answer_before_request")) == 1 and len(heard("request_after_answer")) == 1
+    assert heard("request_of_erased") == []  # she was erased before her request was read
+    assert dict(batched["cases"])[named["closed"].data.case_id] == "closed"
 
 
 async def test_a_poison_change_in_a_batch_is_parked_and_the_others_applied(tmp_path):
