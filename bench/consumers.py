@@ -150,6 +150,26 @@ async def _count(runtime, sql: str) -> int:
         await engine.dispose()
 
 
+async def notifications_requests(bootstrap: str, workdir: Path, count: int) -> dict:
+    """Requests (``RequestReceived``), each acknowledged to its requester: the other busy feed
+    of notifications (not in ``make bench``: ``bench/consumers.py notifications-requests``)."""
+    from notifications.bootstrap import bootstrap as build
+    from notifications.config import Settings
+
+    settings, prefix = _settings(Settings, "NOTIFICATIONS", bootstrap, workdir)
+    runtime, _app = build(settings)
+    records = []
+    for i in range(count):
+        case_id = str(uuid.uuid4())
+        records.append(_record(RequestReceived(
+            case_id=case_id, reference=f"VOD-2026-{i:06d}", requester_id=str(uuid.uuid4()),
+            relationship="victim", cdcr_number="AB1234", preferred_language="en",
+            preferred_channel="email", source="webhook", received_at=datetime.now(timezone.utc)),
+            "/services/intake", case_id))
+    return await _consumer_alone(runtime, settings.topics.intake, records, bootstrap, prefix,
+                                 "notifications")
+
+
 async def scheduling_alone(bootstrap: str, workdir: Path, count: int) -> dict:
     """Screening's answer (``EligibilityDetermined``), one per request and the one that opens
     the case here when it comes before intake's ``RequestReceived`` (topics are read
@@ -256,7 +276,8 @@ async def _applied(runtime, consumer: str, count: int) -> dict:
 
 
 ALONE = {"screening": screening_alone, "notifications": notifications_alone,
-         "scheduling": scheduling_alone, "intake": intake_alone}
+         "scheduling": scheduling_alone, "intake": intake_alone,
+         "notifications-requests": notifications_requests}
 
 
 async def _main(names: list[str], count: int) -> None:
@@ -281,7 +302,8 @@ if __name__ == "__main__":  # python bench/consumers.py [--events N] [service ..
 
     parser = argparse.ArgumentParser(description="each service's consumer alone on a broker")
     parser.add_argument("--events", type=int, default=1000)
-    parser.add_argument("services", nargs="*", default=list(ALONE))
+    parser.add_argument("services", nargs="*",
+                        default=[name for name in ALONE if "-" not in name])
     arguments = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     asyncio.run(_main(arguments.services, arguments.events))

@@ -110,7 +110,10 @@ async def store_after(tmp_path, envelopes, *, batch: int, poison: str | None = N
     engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'notifications.db'}")
     await upgrade_to_head(engine, MIGRATIONS)
     KeyDirectory(tmp_path / "keys").init()
-    uow = lambda: UnitOfWork(session_factory(engine), source="/services/notifications")  # noqa: E731
+    sessions = session_factory(engine)
+
+    def uow() -> UnitOfWork:
+        return UnitOfWork(sessions, source="/services/notifications")
     handlers = event_handlers(FakeClock(NOW), StaffAlerts(), keys=ContactKeys(tmp_path / "keys"))
     if poison:
         told = handlers[e.CustodyStatusChanged]

@@ -50,8 +50,9 @@ def events() -> tuple[list, dict]:
     for data in batch:  # the same object twice is the same event delivered twice
         if id(data) not in made:
             source = SOURCES.get(data.event_name, "screening")
+            subject = getattr(data, "case_id", None) or data.cdcr_number
             made[id(data)] = new_envelope(data, source=f"/services/{source}", time=NOW,
-                                          subject=getattr(data, "case_id", None) or data.cdcr_number)
+                                          subject=subject)
         envelopes.append(made[id(data)])
     return envelopes, {name: made[id(data)] for name, data in named.items()}
 
