@@ -3,7 +3,7 @@
 Ceilings first (the raw aiokafka relay, consume → produce with acks=all and idempotence; a
 bare FastAPI endpoint doing one SQLite insert), then each figure as a ratio to them: intake's
 signed webhooks (32 in flight), webhook → EligibilityDetermined, a custody escape fanned out
-as texts to five registrants each (to the local Twilio-compatible catcher), screening's
+as texts to five registrants each (to the local Twilio-compatible catcher), each service's
 consumer and the outbox relay alone, and each service's memory. Prints a table, writes
 bench/results.json, exits 1 when a target is missed.
 
@@ -37,7 +37,7 @@ HERE = Path(__file__).parent
 def sizes(scale: float) -> dict[str, int]:
     return {"raw": int(20_000 * scale), "bare": int(1_000 * scale), "cases": int(1_000 * scale),
             "escapes": max(1, int(100 * scale)), "screening": int(1_000 * scale),
-            "outbox": int(5_000 * scale)}
+            "outbox": int(5_000 * scale), "consumers": int(2_000 * scale)}
 
 
 async def measure(scale: float) -> dict:
@@ -53,6 +53,9 @@ async def measure(scale: float) -> dict:
             await _step(results, "outbox_relay", consumers.outbox_relay(boot, work, n["outbox"]))
             await _step(results, "screening_consumer",
                         consumers.screening_alone(boot, work, n["screening"]))
+            for service in ("notifications", "scheduling", "intake"):
+                await _step(results, f"{service}_consumer",
+                            consumers.ALONE[service](boot, work, n["consumers"]))
             prefix = f"b{uuid.uuid4().hex[:8]}."
             await ensure_topics(boot, all_topics(prefix))
             (work / "stack").mkdir()
@@ -112,6 +115,13 @@ def figures(results: dict) -> list[tuple[str, str, str, bool | None]]:
     rows.append(("screening consumer alone", f"{_per_s(screening, 'events')} "
                  f"({_pct(screening, raw)} of relay)", ">= 1,000 events/s",
                  _ok(screening and screening >= 1000)))
+    for service, fed in (("notifications", "CustodyStatusChanged"),
+                         ("scheduling", "EligibilityDetermined"), ("intake", "NotificationSent")):
+        alone = results.get(f"{service}_consumer", {})
+        rows.append((f"{service} consumer alone ({fed})",
+                     f"{_per_s(alone.get('per_s'), 'events')}, "
+                     f"{alone.get('cpu_ms_per_event', '?')} ms CPU each", ">= 1,000 events/s",
+                     _ok(alone.get("per_s", 0) >= 1000)))
     outbox = rate("outbox_relay")
     rows.append(("outbox relay alone (SQLite)", f"{_per_s(outbox, 'events')} "
                  f"({_pct(outbox, raw)} of relay)", "", None))

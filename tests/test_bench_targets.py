@@ -18,6 +18,8 @@ def _results(**changes) -> dict:
                "webhook_to_eligibility": {"per_s": 118.0, "cases": 2000},
                "custody_fanout": {"per_s": 600.0, "first_text_s": 0.4, "texts": 500},
                "screening_consumer": {"per_s": 1500.0}, "outbox_relay": {"per_s": 5000.0},
+               **{f"{service}_consumer": {"per_s": 1200.0, "cpu_ms_per_event": 0.3}
+                  for service in ("notifications", "scheduling", "intake")},
                "rss_mib": {"intake": 90.0, "screening": 95.0, "scheduling": 92.0,
                            "notifications": 100.0}}
     results.update(changes)
@@ -37,6 +39,8 @@ def test_every_target_met_misses_nothing():
     ({"webhook_to_eligibility": {"per_s": 60.0, "cases": 2000}}, "webhook -> Eligibility"),
     ({"custody_fanout": {"per_s": 600.0, "first_text_s": 1.5, "texts": 500}}, "custody escape"),
     ({"screening_consumer": {"error": "TimeoutError"}}, "screening consumer"),
+    ({"notifications_consumer": {"per_s": 900.0}}, "notifications consumer"),
+    ({"scheduling_consumer": {"error": "AssertionError"}}, "scheduling consumer"),
     ({"rss_mib": {"intake": 90.0, "screening": 95.0, "scheduling": 92.0,
                   "notifications": 130.0}}, "RSS notifications"),
 ])

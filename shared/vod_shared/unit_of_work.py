@@ -43,6 +43,11 @@ async def insert_later(session: AsyncSession, statement, params: dict) -> None:
         deferred.setdefault((statement, tuple(params)), (statement, []))[1].append(params)
 
 
+def defers_inserts(session: AsyncSession) -> bool:
+    """Whether ``insert_later`` keeps this session's inserts back now."""
+    return session.info.get(_DEFERRED) is not None
+
+
 def _write_deferred(state) -> None:
     """``do_orm_execute``: what was kept back goes first (inside the session's greenlet)."""
     deferred = state.session.info.get(_DEFERRED)

@@ -1,5 +1,6 @@
 """A service killed between its database commit and its offset commit comes back, gets the
 event again, and does nothing twice."""
+import asyncio
 import json
 import uuid
 from datetime import datetime, timezone
@@ -68,3 +69,61 @@ async def test_killed_mid_batch_of_100_loses_nothing_and_applies_nothing_twice(
                                at_least=len(cases), timeout=90, settle=3)
     subjects = [from_kafka(r.value).subject for r in decided]
     assert sorted(subjects) == sorted(cases)  # each once: none lost, none twice
+
+
+@pytest.mark.parametrize("failpoint", [
+    "notifications.consumer.in_batch:50",  # half-way through a batch of custody news
+    "notifications.consumer.after_commit:1",  # a whole batch in the store, no offset committed
+])
+async def test_notifications_killed_mid_batch_plans_each_notice_once(
+        failpoint, service_env, processes, kafka_bootstrap, topic_prefix, tmp_path):
+    """Custody news read ahead and written together: after a kill -9 mid-batch, every change
+    is still planned once to each registrant who follows the offender, none twice."""
+    from sqlalchemy import text
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    from vod_devtools.testing import wait_until
+    from vod_shared.events import CustodyStatusChanged, RegistrationReceived
+
+    now, cdcr = datetime.now(timezone.utc), f"K{uuid.uuid4().hex[:5].upper()}"
+    registrants = [str(uuid.uuid4()) for _ in range(2)]
+    registrations = [to_kafka(new_envelope(RegistrationReceived(
+        registration_id=str(uuid.uuid4()), registrant_id=person, relationship="victim",
+        cdcr_number=cdcr, notify_on=["transfer"], preferred_language="en",
+        preferred_channel="email", received_at=now), source="/services/intake", subject=cdcr))
+        for person in registrants]
+    changes = [to_kafka(new_envelope(CustodyStatusChanged(
+        change_id=str(uuid.uuid4()), cdcr_number=cdcr, change="transfer", status="in_prison",
+        facility_code="SQ", effective_at=now), source="/services/screening", subject=cdcr))
+        for _ in range(150)]
+    url = f"sqlite+aiosqlite:///{tmp_path / 'notifications.db'}"
+    env = service_env | {"CONSUMER_BATCH_SIZE": "100", "CONSUMER_BATCH_WAIT_MS": "500",
+                         "NOTIFICATIONS_DATABASE_URL": url}
+    await produce(kafka_bootstrap, f"{topic_prefix}vod.intake",
+                  *((record.key, record.value) for record in registrations))
+    await produce(kafka_bootstrap, f"{topic_prefix}vod.custody",
+                  *((record.key, record.value) for record in changes))
+    doomed = ServiceProcess("notifications", env | {"VOD_FAILPOINT": failpoint}, tmp_path)
+    doomed.launch()
+    assert doomed.wait_exit(90) == 137, doomed.log()[-2000:]
+
+    processes("notifications", env)
+    engine = create_async_engine(url)
+    try:
+        async def planned() -> list:
+            async with engine.connect() as conn:
+                return (await conn.execute(text(
+                    "SELECT cause_event_id, recipient_id FROM deliveries "
+                    "WHERE template = 'custody_transfer'"))).all()
+
+        async def all_planned() -> bool:
+            return len(await planned()) >= 2 * len(changes)
+
+        assert await wait_until(all_planned, timeout=90, interval=0.5)
+        await asyncio.sleep(3)  # anything more would have come by now
+        rows = await planned()
+    finally:
+        await engine.dispose()
+    ids = {from_kafka(record.value).id for record in changes}
+    assert sorted(rows) == sorted((event_id, person) for event_id in ids
+                                  for person in registrants)  # each once: none lost, none twice

@@ -15,6 +15,7 @@ from sqlalchemy import delete, insert, select
 
 from vod_shared.db import as_utc, insert_or_ignore
 from vod_shared.envelope import Envelope
+from vod_shared.unit_of_work import insert_later
 from vod_shared.events import (
     ActedBy,
     Channel,
@@ -245,10 +246,10 @@ async def remember_message(envelope: Envelope, uow: UnitOfWork) -> None:
     """What notifications sent (or could not send) to a person, for her page: no words."""
     event = envelope.data
     sent = getattr(event, "sent_at", None)
-    await uow.session.execute(insert_or_ignore(uow.session, messages_sent, "notification_id").values(
-        notification_id=event.notification_id, person_id=event.recipient_id,
-        channel=event.channel.value, template=event.template,
-        outcome="sent" if sent else "failed", at=sent or event.failed_at))
+    await insert_later(uow.session, insert_or_ignore(uow.session, messages_sent, "notification_id"),
+                       dict(notification_id=event.notification_id, person_id=event.recipient_id,
+                            channel=event.channel.value, template=event.template,
+                            outcome="sent" if sent else "failed", at=sent or event.failed_at))
 
 
 def _change_about(row) -> str:

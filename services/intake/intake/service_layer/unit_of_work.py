@@ -1,6 +1,7 @@
 from dataclasses import replace
 
-from vod_shared.unit_of_work import SqlUnitOfWork
+from vod_shared.envelope import Envelope
+from vod_shared.unit_of_work import HOLDS_WRITE_LOCK, SqlUnitOfWork
 
 from intake.adapters.repository import (
     CaseRepository,
@@ -55,3 +56,10 @@ class UnitOfWork(SqlUnitOfWork):
             await StaffReads(self.session).audit(entry)
         await self.keys.flush()
         await super().commit()
+
+    async def prepare(self, envelopes: list[Envelope]) -> None:
+        """A consumer's batch (what notifications sent, above all): the rows it adds written
+        one statement per table. On SQLite, where this transaction holds the write lock."""
+        if self.session.bind.dialect.name == "sqlite" and \
+                self.session.info.get(HOLDS_WRITE_LOCK) and len(envelopes) > 1:
+            self.defer_inserts()

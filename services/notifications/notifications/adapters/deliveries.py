@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from vod_shared.db import insert_or_ignore
 from vod_shared.events import Channel
+from vod_shared.unit_of_work import defers_inserts, insert_later
 
 from notifications.adapters.orm import contacts, deliveries
 from notifications.adapters.repository import as_utc, utc
@@ -48,7 +49,9 @@ class Deliveries:
 
     async def plan_all(self, notices: Iterable[Notice], *, cause_event_id: str, now: datetime,
                        status: Status = Status.PENDING) -> int:
-        """``plan`` for many notices (a custody change's fan-out) in one statement, in order."""
+        """``plan`` for many notices (a custody change's fan-out) in one statement, in order.
+        In a consumer's batch they are written with the batch's others, before its next
+        statement (``insert_later``): then 0 is returned, what was added not known yet."""
         rows = [dict(
             id=str(uuid.uuid4()), cause_event_id=cause_event_id,
             recipient_id=notice.recipient_id, channel=channel.value,
@@ -60,9 +63,12 @@ class Deliveries:
             for notice in notices for channel in notice.channels]
         if not rows:
             return 0
-        result = await self._session.execute(
-            insert_or_ignore(self._session, deliveries).values(rows))
-        return result.rowcount
+        statement = insert_or_ignore(self._session, deliveries)
+        if defers_inserts(self._session):
+            for row in rows:
+                await insert_later(self._session, statement, row)
+            return 0
+        return (await self._session.execute(statement.values(rows))).rowcount
 
     async def get(self, delivery_id: str) -> Delivery | None:
         row = (await self._session.execute(select(deliveries).where(d.id == delivery_id))).first()

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from vod_shared.db import insert_or_ignore
 from vod_shared.envelope import Envelope, from_kafka, to_kafka
 from vod_shared.events import Channel, CustodyNoticeKind, Language, Relationship, SealedDetails
+from vod_shared.unit_of_work import insert_later
 
 from notifications.adapters.orm import (
     cases,
@@ -39,6 +40,17 @@ def as_utc(moment: datetime | None) -> datetime | None:
     return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else utc(moment)
 
 
+# In a session's info while a consumer's batch has read ahead (``load``): who follows each
+# offender read (cdcr number -> registrations), and which people were checked for erasure and
+# which of them were erased. Any write to what they answer drops them: reads go to the store.
+_FOLLOWING = "notifications.following"
+_ERASED = "notifications.erased"
+# Likewise: cases read (case id -> row, None: no such case), and the case ids checked for
+# parked events with those that have some
+_CASES = "notifications.cases"
+_PARKED = "notifications.parked"
+
+
 class _Repository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
@@ -46,9 +58,9 @@ class _Repository:
 
 class ObservedEvents(_Repository):
     async def add(self, envelope: Envelope, now: datetime) -> None:
-        await self._session.execute(insert_or_ignore(
-            self._session, observed_events, event_id=envelope.id, event_type=envelope.type,
-            subject=envelope.subject, occurred_at=utc(envelope.time), observed_at=utc(now)))
+        await insert_later(self._session, insert_or_ignore(self._session, observed_events), dict(
+            event_id=envelope.id, event_type=envelope.type, subject=envelope.subject,
+            occurred_at=utc(envelope.time), observed_at=utc(now)))
 
 
 class People(_Repository):
@@ -79,6 +91,8 @@ class People(_Repository):
 
     async def erase(self, person_id: str, now: datetime) -> None:
         """Forgets everything held about the person but the fact that the id was erased."""
+        for read_ahead in (_ERASED, _FOLLOWING, _CASES):
+            self._session.info.pop(read_ahead, None)
         for table, column in ((contacts, contacts.c.person_id),
                               (sms_opt_outs, sms_opt_outs.c.person_id),
                               (inbound_sms, inbound_sms.c.person_id),
@@ -106,9 +120,24 @@ class People(_Repository):
         return found, opted_out
 
     async def erased_among(self, person_ids: Iterable[str]) -> set[str]:
-        """Those of ``person_ids`` who were erased, in one statement."""
+        """Those of ``person_ids`` who were erased, in one statement (none if ``load_erased``
+        checked them all already)."""
+        wanted = set(person_ids)
+        checked, erased = self._session.info.get(_ERASED, (set(), set()))
+        if wanted <= checked:
+            return wanted & erased
         return set((await self._session.execute(select(erased_people.c.person_id).where(
-            erased_people.c.person_id.in_(list(person_ids))))).scalars())
+            erased_people.c.person_id.in_(list(wanted))))).scalars())
+
+    async def load_erased(self, person_ids: Iterable[str]) -> None:
+        """``erased_among`` for a batch's people, read at once; later calls about them answer
+        from it until someone is erased. Only for a transaction holding the store's write lock
+        (SQLite): no one else changes them meanwhile."""
+        wanted = set(person_ids)
+        if wanted:
+            self._session.info[_ERASED] = (wanted, set((await self._session.execute(
+                select(erased_people.c.person_id).where(
+                    erased_people.c.person_id.in_(list(wanted))))).scalars()))
 
     async def opted_out_of_sms(self, person_id: str) -> bool:
         return await self._session.scalar(
@@ -123,23 +152,43 @@ class People(_Repository):
         await self._session.execute(delete(sms_opt_outs).where(sms_opt_outs.c.person_id == person_id))
 
 
+_INSERT_CASE = insert(cases)  # one object: a batch's new cases kept back together
+
+
 class Cases(_Repository):
     async def get(self, case_id: str) -> Case | None:
-        row = (await self._session.execute(select(cases).where(cases.c.case_id == case_id))).first()
+        read_ahead = self._session.info.get(_CASES, {})
+        if case_id in read_ahead:
+            row = read_ahead[case_id]
+        else:
+            row = (await self._session.execute(
+                select(cases).where(cases.c.case_id == case_id))).first()
         if row is None:
             return None
         return Case(row.case_id, row.reference, row.requester_id, row.cdcr_number,
                     Language(row.language), Channel(row.channel), CaseState(row.state),
                     bool(row.withdrawal_pending))
 
+    async def load(self, case_ids: Iterable[str]) -> list[str]:
+        """``get`` for a batch's cases in one statement; later calls about them answer from it
+        until the case is written. Only for a transaction holding the store's write lock
+        (SQLite). Returns the requesters of those found."""
+        wanted = set(case_ids)
+        found = {row.case_id: row for row in (await self._session.execute(
+            select(cases).where(cases.c.case_id.in_(list(wanted))))).all()} if wanted else {}
+        self._session.info[_CASES] = {case_id: found.get(case_id) for case_id in wanted}
+        return [row.requester_id for row in found.values()]
+
     async def add(self, case: Case) -> None:
-        await self._session.execute(insert(cases).values(
+        self._session.info.get(_CASES, {}).pop(case.case_id, None)
+        await insert_later(self._session, _INSERT_CASE, dict(
             case_id=case.case_id, reference=case.reference, requester_id=case.requester_id,
             cdcr_number=case.cdcr_number, language=case.language.value,
             channel=case.channel.value, state=case.state.value,
             withdrawal_pending=case.withdrawal_pending))
 
     async def save(self, case: Case) -> None:
+        self._session.info.get(_CASES, {}).pop(case.case_id, None)
         await self._session.execute(update(cases).where(cases.c.case_id == case.case_id)
                                     .values(state=case.state.value,
                                             withdrawal_pending=case.withdrawal_pending))
@@ -152,6 +201,7 @@ class Registrations(_Repository):
         return _registration(row) if row else None
 
     async def add(self, registration: Registration) -> None:
+        self._session.info.pop(_FOLLOWING, None)
         await self._session.execute(insert(registrations).values(
             registration_id=registration.registration_id,
             registrant_id=registration.registrant_id,
@@ -164,15 +214,32 @@ class Registrations(_Repository):
 
     async def save(self, registration: Registration) -> None:
         """What the registrant may change from her page: the kinds, or cancel it."""
+        self._session.info.pop(_FOLLOWING, None)
         await self._session.execute(update(registrations).where(
             registrations.c.registration_id == registration.registration_id).values(
             notify_on=",".join(sorted(registration.notify_on)),
             cancelled_at=_utc_or_none(registration.cancelled_at)))
 
     async def following(self, cdcr_number: str) -> list[Registration]:
+        read_ahead = self._session.info.get(_FOLLOWING, {})
+        if cdcr_number.upper() in read_ahead:
+            return list(read_ahead[cdcr_number.upper()])
         rows = await self._session.execute(select(registrations).where(
             registrations.c.cdcr_number == cdcr_number.upper()))
         return [_registration(row) for row in rows]
+
+    async def load_following(self, cdcr_numbers: Iterable[str]) -> list[Registration]:
+        """``following`` for a batch's offenders in one statement; later calls about them
+        answer from it until a registration is added, changed or erased. Only for a
+        transaction holding the store's write lock (SQLite). Returns those read."""
+        wanted = {number.upper() for number in cdcr_numbers}
+        read_ahead: dict[str, list[Registration]] = {number: [] for number in wanted}
+        rows = await self._session.execute(select(registrations).where(
+            registrations.c.cdcr_number.in_(list(wanted)))) if wanted else []
+        for row in rows:
+            read_ahead[row.cdcr_number].append(_registration(row))
+        self._session.info[_FOLLOWING] = read_ahead
+        return [registration for found in read_ahead.values() for registration in found]
 
 
 def _registration(row) -> Registration:
@@ -190,9 +257,9 @@ def _utc_or_none(moment: datetime | None) -> datetime | None:
 class CustodyLog(_Repository):
     async def add(self, event_id: str, cdcr_number: str, reported_at: datetime,
                   payload: dict) -> None:
-        await self._session.execute(insert_or_ignore(
-            self._session, custody_changes, event_id=event_id, cdcr_number=cdcr_number.upper(),
-            reported_at=utc(reported_at), payload=json.dumps(payload)))
+        await insert_later(self._session, insert_or_ignore(self._session, custody_changes), dict(
+            event_id=event_id, cdcr_number=cdcr_number.upper(), reported_at=utc(reported_at),
+            payload=json.dumps(payload)))
 
     async def reported_since(self, cdcr_number: str, since: datetime) -> list[tuple[str, dict]]:
         rows = await self._session.execute(
@@ -222,6 +289,7 @@ class InboundTexts(_Repository):
 
 class ParkedEvents(_Repository):
     async def park(self, envelope: Envelope, case_id: str, now: datetime) -> None:
+        self._session.info.pop(_PARKED, None)
         await self._session.execute(insert_or_ignore(
             self._session, parked_events, event_id=envelope.id, case_id=case_id,
             value=to_kafka(envelope).value.decode(), parked_at=utc(now)))
@@ -229,11 +297,23 @@ class ParkedEvents(_Repository):
     async def take(self, case_id: str) -> list[Envelope]:
         """The events parked for the case, in the order they arrived (the sequence, not the
         wall clock, which may step back); they are no longer parked."""
+        checked, some = self._session.info.get(_PARKED, (set(), set()))
+        if case_id in checked and case_id not in some:
+            return []
         rows = (await self._session.execute(
             select(parked_events.c.value).where(parked_events.c.case_id == case_id)
             .order_by(parked_events.c.seq))).scalars().all()
         await self._session.execute(delete(parked_events).where(parked_events.c.case_id == case_id))
         return [from_kafka(value.encode()) for value in rows]
+
+    async def load(self, case_ids: Iterable[str]) -> None:
+        """Which of a batch's cases have events parked, in one statement: ``take`` of one
+        without then reads nothing, until an event is parked. Only for a transaction holding
+        the store's write lock (SQLite)."""
+        wanted = set(case_ids)
+        some = set((await self._session.execute(select(parked_events.c.case_id).where(
+            parked_events.c.case_id.in_(list(wanted))))).scalars()) if wanted else set()
+        self._session.info[_PARKED] = (wanted, some)
 
 
 @dataclass(frozen=True)

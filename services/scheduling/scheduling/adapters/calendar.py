@@ -6,6 +6,7 @@ from sqlalchemy import insert, null, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vod_shared.events import EventData
+from vod_shared.unit_of_work import insert_later
 
 from scheduling.adapters import orm
 from scheduling.adapters.serialization import as_utc, utc
@@ -72,12 +73,15 @@ class Alerts:
                                     .values(acknowledged_at=utc(now), acknowledged_by=by))
 
 
+_INSERT_HISTORY = insert(orm.case_history)  # one object: a batch's lines kept back together
+
+
 class History:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
     async def add(self, case_id: str, event: EventData, at: datetime) -> None:
-        await self._session.execute(insert(orm.case_history).values(
+        await insert_later(self._session, _INSERT_HISTORY, dict(
             case_id=case_id, event_type=event.event_name, data=event.model_dump(mode="json"),
             at=utc(at)))
 

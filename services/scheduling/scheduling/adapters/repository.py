@@ -1,11 +1,13 @@
 """Load and save a whole case (with its meetings, dialogues, clearances, surveys) through the
 unit of work's session. Children are rewritten on each save, under the case's row lock."""
+from collections.abc import Iterable
 from datetime import datetime
 
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vod_shared.events import Language, MeetingMode, Party, SurveyStage, Venue, VisitorRole
+from vod_shared.unit_of_work import insert_later
 
 from scheduling.adapters import orm
 from scheduling.adapters.serialization import (
@@ -28,6 +30,8 @@ from scheduling.domain.session import DialogueSession, SessionStatus
 from scheduling.domain.stages import ENDED, Stage
 from scheduling.domain.surveys import Survey, SurveyStatus
 
+# One statement object, so that a batch's inserts are kept back together (``insert_later``)
+_INSERT_CASE = insert(orm.cases)
 CHILD_TABLES = (orm.assignments, orm.meetings, orm.sessions, orm.clearances, orm.surveys,
                 orm.commitments)
 
@@ -35,13 +39,39 @@ CHILD_TABLES = (orm.assignments, orm.meetings, orm.sessions, orm.clearances, orm
 class CaseRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
+        # case id -> its row and children's rows (None: no such case), read ahead by ``load``
+        # for a consumer's batch; a case's entry goes when it is written
+        self._read_ahead: dict[str, tuple | None] = {}
 
     async def get(self, case_id: str, *, for_update: bool = False) -> Case | None:
+        if case_id in self._read_ahead:
+            found = self._read_ahead[case_id]
+            return self._case(*found) if found else None
         query = select(orm.cases).where(orm.cases.c.case_id == case_id)
         if for_update:
             query = query.with_for_update()
         row = (await self._session.execute(query)).first()
         return await self._load(row) if row else None
+
+    async def load(self, case_ids: Iterable[str]) -> None:
+        """Reads these cases and their children in one statement per table; ``get`` then
+        answers from them until a case is written. Only for a transaction holding the store's
+        write lock (SQLite): no one else changes them meanwhile."""
+        wanted = set(case_ids) - self._read_ahead.keys()
+        if not wanted:
+            return
+        rows = {row.case_id: row for row in (await self._session.execute(
+            select(orm.cases).where(orm.cases.c.case_id.in_(wanted)))).all()}
+        children: dict[str, dict[str, list]] = {
+            case_id: {table.name: [] for table in CHILD_TABLES[:-1]} for case_id in rows}
+        for table in CHILD_TABLES[:-1] if rows else ():
+            for child in (await self._session.execute(
+                    select(table).where(table.c.case_id.in_(rows))
+                    .order_by(table.c.case_id, _order(table)))).all():
+                children[child.case_id][table.name].append(child)
+        for case_id in wanted:
+            self._read_ahead[case_id] = (rows[case_id], children[case_id]) \
+                if case_id in rows else None
 
     async def ids(self, query) -> list[str]:
         return list((await self._session.execute(query)).scalars())
@@ -81,12 +111,15 @@ class CaseRepository:
         return load
 
     async def add(self, case: Case) -> None:
-        await self._session.execute(insert(orm.cases).values(
+        """Adds the case (with the others of a consumer's batch: ``insert_later``)."""
+        self._read_ahead.pop(case.case_id, None)
+        await insert_later(self._session, _INSERT_CASE, dict(
             case_id=case.case_id, cdcr_number=case.cdcr_number, opened_at=utc(case.opened_at),
             **self._columns(case)))
         await self._save_children(case)
 
     async def save(self, case: Case) -> None:
+        self._read_ahead.pop(case.case_id, None)
         await self._session.execute(update(orm.cases).where(orm.cases.c.case_id == case.case_id)
                                     .values(**self._columns(case)))
         for table in CHILD_TABLES:
@@ -135,9 +168,13 @@ class CaseRepository:
         case_id = row.case_id
         children = {}
         for table in CHILD_TABLES[:-1]:
-            order = table.c.position if "position" in table.c else list(table.primary_key)[0]
             children[table.name] = (await self._session.execute(
-                select(table).where(table.c.case_id == case_id).order_by(order))).all()
+                select(table).where(table.c.case_id == case_id).order_by(_order(table)))).all()
+        return self._case(row, children)
+
+    @staticmethod
+    def _case(row, children: dict[str, list]) -> Case:
+        case_id = row.case_id
         meetings = sorted((_meeting(m) for m in children["meetings"]), key=lambda m: m.when.start)
         surveys = sorted((_survey(s) for s in children["surveys"]),
                          key=lambda s: (s.due_at, s.party))
@@ -160,6 +197,10 @@ class CaseRepository:
             victim_hours=availability_from(row.victim_hours), travel=travel_from(row.travel),
             surveys=surveys, end_reason=row.end_reason, ended_at=as_utc(row.ended_at),
             updated_at=as_utc(row.updated_at))
+
+
+def _order(table):
+    return table.c.position if "position" in table.c else list(table.primary_key)[0]
 
 
 def _interval(row) -> Interval:

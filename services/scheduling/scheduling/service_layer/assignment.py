@@ -17,10 +17,13 @@ def staff_accounts(people: Iterable[Facilitator]) -> dict[str, str]:
 
 async def assign_waiting_cases(uow: UnitOfWork, ctx: Context) -> int:
     """Gives facilitators to waiting cases, longest waiting first; returns how many."""
+    waiting = await uow.cases.waiting_for_facilitator()
+    if not waiting:
+        return 0  # the usual answer: no need to count every open case's facilitators
     pool = await uow.facilitators.all()
     load = await uow.cases.load_by_facilitator()
     assigned = 0
-    for case_id in await uow.cases.waiting_for_facilitator():
+    for case_id in waiting:
         case = await uow.cases.get(case_id, for_update=True)
         if case is None or not case.is_waiting_for_facilitator or case.is_paused:
             continue
