@@ -72,6 +72,7 @@ async def hammer(url: str, bodies: list[tuple[bytes, Headers]], *, in_flight: in
     list was built would be older than the receiver's tolerance (five minutes) by the end of
     a long run, as a provider's never is."""
     statuses: dict[int | str, int] = {}
+    errors: list[str] = []
     queue = iter(bodies)
     limits = httpx.Limits(max_connections=in_flight, max_keepalive_connections=in_flight)
     async with httpx.AsyncClient(timeout=60, limits=limits) as client:
@@ -83,6 +84,10 @@ async def hammer(url: str, bodies: list[tuple[bytes, Headers]], *, in_flight: in
                     status = response.status_code
                 except httpx.HTTPError as exc:
                     status = type(exc).__name__
+                    # what the socket said (reset by the peer? closed?) and when in the run
+                    if len(errors) < 10:
+                        errors.append(f"{time.perf_counter() - began:.1f} s: "
+                                      f"{exc.__cause__ or exc!r}")
                 statuses[status] = statuses.get(status, 0) + 1
 
         began = time.perf_counter()
@@ -90,7 +95,7 @@ async def hammer(url: str, bodies: list[tuple[bytes, Headers]], *, in_flight: in
         elapsed = time.perf_counter() - began
     accepted = sum(n for status, n in statuses.items() if isinstance(status, int) and status < 300)
     return {"requests": len(bodies), "accepted": accepted, "refused": len(bodies) - accepted,
-            "statuses": statuses,
+            "statuses": statuses, **({"errors": errors} if errors else {}),
             "seconds": round(elapsed, 2), "per_s": accepted / elapsed, "began": began}
 
 
