@@ -6,6 +6,7 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -60,26 +61,41 @@ async def _commit_after(consumer: AIOKafkaConsumer, acks: list, offsets: dict) -
         await consumer.commit(offsets)
 
 
-async def hammer(url: str, bodies: list[tuple[bytes, dict]], *, in_flight: int = 32) -> dict:
-    """POSTs every body with ``in_flight`` requests at once; accepted requests a second."""
-    statuses: dict[int, int] = {}
+Headers = dict[str, str] | Callable[[], dict[str, str]]
+
+
+async def hammer(url: str, bodies: list[tuple[bytes, Headers]], *, in_flight: int = 32) -> dict:
+    """POSTs every body with ``in_flight`` requests at once; accepted requests a second over
+    the whole run, and how many were ``refused`` (any answer but a 2xx, or none).
+
+    Headers given as a function are made as the request goes out: a signature made when the
+    list was built would be older than the receiver's tolerance (five minutes) by the end of
+    a long run, as a provider's never is."""
+    statuses: dict[int | str, int] = {}
+    errors: list[str] = []
     queue = iter(bodies)
     limits = httpx.Limits(max_connections=in_flight, max_keepalive_connections=in_flight)
     async with httpx.AsyncClient(timeout=60, limits=limits) as client:
         async def worker() -> None:
             for body, headers in queue:
                 try:
-                    response = await client.post(url, content=body, headers=headers)
+                    response = await client.post(
+                        url, content=body, headers=headers() if callable(headers) else headers)
                     status = response.status_code
                 except httpx.HTTPError as exc:
                     status = type(exc).__name__
+                    # what the socket said (reset by the peer? closed?) and when in the run
+                    if len(errors) < 10:
+                        errors.append(f"{time.perf_counter() - began:.1f} s: "
+                                      f"{exc.__cause__ or exc!r}")
                 statuses[status] = statuses.get(status, 0) + 1
 
         began = time.perf_counter()
         await asyncio.gather(*(worker() for _ in range(in_flight)))
         elapsed = time.perf_counter() - began
     accepted = sum(n for status, n in statuses.items() if isinstance(status, int) and status < 300)
-    return {"requests": len(bodies), "accepted": accepted, "statuses": statuses,
+    return {"requests": len(bodies), "accepted": accepted, "refused": len(bodies) - accepted,
+            "statuses": statuses, **({"errors": errors} if errors else {}),
             "seconds": round(elapsed, 2), "per_s": accepted / elapsed, "began": began}
 
 

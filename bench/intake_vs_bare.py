@@ -110,6 +110,8 @@ async def measure(count: int, rounds: int, profile: str | None = None) -> None:
                           f"({ours['statuses']}): {100 * ours['per_s'] / bare['per_s']:.0f} % "
                           f"of bare; CPU per request: bare {bare['cpu_ms_each']:.1f} ms, "
                           f"intake {ours['cpu_ms_each']:.1f} ms", flush=True)
+                    for error in bare.get("errors", []) + ours.get("errors", []):
+                        print(f"  no answer: {error}", flush=True)
                 print(f"intake RSS after {rounds * count} requests: {_rss_mib(intake.pid)} MiB "
                       f"({_rss_mib(intake.pid) * 1.048576:.1f} MB)")
             finally:

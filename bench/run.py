@@ -99,9 +99,14 @@ def figures(results: dict) -> list[tuple[str, str, str, bool | None]]:
     rows = [("raw aiokafka relay (ceiling)", _per_s(raw, "msg"), "", None),
             ("bare FastAPI + 1 SQLite insert (ceiling)", _per_s(bare, "req"), "", None)]
     hooks, decided = rate("intake_webhooks"), rate("webhook_to_eligibility")
+    refused = results.get("intake_webhooks", {}).get("refused")
     rows.append(("intake signed webhooks, 32 in flight",
                  f"{_per_s(hooks, 'req')} ({_pct(hooks, bare)} of bare)", ">= 50 % of bare",
                  _ok(hooks and bare and hooks >= 0.5 * bare)))
+    failed = results.get("intake", {}).get("error")
+    if refused or failed:  # a rate over the accepted ones alone would hide the refused ones
+        rows.append(("intake webhook flow", failed or f"{refused} refused", "none refused",
+                     False))
     rows.append((f"webhook -> EligibilityDetermined, "
                  f"{results.get('webhook_to_eligibility', {}).get('cases', '?')} cases",
                  f"{_per_s(decided, 'cases')} ({_pct(decided, raw)} of relay)",

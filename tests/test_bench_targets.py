@@ -47,3 +47,16 @@ def test_every_target_met_misses_nothing():
 def test_a_figure_below_its_target_or_not_measured_is_missed(changes, missed):
     [what] = _missed(_results(**changes))
     assert what.startswith(missed)
+
+
+def test_requests_refused_by_intake_are_missed_even_when_the_accepted_ones_were_fast():
+    results = _results(intake_webhooks={"per_s": 120.0, "requests": 10000, "refused": 25})
+    assert _missed(results) == ["intake webhook flow"]
+
+
+def test_a_webhook_flow_that_failed_says_why_in_the_table():
+    results = _results(intake={"error": "RuntimeError: intake refused 4685 of 10000"})
+    del results["intake_webhooks"], results["webhook_to_eligibility"]
+    rows = {what: (measured, met) for what, measured, _, met in run.figures(results)}
+    assert rows["intake webhook flow"] == ("RuntimeError: intake refused 4685 of 10000", False)
+    assert rows["intake signed webhooks, 32 in flight"][1] is False
