@@ -11,7 +11,11 @@ before that record leaves the row ``sending``: once its lease has run out it is 
 unknown, never sent again by itself.
 
 Deliveries to one person on one channel go in the order they were planned: a batch is split
-per recipient and channel, each part sent in order and stopped at the first failure.
+per recipient and channel, each part sent in order and stopped at the first failure. At most
+``max_lanes`` lanes are at work at once (an urgent notice has as many again, so it can pass a
+backlog of others): the rest of a fan-out waits in the store, not as tasks in memory. (Lanes
+once started for every row due piled up by the thousand in a large fan-out, each waiting for a
+slot, and each pass's query named them all to leave them out: issue 13's memory.)
 
 The store, not the provider, bounds the pace: the lanes whose turn came together are claimed
 in one transaction (``batching.GroupCommit``; each caller goes on only once it is committed),
@@ -90,7 +94,8 @@ class Sender:
                  lease: timedelta, failpoints: Failpoints | None = None,
                  concurrency: int = 4, batch_size: int = 100, poll_interval_s: float = 1.0,
                  links: VictimLinkUrls | None = None, staff_mailbox: str | None = None,
-                 paces: Mapping[str, Paces] | None = None) -> None:
+                 paces: Mapping[str, Paces] | None = None,
+                 max_lanes: int | None = None) -> None:
         self._uow, self._outcomes, self._keys = uow, outcomes, keys
         self._compose, self._staff_mailbox = Composer(renderer, links), staff_mailbox
         self._email, self._sms, self._clock, self._lease = email, sms, clock, lease
@@ -98,6 +103,9 @@ class Sender:
         self._pool = Pool(concurrency)
         self._paces = dict(paces or {})  # channel -> the provider's limits
         self._lanes: dict[tuple[str, str], asyncio.Task] = {}  # (recipient, channel) at work
+        self._urgent_lanes: set[tuple[str, str]] = set()  # those of them that began urgent
+        # Enough lanes for a full batch of claims and a busy pool, and no more
+        self._max_lanes = max_lanes or max(batch_size, 2 * concurrency)
         self._queued: set[asyncio.Task] = set()  # lanes waiting for their pace or the pool
         self._batch_size, self._poll_interval_s = batch_size, poll_interval_s
         self._wake = asyncio.Event()
@@ -192,7 +200,9 @@ class Sender:
 
     async def _start_due(self) -> tuple[list[Delivery], list[asyncio.Task]]:
         """Starts a lane for each recipient and channel with something due and no lane yet,
-        urgent ones first."""
+        urgent ones first, as many as there is room for (``max_lanes``)."""
+        if len(self._urgent_lanes) >= self._max_lanes:
+            return [], []  # no room even for an urgent one: a lane's end wakes the loop
         async with self._uow() as uow:
             due = await uow.deliveries.due(self._clock(), self._batch_size,
                                            besides=list(self._lanes))
@@ -201,16 +211,34 @@ class Sender:
             key=lambda d: (d.recipient_id, d.channel)) if key not in self._lanes]
         lanes.sort(key=lambda lane: (not lane[0].urgent, lane[0].seq))
         started = []
-        for lane in lanes:
+        for lane in self._with_room(lanes):
             key = (lane[0].recipient_id, lane[0].channel)
             task = asyncio.create_task(self._send_lane(lane), name="notifications-lane")
             self._lanes[key] = task
+            if lane[0].urgent:
+                self._urgent_lanes.add(key)
             task.add_done_callback(lambda done, key=key: self._lane_done(key, done))
             started.append(task)
         return due, started
 
+    def _with_room(self, lanes: list[list[Delivery]]) -> list[list[Delivery]]:
+        """The lanes (urgent first) there is room for: ``max_lanes`` in all, and as many again
+        for urgent ones; the others stay pending in the store for a later pass."""
+        room = self._max_lanes - len(self._lanes)
+        urgent_room = self._max_lanes - len(self._urgent_lanes)
+        chosen = []
+        for lane in lanes:
+            if lane[0].urgent and urgent_room > 0:
+                urgent_room -= 1
+            elif room <= 0:
+                continue
+            room -= 1
+            chosen.append(lane)
+        return chosen
+
     def _lane_done(self, key: tuple[str, str], lane: asyncio.Task) -> None:
         self._lanes.pop(key, None)
+        self._urgent_lanes.discard(key)
         self._wake.set()  # what waited behind it may be due now
         if not lane.cancelled() and (error := lane.exception()) is not None:
             # the store or the key out of reach: its rows stay as they were, the next pass

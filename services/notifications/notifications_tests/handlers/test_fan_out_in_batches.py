@@ -74,6 +74,7 @@ async def test_a_pass_reads_only_rows_no_lane_holds_so_the_next_recipients_get_l
                           subject="AB1234")
     sender = harness.sender
     sender._pool, sender._batch_size = Pool(0), 5  # every lane waits for a slot
+    sender._max_lanes = 2 * REGISTRANTS  # room for every lane: this test is about the reads
 
     seen = []
     for _ in range(5):
@@ -114,3 +115,39 @@ async def test_the_senders_own_commits_do_not_wake_it_but_anyone_elses_do(harnes
     async with sender._uow() as uow:  # anyone else's commit (a consumer's) still does
         await uow.commit()
     assert sender._wake.is_set()
+
+
+async def test_a_large_fan_out_waits_in_the_store_not_as_lanes_in_memory_and_urgent_ones_pass(
+        harness, clock):
+    """However many are due, at most ``max_lanes`` lanes are at work (the rest wait in the
+    store: thousands of waiting lanes once held the service at 300 MiB after a fan-out); an
+    urgent notice still gets a lane when ordinary ones fill them; every lane is let go when it
+    ends, and each message goes once."""
+    people = [new_id() for _ in range(REGISTRANTS)]
+    for person in people:
+        await harness.person(person, preferred_channel="sms")
+        await harness.deliver(registration(new_id(), person, notify_on=["escape"],
+                                           channel="sms", at=clock()), subject=new_id())
+    sender = harness.sender
+    sender._pool, sender._max_lanes = Pool(0), 3  # every lane waits for a slot
+    for _ in range(4):  # the acknowledgements (not urgent): only three lanes take them
+        await sender._start_due()
+    assert len(sender._lanes) == 3
+    await harness.deliver(custody("escape", at=clock(), status="escaped", facility=None),
+                          subject="AB1234")
+    for _ in range(4):  # the escape (urgent): three lanes more, no more
+        await sender._start_due()
+    assert len(sender._lanes) == 6 and len(sender._urgent_lanes) == 3
+
+    sender._pool = Pool(1)  # one send at a time from now on
+    for _ in range(6):
+        sender._pool.give_back()
+    while sender._lanes:  # the run loop's passes, as each lane's end wakes it
+        await asyncio.gather(*list(sender._lanes.values()))
+        await sender._start_due()
+        assert len(sender._lanes) <= 6
+    assert not sender._urgent_lanes
+    texts = [t["delivery_id"] for t in harness.sms.sent]
+    assert len(texts) == 2 * REGISTRANTS == len(set(texts))  # acknowledgement + escape each
+    assert len(harness.email.sent) == REGISTRANTS
+    assert {str(d.status) for d in await harness.deliveries()} == {"sent"}
