@@ -199,7 +199,11 @@ class Sender:
         lanes = [list(lane) for key, lane in groupby(
             sorted(due, key=lambda d: (d.recipient_id, d.channel, not d.urgent, d.seq)),
             key=lambda d: (d.recipient_id, d.channel)) if key not in self._lanes]
-        lanes.sort(key=lambda lane: (not lane[0].urgent, lane[0].seq))
+        # Urgent first; of the urgent ones the texts first (a phone is the quicker way to
+        # reach her: an escape's text need not wait behind the same escape's emails)
+        lanes.sort(key=lambda lane: (not lane[0].urgent,
+                                     lane[0].urgent and lane[0].channel != Channel.SMS.value,
+                                     lane[0].seq))
         started = []
         for lane in lanes:
             key = (lane[0].recipient_id, lane[0].channel)
