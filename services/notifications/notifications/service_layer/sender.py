@@ -106,7 +106,8 @@ class Sender:
         self._in_flight: set[str] = set()  # claimed and handed to the provider, not recorded
         # The lanes whose turn came together are claimed in one transaction, and the outcomes
         # that came back together recorded in one (the store, not the provider, is the bound)
-        # (the first after a quiet spell alone: the first text need not wait for 31 claims)
+        # (after a quiet spell the first alone, then 2, 4...: the first texts of a burst need
+        # not wait for the whole burst's claims)
         self._claims = GroupCommit(self._prepare_all, limit=batch_size, first=1,
                                    name="sender-claims")
         self._records = GroupCommit(self._record_all, limit=batch_size, name="sender-records")
