@@ -57,7 +57,8 @@ class TwilioSender:
         self._url = f"{api_base.rstrip('/')}/2010-04-01/Accounts/{account_sid}/Messages.json"
         self._sender = sender
         self._status_callback = status_callback
-        self._headers = {**_FORM, "Authorization": aiohttp.encode_basic_auth(account_sid, auth_token)}
+        self._headers = {**_FORM,
+                         "Authorization": aiohttp.encode_basic_auth(account_sid, auth_token)}
         self._timeout = aiohttp.ClientTimeout(total=None, connect=timeout_s,
                                               sock_connect=timeout_s, sock_read=timeout_s)
         self._deadline_s = 2 * timeout_s  # the whole call, connecting and answer included
@@ -70,8 +71,9 @@ class TwilioSender:
             form["StatusCallback"] = status_callback_url(self._status_callback, delivery_id)
         try:
             async with asyncio.timeout(self._deadline_s):
-                async with self._client().post(self._url,
-                                               data=urlencode(form).encode()) as response:
+                # a redirect is an answer, not a place to send the text again (as with httpx)
+                async with self._client().post(self._url, data=urlencode(form).encode(),
+                                               allow_redirects=False) as response:
                     status, answer = response.status, await response.read()
                     retry_after = response.headers.get("Retry-After", "")
         except _NEVER_WENT_OUT as exc:

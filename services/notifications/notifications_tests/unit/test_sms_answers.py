@@ -76,6 +76,9 @@ async def _send(sender: TwilioSender, to: str = "+12133730000", delivery_id: str
     (_answer("400 Bad Request", b'{"code": 21610, "message": "unsubscribed"}'),
      PermanentFailure("sms_rejected:21610")),
     (_answer("400 Bad Request", b"<html>not json</html>"), PermanentFailure("sms_rejected:400")),
+    # followed, it would be sent again elsewhere (aiohttp follows redirects unless told not to)
+    (_answer("307 Temporary Redirect", extra="Location: /again\r\n"),
+     PermanentFailure("sms_rejected:307")),
 ])
 async def test_each_answer_means_what_the_module_says(answer, expected):
     async def reply(head, body, writer):
