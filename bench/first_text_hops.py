@@ -19,7 +19,8 @@ def _at(value: str) -> float:
 
 def hops(stack: Path) -> list[tuple[str, float]]:
     var = stack / "var"
-    caught = [json.loads(line) for line in (var / "catchers" / "sms.jsonl").read_text().splitlines()]
+    lines = (var / "catchers" / "sms.jsonl").read_text().splitlines()
+    caught = [json.loads(line) for line in lines]
     first = min((t for t in caught if t["body"].startswith("URGENT")),
                 key=lambda t: t["received_at"])
     notifications = sqlite3.connect(var / "notifications.db")

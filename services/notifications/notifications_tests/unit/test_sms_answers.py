@@ -94,7 +94,10 @@ async def test_each_answer_means_what_the_module_says(answer, expected):
 
 
 async def test_the_request_carries_auth_form_and_status_callback():
-    api = Api(lambda head, body, writer: asyncio.sleep(0, _answer("201 Created", b'{"sid": "SM1"}')))
+    async def taken(head, body, writer):
+        return _answer("201 Created", b'{"sid": "SM1"}')
+
+    api = Api(taken)
     async with api as base:
         sender = _sender(base, status_callback="https://us.example/sms/status")
         try:
