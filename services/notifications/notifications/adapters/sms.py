@@ -7,7 +7,8 @@ What an answer means for the message:
 - 429 (honouring Retry-After), 5xx, a failure to connect, no free connection within
   ``timeout_s``, a request that never went out (written to a connection already closing),
   and a rejection of our own credentials (an operator can fix that within the day): try again;
-- any other 4xx (an invalid or unsubscribed number...): never, reason = Twilio's error code;
+- any other 4xx (an invalid or unsubscribed number...), or a redirect (never followed, as
+  it would send the text again elsewhere): never, reason = Twilio's error code or the status;
 - the request went out and no answer came (read timeout, dropped connection, a broken answer,
   or no whole answer within twice ``timeout_s``: the read timeout is per read, so a provider
   sending a byte now and then would otherwise hold the send, and a sender slot, for ever):
