@@ -136,6 +136,7 @@ async def custody_fanout(stack: Stack, escapes: int) -> dict:
                         "facility_code": None, "details": {},
                         "effective_at": datetime.now(timezone.utc).isoformat()},
                        stack.custody_secret) for e in range(escapes)]
+    cpu_before = stack.cpu_s()
     answered = time.time()  # the first escape's webhook answers within ms of this
     webhooks = await hammer(f"{stack.url('screening')}/webhooks/custody", reports,
                             in_flight=min(32, escapes))
@@ -143,7 +144,11 @@ async def custody_fanout(stack: Stack, escapes: int) -> dict:
         raise RuntimeError(f"custody reports refused: {webhooks['statuses']}")
     sent = await _texts_arrived(stack, texts * 2, timeout=max(180, texts / 2))
     urgent = sorted(at for at, body in sent if body.startswith("URGENT"))
+    cpu = {name: used - cpu_before[name] for name, used in stack.cpu_s().items()}
     return {"escapes": webhooks["accepted"], "texts": len(urgent),
+            # CPU of the escapes' work (texts and emails), per text, in ms, by process
+            "cpu_ms_per_text": {name: round(1000 * used / len(urgent), 2)
+                                for name, used in cpu.items() if name != "scheduling"},
             "first_text_s": round(urgent[0] - answered, 2),
             "seconds": round(urgent[-1] - answered, 2),
             "per_s": len(urgent) / (urgent[-1] - answered)}

@@ -75,6 +75,15 @@ class Stack:
             sizes[name] = round(kib / 1024, 1)
         return sizes
 
+    def cpu_s(self) -> dict[str, float]:
+        """Each process's CPU time so far (user + system, seconds), the catchers' included."""
+        tick = os.sysconf("SC_CLK_TCK")
+        times = {}
+        for name, proc in self.processes.items():
+            fields = Path(f"/proc/{proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+            times[name] = (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+        return times
+
     def stop(self) -> None:
         for name, proc in self.processes.items():
             if self.profile and name == "notifications":

@@ -10,7 +10,7 @@ from email.message import EmailMessage
 
 import pytest
 
-from vod_devtools.catchers import Catchers
+from vod_devtools.catchers import Catchers, MailStore
 from vod_devtools.net import free_port
 
 AUTH = "Basic " + base64.b64encode(b"AC123:token").decode()
@@ -67,6 +67,9 @@ def test_mail_is_caught_and_listed(catchers):
     _, page = _get(catchers, "/")
     assert "Your &lt;dialogue&gt;" in page and "<dialogue>" not in page
     assert catchers.lines == ["mail #1 received (subject withheld)"]
+    # kept as it came; another reader of the file (a test's) reads the same parts out of it
+    [again] = MailStore(catchers.data_dir / "mail.jsonl").read()
+    assert again == mail and again["raw"].startswith("From: vod@example.org")
 
 
 def test_sms_is_caught_like_twilio(catchers):

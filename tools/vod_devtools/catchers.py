@@ -4,7 +4,8 @@
 * One HTTP server on 127.0.0.1:8025 (CATCHER_HTTP_PORT) serving
   - a Twilio-compatible `POST /2010-04-01/Accounts/{sid}/Messages.json` (SMS_API_BASE=http://127.0.0.1:8025),
   - the pages `GET /` (mail) and `GET /sms`, and `GET /api/mail`, `GET /api/sms` as JSON.
-Each message is one JSON line in <VOD_DATA_DIR or ./var>/catchers/{mail,sms}.jsonl.
+Each message is one JSON line in <VOD_DATA_DIR or ./var>/catchers/{mail,sms}.jsonl (a mail as it
+came, ``raw``; its subject, text and html are added when it is read).
 
     python -m vod_devtools.catchers
 
@@ -61,23 +62,47 @@ class JsonlStore:
         return [json.loads(line) for line in reversed(lines) if line.strip()]
 
 
+class MailStore(JsonlStore):
+    """The mail kept as it came (``raw``); its subject, text and html are read out of it when
+    the mail is read, once per mail and store: parsing MIME as each mail arrives took ~2 ms of
+    the 2 cores a burst of mail shares with the services that send it."""
+
+    def __init__(self, path: Path) -> None:
+        self._parsed: dict[int, dict] = {}
+        super().__init__(path)
+
+    def read(self) -> list[dict]:
+        return [self._with_parts(record) for record in super().read()]
+
+    def _with_parts(self, record: dict) -> dict:
+        if "raw" not in record or "subject" in record:  # older lines were parsed as they came
+            return record
+        if (parts := self._parsed.get(record["id"])) is None:
+            parts = self._parsed[record["id"]] = _parts(record["raw"])
+        head = {k: v for k, v in record.items() if k != "raw"}
+        return {**head, **parts, "raw": record["raw"]}
+
+
+def _parts(raw: str) -> dict:
+    msg = BytesParser(policy=policy.default).parsebytes(raw.encode("utf-8"))
+    text, html = msg.get_body(("plain",)), msg.get_body(("html",))
+    return {"subject": str(msg.get("Subject", "")),
+            "text": text.get_content() if text else None,
+            "html": html.get_content() if html else None}
+
+
 class _MailHandler:
-    """aiosmtpd handler: parse the message, keep it, accept it."""
+    """aiosmtpd handler: keep the message, accept it."""
 
     def __init__(self, store: JsonlStore, notify: Callable[[str], None]) -> None:
         self.store, self.notify = store, notify
 
     async def handle_DATA(self, server, session, envelope) -> str:
-        msg = BytesParser(policy=policy.default).parsebytes(envelope.content)
-        text, html = msg.get_body(("plain",)), msg.get_body(("html",))
         record = self.store.append(
             {
                 "received_at": utc_now().isoformat(),
                 "mail_from": envelope.mail_from,
                 "rcpt_tos": list(envelope.rcpt_tos),
-                "subject": str(msg.get("Subject", "")),
-                "text": text.get_content() if text else None,
-                "html": html.get_content() if html else None,
                 "raw": envelope.content.decode("utf-8", errors="replace"),
             }
         )
@@ -98,7 +123,7 @@ class Catchers:
     ) -> None:
         self.data_dir = Path(data_dir) if data_dir else default_data_dir()
         self.smtp_port, self.http_port = smtp_port, http_port
-        self.mail = JsonlStore(self.data_dir / "mail.jsonl")
+        self.mail = MailStore(self.data_dir / "mail.jsonl")
         self.sms = JsonlStore(self.data_dir / "sms.jsonl")
         self.smtp = Controller(
             _MailHandler(self.mail, notify), hostname="127.0.0.1", port=smtp_port

@@ -127,7 +127,8 @@ def bootstrap(settings: Settings | None = None, clock=utc_now, *, email=None,
     sms = sms or TwilioSender(api_base=settings.sms_api_base, account_sid=settings.sms_account_sid,
                               auth_token=settings.sms_auth_token, sender=settings.sms_from,
                               timeout_s=settings.sms_timeout_s,
-                              status_callback=settings.sms_status_url)
+                              status_callback=settings.sms_status_url,
+                              max_connections=settings.sender_concurrency)
     email = email or SmtpSender(
         host=settings.smtp_host, port=settings.smtp_port, username=settings.smtp_username,
         password=settings.smtp_password, starttls=settings.smtp_starttls,

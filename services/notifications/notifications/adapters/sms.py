@@ -1,14 +1,22 @@
-"""Text messages through a Twilio-compatible REST API (httpx):
-``POST {base}/2010-04-01/Accounts/{sid}/Messages.json`` with ``To``, ``From``, ``Body``.
+"""Text messages through a Twilio-compatible REST API (aiohttp, one session and its connection
+pool for the process): ``POST {base}/2010-04-01/Accounts/{sid}/Messages.json`` with ``To``,
+``From``, ``Body``.
 
 What an answer means for the message:
 - 201: taken; the message ``sid`` is the provider id;
-- 429 (honouring Retry-After), 5xx, a failure to connect, a request that never went out,
+- 429 (honouring Retry-After), 5xx, a failure to connect, no free connection within
+  ``timeout_s``, a request that never went out (written to a connection already closing),
   and a rejection of our own credentials (an operator can fix that within the day): try again;
-- any other 4xx (an invalid or unsubscribed number...): never, reason = Twilio's error code;
-- the request went out and no answer came (read timeout, dropped connection, or no whole
-  answer within twice ``timeout_s``: httpx's timeouts are per read, so a provider sending a
-  byte now and then would otherwise hold the send, and a sender slot, for ever): unknown.
+- any other 4xx (an invalid or unsubscribed number...), or a redirect (never followed, as
+  it would send the text again elsewhere): never, reason = Twilio's error code or the status;
+- the request went out and no answer came (read timeout, dropped connection, a broken answer,
+  or no whole answer within twice ``timeout_s``: the read timeout is per read, so a provider
+  sending a byte now and then would otherwise hold the send, and a sender slot, for ever):
+  unknown.
+
+The pool holds ``max_connections`` (the sender's concurrency: one per send in flight); an idle
+connection is dropped after ``_KEEP_IDLE_S``, before a server's usual idle limit (uvicorn's 5 s),
+so a send seldom goes out on a connection the server is closing (that one would be unknown).
 
 With ``status_callback`` (``SMS_WEBHOOK_URL`` + ``/status``), each message asks the provider to
 report what became of it there (``StatusCallback``), with the delivery id in the address: the
@@ -18,9 +26,10 @@ In team mode (``MESSAGES_MODE=team``) ``TeamSms`` stands in front: every text go
 team's phones, marked a test.
 """
 import asyncio
+import json
 from urllib.parse import urlencode
 
-import httpx
+import aiohttp
 
 from notifications.domain.delivery import (
     Outcome,
@@ -34,18 +43,28 @@ from vod_shared.team_mode import TeamMode, mark_sms
 UNSUBSCRIBED = 21610  # Twilio: the number replied STOP to this sender
 THROTTLED = "sms_throttled:429"  # the provider's "too many": the sender slows down
 _OURS_TO_FIX = {401, 403, 404}
+_KEEP_IDLE_S = 4.0
+_FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+# Raised before a byte of the request left: no connection (refused, DNS, TLS), none free or
+# made within the connect timeout, or the connection closing as the request was written
+_NEVER_WENT_OUT = (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError,
+                   aiohttp.ClientConnectionResetError, aiohttp.UploadAbortedError)
 
 
 class TwilioSender:
     def __init__(self, *, api_base: str, account_sid: str, auth_token: str, sender: str,
-                 timeout_s: float = 15.0, transport: httpx.AsyncBaseTransport | None = None,
-                 status_callback: str | None = None) -> None:
+                 timeout_s: float = 15.0, status_callback: str | None = None,
+                 max_connections: int = 32) -> None:
         self._url = f"{api_base.rstrip('/')}/2010-04-01/Accounts/{account_sid}/Messages.json"
         self._sender = sender
         self._status_callback = status_callback
+        self._headers = {**_FORM,
+                         "Authorization": aiohttp.encode_basic_auth(account_sid, auth_token)}
+        self._timeout = aiohttp.ClientTimeout(total=None, connect=timeout_s,
+                                              sock_connect=timeout_s, sock_read=timeout_s)
         self._deadline_s = 2 * timeout_s  # the whole call, connecting and answer included
-        self._client = httpx.AsyncClient(auth=(account_sid, auth_token), transport=transport,
-                                         timeout=httpx.Timeout(timeout_s))
+        self._max_connections = max_connections
+        self._session: aiohttp.ClientSession | None = None  # made in the loop that sends
 
     async def send(self, body: str, *, to: str, delivery_id: str) -> Outcome:
         form = {"To": to, "From": self._sender, "Body": body}
@@ -53,18 +72,34 @@ class TwilioSender:
             form["StatusCallback"] = status_callback_url(self._status_callback, delivery_id)
         try:
             async with asyncio.timeout(self._deadline_s):
-                response = await self._client.post(self._url, data=form)
-        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout,
-                httpx.WriteError, httpx.WriteTimeout) as exc:
+                # a redirect is an answer, not a place to send the text again (as with httpx)
+                async with self._client().post(self._url, data=urlencode(form).encode(),
+                                               allow_redirects=False) as response:
+                    status, answer = response.status, await response.read()
+                    retry_after = response.headers.get("Retry-After", "")
+        except _NEVER_WENT_OUT as exc:
             return TemporaryFailure(f"sms_unreachable:{type(exc).__name__}")
-        except httpx.TransportError as exc:  # the request went out; the answer never came
+        except aiohttp.InvalidURL:
+            raise  # SMS_API_BASE is wrong: nothing was sent, and no retry will help
+        except aiohttp.ClientError as exc:  # the request went out; the answer never came
             return OutcomeUnknown(f"sms_no_answer:{type(exc).__name__}")
         except TimeoutError:  # the whole answer did not come in time; the request may have gone
             return OutcomeUnknown("sms_no_answer:deadline")
-        return _outcome(response)
+        except OSError as exc:  # the socket failed under aiohttp after the request went out
+            return OutcomeUnknown(f"sms_no_answer:{type(exc).__name__}")
+        return _outcome(status, answer, retry_after)
+
+    def _client(self) -> aiohttp.ClientSession:
+        if self._session is None or self._session.closed:
+            self._session = aiohttp.ClientSession(
+                headers=self._headers, timeout=self._timeout, raise_for_status=False,
+                connector=aiohttp.TCPConnector(limit=self._max_connections,
+                                               keepalive_timeout=_KEEP_IDLE_S))
+        return self._session
 
     async def close(self) -> None:
-        await self._client.aclose()
+        if self._session is not None:
+            await self._session.close()
 
 
 class TeamSms:
@@ -92,26 +127,24 @@ def status_callback_url(base: str, delivery_id: str) -> str:
     return f"{base}?{urlencode({'delivery': delivery_id})}"
 
 
-def _outcome(response: httpx.Response) -> Outcome:
-    status = response.status_code
+def _outcome(status: int, answer: bytes, retry_after: str) -> Outcome:
     if status in (200, 201):
-        return Sent(_json(response).get("sid"))
+        return Sent(_json(answer).get("sid"))
     if status == 429:
-        return TemporaryFailure(THROTTLED, _retry_after(response))
+        return TemporaryFailure(THROTTLED, _seconds(retry_after))
     if status >= 500 or status in _OURS_TO_FIX:
-        return TemporaryFailure(f"sms_provider:{status}", _retry_after(response))
-    code = _json(response).get("code")
+        return TemporaryFailure(f"sms_provider:{status}", _seconds(retry_after))
+    code = _json(answer).get("code")
     return PermanentFailure(f"sms_rejected:{code or status}")
 
 
-def _retry_after(response: httpx.Response) -> float | None:
-    value = response.headers.get("Retry-After", "")
-    return float(value) if value.replace(".", "", 1).isdigit() else None
+def _seconds(retry_after: str) -> float | None:
+    return float(retry_after) if retry_after.replace(".", "", 1).isdigit() else None
 
 
-def _json(response: httpx.Response) -> dict:
+def _json(answer: bytes) -> dict:
     try:
-        body = response.json()
-    except ValueError:
+        body = json.loads(answer)
+    except ValueError:  # UnicodeDecodeError and JSONDecodeError among them
         return {}
     return body if isinstance(body, dict) else {}

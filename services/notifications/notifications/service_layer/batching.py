@@ -3,7 +3,9 @@
 Each caller hands in one item and waits for its own answer; the items handed in while the
 previous transaction was under way (or within the same turn of the event loop) go in the next
 one, up to ``limit`` at a time; the first transaction after a quiet spell takes at most
-``first`` (so the first answer does not wait for a whole batch's work). A caller is
+``first``, and each next one twice as many as the one before, up to ``limit`` (so the first
+answers of a burst do not wait for a whole batch's work: its second did, behind 99 others,
+when the second transaction took them all). A caller is
 answered only once its transaction has committed, so "the claim is committed before the
 provider is called" holds for each message as before;
 if the transaction fails, every caller in it gets the error (nothing of it was committed).
@@ -38,7 +40,7 @@ class GroupCommit(Generic[Item, Answer]):
         limit = self._first
         while self._waiting:
             taken, self._waiting = self._waiting[:limit], self._waiting[limit:]
-            limit = self._limit
+            limit = min(2 * limit, self._limit)
             try:
                 answers = await self._apply([item for item, _ in taken])
             except Exception as exc:  # noqa: BLE001 - handed to its caller, who decides

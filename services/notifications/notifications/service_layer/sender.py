@@ -114,7 +114,8 @@ class Sender:
         self._in_flight: set[str] = set()  # claimed and handed to the provider, not recorded
         # The lanes whose turn came together are claimed in one transaction, and the outcomes
         # that came back together recorded in one (the store, not the provider, is the bound)
-        # (the first after a quiet spell alone: the first text need not wait for 31 claims)
+        # (after a quiet spell the first alone, then 2, 4...: the first texts of a burst need
+        # not wait for the whole burst's claims)
         self._claims = GroupCommit(self._prepare_all, limit=batch_size, first=1,
                                    name="sender-claims")
         self._records = GroupCommit(self._record_all, limit=batch_size, name="sender-records")
@@ -209,7 +210,11 @@ class Sender:
         lanes = [list(lane) for key, lane in groupby(
             sorted(due, key=lambda d: (d.recipient_id, d.channel, not d.urgent, d.seq)),
             key=lambda d: (d.recipient_id, d.channel)) if key not in self._lanes]
-        lanes.sort(key=lambda lane: (not lane[0].urgent, lane[0].seq))
+        # Urgent first; of the urgent ones the texts first (a phone is the quicker way to
+        # reach her: an escape's text need not wait behind the same escape's emails)
+        lanes.sort(key=lambda lane: (not lane[0].urgent,
+                                     lane[0].urgent and lane[0].channel != Channel.SMS.value,
+                                     lane[0].seq))
         started = []
         for lane in self._with_room(lanes):
             key = (lane[0].recipient_id, lane[0].channel)

@@ -151,3 +151,29 @@ async def test_a_large_fan_out_waits_in_the_store_not_as_lanes_in_memory_and_urg
     assert len(texts) == 2 * REGISTRANTS == len(set(texts))  # acknowledgement + escape each
     assert len(harness.email.sent) == REGISTRANTS
     assert {str(d.status) for d in await harness.deliveries()} == {"sent"}
+
+
+async def test_of_an_escape_the_texts_go_before_the_emails(harness, clock):
+    """Both are urgent; a phone is the quicker way to reach her, so with one slot free the
+    texts are sent first (the emails were planned first and went first before)."""
+    for _ in range(3):
+        person = new_id()
+        await harness.person(person, preferred_channel="sms")
+        await harness.deliver(registration(new_id(), person, notify_on=["escape"],
+                                           channel="sms", at=clock()), subject=new_id())
+    await harness.send_due()  # the acknowledgements
+    order = []
+    for channel, provider in (("sms", harness.sms), ("email", harness.email)):
+        def noting(send, channel=channel):
+            async def send_noted(*args, **kwargs):
+                order.append(channel)
+                return await send(*args, **kwargs)
+            return send_noted
+        provider.send = noting(provider.send)
+    harness.sender._pool = Pool(1)  # one message at a time: the order is the sender's
+
+    await harness.deliver(custody("escape", at=clock(), status="escaped", facility=None),
+                          subject="AB1234")
+    await harness.send_due()
+
+    assert order == ["sms"] * 3 + ["email"] * 3

@@ -62,13 +62,20 @@ async def test_a_caller_who_gives_up_does_not_stop_the_others():
         await quitter
 
 
-async def test_the_first_transaction_after_a_quiet_spell_takes_only_first_then_the_rest_batch():
+async def test_after_a_quiet_spell_the_first_transaction_takes_first_then_twice_as_many():
     store = Store()
     group = GroupCommit(store.apply, limit=100, first=1)
     answers = await asyncio.gather(*(group.submit(f"m{i}") for i in range(32)))
     assert answers == [f"M{i}" for i in range(32)]
-    # the first caller's answer does not wait for the other 31's work
-    assert [len(batch) for batch in store.batches] == [1, 31]
+    # the first answers of a burst do not wait for the whole burst's work
+    assert [len(batch) for batch in store.batches] == [1, 2, 4, 8, 16, 1]
     assert store.batches[0] == ["m0"]
     await asyncio.gather(*(group.submit(f"n{i}") for i in range(5)))  # quiet again: first
-    assert [len(batch) for batch in store.batches] == [1, 31, 1, 4]
+    assert [len(batch) for batch in store.batches][6:] == [1, 2, 2]
+
+
+async def test_the_doubling_stops_at_the_limit():
+    store = Store()
+    group = GroupCommit(store.apply, limit=10, first=1)
+    await asyncio.gather(*(group.submit(f"m{i}") for i in range(40)))
+    assert [len(batch) for batch in store.batches] == [1, 2, 4, 8, 10, 10, 5]
