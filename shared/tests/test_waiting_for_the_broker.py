@@ -93,3 +93,18 @@ async def test_a_stop_request_reaches_the_start_and_whoever_handled_it_before():
         assert noted == [signal.SIGTERM] * 2 and not stopped.is_set()
     finally:
         signal.signal(signal.SIGTERM, previous)
+
+
+async def test_a_handler_installed_outside_python_gives_way_to_the_default_afterwards(monkeypatch):
+    """``signal.getsignal`` says None for a handler it did not install; ``signal.signal`` refuses
+    None, so the default is put back instead."""
+    previous = signal.getsignal(signal.SIGTERM)
+    real = signal.getsignal
+    monkeypatch.setattr(signal, "getsignal",
+                        lambda sig: None if sig == signal.SIGTERM else real(sig))
+    try:
+        with stop_requests(lambda: None):
+            pass
+        assert real(signal.SIGTERM) == signal.SIG_DFL
+    finally:
+        signal.signal(signal.SIGTERM, previous)

@@ -20,7 +20,8 @@ def stop_requests(on_stop: Callable[[], None]) -> Iterator[None]:
         yield  # signals reach the main thread only (a test client runs the app in another)
         return
     loop = asyncio.get_running_loop()
-    before = {sig: signal.getsignal(sig) for sig in STOP_SIGNALS}
+    # None: a handler installed outside Python, which cannot be put back; the default then
+    before = {sig: _or_default(signal.getsignal(sig)) for sig in STOP_SIGNALS}
     unhandled: list[int] = []  # came while nothing of Python's handled them before
 
     def handler(sig: int, frame) -> None:
@@ -41,6 +42,10 @@ def stop_requests(on_stop: Callable[[], None]) -> Iterator[None]:
             signal.signal(sig, previous)
         for sig in unhandled:  # what it would have done without this block: end the process
             signal.raise_signal(sig)
+
+
+def _or_default(handler):
+    return signal.SIG_DFL if handler is None else handler
 
 
 def serve(app, settings) -> None:
