@@ -1,7 +1,9 @@
 """Migrations at start run in a child process: the store is upgraded, the child's lines look
 like the service's own, a failure stops the start, and alembic never enters the service."""
+import asyncio
 import json
 import os
+import signal
 import subprocess
 import sys
 import textwrap
@@ -101,3 +103,63 @@ async def test_a_failed_migration_stops_the_start_with_the_reason(tmp_path, capf
     failed = [line for line in lines if line["event"] == "migrations.failed"]
     assert failed and failed[0]["service"] == "intake"
     assert "CREATE TABLEX no_such_syntax" in failed[0]["exception"]
+
+
+async def test_a_stop_signal_reaching_the_child_does_not_cut_its_migration_off(tmp_path):
+    """Ctrl-C reaches the terminal's whole process group, systemd's stop the whole control
+    group: the child among them. Its migration finishes all the same (the service then stops)."""
+    migrations, began = tmp_path / "migrations", tmp_path / "began"
+    (migrations / "versions").mkdir(parents=True)
+    (migrations / "env.py").write_text(
+        "from sqlalchemy import MetaData\nfrom vod_shared.migrations import run_env\n"
+        "run_env(MetaData(), service_tables=False)\n")
+    (migrations / "versions" / "0001_slow.py").write_text(
+        'import os, pathlib, time\nfrom alembic import op\nrevision = "0001"\n'
+        'down_revision = None\n'
+        'def upgrade():\n'
+        '    op.execute("CREATE TABLE first_half (id INTEGER)")\n'
+        f'    pathlib.Path({str(began)!r}).write_text(str(os.getpid()))\n'
+        '    time.sleep(1.0)\n'
+        '    op.execute("CREATE TABLE second_half (id INTEGER)")\n')
+    store = StaffStore(f"sqlite+aiosqlite:///{tmp_path}/slow.db")
+    try:
+        upgrade = asyncio.create_task(MigrateInChild("intake")(store.engine, migrations))
+        while not began.exists() or not began.read_text():
+            assert not upgrade.done(), upgrade.exception()
+            await asyncio.sleep(0.02)
+        child = int(began.read_text())
+        os.kill(child, signal.SIGINT)
+        os.kill(child, signal.SIGTERM)
+        await asyncio.wait_for(upgrade, timeout=60)
+        assert await at_head(store.engine, migrations)
+        async with store.engine.connect() as db:
+            assert (await db.execute(text("SELECT count(*) FROM second_half"))).scalar() == 0
+    finally:
+        await store.close()
+
+
+async def test_a_cancelled_start_still_kills_its_migration_child(tmp_path):
+    migrations, began = tmp_path / "migrations", tmp_path / "began"
+    (migrations / "versions").mkdir(parents=True)
+    (migrations / "env.py").write_text(
+        "from sqlalchemy import MetaData\nfrom vod_shared.migrations import run_env\n"
+        "run_env(MetaData(), service_tables=False)\n")
+    (migrations / "versions" / "0001_stuck.py").write_text(
+        'import os, pathlib, time\nrevision = "0001"\ndown_revision = None\n'
+        'def upgrade():\n'
+        f'    pathlib.Path({str(began)!r}).write_text(str(os.getpid()))\n'
+        '    time.sleep(600)\n')
+    store = StaffStore(f"sqlite+aiosqlite:///{tmp_path}/stuck.db")
+    try:
+        upgrade = asyncio.create_task(MigrateInChild("intake")(store.engine, migrations))
+        while not began.exists() or not began.read_text():
+            assert not upgrade.done(), upgrade.exception()
+            await asyncio.sleep(0.02)
+        child = int(began.read_text())
+        upgrade.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await asyncio.wait_for(upgrade, timeout=10)
+        with pytest.raises(ProcessLookupError):  # gone, and reaped
+            os.kill(child, 0)
+    finally:
+        await store.close()

@@ -93,3 +93,51 @@ async def test_a_stop_request_reaches_the_start_and_whoever_handled_it_before():
         assert noted == [signal.SIGTERM] * 2 and not stopped.is_set()
     finally:
         signal.signal(signal.SIGTERM, previous)
+
+
+async def test_a_handler_installed_outside_python_gives_way_to_the_default_afterwards(monkeypatch):
+    """``signal.getsignal`` says None for a handler it did not install; ``signal.signal`` refuses
+    None, so the default is put back instead."""
+    previous = signal.getsignal(signal.SIGTERM)
+    real = signal.getsignal
+    monkeypatch.setattr(signal, "getsignal",
+                        lambda sig: None if sig == signal.SIGTERM else real(sig))
+    try:
+        with stop_requests(lambda: None):
+            pass
+        assert real(signal.SIGTERM) == signal.SIG_DFL
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+EARLY_STOP = """
+import asyncio, os, signal, sys
+from types import SimpleNamespace
+from vod_shared.stopping import serve, stop_requests
+
+async def app(scope, receive, send):  # a service's lifespan; its broker never answers
+    await receive()  # lifespan.startup
+    # the stop lands after uvicorn took the signals, before the start looks for one
+    os.kill(os.getpid(), signal.SIGTERM)
+    await asyncio.sleep(0.2)
+    stop = asyncio.Event()
+    with stop_requests(stop.set):
+        try:
+            await asyncio.wait_for(stop.wait(), timeout=8.0)
+            print("stop noticed", flush=True)
+        except TimeoutError:
+            print("stop missed", flush=True)
+    await send({"type": "lifespan.startup.complete"})
+    await receive()  # lifespan.shutdown
+    await send({"type": "lifespan.shutdown.complete"})
+
+serve(app, SimpleNamespace(bind_host="127.0.0.1", effective_port=lambda: int(sys.argv[1])))
+"""
+
+
+def test_a_stop_caught_by_uvicorn_before_the_start_looked_for_one_is_not_lost():
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(entry for entry in sys.path if entry)}
+    done = subprocess.run([sys.executable, "-c", EARLY_STOP, str(free_port())], env=env,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.strip() == "stop noticed", done.stderr[-3000:]

@@ -6,14 +6,17 @@ process. The child logs as the service does (same service name, format and level
 and a failed migration stops the start with :class:`MigrationFailed` after the child's own
 traceback. A store already at its head revision (a restart; the three services that find the
 shared staff store done) needs no child: the version table is read and compared with the
-revisions' files, and anything unexpected in them means the child runs. ``python -m vod_shared.migration_process DIR SERVICE FORMAT LEVEL DRIVER`` is the
-child; the store's address comes in ``VOD_MIGRATE_URL`` (never on a command line, where
-``ps`` would show a password).
+revisions' files, and anything unexpected in them means the child runs. The child ignores
+SIGINT and SIGTERM, so a stop asked for mid-migration waits for it to finish.
+``python -m vod_shared.migration_process DIR SERVICE FORMAT LEVEL DRIVER`` runs the same by
+hand (without ignoring them); the store's address comes in ``VOD_MIGRATE_URL`` (never on a
+command line, where ``ps`` would show a password).
 """
 import ast
 import asyncio
 import logging
 import os
+import signal
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -53,18 +56,40 @@ class MigrateInChild:
         # The child imports what this process can: its own path, whoever set it.
         path = os.pathsep.join(entry for entry in sys.path if entry)
         env = dict(os.environ, PYTHONPATH=path, **{_URL_VARIABLE: url})
-        child = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "vod_shared.migration_process", str(migrations_dir),
-            self.service, self.log_format, self.log_level, self.sqlite_driver, env=env)
-        try:
-            code = await child.wait()
-        except asyncio.CancelledError:
-            child.kill()
-            await child.wait()
-            raise
+        args = (str(migrations_dir), self.service, self.log_format, self.log_level,
+                self.sqlite_driver)
+        for _ in range(3):
+            code = await _run_child(args, env)
+            # Killed by a stop signal before it could ignore them: nothing was migrated yet
+            # (the signal is this process's to act on, once the store is upgraded).
+            if code not in _STOPPED_BEFORE_IGNORING:
+                break
         if code != 0:
             raise MigrationFailed(f"the migrations in {migrations_dir} failed "
                                   f"(exit code {code}; the lines above say why)")
+
+
+# The child's first statement: Ctrl-C (SIGINT to the terminal's process group) and systemd's
+# stop (SIGTERM to the whole control group) reach it too, but a migration is never cut off
+# half-way (SQLite's DDL is not transactional); the parent alone decides, and kills it
+# (SIGKILL) only when its own start is cancelled.
+_CHILD = ("import signal\n"
+          "signal.signal(signal.SIGINT, signal.SIG_IGN)\n"
+          "signal.signal(signal.SIGTERM, signal.SIG_IGN)\n"
+          "import sys\n"
+          "from vod_shared.migration_process import main\n"
+          "main(sys.argv[1:])\n")
+_STOPPED_BEFORE_IGNORING = (-signal.SIGINT, -signal.SIGTERM)
+
+
+async def _run_child(args: tuple[str, ...], env: dict[str, str]) -> int:
+    child = await asyncio.create_subprocess_exec(sys.executable, "-c", _CHILD, *args, env=env)
+    try:
+        return await child.wait()
+    except asyncio.CancelledError:
+        child.kill()
+        await child.wait()
+        raise
 
 
 def heads(migrations_dir: Path) -> set[str] | None:

@@ -146,6 +146,9 @@ class ServiceRuntime:
         self._migrations_dir = migrations_dir
         self._uow_class = uow_class
         self._relay_task: asyncio.Task | None = None
+        # inside ``lifespan``: whether the service really started (False after a stop requested
+        # before the broker answered); a service's own background work starts only if so
+        self.started = False
         self._topics_used: set[str] = set()
         # what this service subscribes to and publishes on (the broker's ACLs must match:
         # vod_shared.topics.acl_entries)
@@ -316,9 +319,11 @@ class ServiceRuntime:
         backlog_watch = asyncio.create_task(self.backlog.run(), name="backlog-watch")
         memory = asyncio.create_task(give_back_every(_GIVE_BACK_MEMORY_EVERY_S), name="give-back")
         log.info("service.started", port=self.settings.effective_port())
+        self.started = True
         try:
             yield
         finally:
+            self.started = False
             for task in (memory, backlog_watch, quiet_commits):
                 task.cancel()
                 with suppress(asyncio.CancelledError):

@@ -2,7 +2,8 @@
 
 uvicorn notes such a signal but acts on it only once the application has started; a service
 waiting for a broker that is down would never start, and so never stop. While it waits, the
-signals also reach ``on_stop``; whatever handled them before (uvicorn) still does.
+signals also reach ``on_stop``; whatever handled them before (uvicorn) still does. One that
+uvicorn caught before the block began (between its taking the signals and the start) counts too.
 """
 import asyncio
 import signal
@@ -20,7 +21,8 @@ def stop_requests(on_stop: Callable[[], None]) -> Iterator[None]:
         yield  # signals reach the main thread only (a test client runs the app in another)
         return
     loop = asyncio.get_running_loop()
-    before = {sig: signal.getsignal(sig) for sig in STOP_SIGNALS}
+    # None: a handler installed outside Python, which cannot be put back; the default then
+    before = {sig: _or_default(signal.getsignal(sig)) for sig in STOP_SIGNALS}
     unhandled: list[int] = []  # came while nothing of Python's handled them before
 
     def handler(sig: int, frame) -> None:
@@ -34,6 +36,8 @@ def stop_requests(on_stop: Callable[[], None]) -> Iterator[None]:
 
     for sig in STOP_SIGNALS:
         signal.signal(sig, handler)
+    if any(_already_asked(previous) for previous in before.values()):
+        loop.call_soon(on_stop)  # came after uvicorn took the signals, before this block
     try:
         yield
     finally:
@@ -41,6 +45,16 @@ def stop_requests(on_stop: Callable[[], None]) -> Iterator[None]:
             signal.signal(sig, previous)
         for sig in unhandled:  # what it would have done without this block: end the process
             signal.raise_signal(sig)
+
+
+def _already_asked(handler) -> bool:
+    """Whether ``handler`` is uvicorn's (``Server.handle_exit``) and has caught a stop already:
+    uvicorn acts on it only once the start is over, which a broker that is down never ends."""
+    return getattr(getattr(handler, "__self__", None), "should_exit", False) is True
+
+
+def _or_default(handler):
+    return signal.SIG_DFL if handler is None else handler
 
 
 def serve(app, settings) -> None:

@@ -240,6 +240,9 @@ def _with_due_work(runtime: ServiceRuntime, door: Door, page, erasures: erasure.
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         async with runtime.lifespan(app):
+            if not runtime.started:  # stopped before the broker answered: nothing falls due
+                yield
+                return
             task = asyncio.create_task(due_work(), name="due-work")
             try:
                 yield

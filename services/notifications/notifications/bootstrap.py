@@ -154,11 +154,15 @@ def bootstrap(settings: Settings | None = None, clock=utc_now, *, email=None,
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with runtime.lifespan(app):
-            sender.start()
+            # stopped before the broker answered: no text or email leaves after a stop
+            started = runtime.started
+            if started:
+                sender.start()
             try:
                 yield
             finally:
-                await sender.stop()
+                if started:
+                    await sender.stop()
                 for provider in (sms, email):
                     if hasattr(provider, "close"):
                         await provider.close()

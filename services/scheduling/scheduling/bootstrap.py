@@ -139,6 +139,9 @@ def _with_due_work(runtime: ServiceRuntime, due_work: DueWork):
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         async with runtime.lifespan(app):
+            if not runtime.started:  # stopped before the broker answered: nothing falls due
+                yield
+                return
             task = asyncio.create_task(due_work.run(), name="due-work")
             try:
                 yield

@@ -127,6 +127,8 @@ async def test_the_running_services_due_work_loop_writes_them(admin):
     admin.clock.advance(seconds=KEY_TOMBSTONE_AGAIN_AFTER_S + 1)
 
     class NoBroker:  # the service's own lifespan without Kafka: only the loop is under test
+        started = True
+
         @asynccontextmanager
         async def lifespan(self, app):
             yield
