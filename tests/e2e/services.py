@@ -1,4 +1,5 @@
 """The services as real processes, as ``make run`` starts them."""
+import importlib.util
 import os
 import signal
 import subprocess
@@ -8,6 +9,7 @@ from pathlib import Path
 
 import httpx
 
+from vod_devtools.migrated import copy_migrated, new_sqlite_file
 from vod_devtools.net import free_port
 
 SERVICES = ("intake", "screening", "scheduling", "notifications")
@@ -33,10 +35,42 @@ class ServiceProcess:
 
     def launch(self) -> "ServiceProcess":
         """Starts the process without waiting for it to be healthy (so several start at once)."""
+        self.copy_new_stores()
         with open(self.log_path, "ab") as log:
             self.proc = subprocess.Popen([sys.executable, "-m", self.name], env=self.env,
                                          stdout=log, stderr=subprocess.STDOUT)
         return self
+
+    def copy_new_stores(self) -> list[Path]:
+        """Its store and the staff store, where each is a SQLite file not made yet: a copy of
+        one migrated once per test session, so the process starts no migration child (two
+        per start otherwise). Any other store (PostgreSQL, a file already there, a restored
+        one) is migrated by the service itself, as in production."""
+        copied = []
+        for url, migrations in ((self.database_url(), _service_migrations(self.name)),
+                                (self.staff_database_url(), _staff_migrations())):
+            path = new_sqlite_file(url)
+            if path is not None and copy_migrated(path, migrations):
+                copied.append(path)
+        return copied
+
+    def database_url(self) -> str:
+        """As the service's settings choose it (``effective_database_url``)."""
+        return self.env.get(f"{self.name.upper()}_DATABASE_URL") or (
+            f"sqlite+aiosqlite:///{(self._data_dir() / f'{self.name}.db').resolve()}")
+
+    def staff_database_url(self) -> str:
+        """As ``StaffSettings.effective_staff_database_url`` chooses it."""
+        if self.env.get("STAFF_DATABASE_URL"):
+            return self.env["STAFF_DATABASE_URL"]
+        staff_file = Path(self.env.get("VOD_STAFF_FILE") or self._data_dir() / "staff.toml")
+        staff_file = staff_file.resolve()
+        path = (staff_file.with_suffix(".db") if staff_file.suffix != ".db"
+                else staff_file.with_name(f"{staff_file.name}.state.db"))
+        return f"sqlite+aiosqlite:///{path}"
+
+    def _data_dir(self) -> Path:
+        return Path(self.env.get("VOD_DATA_DIR", "var"))
 
     def wait_healthy(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout
@@ -65,3 +99,12 @@ class ServiceProcess:
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+
+def _service_migrations(name: str) -> Path:
+    return Path(importlib.util.find_spec(name).origin).parent / "migrations"
+
+
+def _staff_migrations() -> Path:
+    from vod_shared.staff.store import MIGRATIONS
+    return MIGRATIONS

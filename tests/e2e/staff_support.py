@@ -10,7 +10,7 @@ from pathlib import Path
 import httpx
 from fastapi import FastAPI
 
-from vod_shared.migrations import upgrade_to_head
+from vod_devtools.migrated import migrated
 from vod_shared.sealing import KeyDirectory
 
 SERVICES = ("intake", "screening", "scheduling", "notifications")
@@ -70,7 +70,7 @@ async def build(name: str, tmp_path: Path) -> BuiltService:
     folder.mkdir(parents=True, exist_ok=True)
     module = importlib.import_module(f"{name}.bootstrap")
     runtime, app = module.bootstrap(settings_for(name, folder))
-    await upgrade_to_head(runtime.engine, module.MIGRATIONS)
+    await migrated(runtime.engine, module.MIGRATIONS)  # a copy of a store migrated once
     return BuiltService(name, app, runtime)
 
 

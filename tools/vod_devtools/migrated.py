@@ -6,12 +6,20 @@ migrations folder, into a template file, and each new SQLite store is a copy of 
 tables, indexes, version row and journal mode, in a millisecond. A store that is not a new
 SQLite file (PostgreSQL, in memory, a file already there) is upgraded as before. The
 migrations themselves are still run and checked by their own tests.
+
+``copy_migrated`` does the same for a store a service *process* will open (the e2e and fault
+harnesses): the file is there before the process starts, already at head, so the service
+starts no migration child for it.
 """
+import asyncio
 import atexit
+import os
 import shutil
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from vod_shared.db import create_engine
@@ -24,15 +32,35 @@ _folder: Path | None = None
 async def migrated(engine: AsyncEngine, migrations_dir: Path) -> None:
     """As ``upgrade_to_head(engine, migrations_dir)``, by copying a migrated template when the
     store is a SQLite file not made yet."""
-    path = _new_sqlite_file(engine)
+    path = new_sqlite_file(engine.url)
     if path is None:
         await upgrade_to_head(engine, migrations_dir)
         return
     shutil.copyfile(await _template(Path(migrations_dir).resolve()), path)
 
 
-def _new_sqlite_file(engine: AsyncEngine) -> Path | None:
-    url = engine.url
+def copy_migrated(path: Path, migrations_dir: Path) -> bool:
+    """Makes ``path``, a SQLite file not there yet, a copy of the template of ``migrations_dir``;
+    False (and nothing done) when the file is already there. Callable inside an event loop."""
+    path = Path(path)
+    if path.exists():
+        return False
+    migrations_dir = Path(migrations_dir).resolve()
+    template = _templates.get(migrations_dir)
+    if template is None:  # made once, on a loop of its own (the caller's may be running)
+        with ThreadPoolExecutor(1) as pool:
+            template = pool.submit(asyncio.run, _template(migrations_dir)).result()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f".{path.name}.copying")
+    shutil.copyfile(template, partial)
+    os.replace(partial, path)  # never a half-copied store under the real name
+    return True
+
+
+def new_sqlite_file(url: str | URL) -> Path | None:
+    """The file of a SQLite store at ``url`` that is not made yet; None for any other store
+    (PostgreSQL, in memory, a file already there)."""
+    url = make_url(url)
     if url.get_backend_name() != "sqlite" or url.query or not url.database:
         return None
     if url.database == ":memory:" or url.database.startswith("file:"):
