@@ -3,12 +3,12 @@ runs on the loop's thread): every turn of the loop it waits costs a turn of ever
 flight, so the first event of a burst must go out within the fewest turns."""
 import asyncio
 import time
+from datetime import datetime, timezone
 
 from vod_shared.db import session_factory
+from vod_shared.events import CaseClosed
 from vod_shared.outbox import OutboxRelay, Wakeup
 from vod_shared.unit_of_work import SqlUnitOfWork
-
-from test_outbox_and_inbox import _closed
 
 
 async def test_a_committed_event_is_published_within_two_turns_of_a_busy_loop(engine):
@@ -32,7 +32,9 @@ async def test_a_committed_event_is_published_within_two_turns_of_a_busy_loop(en
         await asyncio.sleep(0.05)  # the relay's first round is done: it sleeps
         async with SqlUnitOfWork(sessions, source="/services/test",
                                  on_commit=relay.notify) as uow:
-            await uow.emit(_closed("a"), topic="vod.test", subject="a")
+            await uow.emit(CaseClosed(case_id="a", reason="completed",
+                                      at=datetime.now(timezone.utc)),
+                           topic="vod.test", subject="a")
             await uow.commit()
         committed = turns
         for _ in range(200):
