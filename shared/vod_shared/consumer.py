@@ -299,7 +299,8 @@ class Ramp:
     burst (an escape, whose texts wait for it) then commits, and its events leave, without
     waiting for the work of the 99 behind it; a busy consumer keeps its large transactions."""
 
-    def __init__(self, *, quiet_s: float = 1.0, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, *, quiet_s: float = 1.0,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self._quiet_s, self._clock = quiet_s, clock
         self._size = 1
         self._last = float("-inf")  # when records were last applied
