@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import Column, Integer, MetaData, String, Table, func, insert, select
 from sqlalchemy.exc import OperationalError
 
-from vod_shared.consumer import DeadLetters, EventConsumer, NotYet, Record
+from vod_shared.consumer import DeadLetters, EventConsumer, NotYet, Ramp, Record
 from vod_shared.db import outbox, session_factory
 from vod_shared.envelope import new_envelope, to_kafka
 from vod_shared.events import CaseClosed
@@ -149,6 +149,40 @@ async def test_the_same_event_twice_in_one_batch_is_applied_once(sessions):
     dead = DeadLetterTopic()
     await _consumer(sessions, _record_and_announce, dead).consume_batch([*records, again])
     assert [e for _, e in await _applied(sessions)] == event_ids
+
+
+async def test_the_first_record_after_a_quiet_spell_is_committed_before_the_rest_are_applied(
+        sessions):
+    """An escape first in a burst of 100 must not wait for the 99 behind it: when the second
+    record is handled, the first is already in the store (another session sees it)."""
+    records, event_ids = _batch(100, cases=100)
+    seen_by_second = []
+
+    async def handler(envelope, uow):
+        if envelope.id == event_ids[1]:
+            seen_by_second.extend(e for _, e in await _applied(sessions))
+        await _record_and_announce(envelope, uow)
+
+    dead = DeadLetterTopic()
+    await _consumer(sessions, handler, dead).consume_batch(records)
+    assert seen_by_second == event_ids[:1]
+    assert [e for _, e in await _applied(sessions)] == event_ids
+    assert await _announced(sessions) == 100
+
+
+def test_transactions_ramp_up_after_a_quiet_spell_and_stay_large_while_busy():
+    now = [0.0]
+    ramp = Ramp(quiet_s=1.0, clock=lambda: now[0])
+    sizes = lambda items: [len(chunk) for chunk in ramp.chunks(items)]  # noqa: E731
+    assert sizes(list(range(100))) == [1, 2, 4, 8, 16, 32, 37]
+    now[0] += 0.05  # the next batch right behind it: whole
+    assert sizes(list(range(100))) == [100]
+    assert sizes([]) == []
+    now[0] += 1.5  # quiet: small again, in order, nothing left out
+    chunks = list(ramp.chunks(list(range(10))))
+    assert chunks == [[0], [1, 2], [3, 4, 5, 6], [7, 8, 9]]
+    now[0] += 0.5  # a trickle keeps it growing
+    assert sizes(list(range(20))) == [16, 4]
 
 
 @pytest.mark.integration

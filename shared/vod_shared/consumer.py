@@ -8,7 +8,7 @@ original in headers, and the consumer moves on.
 """
 import asyncio
 import time
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
@@ -31,6 +31,7 @@ TRANSIENT = (OperationalError, InterfaceError, ConnectionError, TimeoutError)
 log = structlog.get_logger("vod.consumer")
 # The outcomes counted in vod_events_handled_total
 APPLIED, DUPLICATE, DEAD_LETTERED = OUTCOMES
+_LARGEST_CHUNK = 1 << 16  # in effect the whole batch, whatever CONSUMER_BATCH_SIZE says
 
 
 class NotYet(Exception):
@@ -94,8 +95,10 @@ class EventConsumer:
                  failpoints: Failpoints | None = None,
                  owner_of: Callable[[str], str | None] | None = None,
                  not_yet_s: float = 60.0,
-                 metrics: ServiceMetrics | NoMetrics | None = None) -> None:
+                 metrics: ServiceMetrics | NoMetrics | None = None,
+                 ramp: "Ramp | None" = None) -> None:
         self.name = name
+        self._ramp = ramp or Ramp()
         self.metrics = metrics or NoMetrics()
         self._not_yet_s = not_yet_s
         # topic -> the CloudEvent source of the one service that may publish on it
@@ -113,7 +116,8 @@ class EventConsumer:
 
     async def consume_batch(self, records: Sequence[Record]) -> None:
         """Handles ``records`` in order: those to apply in one transaction, split at a record
-        that fails, which alone is retried or parked (the offsets are the caller's to commit)."""
+        that fails, which alone is retried or parked (the offsets are the caller's to commit).
+        After a quiet spell the first transactions are small (``Ramp``)."""
         ready: list[Ready] = []
         for record in records:
             started = time.monotonic()
@@ -122,9 +126,10 @@ class EventConsumer:
                 ready.append(checked)
             elif checked[1] is not None:
                 self.metrics.handled(*checked, time.monotonic() - started)
-        await self._apply_all(ready)
-        for item in ready:
-            self.metrics.handled(item.type_name, item.outcome, item.seconds)
+        for chunk in self._ramp.chunks(ready):
+            await self._apply_all(chunk)
+            for item in chunk:
+                self.metrics.handled(item.type_name, item.outcome, item.seconds)
 
     async def _check(self, record: Record) -> "Ready | tuple[str, str | None]":
         """A record ready to apply, or what became of it: its type (for the metrics:
@@ -286,6 +291,31 @@ class EventConsumer:
             await handler(envelope, uow)
             await uow.commit()
             return True
+
+
+class Ramp:
+    """The sizes of a consumer's transactions: after ``quiet_s`` with nothing to apply, the
+    next records go 1, then 2, 4... at a time, up to whole batches. The first record of a
+    burst (an escape, whose texts wait for it) then commits, and its events leave, without
+    waiting for the work of the 99 behind it; a busy consumer keeps its large transactions."""
+
+    def __init__(self, *, quiet_s: float = 1.0,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self._quiet_s, self._clock = quiet_s, clock
+        self._size = 1
+        self._last = float("-inf")  # when records were last applied
+
+    def chunks(self, items: list) -> Iterator[list]:
+        """``items`` in order, in consecutive chunks of the sizes due."""
+        if items and self._clock() - self._last > self._quiet_s:
+            self._size = 1
+        start = 0
+        while start < len(items):
+            chunk = items[start:start + self._size]
+            start += len(chunk)
+            yield chunk
+            self._size = min(2 * self._size, _LARGEST_CHUNK)
+            self._last = self._clock()
 
 
 @dataclass(eq=False)
