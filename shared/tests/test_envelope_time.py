@@ -23,7 +23,9 @@ ODD = ["2026-05-04T09:30:00", "2026-05-04T24:00:00Z", "2026-05-04T09:30:00z", "2
        "2026-05-04T09:30:00.123456789Z", "2026-05-04 09:30:00Z", "20260504T093000Z",
        "2026-05-04", "2026-05-04T09:30Z", "2026-05-04T09:30:00+0530", "2026-13-01T00:00:00Z",
        "2026-05-04T09:30:00+25:00", "2026-05-04T09:30:00,5Z", "not a time", "",
-       "२०२६-05-04T09:30:00Z"]
+       "२०२६-05-04T09:30:00Z", "2026-05-04T09:30:00+05:60", "2026-05-04T09:30:00+00:99",
+       "2026-05-04T09:30:00-03:75", "2026-05-04T09:30:00+23:59", "2026-05-04T09:30:00+24:00",
+       "2026-05-04T09:60:00Z", "2026-05-04T09:30:60Z", "2026-05-04T23:59:59.999999-00:00"]
 
 
 def read_both(value):
@@ -67,3 +69,18 @@ def test_a_record_with_a_malformed_time_is_still_undecodable():
             read_cloudevent(value)
         with pytest.raises(Exception):
             JSONFormat().read(CloudEvent, value)
+
+
+@pytest.mark.parametrize("offset", ["+05:60", "+00:99", "-03:75"])
+def test_an_offset_of_60_minutes_or_more_is_refused_as_the_sdk_refuses_it(offset):
+    """Not read as another instant (``+05:60`` as ``+06:00``): the record is a dead letter."""
+    data = CaseClosed(case_id="case-1", reason="bench",  # its own moment left as it is
+                      at=datetime(2026, 5, 1, tzinfo=timezone.utc))
+    good = to_kafka(new_envelope(data, source="/services/scheduling", subject="case-1",
+                                 time=datetime(2026, 5, 4, 9, 30, tzinfo=timezone.utc))).value
+    bad = good.replace(b'"2026-05-04T09:30:00Z"', f'"2026-05-04T09:30:00{offset}"'.encode())
+    assert bad.count(offset.encode()) == 1  # the envelope's time only
+    with pytest.raises(Exception):
+        JSONFormat().read(CloudEvent, bad)
+    with pytest.raises(UndecodableEvent):
+        from_kafka(bad)

@@ -23,8 +23,11 @@ CONTENT_TYPE = "application/cloudevents+json"
 # The one shape of ``time`` producers send (RFC 3339, as the SDK writes a datetime): read with
 # the standard library, 40 times faster than dateutil's pure-Python ``isoparse``, which reads
 # anything else as the SDK always has (so what is accepted or refused does not change).
-_RFC3339 = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?"
-                      r"(Z|[+-][0-9]{2}:[0-9]{2})?")
+# Hours, minutes and seconds in range here: ``fromisoformat`` reads an offset's minutes 60-99
+# as more hours (``+05:60`` as ``+06:00``) where ``isoparse`` refuses them.
+_HH, _MM = r"([01][0-9]|2[0-3])", r"[0-5][0-9]"
+_RFC3339 = re.compile(rf"[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}T{_HH}:{_MM}:{_MM}(\.[0-9]{{1,6}})?"
+                      rf"(Z|[+-]{_HH}:{_MM})?")
 
 
 def parse_time(value: str) -> datetime:

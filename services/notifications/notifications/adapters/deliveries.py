@@ -37,6 +37,11 @@ def _not_in_lanes(lanes: Iterable[tuple[str, str]]) -> list:
             for channel, recipients in by_channel.items()]
 
 
+def _narrowed(channel: str | None, urgent_only: bool) -> list:
+    return ([d.channel == channel] if channel else []) + ([d.urgent.is_(True)] if urgent_only
+                                                          else [])
+
+
 class Deliveries:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
@@ -80,12 +85,14 @@ class Deliveries:
         return {row.id: _delivery(row) for row in rows}
 
     async def due(self, now: datetime, limit: int = 100, *,
-                  besides: Iterable[tuple[str, str]] = ()) -> list[Delivery]:
+                  besides: Iterable[tuple[str, str]] = (), channel: str | None = None,
+                  urgent_only: bool = False) -> list[Delivery]:
         """Pending rows whose time has come and whose recipient's contact has arrived (the
         staff mailbox needs none), oldest first per recipient and channel; a row waits while an
         older one to the same person on the same channel is being sent or retried, so each
         person gets them in order. Rows of the (recipient, channel) pairs in ``besides`` (the
-        sender's lanes at work, which hold them already) are left out."""
+        sender's lanes at work, which hold them already) are left out; ``channel`` and
+        ``urgent_only`` narrow it to the rows the sender has room for."""
         earlier = deliveries.alias("earlier")
         blocked = select(earlier.c.seq).where(
             earlier.c.recipient_id == d.recipient_id, earlier.c.channel == d.channel,
@@ -98,7 +105,7 @@ class Deliveries:
             select(deliveries).outerjoin(contacts, contacts.c.person_id == d.recipient_id)
             .where(d.status == Status.PENDING.value, d.due_at <= utc(now), ~blocked,
                    or_(contacts.c.person_id.is_not(None), d.recipient_id == STAFF_MAILBOX),
-                   *_not_in_lanes(besides))
+                   *_not_in_lanes(besides), *_narrowed(channel, urgent_only))
             .order_by(d.urgent.desc(), d.seq).limit(limit))
         return [_delivery(row) for row in rows]
 

@@ -12,10 +12,13 @@ unknown, never sent again by itself.
 
 Deliveries to one person on one channel go in the order they were planned: a batch is split
 per recipient and channel, each part sent in order and stopped at the first failure. At most
-``max_lanes`` lanes are at work at once (an urgent notice has as many again, so it can pass a
-backlog of others): the rest of a fan-out waits in the store, not as tasks in memory. (Lanes
-once started for every row due piled up by the thousand in a large fan-out, each waiting for a
-slot, and each pass's query named them all to leave them out: issue 13's memory.)
+``max_lanes`` lanes of each channel are at work at once (an urgent notice has as many again,
+so it can pass a backlog of others): the rest of a fan-out waits in the store, not as tasks in
+memory. (Lanes once started for every row due piled up by the thousand in a large fan-out,
+each waiting for a slot, and each pass's query named them all to leave them out: issue 13's
+memory.) Each channel has its own lanes and reads its own due rows, because a text's lane
+keeps its place while it waits for the SMS pace or a 429's Retry-After: with one count for
+both, texts waiting their turn held every lane and an escape's emails went at the texts' pace.
 
 The store, not the provider, bounds the pace: the lanes whose turn came together are claimed
 in one transaction (``batching.GroupCommit``; each caller goes on only once it is committed),
@@ -201,22 +204,25 @@ class Sender:
 
     async def _start_due(self) -> tuple[list[Delivery], list[asyncio.Task]]:
         """Starts a lane for each recipient and channel with something due and no lane yet,
-        urgent ones first, as many as there is room for (``max_lanes``)."""
-        if len(self._urgent_lanes) >= self._max_lanes:
-            return [], []  # no room even for an urgent one: a lane's end wakes the loop
+        urgent ones first, as many as each channel has room for (``max_lanes``)."""
+        due, lanes, now = [], [], self._clock()
         async with self._uow() as uow:
-            due = await uow.deliveries.due(self._clock(), self._batch_size,
-                                           besides=list(self._lanes))
-        lanes = [list(lane) for key, lane in groupby(
-            sorted(due, key=lambda d: (d.recipient_id, d.channel, not d.urgent, d.seq)),
-            key=lambda d: (d.recipient_id, d.channel)) if key not in self._lanes]
+            for channel in Channel:  # each its own read: one's backlog never hides another's
+                room, urgent_room = self._room(channel.value)
+                if room <= 0 and urgent_room <= 0:
+                    continue  # no room even for an urgent one: a lane's end wakes the loop
+                rows = await uow.deliveries.due(
+                    now, self._batch_size, channel=channel.value, urgent_only=room <= 0,
+                    besides=[key for key in self._lanes if key[1] == channel.value])
+                due += rows
+                lanes += _with_room(self._new_lanes(rows), room, urgent_room)
         # Urgent first; of the urgent ones the texts first (a phone is the quicker way to
         # reach her: an escape's text need not wait behind the same escape's emails)
         lanes.sort(key=lambda lane: (not lane[0].urgent,
                                      lane[0].urgent and lane[0].channel != Channel.SMS.value,
                                      lane[0].seq))
         started = []
-        for lane in self._with_room(lanes):
+        for lane in lanes:
             key = (lane[0].recipient_id, lane[0].channel)
             task = asyncio.create_task(self._send_lane(lane), name="notifications-lane")
             self._lanes[key] = task
@@ -226,20 +232,20 @@ class Sender:
             started.append(task)
         return due, started
 
-    def _with_room(self, lanes: list[list[Delivery]]) -> list[list[Delivery]]:
-        """The lanes (urgent first) there is room for: ``max_lanes`` in all, and as many again
-        for urgent ones; the others stay pending in the store for a later pass."""
-        room = self._max_lanes - len(self._lanes)
-        urgent_room = self._max_lanes - len(self._urgent_lanes)
-        chosen = []
-        for lane in lanes:
-            if lane[0].urgent and urgent_room > 0:
-                urgent_room -= 1
-            elif room <= 0:
-                continue
-            room -= 1
-            chosen.append(lane)
-        return chosen
+    def _room(self, channel: str) -> tuple[int, int]:
+        """How many more lanes this channel may start: (any, urgent ones besides)."""
+        at_work = sum(1 for _, of in self._lanes if of == channel)
+        urgent = sum(1 for _, of in self._urgent_lanes if of == channel)
+        return self._max_lanes - at_work, self._max_lanes - urgent
+
+    def _new_lanes(self, due: list[Delivery]) -> list[list[Delivery]]:
+        """The due rows as lanes (per recipient and channel, in order), urgent ones first,
+        leaving out those with a lane at work."""
+        lanes = [list(lane) for key, lane in groupby(
+            sorted(due, key=lambda d: (d.recipient_id, d.channel, not d.urgent, d.seq)),
+            key=lambda d: (d.recipient_id, d.channel)) if key not in self._lanes]
+        lanes.sort(key=lambda lane: (not lane[0].urgent, lane[0].seq))
+        return lanes
 
     def _lane_done(self, key: tuple[str, str], lane: asyncio.Task) -> None:
         self._lanes.pop(key, None)
@@ -468,6 +474,22 @@ def _blocked(delivery: Delivery, channel: Channel, address: str | None,
             and delivery.recipient_id in opted_out):
         return "sms_opted_out"
     return None
+
+
+def _with_room(lanes: list[list[Delivery]], room: int,
+               urgent_room: int) -> list[list[Delivery]]:
+    """The lanes of one channel (urgent first) there is room for: ``room`` in all, and
+    ``urgent_room`` more for urgent ones; the others stay pending in the store for a later
+    pass."""
+    chosen = []
+    for lane in lanes:
+        if lane[0].urgent and urgent_room > 0:
+            urgent_room -= 1
+        elif room <= 0:
+            continue
+        room -= 1
+        chosen.append(lane)
+    return chosen
 
 
 def _claimed(delivery: Delivery, now: datetime) -> Delivery:

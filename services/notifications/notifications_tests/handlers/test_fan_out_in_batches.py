@@ -2,10 +2,11 @@
 outcomes recorded, a batch to a transaction (not two transactions a message), and each goes
 once."""
 import asyncio
+from collections import Counter
 
 from vod_shared.db import session_factory
 
-from notifications.adapters.pacing import Pool
+from notifications.adapters.pacing import Pace, Paces, Pool
 from notifications.service_layer.unit_of_work import UnitOfWork
 
 from ..support import custody, new_id, registration
@@ -28,6 +29,10 @@ def _counting_commits(harness) -> list[int]:
         return unit
     harness.sender._uow = harness.outcomes._uow = uow
     return commits
+
+
+def _by_channel(lanes) -> dict[str, int]:
+    return dict(Counter(channel for _, channel in lanes))
 
 
 async def test_an_escape_to_many_is_claimed_and_recorded_in_batches_and_each_goes_once(
@@ -80,7 +85,8 @@ async def test_a_pass_reads_only_rows_no_lane_holds_so_the_next_recipients_get_l
     for _ in range(5):
         due, _ = await sender._start_due()
         seen.append({(d.recipient_id, d.channel) for d in due})
-    assert all(len(batch) == 5 for batch in seen[:4])
+    # five rows of each channel a pass (each channel reads its own: see the last test)
+    assert [len(batch) for batch in seen] == [10, 10, 4, 0, 0]
     assert len(set().union(*seen)) == 2 * REGISTRANTS == len(sender._lanes)  # none read twice
     assert sum(len(batch) for batch in seen) == 2 * REGISTRANTS
 
@@ -119,10 +125,10 @@ async def test_the_senders_own_commits_do_not_wake_it_but_anyone_elses_do(harnes
 
 async def test_a_large_fan_out_waits_in_the_store_not_as_lanes_in_memory_and_urgent_ones_pass(
         harness, clock):
-    """However many are due, at most ``max_lanes`` lanes are at work (the rest wait in the
-    store: thousands of waiting lanes once held the service at 300 MiB after a fan-out); an
-    urgent notice still gets a lane when ordinary ones fill them; every lane is let go when it
-    ends, and each message goes once."""
+    """However many are due, at most ``max_lanes`` lanes of a channel are at work (the rest
+    wait in the store: thousands of waiting lanes once held the service at 300 MiB after a
+    fan-out); an urgent notice still gets a lane when ordinary ones fill them; every lane is let
+    go when it ends, and each message goes once."""
     people = [new_id() for _ in range(REGISTRANTS)]
     for person in people:
         await harness.person(person, preferred_channel="sms")
@@ -132,12 +138,13 @@ async def test_a_large_fan_out_waits_in_the_store_not_as_lanes_in_memory_and_urg
     sender._pool, sender._max_lanes = Pool(0), 3  # every lane waits for a slot
     for _ in range(4):  # the acknowledgements (not urgent): only three lanes take them
         await sender._start_due()
-    assert len(sender._lanes) == 3
+    assert _by_channel(sender._lanes) == {"sms": 3}
     await harness.deliver(custody("escape", at=clock(), status="escaped", facility=None),
                           subject="AB1234")
-    for _ in range(4):  # the escape (urgent): three lanes more, no more
-        await sender._start_due()
-    assert len(sender._lanes) == 6 and len(sender._urgent_lanes) == 3
+    for _ in range(4):  # the escape (urgent): three text lanes more, no more; its twelve
+        await sender._start_due()  # emails have three of their own (the texts hold none)
+    assert _by_channel(sender._lanes) == {"sms": 6, "email": 3}
+    assert _by_channel(sender._urgent_lanes) == {"sms": 3, "email": 3}
 
     sender._pool = Pool(1)  # one send at a time from now on
     for _ in range(6):
@@ -145,7 +152,7 @@ async def test_a_large_fan_out_waits_in_the_store_not_as_lanes_in_memory_and_urg
     while sender._lanes:  # the run loop's passes, as each lane's end wakes it
         await asyncio.gather(*list(sender._lanes.values()))
         await sender._start_due()
-        assert len(sender._lanes) <= 6
+        assert all(count <= 6 for count in _by_channel(sender._lanes).values())
     assert not sender._urgent_lanes
     texts = [t["delivery_id"] for t in harness.sms.sent]
     assert len(texts) == 2 * REGISTRANTS == len(set(texts))  # acknowledgement + escape each
@@ -177,3 +184,40 @@ async def test_of_an_escape_the_texts_go_before_the_emails(harness, clock):
     await harness.send_due()
 
     assert order == ["sms"] * 3 + ["email"] * 3
+
+
+async def test_texts_waiting_for_the_sms_pace_hold_no_email_back(harness, clock):
+    """A text's lane keeps its place while it waits for the SMS pace (here a 429's Retry-After
+    of an hour): with more texts waiting than there are lanes, an escape's emails (urgent) and
+    an ordinary email still go at once. With one count for both channels the waiting texts
+    held every lane, and the emails went at the texts' pace."""
+    people = [new_id() for _ in range(REGISTRANTS)]
+    for person in people:
+        await harness.person(person, preferred_channel="sms")
+        await harness.deliver(registration(new_id(), person, notify_on=["escape"],
+                                           channel="sms", at=clock()), subject=new_id())
+    by_email = new_id()
+    await harness.person(by_email, preferred_channel="email")
+    sender = harness.sender
+    sender._max_lanes, sender._batch_size = 3, 4  # stand for 100 and a fan-out of thousands
+    sender._paces = {"sms": Paces(Pace(1.0))}
+    sender._paces["sms"].hold(3600)  # the SMS provider's 429: no text goes for an hour
+    await harness.deliver(custody("escape", at=clock(), status="escaped", facility=None),
+                          subject="AB1234")
+    await harness.deliver(registration(new_id(), by_email, notify_on=["escape"],
+                                       channel="email", at=clock()), subject=new_id())
+
+    for _ in range(3 * REGISTRANTS):  # the run loop's passes, as each lane's end wakes it
+        await sender._start_due()
+        await asyncio.sleep(0.01)
+    try:
+        assert harness.sms.sent == []  # all waiting for the pace, holding their lanes
+        assert _by_channel(sender._lanes) == {"sms": 3}  # as many as a channel may have
+        assert len(harness.email.sent) == REGISTRANTS + 1  # every email went meanwhile
+        emails = [d for d in await harness.deliveries() if d.channel == "email"]
+        assert sorted((d.template, str(d.status)) for d in emails) == [
+            ("custody_escape", "sent")] * REGISTRANTS + [("registration_acknowledged", "sent")]
+    finally:
+        for lane in sender._lanes.values():
+            lane.cancel()
+        await asyncio.gather(*sender._lanes.values(), return_exceptions=True)

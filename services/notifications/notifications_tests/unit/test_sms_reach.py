@@ -1,0 +1,67 @@
+"""How the SMS client reaches the provider, as the httpx client it replaced did: through the
+proxy named in ``HTTP_PROXY``/``HTTPS_PROXY`` (a government network's only way out: aiohttp
+ignores them unless told), and over TLS checked against certifi's authorities."""
+import asyncio
+import ssl
+import subprocess
+
+import certifi
+
+from notifications.adapters.sms import TwilioSender
+from notifications.domain.delivery import Sent
+
+from .test_sms_answers import Api, _answer, _send
+
+
+def _sender(base: str) -> TwilioSender:
+    return TwilioSender(api_base=base, account_sid="AC1", auth_token="secret",
+                        sender="+15550000", timeout_s=2.0)
+
+
+async def test_texts_go_through_the_proxy_named_in_the_environment(monkeypatch):
+    async def taken(head, body, writer):
+        return _answer("201 Created", b'{"sid": "SMviaProxy"}')
+
+    proxy = Api(taken)
+    async with proxy as proxy_url:
+        monkeypatch.setenv("HTTP_PROXY", proxy_url)
+        for name in ("NO_PROXY", "no_proxy", "http_proxy"):
+            monkeypatch.delenv(name, raising=False)
+        # a name no resolver knows: reachable only through the proxy
+        sender = _sender("http://sms-provider.invalid:8080")
+        try:
+            assert await _send(sender) == Sent("SMviaProxy")
+        finally:
+            await sender.close()
+    (head, _), = proxy.requests
+    assert head.startswith(
+        "POST http://sms-provider.invalid:8080/2010-04-01/Accounts/AC1/Messages.json ")
+
+
+async def test_tls_is_checked_against_certifis_authorities(tmp_path, monkeypatch):
+    """A provider whose certificate only certifi's bundle vouches for (here: a bundle of one,
+    made for the test) is reached; the system's store would refuse it."""
+    key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                    "ec_paramgen_curve:prime256v1", "-nodes", "-days", "1",
+                    "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                    "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True)
+    monkeypatch.setattr(certifi, "where", lambda: str(cert))
+    served = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    served.load_cert_chain(cert, key)
+
+    async def handle(reader, writer):
+        await reader.readuntil(b"\r\n\r\n")
+        writer.write(_answer("201 Created", b'{"sid": "SMoverTls"}'))
+        await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(handle, "127.0.0.1", 0, ssl=served)
+    try:
+        sender = _sender(f"https://127.0.0.1:{server.sockets[0].getsockname()[1]}")
+        try:
+            assert await _send(sender) == Sent("SMoverTls")
+        finally:
+            await sender.close()
+    finally:
+        server.close()
