@@ -70,7 +70,7 @@ def _insert_or_ignore(postgres: bool, table: Table, conflict_columns: tuple[str,
 # fills up to ``cache_size`` (SQLite's default, 2 MB) and stays full between transactions. On
 # SQLite one connection writes at a time, and in WAL mode a connection drops its whole cache as
 # soon as another one has committed, so in a busy service a big cache is mostly stale pages:
-# five pooled connections (SQLAlchemy's default) held some 10 MB for little gain. Fewer kept, a
+# five pooled connections (SQLAlchemy's default) could hold 10 MB for little gain. Fewer kept, a
 # smaller cache each; as many open at once as before (SQLAlchemy's 5 + 10), so no transaction
 # waits for a connection that did not before: one beyond those kept is closed after its use.
 SQLITE_POOL_SIZE = 2
@@ -88,10 +88,12 @@ def create_engine(url: str, *, pooled: bool = True, sqlite_driver: str = "inloop
     ``sqlite_pool_size`` connections are kept open between transactions, each with a page cache
     of at most ``sqlite_cache_kib``."""
     if url.startswith("sqlite"):
-        options = {"poolclass": NullPool} if not pooled else {
-            "pool_size": sqlite_pool_size,
-            "max_overflow": max(SQLITE_MAX_CONNECTIONS - sqlite_pool_size, 0)
-        } if _file_store(url) else {}  # in memory: SQLAlchemy's one shared connection
+        options: dict = {}
+        if not pooled:
+            options = {"poolclass": NullPool}
+        elif _file_store(url):  # in memory: SQLAlchemy's one shared connection, as ever
+            options = {"pool_size": sqlite_pool_size,
+                       "max_overflow": max(SQLITE_MAX_CONNECTIONS - sqlite_pool_size, 0)}
         pragmas = functools.partial(_sqlite_pragmas, cache_kib=sqlite_cache_kib)
         if sqlite_driver == "aiosqlite":
             engine = create_async_engine(url, connect_args={"timeout": 30}, **options)
