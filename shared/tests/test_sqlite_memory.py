@@ -1,0 +1,52 @@
+"""A service's engine on SQLite keeps few connections open between transactions, each with a
+small page cache (what each holds stays in the service's memory), yet as many transactions run
+at once as before."""
+import asyncio
+from collections.abc import Callable
+from contextlib import AsyncExitStack
+
+import pytest
+from sqlalchemy import event, text
+
+from vod_shared.db import (
+    SQLITE_CACHE_KIB,
+    SQLITE_MAX_CONNECTIONS,
+    SQLITE_POOL_SIZE,
+    create_engine,
+)
+
+
+def _live_connections(engine) -> Callable[[], int]:
+    """How many of the engine's SQLite connections are open now. (Not the process's file
+    descriptors on the store: SQLite keeps a closed connection's descriptor for the next one
+    while others in the process hold locks on the file.)"""
+    opened, closed = [], []
+    event.listen(engine.sync_engine.pool, "connect", lambda *_: opened.append(1))
+    event.listen(engine.sync_engine.pool, "close", lambda *_: closed.append(1))
+    return lambda: len(opened) - len(closed)
+
+
+@pytest.mark.parametrize("driver", ["inloop", "aiosqlite"])
+async def test_a_burst_of_transactions_leaves_only_the_pools_few_connections_open(
+        tmp_path, driver):
+    store = tmp_path / "store.db"
+    engine = create_engine(f"sqlite+aiosqlite:///{store}", sqlite_driver=driver)
+    live = _live_connections(engine)
+    async with engine.begin() as conn:
+        await conn.execute(text("CREATE TABLE t (n INTEGER PRIMARY KEY)"))
+    try:
+        async with AsyncExitStack() as stack:  # the burst: every connection open at once
+            connections = [await stack.enter_async_context(engine.connect())
+                           for _ in range(SQLITE_MAX_CONNECTIONS)]
+            counts = await asyncio.gather(*(c.execute(text("SELECT count(*) FROM t"))
+                                            for c in connections))
+            assert [count.scalar() for count in counts] == [0] * SQLITE_MAX_CONNECTIONS
+            assert live() == SQLITE_MAX_CONNECTIONS
+        assert live() == engine.pool.checkedin() == SQLITE_POOL_SIZE < SQLITE_MAX_CONNECTIONS
+        async with engine.connect() as conn:
+            cache = (await conn.execute(text("PRAGMA cache_size"))).scalar()
+        assert cache == -SQLITE_CACHE_KIB  # KiB; SQLite's own default is 2,000 KiB
+        assert SQLITE_CACHE_KIB < 2000
+    finally:
+        await engine.dispose()
+    assert live() == 0
