@@ -23,3 +23,32 @@ async def test_temp_postgres(tmp_path):
     finally:
         pg.stop()
     assert pg.port is None
+
+
+@pytest.mark.skipif(find_pg_bin() is None, reason="run `python -m vod_devtools.postgres ensure`")
+async def test_a_port_taken_before_the_server_binds_it_is_chosen_again(tmp_path, monkeypatch):
+    """Between choosing a free port and the server binding it, another process on the machine
+    may take it (under a loaded CI run, once): the cluster then starts on another port."""
+    import socket
+
+    from vod_devtools import postgres
+    from vod_devtools.net import free_port
+
+    taken = socket.socket()
+    taken.bind(("127.0.0.1", 0))
+    taken.listen()
+    ports = iter([taken.getsockname()[1]])
+    monkeypatch.setattr(postgres, "free_port", lambda: next(ports, None) or free_port())
+    pg = TempPostgres(tmp_path / "pg")
+    try:
+        pg.start()
+        assert pg.port != taken.getsockname()[1]
+        conn = await asyncpg.connect(pg.create_database("vod_test").replace(
+            "postgresql+asyncpg", "postgresql"))
+        try:
+            assert await conn.fetchval("SELECT 1") == 1
+        finally:
+            await conn.close()
+    finally:
+        pg.stop()
+        taken.close()

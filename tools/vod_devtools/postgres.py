@@ -54,6 +54,10 @@ def ensure_installed() -> Path:
     return bin_dir
 
 
+def _port_taken(failure: str) -> bool:
+    return "could not bind" in failure or "Address already in use" in failure
+
+
 class TempPostgres:
     """`start()`, `create_database(name)` -> async SQLAlchemy URL, `stop()`."""
 
@@ -113,31 +117,40 @@ class TempPostgres:
                 "--locale=C",
                 "--no-sync",
             )  # --no-sync: a test db, speed wins
-        self.port = free_port()
-        options = " ".join(
-            [
-                "-c listen_addresses=127.0.0.1",
-                f"-c port={self.port}",
-                f"-c unix_socket_directories={self.socket_dir}",
-                # Durability is pointless for a cluster deleted after the test run.
-                "-c fsync=off",
-                "-c full_page_writes=off",
-                "-c synchronous_commit=off",
-            ]
-        )
-        self._run(
-            "pg_ctl",
-            "start",
-            "-D",
-            str(self.data_dir),
-            "-w",
-            "-t",
-            str(int(timeout)),
-            "-l",
-            str(self.base_dir / "postgres.log"),
-            "-o",
-            options,
-        )
+        # The port is free when chosen, but another process on the machine (a parallel test,
+        # a service starting) may take it before the server binds it: then choose again.
+        for attempt in range(3):
+            self.port = free_port()
+            options = " ".join(
+                [
+                    "-c listen_addresses=127.0.0.1",
+                    f"-c port={self.port}",
+                    f"-c unix_socket_directories={self.socket_dir}",
+                    # Durability is pointless for a cluster deleted after the test run.
+                    "-c fsync=off",
+                    "-c full_page_writes=off",
+                    "-c synchronous_commit=off",
+                ]
+            )
+            try:
+                self._run(
+                    "pg_ctl",
+                    "start",
+                    "-D",
+                    str(self.data_dir),
+                    "-w",
+                    "-t",
+                    str(int(timeout)),
+                    "-l",
+                    str(self.base_dir / "postgres.log"),
+                    "-o",
+                    options,
+                )
+                break
+            except RuntimeError as exc:
+                if attempt == 2 or not _port_taken(str(exc)):
+                    self.port = None
+                    raise
         self._wait_ready(time.monotonic() + timeout)
 
     def _wait_ready(self, deadline: float) -> None:

@@ -36,6 +36,7 @@ import structlog
 from vod_shared.events import Channel, SealedDetails
 from vod_shared.failpoints import Failpoints
 from vod_shared.keybook import KeyNotHereYet
+from vod_shared.outbox import Wakeup
 from vod_shared.sealing import (
     ANOTHER_SUBJECT,
     ERASED,
@@ -111,7 +112,9 @@ class Sender:
         self._max_lanes = max_lanes or max(batch_size, 2 * concurrency)
         self._queued: set[asyncio.Task] = set()  # lanes waiting for their pace or the pool
         self._batch_size, self._poll_interval_s = batch_size, poll_interval_s
-        self._wake = asyncio.Event()
+        # resumes on the loop's next turn after a wake (an Event under wait_for takes three,
+        # each running every request in flight during a burst): as the outbox relay's
+        self._wake = Wakeup()
         self._stopping = False
         self._task: asyncio.Task | None = None
         self._in_flight: set[str] = set()  # claimed and handed to the provider, not recorded
@@ -170,8 +173,7 @@ class Sender:
                     await asyncio.sleep(backoff)
                     backoff = min(backoff * 2, 30.0)
                     continue
-                with suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), timeout=self._poll_interval_s)
+                await self._wake.wait(timeout=self._poll_interval_s)
                 if self._lanes:  # each send's commit wakes us: take a burst of them as one
                     await asyncio.sleep(min(_SETTLE_S, self._poll_interval_s))
             await asyncio.gather(*self._lanes.values(), return_exceptions=True)

@@ -221,3 +221,44 @@ async def test_texts_waiting_for_the_sms_pace_hold_no_email_back(harness, clock)
         for lane in sender._lanes.values():
             lane.cancel()
         await asyncio.gather(*sender._lanes.values(), return_exceptions=True)
+
+
+async def test_a_wake_starts_the_next_pass_within_two_turns_of_a_busy_loop(harness, monkeypatch):
+    """The first notice of a burst waits for the sender's next pass; while custody webhooks
+    stream in, each turn of the loop runs every request in flight (their SQL on the loop's
+    thread), so the pass must begin within the fewest turns of a wake (an Event under
+    ``wait_for`` took three)."""
+    sender, turns, passes = harness.sender, 0, []
+
+    async def a_pass():
+        passes.append(turns)
+        return [], []
+    monkeypatch.setattr(sender, "_start_due", a_pass)
+    monkeypatch.setattr(sender, "_poll_interval_s", 60)
+
+    async def webhook_in_flight():
+        nonlocal turns
+        while True:
+            turns += 1
+            await asyncio.sleep(0)
+
+    running = asyncio.create_task(sender.run())
+    busy = asyncio.create_task(webhook_in_flight())
+    try:
+        while not passes:
+            await asyncio.sleep(0)
+        for _ in range(5):  # the first pass is over: it sleeps
+            await asyncio.sleep(0)
+        woken = turns
+        sender.wake()
+        for _ in range(50):
+            if len(passes) > 1:
+                break
+            await asyncio.sleep(0)
+    finally:
+        sender._stopping = True
+        busy.cancel()
+        running.cancel()
+        await asyncio.gather(busy, running, return_exceptions=True)
+    assert len(passes) > 1, "never woken"
+    assert passes[1] - woken <= 2
