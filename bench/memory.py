@@ -5,6 +5,11 @@ end): the four services as ``make run`` starts them on their own broker, then ``
 requests through intake to their decisions and ``escapes`` escapes to five registrants each.
 
     python bench/memory.py 1000 100
+
+Each ``*_split`` says, per service, how much of that RSS is the process's own memory (``anon``:
+the C heaps and CPython's arenas, what imports and live objects take) and how much is mapped
+files (``file``: shared libraries' code and data, as far as touched), from
+``/proc/<pid>/smaps_rollup``.
 """
 import asyncio
 import json
@@ -19,7 +24,19 @@ from vod_devtools.net import free_port
 from vod_shared.topics import all_topics
 
 import flows
-from stack import Stack
+from stack import SERVICES, Stack
+
+
+def split_mib(stack: Stack) -> dict[str, dict[str, float]]:
+    """Each service's RSS as its own memory and mapped files (MiB)."""
+    sizes = {}
+    for name in SERVICES:
+        rollup = Path(f"/proc/{stack.processes[name].pid}/smaps_rollup").read_text()
+        kib = {key: int(value.split()[0]) for key, value in (
+            line.split(":", 1) for line in rollup.splitlines()[1:])}
+        sizes[name] = {"anon": round(kib["Anonymous"] / 1024, 1),
+                       "file": round((kib["Rss"] - kib["Anonymous"]) / 1024, 1)}
+    return sizes
 
 
 async def main() -> None:
@@ -40,11 +57,13 @@ async def main() -> None:
                 out["start_s"] = round(time.time() - began, 1)
                 await asyncio.sleep(3)
                 out["after_start"] = stack.rss_mib()
+                out["after_start_split"] = split_mib(stack)
                 out["intake"] = await flows.intake_to_eligibility(stack, broker.bootstrap, cases)
                 out["fanout"] = await flows.custody_fanout(stack, escapes)
                 out["after_burst"] = stack.rss_mib()
                 await asyncio.sleep(12)
                 out["after_burst_12s"] = stack.rss_mib()
+                out["after_burst_12s_split"] = split_mib(stack)
             finally:
                 stack.stop()
         finally:

@@ -14,7 +14,7 @@ from sqlalchemy import (
     Text,
     event,
 )
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import NullPool
@@ -58,11 +58,20 @@ def insert_or_ignore(session: AsyncSession, table: Table, *conflict_columns: str
     return statement.values(**values) if values else statement
 
 
+def dialect_insert(dialect_name: str):
+    """The ``insert`` with ``ON CONFLICT`` of this dialect (``sqlite`` or ``postgresql``)."""
+    if dialect_name == "postgresql":
+        # Imported here: on SQLite the PostgreSQL dialect (~2 MiB of RSS) is never loaded.
+        from sqlalchemy.dialects.postgresql import insert
+        return insert
+    return sqlite.insert
+
+
 @functools.lru_cache(maxsize=256)
 def _insert_or_ignore(postgres: bool, table: Table, conflict_columns: tuple[str, ...]):
     # One statement object per table: SQLAlchemy then finds its compiled form without building
     # and hashing a new statement for every row (statements are immutable; changes copy).
-    insert = postgresql.insert if postgres else sqlite.insert
+    insert = dialect_insert("postgresql" if postgres else "sqlite")
     return insert(table).on_conflict_do_nothing(index_elements=list(conflict_columns) or None)
 
 

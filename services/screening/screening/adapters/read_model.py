@@ -4,10 +4,9 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from sqlalchemy import delete, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from vod_shared.db import insert_or_ignore
+from vod_shared.db import dialect_insert, insert_or_ignore
 from vod_shared.events import SealedDetails, VisitorRole
 from vod_shared.unit_of_work import insert_later
 
@@ -48,8 +47,7 @@ class Timeline:
     async def put(self, entry: TimelineEntry) -> None:
         """Adds the line, or gives the one already there these words (a line first written
         from the event alone, then with what screening knows: a possible duplicate's)."""
-        dialect = self._session.bind.dialect.name
-        statement = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(
+        statement = dialect_insert(self._session.bind.dialect.name)(
             case_timeline).values(**entry.__dict__)
         await self._session.execute(statement.on_conflict_do_update(
             index_elements=["case_id", "event_id"], set_={"summary": statement.excluded.summary}))
