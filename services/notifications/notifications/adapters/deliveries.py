@@ -8,7 +8,7 @@ import uuid
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, case, delete, func, or_, select, update
+from sqlalchemy import and_, bindparam, case, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vod_shared.db import insert_or_ignore
@@ -40,6 +40,34 @@ def _not_in_lanes(lanes: Iterable[tuple[str, str]]) -> list:
 def _narrowed(channel: str | None, urgent_only: bool) -> list:
     return ([d.channel == channel] if channel else []) + ([d.urgent.is_(True)] if urgent_only
                                                           else [])
+
+
+def _due_statement():
+    """Pending rows due by ``:now`` whose recipient's contact has arrived (or the staff
+    mailbox's), not waiting behind an older one to the same person on the same channel."""
+    earlier = deliveries.alias("earlier")
+    blocked = select(earlier.c.seq).where(
+        earlier.c.recipient_id == d.recipient_id, earlier.c.channel == d.channel,
+        earlier.c.seq < d.seq,
+        or_(earlier.c.status == Status.SENDING.value,
+            and_(earlier.c.status == Status.PENDING.value,
+                 or_(earlier.c.attempts > 0, earlier.c.reason == WAITING_FOR_KEY))),
+    ).exists()
+    return (select(deliveries).outerjoin(contacts, contacts.c.person_id == d.recipient_id)
+            .where(d.status == Status.PENDING.value, d.due_at <= bindparam("now"), ~blocked,
+                   or_(contacts.c.person_id.is_not(None), d.recipient_id == STAFF_MAILBOX))
+            .order_by(d.urgent.desc(), d.seq))
+
+
+# Built once: the sender reads due rows several times a second in a fan-out, and building
+# this statement (an alias, a subquery, a list of lanes turned into literals) cost more CPU
+# than running it. One channel's rows, leaving out the recipients of its lanes at work
+# (``:besides``), all of them or only urgent ones.
+_DUE_ANY = _due_statement()
+_DUE = {urgent_only: _DUE_ANY.where(
+    d.channel == bindparam("channel"),
+    d.recipient_id.not_in(bindparam("besides", expanding=True)),
+    *_narrowed(None, urgent_only)) for urgent_only in (False, True)}
 
 
 class Deliveries:
@@ -93,20 +121,15 @@ class Deliveries:
         person gets them in order. Rows of the (recipient, channel) pairs in ``besides`` (the
         sender's lanes at work, which hold them already) are left out; ``channel`` and
         ``urgent_only`` narrow it to the rows the sender has room for."""
-        earlier = deliveries.alias("earlier")
-        blocked = select(earlier.c.seq).where(
-            earlier.c.recipient_id == d.recipient_id, earlier.c.channel == d.channel,
-            earlier.c.seq < d.seq,
-            or_(earlier.c.status == Status.SENDING.value,
-                and_(earlier.c.status == Status.PENDING.value,
-                     or_(earlier.c.attempts > 0, earlier.c.reason == WAITING_FOR_KEY))),
-        ).exists()
+        if channel is not None:  # the sender's read: a statement built once (see _DUE)
+            rows = await self._session.execute(
+                _DUE[urgent_only].limit(limit),
+                {"now": utc(now), "channel": channel,
+                 "besides": [r for r, of in besides if of == channel]})
+            return [_delivery(row) for row in rows]
         rows = await self._session.execute(
-            select(deliveries).outerjoin(contacts, contacts.c.person_id == d.recipient_id)
-            .where(d.status == Status.PENDING.value, d.due_at <= utc(now), ~blocked,
-                   or_(contacts.c.person_id.is_not(None), d.recipient_id == STAFF_MAILBOX),
-                   *_not_in_lanes(besides), *_narrowed(channel, urgent_only))
-            .order_by(d.urgent.desc(), d.seq).limit(limit))
+            _DUE_ANY.where(*_not_in_lanes(besides), *_narrowed(channel, urgent_only))
+            .limit(limit), {"now": utc(now)})
         return [_delivery(row) for row in rows]
 
     async def claim(self, delivery_id: str, now: datetime) -> bool:

@@ -7,6 +7,7 @@ reads differently from the reader's at that moment: a victim who travels from an
 should not have to convert the time once she is there."""
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_skeleton, format_time, get_timezone_name
@@ -32,11 +33,28 @@ class Moment:
 
 
 def message_facts(params: dict, *, language: str, zone: ZoneInfo, long: bool) -> dict:
+    """The facts as the templates show them. A fan-out words the same facts hundreds of times
+    (an escape's params are the same for every registrant): they are worked out once per
+    params, language, zone and length (params hold no personal data, see above)."""
+    try:
+        key = tuple(sorted(params.items()))
+        hash(key)
+    except TypeError:  # a value that is a list or a map: worked out each time
+        return _facts(params, language=language, zone=zone, long=long)
+    return dict(_remembered(key, language, zone, long))
+
+
+@lru_cache(maxsize=256)
+def _remembered(items: tuple, language: str, zone: ZoneInfo, long: bool) -> dict:
+    return _facts(dict(items), language=language, zone=zone, long=long)
+
+
+def _facts(params: dict, *, language: str, zone: ZoneInfo, long: bool) -> dict:
     effective = _local(params.get("effective_at"), zone)
     date_format = "long" if long else "medium"
     return {
         "facility": facility_name(params.get("facility_code")),
-        "kinds": [k for k in (params.get("kinds") or "").split(",") if k],
+        "kinds": tuple(k for k in (params.get("kinds") or "").split(",") if k),
         "reminder": params.get("reminder") == "yes",
         "effective_date": _date(effective, date_format, language),
         "effective_time": _time(effective, language) if effective else None,

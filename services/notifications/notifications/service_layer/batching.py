@@ -2,10 +2,14 @@
 
 Each caller hands in one item and waits for its own answer; the items handed in while the
 previous transaction was under way (or within the same turn of the event loop) go in the next
-one, up to ``limit`` at a time; the first transaction after a quiet spell takes at most
-``first``, and each next one twice as many as the one before, up to ``limit`` (so the first
-answers of a burst do not wait for a whole batch's work: its second did, behind 99 others,
-when the second transaction took them all). A caller is
+one, up to ``limit`` at a time; the first transaction after a quiet spell (``quiet_s``
+without one) takes at most ``first``, and each next one twice as many as the one before, up
+to ``limit`` (so the first answers of a burst do not wait for a whole batch's work: its second
+did, behind 99 others, when the second transaction took them all). Within a burst the limit
+stays where it grew even when the queue empties for a moment (in a fan-out it empties after
+nearly every transaction: starting again from one each time took two or three transactions
+for a handful of items, and the store's work per transaction was most of the sender's). A
+caller is
 answered only once its transaction has committed, so "the claim is committed before the
 provider is called" holds for each message as before;
 if the transaction fails, every caller in it gets the error (nothing of it was committed).
@@ -20,10 +24,13 @@ Answer = TypeVar("Answer")
 
 class GroupCommit(Generic[Item, Answer]):
     def __init__(self, apply: Callable[[list[Item]], Awaitable[list[Answer]]], *,
-                 limit: int = 100, first: int | None = None,
+                 limit: int = 100, first: int | None = None, quiet_s: float = 0.5,
                  name: str = "group-commit") -> None:
         self._apply, self._limit, self._name = apply, max(1, limit), name
         self._first = max(1, min(first or self._limit, self._limit))
+        self._quiet_s = quiet_s
+        self._grown = self._first  # the next transaction's limit within a burst
+        self._last_end = float("-inf")  # the loop's time the last transaction ended
         self._waiting: list[tuple[Item, asyncio.Future]] = []
         self._worker: asyncio.Task | None = None
 
@@ -37,10 +44,13 @@ class GroupCommit(Generic[Item, Answer]):
 
     async def _work(self) -> None:
         await asyncio.sleep(0)  # let every caller ready in this turn hand its item in
-        limit = self._first
+        loop = asyncio.get_running_loop()
+        if loop.time() - self._last_end > self._quiet_s:
+            self._grown = self._first
         while self._waiting:
+            limit = self._grown
             taken, self._waiting = self._waiting[:limit], self._waiting[limit:]
-            limit = min(2 * limit, self._limit)
+            self._grown = min(2 * limit, self._limit)
             try:
                 answers = await self._apply([item for item, _ in taken])
             except Exception as exc:  # noqa: BLE001 - handed to its caller, who decides
@@ -52,6 +62,8 @@ class GroupCommit(Generic[Item, Answer]):
                 for alone in taken:
                     await self._apply_alone(alone)
                 continue
+            finally:
+                self._last_end = loop.time()
             _answer_all(taken, answers)
 
     async def _apply_alone(self, alone: tuple[Item, asyncio.Future]) -> None:

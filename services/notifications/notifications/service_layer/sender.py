@@ -213,8 +213,12 @@ class Sender:
                 room, urgent_room = self._room(channel.value)
                 if room <= 0 and urgent_room <= 0:
                     continue  # no room even for an urgent one: a lane's end wakes the loop
+                # No more rows than lanes it may start (a lane holds one row at least): a
+                # full batch read, each row made a Delivery, for a lane or two free was most
+                # of a pass's work in a fan-out
+                wanted = min(self._batch_size, max(room, 0) + max(urgent_room, 0))
                 rows = await uow.deliveries.due(
-                    now, self._batch_size, channel=channel.value, urgent_only=room <= 0,
+                    now, wanted, channel=channel.value, urgent_only=room <= 0,
                     besides=[key for key in self._lanes if key[1] == channel.value])
                 due += rows
                 lanes += _with_room(self._new_lanes(rows), room, urgent_room)

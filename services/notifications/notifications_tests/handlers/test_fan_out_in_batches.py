@@ -3,10 +3,13 @@ outcomes recorded, a batch to a transaction (not two transactions a message), an
 once."""
 import asyncio
 from collections import Counter
+from datetime import timedelta
 
 from vod_shared.db import session_factory
 
 from notifications.adapters.pacing import Pace, Paces, Pool
+from notifications.domain.delivery import OutcomeUnknown, PermanentFailure, Sent
+from notifications.service_layer.sender import Sender
 from notifications.service_layer.unit_of_work import UnitOfWork
 
 from ..support import custody, new_id, registration
@@ -262,3 +265,74 @@ async def test_a_wake_starts_the_next_pass_within_two_turns_of_a_busy_loop(harne
         await asyncio.gather(busy, running, return_exceptions=True)
     assert len(passes) > 1, "never woken"
     assert passes[1] - woken <= 2
+
+
+class _ByPhone:
+    """A provider answering each text by the phone it goes to; every call counted."""
+
+    def __init__(self, answers: dict) -> None:
+        self.answers, self.calls = answers, []
+
+    async def send(self, message, *, to: str, delivery_id: str, **_):
+        self.calls.append(delivery_id)
+        return self.answers[to]
+
+
+async def test_sends_back_together_are_each_recorded_as_they_went_in_one_go_and_none_goes_again(
+        harness, clock):
+    """An escape's texts, answered together: one refused for good, one whose answer never
+    came, one taken. Their outcomes are recorded in one transaction, each as it went, each
+    announced once; a sender started afresh on the same store (a restart), days later, sends
+    none of them again."""
+    answers = {"+16195550101": PermanentFailure("sms_rejected:21211"),
+               "+16195550102": OutcomeUnknown("sms_no_answer:ReadTimeout"),
+               "+16195550103": Sent("SM-3")}
+    people = {}
+    for phone in answers:
+        people[phone] = new_id()
+        await harness.person(people[phone], preferred_channel="sms", phone=phone)
+        await harness.deliver(registration(new_id(), people[phone], notify_on=["escape"],
+                                           channel="sms", at=clock()), subject=new_id())
+    await harness.send_due()  # the acknowledgements
+    provider = _ByPhone(answers)
+    harness.sender._sms, harness.sender._pool = provider, Pool(2 * len(answers))
+    recorded, record_all = [], harness.outcomes.record_all
+
+    async def record_together(results, now, **kwargs):
+        recorded.append(sorted(d.channel for d, _ in results))
+        await record_all(results, now, **kwargs)
+    harness.outcomes.record_all = record_together
+
+    await harness.deliver(custody("escape", at=clock(), status="escaped", facility=None),
+                          subject="AB1234")
+    await harness.send_due()
+
+    assert ["sms"] * 3 in [[c for c in batch if c == "sms"] for batch in recorded]
+    texts = {d.recipient_id: d for d in await harness.deliveries()
+             if d.template == "custody_escape" and d.channel == "sms"}
+    by_phone = {phone: texts[person] for phone, person in people.items()}
+    assert (by_phone["+16195550101"].status, by_phone["+16195550101"].reason) == (
+        "failed", "sms_rejected:21211")
+    assert by_phone["+16195550102"].status == "unknown"
+    assert (by_phone["+16195550103"].status, by_phone["+16195550103"].provider_id) == (
+        "sent", "SM-3")
+    assert sorted(provider.calls) == sorted(d.id for d in texts.values())
+
+    restarted = Sender(uow=harness.uow, keys=harness.contact_keys,
+                       renderer=harness.sender._compose.renderer, outcomes=harness.outcomes,
+                       email=harness.email, sms=provider, clock=clock,
+                       lease=timedelta(minutes=5))
+    for _ in range(3):
+        clock.move(days=1)
+        await restarted.reconcile_interrupted()
+        while await restarted.send_due():
+            pass
+    assert sorted(provider.calls) == sorted(d.id for d in texts.values())  # none again
+    after = {d.id: (d.status, d.attempts) for d in await harness.deliveries()
+             if d.id in provider.calls}
+    assert after == {d.id: (d.status, 1) for d in texts.values()}
+    announced = Counter((e.type, e.data.notification_id) for e in await harness.announced()
+                        if getattr(e.data, "notification_id", None) in provider.calls)
+    assert sorted(announced.values()) == [1, 1, 1]
+    assert sorted(kind for kind, _ in announced) == [
+        "vod.NotificationFailed.v1", "vod.NotificationFailed.v1", "vod.NotificationSent.v1"]

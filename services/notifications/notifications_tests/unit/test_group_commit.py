@@ -64,14 +64,27 @@ async def test_a_caller_who_gives_up_does_not_stop_the_others():
 
 async def test_after_a_quiet_spell_the_first_transaction_takes_first_then_twice_as_many():
     store = Store()
-    group = GroupCommit(store.apply, limit=100, first=1)
+    group = GroupCommit(store.apply, limit=100, first=1, quiet_s=0.05)
     answers = await asyncio.gather(*(group.submit(f"m{i}") for i in range(32)))
     assert answers == [f"M{i}" for i in range(32)]
     # the first answers of a burst do not wait for the whole burst's work
     assert [len(batch) for batch in store.batches] == [1, 2, 4, 8, 16, 1]
     assert store.batches[0] == ["m0"]
-    await asyncio.gather(*(group.submit(f"n{i}") for i in range(5)))  # quiet again: first
+    await asyncio.sleep(0.1)  # a quiet spell: the next burst starts again from one
+    await asyncio.gather(*(group.submit(f"n{i}") for i in range(5)))
     assert [len(batch) for batch in store.batches][6:] == [1, 2, 2]
+
+
+async def test_within_a_burst_the_limit_stays_grown_when_the_queue_empties_for_a_moment():
+    """In a fan-out a handful of claims wait at a time, and the queue is empty after nearly
+    every transaction: each handful still goes in one transaction, not 1, then 2, then 4."""
+    store = Store()
+    group = GroupCommit(store.apply, limit=100, first=1, quiet_s=5.0)
+    await asyncio.gather(*(group.submit(f"m{i}") for i in range(7)))
+    assert [len(batch) for batch in store.batches] == [1, 2, 4]
+    for burst in range(3):  # the queue emptied; the next handful comes soon after
+        await asyncio.gather(*(group.submit(f"n{burst}.{i}") for i in range(6)))
+    assert [len(batch) for batch in store.batches][3:] == [6, 6, 6]
 
 
 async def test_the_doubling_stops_at_the_limit():
