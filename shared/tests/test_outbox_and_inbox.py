@@ -10,7 +10,7 @@ from vod_shared.consumer import DeadLetters, EventConsumer, Record, Unprocessabl
 from vod_shared.db import create_engine, messaging_metadata, outbox, session_factory
 from vod_shared.envelope import from_kafka, new_envelope, to_kafka
 from vod_shared.events import CaseClosed
-from vod_shared.outbox import _MARK_EVERY, OutboxRelay
+from vod_shared.outbox import OutboxRelay
 from vod_shared.topics import Topics
 from vod_shared.unit_of_work import SqlUnitOfWork
 
@@ -485,19 +485,17 @@ async def test_a_commit_wakes_the_relay_without_waiting_for_its_poll(engine, ses
 
 
 async def test_a_long_batch_is_marked_published_as_its_acks_come_back(engine, sessions):
-    every = _MARK_EVERY
-    total = 2 * every + every // 2
-    await _emit(sessions, *[f"case-{i}" for i in range(total)])
+    await _emit(sessions, *[f"case-{i}" for i in range(250)])
     broker = PipelinedBroker()
     marked_while_sending = []
 
     async def send(topic, key, value, headers):
-        if len(broker.sent) in (every + every // 2, total - 1):
-            marked_while_sending.append(total - await relay.pending_count())
+        if len(broker.sent) in (150, 249):
+            marked_while_sending.append(250 - await relay.pending_count())
         return await broker.send(topic, key, value, headers)
 
-    relay = OutboxRelay(engine, broker.publish, send=send, service="test", batch_size=total)
-    assert await relay.publish_pending() == total
-    assert marked_while_sending == [every, 2 * every]  # a crash then republishes at most `every`
-    assert broker.most_in_flight == every
+    relay = OutboxRelay(engine, broker.publish, send=send, service="test")
+    assert await relay.publish_pending() == 250
+    assert marked_while_sending == [100, 200]  # a crash then republishes at most 100
+    assert broker.most_in_flight == 100
     assert await relay.pending_count() == 0
