@@ -29,11 +29,7 @@ Send = Callable[[str, bytes, bytes | None, dict[str, str]], Awaitable[Awaitable[
 log = structlog.get_logger("vod.outbox")
 _RELAY_LOCK_ID = 0x564F44  # "VOD"
 TOMBSTONE = "tombstone"  # the event_type of an outbox row published as a null value
-# Records in flight at most; their acks are then marked in one write. A round trip to the broker
-# takes several turns of the loop, and while webhooks stream in each turn runs one of them
-# (8 outbox records each in intake): at 100 a round the relay fell behind whatever the broker
-# could take; a whole batch a round keeps up (docs/performance.md, "Webhook → decision").
-_MARK_EVERY = 500
+_MARK_EVERY = 100  # records in flight at most; their acks are then marked in one write
 
 
 class OutboxRelay:
