@@ -171,7 +171,7 @@ def bootstrap(settings: Settings | None = None, clock=utc_now,
     app = runtime.create_app(title="Dialogue — intake", routers=[
         webhook_router(secrets=check_secrets(settings.webhook_secret_list(), "INTAKE_WEBHOOK_SECRET"),
                        max_body_bytes=settings.webhook_max_body_bytes, handle=intake.handle,
-                       metrics=runtime.metrics, at_once=settings.webhooks_at_once),
+                       metrics=runtime.metrics),
         victim_router(page=page, links=links, phone=settings.program_phone,
                       max_body_bytes=settings.public_form_max_bytes),
         request_page_router(door=door, secret=settings.victim_link_secret,

@@ -18,11 +18,6 @@ class Settings(ServiceSettings, OutboundSettings):
     # Several secrets, separated by spaces, so a partner's secret can be rotated without downtime.
     webhook_secrets: str = Field("", validation_alias="INTAKE_WEBHOOK_SECRET")
     webhook_max_body_bytes: int = Field(64 * 1024, validation_alias="INTAKE_WEBHOOK_MAX_BODY_BYTES")
-    # Signed webhooks handled at once; the rest wait their turn before any work is done. Each
-    # one's transaction runs on the loop's thread, and the outbox relay's acknowledgements need
-    # turns of the same loop: with every request at work at once, a stream of webhooks grew the
-    # outbox faster than it drained (docs/performance.md, "Webhook → decision").
-    webhooks_at_once: int = Field(4, ge=1, validation_alias="INTAKE_WEBHOOKS_AT_ONCE")
 
     victim_link_secret: str = Field("", validation_alias="VICTIM_LINK_SECRET")
     victim_link_max_age_days: int = Field(30, ge=1, le=30, validation_alias="VICTIM_LINK_MAX_AGE_DAYS")

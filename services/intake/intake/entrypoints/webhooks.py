@@ -1,5 +1,4 @@
 """``POST /webhooks/requests``: a partner's form, signed by the Standard Webhooks scheme."""
-import asyncio
 import json
 from collections.abc import Awaitable, Callable
 
@@ -21,11 +20,9 @@ Handle = Callable[[object], Awaitable[Accepted]]
 
 
 def webhook_router(*, secrets: list[str], max_body_bytes: int, handle: Handle,
-                   metrics=None, at_once: int = 4) -> APIRouter:
-    """``metrics``: the service's (each call counted in ``vod_webhook_requests_total``);
-    ``at_once``: requests handled at the same time, the others waiting before any work."""
+                   metrics=None) -> APIRouter:
+    """``metrics``: the service's (each call counted in ``vod_webhook_requests_total``)."""
     router = APIRouter(tags=["webhooks"])
-    turns = asyncio.Semaphore(at_once)
 
     @router.post(
         "/webhooks/requests", status_code=202, response_model=WebhookAccepted,
@@ -36,10 +33,6 @@ def webhook_router(*, secrets: list[str], max_body_bytes: int, handle: Handle,
         openapi_extra=json_body(IntakeWebhookIn),
     )
     async def receive_request(request: Request) -> JSONResponse:
-        async with turns:
-            return await _receive(request)
-
-    async def _receive(request: Request) -> JSONResponse:
         with webhook_call(metrics, invalid=(InvalidRequest,)) as call:
             webhook_id, body = await read_signed_body(request, secrets, max_bytes=max_body_bytes)
             command = to_command(_parse(body), source=RequestSource.WEBHOOK,
