@@ -64,13 +64,15 @@ async def _commit_after(consumer: AIOKafkaConsumer, acks: list, offsets: dict) -
 Headers = dict[str, str] | Callable[[], dict[str, str]]
 
 
-async def hammer(url: str, bodies: list[tuple[bytes, Headers]], *, in_flight: int = 32) -> dict:
+async def hammer(url: str, bodies: list[tuple[bytes, Headers]], *, in_flight: int = 32,
+                 answered: list[int] | None = None) -> dict:
     """POSTs every body with ``in_flight`` requests at once; accepted requests a second over
     the whole run, and how many were ``refused`` (any answer but a 2xx, or none).
 
     Headers given as a function are made as the request goes out: a signature made when the
     list was built would be older than the receiver's tolerance (five minutes) by the end of
-    a long run, as a provider's never is."""
+    a long run, as a provider's never is. ``answered``, if given, is a one-element counter of
+    the answers so far, for a probe watching the run."""
     statuses: dict[int | str, int] = {}
     errors: list[str] = []
     queue = iter(bodies)
@@ -89,6 +91,8 @@ async def hammer(url: str, bodies: list[tuple[bytes, Headers]], *, in_flight: in
                         errors.append(f"{time.perf_counter() - began:.1f} s: "
                                       f"{exc.__cause__ or exc!r}")
                 statuses[status] = statuses.get(status, 0) + 1
+                if answered is not None:
+                    answered[0] += 1
 
         began = time.perf_counter()
         await asyncio.gather(*(worker() for _ in range(in_flight)))
@@ -96,7 +100,8 @@ async def hammer(url: str, bodies: list[tuple[bytes, Headers]], *, in_flight: in
     accepted = sum(n for status, n in statuses.items() if isinstance(status, int) and status < 300)
     return {"requests": len(bodies), "accepted": accepted, "refused": len(bodies) - accepted,
             "statuses": statuses, **({"errors": errors} if errors else {}),
-            "seconds": round(elapsed, 2), "per_s": accepted / elapsed, "began": began}
+            "seconds": round(elapsed, 2), "per_s": accepted / elapsed, "began": began,
+            "ended": began + elapsed}
 
 
 async def bare_endpoint(workdir: Path, count: int) -> dict:
@@ -112,7 +117,7 @@ async def bare_endpoint(workdir: Path, count: int) -> dict:
     finally:
         proc.terminate()
         proc.wait(30)
-    result.pop("began")
+    result.pop("began"), result.pop("ended")
     return result
 
 

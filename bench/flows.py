@@ -5,7 +5,7 @@ import asyncio
 import json
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timezone
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
@@ -16,6 +16,7 @@ from ceilings import hammer
 from stack import Stack
 
 REGISTRANTS_EACH = 5
+DECIDED = "vod.EligibilityDetermined.v1"
 
 
 class TopicWatch:
@@ -93,8 +94,15 @@ def _where_it_is_midday() -> str:
     return "Etc/GMT" + (f"-{ahead}" if ahead > 0 else f"+{-ahead}" if ahead < 0 else "")
 
 
-async def intake_to_eligibility(stack: Stack, bootstrap: str, cases: int) -> dict:
-    """Signed dialogue requests into intake (32 in flight), then each case's decision."""
+async def intake_to_eligibility(stack: Stack, bootstrap: str, cases: int,
+                                watching: Callable[[TopicWatch, list[int]], Awaitable] | None = None
+                                ) -> dict:
+    """Signed dialogue requests into intake (32 in flight), then each case's decision.
+
+    "Keeps up" is measured where the webhooks stop: how many cases were still undecided when
+    the last webhook was answered (``backlog_at_end``), and how long after it the last decision
+    came (``drain_s``). ``watching``, if given, runs beside the flow with the decisions' watch
+    and the count of webhooks answered so far (a probe's sampler)."""
     tag = uuid.uuid4().hex[:6]
     bodies = [_signed({"kind": "dialogue_request",
                        "requester": _requester(i, tag, preferred_channel="email"),
@@ -102,21 +110,29 @@ async def intake_to_eligibility(stack: Stack, bootstrap: str, cases: int) -> dic
                       stack.intake_secret) for i in range(cases)]
     watch = TopicWatch(bootstrap, f"{stack.prefix}vod.screening")
     await watch.start()
+    answered = [0]
+    beside = asyncio.create_task(watching(watch, answered)) if watching else None
     try:
-        webhooks = await hammer(f"{stack.url('intake')}/webhooks/requests", bodies)
+        webhooks = await hammer(f"{stack.url('intake')}/webhooks/requests", bodies,
+                                answered=answered)
+        undecided = webhooks["accepted"] - watch.counts.get(DECIDED, 0)
         if webhooks["refused"]:  # a rate over the accepted ones alone would flatter intake
             raise RuntimeError(f"intake refused {webhooks['refused']} of {cases}: "
                                f"{webhooks['statuses']}")
-        last = await watch.wait_for("vod.EligibilityDetermined.v1", webhooks["accepted"],
-                                    timeout=max(180, cases / 2))
+        last = await watch.wait_for(DECIDED, webhooks["accepted"], timeout=max(180, cases / 2))
     finally:
+        if beside:
+            beside.cancel()
+            await asyncio.gather(beside, return_exceptions=True)
         await watch.stop()
     # Each request's acknowledgement email goes before the next figure starts
     await _arrived(stack.mail_file, webhooks["accepted"], timeout=max(180, cases / 2))
     elapsed = last - webhooks.pop("began")
+    drain = last - webhooks.pop("ended")
     return {"webhooks": webhooks,
             "eligibility": {"cases": webhooks["accepted"], "seconds": round(elapsed, 2),
-                            "per_s": webhooks["accepted"] / elapsed}}
+                            "per_s": webhooks["accepted"] / elapsed,
+                            "backlog_at_end": undecided, "drain_s": round(max(drain, 0.0), 2)}}
 
 
 async def custody_fanout(stack: Stack, escapes: int) -> dict:

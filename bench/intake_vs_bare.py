@@ -67,7 +67,7 @@ async def bare_endpoint(workdir: Path, count: int) -> dict:
     finally:
         proc.terminate()
         proc.wait(30)
-    result.pop("began")
+    result.pop("began"), result.pop("ended")
     return result
 
 
@@ -79,7 +79,7 @@ async def intake_alone(stack: Stack, count: int, first: int) -> dict:
                        "offender": {"cdcr_number": f"B{i % 100_000:05d}"}},
                       stack.intake_secret) for i in range(first, first + count)]
     result = await hammer(f"{stack.url('intake')}/webhooks/requests", bodies)
-    result.pop("began")
+    result.pop("began"), result.pop("ended")
     return result
 
 

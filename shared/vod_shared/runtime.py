@@ -54,6 +54,12 @@ if TYPE_CHECKING:
 log = structlog.get_logger("vod.runtime")
 # how often the C heaps' free pages go back to the system (a few milliseconds each)
 _GIVE_BACK_MEMORY_EVERY_S = 5.0
+# aiokafka keeps one produce request in flight per broker, carrying at most one batch per
+# partition, and a send waits while its partition's batch is full. At the default 16 KiB (some
+# ten outbox records) a relay's hundred records took ten round trips, each of several turns of
+# a loop that webhooks keep busy. Below the broker's message.max.bytes (1 MB by default): a batch
+# over it would be refused whole.
+PRODUCER_BATCH_BYTES = 512 * 1024
 
 
 async def _raw_body(message) -> bytes:
@@ -124,6 +130,7 @@ class ServiceRuntime:
         self._kafka_options = settings.kafka_client_options()
         self.broker = KafkaBroker(
             settings.kafka_bootstrap_servers, acks="all", enable_idempotence=True,
+            max_batch_size=PRODUCER_BATCH_BYTES,
             security=_broker_security(self._kafka_options),
             client_id=f"vod-{settings.service_name}", graceful_timeout=15.0,
             # One line per message is ours (event.applied, with ids); FastStream's own
