@@ -44,7 +44,6 @@ def mime(message: EmailMessage, *, to: str, sender: str, message_id: str,
     mail["From"], mail["To"], mail["Subject"] = sender, to, message.subject
     mail["Message-ID"] = message_id
     mail["Date"] = format_datetime(datetime.now(timezone.utc))
-    mail["Content-Language"] = language
     mail["Auto-Submitted"] = "auto-generated"
     mail.set_content(message.text)
     mail.add_alternative(message.html, subtype="html")
@@ -55,6 +54,8 @@ def mime(message: EmailMessage, *, to: str, sender: str, message_id: str,
         mail.add_attachment(attachment.data, maintype=attachment.maintype,
                             subtype=attachment.subtype, filename=attachment.filename,
                             params=dict(attachment.params))
+    # last: setting the content (and adding an attachment) moves or drops Content-* headers
+    mail["Content-Language"] = language
     return mail
 
 
@@ -63,10 +64,12 @@ def mime_bytes(message: EmailMessage, *, to: str, sender: str, message_id: str,
     """``mime(...).as_bytes()``, written directly for the common case (a text and an HTML
     part, plain-ASCII addresses): the same parts, encodings and headers, for a fraction of
     the CPU (the email package parses back every header it is given, and folds each again to
-    write it). Anything else (a calendar file, an address beyond ASCII, a subject with a line
-    break, which ``mime`` refuses) goes through ``mime``."""
-    if message.attachments or not (_plain(to) and _plain(sender)) or \
-            "\n" in message.subject or "\r" in message.subject:
+    write it). Anything else (a calendar file, an address or a Message-ID beyond printable
+    ASCII, a subject with any control character or line or paragraph separator, which ``mime``
+    refuses or encodes) goes through ``mime``: no header is ever written here with a character
+    a mail relay could read as the end of a line."""
+    if message.attachments or not all(map(_plain, (to, sender, message_id, language))) or \
+            not message.subject.isprintable():
         return mime(message, to=to, sender=sender, message_id=message_id,
                     language=language).as_bytes()
     boundary = f"==============={uuid.uuid4().int % 10**19:019d}=="
@@ -77,6 +80,7 @@ def mime_bytes(message: EmailMessage, *, to: str, sender: str, message_id: str,
     head = (f"From: {sender}\nTo: {to}\n{_subject(message.subject)}\n"
             f"Message-ID: {message_id}\nDate: {format_datetime(datetime.now(timezone.utc))}\n"
             f"Auto-Submitted: auto-generated\nMIME-Version: 1.0\n"
+            f"Content-Language: {language}\n"
             f"Content-Type: multipart/alternative;\n boundary=\"{boundary}\"\n")
     body = "".join(f"\n--{boundary}\n{part}" for part in parts)
     return f"{head}{body}\n--{boundary}--\n".encode("utf-8", "surrogateescape")
@@ -91,8 +95,9 @@ def _text_part(text: str, subtype: str) -> str:
 
 
 def _plain(value: str) -> bool:
-    """ASCII on one line (``mime`` refuses a header with a line break, and so it still does)."""
-    return value.isascii() and "\n" not in value and "\r" not in value
+    """Printable ASCII: no control character (CR, LF, VT, FF, the separators ``splitlines``
+    breaks at...), which ``mime`` would refuse, and so it still does."""
+    return value.isascii() and value.isprintable()
 
 
 def _subject(subject: str) -> str:

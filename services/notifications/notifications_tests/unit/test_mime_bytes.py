@@ -2,6 +2,7 @@
 ``mime`` says: every message in both languages, read back by a mail client's parser, has the
 same headers, the same parts in the same order, the same transfer encodings and the same
 words; a calendar invitation still goes through ``mime``."""
+import re
 from email import message_from_bytes, policy
 
 import pytest
@@ -54,6 +55,7 @@ def test_every_email_reads_the_same_written_either_way(template, language):
                              victim_link="https://intake.example.test/v/abc")
     fast, slow = _both(message, language=language)
     _same(fast, slow)
+    assert _read(fast)["Content-Language"] == language  # a screen reader reads it in Spanish
     assert fast != slow  # not the same bytes: written without the email package
 
 
@@ -73,6 +75,7 @@ def test_an_invitation_and_an_address_beyond_ascii_go_through_the_email_package(
     assert invitation.attachments
     fast, slow = _both(invitation)
     assert _read(fast).get_content_type() == "multipart/mixed"
+    assert _read(fast)["Content-Language"] == "en"
     _same(fast, slow)
     plain = EmailMessage("Subject", "text", "<p>html</p>")
     fast, slow = _both(plain, to="josé@example.org")
@@ -83,3 +86,27 @@ def test_a_subject_with_a_line_break_is_refused_as_before():
     with pytest.raises(ValueError):
         mime_bytes(EmailMessage("Two\nlines", "text", "<p>html</p>"), to="ana@example.org",
                    sender="vs@dialogue.invalid", message_id="<1@x>", language="en")
+
+
+@pytest.mark.parametrize("field", ["to", "sender", "subject", "message_id"])
+@pytest.mark.parametrize("char", ["\r", "\n", "\x0b", "\x0c", "\x1c", "\x85", "\u2028",
+                                  "\u2029", "\x00"])
+def test_no_header_is_written_with_a_character_a_relay_could_read_as_a_line_end(field, char):
+    """Whatever the caller hands in, a header never ends early: "Bcc: x" never becomes a
+    header of its own (the message is refused, or the character encoded, as ``mime`` does)."""
+    given = dict(to="ana@example.org", sender="vs@dialogue.invalid",
+                 message_id="<d-1@dialogue.notifications>", language="en")
+    subject = "Hello"
+    if field == "subject":
+        subject += char + "Bcc: x@evil.example"
+    else:
+        given[field] += char + "Bcc: x@evil.example"
+    try:
+        raw = mime_bytes(EmailMessage(subject, "text\n", "<p>html</p>"), **given)
+    except ValueError:
+        return  # refused, as mime refuses it
+    # as aiosmtplib puts it on the wire: any CR, LF or CRLF is a line end
+    wire = re.sub(rb"\r\n|\r|\n", b"\r\n", raw)
+    head = wire.split(b"\r\n\r\n")[0]
+    assert not any(line.lower().startswith(b"bcc") for line in head.split(b"\r\n"))
+    assert _read(wire)["Bcc"] is None
