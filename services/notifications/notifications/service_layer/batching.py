@@ -8,8 +8,10 @@ to ``limit`` (so the first answers of a burst do not wait for a whole batch's wo
 did, behind 99 others, when the second transaction took them all). Within a burst the limit
 stays where it grew even when the queue empties for a moment (in a fan-out it empties after
 nearly every transaction: starting again from one each time took two or three transactions
-for a handful of items, and the store's work per transaction was most of the sender's). A
-caller is
+for a handful of items, and the store's work per transaction was most of the sender's). An
+urgent item (an escape's notice) goes before the others waiting, and the first urgent one after
+a quiet spell of urgent ones starts the ramp again from ``first``: an escape right after a
+burst of acknowledgements does not wait for a whole batch's work. A caller is
 answered only once its transaction has committed, so "the claim is committed before the
 provider is called" holds for each message as before;
 if the transaction fails, every caller in it gets the error (nothing of it was committed).
@@ -31,12 +33,18 @@ class GroupCommit(Generic[Item, Answer]):
         self._quiet_s = quiet_s
         self._grown = self._first  # the next transaction's limit within a burst
         self._last_end = float("-inf")  # the loop's time the last transaction ended
+        self._last_urgent_end = float("-inf")  # ... and the last one with an urgent item
         self._waiting: list[tuple[Item, asyncio.Future]] = []
+        self._urgent_waiting = 0  # the first this many of ``_waiting`` are urgent
         self._worker: asyncio.Task | None = None
 
-    async def submit(self, item: Item) -> Answer:
+    async def submit(self, item: Item, *, urgent: bool = False) -> Answer:
         answer = asyncio.get_running_loop().create_future()
-        self._waiting.append((item, answer))
+        if urgent:  # after the urgent ones already waiting, before every other
+            self._waiting.insert(self._urgent_waiting, (item, answer))
+            self._urgent_waiting += 1
+        else:
+            self._waiting.append((item, answer))
         if self._worker is None or self._worker.done():
             self._worker = asyncio.create_task(self._work(), name=self._name)
         # Not cancelled with the caller: the others in its transaction still need it.
@@ -48,8 +56,12 @@ class GroupCommit(Generic[Item, Answer]):
         if loop.time() - self._last_end > self._quiet_s:
             self._grown = self._first
         while self._waiting:
+            urgent = self._urgent_waiting > 0
+            if urgent and loop.time() - self._last_urgent_end > self._quiet_s:
+                self._grown = self._first
             limit = self._grown
             taken, self._waiting = self._waiting[:limit], self._waiting[limit:]
+            self._urgent_waiting = max(0, self._urgent_waiting - len(taken))
             self._grown = min(2 * limit, self._limit)
             try:
                 answers = await self._apply([item for item, _ in taken])
@@ -64,6 +76,8 @@ class GroupCommit(Generic[Item, Answer]):
                 continue
             finally:
                 self._last_end = loop.time()
+                if urgent:
+                    self._last_urgent_end = self._last_end
             _answer_all(taken, answers)
 
     async def _apply_alone(self, alone: tuple[Item, asyncio.Future]) -> None:

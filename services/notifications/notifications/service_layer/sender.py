@@ -271,7 +271,7 @@ class Sender:
             try:
                 if self._stopping:
                     return
-                if not await self._deliver(delivery.id):
+                if not await self._deliver(delivery.id, urgent=delivery.urgent):
                     return
             finally:
                 self._pool.give_back()
@@ -292,9 +292,9 @@ class Sender:
             self._queued.discard(lane)
         return True
 
-    async def _deliver(self, delivery_id: str) -> bool:
+    async def _deliver(self, delivery_id: str, *, urgent: bool = False) -> bool:
         """Sends one delivery if it is still due; False if those after it must wait."""
-        prepared = await self._claims.submit(delivery_id)
+        prepared = await self._claims.submit(delivery_id, urgent=urgent)
         if prepared is None:
             return True
         if prepared is False:

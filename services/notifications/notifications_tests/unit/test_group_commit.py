@@ -92,3 +92,21 @@ async def test_the_doubling_stops_at_the_limit():
     group = GroupCommit(store.apply, limit=10, first=1)
     await asyncio.gather(*(group.submit(f"m{i}") for i in range(40)))
     assert [len(batch) for batch in store.batches] == [1, 2, 4, 8, 10, 10, 5]
+
+
+async def test_an_escape_right_after_a_burst_goes_first_and_nearly_alone():
+    """An escape's first claim 0.1 s after a burst of ordinary ones (the ramp grown to 32)
+    goes before the ordinary claims waiting with it, in a transaction of its own."""
+    store = Store()
+    group = GroupCommit(store.apply, limit=100, first=1)
+    await asyncio.gather(*(group.submit(f"ack{i}") for i in range(60)))
+    await asyncio.sleep(0.1)  # within the quiet spell: the ramp stays grown for ordinary ones
+    store.batches.clear()
+    ordinary = [asyncio.ensure_future(group.submit(f"later{i}")) for i in range(31)]
+    escape = [asyncio.ensure_future(group.submit(f"escape{i}", urgent=True)) for i in range(5)]
+    await asyncio.gather(*ordinary, *escape)
+    assert store.batches[0] == ["escape0"]
+    # the escape's others next, in order, before any ordinary claim; nothing applied twice
+    applied = [item for batch in store.batches for item in batch]
+    assert applied[:5] == [f"escape{i}" for i in range(5)]
+    assert sorted(applied[5:]) == sorted(f"later{i}" for i in range(31))
