@@ -89,16 +89,27 @@ class ServiceProcess:
         return self.proc.wait(timeout)
 
     def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(30)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        stop_all([self])
+
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+
+def stop_all(processes: list[ServiceProcess], timeout: float = 30.0) -> None:
+    """SIGTERM to every one still running, then waits for each (killed after ``timeout`` s).
+    Together, as a supervisor stops them: each takes about a second to end, one after another
+    that was four seconds of every test with the four services."""
+    running = [p.proc for p in processes if p.proc and p.proc.poll() is None]
+    for proc in running:
+        proc.send_signal(signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    for proc in running:
+        try:
+            proc.wait(max(0.0, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
 
 
 def _service_migrations(name: str) -> Path:
