@@ -5,7 +5,7 @@ import pytest
 from vod_devtools import browser
 from vod_shared.sealing import KeyDirectory
 
-from .services import ServiceProcess
+from .services import ServiceProcess, stop_all
 
 
 @pytest.fixture
@@ -37,8 +37,7 @@ def processes(tmp_path):
         return process
 
     yield start
-    for process in reversed(started):
-        process.stop()
+    stop_all(started)
 
 
 @pytest.fixture(scope="session")

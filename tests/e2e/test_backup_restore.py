@@ -22,6 +22,8 @@ from vod_devtools.net import free_port
 from vod_devtools.testing import wait_until
 from vod_devtools.webhooks import signed_headers
 
+from .services import stop_all
+
 pytestmark = [pytest.mark.integration, pytest.mark.e2e]
 SECRET = "whsec_" + base64.b64encode(uuid.uuid4().bytes * 2).decode()
 WITNESS = "witness.restored@example.net"
@@ -81,8 +83,7 @@ async def test_backed_up_wiped_restored_and_the_next_change_is_told_once(
         assert await wait_until(lambda: len(told()) == 1, timeout=30)  # registered
         _change(first["screening"].url, "release", "on_parole")
         assert await wait_until(lambda: len(told()) == 2, timeout=30)
-        for process in first.values():
-            process.stop()
+        stop_all(list(first.values()))  # together, as a supervisor stops them
 
         backup_dir = tmp_path / "backup"
         made = _backup("create", backup_dir, env)

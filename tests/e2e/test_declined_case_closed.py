@@ -20,7 +20,7 @@ from vod_devtools.catchers import Catchers
 from vod_devtools.demo import expect, signed, until
 from vod_devtools.net import free_port
 from vod_devtools.staff_testing import add_staff, sign_in
-from vod_devtools.testing import read_topic
+from vod_devtools.testing import read_topic, read_topics
 from vod_shared.envelope import from_kafka
 from vod_shared.staff import Role
 
@@ -173,9 +173,9 @@ async def test_a_declined_screening_closes_the_case_everywhere_and_she_can_ask_a
             assert given["summary"] == "Letter given to the victim (in person)"
 
         everything = b""
-        for topic in await _topics(kafka_bootstrap, topic_prefix):
-            for record in await read_topic(kafka_bootstrap, topic, at_least=0, settle=0.3):
-                everything += _everything(record)
+        for record in await read_topics(kafka_bootstrap, await _topics(kafka_bootstrap,
+                                                                       topic_prefix), settle=0.3):
+            everything += _everything(record)
         assert b"LetterDelivered" in everything and LETTER_MARKER.encode() not in everything
         scheduling_topic = [from_kafka(r.value) for r in await read_topic(
             kafka_bootstrap, f"{topic_prefix}vod.scheduling", at_least=1, settle=0.5)]

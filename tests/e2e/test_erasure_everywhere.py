@@ -30,7 +30,7 @@ from nacl.secret import SecretBox
 from vod_devtools.catchers import Catchers
 from vod_devtools.net import free_port
 from vod_devtools.staff_testing import add_staff, sign_in
-from vod_devtools.testing import read_topic, wait_until
+from vod_devtools.testing import read_topic, read_topics, wait_until
 from vod_devtools.webhooks import signed_headers
 from vod_shared.events import SubjectKeyGranted
 from vod_shared.person_keys import PURPOSES, purpose_key
@@ -195,10 +195,7 @@ async def _every_record(bootstrap: str, prefix: str) -> list:
         topics = [t for t in await admin.list_topics() if t.startswith(prefix)]
     finally:
         await admin.close()
-    records = []
-    for topic in topics:
-        records += await read_topic(bootstrap, topic, at_least=0, timeout=5, settle=0.3)
-    return records
+    return await read_topics(bootstrap, topics, timeout=5, settle=0.3)
 
 
 def _stores(data_dir: Path) -> dict[str, list[tuple[str, dict]]]:

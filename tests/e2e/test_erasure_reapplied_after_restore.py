@@ -25,6 +25,8 @@ from vod_devtools.net import free_port
 from vod_devtools.testing import wait_until
 from vod_devtools.webhooks import signed_headers
 
+from .services import stop_all
+
 pytestmark = [pytest.mark.integration, pytest.mark.e2e]
 SECRET = "whsec_" + base64.b64encode(uuid.uuid4().bytes * 2).decode()
 HER = "erased.before.restore@example.net"
@@ -97,8 +99,7 @@ async def test_an_erasure_since_the_backup_is_made_again_after_the_restore(
         _run(["vod_shared.backup", "create", str(backup_dir)], env)  # online, while they run
         _run(["intake.erase", "--person", her_id, "--reason", "person_asked", "--by", "ines"], env)
         assert await wait_until(lambda: erased_in_notifications(her_id), timeout=30)
-        for process in first.values():
-            process.stop()
+        stop_all(list(first.values()))  # together, as a supervisor stops them
 
         shutil.rmtree(data_dir)
         shutil.rmtree(keys_dir)

@@ -15,7 +15,7 @@ import pytest
 
 from vod_devtools.catchers import Catchers
 from vod_devtools.net import free_port
-from vod_devtools.testing import read_topic, wait_until
+from vod_devtools.testing import read_topic, read_topics, wait_until
 from vod_devtools.webhooks import signed_headers
 
 from .services import SERVICES
@@ -99,11 +99,12 @@ async def _state(url: str, bootstrap: str, prefix: str) -> str:
                 "SELECT count(*) FROM outbox WHERE published_at IS NULL"))).scalar()
     finally:
         await engine.dispose()
-    dead = {}
-    for topic in ("vod.intake", "vod.people", "vod.keys", "vod.screening", "vod.custody"):
-        records = await read_topic(bootstrap, f"{prefix}{topic}.dlq", at_least=0, timeout=2,
-                                   settle=0.2)
-        dead[topic] = [dict(r.headers).get("dlq-reason", b"").decode() for r in records]
+    dead = {topic: [] for topic in ("vod.intake", "vod.people", "vod.keys", "vod.screening",
+                                    "vod.custody")}
+    for r in await read_topics(bootstrap, [f"{prefix}{topic}.dlq" for topic in dead],
+                               timeout=2, settle=0.2):
+        dead[r.topic[len(prefix):-len(".dlq")]].append(
+            dict(r.headers).get("dlq-reason", b"").decode())
     return (f"notifications: deliveries {[tuple(row) for row in deliveries]}, held keys {people},"
             f" unpublished {outbox}; dead letters {dead}")
 

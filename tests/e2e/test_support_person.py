@@ -21,7 +21,7 @@ from vod_devtools.catchers import Catchers
 from vod_devtools.demo import expect, signed, until
 from vod_devtools.net import free_port
 from vod_devtools.staff_testing import add_staff, sign_in
-from vod_devtools.testing import read_topic
+from vod_devtools.testing import read_topic, read_topics
 from vod_shared.envelope import from_kafka
 from vod_shared.staff import Role
 
@@ -173,10 +173,11 @@ async def test_a_support_person_is_added_cleared_for_invited_and_erased_with_her
             scheduling_topic = [from_kafka(r.value) for r in await read_topic(
                 kafka_bootstrap, f"{topic_prefix}vod.scheduling", at_least=3, settle=0.5)]
             everything = b""
-            for topic in ("vod.intake", "vod.scheduling", "vod.screening", "vod.people"):
-                for record in await read_topic(kafka_bootstrap, f"{topic_prefix}{topic}",
-                                               at_least=0, settle=0.3):
-                    everything += (record.key or b"") + (record.value or b"")
+            for record in await read_topics(kafka_bootstrap, [
+                    f"{topic_prefix}{topic}"
+                    for topic in ("vod.intake", "vod.scheduling", "vod.screening", "vod.people")],
+                    settle=0.3):
+                everything += (record.key or b"") + (record.value or b"")
 
             await _erase_her_and_wait_until_nothing_of_theirs_opens(
                 intake, screening, case_id, person_id, (supporter, f"Apoyo{tag}"),

@@ -24,12 +24,12 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from vod_devtools.catchers import Catchers
 from vod_devtools.kafka import LocalKafka, ensure_topics
 from vod_devtools.net import free_port
-from vod_devtools.testing import read_topic, wait_until
+from vod_devtools.testing import read_topic, read_topics, wait_until
 from vod_devtools.webhooks import signed_headers
 from vod_shared.sealing import KeyDirectory
 from vod_shared.topics import all_topics
 
-from ..e2e.services import ServiceProcess
+from ..e2e.services import ServiceProcess, stop_all
 
 SECRET = "whsec_" + base64.b64encode(uuid.uuid4().bytes * 2).decode()
 STAFF_MAILBOX = "program-staff@dialogue.example"
@@ -155,8 +155,7 @@ class FaultRun:
         return self
 
     async def __aexit__(self, *exc) -> None:
-        for process in reversed(self._copies):
-            await asyncio.to_thread(process.stop)
+        await asyncio.to_thread(stop_all, self._copies)
         self.catchers.stop()
         self.broker.stop()
 
@@ -277,11 +276,10 @@ class FaultRun:
         return Counter(decided.values()), sum(e["type"] == DECIDED for e in events) - len(decided)
 
     async def dead_letters(self) -> int:
-        total = 0
-        for topic in ("vod.intake", "vod.screening", "vod.people", "vod.keys"):
-            total += len(await read_topic(self.broker.bootstrap, f"{self.prefix}{topic}.dlq",
-                                          at_least=0, timeout=2, settle=0.2))
-        return total
+        return len(await read_topics(self.broker.bootstrap, [
+            f"{self.prefix}{topic}.dlq"
+            for topic in ("vod.intake", "vod.screening", "vod.people", "vod.keys")],
+            timeout=2, settle=0.2))
 
     def healthz(self) -> dict[str, dict]:
         return {name: httpx.get(f"{p.url}/healthz", timeout=5).json()

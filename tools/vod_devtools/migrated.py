@@ -9,10 +9,13 @@ migrations themselves are still run and checked by their own tests.
 
 ``copy_migrated`` does the same for a store a service *process* will open (the e2e and fault
 harnesses): the file is there before the process starts, already at head, so the service
-starts no migration child for it.
+starts no migration child for it. ``copy_migrated_postgres`` is the same for a new (empty)
+PostgreSQL database: it is made again as a copy of a template database migrated once per run
+and server (``CREATE DATABASE ... TEMPLATE``).
 """
 import asyncio
 import atexit
+import hashlib
 import os
 import shutil
 import tempfile
@@ -83,3 +86,64 @@ async def _template(migrations_dir: Path) -> Path:
             await engine.dispose()  # the last connection closed: the WAL is in the file
         _templates[migrations_dir] = path
     return _templates[migrations_dir]
+
+
+_pg_templates: dict[tuple[str, Path], str] = {}
+
+
+def copy_migrated_postgres(url: str | URL, migrations_dir: Path) -> bool:
+    """Makes the PostgreSQL database at ``url``, if it has no table yet, a copy of the template
+    of ``migrations_dir``; False (and nothing done) when it has one or is not PostgreSQL.
+    Nobody may be connected to it. Callable inside an event loop."""
+    url = make_url(url)
+    if url.get_backend_name() != "postgresql":
+        return False
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, _copy_postgres(url, Path(migrations_dir).resolve())).result()
+
+
+async def _copy_postgres(url: URL, migrations_dir: Path) -> bool:
+    import asyncpg
+
+    target = await asyncpg.connect(**_connect_args(url))
+    try:
+        tables = await target.fetchval(
+            "SELECT count(*) FROM pg_tables WHERE schemaname = current_schema()")
+    finally:
+        await target.close()
+    if tables:
+        return False
+    template = await _postgres_template(url, migrations_dir)
+    server = await asyncpg.connect(**_connect_args(url.set(database="postgres")))
+    try:
+        await server.execute(f'DROP DATABASE "{url.database}"')
+        await server.execute(f'CREATE DATABASE "{url.database}" TEMPLATE "{template}"')
+    finally:
+        await server.close()
+    return True
+
+
+async def _postgres_template(url: URL, migrations_dir: Path) -> str:
+    import asyncpg
+
+    server_key = f"{url.host}:{url.port}"
+    if (server_key, migrations_dir) not in _pg_templates:
+        digest = hashlib.sha256(str(migrations_dir).encode()).hexdigest()[:12]
+        name = f"vod_template_{digest}_{os.getpid()}"
+        server = await asyncpg.connect(**_connect_args(url.set(database="postgres")))
+        try:
+            await server.execute(f'CREATE DATABASE "{name}"')
+        finally:
+            await server.close()
+        engine = create_engine(url.set(database=name).render_as_string(hide_password=False))
+        try:
+            await upgrade_to_head(engine, migrations_dir)
+        finally:
+            await engine.dispose()  # a template may have nobody connected while it is copied
+        _pg_templates[(server_key, migrations_dir)] = name
+    return _pg_templates[(server_key, migrations_dir)]
+
+
+def _connect_args(url: URL) -> dict:
+    return {"host": url.host, "port": url.port, "user": url.username,
+            "password": url.password, "database": url.database}
