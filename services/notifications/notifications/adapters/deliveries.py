@@ -7,6 +7,7 @@ import json
 import uuid
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 from sqlalchemy import and_, bindparam, case, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -70,6 +71,33 @@ _DUE = {urgent_only: _DUE_ANY.where(
     *_narrowed(None, urgent_only)) for urgent_only in (False, True)}
 
 
+# The claims' and records' statements, built once (as _DUE): in a fan-out they run for every
+# transaction of the sender, and building one (and its cache key) cost about as much CPU as
+# running it. The ids are an expanding parameter; ``:now`` a bound one.
+_NOW = bindparam("now", type_=d.sending_since.type)
+_BY_IDS = select(deliveries).where(d.id.in_(bindparam("ids", expanding=True)))
+_CLAIM = (update(deliveries)
+          .where(d.id.in_(bindparam("ids", expanding=True)), d.status == Status.PENDING.value)
+          .values(status=Status.SENDING.value, sending_since=_NOW, attempts=d.attempts + 1,
+                  first_attempt_at=func.coalesce(d.first_attempt_at, _NOW))
+          .returning(d.id))
+
+
+@lru_cache(maxsize=128)
+def _finish_sent(rows: int):
+    """``finish_sent`` for ``rows`` rows (``:i0``... their ids, ``:p0``... their provider ids,
+    None to keep the one known), one statement per number of rows (a record holds at most a
+    batch), built on first use."""
+    ids = [bindparam(f"i{k}", type_=d.id.type) for k in range(rows)]
+    given = case(*((d.id == ids[k], bindparam(f"p{k}", type_=d.provider_id.type))
+                    for k in range(rows)))
+    return (update(deliveries)
+            .where(d.id.in_(ids), d.status.in_((Status.SENDING.value, Status.UNKNOWN.value)))
+            .values(status=Status.SENT.value, finished_at=_NOW, reason=None, sending_since=None,
+                    provider_id=func.coalesce(given, d.provider_id))
+            .returning(d.id))
+
+
 class Deliveries:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
@@ -109,7 +137,7 @@ class Deliveries:
 
     async def get_all(self, delivery_ids: Iterable[str]) -> dict[str, Delivery]:
         """The rows of ``delivery_ids`` there are, by id, in one statement."""
-        rows = await self._session.execute(select(deliveries).where(d.id.in_(list(delivery_ids))))
+        rows = await self._session.execute(_BY_IDS, {"ids": list(delivery_ids)})
         return {row.id: _delivery(row) for row in rows}
 
     async def due(self, now: datetime, limit: int = 100, *,
@@ -146,11 +174,7 @@ class Deliveries:
         ids = list(delivery_ids)
         if not ids:
             return set()
-        result = await self._session.execute(
-            update(deliveries).where(d.id.in_(ids), d.status == Status.PENDING.value)
-            .values(status=Status.SENDING.value, sending_since=utc(now), attempts=d.attempts + 1,
-                    first_attempt_at=func.coalesce(d.first_attempt_at, utc(now)))
-            .returning(d.id))
+        result = await self._session.execute(_CLAIM, {"ids": ids, "now": utc(now)})
         return set(result.scalars())
 
     async def finish_sent(self, provider_ids: dict[str, str | None], now: datetime) -> set[str]:
@@ -159,16 +183,10 @@ class Deliveries:
         recorded."""
         if not provider_ids:
             return set()
-        known = {key: value for key, value in provider_ids.items() if value is not None}
-        provider_id = func.coalesce(case(known, value=d.id), d.provider_id) if known \
-            else d.provider_id
-        result = await self._session.execute(
-            update(deliveries).where(
-                d.id.in_(list(provider_ids)),
-                d.status.in_((Status.SENDING.value, Status.UNKNOWN.value)))
-            .values(status=Status.SENT.value, finished_at=utc(now), reason=None,
-                    sending_since=None, provider_id=provider_id)
-            .returning(d.id))
+        values = {"now": utc(now)}
+        for k, (delivery_id, provider_id) in enumerate(provider_ids.items()):
+            values[f"i{k}"], values[f"p{k}"] = delivery_id, provider_id
+        result = await self._session.execute(_finish_sent(len(provider_ids)), values)
         return set(result.scalars())
 
     async def finish(self, delivery_id: str, status: Status, now: datetime, *,

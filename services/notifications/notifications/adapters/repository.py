@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vod_shared.db import insert_or_ignore
@@ -28,6 +28,14 @@ from notifications.adapters.orm import (
     sms_opt_outs,
 )
 from notifications.domain.model import Case, CaseState, Registration
+
+
+# Built once: the sender reads its claims' contacts with it in every transaction of a fan-out.
+_CONTACTS_AND_OPT_OUTS = (
+    select(contacts.c.person_id, contacts.c.sealed,
+           sms_opt_outs.c.person_id.is_not(None).label("opted_out"))
+    .outerjoin(sms_opt_outs, sms_opt_outs.c.person_id == contacts.c.person_id)
+    .where(contacts.c.person_id.in_(bindparam("ids", expanding=True))))
 
 
 def utc(moment: datetime) -> datetime:
@@ -107,11 +115,7 @@ class People(_Repository):
         """``contact`` and ``opted_out_of_sms`` for many people in one statement: the contacts
         there are, by id, and who of them opted out of texts (one without a contact is held
         anyway)."""
-        rows = await self._session.execute(
-            select(contacts.c.person_id, contacts.c.sealed,
-                   sms_opt_outs.c.person_id.is_not(None).label("opted_out"))
-            .outerjoin(sms_opt_outs, sms_opt_outs.c.person_id == contacts.c.person_id)
-            .where(contacts.c.person_id.in_(list(person_ids))))
+        rows = await self._session.execute(_CONTACTS_AND_OPT_OUTS, {"ids": list(person_ids)})
         found, opted_out = {}, set()
         for row in rows:
             found[row.person_id] = SealedDetails.model_validate_json(row.sealed)
