@@ -27,9 +27,12 @@ def service_env(kafka_bootstrap, topic_prefix, tmp_path):
 def processes(tmp_path):
     started: list[ServiceProcess] = []
 
-    def start(name: str, env: dict[str, str], *, wait: bool = True) -> ServiceProcess:
-        """Starts a service; ``wait=False`` returns at once (call ``wait_healthy`` later)."""
-        process = ServiceProcess(name, env, tmp_path)
+    def start(name: str, env: dict[str, str], *, wait: bool = True,
+              migrate_itself: bool = False) -> ServiceProcess:
+        """Starts a service; ``wait=False`` returns at once (call ``wait_healthy`` later);
+        ``migrate_itself``: its new stores are not copies of migrated ones, it migrates them
+        itself (in its migration child) as a first start in production does."""
+        process = ServiceProcess(name, env, tmp_path, migrate_itself=migrate_itself)
         started.append(process)
         process.launch()
         if wait:

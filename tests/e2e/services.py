@@ -18,8 +18,10 @@ SERVICES = ("intake", "screening", "scheduling", "notifications")
 
 
 class ServiceProcess:
-    def __init__(self, name: str, env: dict[str, str], log_dir: Path) -> None:
+    def __init__(self, name: str, env: dict[str, str], log_dir: Path, *,
+                 migrate_itself: bool = False) -> None:
         self.name = name
+        self.migrate_itself = migrate_itself
         # A port chosen beforehand (so each service can link to the others'), else a free one.
         self.port = int(env.get(f"{name.upper()}_PORT") or 0) or free_port()
         self.env = {**os.environ, **env, f"{name.upper()}_PORT": str(self.port), "LOG_FORMAT": "json"}
@@ -50,6 +52,8 @@ class ServiceProcess:
         file or database already there, a restored one) is migrated by the service itself,
         as in production."""
         copied = []
+        if self.migrate_itself:
+            return copied
         for url, migrations in ((self.database_url(), _service_migrations(self.name)),
                                 (self.staff_database_url(), _staff_migrations())):
             path = new_sqlite_file(url)

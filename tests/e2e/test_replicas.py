@@ -123,11 +123,17 @@ async def test_two_copies_of_every_service_one_killed_mid_burst_nothing_lost_or_
             "NOTIFICATIONS_SENDER_CONCURRENCY": str(SENDER_CONCURRENCY),
             # a send cut off by the kill is declared unknown after 20 s, not 5 minutes
             "NOTIFICATIONS_SENDING_LEASE_S": "20"}
+        # Brand-new databases that the copies migrate themselves, both at once, as replicas
+        # starting together in production do (one migrates, the other waits on the lock): the
+        # only test of that, and of a service's migration child on PostgreSQL
         copies = {name: [processes(name, env | {f"{name.upper()}_DATABASE_URL": urls[name]},
-                                   wait=False) for _ in range(2)] for name in SERVICES}
+                                   wait=False, migrate_itself=True) for _ in range(2)]
+                  for name in SERVICES}
         for pair in copies.values():
             for copy in pair:
                 copy.wait_healthy(120.0)
+        for name, pair in copies.items():  # the migrations ran in one of them, from nothing
+            assert any("Running upgrade  -> " in copy.log() for copy in pair), name
 
         for n in range(REGISTRANTS):
             _post(copies["intake"], "/webhooks/requests", _registration(n))
