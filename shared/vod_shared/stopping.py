@@ -16,7 +16,7 @@ STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 # (httpx 5 s, Go 90 s, Caddy's reverse_proxy 2 min), so the client is the one to close it.
 # With uvicorn's 5 s, a request sent on a connection idle for about 5 s could reach the
 # service just as it closed the connection: the sender saw a reset and the request was never
-# read (uvloop runs a due timer before it reads the socket).
+# read (a busy loop ran the due timer before it read the socket; docs/performance.md).
 KEEP_ALIVE_S = 150
 
 
