@@ -6,7 +6,8 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import httpx
@@ -104,19 +105,29 @@ async def hammer(url: str, bodies: list[tuple[bytes, Headers]], *, in_flight: in
             "ended": began + elapsed}
 
 
-async def bare_endpoint(workdir: Path, count: int) -> dict:
+@asynccontextmanager
+async def bare_app(workdir: Path) -> AsyncIterator[tuple[str, subprocess.Popen]]:
+    """The bare endpoint served by uvicorn (its store in ``workdir``): its URL and process."""
     port = free_port()
     env = {**os.environ, "BENCH_BARE_DATABASE_URL": f"sqlite+aiosqlite:///{workdir / 'bare.db'}"}
     proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "bare_app:app", "--port", str(port),
                              "--log-level", "warning", "--no-access-log"], cwd=HERE, env=env)
     try:
         await _healthy(f"http://127.0.0.1:{port}/docs", proc)
-        body = b'{"kind": "dialogue_request", "notes": "' + b"x" * 400 + b'"}'
-        bodies = [(body, {"content-type": "application/json"})] * count
-        result = await hammer(f"http://127.0.0.1:{port}/items", bodies)
+        yield f"http://127.0.0.1:{port}/items", proc
     finally:
         proc.terminate()
         proc.wait(30)
+
+
+def bare_bodies(count: int) -> list[tuple[bytes, Headers]]:
+    body = b'{"kind": "dialogue_request", "notes": "' + b"x" * 400 + b'"}'
+    return [(body, {"content-type": "application/json"})] * count
+
+
+async def bare_endpoint(workdir: Path, count: int) -> dict:
+    async with bare_app(workdir) as (url, _):
+        result = await hammer(url, bare_bodies(count))
     result.pop("began"), result.pop("ended")
     return result
 

@@ -117,12 +117,11 @@ async def bench_store(workdir: Path, count: int, batch: int, profile: bool) -> f
 async def bench_broker(workdir: Path, count: int, profile: bool = False) -> float:
     from aiokafka import AIOKafkaProducer
 
-    from vod_devtools.kafka import LocalKafka, ensure_topics
-    from vod_devtools.net import free_port
+    from vod_devtools.kafka import ensure_topics
 
-    broker = LocalKafka(workdir / "kafka", free_port(), free_port())
-    await broker.start()
-    try:
+    from stack import local_broker
+
+    async with local_broker(workdir) as broker:
         prefix = f"b{uuid.uuid4().hex[:8]}."
         await ensure_topics(broker.bootstrap, all_topics(prefix))
         runtime, app, _ = screening(workdir, KAFKA_BOOTSTRAP_SERVERS=broker.bootstrap,
@@ -154,8 +153,6 @@ async def bench_broker(workdir: Path, count: int, profile: bool = False) -> floa
             print(f"produced {count} in {produced:.2f} s; decided {done} in {elapsed:.2f} s; "
                   f"{1000 * cpu / count:.2f} ms of CPU per event (producing included)")
         return count / elapsed
-    finally:
-        broker.stop()
 
 
 def main() -> int:

@@ -283,17 +283,12 @@ ALONE = {"screening": screening_alone, "notifications": notifications_alone,
 async def _main(names: list[str], count: int) -> None:
     import tempfile
 
-    from vod_devtools.kafka import LocalKafka
-    from vod_devtools.net import free_port
+    from stack import local_broker
 
     with tempfile.TemporaryDirectory(prefix="vod-bench-") as tmp:
-        broker = LocalKafka(Path(tmp) / "kafka", free_port(), free_port())
-        await broker.start()
-        try:
+        async with local_broker(Path(tmp)) as broker:
             for name in names:
                 print(name, await ALONE[name](broker.bootstrap, Path(tmp), count), flush=True)
-        finally:
-            broker.stop()
 
 
 if __name__ == "__main__":  # python bench/consumers.py [--events N] [service ...]: those alone

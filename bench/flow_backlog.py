@@ -20,17 +20,11 @@ webhook answered and how long it took to drain.
 import argparse
 import asyncio
 import sqlite3
-import tempfile
 import time
-import uuid
 from pathlib import Path
 
-from vod_devtools.kafka import LocalKafka, ensure_topics
-from vod_devtools.net import free_port
-from vod_shared.topics import all_topics
-
 import flows
-from stack import Stack
+from stack import Stack, own_stack
 
 DECIDED = "vod.EligibilityDetermined.v1"
 RECEIVED = "vod.RequestReceived.v1"
@@ -73,24 +67,10 @@ async def one_round(stack: Stack, bootstrap: str, requests: int, every: float) -
 
 
 async def main(requests: int, every: float, rounds: int) -> None:
-    with tempfile.TemporaryDirectory(prefix="vod-flow-") as tmp:
-        work = Path(tmp)
-        broker = LocalKafka(work / "kafka", free_port(), free_port())
-        await broker.start()
-        try:
-            prefix = f"f{uuid.uuid4().hex[:8]}."
-            await ensure_topics(broker.bootstrap, all_topics(prefix))
-            (work / "stack").mkdir()
-            stack = Stack(broker.bootstrap, work / "stack", prefix)
-            try:
-                await stack.start()
-                for n in range(rounds):
-                    result = await one_round(stack, broker.bootstrap, requests, every)
-                    print(f"round {n + 1}: {result}", flush=True)
-            finally:
-                stack.stop()
-        finally:
-            broker.stop()
+    async with own_stack("vod-flow-") as stack:
+        for n in range(rounds):
+            result = await one_round(stack, stack.bootstrap, requests, every)
+            print(f"round {n + 1}: {result}", flush=True)
 
 
 if __name__ == "__main__":

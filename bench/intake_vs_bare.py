@@ -15,26 +15,13 @@ when it stops; its rate is then not comparable.
 import argparse
 import asyncio
 import os
-import signal
-import subprocess
 import sys
-import tempfile
 import uuid
 from pathlib import Path
 
-from vod_devtools.kafka import LocalKafka, ensure_topics
-from vod_devtools.net import free_port
-from vod_shared.topics import all_topics
-
-from ceilings import HERE, _healthy, hammer
+from ceilings import bare_app, bare_bodies, hammer
 from flows import _requester, _signed
-from stack import Stack
-
-
-def _rss_mib(pid: int) -> float:
-    status = Path(f"/proc/{pid}/status").read_text()
-    return round(next(int(line.split()[1]) for line in status.splitlines()
-                      if line.startswith("VmRSS:")) / 1024, 1)
+from stack import Stack, own_stack
 
 
 def _cpu_s(pid: int) -> float:
@@ -55,18 +42,8 @@ async def _timed(pid: int, running) -> dict:
 
 async def bare_endpoint(workdir: Path, count: int) -> dict:
     """``ceilings.bare_endpoint``, with its CPU per request."""
-    port = free_port()
-    env = {**os.environ, "BENCH_BARE_DATABASE_URL": f"sqlite+aiosqlite:///{workdir / 'bare.db'}"}
-    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "bare_app:app", "--port", str(port),
-                             "--log-level", "warning", "--no-access-log"], cwd=HERE, env=env)
-    try:
-        await _healthy(f"http://127.0.0.1:{port}/docs", proc)
-        body = b'{"kind": "dialogue_request", "notes": "' + b"x" * 400 + b'"}'
-        bodies = [(body, {"content-type": "application/json"})] * count
-        result = await _timed(proc.pid, hammer(f"http://127.0.0.1:{port}/items", bodies))
-    finally:
-        proc.terminate()
-        proc.wait(30)
+    async with bare_app(workdir) as (url, proc):
+        result = await _timed(proc.pid, hammer(url, bare_bodies(count)))
     result.pop("began"), result.pop("ended")
     return result
 
@@ -84,46 +61,26 @@ async def intake_alone(stack: Stack, count: int, first: int) -> dict:
 
 
 async def measure(count: int, rounds: int, profile: str | None = None) -> None:
-    with tempfile.TemporaryDirectory(prefix="vod-intake-bench-") as tmp:
-        work = Path(tmp)
-        broker = LocalKafka(work / "kafka", free_port(), free_port())
-        await broker.start()
-        try:
-            prefix = f"b{uuid.uuid4().hex[:8]}."
-            await ensure_topics(broker.bootstrap, all_topics(prefix))
-            (work / "stack").mkdir()
-            stack = Stack(broker.bootstrap, work / "stack", prefix)
-            log = open(work / "intake.log", "ab")
-            profiled = ["-m", "cProfile", "-o", profile] if profile else []
-            intake = subprocess.Popen([sys.executable, *profiled, "-m", "intake"], env=stack.env,
-                                      stdout=log, stderr=subprocess.STDOUT)
-            try:
-                await _healthy(f"{stack.url('intake')}/healthz", intake, timeout=120)
-                await asyncio.sleep(2)
-                print(f"intake RSS after start: {_rss_mib(intake.pid)} MiB", flush=True)
-                for round_ in range(1, rounds + 1):
-                    bare = await bare_endpoint(work, count)
-                    ours = await _timed(intake.pid, intake_alone(
-                        stack, count, first=(round_ - 1) * count))
-                    print(f"round {round_}: bare {bare['per_s']:.0f} req/s "
-                          f"({bare['statuses']}), intake {ours['per_s']:.0f} req/s "
-                          f"({ours['statuses']}): {100 * ours['per_s'] / bare['per_s']:.0f} % "
-                          f"of bare; CPU per request: bare {bare['cpu_ms_each']:.1f} ms, "
-                          f"intake {ours['cpu_ms_each']:.1f} ms", flush=True)
-                    for error in bare.get("errors", []) + ours.get("errors", []):
-                        print(f"  no answer: {error}", flush=True)
-                print(f"intake RSS after {rounds * count} requests: {_rss_mib(intake.pid)} MiB "
-                      f"({_rss_mib(intake.pid) * 1.048576:.1f} MB)")
-            finally:
-                # uvicorn re-raises SIGINT once stopped: cProfile then writes its file
-                intake.send_signal(signal.SIGINT) if profile else intake.terminate()
-                try:
-                    intake.wait(30)
-                except subprocess.TimeoutExpired:
-                    intake.kill()
-                log.close()
-        finally:
-            broker.stop()
+    async with own_stack("vod-intake-bench-", services=("intake",), catchers=False,
+                         profile=profile, profiled="intake") as stack:
+        # (stopped with SIGINT when profiled: uvicorn re-raises it, cProfile then writes)
+        intake = stack.processes["intake"]
+        await asyncio.sleep(2)
+        print(f"intake RSS after start: {stack.rss_mib()['intake']} MiB", flush=True)
+        for round_ in range(1, rounds + 1):
+            bare = await bare_endpoint(stack.workdir.parent, count)
+            ours = await _timed(intake.pid, intake_alone(
+                stack, count, first=(round_ - 1) * count))
+            print(f"round {round_}: bare {bare['per_s']:.0f} req/s "
+                  f"({bare['statuses']}), intake {ours['per_s']:.0f} req/s "
+                  f"({ours['statuses']}): {100 * ours['per_s'] / bare['per_s']:.0f} % "
+                  f"of bare; CPU per request: bare {bare['cpu_ms_each']:.1f} ms, "
+                  f"intake {ours['cpu_ms_each']:.1f} ms", flush=True)
+            for error in bare.get("errors", []) + ours.get("errors", []):
+                print(f"  no answer: {error}", flush=True)
+        rss = stack.rss_mib()["intake"]
+        print(f"intake RSS after {rounds * count} requests: {rss} MiB "
+              f"({rss * 1.048576:.1f} MB)")
 
 
 def main() -> int:

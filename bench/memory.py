@@ -14,17 +14,10 @@ files (``file``: shared libraries' code and data, as far as touched), from
 import asyncio
 import json
 import sys
-import tempfile
-import time
-import uuid
 from pathlib import Path
 
-from vod_devtools.kafka import LocalKafka, ensure_topics
-from vod_devtools.net import free_port
-from vod_shared.topics import all_topics
-
 import flows
-from stack import SERVICES, Stack
+from stack import SERVICES, Stack, own_stack
 
 
 def split_mib(stack: Stack) -> dict[str, dict[str, float]]:
@@ -42,32 +35,17 @@ def split_mib(stack: Stack) -> dict[str, dict[str, float]]:
 async def main() -> None:
     cases, escapes = int(sys.argv[1]), int(sys.argv[2])
     out = {}
-    with tempfile.TemporaryDirectory(prefix="vod-memory-") as tmp:
-        work = Path(tmp)
-        broker = LocalKafka(work / "kafka", free_port(), free_port())
-        await broker.start()
-        try:
-            prefix = f"m{uuid.uuid4().hex[:8]}."
-            await ensure_topics(broker.bootstrap, all_topics(prefix))
-            (work / "stack").mkdir()
-            stack = Stack(broker.bootstrap, work / "stack", prefix)
-            try:
-                began = time.time()
-                await stack.start()
-                out["start_s"] = round(time.time() - began, 1)
-                await asyncio.sleep(3)
-                out["after_start"] = stack.rss_mib()
-                out["after_start_split"] = split_mib(stack)
-                out["intake"] = await flows.intake_to_eligibility(stack, broker.bootstrap, cases)
-                out["fanout"] = await flows.custody_fanout(stack, escapes)
-                out["after_burst"] = stack.rss_mib()
-                await asyncio.sleep(12)
-                out["after_burst_12s"] = stack.rss_mib()
-                out["after_burst_12s_split"] = split_mib(stack)
-            finally:
-                stack.stop()
-        finally:
-            broker.stop()
+    async with own_stack("vod-memory-") as stack:
+        out["start_s"] = round(stack.start_s, 1)
+        await asyncio.sleep(3)
+        out["after_start"] = stack.rss_mib()
+        out["after_start_split"] = split_mib(stack)
+        out["intake"] = await flows.intake_to_eligibility(stack, stack.bootstrap, cases)
+        out["fanout"] = await flows.custody_fanout(stack, escapes)
+        out["after_burst"] = stack.rss_mib()
+        await asyncio.sleep(12)
+        out["after_burst_12s"] = stack.rss_mib()
+        out["after_burst_12s_split"] = split_mib(stack)
     print(json.dumps(out))
 
 

@@ -19,17 +19,12 @@ import sys
 import tempfile
 import time
 import traceback
-import uuid
 from pathlib import Path
-
-from vod_devtools.kafka import LocalKafka, ensure_topics
-from vod_devtools.net import free_port
-from vod_shared.topics import all_topics
 
 import ceilings
 import consumers
 import flows
-from stack import SERVICES, Stack
+from stack import SERVICES, local_broker, started
 
 HERE = Path(__file__).parent
 DRAIN_S = 2.0  # the last decision at most this long after the last webhook was answered
@@ -45,9 +40,7 @@ async def measure(scale: float) -> dict:
     n, results = sizes(scale), {}
     with tempfile.TemporaryDirectory(prefix="vod-bench-") as tmp:
         work = Path(tmp)
-        broker = LocalKafka(work / "kafka", free_port(), free_port())
-        await broker.start()
-        try:
+        async with local_broker(work) as broker:
             boot = broker.bootstrap
             await _step(results, "raw_relay", ceilings.raw_relay(boot, n["raw"]))
             await _step(results, "bare_endpoint", ceilings.bare_endpoint(work, n["bare"]))
@@ -57,12 +50,7 @@ async def measure(scale: float) -> dict:
             for service in ("notifications", "scheduling", "intake"):
                 await _step(results, f"{service}_consumer",
                             consumers.ALONE[service](boot, work, n["consumers"]))
-            prefix = f"b{uuid.uuid4().hex[:8]}."
-            await ensure_topics(boot, all_topics(prefix))
-            (work / "stack").mkdir()
-            stack = Stack(boot, work / "stack", prefix)
-            try:
-                await stack.start()
+            async with started(boot, work) as stack:
                 flow = await _step(results, "intake", flows.intake_to_eligibility(
                     stack, boot, n["cases"]))
                 if flow:
@@ -71,10 +59,6 @@ async def measure(scale: float) -> dict:
                     del results["intake"]
                 await _step(results, "custody_fanout", flows.custody_fanout(stack, n["escapes"]))
                 results["rss_mib"] = stack.rss_mib()
-            finally:
-                stack.stop()
-        finally:
-            broker.stop()
     return results
 
 

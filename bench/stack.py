@@ -1,15 +1,25 @@
 """The four services and the mail/SMS catchers as ``make run`` starts them: one process each,
-on SQLite, against the bench's broker."""
+on SQLite, against the bench's broker.
+
+A probe takes them with ``own_stack`` (a directory, a broker, its topics and the services it
+names, all stopped and removed after), or ``local_broker`` and ``started`` when it measures on
+the broker before the services start (``make bench``)."""
 import base64
 import os
 import signal
 import subprocess
 import sys
+import tempfile
+import time
 import uuid
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager, nullcontext
 from pathlib import Path
 
+from vod_devtools.kafka import LocalKafka, ensure_topics
 from vod_devtools.net import free_port
 from vod_shared.sealing import KeyDirectory
+from vod_shared.topics import all_topics
 
 from ceilings import _healthy
 
@@ -21,10 +31,15 @@ def _secret() -> str:
 
 
 class Stack:
-    def __init__(self, bootstrap: str, workdir: Path, prefix: str,
-                 profile: str | None = None) -> None:
-        self.workdir, self.prefix = workdir, prefix
-        self.profile = profile  # where notifications writes its cProfile, if anywhere
+    def __init__(self, bootstrap: str, workdir: Path, prefix: str, profile: str | None = None,
+                 *, services: Iterable[str] = SERVICES, catchers: bool = True,
+                 profiled: str = "notifications") -> None:
+        self.bootstrap, self.workdir, self.prefix = bootstrap, workdir, prefix
+        self.services = tuple(services)
+        self.catchers = catchers
+        self.profile = profile  # where ``profiled`` writes its cProfile, if anywhere
+        self.profiled = profiled
+        self.start_s: float | None = None  # how long the start took (to every /healthz)
         self.intake_secret, self.custody_secret = _secret(), _secret()
         self.ports = {name: free_port() for name in SERVICES}
         self.smtp_port, self.sms_port = free_port(), free_port()
@@ -54,21 +69,23 @@ class Stack:
         return self.workdir / "var" / "catchers" / "mail.jsonl"
 
     async def start(self) -> None:
-        for name in ("catchers", *SERVICES):
+        began = time.time()
+        for name in (("catchers",) if self.catchers else ()) + self.services:
             module = "vod_devtools.catchers" if name == "catchers" else name
             profiled = ["-m", "cProfile", "-o", self.profile] if (
-                self.profile and name == "notifications") else []
+                self.profile and name == self.profiled) else []
             with open(self.workdir / f"{name}.log", "ab") as log:
                 self.processes[name] = subprocess.Popen(
                     [sys.executable, *profiled, "-m", module], env=self.env, stdout=log,
                     stderr=subprocess.STDOUT)
-        for name in SERVICES:
+        for name in self.services:
             await _healthy(f"{self.url(name)}/healthz", self.processes[name], timeout=120)
+        self.start_s = time.time() - began
 
     def rss_mib(self) -> dict[str, float]:
         """Each service's resident memory now (VmRSS)."""
         sizes = {}
-        for name in SERVICES:
+        for name in self.services:
             status = Path(f"/proc/{self.processes[name].pid}/status").read_text()
             kib = next(int(line.split()[1]) for line in status.splitlines()
                        if line.startswith("VmRSS:"))
@@ -86,7 +103,7 @@ class Stack:
 
     def stop(self) -> None:
         for name, proc in self.processes.items():
-            if self.profile and name == "notifications":
+            if self.profile and name == self.profiled:
                 proc.send_signal(signal.SIGINT)  # uvicorn re-raises it: cProfile then writes
             else:
                 proc.terminate()
@@ -95,3 +112,44 @@ class Stack:
                 proc.wait(30)
             except subprocess.TimeoutExpired:
                 proc.kill()
+
+
+@asynccontextmanager
+async def local_broker(workdir: Path) -> AsyncIterator[LocalKafka]:
+    """A broker of its own, its data in ``workdir``; stopped after."""
+    broker = LocalKafka(workdir / "kafka", free_port(), free_port())
+    await broker.start()
+    try:
+        yield broker
+    finally:
+        broker.stop()
+
+
+@asynccontextmanager
+async def started(bootstrap: str, workdir: Path, **options) -> AsyncIterator[Stack]:
+    """A ``Stack`` (``options`` as it takes them) on topics of its own, started, stopped
+    after; its logs and stores in ``workdir/stack``."""
+    prefix = f"b{uuid.uuid4().hex[:8]}."
+    await ensure_topics(bootstrap, all_topics(prefix))
+    (workdir / "stack").mkdir()
+    stack = Stack(bootstrap, workdir / "stack", prefix, **options)
+    try:
+        await stack.start()
+        yield stack
+    finally:
+        stack.stop()
+
+
+@asynccontextmanager
+async def own_stack(label: str, *, keep: bool = False, tell: bool = False,
+                    **options) -> AsyncIterator[Stack]:
+    """``started`` on a broker of its own, in a temporary directory named ``label...``,
+    removed after unless ``keep``; ``tell`` prints its path on stderr first."""
+    with (nullcontext(tempfile.mkdtemp(prefix=label)) if keep
+          else tempfile.TemporaryDirectory(prefix=label)) as tmp:
+        work = Path(tmp)
+        if tell:
+            print(f"in {work}", file=sys.stderr)
+        async with local_broker(work) as broker, started(broker.bootstrap, work,
+                                                          **options) as stack:
+            yield stack

@@ -12,6 +12,12 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+# How long an idle kept-alive connection stays open: longer than a client keeps one in its pool
+# (httpx 5 s, Go 90 s, Caddy's reverse_proxy 2 min), so the client is the one to close it.
+# With uvicorn's 5 s, a request sent on a connection idle for about 5 s could reach the
+# service just as it closed the connection: the sender saw a reset and the request was never
+# read (a busy loop ran the due timer before it read the socket; docs/performance.md).
+KEEP_ALIVE_S = 150
 
 
 @contextmanager
@@ -68,7 +74,7 @@ def serve(app, settings) -> None:
     for sig in STOP_SIGNALS:
         signal.signal(sig, _exit_cleanly)
     uvicorn.run(app, host=settings.bind_host, port=settings.effective_port(), log_config=None,
-                timeout_graceful_shutdown=20)
+                timeout_graceful_shutdown=20, timeout_keep_alive=KEEP_ALIVE_S)
 
 
 def _exit_cleanly(sig: int, frame) -> None:
