@@ -70,6 +70,10 @@ class Stack:
 
     async def start(self) -> None:
         began = time.time()
+        # A probe stopped with SIGTERM (``timeout``, a CI job) unwinds like Ctrl-C, so that its
+        # ``finally`` stops these services instead of leaving them running on their own.
+        if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
+            signal.signal(signal.SIGTERM, _exit_on_sigterm)
         for name in (("catchers",) if self.catchers else ()) + self.services:
             module = "vod_devtools.catchers" if name == "catchers" else name
             profiled = ["-m", "cProfile", "-o", self.profile] if (
@@ -112,6 +116,10 @@ class Stack:
                 proc.wait(30)
             except subprocess.TimeoutExpired:
                 proc.kill()
+
+
+def _exit_on_sigterm(sig: int, frame) -> None:
+    raise SystemExit(128 + sig)
 
 
 @asynccontextmanager

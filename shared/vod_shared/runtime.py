@@ -60,6 +60,16 @@ _GIVE_BACK_MEMORY_EVERY_S = 5.0
 # a loop that webhooks keep busy. Below the broker's message.max.bytes (1 MB by default): a batch
 # over it would be refused whole.
 PRODUCER_BATCH_BYTES = 512 * 1024
+# How long a commit of consumed offsets may wait for the broker. aiokafka waits for the group
+# coordinator without end, so with the broker away a handler (and a stop) waited forever;
+# an offset not committed only brings its records again, dropped by id.
+COMMIT_WAIT_S = 5.0
+# How long a stop waits for the broker client: its consumers' last batches (FastStream's
+# graceful_timeout), then the producer's records in flight. With the broker away at the stop,
+# only for the batches' store work: no commit or acknowledgement can come, and what is cut off
+# is safe (a batch not in the store comes again; a record not acknowledged stays in the outbox).
+BROKER_STOP_WAIT_S = 20.0
+BROKER_AWAY_STOP_WAIT_S = 5.0
 
 
 async def _raw_body(message) -> bytes:
@@ -80,6 +90,7 @@ class CommitPacer:
         self._every, self._interval_s = every, interval_s
         self._since, self._last = 0, time.monotonic()
         self._uncommitted = None  # the last message handled, if its offset is not committed
+        self._waiting = False  # a commit timed out and none has succeeded since
         self.in_flight = False
 
     def due(self, records: int = 1) -> bool:
@@ -96,10 +107,21 @@ class CommitPacer:
 
     async def flush(self) -> None:
         """Commits what has been handled, unless a batch is being handled right now (its
-        position is already past it, and it is not in the store yet)."""
+        position is already past it, and it is not in the store yet). A commit the broker does
+        not answer within ``COMMIT_WAIT_S`` is left for the next flush, said once per outage."""
         message, self._uncommitted = self._uncommitted, None
         if message is not None and not self.in_flight:
-            await message.ack()  # commits every position consumed so far
+            try:
+                await asyncio.wait_for(message.ack(), COMMIT_WAIT_S)  # every position so far
+            except asyncio.TimeoutError:
+                if self._uncommitted is None:
+                    self._uncommitted = message
+                if not self._waiting:
+                    log.warning("offsets.commit_waiting", waited_s=COMMIT_WAIT_S,
+                                reason="the broker did not answer; committed at a later flush")
+                self._waiting = True
+                return
+            self._waiting = False
         elif message is not None:
             self._uncommitted = message
 
@@ -335,8 +357,16 @@ class ServiceRuntime:
                 task.cancel()
                 with suppress(asyncio.CancelledError):
                     await task
-            await self._flush_commits()
-            await self.broker.stop()
+            away = not await self._broker_ok()
+            if not away:
+                await self._flush_commits()
+            wait = BROKER_AWAY_STOP_WAIT_S if away else BROKER_STOP_WAIT_S
+            try:
+                await asyncio.wait_for(self.broker.stop(), wait)
+            except asyncio.TimeoutError:
+                log.warning("broker.stop_cut_off", waited_s=wait, broker_away=away,
+                            reason="the broker did not answer; events not acknowledged stay "
+                                   "in the outbox, records not committed come again")
             self._relay_task.cancel()
             with suppress(asyncio.CancelledError):
                 await self._relay_task
