@@ -13,7 +13,7 @@ import babel
 import babel.dates
 import pytest
 
-from notifications.adapters import dates, dates_table, facts
+from notifications.adapters import dates, facts
 from notifications.adapters.rendering import LANGUAGES
 from vod_shared.zones import PROGRAM_ZONE, STATE_ZONES
 
@@ -83,7 +83,7 @@ def test_every_zone_a_reader_can_hold_is_named_as_babel_names_it(language):
     """Her zone is any this machine knows (intake checks it against ``available_timezones``);
     winter and summer, so that a name given as an offset from GMT follows the clock."""
     held = sorted(available_timezones())
-    missing = [zone for zone in held if zone not in dates_table.ZONES[language]]
+    missing = [zone for zone in held if zone not in dates.TABLE["ZONES"][language]]
     assert not missing, f"not in the table: {missing}; regenerate with `{REGENERATE}`"
     instants = [datetime(2026, 1, 15, 12, tzinfo=UTC), datetime(2026, 7, 15, 12, tzinfo=UTC)]
     _differ(((zone, at), dates.get_timezone_name(local, "long", zone_variant="generic",
