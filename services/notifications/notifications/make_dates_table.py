@@ -2,12 +2,11 @@
 the words of the dates, times and zone names messages show, taken from Babel.
 
 For each language the messages are written in: the patterns of the formats ``adapters/facts.py``
-asks for, the weekday, month and AM/PM names those patterns use (each as Babel formats it alone;
-``adapters/date_fields.py`` says how each field is read)
-and the long generic name of every time zone this machine or CLDR knows (none where CLDR has
-none: Babel then writes the offset from GMT, and so does ``adapters/dates.py``). Run it after an
-upgrade of Babel or of the zone database; ``notifications_tests/unit/test_dates_table.py`` says
-when it is due.
+asks for, the weekday, month and AM/PM names those patterns use (each as Babel formats it
+alone; ``adapters/date_fields.py`` says how each field is read) and the long generic name of
+every time zone this machine or CLDR knows (none where CLDR has none: Babel then writes the
+offset from GMT, and so does ``adapters/dates.py``). Run it after an upgrade of Babel or of the
+zone database; ``notifications_tests/unit/test_dates_table.py`` says when it is due.
 """
 import json
 import sys
