@@ -1,5 +1,6 @@
 """What a message shows of its facts (a delivery's params): dates and times in the reader's zone
-and language (Babel), a facility's public name, and the codes templates choose words by.
+and language (as Babel writes them, from ``dates.py``'s table), a facility's public name, and
+the codes templates choose words by.
 Params hold codes, ids and instants only, never a name or a contact detail.
 
 A dialogue in person also shows its start on the venue's clock (``at_venue``) when that clock
@@ -10,8 +11,8 @@ from datetime import date, datetime
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date, format_skeleton, format_time, get_timezone_name
-
+from notifications.adapters.dates import (format_date, format_skeleton, format_time,
+                                          get_timezone_name)
 from notifications.domain.facilities import facility_name
 from notifications.domain.schedule import venue_zone
 

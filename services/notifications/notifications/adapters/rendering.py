@@ -4,7 +4,7 @@ An email template has two blocks, ``subject`` and ``body`` (paragraphs separated
 lines), and may have a ``victim_link`` block: the words before the victim's own link, shown
 when there is a link to show. The layouts beside it wrap the body with the greeting and the
 footer, once as plain text and once as HTML, so the two parts always say the same. An SMS
-template is the whole body. Dates are shown in the recipient's zone and language (Babel).
+template is the whole body. Dates are shown in the recipient's zone and language (``facts.py``).
 
 The dialogue's invitation and its cancellation carry a calendar file, worded from
 ``templates/<language>/calendar/session.j2``. Alerts to staff are written from
