@@ -81,18 +81,28 @@ def test_the_hours_around_each_change_of_clock_read_as_babel_writes_them(monkeyp
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
-def test_every_zone_a_reader_can_hold_is_named_as_babel_names_it(language):
+def test_every_zone_a_reader_can_hold_is_named_as_babel_names_it(language, monkeypatch):
     """Her zone is any this machine knows (intake checks it against ``available_timezones``);
-    winter and summer, so that a name given as an offset from GMT follows the clock."""
+    winter and summer, so that a name given as an offset from GMT follows the clock. A zone
+    newer than the table (a host's zone database updated since) is named by Babel itself: the
+    same words, at Babel's memory cost, so it does not fail here (regenerating saves that)."""
     held = sorted(available_timezones())
-    missing = [zone for zone in held if zone not in dates.TABLE["ZONES"][language]]
-    assert not missing, f"not in the table: {missing}; regenerate with `{REGENERATE}`"
+    table = dates.TABLE["ZONES"][language]
+    newer = [zone for zone in held if zone not in table]
+    assert len(newer) < len(held) / 10, f"{newer}: regenerate with `{REGENERATE}`"
     instants = [datetime(2026, 1, 15, 12, tzinfo=UTC), datetime(2026, 7, 15, 12, tzinfo=UTC)]
-    _differ(((zone, at), dates.get_timezone_name(local, "long", zone_variant="generic",
-                                                 locale=language),
-             babel.dates.get_timezone_name(local, "long", zone_variant="generic", locale=language))
-            for zone in held for at in instants
-            for local in [at.astimezone(ZoneInfo(zone))])
+
+    def compared(zones):
+        return (((zone, at), dates.get_timezone_name(local, "long", zone_variant="generic",
+                                                     locale=language),
+                 babel.dates.get_timezone_name(local, "long", zone_variant="generic",
+                                               locale=language))
+                for zone in zones for at in instants
+                for local in [at.astimezone(ZoneInfo(zone))])
+
+    _differ(list(compared([zone for zone in held if zone in table])))
+    monkeypatch.setattr(dates, "_babel", lambda: babel.dates)
+    _differ(list(compared(newer)))
 
 
 def test_what_the_table_lacks_is_asked_of_babel(monkeypatch):
