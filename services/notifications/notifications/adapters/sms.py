@@ -16,8 +16,8 @@ What an answer means for the message:
 
 The proxy is read from the environment once, when the client's session is made, and named in
 each request: with ``trust_env`` aiohttp read ``~/.netrc`` and the proxy variables again for
-every request, each time on a worker thread (two thread hops a text: about a tenth of the
-client's CPU in a fan-out, issue 13).
+every request, each time on a worker thread (two thread hops a text: more than half of the
+client's CPU a text, issue 13). A proxy set after the first text needs a restart.
 
 The pool holds ``max_connections`` (the sender's concurrency: one per send in flight); an idle
 connection is dropped after ``_KEEP_IDLE_S``, before a server's usual idle limit (uvicorn's 5 s),
