@@ -60,7 +60,7 @@ from notifications.service_layer import (
     support_person_handlers,
 )
 from notifications.service_layer.outcomes import Outcomes
-from notifications.service_layer.sender import Sender
+from notifications.service_layer.sender import GATHER_S, Sender
 from notifications.service_layer.staff_alerts import StaffAlerts
 from notifications.service_layer.unit_of_work import UnitOfWork
 
@@ -148,7 +148,7 @@ def bootstrap(settings: Settings | None = None, clock=utc_now, *, email=None,
         outcomes=outcomes,
         links=victim_links(settings), staff_mailbox=settings.staff_alerts_email,
         email=email, sms=sms, clock=clock, lease=settings.sending_lease, failpoints=runtime.failpoints,
-        concurrency=settings.sender_concurrency,
+        concurrency=settings.sender_concurrency, gather_s=GATHER_S,
         poll_interval_s=settings.sender_poll_interval_s, paces=provider_paces(settings))
 
     @asynccontextmanager

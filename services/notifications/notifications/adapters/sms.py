@@ -14,6 +14,11 @@ What an answer means for the message:
   sending a byte now and then would otherwise hold the send, and a sender slot, for ever):
   unknown.
 
+The proxy is read from the environment once, when the client's session is made, and named in
+each request: with ``trust_env`` aiohttp read ``~/.netrc`` and the proxy variables again for
+every request, each time on a worker thread (two thread hops a text: more than half of the
+client's CPU a text, issue 13). A proxy set after the first text needs a restart.
+
 The pool holds ``max_connections`` (the sender's concurrency: one per send in flight); an idle
 connection is dropped after ``_KEEP_IDLE_S``, before a server's usual idle limit (uvicorn's 5 s),
 so a send seldom goes out on a connection the server is closing (that one would be unknown).
@@ -32,6 +37,8 @@ from urllib.parse import urlencode
 
 import aiohttp
 import certifi
+from aiohttp.helpers import get_env_proxy_for_url
+from yarl import URL
 
 from notifications.domain.delivery import (
     Outcome,
@@ -67,6 +74,8 @@ class TwilioSender:
         self._deadline_s = 2 * timeout_s  # the whole call, connecting and answer included
         self._max_connections = max_connections
         self._session: aiohttp.ClientSession | None = None  # made in the loop that sends
+        self._proxy: URL | None = None  # and the proxy to the provider, read with it
+        self._proxy_auth: aiohttp.BasicAuth | None = None
 
     async def send(self, body: str, *, to: str, delivery_id: str) -> Outcome:
         form = {"To": to, "From": self._sender, "Body": body}
@@ -76,7 +85,8 @@ class TwilioSender:
             async with asyncio.timeout(self._deadline_s):
                 # a redirect is an answer, not a place to send the text again (as with httpx)
                 async with self._client().post(self._url, data=urlencode(form).encode(),
-                                               allow_redirects=False) as response:
+                                               allow_redirects=False, proxy=self._proxy,
+                                               proxy_auth=self._proxy_auth) as response:
                     status, answer = response.status, await response.read()
                     retry_after = response.headers.get("Retry-After", "")
         except _NEVER_WENT_OUT as exc:
@@ -95,9 +105,10 @@ class TwilioSender:
         if self._session is None or self._session.closed:
             # As httpx did: through HTTP(S)_PROXY when set (a government network's way out),
             # and TLS checked against certifi's authorities, not the system's
+            self._proxy, self._proxy_auth = _proxy_for(self._url)
             self._session = aiohttp.ClientSession(
                 headers=self._headers, timeout=self._timeout, raise_for_status=False,
-                trust_env=True,
+                trust_env=False,
                 connector=aiohttp.TCPConnector(limit=self._max_connections,
                                                keepalive_timeout=_KEEP_IDLE_S,
                                                ssl=_certifi_context()))
@@ -106,6 +117,16 @@ class TwilioSender:
     async def close(self) -> None:
         if self._session is not None:
             await self._session.close()
+
+
+def _proxy_for(url: str) -> tuple[URL | None, aiohttp.BasicAuth | None]:
+    """The proxy the environment names for ``url`` (``HTTP_PROXY``/``HTTPS_PROXY``, unless
+    ``NO_PROXY`` leaves it out; its credentials from the URL or ``~/.netrc``), as aiohttp's
+    ``trust_env`` would find it; (None, None) for none."""
+    try:
+        return get_env_proxy_for_url(URL(url))
+    except LookupError:
+        return None, None
 
 
 def _certifi_context() -> ssl.SSLContext:

@@ -11,7 +11,10 @@ nearly every transaction: starting again from one each time took two or three tr
 for a handful of items, and the store's work per transaction was most of the sender's). An
 urgent item (an escape's notice) goes before the others waiting, and the first urgent one after
 a quiet spell of urgent ones starts the ramp again from ``first``: an escape right after a
-burst of acknowledgements does not wait for a whole batch's work. A caller is
+burst of acknowledgements does not wait for a whole batch's work. With ``gather_s``, a
+transaction within a burst (not the first after a quiet spell, nor the first urgent one) that
+has fewer items than its limit waits that long for more before it starts: in a fan-out the
+sends come back one at a time, so without it most transactions held a handful. A caller is
 answered only once its transaction has committed, so "the claim is committed before the
 provider is called" holds for each message as before;
 if the transaction fails, every caller in it gets the error (nothing of it was committed).
@@ -27,10 +30,10 @@ Answer = TypeVar("Answer")
 class GroupCommit(Generic[Item, Answer]):
     def __init__(self, apply: Callable[[list[Item]], Awaitable[list[Answer]]], *,
                  limit: int = 100, first: int | None = None, quiet_s: float = 0.5,
-                 name: str = "group-commit") -> None:
+                 gather_s: float = 0.0, name: str = "group-commit") -> None:
         self._apply, self._limit, self._name = apply, max(1, limit), name
         self._first = max(1, min(first or self._limit, self._limit))
-        self._quiet_s = quiet_s
+        self._quiet_s, self._gather_s = quiet_s, gather_s
         self._grown = self._first  # the next transaction's limit within a burst
         self._last_end = float("-inf")  # the loop's time the last transaction ended
         self._last_urgent_end = float("-inf")  # ... and the last one with an urgent item
@@ -59,6 +62,10 @@ class GroupCommit(Generic[Item, Answer]):
             urgent = self._urgent_waiting > 0
             if urgent and loop.time() - self._last_urgent_end > self._quiet_s:
                 self._grown = self._first
+            elif (self._gather_s and loop.time() - self._last_end <= self._quiet_s
+                  and len(self._waiting) < self._grown):
+                await asyncio.sleep(self._gather_s)  # within a burst: let more come
+                urgent = self._urgent_waiting > 0
             limit = self._grown
             taken, self._waiting = self._waiting[:limit], self._waiting[limit:]
             self._urgent_waiting = max(0, self._urgent_waiting - len(taken))

@@ -110,3 +110,22 @@ async def test_an_escape_right_after_a_burst_goes_first_and_nearly_alone():
     applied = [item for batch in store.batches for item in batch]
     assert applied[:5] == [f"escape{i}" for i in range(5)]
     assert sorted(applied[5:]) == sorted(f"later{i}" for i in range(31))
+
+
+async def test_within_a_burst_items_a_moment_apart_are_gathered_into_one_transaction():
+    """In a fan-out the sends come back one at a time: with ``gather_s`` the transaction
+    after the first of a burst waits that long for more (fewer, larger transactions: the
+    store's work per transaction was most of the sender's), while the first of a burst goes
+    at once."""
+    store = Store()
+    group = GroupCommit(store.apply, limit=100, first=4, quiet_s=5.0, gather_s=0.5)
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    assert await group.submit("first") == "FIRST"
+    assert loop.time() - started < 0.5  # the first of a burst did not wait to gather
+    waiting = [asyncio.ensure_future(group.submit("b"))]
+    for item in ("c", "d"):  # each comes a moment after the one before
+        await asyncio.sleep(0.05)
+        waiting.append(asyncio.ensure_future(group.submit(item)))
+    assert await asyncio.gather(*waiting) == ["B", "C", "D"]
+    assert store.batches == [["first"], ["b", "c", "d"]]
