@@ -42,7 +42,6 @@ RELAY_POOL_SIZE = 2
 GATHER_S = 0.05
 # A child that ran this long before it died is started again at once, not after a long pause
 _STEADY_S = 60.0
-_GIVE_BACK_MEMORY_EVERY_S = 5.0  # as the service's (vod_shared.runtime)
 
 
 class RelayProcess:
@@ -107,8 +106,11 @@ class RelayProcess:
                 log.error("outbox.relay_process_died", exit_code=code, restart_in_s=pause)
                 await asyncio.sleep(pause)
                 pause = min(pause * 2, 30.0)
-        finally:  # cancelled: the socket's end (closed below) stops the child
+        finally:
             self._running = False
+            if self._child is not None and self._child.returncode is None:  # cancelled
+                self._child.kill()
+                await self._child.wait()
 
     async def stop(self) -> None:
         """Asks the child to stop (its producer flushed, the store's lock let go) and waits for
@@ -172,8 +174,6 @@ _CHILD = ("import signal\n"
 
 def main(argv: list[str]) -> None:
     from vod_shared.logging import configure_logging
-    from vod_shared.memory import limit_heaps
-    limit_heaps()  # as the service does (vod_shared.memory)
     config = json.loads(os.environ.pop(_CONFIG_VARIABLE))
     configure_logging(service=config["service"], fmt=config["log_format"],
                       level=config["log_level"])
@@ -194,7 +194,6 @@ async def _serve(sock: socket.socket, config: dict) -> None:
     from vod_shared.db import create_engine
     from vod_shared.failpoints import Failpoints
     from vod_shared.kafka_clients import running
-    from vod_shared.memory import give_back_every
     from vod_shared.outbox import OutboxRelay
 
     engine = create_engine(config["database_url"], sqlite_driver=config["sqlite_driver"],
@@ -207,7 +206,6 @@ async def _serve(sock: socket.socket, config: dict) -> None:
                                 retention=timedelta(days=config["retention_days"]),
                                 failpoints=Failpoints(config.get("failpoint")))
             relaying = asyncio.create_task(relay.run(), name="outbox-relay")
-            memory = asyncio.create_task(give_back_every(_GIVE_BACK_MEMORY_EVERY_S))
             _listen(sock, relay, relaying, config.get("gather_s", GATHER_S))
             log.info("outbox.relay_process_started", pid=os.getpid())
             try:
@@ -215,7 +213,6 @@ async def _serve(sock: socket.socket, config: dict) -> None:
             except asyncio.CancelledError:  # the parent asked it to stop, or has gone
                 pass
             finally:
-                memory.cancel()
                 asyncio.get_running_loop().remove_reader(sock.fileno())
     finally:
         await engine.dispose()
