@@ -177,33 +177,3 @@ async def test_the_child_ends_when_its_parent_is_killed(engine, kafka_bootstrap)
         parent.kill()
         parent.wait()
         parent.stdout.close()
-
-
-_IMPORTS = textwrap.dedent("""
-    import asyncio, json, socket, sys
-    from vod_shared import relay_process
-    config = json.loads(sys.argv[1])
-    try:
-        asyncio.run(relay_process._serve(socket.socketpair()[0], config))
-    except Exception as exc:  # past its imports: the producer finds no broker
-        print(type(exc).__name__)
-    print(" ".join(name for name in sys.argv[2:] if name in sys.modules))
-""")
-
-
-def test_the_child_imports_no_web_framework_no_faststream_and_no_event_models(engine):
-    nowhere = config(engine, "127.0.0.1:1")
-    heavy = ("fastapi", "faststream", "pydantic", "cloudevents", "alembic", "vod_shared.events",
-             "vod_shared.envelope", "vod_shared.runtime")
-    done = subprocess.run([sys.executable, "-c", _IMPORTS, json.dumps(nowhere), "aiokafka",
-                           "sqlalchemy", *heavy], capture_output=True, text=True, timeout=120,
-                          check=True, env={**os.environ, "PYTHONPATH": ":".join(sys.path)})
-    failed, loaded = done.stdout.splitlines()
-    assert failed == "KafkaConnectionError"
-    assert loaded.split() == ["aiokafka", "sqlalchemy"]  # what it needs, and nothing heavier
-
-
-def test_the_relays_content_type_is_the_envelopes():
-    from vod_shared import envelope, outbox
-
-    assert outbox.CONTENT_TYPE == envelope.CONTENT_TYPE

@@ -20,6 +20,7 @@ from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from vod_shared.db import outbox
+from vod_shared.envelope import CONTENT_TYPE
 from vod_shared.failpoints import Failpoints
 
 Publish = Callable[[str, bytes, bytes | None, dict[str, str]], Awaitable[object]]
@@ -29,8 +30,6 @@ log = structlog.get_logger("vod.outbox")
 _RELAY_LOCK_ID = 0x564F44  # "VOD"
 TOMBSTONE = "tombstone"  # the event_type of an outbox row published as a null value
 _MARK_EVERY = 100  # records in flight at most; their acks are then marked in one write
-# envelope.CONTENT_TYPE, written out: the relay's process imports no pydantic nor event models
-CONTENT_TYPE = "application/cloudevents+json"
 
 
 class OutboxRelay:
