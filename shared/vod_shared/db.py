@@ -89,13 +89,13 @@ SQLITE_CACHE_KIB = 512
 
 def create_engine(url: str, *, pooled: bool = True, sqlite_driver: str = "inloop",
                   sqlite_pool_size: int = SQLITE_POOL_SIZE,
-                  sqlite_cache_kib: int = SQLITE_CACHE_KIB, pool_size: int = 5) -> AsyncEngine:
+                  sqlite_cache_kib: int = SQLITE_CACHE_KIB) -> AsyncEngine:
     """``pooled=False``: SQLite connections are opened for each transaction and closed after it,
     for a store several processes share in short transactions (nothing left open to dispose).
     ``sqlite_driver``: ``inloop`` runs SQLite's calls on the event loop's thread
     (``vod_shared.sqlite_driver``), ``aiosqlite`` in aiosqlite's worker thread, as before.
     ``sqlite_pool_size`` connections are kept open between transactions, each with a page cache
-    of at most ``sqlite_cache_kib``; ``pool_size`` on PostgreSQL (and as many again on demand)."""
+    of at most ``sqlite_cache_kib``."""
     if url.startswith("sqlite"):
         options: dict = {}
         if not pooled:
@@ -115,8 +115,7 @@ def create_engine(url: str, *, pooled: bool = True, sqlite_driver: str = "inloop
             event.listen(engine.sync_engine, "connect",
                          functools.partial(pragmas, busy_timeout_ms=0))
         return engine
-    return create_async_engine(url, pool_pre_ping=True, pool_size=pool_size,
-                               max_overflow=pool_size)
+    return create_async_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
 
 
 def _file_store(url: str) -> bool:

@@ -1,6 +1,5 @@
 """The running parts every service has, wired once: the Kafka broker (FastStream), the store
-(SQLAlchemy, migrated at start), the outbox relay (a child process: ``vod_shared.relay_process``),
-the event consumer, and ``/healthz``,
+(SQLAlchemy, migrated at start), the outbox relay, the event consumer, and ``/healthz``,
 ``/readyz`` and ``/metrics``.
 
 Start-up: migrate (the service's store, then the staff store all services share), connect to
@@ -13,7 +12,7 @@ import asyncio
 import logging
 import os
 import time
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from contextlib import asynccontextmanager, contextmanager, suppress
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -42,7 +41,6 @@ from vod_shared.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
 from vod_shared.metrics import UNKNOWN_TYPE, MetricsAccess, ServiceMetrics
 from vod_shared.migration_process import MigrateInChild
 from vod_shared.outbox import OutboxRelay
-from vod_shared.relay_process import RelayProcess
 from vod_shared.sealing import CannotUnseal
 from vod_shared.problems import Problem, install_problem_handlers, problem_response
 from vod_shared.settings import ServiceSettings, refuse_development_secrets
@@ -144,11 +142,11 @@ class ServiceRuntime:
         self.sessions = session_factory(self.engine, topic_prefix=self.topics.prefix)
         # Staff sign-in state, shared with the other services (STAFF_DATABASE_URL).
         self.staff_store = StaffStore.from_settings(settings)
-        # The outbox relay runs in a child process, with its own engine and producer: on this
-        # loop it waited behind every webhook in flight (vod_shared.relay_process).
-        self.relay = RelayProcess(self._relay_config(),
-                                  reads=OutboxRelay(self.engine, self.publish,
-                                                    service=settings.service_name))
+        self.relay = OutboxRelay(self.engine, self.publish, send=self.send,
+                                 service=settings.service_name,
+                                 poll_interval_s=settings.outbox_poll_interval_s,
+                                 retention=timedelta(days=settings.outbox_retention_days),
+                                 failpoints=self.failpoints)
         # a few lines of ours on a broker outage, and "catching up" on /healthz after it
         self.backlog = BacklogWatch(broker_ok=self._broker_ok, pending=self.relay.pending_stats,
                                     on_back=self.relay.retry_now)
@@ -177,22 +175,6 @@ class ServiceRuntime:
         # every service's staff audit entries, for screening's page of them all
         self.publishes(self.topics.audit, AuditRecorded)
 
-    def _relay_config(self) -> dict:
-        """What the relay's process needs: the store, and a producer set as the broker's is."""
-        settings, options = self.settings, dict(self._kafka_options)
-        options.pop("ssl_context", None)  # made again in the child, from the same CA file
-        return {
-            "service": settings.service_name, "log_format": settings.log_format,
-            "log_level": settings.log_level, "database_url": settings.effective_database_url(),
-            "sqlite_driver": settings.sqlite_driver, "failpoint": settings.failpoint,
-            "poll_interval_s": settings.outbox_poll_interval_s,
-            "retention_days": settings.outbox_retention_days,
-            "ssl_cafile": str(settings.kafka_ca_file) if settings.kafka_ca_file else None,
-            "producer": {"bootstrap_servers": settings.kafka_bootstrap_servers, "acks": "all",
-                         "enable_idempotence": True, "max_batch_size": PRODUCER_BATCH_BYTES,
-                         "client_id": f"vod-{settings.service_name}-relay", **options},
-        }
-
     def uow(self) -> SqlUnitOfWork:
         return self._uow_class(self.sessions, source=self.settings.source,
                                on_commit=self.relay.notify)
@@ -202,6 +184,13 @@ class ServiceRuntime:
         """Publishes one record (a None value: a tombstone) and returns once the broker has
         acknowledged it."""
         await self.broker.publish(value, topic=topic, key=key, headers=headers)
+
+    async def send(self, topic: str, key: bytes, value: bytes | None,
+                   headers: dict[str, str]) -> Awaitable[object]:
+        """Hands one record to the producer (in order) and returns its acknowledgement to
+        await: the outbox relay keeps many in flight."""
+        return await self.broker.publish(value, topic=topic, key=key, headers=headers,
+                                         no_confirm=True)
 
     def publishes(self, topic: str, *models: type[EventData]) -> None:
         """Declares what this service publishes on ``topic``, for the AsyncAPI document.
@@ -348,7 +337,6 @@ class ServiceRuntime:
                     await task
             await self._flush_commits()
             await self.broker.stop()
-            await self.relay.stop()  # after the consumers: their last commits go out
             self._relay_task.cancel()
             with suppress(asyncio.CancelledError):
                 await self._relay_task
@@ -428,9 +416,6 @@ class ServiceRuntime:
                                         "broker outage)")
         async def healthz():
             checks = {"database": await self._database_ok(), "broker": await self._broker_ok()}
-            if not self.relay.alive:  # its process died: nothing leaves the outbox till the next
-                return problem_response(Problem(503, "Not ready",
-                                                "The outbox relay is not running"))
             if all(checks.values()):
                 return {**await self._catching_up(), **{k: "ok" for k in checks}}
             down = ", ".join(k for k, ok in checks.items() if not ok)
