@@ -112,8 +112,12 @@ class CommitPacer:
         message, self._uncommitted = self._uncommitted, None
         if message is not None and not self.in_flight:
             try:
-                await asyncio.wait_for(message.ack(), COMMIT_WAIT_S)  # every position so far
-            except asyncio.TimeoutError:
+                # In place, not as a task (wait_for's): the ack reads the consumer's position
+                # now, while no batch is in flight; a turn later a fetch could have moved it
+                # past a batch not yet in the store.
+                async with asyncio.timeout(COMMIT_WAIT_S):
+                    await message.ack()  # every position consumed so far
+            except TimeoutError:
                 if self._uncommitted is None:
                     self._uncommitted = message
                 if not self._waiting:
