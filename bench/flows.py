@@ -125,8 +125,10 @@ async def intake_to_eligibility(stack: Stack, bootstrap: str, cases: int,
             beside.cancel()
             await asyncio.gather(beside, return_exceptions=True)
         await watch.stop()
-    # Each request's acknowledgement email goes before the next figure starts
-    await _arrived(stack.mail_file, webhooks["accepted"], timeout=max(180, cases / 2))
+    # Each request's two emails (its acknowledgement, then the decision's "needs review": the
+    # bench's offenders are on no roster) are sent before the next figure starts; waiting for
+    # the acknowledgements alone left up to a request's worth of emails to the fan-out's CPU.
+    await _arrived(stack.mail_file, 2 * webhooks["accepted"], timeout=max(180, cases))
     elapsed = last - webhooks.pop("began")
     drain = last - webhooks.pop("ended")
     return {"webhooks": webhooks,
