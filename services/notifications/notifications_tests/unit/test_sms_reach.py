@@ -21,15 +21,20 @@ def _sender(base: str) -> TwilioSender:
                         sender="+15550000", timeout_s=2.0)
 
 
+def _proxy_only(monkeypatch, proxy_url: str) -> None:
+    """The environment names ``proxy_url`` as the HTTP proxy, and no exception to it."""
+    monkeypatch.setenv("HTTP_PROXY", proxy_url)
+    for name in ("NO_PROXY", "no_proxy", "http_proxy"):
+        monkeypatch.delenv(name, raising=False)
+
+
 async def test_texts_go_through_the_proxy_named_in_the_environment(monkeypatch):
     async def taken(head, body, writer):
         return _answer("201 Created", b'{"sid": "SMviaProxy"}')
 
     proxy = Api(taken)
     async with proxy as proxy_url:
-        monkeypatch.setenv("HTTP_PROXY", proxy_url)
-        for name in ("NO_PROXY", "no_proxy", "http_proxy"):
-            monkeypatch.delenv(name, raising=False)
+        _proxy_only(monkeypatch, proxy_url)
         # a name no resolver knows: reachable only through the proxy
         sender = _sender("http://sms-provider.invalid:8080")
         try:
@@ -74,9 +79,7 @@ async def test_the_environment_is_read_once_not_for_every_text(monkeypatch):
     monkeypatch.setattr(aiohttp.helpers, "netrc_from_env", lambda: reads.append(1))
     proxy = Api(taken)
     async with proxy as proxy_url:
-        monkeypatch.setenv("HTTP_PROXY", proxy_url)
-        for name in ("NO_PROXY", "no_proxy", "http_proxy"):
-            monkeypatch.delenv(name, raising=False)
+        _proxy_only(monkeypatch, proxy_url)
         sender = _sender("http://sms-provider.invalid:8080")
         try:
             for _ in range(3):
