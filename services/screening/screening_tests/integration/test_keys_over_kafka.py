@@ -77,7 +77,10 @@ async def test_details_show_once_their_keys_come_and_never_after_an_erasure(
         await produce(kafka_bootstrap, topics.keys, *grants(intake, "screening"))
         assert await wait_until(lambda: _name_shown(case), timeout=30)
         assert (await case())["travel_accommodation"] is True
-        assert await held(person_id, case_id, other) == {person_id, case_id, other}
+
+        async def all_held() -> bool:  # the grants' partitions may come in separate batches
+            return await held(person_id, case_id, other) == {person_id, case_id, other}
+        assert await wait_until(all_held, timeout=30)
 
         await produce(kafka_bootstrap, topics.people, record(e.PersonErased(
             person_id=person_id, subjects=[case_id], at=NOW), subject=person_id, source=INTAKE))
