@@ -1,58 +1,78 @@
-"""When consumed offsets are committed (``CommitPacer``): never past a batch that is not in the
-store yet, and a commit the broker does not answer does not hold the consumer (or a stop)."""
+"""What consumed offsets are committed (``CommitPacer``): each partition's last record handled,
+never past one that is not in the store yet, never a partition another consumer holds now; and a
+commit the broker does not answer does not hold the consumer (or a stop)."""
 import asyncio
 
-import pytest
+from aiokafka import TopicPartition
 
 from vod_shared import runtime
+from vod_shared.consumer import Record
 from vod_shared.runtime import CommitPacer
+
+P0, P1, P2 = (TopicPartition("vod.requests", n) for n in range(3))
 
 
 class Consumer:
-    """Positions as aiokafka keeps them: ``commit()`` reads every consumed position at its first
-    step; a fetch moves the position past a new batch before the batch is in the store."""
+    """aiokafka's consumer as the pacer sees it: the partitions it holds, and commits. Its
+    positions move on as soon as a fetch returns, before the records are in the store."""
 
-    def __init__(self) -> None:
-        self.position = self.stored = 10
-        self.committed: list[int] = []
+    def __init__(self, *assigned: TopicPartition, answers: bool = True) -> None:
+        self.assigned = set(assigned)
+        self.positions = {tp: 0 for tp in assigned}
+        self.answers = answers
+        self.committed: list[dict[TopicPartition, int]] = []
 
-    def message(self, answers: bool = True):
-        consumer = self
+    def assignment(self) -> set[TopicPartition]:
+        return set(self.assigned)
 
-        class Message:
-            async def ack(self) -> None:
-                consumer.committed.append(consumer.position)
-                if not answers:
-                    await asyncio.Event().wait()  # the broker away: the coordinator never found
-        return Message()
+    async def commit(self, offsets=None) -> None:
+        self.committed.append(dict(offsets if offsets is not None else self.positions))
+        if not self.answers:
+            await asyncio.Event().wait()  # the broker away: the coordinator never found
+
+    def fetch(self, tp: TopicPartition, count: int) -> list[Record]:
+        first = self.positions[tp]
+        self.positions[tp] += count
+        return [Record(topic=tp.topic, partition=tp.partition, offset=first + n, key=b"k",
+                       value=b"{}", headers=()) for n in range(count)]
 
 
-async def test_a_commit_reads_the_positions_before_a_batch_fetched_in_the_same_turn_moves_them():
-    consumer, pacer = Consumer(), CommitPacer(every=1000, interval_s=1000)
-    pacer._uncommitted = consumer.message()  # the last batch handled, in the store
-    fetched = asyncio.get_running_loop().create_future()
+def pacer() -> CommitPacer:
+    return CommitPacer(every=1000, interval_s=1000)  # only the flushes the test makes
 
-    async def a_batch_arrives() -> None:
-        await fetched
-        consumer.position += 5  # getmany returned 5 more records
-        pacer.in_flight = True
-        await asyncio.sleep(0.01)  # their transaction
-        consumer.stored, pacer.in_flight = consumer.position, False
 
-    batch = asyncio.create_task(a_batch_arrives())
-    await asyncio.sleep(0)
-    fetched.set_result(None)  # the fetch answers in the turn the quiet-time flush runs
-    await pacer.flush()
-    await batch
-    assert consumer.committed == [10]  # not 15: those 5 were not in the store at the commit
+async def test_a_flush_between_a_fetch_and_its_transaction_commits_only_what_is_in_the_store():
+    consumer, commits = Consumer(P0), pacer()
+    await commits.handled(consumer, consumer.fetch(P0, 10))  # offsets 0-9, in the store
+    consumer.fetch(P0, 5)  # 10-14 fetched: the position is 15, their transaction not begun
+    await commits.flush()  # the quiet-time flush runs in that turn
+    assert consumer.committed == [{P0: 10}]  # a crash now brings 10-14 again; none is lost
+
+
+async def test_each_partition_is_committed_at_its_own_last_record_handled():
+    consumer, commits = Consumer(P0, P1), pacer()
+    batch = consumer.fetch(P0, 3) + consumer.fetch(P1, 7) + consumer.fetch(P0, 2)
+    await commits.handled(consumer, batch)
+    await commits.flush()
+    assert consumer.committed == [{P0: 5, P1: 7}]
+    await commits.flush()  # nothing handled since: no round trip
+    assert len(consumer.committed) == 1
+
+
+async def test_a_partition_taken_away_by_a_rebalance_is_not_committed_by_its_old_holder():
+    consumer, commits = Consumer(P0, P1), pacer()
+    await commits.handled(consumer, consumer.fetch(P0, 4) + consumer.fetch(P1, 4))
+    consumer.assigned = {P0, P2}  # P1 is another copy's now; it reads it from the last commit
+    await commits.flush()
+    assert consumer.committed == [{P0: 4}]
 
 
 async def test_a_commit_the_broker_does_not_answer_is_kept_for_the_next_flush(monkeypatch):
     monkeypatch.setattr(runtime, "COMMIT_WAIT_S", 0.05)
-    consumer, pacer = Consumer(), CommitPacer(every=1000, interval_s=1000)
-    pacer._uncommitted = consumer.message(answers=False)
-    await asyncio.wait_for(pacer.flush(), 1.0)  # returns: the handler (and a stop) go on
-    assert pacer._uncommitted is not None and pacer._waiting
-    pacer._uncommitted = consumer.message()
-    await pacer.flush()
-    assert pacer._uncommitted is None and not pacer._waiting
+    consumer, commits = Consumer(P0, P1, answers=False), pacer()
+    await commits.handled(consumer, consumer.fetch(P0, 3) + consumer.fetch(P1, 2))
+    await asyncio.wait_for(commits.flush(), 1.0)  # returns: the handler (and a stop) go on
+    consumer.answers = True
+    await commits.handled(consumer, consumer.fetch(P0, 4))  # the broker back, a batch more
+    await commits.flush()
+    assert consumer.committed == [{P0: 3, P1: 2}, {P0: 7, P1: 2}]

@@ -12,13 +12,14 @@ import asyncio
 import logging
 import os
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
 from contextlib import asynccontextmanager, contextmanager, suppress
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Union
 
 import structlog
+from aiokafka import TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import KafkaError
 from fastapi import APIRouter, FastAPI, Request, Response
@@ -79,19 +80,23 @@ async def _raw_body(message) -> bytes:
 
 
 class CommitPacer:
-    """When to commit consumed offsets. Records are applied a batch at a time and each batch is
-    in the store before its offsets are committed; committing after every batch would add a
-    round trip to each, and the inbox makes a redelivered record harmless, so offsets are
-    committed every ``every`` records or ``interval_s`` seconds, when the stream goes quiet,
-    and at shut-down. After a crash, the records applied since the last commit come again and
-    are dropped by id."""
+    """When, and what, to commit of consumed offsets. Records are applied a batch at a time;
+    committing after every batch would add a round trip to each, and the inbox makes a
+    redelivered record harmless, so offsets are committed every ``every`` records or
+    ``interval_s`` seconds, when the stream goes quiet, and at shut-down. After a crash, the
+    records applied since the last commit come again and are dropped by id.
+
+    What is committed is each partition's last record *handled* (applied or parked), plus one,
+    never the consumer's positions: a position moves as soon as a fetch returns, before its
+    records are in the store, and a commit of it then (from the quiet-time flush, in a turn
+    between the fetch and the handler) would lose them to a crash."""
 
     def __init__(self, every: int, interval_s: float) -> None:
         self._every, self._interval_s = every, interval_s
         self._since, self._last = 0, time.monotonic()
-        self._uncommitted = None  # the last message handled, if its offset is not committed
+        self._consumer = None  # aiokafka's consumer of the records handled
+        self._handled: dict[TopicPartition, int] = {}  # the next offset, per partition
         self._waiting = False  # a commit timed out and none has succeeded since
-        self.in_flight = False
 
     def due(self, records: int = 1) -> bool:
         self._since += records
@@ -100,34 +105,39 @@ class CommitPacer:
         self._since, self._last = 0, time.monotonic()
         return True
 
-    async def handled(self, message, records: int = 1) -> None:
-        self._uncommitted = message
-        if self.due(records):
+    async def handled(self, consumer, records: Sequence[Record]) -> None:
+        """``records`` are in the store (or parked on the dead-letter topic)."""
+        self._consumer = consumer
+        for record in records:
+            tp = TopicPartition(record.topic, record.partition)
+            self._handled[tp] = max(self._handled.get(tp, 0), record.offset + 1)
+        if self.due(len(records)):
             await self.flush()
 
     async def flush(self) -> None:
-        """Commits what has been handled, unless a batch is being handled right now (its
-        position is already past it, and it is not in the store yet). A commit the broker does
-        not answer within ``COMMIT_WAIT_S`` is left for the next flush, said once per outage."""
-        message, self._uncommitted = self._uncommitted, None
-        if message is not None and not self.in_flight:
-            try:
-                # In place, not as a task (wait_for's): the ack reads the consumer's position
-                # now, while no batch is in flight; a turn later a fetch could have moved it
-                # past a batch not yet in the store.
-                async with asyncio.timeout(COMMIT_WAIT_S):
-                    await message.ack()  # every position consumed so far
-            except TimeoutError:
-                if self._uncommitted is None:
-                    self._uncommitted = message
-                if not self._waiting:
-                    log.warning("offsets.commit_waiting", waited_s=COMMIT_WAIT_S,
-                                reason="the broker did not answer; committed at a later flush")
-                self._waiting = True
-                return
-            self._waiting = False
-        elif message is not None:
-            self._uncommitted = message
+        """Commits what has been handled on the partitions this consumer still holds (one
+        taken away is another's now: it reads it again from the last commit, dropping by id).
+        A commit the broker does not answer within ``COMMIT_WAIT_S`` is kept for the next
+        flush, said once per outage."""
+        handled, self._handled = self._handled, {}
+        if not handled:
+            return
+        assigned = self._consumer.assignment()
+        offsets = {tp: offset for tp, offset in handled.items() if tp in assigned}
+        if not offsets:
+            return
+        try:
+            async with asyncio.timeout(COMMIT_WAIT_S):
+                await self._consumer.commit(offsets)
+        except TimeoutError:
+            for tp, offset in offsets.items():  # unless a later batch has moved it on
+                self._handled[tp] = max(self._handled.get(tp, 0), offset)
+            if not self._waiting:
+                log.warning("offsets.commit_waiting", waited_s=COMMIT_WAIT_S,
+                            reason="the broker did not answer; committed at a later flush")
+            self._waiting = True
+            return
+        self._waiting = False
 
 
 async def _tolerant_headers(batch, parse):
@@ -299,7 +309,6 @@ class ServiceRuntime:
             records = [Record(topic=raw.topic, partition=raw.partition, offset=raw.offset,
                               key=raw.key, value=raw.value, headers=tuple(raw.headers or ()))
                        for raw in message.raw_message]
-            commits.in_flight = True
             try:
                 await consumer.consume_batch(records)
             except Exception as exc:
@@ -312,10 +321,8 @@ class ServiceRuntime:
                     await consumer.dead_letters.send(record,
                                                      f"consumer error: {type(exc).__name__}")
                     self.metrics.handled(UNKNOWN_TYPE, "dead_lettered", 0.0)
-            finally:
-                commits.in_flight = False
             try:
-                await commits.handled(message, len(records))
+                await commits.handled(message.consumer, records)
             except KafkaError as exc:
                 # The group moved on (the broker was frozen past the session timeout): the
                 # record is in the store, comes again to whoever holds its partition now, and
