@@ -71,6 +71,10 @@ COMMIT_WAIT_S = 5.0
 # is safe (a batch not in the store comes again; a record not acknowledged stays in the outbox).
 BROKER_STOP_WAIT_S = 20.0
 BROKER_AWAY_STOP_WAIT_S = 5.0
+# How often each consumer is looked at for a group coordination that has ended, and how long
+# stopping such a consumer may take before it is started afresh all the same.
+CONSUMER_CHECK_S = 5.0
+CONSUMER_RESTART_WAIT_S = 20.0
 
 
 async def _raw_body(message) -> bytes:
@@ -138,6 +142,19 @@ class CommitPacer:
             self._waiting = True
             return
         self._waiting = False
+
+
+def _coordination_ended(consumer) -> BaseException | None:
+    """Why aiokafka's ``consumer`` will never fetch again, if it will not: its group coordination
+    task ended on an error aiokafka did not expect. From then on every fetch raises that error
+    and FastStream logs "Kafka error occurred" every 5 s, for ever. (aiokafka says so only
+    through its private attributes; ``None`` too when they are not there.)"""
+    task = getattr(getattr(consumer, "_coordinator", None), "_coordination_task", None)
+    if not isinstance(task, asyncio.Future) or not task.done():
+        return None
+    if task.cancelled():
+        return asyncio.CancelledError()
+    return task.exception() or RuntimeError("the group coordination ended")
 
 
 async def _tolerant_headers(batch, parse):
@@ -357,6 +374,8 @@ class ServiceRuntime:
         self._relay_task = asyncio.create_task(self.relay.run(), name="outbox-relay")
         quiet_commits = asyncio.create_task(self._commit_when_quiet(), name="quiet-commits")
         backlog_watch = asyncio.create_task(self.backlog.run(), name="backlog-watch")
+        consumers_watch = asyncio.create_task(self._restart_ended_consumers(),
+                                              name="consumers-watch")
         memory = asyncio.create_task(give_back_every(_GIVE_BACK_MEMORY_EVERY_S), name="give-back")
         log.info("service.started", port=self.settings.effective_port())
         self.started = True
@@ -364,7 +383,7 @@ class ServiceRuntime:
             yield
         finally:
             self.started = False
-            for task in (memory, backlog_watch, quiet_commits):
+            for task in (memory, consumers_watch, backlog_watch, quiet_commits):
                 task.cancel()
                 with suppress(asyncio.CancelledError):
                     await task
@@ -384,6 +403,40 @@ class ServiceRuntime:
             await self.engine.dispose()
             await self.staff_store.close()
             log.info("service.stopped")
+
+    async def _restart_ended_consumers(self) -> None:
+        """A consumer whose group coordination has ended (``_coordination_ended``) is stopped
+        and started afresh: it joins its group again and reads on from the last commit, what
+        it had applied since then dropped by id. Left alone, the service would look healthy
+        and apply nothing more until someone restarted it."""
+        stopped: set[str] = set()  # the groups whose consumer is stopped, to start again
+        while True:
+            await asyncio.sleep(CONSUMER_CHECK_S)
+            for group, subscriber in self._subscribers:
+                if group not in stopped:
+                    ended = _coordination_ended(getattr(subscriber, "consumer", None))
+                    if ended is None:
+                        continue
+                    log.error("consumer.restarting", group=group, error=type(ended).__name__,
+                              reason="its group coordination ended; it would fetch nothing more")
+                    await self._stop_subscriber(group, subscriber)
+                    stopped.add(group)
+                try:
+                    await subscriber.start()
+                except Exception as exc:  # noqa: BLE001 - tried again at the next look
+                    log.error("consumer.restart_failed", group=group, error=type(exc).__name__)
+                    await self._stop_subscriber(group, subscriber)
+                    continue
+                stopped.discard(group)
+                log.info("consumer.restarted", group=group)
+
+    @staticmethod
+    async def _stop_subscriber(group: str, subscriber) -> None:
+        try:
+            async with asyncio.timeout(CONSUMER_RESTART_WAIT_S):
+                await subscriber.stop()
+        except Exception as exc:  # noqa: BLE001 - a consumer that is broken already
+            log.warning("consumer.stop_failed", group=group, error=type(exc).__name__)
 
     async def _commit_when_quiet(self) -> None:
         while True:
