@@ -3,7 +3,9 @@ never past one that is not in the store yet, never a partition another consumer 
 commit the broker does not answer does not hold the consumer (or a stop)."""
 import asyncio
 
+import pytest
 from aiokafka import TopicPartition
+from aiokafka.errors import IllegalStateError
 
 from vod_shared import runtime
 from vod_shared.consumer import Record
@@ -20,15 +22,18 @@ class Consumer:
         self.assigned = set(assigned)
         self.positions = {tp: 0 for tp in assigned}
         self.answers = answers
-        self.committed: list[dict[TopicPartition, int]] = []
+        self.committed: list[dict[TopicPartition, int]] = []  # as the broker took them
 
     def assignment(self) -> set[TopicPartition]:
         return set(self.assigned)
 
     async def commit(self, offsets=None) -> None:
-        self.committed.append(dict(offsets if offsets is not None else self.positions))
+        offsets = dict(offsets if offsets is not None else self.positions)
+        if set(offsets) - self.assigned:  # as aiokafka refuses them
+            raise IllegalStateError(f"Partition {set(offsets) - self.assigned} is not assigned")
         if not self.answers:
             await asyncio.Event().wait()  # the broker away: the coordinator never found
+        self.committed.append(offsets)
 
     def fetch(self, tp: TopicPartition, count: int) -> list[Record]:
         first = self.positions[tp]
@@ -75,4 +80,40 @@ async def test_a_commit_the_broker_does_not_answer_is_kept_for_the_next_flush(mo
     consumer.answers = True
     await commits.handled(consumer, consumer.fetch(P0, 4))  # the broker back, a batch more
     await commits.flush()
-    assert consumer.committed == [{P0: 3, P1: 2}, {P0: 7, P1: 2}]
+    assert consumer.committed == [{P0: 7, P1: 2}]
+
+
+async def test_a_slow_commit_never_takes_a_partition_back_below_a_later_one(monkeypatch):
+    monkeypatch.setattr(runtime, "COMMIT_WAIT_S", 0.05)
+    consumer, commits = Consumer(P0, answers=False), pacer()
+    await commits.handled(consumer, consumer.fetch(P0, 10))
+    quiet = asyncio.create_task(commits.flush())  # the quiet-time flush: no answer
+    await asyncio.sleep(0)
+    consumer.answers = True
+    await commits.handled(consumer, consumer.fetch(P0, 5))
+    await commits.flush()  # a handler's, due meanwhile
+    await quiet
+    await commits.flush()
+    assert consumer.committed == [{P0: 15}]
+
+
+async def test_a_flush_cancelled_at_the_stop_leaves_its_offsets_to_the_last_flush():
+    consumer, commits = Consumer(P0, answers=False), pacer()
+    await commits.handled(consumer, consumer.fetch(P0, 6))
+    quiet = asyncio.create_task(commits.flush())
+    await asyncio.sleep(0)
+    quiet.cancel()  # the stop cancels the quiet-time flush first
+    with pytest.raises(asyncio.CancelledError):
+        await quiet
+    consumer.answers = True
+    await commits.flush()  # the stop's last flush
+    assert consumer.committed == [{P0: 6}]
+
+
+async def test_a_consumer_started_afresh_commits_only_what_it_handled_itself():
+    old, commits = Consumer(P0, P1), pacer()
+    await commits.handled(old, old.fetch(P0, 4) + old.fetch(P1, 4))
+    new = Consumer(P0, P1)  # the old one's coordination ended; it was stopped before a flush
+    await commits.handled(new, new.fetch(P1, 2))
+    await commits.flush()
+    assert new.committed == [{P1: 2}] and old.committed == []

@@ -36,6 +36,8 @@ def _broken_connections_are_connection_errors() -> None:
         def mended(self, *args, _write=write, **kwargs):
             try:
                 return _write(self, *args, **kwargs)
+            except aiokafka.errors.KafkaError:  # aiokafka's own (a RuntimeError too): as is
+                raise
             except RuntimeError as err:
                 writer = self._writer
                 if writer is None or not writer.transport.is_closing():
