@@ -241,8 +241,24 @@ class FaultRun:
     async def wait_settled(self, planned: int, timeout: float) -> float:
         """Waits until every message is settled; returns when (monotonic)."""
         assert await wait_until(lambda: self.settled(planned), timeout=timeout, interval=0.5), (
-            f"not settled in {timeout} s: {dict(await self.delivery_states())}")
+            f"not settled in {timeout} s: {dict(await self.delivery_states())}; "
+            f"what the services said: {self.complaints()}")
         return time.monotonic()
+
+    def complaints(self, most: int = 4) -> dict[str, list[str]]:
+        """Each service's most frequent warnings and errors, counted: when a run fails, what
+        its services said, in the test's own failure message (CI keeps no more)."""
+        said = {}
+        for name, process in self.services.items():
+            counts = Counter()
+            for line in process.log().splitlines():
+                if not line.startswith("{"):
+                    continue
+                entry = json.loads(line)
+                if entry.get("level") in ("warning", "error", "critical"):
+                    counts[f"{entry.get('level')} {str(entry.get('event'))[:70]}"] += 1
+            said[name] = [f"{n}× {what}" for what, n in counts.most_common(most)]
+        return said
 
     def mail(self) -> list[dict]:
         """Every mail caught, in the order it arrived."""
