@@ -15,7 +15,7 @@ import pytest
 
 from vod_devtools.catchers import Catchers
 from vod_devtools.net import free_port
-from vod_devtools.testing import read_topic, read_topics, wait_until
+from vod_devtools.testing import complaints, read_topic, read_topics, wait_until
 from vod_devtools.webhooks import signed_headers
 
 from .services import SERVICES
@@ -109,6 +109,11 @@ async def _state(url: str, bootstrap: str, prefix: str) -> str:
             f" unpublished {outbox}; dead letters {dead}")
 
 
+def _logs(copies: dict[str, list]) -> dict[str, str]:
+    return {f"{name}-{n}": copy.log() for name, pair in copies.items()
+            for n, copy in enumerate(pair)}
+
+
 async def test_two_copies_of_every_service_one_killed_mid_burst_nothing_lost_or_twice(
         service_env, processes, postgres_server, kafka_bootstrap, topic_prefix, tmp_path):
     urls = {name: postgres_server.create_database(f"{name}_{uuid.uuid4().hex[:8]}")
@@ -169,7 +174,8 @@ async def test_two_copies_of_every_service_one_killed_mid_burst_nothing_lost_or_
             unsettled = sum(n for (_, status), n in now.items() if status in ("pending", "sending"))
             return planned >= PLANNED and unsettled == 0
         assert await wait_until(all_settled, timeout=180), (
-            f"{await _state(urls['notifications'], kafka_bootstrap, topic_prefix)}")
+            f"{await _state(urls['notifications'], kafka_bootstrap, topic_prefix)}; what the "
+            f"copies said: {complaints(_logs(copies))}")
 
         decisions = [json.loads(r.value) for r in await read_topic(
             kafka_bootstrap, f"{topic_prefix}vod.screening", at_least=REQUESTS, settle=3.0)]

@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from vod_devtools.catchers import Catchers
 from vod_devtools.kafka import LocalKafka, ensure_topics
 from vod_devtools.net import free_port
-from vod_devtools.testing import read_topic, read_topics, wait_until
+from vod_devtools.testing import complaints, read_topic, read_topics, wait_until
 from vod_devtools.webhooks import signed_headers
 from vod_shared.sealing import KeyDirectory
 from vod_shared.topics import all_topics
@@ -245,20 +245,8 @@ class FaultRun:
             f"what the services said: {self.complaints()}")
         return time.monotonic()
 
-    def complaints(self, most: int = 4) -> dict[str, list[str]]:
-        """Each service's most frequent warnings and errors, counted: when a run fails, what
-        its services said, in the test's own failure message (CI keeps no more)."""
-        said = {}
-        for name, process in self.services.items():
-            counts = Counter()
-            for line in process.log().splitlines():
-                if not line.startswith("{"):
-                    continue
-                entry = json.loads(line)
-                if entry.get("level") in ("warning", "error", "critical"):
-                    counts[f"{entry.get('level')} {str(entry.get('event'))[:70]}"] += 1
-            said[name] = [f"{n}× {what}" for what, n in counts.most_common(most)]
-        return said
+    def complaints(self) -> dict[str, list[str]]:
+        return complaints({name: process.log() for name, process in self.services.items()})
 
     def mail(self) -> list[dict]:
         """Every mail caught, in the order it arrived."""

@@ -1,7 +1,10 @@
 """Plain Kafka reads and writes for tests: what an outside observer of the topics sees."""
 
 import asyncio
+import json
 import time
+from collections import Counter
+from collections.abc import Mapping
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
@@ -135,3 +138,19 @@ class IntakeSealer:
 
         for granted in self.grants(keybook.keyring.service, subjects):
             await keybook.keep(session, granted, datetime.now(timezone.utc))
+
+
+def complaints(logs: Mapping[str, str], most: int = 4) -> dict[str, list[str]]:
+    """Each log's most frequent warnings and errors (JSON lines), counted: what a failed
+    end-to-end run's services said, for its failure message (CI keeps no more than that)."""
+    said = {}
+    for name, log in logs.items():
+        counts = Counter()
+        for line in log.splitlines():
+            if not line.startswith("{"):
+                continue
+            entry = json.loads(line)
+            if entry.get("level") in ("warning", "error", "critical"):
+                counts[f"{entry.get('level')} {str(entry.get('event'))[:70]}"] += 1
+        said[name] = [f"{n}× {what}" for what, n in counts.most_common(most)]
+    return said
