@@ -231,3 +231,50 @@ async def test_webhook_calls_are_counted_by_outcome_from_zero(tmp_path):
                for outcome in WEBHOOK_OUTCOMES}
     assert counted == {"accepted": 1, "duplicate": 1, "rejected_signature": 1, "invalid": 3}
     assert HERS not in text
+
+
+async def test_a_kafka_client_that_stopped_for_good_is_not_healthy_and_says_why(tmp_path):
+    """aiokafka's producer whose sender task ended on an error it did not expect publishes
+    nothing again, and a consumer whose group coordination ended fetches nothing: /healthz and
+    /readyz must not say "ok" meanwhile (a liveness check restarts the service)."""
+    import asyncio
+
+    from faststream.kafka.publisher.state import RealProducer
+
+    from vod_shared import runtime as runtime_module
+
+    runtime = await _runtime(tmp_path)
+
+    async def handle(envelope, uow):
+        pass
+
+    runtime.consume(TOPIC, handlers={CaseClosed: handle})
+
+    async def ended() -> None:
+        raise RuntimeError("unable to perform operation on <TCPTransport closed=True>")
+
+    task = asyncio.create_task(ended())
+    with pytest.raises(RuntimeError):
+        await task
+
+    class Ended:  # what aiokafka's producer and consumer keep of their background tasks
+        _sender = type("Sender", (), {"sender_task": task})()
+        _coordinator = type("Coordinator", (), {"_coordination_task": task})()
+
+        def assignment(self):
+            return {("t.vod.intake", 0)}
+
+    async def answers() -> bool:
+        return True
+
+    runtime._database_ok = runtime._broker_ok = answers
+    runtime.broker.config.producer._producer = RealProducer(Ended())
+    [(group, subscriber)] = runtime._subscribers
+    subscriber.consumer = Ended()
+    async with _client(runtime) as client:
+        health, ready = await client.get("/healthz"), await client.get("/readyz")
+    assert health.status_code == 503
+    assert "producer stopped for good (RuntimeError)" in health.json()["detail"]
+    assert ready.status_code == 503
+    assert f"consumer group {group} (its coordination ended" in ready.json()["detail"]
+    assert runtime_module._producer_ended(runtime.broker) is not None

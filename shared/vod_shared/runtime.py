@@ -167,6 +167,20 @@ def _coordination_ended(consumer) -> BaseException | None:
     return task.exception() or RuntimeError("the group coordination ended")
 
 
+def _producer_ended(broker: KafkaBroker) -> BaseException | None:
+    """Why the broker client's producer will never send again, if it will not: aiokafka's
+    sender task ended on an error it did not expect, and every send since fails with it. (As
+    for consumers, only aiokafka's and FastStream's private attributes say so.)"""
+    state = getattr(getattr(broker.config, "producer", None), "_producer", None)
+    if not state:  # not connected (FastStream's empty state is false)
+        return None
+    sender = getattr(getattr(state, "producer", None), "_sender", None)
+    task = getattr(sender, "sender_task", None)
+    if not isinstance(task, asyncio.Future) or not task.done() or task.cancelled():
+        return None
+    return task.exception()
+
+
 async def _tolerant_headers(batch, parse):
     """FastStream decodes every header as UTF-8 before the handler runs and drops the batch
     if one is not; its records would then be neither applied nor parked. Show it headers it
@@ -418,10 +432,17 @@ class ServiceRuntime:
         """A consumer whose group coordination has ended (``_coordination_ended``) is stopped
         and started afresh: it joins its group again and reads on from the last commit, what
         it had applied since then dropped by id. Left alone, the service would look healthy
-        and apply nothing more until someone restarted it."""
+        and apply nothing more until someone restarted it. A producer that has ended the same
+        way is said once (``broker.producer_ended``); /healthz answers 503 from then on."""
         stopped: set[str] = set()  # the groups whose consumer is stopped, to start again
+        producer_told = False
         while True:
             await asyncio.sleep(CONSUMER_CHECK_S)
+            if not producer_told and (ended := _producer_ended(self.broker)) is not None:
+                # Not mended here: /healthz says so (503) until the service is restarted.
+                log.error("broker.producer_ended", error=type(ended).__name__,
+                          reason="it will publish nothing more; restart the service")
+                producer_told = True
             for group, subscriber in self._subscribers:
                 if group not in stopped:
                     ended = _coordination_ended(getattr(subscriber, "consumer", None))
@@ -520,6 +541,12 @@ class ServiceRuntime:
                                         "broker outage)")
         async def healthz():
             checks = {"database": await self._database_ok(), "broker": await self._broker_ok()}
+            if (ended := _producer_ended(self.broker)) is not None:
+                # It would never publish again: only a restart of the service mends that.
+                return problem_response(Problem(
+                    503, "Not ready", "The broker client's producer stopped for good "
+                    f"({type(ended).__name__}); events wait in the outbox until this "
+                    "service is restarted"))
             if all(checks.values()):
                 return {**await self._catching_up(), **{k: "ok" for k in checks}}
             down = ", ".join(k for k, ok in checks.items() if not ok)
@@ -530,11 +557,13 @@ class ServiceRuntime:
         async def readyz():
             database, broker = await self._database_ok(), await self._broker_ok()
             unassigned = self._groups_without_partitions()
-            if database and broker and not unassigned:
+            if database and broker and not unassigned and not self._groups_ended():
                 return {"status": "ok", "database": "ok", "broker": "ok",
                         "consumer_groups": [group for group, _ in self._subscribers]}
             not_ready = [name for name, ok in (("database", database), ("broker", broker)) if not ok]
             not_ready += [f"consumer group {group} (no partitions assigned)" for group in unassigned]
+            not_ready += [f"consumer group {group} (its coordination ended; restarting it)"
+                          for group in self._groups_ended()]
             return problem_response(Problem(503, "Not ready",
                                             f"Not ready: {'; '.join(not_ready)}"))
 
@@ -560,6 +589,11 @@ class ServiceRuntime:
                 return {"status": "catching up", "events_waiting": waiting,
                         "oldest_waiting_s": round(oldest, 1)}
         return {"status": "ok"}
+
+    def _groups_ended(self) -> list[str]:
+        """The consumer groups whose consumer here will fetch nothing more until restarted."""
+        return [group for group, subscriber in self._subscribers
+                if _coordination_ended(getattr(subscriber, "consumer", None)) is not None]
 
     def _groups_without_partitions(self) -> list[str]:
         """The consumer groups whose consumer here has no partition (not started, or waiting
