@@ -79,8 +79,10 @@ test-faults: setup
 demo: sample
 	$(RUN) python -m vod_devtools.demo
 
+# The services run from the deployment install (no development dependencies), as in the image
 bench: setup
-	$(RUN) python bench/run.py
+	@UV_PROJECT_ENVIRONMENT=$(CURDIR)/.venv-deploy $(UV) sync --frozen --no-dev --quiet --python $(PYTHON)
+	BENCH_SERVICE_PYTHON=$(CURDIR)/.venv-deploy/bin/python $(RUN) python bench/run.py
 
 docs: .venv/.synced
 	@mkdir -p docs/asyncapi "$(VOD_DATA_DIR)"

@@ -24,7 +24,7 @@ from pathlib import Path
 import ceilings
 import consumers
 import flows
-from stack import SERVICES, local_broker, started
+from stack import SERVICE_PYTHON, SERVICES, local_broker, started
 
 HERE = Path(__file__).parent
 DRAIN_S = 2.0  # the last decision at most this long after the last webhook was answered
@@ -59,6 +59,7 @@ async def measure(scale: float) -> dict:
                     del results["intake"]
                 await _step(results, "custody_fanout", flows.custody_fanout(stack, n["escapes"]))
                 results["rss_mib"] = stack.rss_mib()
+                results["services_python"] = SERVICE_PYTHON
     return results
 
 
@@ -153,6 +154,8 @@ def main() -> int:
         mark = "" if met is None else ("ok" if met else "MISSED")
         print(f"{what:{width}}  {measured:40}  {target} {mark}")
     missed = [r[0] for r in rows if r[3] is False]
+    print(f"(the services ran on {SERVICE_PYTHON}"
+          f"{'' if SERVICE_PYTHON != sys.executable else ', the development install'})")
     report = {"machine": {"cpus": os.cpu_count(), "platform": platform.platform(),
                           "python": platform.python_version()},
               "scale": scale, "seconds": round(time.perf_counter() - began), "results": results,

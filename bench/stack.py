@@ -24,6 +24,10 @@ from vod_shared.topics import all_topics
 from ceilings import _healthy
 
 SERVICES = ("intake", "screening", "scheduling", "notifications")
+# The services' interpreter: ``make bench`` gives the deployment install's (``uv sync --no-dev``,
+# as the image has it), so that their memory is the image's, not the development tools' too
+# (``rich``, which structlog imports when it is there: some 2 MiB a service). Unset: this one.
+SERVICE_PYTHON = os.environ.get("BENCH_SERVICE_PYTHON") or sys.executable
 
 
 def _secret() -> str:
@@ -76,11 +80,12 @@ class Stack:
             signal.signal(signal.SIGTERM, _exit_on_sigterm)
         for name in (("catchers",) if self.catchers else ()) + self.services:
             module = "vod_devtools.catchers" if name == "catchers" else name
+            python = sys.executable if name == "catchers" else SERVICE_PYTHON
             profiled = ["-m", "cProfile", "-o", self.profile] if (
                 self.profile and name == self.profiled) else []
             with open(self.workdir / f"{name}.log", "ab") as log:
                 self.processes[name] = subprocess.Popen(
-                    [sys.executable, *profiled, "-m", module], env=self.env, stdout=log,
+                    [python, *profiled, "-m", module], env=self.env, stdout=log,
                     stderr=subprocess.STDOUT)
         for name in self.services:
             await _healthy(f"{self.url(name)}/healthz", self.processes[name], timeout=120)
