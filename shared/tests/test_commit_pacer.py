@@ -117,3 +117,18 @@ async def test_a_consumer_started_afresh_commits_only_what_it_handled_itself():
     await commits.handled(new, new.fetch(P1, 2))
     await commits.flush()
     assert new.committed == [{P1: 2}] and old.committed == []
+
+
+async def test_a_slow_commit_of_the_old_consumer_leaves_nothing_to_the_one_started_afresh(
+        monkeypatch):
+    monkeypatch.setattr(runtime, "COMMIT_WAIT_S", 0.05)
+    old, commits = Consumer(P0, answers=False), pacer()
+    await commits.handled(old, old.fetch(P0, 50))
+    quiet = asyncio.create_task(commits.flush())  # on the old consumer: no answer
+    await asyncio.sleep(0)
+    new = Consumer(P0)  # the old one's coordination ended; this one reads on from the last commit
+    new.positions[P0] = 10
+    await commits.handled(new, new.fetch(P0, 1))
+    await quiet  # gives up; its offsets were the old consumer's
+    await commits.flush()
+    assert new.committed == [{P0: 11}]

@@ -74,7 +74,7 @@ BROKER_AWAY_STOP_WAIT_S = 5.0
 # How often each consumer is looked at for a group coordination that has ended, and how long
 # stopping such a consumer may take before it is started afresh all the same.
 CONSUMER_CHECK_S = 5.0
-CONSUMER_RESTART_WAIT_S = 20.0
+CONSUMER_RESTART_WAIT_S = 30.0  # a stop waits up to 15 s for the batch in hand, then leaves
 
 
 async def _raw_body(message) -> bytes:
@@ -129,19 +129,21 @@ class CommitPacer:
         otherwise (or is cancelled) is kept too, and its error raised."""
         async with self._flushing:
             handled, self._handled = self._handled, {}
+            consumer = self._consumer
             if not handled:
                 return
-            assigned = self._consumer.assignment()
+            assigned = consumer.assignment()
             offsets = {tp: offset for tp, offset in handled.items()
                        if tp in assigned and offset > self._committed.get(tp, -1)}
             if not offsets:
                 return
             try:
                 async with asyncio.timeout(COMMIT_WAIT_S):
-                    await self._consumer.commit(offsets)
+                    await consumer.commit(offsets)
             except BaseException as exc:
-                for tp, offset in offsets.items():  # unless a later batch has moved it on
-                    self._handled[tp] = max(self._handled.get(tp, 0), offset)
+                if consumer is self._consumer:  # not started afresh meanwhile
+                    for tp, offset in offsets.items():  # unless a later batch moved it on
+                        self._handled[tp] = max(self._handled.get(tp, 0), offset)
                 if not isinstance(exc, TimeoutError):
                     raise
                 if not self._waiting:
@@ -149,8 +151,9 @@ class CommitPacer:
                                 reason="the broker did not answer; committed at a later flush")
                 self._waiting = True
                 return
-            for tp, offset in offsets.items():
-                self._committed[tp] = max(self._committed.get(tp, 0), offset)
+            if consumer is self._consumer:
+                for tp, offset in offsets.items():
+                    self._committed[tp] = max(self._committed.get(tp, 0), offset)
             self._waiting = False
 
 
@@ -162,23 +165,30 @@ def _coordination_ended(consumer) -> BaseException | None:
     task = getattr(getattr(consumer, "_coordinator", None), "_coordination_task", None)
     if not isinstance(task, asyncio.Future) or not task.done():
         return None
+    if getattr(consumer, "_closed", False):  # ended by a stop (the routine then returns)
+        return None
     if task.cancelled():
         return asyncio.CancelledError()
-    return task.exception() or RuntimeError("the group coordination ended")
+    return task.exception()
 
 
 def _producer_ended(broker: KafkaBroker) -> BaseException | None:
     """Why the broker client's producer will never send again, if it will not: aiokafka's
     sender task ended on an error it did not expect, and every send since fails with it. (As
     for consumers, only aiokafka's and FastStream's private attributes say so.)"""
+    task = _producer_sender_task(broker)
+    if task is None or not task.done() or task.cancelled():
+        return None
+    return task.exception()
+
+
+def _producer_sender_task(broker: KafkaBroker) -> asyncio.Future | None:
     state = getattr(getattr(broker.config, "producer", None), "_producer", None)
     if not state:  # not connected (FastStream's empty state is false)
         return None
     sender = getattr(getattr(state, "producer", None), "_sender", None)
     task = getattr(sender, "sender_task", None)
-    if not isinstance(task, asyncio.Future) or not task.done() or task.cancelled():
-        return None
-    return task.exception()
+    return task if isinstance(task, asyncio.Future) else None
 
 
 async def _tolerant_headers(batch, parse):
@@ -453,7 +463,8 @@ class ServiceRuntime:
                     await self._stop_subscriber(group, subscriber)
                     stopped.add(group)
                 try:
-                    await subscriber.start()
+                    async with asyncio.timeout(CONSUMER_RESTART_WAIT_S):
+                        await subscriber.start()
                 except Exception as exc:  # noqa: BLE001 - tried again at the next look
                     log.error("consumer.restart_failed", group=group, error=type(exc).__name__)
                     await self._stop_subscriber(group, subscriber)
@@ -463,11 +474,23 @@ class ServiceRuntime:
 
     @staticmethod
     async def _stop_subscriber(group: str, subscriber) -> None:
+        """Stops ``subscriber`` (its handler's batch, leaving the group), at most
+        ``CONSUMER_RESTART_WAIT_S``; cut off, its consumer's fetcher and connections are closed
+        all the same, each in a few seconds at most, so that no restart leaves them open."""
+        consumer = getattr(subscriber, "consumer", None)
         try:
             async with asyncio.timeout(CONSUMER_RESTART_WAIT_S):
                 await subscriber.stop()
+            return
         except Exception as exc:  # noqa: BLE001 - a consumer that is broken already
             log.warning("consumer.stop_failed", group=group, error=type(exc).__name__)
+        for part in (getattr(consumer, "_fetcher", None), getattr(consumer, "_client", None)):
+            if part is None:
+                continue
+            with suppress(Exception):
+                async with asyncio.timeout(5.0):
+                    await part.close()
+        subscriber.consumer = None
 
     async def _commit_when_quiet(self) -> None:
         while True:

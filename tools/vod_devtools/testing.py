@@ -149,7 +149,10 @@ def complaints(logs: Mapping[str, str], most: int = 4) -> dict[str, list[str]]:
         for line in log.splitlines():
             if not line.startswith("{"):
                 continue
-            entry = json.loads(line)
+            try:
+                entry = json.loads(line)
+            except ValueError:  # the line a service is writing right now
+                continue
             if entry.get("level") in ("warning", "error", "critical"):
                 counts[f"{entry.get('level')} {str(entry.get('event'))[:70]}"] += 1
         said[name] = [f"{n}× {what}" for what, n in counts.most_common(most)]

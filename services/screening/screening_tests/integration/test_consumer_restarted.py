@@ -2,6 +2,7 @@
 again: after a broker restart in CI (uvloop's RuntimeError on a closed connection), screening
 decided no request until it was restarted by hand, and looked healthy meanwhile. The service
 now starts such a consumer afresh, and the requests that came since are decided, once."""
+import asyncio
 import uuid
 from collections import Counter
 
@@ -17,6 +18,16 @@ from screening.bootstrap import MIGRATIONS, bootstrap
 from .test_eligibility_over_kafka import _request, _settings
 
 pytestmark = pytest.mark.integration
+
+
+def _end_its_coordination(consumer) -> None:
+    """The coordinator lost, and looking for it again fails as uvloop's closed transport did."""
+    async def lookup_fails(*args, **kwargs):
+        raise RuntimeError("unable to perform operation on <TCPTransport closed=True>; "
+                           "the handler is closed")
+
+    consumer._client.coordinator_lookup = lookup_fails
+    consumer._coordinator.coordinator_dead()
 
 
 def _requests(count: int):
@@ -35,22 +46,45 @@ async def test_a_consumer_whose_coordination_ended_is_started_afresh_and_decides
     async with runtime.lifespan(app):
         await produce(kafka_bootstrap, settings.topics.intake, *((r.key, r.value) for r in before))
         await read_topic(kafka_bootstrap, settings.topics.screening, at_least=3, settle=0)
+        # The paths to aiokafka's background tasks the service watches are still there.
+        sender = service_runtime._producer_sender_task(runtime.broker)
+        assert sender is not None and not sender.done()
         [main] = [s for group, s in runtime._subscribers if not group.endswith("-keys")]
         consumer = main.consumer
-
-        async def lookup_fails(*args, **kwargs):
-            raise RuntimeError("unable to perform operation on <TCPTransport closed=True>; "
-                               "the handler is closed")
-
-        # The coordinator lost, and looking for it again fails as uvloop's closed transport did.
-        consumer._client.coordinator_lookup = lookup_fails
-        consumer._coordinator.coordinator_dead()
-        assert await wait_until(lambda: service_runtime._coordination_ended(consumer), timeout=10)
+        assert service_runtime._coordination_ended(consumer) is None
+        _end_its_coordination(consumer)
         await produce(kafka_bootstrap, settings.topics.intake, *((r.key, r.value) for r in after))
+        assert await wait_until(lambda: main.consumer is not None and main.consumer is not consumer,
+                                timeout=30)  # started afresh
         decided = await read_topic(kafka_bootstrap, settings.topics.screening, at_least=6,
                                    timeout=60, settle=2)
-        assert main.consumer is not consumer  # started afresh
 
     cases = Counter(from_kafka(record.value).data.case_id for record in decided)
     asked = {from_kafka(r.value).data.case_id for r in before + after}
     assert set(cases) == asked and set(cases.values()) == {1}  # each decided, once
+
+
+async def test_a_restart_whose_stop_is_cut_off_leaves_nothing_of_the_old_consumer_open(
+        kafka_bootstrap, topic_prefix, tmp_path, monkeypatch):
+    monkeypatch.setattr(service_runtime, "CONSUMER_CHECK_S", 0.5)
+    monkeypatch.setattr(service_runtime, "CONSUMER_RESTART_WAIT_S", 2.0)
+    settings = _settings(kafka_bootstrap, topic_prefix,
+                         f"sqlite+aiosqlite:///{tmp_path / 'screening.db'}")
+    runtime, app = bootstrap(settings)
+    await migrated(runtime.engine, MIGRATIONS)
+    async with runtime.lifespan(app):
+        [main] = [s for group, s in runtime._subscribers if not group.endswith("-keys")]
+        assert await wait_until(lambda: main.consumer is not None and main.consumer.assignment(),
+                                timeout=30)
+        old = main.consumer
+
+        async def no_answer() -> None:  # its LeaveGroup is never answered (aiokafka waits 40 s)
+            await asyncio.Event().wait()
+
+        old._coordinator._maybe_leave_group = no_answer
+        _end_its_coordination(old)
+        assert await wait_until(lambda: main.consumer is not None and main.consumer is not old,
+                                timeout=30)
+        assert old._fetcher._fetch_task.done()  # no fetches on the old consumer's behalf
+        assert not [conn for conn in old._client._conns.values() if conn.connected()]  # nor
+        assert old._client._sync_task is None  # connections, nor its metadata task
