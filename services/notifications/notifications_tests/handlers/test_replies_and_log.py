@@ -6,6 +6,7 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import text
 
+from vod_devtools.testing import carries
 from vod_shared.problems import install_problem_handlers
 
 from notifications.adapters.contacts import ContactKeys
@@ -113,7 +114,7 @@ async def test_anything_else_is_kept_sealed_for_staff(client, app, harness, cloc
     async with harness.engine.connect() as conn:
         stored = " ".join(str(v) for row in (await conn.execute(
             text("SELECT * FROM inbound_sms"))).all() for v in row)
-    assert "Elm" not in stored and "6195550100" not in stored
+    assert not carries(stored, "Elm") and not carries(stored, "6195550100")
 
     assert (await client.get("/api/inbound-sms")).status_code == 401
     app.dependency_overrides[require_staff] = lambda: None

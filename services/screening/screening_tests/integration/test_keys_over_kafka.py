@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from vod_devtools.migrated import migrated
 from vod_devtools.staff_testing import add_staff, sign_in
-from vod_devtools.testing import IntakeSealer, produce, wait_until
+from vod_devtools.testing import IntakeSealer, carries, produce, wait_until
 from vod_shared import events as e
 from vod_shared.keybook import erased_subjects, held_keys
 from vod_shared.person_keys import CONTACT, LOGISTICS, NAME, grant_record_key
@@ -88,7 +88,7 @@ async def test_details_show_once_their_keys_come_and_never_after_an_erasure(
         assert await held(person_id, case_id) == set()
         page = (await browser.get(f"/staff/cases/{case_id}")).text
         assert "(details erased)" in page and "Not known: details erased." in page
-        assert "Ana" not in page and "López" not in page
+        assert not carries(page, "Ana") and not carries(page, "López")  # (a token may hold "Ana")
 
         # A grant seen again (before compaction removed it) is not kept: the subject is
         # erased. A grant for someone new behind each of them (on the same partition) shows
@@ -101,7 +101,7 @@ async def test_details_show_once_their_keys_come_and_never_after_an_erasure(
                       *grants(intake, "screening", behind))
         assert await wait_until(lambda: _holds(held, *behind), timeout=30)
         assert await held(person_id, case_id) == set() and other in await held(other)
-        assert "Ana" not in (await browser.get(f"/staff/cases/{case_id}")).text
+        assert not carries((await browser.get(f"/staff/cases/{case_id}")).text, "Ana")
 
     async with runtime.engine.connect() as conn:
         gone = set((await conn.execute(select(erased_subjects.c.subject_id))).scalars())

@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 from sqlalchemy import text
 
-from vod_devtools.testing import IntakeSealer
+from vod_devtools.testing import IntakeSealer, carries
 from vod_shared import events as e
 from vod_shared.consumer import Unprocessable
 from vod_shared.events import VisitorRole
@@ -119,7 +119,7 @@ async def test_the_requesters_details_are_kept_sealed_and_erasure_forgets_them(s
     async with screening.runtime.engine.connect() as conn:
         stored = json.dumps([list(r) for r in (await conn.execute(text("SELECT * FROM people")))
                              .all()], default=str)
-    assert "López" not in stored and "ana.lopez" not in stored and "Ana" not in stored
+    assert not any(carries(stored, value) for value in ("López", "ana.lopez", "Ana"))
     assert await name_of(screening, request.requester_id) == "Ana López"
     await screening.apply(e.PersonErased(person_id=request.requester_id, at=NOW),
                           subject=request.requester_id)
