@@ -100,7 +100,6 @@ class CommitPacer:
         self._since, self._last = 0, time.monotonic()
         self._consumer = None  # aiokafka's consumer of the records handled
         self._handled: dict[TopicPartition, int] = {}  # the next offset, per partition
-        self._committed: dict[TopicPartition, int] = {}  # the highest committed, per partition
         self._flushing = asyncio.Lock()  # the quiet-time flush and a handler's, one at a time
         self._waiting = False  # a commit timed out and none has succeeded since
 
@@ -114,7 +113,7 @@ class CommitPacer:
     async def handled(self, consumer, records: Sequence[Record]) -> None:
         """``records`` are in the store (or parked on the dead-letter topic)."""
         if consumer is not self._consumer:  # started afresh: it reads on from the last commit
-            self._consumer, self._handled, self._committed = consumer, {}, {}
+            self._consumer, self._handled = consumer, {}
         for record in records:
             tp = TopicPartition(record.topic, record.partition)
             self._handled[tp] = max(self._handled.get(tp, 0), record.offset + 1)
@@ -124,7 +123,7 @@ class CommitPacer:
     async def flush(self) -> None:
         """Commits what has been handled on the partitions this consumer still holds (one
         taken away is another's now: it reads it again from the last commit, dropping by id),
-        never below what it committed before. A commit the broker does not answer within
+        one flush at a time, so never below what it committed before. A commit the broker does not answer within
         ``COMMIT_WAIT_S`` is kept for the next flush, said once per outage; one that fails
         otherwise (or is cancelled) is kept too, and its error raised."""
         async with self._flushing:
@@ -133,8 +132,7 @@ class CommitPacer:
             if not handled:
                 return
             assigned = consumer.assignment()
-            offsets = {tp: offset for tp, offset in handled.items()
-                       if tp in assigned and offset > self._committed.get(tp, -1)}
+            offsets = {tp: offset for tp, offset in handled.items() if tp in assigned}
             if not offsets:
                 return
             try:
@@ -151,9 +149,6 @@ class CommitPacer:
                                 reason="the broker did not answer; committed at a later flush")
                 self._waiting = True
                 return
-            if consumer is self._consumer:
-                for tp, offset in offsets.items():
-                    self._committed[tp] = max(self._committed.get(tp, 0), offset)
             self._waiting = False
 
 
