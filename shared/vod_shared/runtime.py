@@ -346,6 +346,7 @@ class ServiceRuntime:
             # transaction; a batch waits at most batch_timeout_ms for more to come.
             batch=True, max_records=self.settings.consumer_batch_size,
             batch_timeout_ms=self.settings.consumer_batch_wait_ms,
+            max_partition_fetch_bytes=self.settings.consumer_fetch_kib * 1024,
             title=title,
         )
         self._subscribers.append((group, subscriber))
