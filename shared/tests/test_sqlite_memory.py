@@ -10,6 +10,7 @@ from sqlalchemy import event, text
 
 from vod_shared.db import (
     SQLITE_CACHE_KIB,
+    SQLITE_CACHED_STATEMENTS,
     SQLITE_MAX_CONNECTIONS,
     SQLITE_POOL_SIZE,
     create_engine,
@@ -50,3 +51,39 @@ async def test_a_burst_of_transactions_leaves_only_the_pools_few_connections_ope
     finally:
         await engine.dispose()
     assert live() == 0
+
+
+def _sqlite_memory() -> Callable[[], int]:
+    """SQLite's own memory in this process (bytes), as the library counts it."""
+    import _sqlite3
+    import ctypes
+
+    library = ctypes.CDLL(_sqlite3.__file__)
+    library.sqlite3_memory_used.restype = ctypes.c_int64
+    return library.sqlite3_memory_used
+
+
+@pytest.mark.parametrize("driver", ["inloop", "aiosqlite"])
+async def test_a_connection_keeps_few_statements_prepared(tmp_path, driver):
+    """A read of ``IN (...)`` is a new statement for each number of ids; each connection kept
+    the last 128 prepared (sqlite3's default), which after a burst held MiBs in every service.
+    Now a connection keeps SQLITE_CACHED_STATEMENTS: statements beyond them take no more."""
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'store.db'}", sqlite_driver=driver)
+    used = _sqlite_memory()
+    try:
+        async with engine.connect() as conn:
+            await conn.execute(text("CREATE TABLE t (n INTEGER PRIMARY KEY, a TEXT, b TEXT)"))
+
+            async def distinct_statements(first: int, last: int) -> None:
+                for k in range(first, last):  # as alike as statements go, each its own text
+                    await conn.execute(text(f"SELECT n, a, b AS b{k} FROM t WHERE n IN (1, 2)"))
+
+            before = used()
+            await distinct_statements(0, SQLITE_CACHED_STATEMENTS)
+            kept = used() - before  # the cache full
+            await distinct_statements(SQLITE_CACHED_STATEMENTS, 4 * SQLITE_CACHED_STATEMENTS)
+            beyond = used() - before - kept
+    finally:
+        await engine.dispose()
+    assert kept > 0
+    assert beyond < kept / 4, f"{beyond} more bytes for statements beyond the {kept} kept"

@@ -82,9 +82,15 @@ def _insert_or_ignore(postgres: bool, table: Table, conflict_columns: tuple[str,
 # five pooled connections (SQLAlchemy's default) could hold 10 MB for little gain. Fewer kept, a
 # smaller cache each; as many open at once as before (SQLAlchemy's 5 + 10), so no transaction
 # waits for a connection that did not before: one beyond those kept is closed after its use.
+# Each connection also keeps its last statements prepared (``sqlite3``'s statement cache, 128 by
+# default): a read of ``IN (...)`` is a new statement for each number of ids, so a burst filled
+# every connection's cache with them. Notifications after 2,000 requests and 5,000 texts, SQLite's
+# own memory: 2.4 MiB with 128 statements and 512 KiB of pages, 0.8 with these (its RSS 3.2 MiB
+# less); a statement prepared again costs microseconds.
 SQLITE_POOL_SIZE = 2
 SQLITE_MAX_CONNECTIONS = 15
-SQLITE_CACHE_KIB = 512
+SQLITE_CACHE_KIB = 256
+SQLITE_CACHED_STATEMENTS = 32
 
 
 def create_engine(url: str, *, pooled: bool = True, sqlite_driver: str = "inloop",
@@ -105,11 +111,14 @@ def create_engine(url: str, *, pooled: bool = True, sqlite_driver: str = "inloop
                        "max_overflow": max(SQLITE_MAX_CONNECTIONS - sqlite_pool_size, 0)}
         pragmas = functools.partial(_sqlite_pragmas, cache_kib=sqlite_cache_kib)
         if sqlite_driver == "aiosqlite":
-            engine = create_async_engine(url, connect_args={"timeout": 30}, **options)
+            engine = create_async_engine(
+                url, connect_args={"timeout": 30, "cached_statements": SQLITE_CACHED_STATEMENTS},
+                **options)
             event.listen(engine.sync_engine, "connect", pragmas)
         else:
             engine = create_async_engine(
-                url, async_creator=sqlite_driver_module.async_creator(url, timeout=30), **options)
+                url, async_creator=sqlite_driver_module.async_creator(
+                    url, timeout=30, cached_statements=SQLITE_CACHED_STATEMENTS), **options)
             # No busy_timeout: waiting inside sqlite3 would stop the loop; the driver waits by
             # awaiting.
             event.listen(engine.sync_engine, "connect",
