@@ -59,8 +59,11 @@ _GIVE_BACK_MEMORY_EVERY_S = 5.0
 # partition, and a send waits while its partition's batch is full. At the default 16 KiB (some
 # ten outbox records) a relay's hundred records took ten round trips, each of several turns of
 # a loop that webhooks keep busy. Below the broker's message.max.bytes (1 MB by default): a batch
-# over it would be refused whole.
-PRODUCER_BATCH_BYTES = 512 * 1024
+# over it would be refused whole. And no more than what a consumer reads ahead of a partition
+# (CONSUMER_FETCH_KIB): the broker hands a batch over that limit only to the first partition with
+# data in a fetch, so a partition whose batches were bigger would be read slowly while others
+# have data too. (512 KiB until the read-ahead was bounded; a relay's 100 records are ~200 KiB.)
+PRODUCER_BATCH_BYTES = 256 * 1024
 # How long a commit of consumed offsets may wait for the broker. aiokafka waits for the group
 # coordinator without end, so with the broker away a handler (and a stop) waited forever;
 # an offset not committed only brings its records again, dropped by id.
