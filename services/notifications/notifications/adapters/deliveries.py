@@ -176,7 +176,8 @@ class Deliveries:
 
     async def finish_sent(self, provider_ids: dict[str, str | None], now: datetime) -> set[str]:
         """Rows ``sending`` (or declared unknown meanwhile: now we know better) --> sent, with
-        each one's provider id (one already known is kept), in one statement; returns the ids
+        each one's provider id (one already known is kept), in two statements of one shape
+        whatever the number of rows (the status, then the provider ids given); returns the ids
         recorded."""
         if not provider_ids:
             return set()

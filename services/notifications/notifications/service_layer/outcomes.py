@@ -40,7 +40,7 @@ class Outcomes:
     async def record_all(self, results: list[tuple[Delivery, Outcome]], now: datetime, *,
                          wake: bool = True) -> None:
         """``record`` for the sends that came back together, in one transaction: the sent
-        ones in one statement, their announcements in one outbox statement (at commit).
+        ones in two statements, their announcements in one outbox statement (at commit).
         ``wake=False``: the sender's own record, whose lane carries on (no need to wake it)."""
         uow = self._uow()
         uow.wakes_sender = wake

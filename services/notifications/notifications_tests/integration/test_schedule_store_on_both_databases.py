@@ -131,18 +131,18 @@ async def test_settling_by_callback_and_by_staff_on_either_database(store, clock
 
 async def test_claims_and_records_of_several_rows_at_once_on_either_database(store, clock):
     """The sender's claims and records are statements built once (the ids one expanding
-    parameter; a record's provider ids one parameter each, a statement per number of rows):
-    each row is claimed once, each sent row gets its own provider id, one already known is
-    kept, and a row that is no longer being sent is left as it is."""
+    parameter; a record's provider ids set by one statement run for each row): each row is
+    claimed once, each sent row gets its own provider id, one already known is kept, and a row
+    that is no longer being sent is left as it is."""
     from notifications.domain.delivery import Status
 
     person = new_id()
     await store.person(person, preferred_channel="sms")
-    for case in (new_id() for _ in range(4)):
+    for case in (new_id() for _ in range(5)):
         await store.deliver(request(case, person, channel="sms", at=clock()), subject=case)
     ids = [d.id for d in await store.deliveries(recipient_id=person)]
-    assert len(ids) == 4
-    first, failed, known, last = ids
+    assert len(ids) == 5
+    first, failed, known, last, also = ids
 
     async with store.uow() as uow:
         assert await uow.deliveries.claim_all(ids, clock()) == set(ids)
@@ -153,13 +153,14 @@ async def test_claims_and_records_of_several_rows_at_once_on_either_database(sto
         await uow.deliveries.finish(known, Status.UNKNOWN, clock(), provider_id="SMknown")
         assert await uow.deliveries.finish_sent(
             {first: "SMfirst", failed: "SMfailed", known: None}, clock()) == {first, known}
-        assert await uow.deliveries.finish_sent({last: "SMlast"}, clock()) == {last}
+        assert await uow.deliveries.finish_sent(  # two provider ids at once: each its own
+            {last: "SMlast", also: "SMalso"}, clock()) == {last, also}
         await uow.commit()
 
     rows = {d.id: d for d in await store.deliveries(recipient_id=person)}
     assert [(rows[i].status, rows[i].provider_id, rows[i].attempts) for i in ids] == [
         ("sent", "SMfirst", 1), ("failed", None, 1), ("sent", "SMknown", 1),
-        ("sent", "SMlast", 1)]
+        ("sent", "SMlast", 1), ("sent", "SMalso", 1)]
     assert all(rows[i].finished_at is not None for i in ids)
 
 
