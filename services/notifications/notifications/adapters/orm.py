@@ -117,10 +117,17 @@ deliveries = Table(
     # One cause, one person, one channel, one message: at most one send, whatever is replayed.
     UniqueConstraint("cause_event_id", "recipient_id", "channel", "template",
                      name="uq_deliveries_once"),
-    Index("ix_deliveries_due", "status", "due_at"),
     Index("ix_deliveries_recipient", "recipient_id", "channel", "seq"),
     Index("ix_deliveries_provider_id", "provider_id"),  # the provider's status callbacks
 )
+
+# The sender's queue in its order (a channel's pending rows, urgent first, then oldest):
+# a read of what is due walks it and stops at its limit. By (status, due_at) it sorted every
+# due row, each with its check of an older one in the way, for every read (4.4 ms against
+# 0.8 with 2,000 texts pending on SQLite); due_at is in it so that a row not yet due is
+# passed over without reading the row.
+Index("ix_deliveries_queue", deliveries.c.status, deliveries.c.channel, deliveries.c.urgent.desc(),
+      deliveries.c.seq, deliveries.c.due_at)
 
 # Append-only (the store refuses UPDATE and DELETE): every unknown delivery a staff member
 # settled, who, when and how. Delivery ids and codes only: nothing about the person.

@@ -5,6 +5,8 @@ import asyncio
 from collections import Counter
 from datetime import timedelta
 
+from sqlalchemy import event
+
 from vod_shared.db import session_factory
 
 from notifications.adapters.pacing import Pace, Paces, Pool
@@ -101,6 +103,32 @@ async def test_a_pass_reads_only_rows_no_lane_holds_so_the_next_recipients_get_l
     texts = [t for t in harness.sms.sent if t["message"].startswith("URGENT")]
     assert len(texts) == REGISTRANTS == len({t["delivery_id"] for t in texts})
     assert sender._wake.is_set()  # by the lanes' ends
+
+
+async def test_a_read_of_what_is_due_walks_the_queue_in_order_and_sorts_nothing(harness, clock):
+    """The sender's read stops at its limit: it walks the queue's index (urgent first, then
+    oldest) instead of sorting every due row, each with its check of an older one in the way,
+    for every read (with 2,000 texts pending: 4.4 ms a read against 0.8)."""
+    plans, engine = [], harness.engine.sync_engine
+
+    def explain(conn, _cursor, sql, parameters, *_):
+        if "FROM deliveries" in sql and "ORDER BY" in sql and not sql.startswith("EXPLAIN"):
+            plans.append([row[-1] for row in conn.exec_driver_sql(
+                f"EXPLAIN QUERY PLAN {sql}", parameters)])
+    people = [new_id() for _ in range(3)]
+    for person in people:
+        await harness.person(person, preferred_channel="sms")
+        await harness.deliver(registration(new_id(), person, notify_on=["escape"],
+                                           channel="sms", at=clock()), subject=new_id())
+    event.listen(engine, "before_cursor_execute", explain)
+    try:
+        await harness.send_due()
+    finally:
+        event.remove(engine, "before_cursor_execute", explain)
+    assert len(harness.sms.sent) == 3  # the acknowledgements went
+    assert plans and all(
+        any("USING INDEX ix_deliveries_queue (status=? AND channel=?)" in line for line in plan)
+        and not any("TEMP B-TREE" in line for line in plan) for plan in plans), plans
 
 
 async def test_the_senders_own_commits_do_not_wake_it_but_anyone_elses_do(harness, clock):
