@@ -10,6 +10,9 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import and_, bindparam, case, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.visitors import InternalTraversal
 
 from vod_shared.db import insert_or_ignore
 from vod_shared.events import Channel
@@ -27,6 +30,35 @@ d = deliveries.c
 # A pending delivery held because its recipient's data key has not arrived (a reason code):
 # those after it to the same person on the same channel wait behind it
 WAITING_FOR_KEY = "waiting_for_key"
+
+class _Unindexed(ColumnElement):
+    """A column SQLite must not reach through an index for this term (its unary ``+``).
+
+    Without statistics SQLite takes an equality on the status (an index begins with it) for
+    more selective than ``id IN (...)`` of a few dozen ids, and walked every pending row to
+    claim a batch (3.4 ms against 0.3 with 2,000 pending). PostgreSQL plans from its
+    statistics: the column as it is."""
+
+    inherit_cache = True
+    _traverse_internals = [("column", InternalTraversal.dp_clauseelement)]
+
+    def __init__(self, column) -> None:
+        self.column, self.type = column, column.type
+
+
+@compiles(_Unindexed)
+def _as_it_is(element, compiler, **kw):
+    return compiler.process(element.column, **kw)
+
+
+@compiles(_Unindexed, "sqlite")
+def _unary_plus(element, compiler, **kw):
+    return "+" + compiler.process(element.column, **kw)
+
+
+# A status checked beside ``id IN (...)``: the ids find the rows
+_STATUS_BESIDE_IDS = _Unindexed(d.status)
+
 
 def _not_in_lanes(lanes: Iterable[tuple[str, str]]) -> list:
     """Conditions leaving out the rows of these (recipient, channel) pairs, one per channel."""
@@ -76,7 +108,8 @@ _DUE = {urgent_only: _DUE_ANY.where(
 _NOW = bindparam("now", type_=d.sending_since.type)
 _BY_IDS = select(deliveries).where(d.id.in_(bindparam("ids", expanding=True)))
 _CLAIM = (update(deliveries)
-          .where(d.id.in_(bindparam("ids", expanding=True)), d.status == Status.PENDING.value)
+          .where(d.id.in_(bindparam("ids", expanding=True)),
+                 _STATUS_BESIDE_IDS == Status.PENDING.value)
           .values(status=Status.SENDING.value, sending_since=_NOW, attempts=d.attempts + 1,
                   first_attempt_at=func.coalesce(d.first_attempt_at, _NOW))
           .returning(d.id))
@@ -87,7 +120,7 @@ _CLAIM = (update(deliveries)
 # SQLAlchemy's cache, some 20 MB for every number from 1 to 100, and a burst meets many.
 _FINISH_SENT = (update(deliveries)
                 .where(d.id.in_(bindparam("ids", expanding=True)),
-                       d.status.in_((Status.SENDING.value, Status.UNKNOWN.value)))
+                       _STATUS_BESIDE_IDS.in_((Status.SENDING.value, Status.UNKNOWN.value)))
                 .values(status=Status.SENT.value, finished_at=_NOW, reason=None,
                         sending_since=None)
                 .returning(d.id))
@@ -320,7 +353,8 @@ class Deliveries:
         ids = list(delivery_ids)
         if ids:
             await self._session.execute(update(deliveries).where(
-                d.id.in_(ids), d.status.in_((Status.PENDING.value, Status.PAUSED.value)))
+                d.id.in_(ids),
+                _STATUS_BESIDE_IDS.in_((Status.PENDING.value, Status.PAUSED.value)))
                 .values(status=Status.CANCELLED.value, finished_at=utc(now), reason=reason))
 
     async def latest_going(self, subject: str, templates: Iterable[str]) -> Delivery | None:

@@ -105,30 +105,57 @@ async def test_a_pass_reads_only_rows_no_lane_holds_so_the_next_recipients_get_l
     assert sender._wake.is_set()  # by the lanes' ends
 
 
-async def test_a_read_of_what_is_due_walks_the_queue_in_order_and_sorts_nothing(harness, clock):
-    """The sender's read stops at its limit: it walks the queue's index (urgent first, then
-    oldest) instead of sorting every due row, each with its check of an older one in the way,
-    for every read (with 2,000 texts pending: 4.4 ms a read against 0.8)."""
-    plans, engine = [], harness.engine.sync_engine
+def _plans_of(harness, wanted) -> tuple[list[tuple[str, list[str]]], object]:
+    """SQLite's plan of each statement ``wanted(sql)`` picks, as the store runs them; and the
+    listener, to remove."""
+    plans = []
 
     def explain(conn, _cursor, sql, parameters, *_):
-        if "FROM deliveries" in sql and "ORDER BY" in sql and not sql.startswith("EXPLAIN"):
-            plans.append([row[-1] for row in conn.exec_driver_sql(
-                f"EXPLAIN QUERY PLAN {sql}", parameters)])
-    people = [new_id() for _ in range(3)]
+        if wanted(sql) and not sql.startswith("EXPLAIN"):
+            plans.append((len(parameters), [row[-1] for row in conn.exec_driver_sql(
+                f"EXPLAIN QUERY PLAN {sql}", parameters)]))
+    event.listen(harness.engine.sync_engine, "before_cursor_execute", explain)
+    return plans, explain
+
+
+async def _acknowledgements_sent_watching(harness, clock, wanted) -> list:
+    """A batch of acknowledgements to REGISTRANTS people, all of them in flight at once."""
+    people = [new_id() for _ in range(REGISTRANTS)]
     for person in people:
         await harness.person(person, preferred_channel="sms")
         await harness.deliver(registration(new_id(), person, notify_on=["escape"],
                                            channel="sms", at=clock()), subject=new_id())
-    event.listen(engine, "before_cursor_execute", explain)
+    harness.sender._pool = Pool(REGISTRANTS)
+    plans, explain = _plans_of(harness, wanted)
     try:
         await harness.send_due()
     finally:
-        event.remove(engine, "before_cursor_execute", explain)
-    assert len(harness.sms.sent) == 3  # the acknowledgements went
+        event.remove(harness.engine.sync_engine, "before_cursor_execute", explain)
+    assert len(harness.sms.sent) == REGISTRANTS  # the acknowledgements went
+    return plans
+
+
+async def test_a_read_of_what_is_due_walks_the_queue_in_order_and_sorts_nothing(harness, clock):
+    """The sender's read stops at its limit: it walks the queue's index (urgent first, then
+    oldest) instead of sorting every due row, each with its check of an older one in the way,
+    for every read (with 2,000 texts pending: 4.4 ms a read against 0.8)."""
+    plans = await _acknowledgements_sent_watching(
+        harness, clock, lambda sql: "FROM deliveries" in sql and "ORDER BY" in sql)
     assert plans and all(
         any("USING INDEX ix_deliveries_queue (status=? AND channel=?)" in line for line in plan)
-        and not any("TEMP B-TREE" in line for line in plan) for plan in plans), plans
+        and not any("TEMP B-TREE" in line for line in plan) for _, plan in plans), plans
+
+
+async def test_a_batch_is_claimed_and_recorded_through_its_ids_not_every_pending_row(
+        harness, clock):
+    """Claiming a batch (and recording it sent) finds its rows by their ids; through the
+    status it walked every pending row (with 2,000 pending: 2.1 ms a claim against 0.5)."""
+    plans = await _acknowledgements_sent_watching(
+        harness, clock, lambda sql: sql.startswith("UPDATE deliveries") and " IN (" in sql)
+    # claimed and recorded, a dozen rows at a time at least once (with a few ids SQLite took
+    # the ids' index anyway)
+    assert len(plans) >= 2 and max(parameters for parameters, _ in plans) >= REGISTRANTS
+    assert all(plan == [plan[0]] and plan[0].endswith("(id=?)") for _, plan in plans), plans
 
 
 async def test_the_senders_own_commits_do_not_wake_it_but_anyone_elses_do(harness, clock):
