@@ -32,8 +32,13 @@ def test_log_lines_never_carry_contact_details(capsys):
     structlog.get_logger("t").info("request.accepted", email="ana@example.org", case_id="c-1",
                                    detail="reply to ana@example.org")
     logging.getLogger("aiokafka").warning("peer +16195550100 disconnected")
+    try:
+        raise ValueError("no mailbox ana@example.org, no phone +16195550100")
+    except ValueError:
+        structlog.get_logger("t").exception("request.failed", case_id="c-1")
     err = capsys.readouterr().err
     assert "ana@example.org" not in err and "6195550100" not in err
+    assert "no mailbox [redacted]" in err  # the traceback too
     first = json.loads(err.splitlines()[0])
     assert first["case_id"] == "c-1" and first["event"] == "request.accepted"
 
@@ -115,3 +120,21 @@ def test_the_console_format_asked_for_on_a_terminal_keeps_its_colours(capsys):
     configure_logging(service="test", fmt="console")
     structlog.get_logger("t").warning("outbox.publish_failed", case_id="c-1")
     assert "\x1b[" in capsys.readouterr().err
+
+
+def test_a_logger_used_before_logging_was_configured_again_writes_where_the_new_one_does(
+        capsys, monkeypatch):
+    """Our lines skip the standard library's records but not its handler: a module's logger,
+    cached at its first line, follows the handler of the last configuration."""
+    import io
+
+    configure_logging(service="test", fmt="json")
+    log = structlog.get_logger("t")
+    log.info("first.line", case_id="c-1")
+    assert json.loads(capsys.readouterr().err)["event"] == "first.line"
+    elsewhere = io.StringIO()
+    monkeypatch.setattr("sys.stderr", elsewhere)
+    configure_logging(service="test", fmt="json")
+    log.info("second.line", email="ana@example.org")
+    line = json.loads(elsewhere.getvalue())
+    assert (line["event"], line["email"], line["logger"]) == ("second.line", "[redacted]", "t")
