@@ -55,8 +55,11 @@ class Renderer:
                  directory: Path = TEMPLATES) -> None:
         self.program_phone = program_phone
         self._organizer = parseaddr(organizer or "")  # (name, address) of MAIL_FROM
+        # auto_reload off: the templates ship with the code (a change comes with a restart);
+        # on, every message's three or four templates were each checked on disk again
         self._env = Environment(loader=FileSystemLoader(directory), undefined=StrictUndefined,
-                                autoescape=select_autoescape(["html"]), keep_trailing_newline=False)
+                                autoescape=select_autoescape(["html"]), keep_trailing_newline=False,
+                                auto_reload=False)
 
     def email(self, template: str, *, language: str, params: dict, reference: str,
               zone: ZoneInfo, given_name: str | None, victim_link: str | None = None,
