@@ -121,11 +121,12 @@ deliveries = Table(
     Index("ix_deliveries_provider_id", "provider_id"),  # the provider's status callbacks
 )
 
-# The sender's queue in its order (a channel's pending rows, urgent first, then oldest):
-# a read of what is due walks it and stops at its limit. By (status, due_at) it sorted every
-# due row, each with its check of an older one in the way, for every read (4.4 ms against
-# 0.8 with 2,000 texts pending on SQLite); due_at is in it so that a row not yet due is
-# passed over without reading the row.
+# The sender's two ways to what is due (adapters/deliveries.py, _DUE): by the times (a few due
+# among many not yet), or along the queue in its order (urgent first, then oldest; due_at in it
+# so that a row not yet due is passed over without reading the row) when there is a backlog.
+# A batch migration of this table on SQLite recreates its indexes without DESC: drop and
+# create ix_deliveries_queue again after one (the sender's plan test notices).
+Index("ix_deliveries_due", deliveries.c.status, deliveries.c.channel, deliveries.c.due_at)
 Index("ix_deliveries_queue", deliveries.c.status, deliveries.c.channel, deliveries.c.urgent.desc(),
       deliveries.c.seq, deliveries.c.due_at)
 

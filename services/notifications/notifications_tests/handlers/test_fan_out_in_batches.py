@@ -9,6 +9,7 @@ from sqlalchemy import event
 
 from vod_shared.db import session_factory
 
+from notifications.adapters import deliveries as deliveries_module
 from notifications.adapters.pacing import Pace, Paces, Pool
 from notifications.domain.delivery import OutcomeUnknown, PermanentFailure, Sent
 from notifications.service_layer.sender import Sender
@@ -135,15 +136,29 @@ async def _acknowledgements_sent_watching(harness, clock, wanted) -> list:
     return plans
 
 
-async def test_a_read_of_what_is_due_walks_the_queue_in_order_and_sorts_nothing(harness, clock):
-    """The sender's read stops at its limit: it walks the queue's index (urgent first, then
-    oldest) instead of sorting every due row, each with its check of an older one in the way,
-    for every read (with 2,000 texts pending: 4.4 ms a read against 0.8)."""
+async def test_a_backlog_is_read_along_the_queue_in_order_and_sorted_nowhere(
+        harness, clock, monkeypatch):
+    """With a backlog due, the sender's read walks the queue's index (urgent first, then
+    oldest) and stops at its limit instead of sorting every due row, each with its check of an
+    older one in the way (with 2,000 due: 4.4 ms a read against 0.8)."""
+    monkeypatch.setattr(deliveries_module, "_BACKLOG", 5)  # a dozen due is a backlog here
     plans = await _acknowledgements_sent_watching(
         harness, clock, lambda sql: "FROM deliveries" in sql and "ORDER BY" in sql)
     assert plans and all(
         any("USING INDEX ix_deliveries_queue (status=? AND channel=?)" in line for line in plan)
         and not any("TEMP B-TREE" in line for line in plan) for _, plan in plans), plans
+
+
+async def test_a_few_due_are_found_by_their_times_not_by_walking_past_what_is_not_due(
+        harness, clock):
+    """A few due among many not due yet (reminders weeks ahead, rows held for the night) are
+    found through the times: a walk along the queue passed over every row not due (20,000 of
+    them: 4.2 ms a read against 0.35)."""
+    plans = await _acknowledgements_sent_watching(
+        harness, clock, lambda sql: "FROM deliveries" in sql and "ORDER BY" in sql)
+    assert plans and all(any(
+        "USING INDEX ix_deliveries_due (status=? AND channel=? AND due_at<?)" in line
+        for line in plan) for _, plan in plans), plans
 
 
 async def test_a_batch_is_claimed_and_recorded_through_its_ids_not_every_pending_row(
