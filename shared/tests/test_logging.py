@@ -138,3 +138,31 @@ def test_a_logger_used_before_logging_was_configured_again_writes_where_the_new_
     log.info("second.line", email="ana@example.org")
     line = json.loads(elsewhere.getvalue())
     assert (line["event"], line["email"], line["logger"]) == ("second.line", "[redacted]", "t")
+
+
+def test_a_cached_logger_takes_the_format_configured_last(capsys):
+    configure_logging(service="test", fmt="json")
+    log = structlog.get_logger("t")
+    log.info("first.line")
+    assert json.loads(capsys.readouterr().err)["event"] == "first.line"
+    configure_logging(service="test", fmt="plain")
+    log.info("second.line", case_id="c-1")
+    err = capsys.readouterr().err
+    assert "second.line" in err and "case_id=c-1" in err and not err.startswith("{")
+
+
+def test_with_its_handler_taken_away_our_lines_go_to_the_handlers_there_are_now(capsys):
+    """A fixture or a probe that puts back the handlers it found: our lines reach those,
+    never a stream that was closed with the handler taken away."""
+    import io
+
+    configure_logging(service="test", fmt="json")
+    log = structlog.get_logger("t")
+    log.info("first.line")
+    capsys.readouterr()
+    root = logging.getLogger()
+    theirs = io.StringIO()
+    root.handlers[:] = [logging.StreamHandler(theirs)]
+    log.warning("after.restore", email="ana@example.org")
+    assert "after.restore" in theirs.getvalue() and "ana@example.org" not in theirs.getvalue()
+    assert "Logging error" not in capsys.readouterr().err

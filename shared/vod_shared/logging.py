@@ -8,6 +8,7 @@ Victims' contact details must never reach a log line. Fields with personal names
 and emails and phone numbers are masked wherever they slip into a string, including the
 records of third-party libraries (uvicorn, aiokafka, FastStream), which pass through here too.
 """
+import functools
 import logging
 import re
 import sys
@@ -90,18 +91,26 @@ def drop_colour_copies(_logger: Any, _method: str, event_dict: dict) -> dict:
     return event_dict
 
 
-# The handler of the last ``configure_logging``: our own lines are written to its stream
+# The handler and renderer of the last ``configure_logging``: our own lines are rendered by it
+# and written to its stream (a logger cached at its first line follows a new configuration)
 _handler: logging.StreamHandler | None = None
+_renderer: Any = None
+
+
+def _render(logger: Any, method: str, event_dict: dict) -> str:
+    """structlog processor, the last: the line in the format configured last."""
+    return _renderer(logger, method, event_dict)
 
 
 class _Direct:
     """One of our own loggers, as structlog sees it: structlog renders the line, and this writes
-    it to the current handler's stream under its lock, as the handler would (a logger cached
-    before logging was configured again writes where the new one does). The standard
-    library's record (two of them, with ``ProcessorFormatter``), its caller lookup and its
-    formatter were most of a line's cost (some 100 µs a line, 28 now, and every event a
-    consumer applies has one). Its level is the standard library logger's, read live; the
-    lines of other libraries still go through the handler."""
+    it to the stream of the handler ``configure_logging`` installed, under its lock, as the
+    handler would (a logger cached before logging was configured again writes where the new
+    one does; with that handler no longer installed, the line goes to the standard library's
+    handlers). The standard library's record (two of them, with ``ProcessorFormatter``), its
+    caller lookup and its formatter were most of a line's cost (some 100 µs a line, 27 now,
+    and every event a consumer applies has one). Its level is the standard library logger's,
+    read live; the lines of other libraries still go through the handler."""
 
     def __init__(self, logger: logging.Logger) -> None:
         self._logger, self.name = logger, logger.name
@@ -116,8 +125,13 @@ class _Direct:
     def isEnabledFor(self, level: int) -> bool:  # noqa: N802 - the standard library's name
         return self._logger.isEnabledFor(level)
 
-    def _write(self, line: str) -> None:
+    def _write(self, level: int, line: str) -> None:
         handler = _handler
+        if handler not in logging.root.handlers:
+            # Logging set up another way since (a test's fixture, a probe putting back what it
+            # found): the standard library's handlers take the line, as they did
+            self._logger.log(level, line)
+            return
         with handler.lock:
             try:
                 handler.stream.write(line + handler.terminator)
@@ -125,11 +139,15 @@ class _Direct:
             except Exception:  # as the handler does: a broken stderr never stops the service
                 handler.handleError(logging.makeLogRecord({"msg": line}))
 
-    debug = info = warning = error = critical = exception = msg = _write
+    debug = functools.partialmethod(_write, logging.DEBUG)
+    info = msg = functools.partialmethod(_write, logging.INFO)
+    warning = functools.partialmethod(_write, logging.WARNING)
+    error = exception = functools.partialmethod(_write, logging.ERROR)
+    critical = functools.partialmethod(_write, logging.CRITICAL)
 
 
 def configure_logging(*, service: str, fmt: str = "auto", level: str = "INFO") -> None:
-    global _handler
+    global _handler, _renderer
     json_output = fmt == "json" or (fmt == "auto" and not sys.stderr.isatty())
     shared = [
         structlog.contextvars.merge_contextvars,
@@ -140,14 +158,14 @@ def configure_logging(*, service: str, fmt: str = "auto", level: str = "INFO") -
         drop_colour_copies,
         redact_personal_data,
     ]
-    renderer = (structlog.processors.JSONRenderer() if json_output
-                else structlog.dev.ConsoleRenderer(colors=fmt != "plain"))
+    renderer = _renderer = (structlog.processors.JSONRenderer() if json_output
+                            else structlog.dev.ConsoleRenderer(colors=fmt != "plain"))
     handler = _handler = logging.StreamHandler(sys.stderr)
     standard = structlog.stdlib.LoggerFactory(ignore_frame_names=[__name__])
     structlog.configure(
         # A line below the level is dropped first, before the redaction reads every field
         # (the standard library would drop it after all of them; its level is read live).
-        processors=[structlog.stdlib.filter_by_level, *shared, renderer],
+        processors=[structlog.stdlib.filter_by_level, *shared, _render],
         logger_factory=lambda *args: _Direct(standard(*args)),
         wrapper_class=structlog.stdlib.BoundLogger,
         cache_logger_on_first_use=True,
