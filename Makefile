@@ -6,10 +6,6 @@ TOOLS := .tools
 UV_VERSION := 0.13.9
 UV := $(TOOLS)/bin/uv
 export UV_PYTHON_DOWNLOADS := never
-# Every installed module compiled once, at install: an interpreter that may not write its own
-# (PYTHONDONTWRITEBYTECODE, or a read-only install) compiled some 2,800 files at every start,
-# about 1.5 s of CPU for each service, migration child and test that starts one.
-export UV_COMPILE_BYTECODE := 1
 export UV_PROJECT_ENVIRONMENT := $(CURDIR)/.venv
 PYTHON := python3.11
 RUN := $(UV) run --frozen --python $(PYTHON)
@@ -46,8 +42,12 @@ $(UV):
 	$(PYTHON) -m venv $(TOOLS)
 	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
 
+# --compile-bytecode: every installed module compiled once, at install. An interpreter that may
+# not write its own (PYTHONDONTWRITEBYTECODE, a read-only install) compiled some 2,800 files at
+# every start, about 1.5 s of CPU for each service, migration child and test that starts one.
+# (Only here: set for `uv run` too, it checks them all again at every run.)
 .venv/.synced: $(UV) uv.lock pyproject.toml */pyproject.toml services/*/pyproject.toml
-	$(UV) sync --frozen --python $(PYTHON)
+	$(UV) sync --frozen --compile-bytecode --python $(PYTHON)
 	@touch $@
 
 setup: .venv/.synced
@@ -85,7 +85,7 @@ demo: sample
 
 # The services run from the deployment install (no development dependencies), as in the image
 bench: setup
-	@UV_PROJECT_ENVIRONMENT=$(CURDIR)/.venv-deploy $(UV) sync --frozen --no-dev --quiet --python $(PYTHON)
+	@UV_PROJECT_ENVIRONMENT=$(CURDIR)/.venv-deploy $(UV) sync --frozen --no-dev --compile-bytecode --quiet --python $(PYTHON)
 	BENCH_SERVICE_PYTHON=$(CURDIR)/.venv-deploy/bin/python $(RUN) python bench/run.py
 
 docs: .venv/.synced
