@@ -8,7 +8,6 @@ Victims' contact details must never reach a log line. Fields with personal names
 and emails and phone numbers are masked wherever they slip into a string, including the
 records of third-party libraries (uvicorn, aiokafka, FastStream), which pass through here too.
 """
-import functools
 import logging
 import re
 import sys
@@ -139,11 +138,22 @@ class _Direct:
             except Exception:  # as the handler does: a broken stderr never stops the service
                 handler.handleError(logging.makeLogRecord({"msg": line}))
 
-    debug = functools.partialmethod(_write, logging.DEBUG)
-    info = msg = functools.partialmethod(_write, logging.INFO)
-    warning = functools.partialmethod(_write, logging.WARNING)
-    error = exception = functools.partialmethod(_write, logging.ERROR)
-    critical = functools.partialmethod(_write, logging.CRITICAL)
+    def debug(self, line: str) -> None:
+        self._write(logging.DEBUG, line)
+
+    def info(self, line: str) -> None:
+        self._write(logging.INFO, line)
+
+    def warning(self, line: str) -> None:
+        self._write(logging.WARNING, line)
+
+    def error(self, line: str) -> None:
+        self._write(logging.ERROR, line)
+
+    def critical(self, line: str) -> None:
+        self._write(logging.CRITICAL, line)
+
+    msg, exception = info, error
 
 
 def configure_logging(*, service: str, fmt: str = "auto", level: str = "INFO") -> None:
