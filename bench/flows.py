@@ -180,7 +180,8 @@ async def _arrived(path, count: int, timeout: float) -> list[str]:
     """The catcher's records in ``path`` once there are ``count``."""
     deadline = time.monotonic() + timeout
     while True:
-        lines = path.read_text().splitlines() if path.exists() else []
+        text = path.read_text() if path.exists() else ""
+        lines = text[:text.rfind("\n") + 1].splitlines()  # a line still being written is not one
         if len(lines) >= count:
             return lines
         if time.monotonic() > deadline:

@@ -95,3 +95,19 @@ def test_sms_errors_look_like_twilio(catchers):
     status, reply = _post_sms(catchers, {"To": "+1", "From": "+2", "Body": "hi"}, auth=None)
     assert status == 401
     assert json.loads(_get(catchers, "/api/sms")[1]) == []
+
+
+def test_a_line_still_being_written_is_not_read_yet(tmp_path):
+    """A test reads the catcher's file while a mail of some kilobytes is being written to it
+    (once, a torn line failed a test with a JSON error)."""
+    from vod_devtools.catchers import JsonlStore
+
+    store = JsonlStore(tmp_path / "mail.jsonl")
+    store.append({"subject": "first"})
+    line = json.dumps({"id": 2, "subject": "second", "raw": "x" * 20_000})
+    with store.path.open("a", encoding="utf-8") as f:
+        f.write(line[:8192])
+    assert [r["subject"] for r in store.read()] == ["first"]
+    with store.path.open("a", encoding="utf-8") as f:
+        f.write(line[8192:] + "\n")
+    assert [r["subject"] for r in store.read()] == ["second", "first"]

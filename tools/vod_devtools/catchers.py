@@ -55,11 +55,13 @@ class JsonlStore:
         return record
 
     def read(self) -> list[dict]:
-        """All records, newest first."""
+        """All records written whole, newest first: a line still being written (a mail of some
+        kilobytes goes to the file in pieces, and a reader need not hold the writer's lock, nor
+        be in its process) is not one yet."""
         if not self.path.exists():
             return []
-        lines = self.path.read_text(encoding="utf-8").splitlines()
-        return [json.loads(line) for line in reversed(lines) if line.strip()]
+        whole, _, _being_written = self.path.read_text(encoding="utf-8").rpartition("\n")
+        return [json.loads(line) for line in reversed(whole.split("\n")) if line.strip()]
 
 
 class MailStore(JsonlStore):
