@@ -12,6 +12,8 @@ from collections.abc import Awaitable, Callable
 
 import structlog
 
+from vod_shared.stopping import stop_if_cancelled
+
 log = structlog.get_logger("vod.backlog")
 
 OK, AWAY, CATCHING_UP = "ok", "away", "catching up"
@@ -33,6 +35,7 @@ class BacklogWatch:
             try:
                 await self.check()
             except Exception as exc:  # the store is away too: the next round will tell
+                stop_if_cancelled(exc)
                 log.warning("backlog.check_failed", error=type(exc).__name__)
             await asyncio.sleep(self._every_s)
 

@@ -23,6 +23,7 @@ from vod_shared.logging import redact_text
 from vod_shared.metrics import OUTCOMES, UNKNOWN_TYPE as UNKNOWN, NoMetrics, ServiceMetrics, \
     event_type_label
 from vod_shared.outbox import Publish
+from vod_shared.stopping import stop_if_cancelled
 from vod_shared.unit_of_work import SqlUnitOfWork
 
 Handler = Callable[[Envelope, SqlUnitOfWork], Awaitable[None]]
@@ -84,6 +85,7 @@ class DeadLetters:
                 self._metrics.dead_lettered(record.topic)
                 return
             except Exception as exc:
+                stop_if_cancelled(exc)
                 log.error("dead_letter.publish_failed", error=type(exc).__name__)
                 await asyncio.sleep(self._retry_s)
 
@@ -180,6 +182,7 @@ class EventConsumer:
             try:
                 await self._apply_together(items)
             except BatchFailed as failed:
+                stop_if_cancelled(failed)
                 if isinstance(failed.__cause__, TRANSIENT):
                     # The store or the network is away, not a record at fault: wait for them.
                     log.warning("batch.waiting_for_store", error=type(failed.__cause__).__name__,
@@ -262,6 +265,7 @@ class EventConsumer:
                 waited += delay
                 continue
             except TRANSIENT as exc:
+                stop_if_cancelled(exc)
                 # The store or the network is away: the record is fine. Wait for them, however
                 # long, rather than park good events (and apply them out of order later).
                 log.warning("event.waiting_for_store", error=type(exc).__name__,
@@ -270,6 +274,7 @@ class EventConsumer:
                 transient_delay = min(transient_delay * 2, 30.0)
                 continue
             except Exception as exc:
+                stop_if_cancelled(exc)
                 attempt += 1
                 reason = _describe(exc)
                 if attempt >= self._max_attempts:

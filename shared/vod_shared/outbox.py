@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from vod_shared.db import outbox
 from vod_shared.envelope import CONTENT_TYPE
 from vod_shared.failpoints import Failpoints
+from vod_shared.stopping import stop_if_cancelled
 
 Publish = Callable[[str, bytes, bytes | None, dict[str, str]], Awaitable[object]]
 # Hands one record to the producer, in order; returns what to await for the broker's ack
@@ -84,6 +85,7 @@ class OutboxRelay:
                 published = await self.publish_pending()
                 backoff = self._poll_interval_s
             except Exception as exc:
+                stop_if_cancelled(exc)
                 # What is waiting, so an operator sees the backlog grow and drain (issue 16)
                 try:
                     waiting = await self.pending_count()
@@ -95,6 +97,7 @@ class OutboxRelay:
                     await asyncio.wait_for(self._retry.wait(), timeout=backoff)
                 except TimeoutError:
                     pass
+                stop_if_cancelled()  # wait_for may swallow a cancel that came as it ended
                 backoff = min(backoff * 2, 30.0)
                 continue
             await self._purge_when_due()

@@ -46,7 +46,7 @@ from vod_shared.sealing import CannotUnseal
 from vod_shared.problems import Problem, install_problem_handlers, problem_response
 from vod_shared.settings import ServiceSettings, refuse_development_secrets
 from vod_shared.staff import StaffAuth, StaffStore
-from vod_shared.stopping import stop_requests
+from vod_shared.stopping import stop_if_cancelled, stop_requests
 from vod_shared.unit_of_work import SqlUnitOfWork
 
 if TYPE_CHECKING:
@@ -465,6 +465,7 @@ class ServiceRuntime:
                     async with asyncio.timeout(CONSUMER_RESTART_WAIT_S):
                         await subscriber.start()
                 except Exception as exc:  # noqa: BLE001 - tried again at the next look
+                    stop_if_cancelled(exc)
                     log.error("consumer.restart_failed", group=group, error=type(exc).__name__)
                     await self._stop_subscriber(group, subscriber)
                     continue
@@ -537,6 +538,7 @@ class ServiceRuntime:
                     return
                 log.warning("topics.missing", topics=missing, retry_in_s=delay)
             except Exception as exc:
+                stop_if_cancelled(exc)
                 # The reason names hosts and ports (a wrong KAFKA_BOOTSTRAP_SERVERS reads as
                 # such), never a person's details; it is redacted all the same.
                 log.warning("broker.unreachable", error=type(exc).__name__,

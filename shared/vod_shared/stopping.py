@@ -79,3 +79,14 @@ def serve(app, settings) -> None:
 
 def _exit_cleanly(sig: int, frame) -> None:
     raise SystemExit(0)
+
+
+def stop_if_cancelled(cause: BaseException | None = None) -> None:
+    """Raises ``CancelledError`` when the current task has been cancelled (``Task.cancel``),
+    for a loop that retries on ``Exception``: a clean-up run as a cancellation unwinds (a
+    rollback, the relay's unlock on a PostgreSQL connection cut off mid-statement) can fail,
+    and its error then takes the ``CancelledError``'s place. The loop went on for ever, and
+    whoever stopped it waited for ever (a service's stop hung on its relay)."""
+    task = asyncio.current_task()
+    if task is not None and task.cancelling():
+        raise asyncio.CancelledError() from cause

@@ -37,6 +37,7 @@ from vod_shared.openapi import publish_models
 from vod_shared.problems import Problem, problem_response
 from vod_shared.runtime import ServiceRuntime
 from vod_shared.sealing import KeyDirectory
+from vod_shared.stopping import stop_if_cancelled
 from vod_shared.topics import KEY_TOMBSTONE_AGAIN_AFTER_S
 from vod_shared.victim_links import VictimLinks
 from vod_shared.webhooks import check_secrets
@@ -233,7 +234,8 @@ def _with_due_work(runtime: ServiceRuntime, door: Door, page, erasures: erasure.
                     await door.expire()
                     await page.finalise_withdrawals()
                     await erasures.after_retention()
-            except Exception:  # a store outage: try again at the next tick, never stop the loop
+            except Exception as exc:  # a store outage: the next tick tries again
+                stop_if_cancelled(exc)
                 log.exception("due_work.failed")
             await asyncio.sleep(tick_s)
 

@@ -48,6 +48,7 @@ from vod_shared.sealing import (
     SEALER_UNKNOWN,
     CannotUnseal,
 )
+from vod_shared.stopping import stop_if_cancelled
 from vod_shared.zones import person_zone
 
 from notifications.adapters.contacts import ContactKeys
@@ -178,6 +179,7 @@ class Sender:
                     await self._start_due()
                     backoff = self._poll_interval_s
                 except Exception as exc:  # the store or the key is out of reach: try again
+                    stop_if_cancelled(exc)
                     log.error("sender.pass_failed", error=type(exc).__name__, retry_in_s=backoff)
                     await asyncio.sleep(backoff)
                     backoff = min(backoff * 2, 30.0)

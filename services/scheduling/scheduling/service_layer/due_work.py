@@ -5,6 +5,8 @@ from collections.abc import Callable
 
 import structlog
 
+from vod_shared.stopping import stop_if_cancelled
+
 from scheduling.service_layer.context import Context
 from scheduling.service_layer.unit_of_work import UnitOfWork
 
@@ -39,5 +41,6 @@ class DueWork:
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # the store may be briefly away; the rows wait for us
+                stop_if_cancelled(exc)
                 log.error("due_work.failed", error=type(exc).__name__)
             await asyncio.sleep(self._poll_interval_s)
