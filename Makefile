@@ -63,10 +63,14 @@ run: setup
 	  if [ -t 1 ]; then default_format=console; else default_format=plain; fi && \
 	  LOG_FORMAT=$${LOG_FORMAT:-$$default_format} exec $(RUN) honcho start -f Procfile
 
+# Tests run in one process per core, at most four (pytest-xdist; each process starts its own
+# broker, PostgreSQL and browser): half of a 2-core machine's time went waiting on processes
+# and the broker with one. TEST_WORKERS=0 runs them in this one process.
+TEST_WORKERS ?= auto
 test: setup
 	$(RUN) python -m vod_devtools.postgres ensure
 	$(RUN) python -m vod_devtools.browser ensure
-	$(RUN) pytest
+	$(RUN) pytest -n $(TEST_WORKERS) --maxprocesses 4
 
 test-fast: .venv/.synced
 	$(RUN) pytest -m "not integration"

@@ -1,7 +1,12 @@
 """The fault suite: `make test-faults` runs all of it (``-m faults``); `make test` runs only the
 tests also marked ``faults_ci`` (a CI-sized part, about two minutes). A fault test named on the
 command line (its file or folder) runs too."""
+import dataclasses
 from pathlib import Path
+
+import pytest
+
+from vod_devtools.pytest_fixtures import FAULT_COUNTS
 
 from .harness import REPORT
 
@@ -26,15 +31,12 @@ def pytest_collection_modifyitems(config, items):
         items[:] = kept
 
 
-def pytest_terminal_summary(terminalreporter):
-    if not REPORT:
-        return
-    header = ("fault", "requests", "decided once", "messages once", "lost", "duplicates",
-              "recovery s")
-    rows = [(c.fault, str(c.requests), "-" if c.decided_once is None else str(c.decided_once),
-             str(c.messages_once), str(c.lost),
-             str(c.duplicates), f"{c.recovery_s:.1f}") for c in REPORT]
-    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
-    terminalreporter.section("fault suite")
-    for row in [header, tuple("-" * w for w in widths), *rows]:
-        terminalreporter.write_line("  ".join(cell.ljust(w) for cell, w in zip(row, widths)))
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Each fault run's counts go with its test's report, so the table at the end has them
+    wherever the test ran (``make test`` runs tests in worker processes: ``vod_devtools.
+    pytest_fixtures`` gathers the counts and prints the table)."""
+    report = yield
+    while REPORT:
+        report.user_properties.append((FAULT_COUNTS, dataclasses.asdict(REPORT.pop(0))))
+    return report

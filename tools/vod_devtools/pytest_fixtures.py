@@ -18,6 +18,13 @@ from vod_devtools.kafka import LocalKafka, ensure_topics
 from vod_devtools.net import free_port
 from vod_devtools.postgres import TempPostgres, ensure_installed
 
+# A test report's property holding one fault run's counts (tests/faults), as a dict
+FAULT_COUNTS = "fault_counts"
+_FAULT_COLUMNS = (("fault", "fault"), ("requests", "requests"), ("decided once", "decided_once"),
+                  ("messages once", "messages_once"), ("lost", "lost"),
+                  ("duplicates", "duplicates"), ("recovery s", "recovery_s"))
+_fault_runs: list[dict] = []
+
 
 def _docker_engine_answers() -> bool:
     try:
@@ -94,3 +101,23 @@ def database_url_factory(database_backend: str, tmp_path: Path, request):
         return request.getfixturevalue("postgres_server").create_database(name)
 
     return make
+
+
+def pytest_runtest_logreport(report) -> None:
+    """Gathers the fault runs' counts from the reports: here in the one process, or in the
+    process the workers report to when the tests run in several (``pytest -n``)."""
+    _fault_runs.extend(value for name, value in report.user_properties if name == FAULT_COUNTS)
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    """The fault runs of the session in one table: lost and duplicates are what to look at."""
+    if not _fault_runs:
+        return
+    rows = [tuple("-" if run[key] is None else
+                  f"{run[key]:.1f}" if key == "recovery_s" else str(run[key])
+                  for _, key in _FAULT_COLUMNS) for run in _fault_runs]
+    header = tuple(title for title, _ in _FAULT_COLUMNS)
+    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
+    terminalreporter.section("fault suite")
+    for row in [header, tuple("-" * width for width in widths), *rows]:
+        terminalreporter.write_line("  ".join(cell.ljust(w) for cell, w in zip(row, widths)))
