@@ -362,6 +362,8 @@ class ServiceRuntime:
             try:
                 await consumer.consume_batch(records)
             except Exception as exc:
+                # A stop that came mid-batch is not a fault of the records: they come again
+                stop_if_cancelled(exc)
                 # A fault of ours, not of the records; still, the offsets must not pass a
                 # record that is neither applied nor parked (one applied already is dropped by
                 # its id when it is replayed).
