@@ -69,6 +69,24 @@ async def test_the_relay_stops_when_cancelled_though_its_unlock_then_fails(engin
     assert await _stops_when_cancelled(asyncio.create_task(relay.run()), step)
 
 
+async def test_the_relay_stops_when_cancelled_mid_purge_though_its_clean_up_then_fails(engine):
+    """The purge of published rows runs at the relay's first round, then hourly."""
+    step = _Step()
+
+    async def publish(topic, key, value, headers):
+        raise AssertionError("nothing to publish")
+
+    class Relay(OutboxRelay):
+        async def purge_published(self, *, now=None):
+            try:
+                await step.hangs()
+            finally:
+                step.clean_up_fails()
+
+    relay = Relay(engine, publish, service="test", poll_interval_s=0.05)
+    assert await _stops_when_cancelled(asyncio.create_task(relay.run()), step)
+
+
 async def test_a_consumer_stops_when_cancelled_though_its_rollback_then_fails():
     """The store's error is one the consumer waits out (the store away), for ever if need be."""
     step = _Step()

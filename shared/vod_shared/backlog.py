@@ -32,6 +32,7 @@ class BacklogWatch:
 
     async def run(self) -> None:
         while True:
+            stop_if_cancelled()
             try:
                 await self.check()
             except Exception as exc:  # the store is away too: the next round will tell

@@ -77,6 +77,7 @@ class DeadLetters:
             "dlq-failed-at": datetime.now(timezone.utc).isoformat(),
         })
         while True:  # the offset must not move past a record that is neither applied nor parked
+            stop_if_cancelled()
             try:
                 value = (record.value or b"") if self._keep_value else b""
                 await self._publish(f"{record.topic}.dlq", record.key or b"", value, headers)
@@ -178,6 +179,7 @@ class EventConsumer:
         it alone (retried, waited for or parked as ``_apply`` does), then those after it."""
         transient_delay = self._backoff_s
         while len(items) > 1:
+            stop_if_cancelled()
             started = time.monotonic()
             try:
                 await self._apply_together(items)
@@ -247,12 +249,15 @@ class EventConsumer:
     async def _apply(self, record: Record, envelope: Envelope, handler: Handler) -> str:
         attempt, transient_delay, waited, waits = 0, self._backoff_s, 0.0, 0
         while True:
+            stop_if_cancelled()
             try:
                 applied = await self._apply_once(envelope, handler)
             except Unprocessable as exc:
+                stop_if_cancelled(exc)
                 await self.dead_letters.send(record, f"unprocessable: {exc}")
                 return DEAD_LETTERED
             except NotYet as exc:
+                stop_if_cancelled(exc)
                 if waited >= self._not_yet_s:
                     await self.dead_letters.send(
                         record, f"waited {waited:.0f} s for what it needs: {_describe(exc)}")

@@ -79,6 +79,7 @@ class OutboxRelay:
     async def _run(self) -> None:
         backoff = self._poll_interval_s
         while True:
+            stop_if_cancelled()
             self._wake.clear()  # before reading, so a commit made meanwhile wakes the next round
             self._retry.clear()
             try:
@@ -177,6 +178,7 @@ class OutboxRelay:
             if purged := await self.purge_published():
                 log.info("outbox.purged", rows=purged, retention_days=self._retention.days)
         except Exception as exc:  # the store is busy or down: the next round will do
+            stop_if_cancelled(exc)
             log.warning("outbox.purge_failed", error=type(exc).__name__)
 
     async def pending_count(self) -> int:

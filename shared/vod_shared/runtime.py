@@ -448,6 +448,7 @@ class ServiceRuntime:
         stopped: set[str] = set()  # the groups whose consumer is stopped, to start again
         producer_told = False
         while True:
+            stop_if_cancelled()
             await asyncio.sleep(CONSUMER_CHECK_S)
             if not producer_told and (ended := _producer_ended(self.broker)) is not None:
                 # Not mended here: /healthz says so (503) until the service is restarted.
@@ -463,6 +464,7 @@ class ServiceRuntime:
                               reason="its group coordination ended; it would fetch nothing more")
                     await self._stop_subscriber(group, subscriber)
                     stopped.add(group)
+                    stop_if_cancelled()  # not started again by a stop that came meanwhile
                 try:
                     async with asyncio.timeout(CONSUMER_RESTART_WAIT_S):
                         await subscriber.start()
@@ -496,6 +498,7 @@ class ServiceRuntime:
 
     async def _commit_when_quiet(self) -> None:
         while True:
+            stop_if_cancelled()
             await asyncio.sleep(max(self.settings.consumer_commit_interval_s, 0.1))
             await self._flush_commits()
 
@@ -530,6 +533,7 @@ class ServiceRuntime:
         (A consumer subscribed to a topic created later would notice it only minutes after.)"""
         delay = 0.5
         while True:
+            stop_if_cancelled()
             try:
                 # Our own line says the broker is not up yet; aiokafka's error per attempt
                 # would only alarm whoever reads the log while a broker is starting.

@@ -4,6 +4,9 @@ uvicorn notes such a signal but acts on it only once the application has started
 waiting for a broker that is down would never start, and so never stop. While it waits, the
 signals also reach ``on_stop``; whatever handled them before (uvicorn) still does. One that
 uvicorn caught before the block began (between its taking the signals and the start) counts too.
+
+And a stop once started: each loop that retries on errors ends when its task is cancelled
+(``stop_if_cancelled``).
 """
 import asyncio
 import signal
@@ -11,7 +14,10 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
+import structlog
+
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+_log = structlog.get_logger("vod.stopping")
 # How long an idle kept-alive connection stays open: longer than a client keeps one in its pool
 # (httpx 5 s, Go 90 s, Caddy's reverse_proxy 2 min), so the client is the one to close it.
 # With uvicorn's 5 s, a request sent on a connection idle for about 5 s could reach the
@@ -83,10 +89,18 @@ def _exit_cleanly(sig: int, frame) -> None:
 
 def stop_if_cancelled(cause: BaseException | None = None) -> None:
     """Raises ``CancelledError`` when the current task has been cancelled (``Task.cancel``),
-    for a loop that retries on ``Exception``: a clean-up run as a cancellation unwinds (a
-    rollback, the relay's unlock on a PostgreSQL connection cut off mid-statement) can fail,
-    and its error then takes the ``CancelledError``'s place. The loop went on for ever, and
-    whoever stopped it waited for ever (a service's stop hung on its relay)."""
+    for a loop that retries on errors: called first in each round, and where it catches one. A
+    clean-up run as a cancellation unwinds (a rollback, the relay's unlock on a PostgreSQL
+    connection cut off mid-statement) can fail, and its error then takes the
+    ``CancelledError``'s place. The loop went on for ever, and whoever stopped it waited for
+    ever (a service's stop hung on its relay).
+
+    ``asyncio.timeout``, ``wait_for`` and anyio's scopes take back the cancels they make. An
+    ``asyncio.TaskGroup`` does not when a child fails after its block has ended (Python 3.11):
+    a loop must not run on in a task that has come through one."""
     task = asyncio.current_task()
-    if task is not None and task.cancelling():
-        raise asyncio.CancelledError() from cause
+    if task is None or not task.cancelling():
+        return
+    if cause is not None:  # the root cause of what failed on the way out
+        _log.info("task.cancelled_mid_clean_up", task=task.get_name(), error=type(cause).__name__)
+    raise asyncio.CancelledError() from cause

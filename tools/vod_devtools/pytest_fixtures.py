@@ -53,12 +53,26 @@ async def kafka_bootstrap() -> AsyncIterator[str]:
             yield container.get_bootstrap_server()
         return
     with tempfile.TemporaryDirectory(prefix="vod-kafka-") as data_dir:
-        broker = LocalKafka(Path(data_dir), free_port(), free_port())
-        await broker.start()
+        broker = await _started_on_free_ports(Path(data_dir))
         try:
             yield broker.bootstrap
         finally:
             broker.discard()  # its directory goes next: nothing to shut down in order
+
+
+async def _started_on_free_ports(base: Path, attempts: int = 3) -> LocalKafka:
+    """The run's broker, on ports free a moment before. `make test` runs the tests in several
+    processes, each starting its broker at the same time: a port one chose may be taken by
+    another before its broker binds it. Then it is started again, on other ports."""
+    for attempt in range(1, attempts + 1):
+        broker = LocalKafka(base / f"broker-{attempt}", free_port(), free_port())
+        try:
+            await broker.start()
+            return broker
+        except RuntimeError as exc:
+            if attempt == attempts or "already in use" not in str(exc):
+                raise
+    raise AssertionError("not reached")
 
 
 @pytest.fixture

@@ -227,6 +227,7 @@ def _with_due_work(runtime: ServiceRuntime, door: Door, page, erasures: erasure.
         loop = asyncio.get_running_loop()
         next_round = loop.time()
         while True:
+            stop_if_cancelled()
             try:
                 await erasures.tombstone_again()
                 if loop.time() >= next_round:

@@ -171,6 +171,7 @@ class Sender:
         next_reconcile = loop.time()
         try:
             while not self._stopping:
+                stop_if_cancelled()
                 self._wake.clear()
                 try:
                     if loop.time() >= next_reconcile:  # leases run for minutes: now and then

@@ -36,6 +36,7 @@ class DueWork:
 
     async def run(self) -> None:
         while True:
+            stop_if_cancelled()
             try:
                 await self.run_once()
             except asyncio.CancelledError:
