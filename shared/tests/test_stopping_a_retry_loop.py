@@ -9,12 +9,14 @@ import asyncio
 from datetime import datetime, timezone
 
 from sqlalchemy.exc import OperationalError
+from structlog.testing import capture_logs
 
 from vod_shared.consumer import DeadLetters, EventConsumer, Record
 from vod_shared.db import session_factory
 from vod_shared.envelope import new_envelope, to_kafka
 from vod_shared.events import CaseClosed
 from vod_shared.outbox import OutboxRelay
+from vod_shared.stopping import cancel_and_wait
 from vod_shared.unit_of_work import SqlUnitOfWork
 
 CUT_OFF = OperationalError("SELECT pg_advisory_unlock(...)", {},
@@ -114,3 +116,32 @@ async def test_a_consumer_stops_when_cancelled_though_its_rollback_then_fails():
                             source="/services/test", subject="a")
     record = Record("vod.test", 0, 0, b"a", to_kafka(envelope).value)
     assert await _stops_when_cancelled(asyncio.create_task(consumer.consume(record)), step)
+
+
+async def test_a_stop_waits_a_bounded_time_for_a_loop_that_does_not_end_and_says_so():
+    """The service's stop cancels its own loops through ``cancel_and_wait``: one that does not
+    end (a cancel swallowed by a bug to come) no longer holds the stop for ever."""
+    carry_on = asyncio.Event()
+
+    async def deaf():
+        while not carry_on.is_set():
+            try:
+                await asyncio.sleep(3600)
+            except asyncio.CancelledError:
+                continue  # swallowed
+
+    async def fails():
+        raise OperationalError("UPDATE outbox ...", {}, Exception("disk I/O error"))
+
+    task, failed = asyncio.create_task(deaf(), name="deaf"), asyncio.create_task(fails(),
+                                                                                 name="fails")
+    await asyncio.sleep(0)
+    with capture_logs() as said:
+        await asyncio.wait_for(cancel_and_wait(task, within_s=0.2), 2)
+        await cancel_and_wait(failed)  # ended already, with an error: told, not raised
+    carry_on.set()
+    task.cancel()
+    await asyncio.wait({task}, timeout=1)
+    assert [(line["event"], line["task"]) for line in said] == [
+        ("task.stop_cut_off", "deaf"), ("task.failed", "fails")]
+    assert said[1]["error"] == "OperationalError"

@@ -46,7 +46,7 @@ from vod_shared.sealing import CannotUnseal
 from vod_shared.problems import Problem, install_problem_handlers, problem_response
 from vod_shared.settings import ServiceSettings, refuse_development_secrets
 from vod_shared.staff import StaffAuth, StaffStore
-from vod_shared.stopping import stop_if_cancelled, stop_requests
+from vod_shared.stopping import cancel_and_wait, stop_if_cancelled, stop_requests
 from vod_shared.unit_of_work import SqlUnitOfWork
 
 if TYPE_CHECKING:
@@ -419,9 +419,7 @@ class ServiceRuntime:
         finally:
             self.started = False
             for task in (memory, consumers_watch, backlog_watch, quiet_commits):
-                task.cancel()
-                with suppress(asyncio.CancelledError):
-                    await task
+                await cancel_and_wait(task)
             away = not await self._broker_ok()
             if not away:
                 await self._flush_commits()
@@ -432,9 +430,7 @@ class ServiceRuntime:
                 log.warning("broker.stop_cut_off", waited_s=wait, broker_away=away,
                             reason="the broker did not answer; events not acknowledged stay "
                                    "in the outbox, records not committed come again")
-            self._relay_task.cancel()
-            with suppress(asyncio.CancelledError):
-                await self._relay_task
+            await cancel_and_wait(self._relay_task)
             await self.engine.dispose()
             await self.staff_store.close()
             log.info("service.stopped")

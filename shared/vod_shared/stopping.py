@@ -104,3 +104,20 @@ def stop_if_cancelled(cause: BaseException | None = None) -> None:
     if cause is not None:  # the root cause of what failed on the way out
         _log.info("task.cancelled_mid_clean_up", task=task.get_name(), error=type(cause).__name__)
     raise asyncio.CancelledError() from cause
+
+
+# How long a stop waits for one of the service's own loops to end once cancelled
+TASK_STOP_WAIT_S = 10.0
+
+
+async def cancel_and_wait(task: asyncio.Task, within_s: float = TASK_STOP_WAIT_S) -> None:
+    """Cancels ``task`` and waits at most ``within_s`` for it to end, so that a stop never waits
+    for ever on a loop that did not end (``task.stop_cut_off``, the stop goes on). What it ended
+    with, if not its cancel, is logged (``task.failed``), not raised into the rest of the stop."""
+    task.cancel()
+    done, _ = await asyncio.wait({task}, timeout=within_s)
+    if not done:
+        _log.error("task.stop_cut_off", task=task.get_name(), waited_s=within_s,
+                   reason="it did not end when cancelled; the stop goes on without it")
+    elif not task.cancelled() and (error := task.exception()) is not None:
+        _log.error("task.failed", task=task.get_name(), error=type(error).__name__)

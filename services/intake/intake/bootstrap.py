@@ -1,6 +1,6 @@
 """The composition root: settings, store, broker, keys, handlers, the door, HTTP app."""
 import asyncio
-from contextlib import asynccontextmanager, nullcontext, suppress
+from contextlib import asynccontextmanager, nullcontext
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -37,7 +37,7 @@ from vod_shared.openapi import publish_models
 from vod_shared.problems import Problem, problem_response
 from vod_shared.runtime import ServiceRuntime
 from vod_shared.sealing import KeyDirectory
-from vod_shared.stopping import stop_if_cancelled
+from vod_shared.stopping import cancel_and_wait, stop_if_cancelled
 from vod_shared.topics import KEY_TOMBSTONE_AGAIN_AFTER_S
 from vod_shared.victim_links import VictimLinks
 from vod_shared.webhooks import check_secrets
@@ -250,9 +250,7 @@ def _with_due_work(runtime: ServiceRuntime, door: Door, page, erasures: erasure.
             try:
                 yield
             finally:
-                task.cancel()
-                with suppress(asyncio.CancelledError):
-                    await task
+                await cancel_and_wait(task)
     return lifespan
 
 

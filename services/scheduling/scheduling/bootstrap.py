@@ -1,6 +1,6 @@
 """The composition root: settings, store, broker, handlers, the due-work loop, HTTP app."""
 import asyncio
-from contextlib import asynccontextmanager, suppress
+from contextlib import asynccontextmanager
 from datetime import datetime, timezone
 from functools import partial
 from pathlib import Path
@@ -43,6 +43,7 @@ from vod_shared.logging import configure_logging
 from vod_shared.runtime import ServiceRuntime
 from vod_shared.keybook import KeyBook
 from vod_shared.sealing import KeyDirectory
+from vod_shared.stopping import cancel_and_wait
 
 from scheduling.config import Settings
 from scheduling.entrypoints.audit import audit_router
@@ -146,9 +147,7 @@ def _with_due_work(runtime: ServiceRuntime, due_work: DueWork):
             try:
                 yield
             finally:  # stopped before the store closes
-                task.cancel()
-                with suppress(asyncio.CancelledError):
-                    await task
+                await cancel_and_wait(task)
 
     return lifespan
 
