@@ -37,8 +37,9 @@ def _secret() -> str:
 class Stack:
     def __init__(self, bootstrap: str, workdir: Path, prefix: str, profile: str | None = None,
                  *, services: Iterable[str] = SERVICES, catchers: bool = True,
-                 profiled: str = "notifications") -> None:
+                 profiled: str = "notifications", broker_pid: int | None = None) -> None:
         self.bootstrap, self.workdir, self.prefix = bootstrap, workdir, prefix
+        self.broker_pid = broker_pid  # the broker's process, whose CPU counts with the stack's
         self.services = tuple(services)
         self.catchers = catchers
         self.profile = profile  # where ``profiled`` writes its cProfile, if anywhere
@@ -102,12 +103,14 @@ class Stack:
         return sizes
 
     def cpu_s(self) -> dict[str, float]:
-        """Each process's CPU time so far (user + system, seconds), the catchers' included."""
-        tick = os.sysconf("SC_CLK_TCK")
-        times = {}
-        for name, proc in self.processes.items():
-            fields = Path(f"/proc/{proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
-            times[name] = (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+        """Each process's CPU time so far (user + system, seconds): the services, the catchers,
+        the broker when the stack knows its process, and this one (``load``: the bench's own
+        requests and watches)."""
+        times = {name: process_cpu_s(proc.pid) for name, proc in self.processes.items()}
+        if self.broker_pid:
+            times["broker"] = process_cpu_s(self.broker_pid)
+        own = os.times()
+        times["load"] = own.user + own.system
         return times
 
     def stop(self) -> None:
@@ -121,6 +124,38 @@ class Stack:
                 proc.wait(30)
             except subprocess.TimeoutExpired:
                 proc.kill()
+
+
+def process_cpu_s(pid: int) -> float:
+    """A process's CPU time so far, all its threads, user + system (seconds)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
+
+
+def machine_cpu_s() -> tuple[float, float]:
+    """The machine's CPU seconds so far over all its cores: (busy, all). Busy is all but idle
+    and waiting on I/O (``/proc/stat``; guest time is within user time already)."""
+    ticks = [int(n) for n in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
+    tick = os.sysconf("SC_CLK_TCK")
+    return (sum(ticks) - ticks[3] - ticks[4]) / tick, sum(ticks) / tick
+
+
+class CpuSpent:
+    """What a stretch of the bench cost in CPU: each process's seconds (``Stack.cpu_s``) and how
+    busy the whole machine was, between ``CpuSpent(stack)`` and ``done()``."""
+
+    def __init__(self, stack: Stack) -> None:
+        self.stack = stack
+        self.processes, self.machine = stack.cpu_s(), machine_cpu_s()
+
+    def done(self, units: int) -> dict:
+        """Milliseconds of CPU per unit by process (every process the stack meters), and the
+        share of the machine's cores busy over the stretch, whoever used them."""
+        now, machine = self.stack.cpu_s(), machine_cpu_s()
+        busy, whole = (machine[0] - self.machine[0]), (machine[1] - self.machine[1])
+        return {"cpu_ms_each": {name: round(1000 * (now[name] - self.processes[name]) / units, 2)
+                                for name in now},
+                "machine_busy": round(busy / whole, 3) if whole else None}
 
 
 def _exit_on_sigterm(sig: int, frame) -> None:
@@ -163,6 +198,6 @@ async def own_stack(label: str, *, keep: bool = False, tell: bool = False,
         work = Path(tmp)
         if tell:
             print(f"in {work}", file=sys.stderr)
-        async with local_broker(work) as broker, started(broker.bootstrap, work,
-                                                          **options) as stack:
+        async with local_broker(work) as broker, started(
+                broker.bootstrap, work, broker_pid=broker.proc.pid, **options) as stack:
             yield stack

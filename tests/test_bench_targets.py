@@ -66,3 +66,34 @@ def test_a_webhook_flow_that_failed_says_why_in_the_table():
     rows = {what: (measured, met) for what, measured, _, met in run.figures(results)}
     assert rows["intake webhook flow"] == ("RuntimeError: intake refused 4685 of 10000", False)
     assert rows["intake signed webhooks, 32 in flight"][1] is False
+
+
+def test_a_missed_rate_says_what_its_cpu_allows_on_this_machine():
+    """The fan-out at 150 texts a second: 10 ms of CPU a text, 6 of them notifications'. Two
+    cores allow 200 a second; notifications, one process, 166; the target would take 5 cores."""
+    fanout = {"per_s": 150.0, "first_text_s": 0.6, "texts": 500, "machine_busy": 0.97,
+              "cpu_ms_each": {"notifications": 6.0, "screening": 2.0, "catchers": 1.0,
+                              "intake": 0.5, "broker": 0.5}}
+    lines = run.bounds(_results(custody_fanout=fanout), cores=2)
+    assert lines[0].startswith("custody fan-out: 10.0 ms of CPU a text")
+    assert "notifications 6, screening 2, catchers 1" in lines[0]
+    assert "97 % busy" in lines[0]
+    assert "at most 200 a second" in lines[1] and "would take 5.0 cores" in lines[1]
+    assert "notifications, one process: at most 167 a second" in lines[2]
+
+
+def test_a_flow_that_kept_up_or_met_its_rate_needs_no_reason():
+    fanout = {"per_s": 600.0, "first_text_s": 0.4, "texts": 500,
+              "cpu_ms_each": {"notifications": 1.0}}
+    assert run.bounds(_results(custody_fanout=fanout), cores=2) == []
+
+
+def test_decisions_behind_intake_are_measured_against_intakes_rate():
+    flow = {"per_s": 50.0, "cases": 1000, "backlog_at_end": 600, "drain_s": 9.0,
+            "machine_busy": 0.99, "cpu_ms_each": {"intake": 10.0, "screening": 10.0,
+                                                  "scheduling": 8.0, "notifications": 12.0}}
+    [what, cores, busiest] = run.bounds(_results(webhook_to_eligibility=flow), cores=2)
+    assert what.startswith("webhook -> decision: 40.0 ms of CPU a request")
+    # intake took them at 120 a second: 120 x 40 ms = 4.8 cores
+    assert "at most 50 a second" in cores and "(120 a second) would take 4.8 cores" in cores
+    assert busiest.startswith("  notifications, one process: at most 83 a second")
