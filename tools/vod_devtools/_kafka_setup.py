@@ -9,6 +9,8 @@ import shutil
 import subprocess
 from pathlib import Path
 
+from vod_devtools.one_at_a_time import one_at_a_time
+
 log = logging.getLogger("vod_devtools.kafka")
 
 KAFKA_VERSION = "4.1.1"
@@ -30,15 +32,28 @@ def cache_dir() -> Path:
 
 
 def fetch_classpath() -> str:
-    """The broker's classpath; runs Maven only when the cached file is missing or stale."""
+    """The broker's classpath; runs Maven only when the cached file is missing or stale (one
+    process at a time: test workers starting together resolve it once)."""
     cp_file = cache_dir() / "classpath.txt"
+    cp = _cached_classpath(cp_file)
+    if cp:
+        return cp
+    cp_file.parent.mkdir(parents=True, exist_ok=True)
+    with one_at_a_time(cp_file.with_suffix(".lock")):
+        return _cached_classpath(cp_file) or _resolve_classpath(cp_file)
+
+
+def _cached_classpath(cp_file: Path) -> str | None:
     if cp_file.exists():
         cp = cp_file.read_text().strip()
         # A wiped ~/.m2 leaves a classpath naming jars that are gone: resolve again then.
         if cp and all(Path(jar).exists() for jar in cp.split(os.pathsep)):
             return cp
+    return None
+
+
+def _resolve_classpath(cp_file: Path) -> str:
     mvn = require_tool("mvn")
-    cp_file.parent.mkdir(parents=True, exist_ok=True)
     tmp = cp_file.with_suffix(".tmp")
     log.info("resolving Kafka %s jars with Maven (first time only)", KAFKA_VERSION)
     result = subprocess.run(

@@ -13,6 +13,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from vod_devtools.one_at_a_time import one_at_a_time
+
 CHROMIUM = Path(os.environ.get("VOD_CHROMIUM", "/usr/bin/chromium"))
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 PACKAGE = "chromium"
@@ -47,14 +49,21 @@ def ensure(*, out=sys.stdout) -> list[str]:
     """Installs chromium when it is missing and this process may (root, apt-get); returns what
     is still missing."""
     gaps = missing()
-    if any(gap.startswith("Chromium") for gap in gaps) and can_install():
-        print(f"Installing Debian's {PACKAGE} with apt-get…", file=out, flush=True)
-        try:
-            install_chromium()
-        except (subprocess.CalledProcessError, OSError) as exc:
-            print(f"apt-get could not install {PACKAGE}: {exc}", file=out)
+    if _lacks_chromium(gaps) and can_install():
+        # One apt-get at a time: test workers start together; the one who waited finds it done
+        with one_at_a_time(name="apt-get"):
+            if _lacks_chromium(missing()):
+                print(f"Installing Debian's {PACKAGE} with apt-get…", file=out, flush=True)
+                try:
+                    install_chromium()
+                except (subprocess.CalledProcessError, OSError) as exc:
+                    print(f"apt-get could not install {PACKAGE}: {exc}", file=out)
         gaps = missing()
     return gaps
+
+
+def _lacks_chromium(gaps: list[str]) -> bool:
+    return any(gap.startswith("Chromium") for gap in gaps)
 
 
 def available() -> str | None:

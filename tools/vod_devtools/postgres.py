@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 from vod_devtools.net import free_port
+from vod_devtools.one_at_a_time import one_at_a_time
 
 PG_USER = "vod"  # the superuser initdb creates; services connect as this role
 
@@ -42,12 +43,15 @@ def ensure_installed() -> Path:
             "sudo apt-get install -y postgresql"
         )
     # We only need the binaries; the service the package may start is never used (nor stopped:
-    # it is not ours to manage).
-    subprocess.run(
-        "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql",
-        shell=True,
-        check=True,
-    )
+    # it is not ours to manage). One apt-get at a time: test workers start together.
+    with one_at_a_time(name="apt-get"):
+        if find_pg_bin() is None:
+            subprocess.run(
+                "apt-get update -qq && "
+                "DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql",
+                shell=True,
+                check=True,
+            )
     bin_dir = find_pg_bin()
     if bin_dir is None:
         raise SystemExit("installed postgresql but found no initdb under /usr/lib/postgresql/*/bin")

@@ -1,0 +1,25 @@
+"""One process at a time for a machine's one-time set-up: the Kafka jars (Maven), PostgreSQL and
+Chromium (apt-get). ``make test`` does the set-up before its test workers start; a direct
+``pytest -n`` starts them all at once, and two Mavens writing one cache file, or two apt-gets
+(the second refused the package manager's lock), would fail a run that needed nothing but
+patience. The one who waited then finds the work done."""
+import fcntl
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+
+@contextmanager
+def one_at_a_time(lock_file: Path | None = None, *, name: str = "setup") -> Iterator[None]:
+    """Holds an exclusive lock on ``lock_file`` (default: ``vod-<name>.lock`` in the temporary
+    directory) for the block; another process (or thread) waits for it at the door. The lock
+    goes with the process, whatever ends it."""
+    path = lock_file or Path(tempfile.gettempdir()) / f"vod-{name}.lock"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(held, fcntl.LOCK_UN)
