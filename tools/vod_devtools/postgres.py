@@ -6,9 +6,11 @@ port on 127.0.0.1 with durability switched off, drop it afterwards. Never uses t
 
 from __future__ import annotations
 
+import ctypes
 import glob
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -71,13 +73,11 @@ class TempPostgres:
         self.socket_dir = self.base_dir / "socket"
         self.port: int | None = None
         self.bin_dir: Path | None = None
+        self._watcher: subprocess.Popen | None = None
 
     def _run(self, tool: str, *args: str) -> subprocess.CompletedProcess:
-        # initdb refuses to run as root: as root, run the server tools as the `postgres` user.
-        cmd = [str(self.bin_dir / tool), *args]
-        if os.geteuid() == 0:
-            cmd = ["runuser", "-u", "postgres", "--", *cmd]
-        result = subprocess.run(cmd, capture_output=True, text=True, stdin=subprocess.DEVNULL)
+        result = subprocess.run(_as_server_user(self.bin_dir, tool, *args), capture_output=True,
+                                text=True, stdin=subprocess.DEVNULL)
         if result.returncode != 0:
             raise RuntimeError(
                 f"{tool} failed ({result.returncode}):\n{result.stdout}{result.stderr}"
@@ -155,7 +155,18 @@ class TempPostgres:
                 if attempt == 2 or not _port_taken(str(exc)):
                     self.port = None
                     raise
+        self._watch()
         self._wait_ready(time.monotonic() + timeout)
+
+    def _watch(self) -> None:
+        """pg_ctl leaves the server running on its own: a child of ours stops it if we die
+        first (a test run killed, a second Ctrl-C), as the broker dies with its parent."""
+        self._watcher = subprocess.Popen(
+            [sys.executable, "-m", "vod_devtools.postgres", "watch", str(os.getpid()),
+             str(self.bin_dir), str(self.data_dir)],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            start_new_session=True,  # a Ctrl-C reaches us, who stop the server in order
+            preexec_fn=_told_when_parent_dies)
 
     def _wait_ready(self, deadline: float) -> None:
         # pg_ctl -w already waits; pg_isready makes sure TCP (what the app uses) answers too.
@@ -209,6 +220,10 @@ class TempPostgres:
             return
         self._run("pg_ctl", "stop", "-D", str(self.data_dir), "-m", "fast", "-w")
         self.port = None
+        watcher, self._watcher = self._watcher, None
+        if watcher is not None:
+            watcher.kill()
+            watcher.wait()
 
     def __enter__(self) -> TempPostgres:
         self.start()
@@ -218,8 +233,38 @@ class TempPostgres:
         self.stop()
 
 
+def _as_server_user(bin_dir: Path, tool: str, *args: str) -> list[str]:
+    # initdb refuses to run as root: as root, run the server tools as the `postgres` user.
+    cmd = [str(bin_dir / tool), *args]
+    return ["runuser", "-u", "postgres", "--", *cmd] if os.geteuid() == 0 else cmd
+
+
+def _told_when_parent_dies() -> None:
+    # In the watcher before exec: Linux sends it SIGTERM when its parent dies, held pending
+    # (blocked, the mask survives exec) until it waits for it: a parent killed while the watcher
+    # still starts up must not kill the watcher instead. A no-op where prctl is unavailable.
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
+    try:
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except OSError:
+        pass
+
+
+def _watch_until_parent_dies(parent: int, bin_dir: Path, data_dir: Path) -> None:
+    """The watcher: waits for the SIGTERM its parent's death brings (or finds it gone already),
+    then stops the server at once and removes its data."""
+    while os.getppid() == parent:  # a SIGTERM from a thread of the parent's ending is not it
+        signal.sigtimedwait({signal.SIGTERM}, 5.0)
+    subprocess.run(_as_server_user(bin_dir, "pg_ctl", "stop", "-D", str(data_dir), "-m",
+                                   "immediate", "-w"), capture_output=True)
+    shutil.rmtree(data_dir, ignore_errors=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    if len(argv) == 4 and argv[0] == "watch":
+        _watch_until_parent_dies(int(argv[1]), Path(argv[2]), Path(argv[3]))
+        return 0
     if argv != ["ensure"]:
         print("usage: python -m vod_devtools.postgres ensure", file=sys.stderr)
         return 2
