@@ -159,6 +159,10 @@ class Door:
         if cdcr_number:
             checks.append((f"cdcr:{cdcr_number}", limits.per_cdcr_per_day, DAY))
         async with self._runtime.uow() as uow:
+            # Requests at the same moment for one contact (a script) wait here for each other:
+            # on PostgreSQL each would otherwise read the counts before any of them adds to
+            # them, and all would pass (SQLite takes its writers one at a time already).
+            await uow.serialize_on_all(key for key, _, _ in checks)
             counter = Limits(uow.session)
             waits = [await counter.wait(key, allowed=allowed, window=window, now=now)
                      for key, allowed, window in checks]
