@@ -127,10 +127,16 @@ def victim_router(*, page: HerPage, links: VictimLinks, phone: str,
                            paragraph_keys=("not_sent",), status_code=503)
         if isinstance(outcome, CodeSent):
             return code_page(request, token, lang, outcome)
+        paragraphs = []
+        if outcome.links_taken_back:  # this one too: she goes on with a new one
+            token = links.token(link.case_id, link.person_id)
+            link = links.read(token)
         after = await page.view(link)
         lang = chosen_language(request, after.language if after else lang)
+        if outcome.links_taken_back:
+            paragraphs = [TEXT[lang]["links_taken_back"]]
         return render(request, "message.html", lang=lang, phone=phone, home=f"/v/{token}",
-                      heading=TEXT[lang][f"changed_{outcome.what}"], paragraphs=[],
+                      heading=TEXT[lang][f"changed_{outcome.what}"], paragraphs=paragraphs,
                       back=f"/v/{token}?lang={lang}")
 
     @router.post("/{token}/sign-out", summary="Sign out everywhere: every link to her page stops")

@@ -3,12 +3,13 @@
 Every change waits for a one-time code sent to her (where it goes: ``domain/door.py``,
 ``code_goes_to``); a new email or phone is then proven by a second code sent there before it
 is used. A withdrawal stops everything at once and can be undone for 7 days (the ``Case``
-holds it). Links are taken back by "sign out everywhere".
+holds it). Links are taken back by "sign out everywhere", and when she replaces an email or
+phone on file.
 """
 import secrets
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, insert, select
@@ -70,6 +71,7 @@ class CodeSent:
 @dataclass(frozen=True)
 class Done:
     what: str
+    links_taken_back: bool = False  # her links until now no longer open: she needs a new one
 
 
 class HerPage:
@@ -127,9 +129,24 @@ class HerPage:
                 # It is she who asks; now prove the new address is hers.
                 return await self._send_code(seen, change, change["kind"], to=change["value"],
                                              stage="code_at_new")
+            replaced = _replaces_a_contact(change, seen)
+            if replaced:
+                await self._take_back_links(uow, seen.person_id, now)
             await self._apply(uow, seen, change, now)
             await uow.commit()
-        return Done(change["what"])
+        return Done(change["what"], links_taken_back=replaced)
+
+    async def _take_back_links(self, uow: UnitOfWork, person_id: str, now: datetime) -> None:
+        """A contact replaced: the links already sent may sit in the old inbox or phone, which
+        someone else may read (often the reason for the change). Every link to her page made
+        before this second stops opening, for every request of hers made with a contact she
+        proved (as "sign out everywhere"), and changes asked for with them are dropped. Links
+        are stamped to the second: one made this second (the new one she is given now) opens."""
+        hers = await uow.people.sharing_proven_contacts(person_id)
+        await uow.people.sign_out_everywhere(
+            hers, now.replace(microsecond=0) - timedelta(microseconds=1))
+        await uow.session.execute(delete(pending_changes)
+                                  .where(pending_changes.c.person_id.in_(hers)))
 
     async def sign_out_everywhere(self, link: VictimLink) -> None:
         """Every link made until now to her page (and to the page of any request of hers made
@@ -250,6 +267,14 @@ async def remember_message(envelope: Envelope, uow: UnitOfWork) -> None:
                        dict(notification_id=event.notification_id, person_id=event.recipient_id,
                             channel=event.channel.value, template=event.template,
                             outcome="sent" if sent else "failed", at=sent or event.failed_at))
+
+
+def _replaces_a_contact(change: dict, seen: PageView) -> bool:
+    """A new email or phone in place of another on file (adding one replaces nothing)."""
+    if change["what"] != "contact":
+        return False
+    before = seen.details.get(change["kind"])
+    return bool(before) and before != change["value"]
 
 
 def _change_about(row) -> str:

@@ -275,3 +275,48 @@ async def test_a_change_not_confirmed_in_time_is_deleted(intake, her):
     async with intake.runtime.engine.connect() as conn:
         left = (await conn.execute(select(func.count()).select_from(pending_changes))).scalar()
     assert left == 0
+
+
+def _links_of_a_minute_ago(her, monkeypatch) -> dict:
+    import itsdangerous.timed
+
+    real_time = itsdangerous.timed.time.time
+    monkeypatch.setattr(itsdangerous.timed.time, "time", lambda: real_time() - 60)
+    older = LINKS.token(her["case_id"], her["person_id"])  # in a message of a minute ago
+    monkeypatch.undo()
+    return her | {"token": older}
+
+
+async def test_a_replaced_email_takes_back_the_links_already_sent_and_she_goes_on_with_a_new_one(
+        intake, her, monkeypatch):
+    """She changes her email because someone else reads the old inbox: the links sent there
+    stop opening her page, and the changes asked for with them are dropped."""
+    intake.clock.now = datetime.now(timezone.utc)
+    older = _links_of_a_minute_ago(her, monkeypatch)
+    _, waiting = await _ask(intake, older, what="pause", case_id=her["case_id"])
+    _, first = await _ask(intake, older, what="contact", kind="email",
+                          value="ana.nueva@example.org")
+    second = await _code(intake, older, first)
+    change_id = re.search(r'name="change_id" value="([^"]+)"', second.text).group(1)
+    done = await _code(intake, older, change_id)
+    assert done.status_code == 200
+    assert "Su nuevo contacto quedó confirmado" in done.text
+    assert "ya no abren su página" in done.text
+    assert (await intake.http.get(f"/v/{older['token']}")).status_code == 404
+    new = re.search(r'href="/v/([^"?]+)\?lang=es"', done.text).group(1)
+    assert new != older["token"]
+    page = await intake.http.get(f"/v/{new}")
+    assert page.status_code == 200 and her["reference"] in page.text
+    pause = await _code(intake, her | {"token": new}, waiting)
+    assert pause.status_code == 410  # asked with a link taken back: dropped
+
+
+async def test_adding_a_phone_where_there_was_none_takes_back_no_link(intake, her, monkeypatch):
+    intake.clock.now = datetime.now(timezone.utc)
+    older = _links_of_a_minute_ago(her, monkeypatch)  # she proved her email only
+    _, first = await _ask(intake, older, what="contact", kind="phone", value="(619) 555-0188")
+    second = await _code(intake, older, first)
+    change_id = re.search(r'name="change_id" value="([^"]+)"', second.text).group(1)
+    done = await _code(intake, older, change_id)
+    assert done.status_code == 200 and "ya no abren su página" not in done.text
+    assert (await intake.http.get(f"/v/{older['token']}")).status_code == 200
