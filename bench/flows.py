@@ -114,9 +114,12 @@ async def intake_to_eligibility(stack: Stack, bootstrap: str, cases: int,
     answered = [0]
     beside = asyncio.create_task(watching(watch, answered)) if watching else None
     try:
+        burst = CpuSpent(stack)
         webhooks = await hammer(f"{stack.url('intake')}/webhooks/requests", bodies,
                                 answered=answered)
         undecided = webhooks["accepted"] - watch.counts.get(DECIDED, 0)
+        # what each process spent while the webhooks came, per webhook accepted
+        webhooks |= burst.done(max(webhooks["accepted"], 1))
         if webhooks["refused"]:  # a rate over the accepted ones alone would flatter intake
             raise RuntimeError(f"intake refused {webhooks['refused']} of {cases}: "
                                f"{webhooks['statuses']}")

@@ -134,7 +134,11 @@ def bounds(results: dict, cores: int) -> list[str]:
     back by a wait rather than by CPU shows as a machine far from busy."""
     lines = []
     fan, flow = results.get("custody_fanout", {}), results.get("webhook_to_eligibility", {})
-    hooks = results.get("intake_webhooks", {}).get("per_s")
+    webhooks, bare = results.get("intake_webhooks", {}), results.get("bare_endpoint", {})
+    hooks = webhooks.get("per_s")
+    if (webhooks.get("cpu_ms_each") and bare.get("cpu_ms_each") and hooks and bare.get("per_s")
+            and hooks < 0.5 * bare["per_s"]):
+        lines += _intake_bound(webhooks, bare)
     if fan.get("cpu_ms_each") and fan.get("per_s", 0) < FANOUT_TARGET:
         lines += _cpu_bound("custody fan-out", "text (and its email)", fan, cores,
                             want=FANOUT_TARGET, wanted="the target")
@@ -157,6 +161,21 @@ def _cpu_bound(what: str, unit: str, measured: dict, cores: int, *, want: float,
             f"{wanted} ({want:,.0f} a second) would take {want * total / 1000:.1f} cores",
             f"  {busiest}, one process: at most {1000 / each[busiest]:,.0f} a second "
             f"(one core at {each[busiest]:g} ms each)"]
+
+
+def _intake_bound(webhooks: dict, bare: dict) -> list[str]:
+    each, alone = webhooks["cpu_ms_each"], bare["cpu_ms_each"]
+    intake = each["intake"]
+    share = webhooks["per_s"] * intake / 1000  # of one core, while the webhooks came
+    others = ", ".join(f"{name} {ms:g}" for name, ms in sorted(each.items(), key=lambda kv: -kv[1])
+                       if name != "intake")
+    busy = webhooks.get("machine_busy")
+    return [f"intake signed webhooks: {intake:g} ms of intake's CPU each, the bare endpoint "
+            f"{alone:g} ms a request ({intake / alone:.1f} times)",
+            f"  on a core each: at most {1000 / intake:,.0f} against {1000 / alone:,.0f} a second "
+            f"({100 * alone / intake:.0f} %); during the burst intake had {share:.2f} of a core"
+            + (f", the machine {100 * busy:.0f} % busy" if busy is not None else ""),
+            f"  the rest, per webhook meanwhile (earlier requests on their way, the load): {others}"]
 
 
 def _kept_up(flow: dict, hooks: float) -> bool:

@@ -97,3 +97,17 @@ def test_decisions_behind_intake_are_measured_against_intakes_rate():
     # intake took them at 120 a second: 120 x 40 ms = 4.8 cores
     assert "at most 50 a second" in cores and "(120 a second) would take 4.8 cores" in cores
     assert busiest.startswith("  notifications, one process: at most 83 a second")
+
+
+def test_intake_below_half_of_bare_says_what_its_webhook_costs_against_the_bare_request():
+    """6 ms of intake's CPU a webhook against 2 for the bare request: a core each gives 167
+    against 500 a second (33 %); at 60 a second intake had 0.36 of a core."""
+    webhooks = {"per_s": 60.0, "machine_busy": 0.95,
+                "cpu_ms_each": {"intake": 6.0, "screening": 4.0, "broker": 3.0, "load": 1.0}}
+    lines = run.bounds(_results(intake_webhooks=webhooks,
+                                bare_endpoint={"per_s": 200.0, "cpu_ms_each": 2.0}), cores=2)
+    assert lines[0] == ("intake signed webhooks: 6 ms of intake's CPU each, the bare endpoint "
+                        "2 ms a request (3.0 times)")
+    assert lines[1] == ("  on a core each: at most 167 against 500 a second (33 %); during the "
+                        "burst intake had 0.36 of a core, the machine 95 % busy")
+    assert lines[2].endswith("screening 4, broker 3, load 1")
