@@ -190,9 +190,9 @@ TEXT = {
         "back_to_page": "Back to your page",
         "changed_preferences": "Your choices are saved.",
         "changed_contact": "Your new contact is confirmed and saved.",
-        "links_taken_back": "For your safety, the links in messages we sent before this change "
-                            "no longer open your page. This page has a new address: keep it, or "
-                            "use the link in our next message.",
+        "links_taken_back": "Your new email is confirmed and saved. For your safety, the links "
+                            "in emails we sent before this change no longer open your page. This "
+                            "page's address is new: save it, or use the link in our next email.",
         "changed_notices": "Your custody notices are changed.",
         "changed_cancel_registration": "Your registration is cancelled. We will send no more "
                                        "custody notices from it.",
@@ -427,9 +427,10 @@ TEXT = {
         "back_to_page": "Volver a su página",
         "changed_preferences": "Sus preferencias quedaron guardadas.",
         "changed_contact": "Su nuevo contacto quedó confirmado y guardado.",
-        "links_taken_back": "Por su seguridad, los enlaces de los mensajes que le enviamos antes "
-                            "de este cambio ya no abren su página. Esta página tiene una dirección "
-                            "nueva: guárdela, o use el enlace de nuestro próximo mensaje.",
+        "links_taken_back": "Su nuevo correo quedó confirmado y guardado. Por su seguridad, los "
+                            "enlaces de los correos que le enviamos antes de este cambio ya no "
+                            "abren su página. La dirección de esta página es nueva: guárdela, o "
+                            "use el enlace de nuestro próximo correo.",
         "changed_notices": "Sus avisos de custodia cambiaron.",
         "changed_cancel_registration": "Su registro quedó cancelado. No enviaremos más avisos de "
                                        "custodia de este registro.",

@@ -7,6 +7,7 @@ Works without JavaScript; every page has the quick exit.
 import re
 
 from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse
 
 from vod_shared.db import as_utc
 from vod_shared.victim_links import LinkExpired, LinkInvalid, VictimLinks
@@ -28,6 +29,10 @@ ZONES = ("America/Los_Angeles", "America/Denver", "America/Phoenix", "America/Ch
          "America/Mexico_City", "America/Tijuana")
 
 
+# What her page may say at its top after a change that moved her to a new address
+DONE_NOTICES = ("links_taken_back",)
+
+
 def victim_router(*, page: HerPage, links: VictimLinks, phone: str,
                   max_body_bytes: int = 16 * 1024) -> APIRouter:
     router = APIRouter(prefix="/v", tags=["victim's page"])
@@ -41,7 +46,9 @@ def victim_router(*, page: HerPage, links: VictimLinks, phone: str,
             return None, None, message(request, lang=lang, phone=phone, heading_key=key,
                                        status_code=410 if key == "link_expired" else 404)
         seen = await page.view(link)
-        if seen is None:
+        # A link that went to an address she has since replaced opens nothing, however new
+        # (notifications may have sent it before it learnt of the change)
+        if seen is None or not links.still_theirs(link, seen.details.get("email")):
             return None, None, message(request, lang=lang, phone=phone,
                                        heading_key="link_invalid", status_code=404)
         return link, seen, None
@@ -50,9 +57,10 @@ def victim_router(*, page: HerPage, links: VictimLinks, phone: str,
         return chosen_language(request, seen.language)
 
     def show_page(request: Request, token: str, seen, *, error: str | None = None,
-                  status_code: int = 200):
+                  notice: str | None = None, status_code: int = 200):
         return render(request, "her_page.html", lang=lang_of(request, seen), phone=phone,
-                      token=token, home=f"/v/{token}", seen=seen, notices=NOTICES, zones=ZONES, error=error,
+                      token=token, home=f"/v/{token}", seen=seen, notices=NOTICES, zones=ZONES,
+                      error=error, notice=notice,
                       case_steps=CASE_STEPS, status_code=status_code,
                       local=lambda moment: as_utc(moment).astimezone(seen.zone))
 
@@ -64,9 +72,13 @@ def victim_router(*, page: HerPage, links: VictimLinks, phone: str,
                                  status_code=refused.status_code)
 
     @router.get("/{token}", summary="Her page: her case, her messages, her choices")
-    async def show(request: Request, token: str):
+    async def show(request: Request, token: str, done: str | None = None):
         _, seen, problem = await load(request, token)
-        return problem or show_page(request, token, seen)
+        if problem:
+            return problem
+        # What a change just did, said once at the top (only the words known here)
+        notice = TEXT[lang_of(request, seen)].get(done) if done in DONE_NOTICES else None
+        return show_page(request, token, seen, notice=notice)
 
     @router.post("/{token}/ask", summary="Ask for a change; a one-time code is sent to her")
     async def ask(request: Request, token: str):
@@ -127,16 +139,15 @@ def victim_router(*, page: HerPage, links: VictimLinks, phone: str,
                            paragraph_keys=("not_sent",), status_code=503)
         if isinstance(outcome, CodeSent):
             return code_page(request, token, lang, outcome)
-        paragraphs = []
-        if outcome.links_taken_back:  # this one too: she goes on with a new one
-            token = links.token(link.case_id, link.person_id)
-            link = links.read(token)
+        if outcome.links_taken_back:
+            # This link too: she goes on at a new address, which her browser then shows
+            fresh = links.token(link.case_id, link.person_id)
+            return RedirectResponse(f"/v/{fresh}?lang={lang}&done=links_taken_back",
+                                    status_code=303)
         after = await page.view(link)
         lang = chosen_language(request, after.language if after else lang)
-        if outcome.links_taken_back:
-            paragraphs = [TEXT[lang]["links_taken_back"]]
         return render(request, "message.html", lang=lang, phone=phone, home=f"/v/{token}",
-                      heading=TEXT[lang][f"changed_{outcome.what}"], paragraphs=paragraphs,
+                      heading=TEXT[lang][f"changed_{outcome.what}"], paragraphs=[],
                       back=f"/v/{token}?lang={lang}")
 
     @router.post("/{token}/sign-out", summary="Sign out everywhere: every link to her page stops")

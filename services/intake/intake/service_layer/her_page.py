@@ -3,8 +3,8 @@
 Every change waits for a one-time code sent to her (where it goes: ``domain/door.py``,
 ``code_goes_to``); a new email or phone is then proven by a second code sent there before it
 is used. A withdrawal stops everything at once and can be undone for 7 days (the ``Case``
-holds it). Links are taken back by "sign out everywhere", and when she replaces an email or
-phone on file.
+holds it). Links are taken back by "sign out everywhere", and when she replaces her email (a
+link made for an address opens only while the address is hers: ``VictimLinks.still_theirs``).
 """
 import secrets
 import uuid
@@ -137,8 +137,8 @@ class HerPage:
         return Done(change["what"], links_taken_back=replaced)
 
     async def _take_back_links(self, uow: UnitOfWork, person_id: str, now: datetime) -> None:
-        """A contact replaced: the links already sent may sit in the old inbox or phone, which
-        someone else may read (often the reason for the change). Every link to her page made
+        """An email replaced: the links already sent may sit in the old inbox, which someone
+        else may read (often the reason for the change). Every link to her page made
         before this second stops opening, for every request of hers made with a contact she
         proved (as "sign out everywhere"), and changes asked for with them are dropped. Links
         are stamped to the second: one made this second (the new one she is given now) opens."""
@@ -270,8 +270,9 @@ async def remember_message(envelope: Envelope, uow: UnitOfWork) -> None:
 
 
 def _replaces_a_contact(change: dict, seen: PageView) -> bool:
-    """A new email or phone in place of another on file (adding one replaces nothing)."""
-    if change["what"] != "contact":
+    """A new email in place of another on file: links go out by email only (texts carry
+    none), and adding one where there was none replaces nothing."""
+    if change["what"] != "contact" or change["kind"] != door.EMAIL:
         return False
     before = seen.details.get(change["kind"])
     return bool(before) and before != change["value"]

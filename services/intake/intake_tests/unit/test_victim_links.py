@@ -299,24 +299,41 @@ async def test_a_replaced_email_takes_back_the_links_already_sent_and_she_goes_o
     second = await _code(intake, older, first)
     change_id = re.search(r'name="change_id" value="([^"]+)"', second.text).group(1)
     done = await _code(intake, older, change_id)
-    assert done.status_code == 200
-    assert "Su nuevo contacto quedó confirmado" in done.text
-    assert "ya no abren su página" in done.text
+    # She goes on at a new address, which her browser shows: the old one opens nothing now
+    assert done.status_code == 303
+    new = re.match(r"/v/([^?]+)\?lang=es&done=links_taken_back$", done.headers["location"])
+    assert new and new.group(1) != older["token"]
     assert (await intake.http.get(f"/v/{older['token']}")).status_code == 404
-    new = re.search(r'href="/v/([^"?]+)\?lang=es"', done.text).group(1)
-    assert new != older["token"]
-    page = await intake.http.get(f"/v/{new}")
+    page = await intake.http.get(done.headers["location"])
     assert page.status_code == 200 and her["reference"] in page.text
-    pause = await _code(intake, her | {"token": new}, waiting)
+    assert "ya no abren su página" in page.text and 'role="status"' in page.text
+    pause = await _code(intake, her | {"token": new.group(1)}, waiting)
     assert pause.status_code == 410  # asked with a link taken back: dropped
 
 
-async def test_adding_a_phone_where_there_was_none_takes_back_no_link(intake, her, monkeypatch):
-    intake.clock.now = datetime.now(timezone.utc)
-    older = _links_of_a_minute_ago(her, monkeypatch)  # she proved her email only
-    _, first = await _ask(intake, older, what="contact", kind="phone", value="(619) 555-0188")
-    second = await _code(intake, older, first)
+async def test_a_link_emailed_to_an_address_she_replaced_opens_nothing_however_new(intake, her):
+    """Notifications may email the old address after the change, before it learns of it:
+    that link names the address it went to, and opens only while the address is hers."""
+    to_old = LINKS.token(her["case_id"], her["person_id"], sent_to="Ana.Lopez@example.org ")
+    assert (await intake.http.get(f"/v/{to_old}")).status_code == 200  # hers, however written
+    _, first = await _ask(intake, her, what="contact", kind="email", value="ana.nueva@example.org")
+    second = await _code(intake, her, first)
     change_id = re.search(r'name="change_id" value="([^"]+)"', second.text).group(1)
-    done = await _code(intake, older, change_id)
-    assert done.status_code == 200 and "ya no abren su página" not in done.text
+    await _code(intake, her, change_id)
+    to_old_later = LINKS.token(her["case_id"], her["person_id"], sent_to="ana.lopez@example.org")
+    to_new = LINKS.token(her["case_id"], her["person_id"], sent_to="ana.nueva@example.org")
+    assert (await intake.http.get(f"/v/{to_old_later}")).status_code == 404
+    assert (await intake.http.get(f"/v/{to_new}")).status_code == 200
+
+
+async def test_a_replaced_phone_takes_back_no_link(intake, her, monkeypatch):
+    """Links go out by email only: a new phone leaves them as they are."""
+    intake.clock.now = datetime.now(timezone.utc)
+    older = _links_of_a_minute_ago(her, monkeypatch)
+    for number in ("(619) 555-0188", "(619) 555-0177"):  # added, then replaced
+        _, first = await _ask(intake, older, what="contact", kind="phone", value=number)
+        second = await _code(intake, older, first)
+        change_id = re.search(r'name="change_id" value="([^"]+)"', second.text).group(1)
+        done = await _code(intake, older, change_id)
+        assert done.status_code == 200 and "ya no abren su página" not in done.text
     assert (await intake.http.get(f"/v/{older['token']}")).status_code == 200

@@ -10,5 +10,7 @@ class VictimLinkUrls:
         self._links = VictimLinks(secret)
         self._base = public_url.rstrip("/")
 
-    def url(self, case_id: str | None, person_id: str) -> str:
-        return f"{self._base}/v/{self._links.token(case_id, person_id)}"
+    def url(self, case_id: str | None, person_id: str, *, sent_to: str | None = None) -> str:
+        """``sent_to``: the email address the link goes to; the link opens only while that
+        address is hers."""
+        return f"{self._base}/v/{self._links.token(case_id, person_id, sent_to=sent_to)}"

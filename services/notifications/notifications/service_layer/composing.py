@@ -33,7 +33,7 @@ class Composer:
             return self.renderer.sms(delivery.template, **common)
         # Made fresh for each email (never stored); shown only where a template asks for it.
         link = (self._links.url(case_linked(delivery.template, delivery.subject),
-                                delivery.recipient_id) if self._links else None)
+                                delivery.recipient_id, sent_to=address) if self._links else None)
         return self.renderer.email(delivery.template, given_name=details.get("given_name"),
                                    victim_link=link, attendee=address, **common)
 

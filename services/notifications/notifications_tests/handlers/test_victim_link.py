@@ -1,6 +1,7 @@
 """The victim's own link, to pause or withdraw at any time, in the emails about her case: one
 that intake's VictimLinks accepts for that case and person; in a registration's emails, one to
 her own page that names no case. Never in a text."""
+import json
 import re
 
 import pytest
@@ -26,9 +27,13 @@ async def test_the_acknowledgement_email_carries_her_own_link(configured, clock)
     text, html = mail["message"].text, mail["message"].html
     assert "To pause or withdraw your request at any time:" in text
     [token] = LINK.findall(text)
-    link = VictimLinks(LINK_SECRET).read(token)
+    links = VictimLinks(LINK_SECRET)
+    link = links.read(token)
     assert (link.case_id, link.person_id) == (case, person)
     assert f'href="{INTAKE_URL}/v/{token}"' in html
+    # It names the address it went to (by a mark): it opens only while that address is hers
+    assert links.still_theirs(link, mail["to"]) and not links.still_theirs(link, "x@example.org")
+    assert mail["to"] not in json.dumps(links._serializer.loads(token))  # signed, not hidden
 
 
 async def test_a_pause_confirmation_links_to_resume_in_spanish_and_a_text_has_no_link(
