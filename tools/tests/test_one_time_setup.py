@@ -1,12 +1,23 @@
 """Test workers started together (a direct ``pytest -n``) do a machine's one-time set-up once:
 the one who waited at the door finds it done, and nobody fails for having come second."""
 import io
+import os
+import shutil
 import subprocess
+import tempfile
 import threading
 import time
 from pathlib import Path
 
-from vod_devtools import _kafka_setup, browser, postgres
+import pytest
+
+from vod_devtools import _kafka_setup, browser, one_at_a_time, postgres
+
+
+@pytest.fixture(autouse=True)
+def own_locks(tmp_path, monkeypatch):
+    """The tests' locks apart from a real set-up's running beside them."""
+    monkeypatch.setattr(one_at_a_time, "lock_dir", lambda: tmp_path / "locks")
 
 
 def test_workers_resolving_the_kafka_jars_together_run_maven_once(tmp_path, monkeypatch):
@@ -87,3 +98,31 @@ def test_chromium_is_installed_once_by_workers_arriving_together(monkeypatch):
     assert gaps == [[], []]
     assert len(runs) == 1
     assert said.getvalue().count("Installing") == 1
+
+
+def test_a_lock_file_another_user_made_can_be_locked(tmp_path):
+    """root made it (apt-get's lock, 0644): another user's run takes it all the same. Run as
+    root here, the other user is ``nobody``, with the module copied where nobody can read it."""
+    if os.geteuid() != 0:
+        lock = tmp_path / "theirs.lock"
+        lock.touch()
+        lock.chmod(0o444)  # not writable by us, as another user's is
+        with one_at_a_time.one_at_a_time(lock):
+            return
+    if not (shutil.which("runuser") and shutil.which("python3")):
+        pytest.skip("needs runuser and a python3 on PATH")
+    shared = Path(tempfile.mkdtemp(prefix="vod-lock-"))
+    try:
+        shared.chmod(0o755)
+        shutil.copy(one_at_a_time.__file__, shared / "locking.py")
+        lock = shared / "roots.lock"
+        lock.touch()
+        lock.chmod(0o644)
+        taken = subprocess.run(
+            ["runuser", "-u", "nobody", "--", "python3", "-c",
+             "import sys; from pathlib import Path; import locking\n"
+             "with locking.one_at_a_time(Path(sys.argv[1])): print('held')", str(lock)],
+            cwd=shared, capture_output=True, text=True, timeout=30)
+        assert (taken.returncode, taken.stdout.strip()) == (0, "held"), taken.stderr
+    finally:
+        shutil.rmtree(shared)
