@@ -117,7 +117,9 @@ class Door:
         language = requester.preferred_language.value
         async with self._runtime.uow() as uow:
             # A newer request to the same inbox replaces the older one, whose link or code
-            # then no longer works: at most one invitation to confirm is live per contact.
+            # then no longer works: at most one invitation to confirm is live per contact
+            # (requests side by side take turns here, or each would find none to replace).
+            await uow.serialize_on(f"pending:{contact_key}")
             await uow.session.execute(delete(pending_requests).where(
                 pending_requests.c.contact_key == contact_key))
             await uow.session.execute(pending_requests.insert().values(

@@ -4,6 +4,9 @@ where transactions side by side would otherwise all read the counts before any a
 import asyncio
 
 import pytest
+from sqlalchemy import func, select
+
+from intake.adapters.orm import pending_requests
 
 from intake_tests.conftest import intake_on
 from intake_tests.unit.test_public_pages import FORM, form_token
@@ -24,3 +27,6 @@ async def test_a_burst_for_her_number_texts_her_at_most_three_codes(intake):
     texts = [sent for sent in intake.post_office.sent if sent[0] == "sms"]
     assert len(texts) == 3
     assert sorted(answer.status_code for answer in answers) == [303] * 3 + [429] * 17
+    # and of the three, the newest alone is live: one invitation to confirm per contact
+    async with intake.runtime.engine.connect() as conn:
+        assert await conn.scalar(select(func.count()).select_from(pending_requests)) == 1
