@@ -13,7 +13,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from vod_devtools.webhooks import signed_headers
 
 from ceilings import hammer
-from stack import CpuSpent, Stack
+from stack import CpuSpent, Stack, at_rest
 
 REGISTRANTS_EACH = 5
 DECIDED = "vod.EligibilityDetermined.v1"
@@ -110,11 +110,12 @@ async def intake_to_eligibility(stack: Stack, bootstrap: str, cases: int,
                       stack.intake_secret) for i in range(cases)]
     watch = TopicWatch(bootstrap, f"{stack.prefix}vod.screening")
     await watch.start()
-    spent = CpuSpent(stack)
+    resting = await at_rest(stack)
+    spent = CpuSpent(stack, at_rest_cores=resting)
     answered = [0]
     beside = asyncio.create_task(watching(watch, answered)) if watching else None
     try:
-        burst = CpuSpent(stack)
+        burst = CpuSpent(stack, at_rest_cores=resting)
         webhooks = await hammer(f"{stack.url('intake')}/webhooks/requests", bodies,
                                 answered=answered)
         undecided = webhooks["accepted"] - watch.counts.get(DECIDED, 0)
@@ -161,7 +162,7 @@ async def custody_fanout(stack: Stack, escapes: int) -> dict:
                         "effective_at": datetime.now(timezone.utc).isoformat()},
                        stack.custody_secret) for e in range(escapes)]
     mails = len(await _arrived(stack.mail_file, 0, timeout=0))
-    spent = CpuSpent(stack)
+    spent = CpuSpent(stack, at_rest_cores=await at_rest(stack))
     answered = time.time()  # the first escape's webhook answers within ms of this
     webhooks = await hammer(f"{stack.url('screening')}/webhooks/custody", reports,
                             in_flight=min(32, escapes))

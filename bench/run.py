@@ -145,6 +145,8 @@ def bounds(results: dict, cores: int) -> list[str]:
     if flow.get("cpu_ms_each") and hooks and not _kept_up(flow, hooks):
         lines += _cpu_bound("webhook -> decision", "request (webhook, decision, both emails)",
                             flow, cores, want=hooks, wanted="intake's rate")
+        lines.append("  (a burst's decisions may run ahead of that for a while, their emails "
+                     "behind)")
     return lines
 
 
@@ -154,13 +156,26 @@ def _cpu_bound(what: str, unit: str, measured: dict, cores: int, *, want: float,
     total = sum(each.values())
     spread = ", ".join(f"{name} {ms:g}" for name, ms in sorted(each.items(), key=lambda kv: -kv[1]))
     busiest = max((name for name in each if name in SERVICES), key=each.get)
-    busy = measured.get("machine_busy")
+    # What the stack uses at rest does not grow with the rate: set apart from each unit's work
+    resting, rest_ms = measured.get("at_rest_cores") or 0.0, measured.get("at_rest_ms_each") or 0.0
+    work = total - rest_ms
     return [f"{what}: {total:.1f} ms of CPU a {unit}: {spread}"
-            + (f"; the machine {100 * busy:.0f} % busy meanwhile" if busy is not None else ""),
-            f"  {cores} cores at that cost: at most {1000 * cores / total:,.0f} a second; "
-            f"{wanted} ({want:,.0f} a second) would take {want * total / 1000:.1f} cores",
+            + (f"; {rest_ms:g} of it the stack at rest ({resting:.2f} of a core whatever it "
+               f"does)" if resting else "") + _machine(measured, "; ", " meanwhile"),
+            f"  {cores} cores at that cost: at most {1000 * (cores - resting) / work:,.0f} a "
+            f"second; {wanted} ({want:,.0f} a second) would take "
+            f"{resting + want * work / 1000:.1f} cores",
             f"  {busiest}, one process: at most {1000 / each[busiest]:,.0f} a second "
             f"(one core at {each[busiest]:g} ms each)"]
+
+
+def _machine(measured: dict, before: str, when: str = "") -> str:
+    """How busy the machine was (whoever used it), and how much its host took."""
+    busy, stolen = measured.get("machine_busy"), measured.get("machine_stolen") or 0
+    if busy is None:
+        return ""
+    return (f"{before}the machine {100 * busy:.0f} % busy{when}"
+            + (f", and {100 * stolen:.0f} % taken by its host" if stolen >= 0.01 else ""))
 
 
 def _intake_bound(webhooks: dict, bare: dict) -> list[str]:
@@ -169,12 +184,11 @@ def _intake_bound(webhooks: dict, bare: dict) -> list[str]:
     share = webhooks["per_s"] * intake / 1000  # of one core, while the webhooks came
     others = ", ".join(f"{name} {ms:g}" for name, ms in sorted(each.items(), key=lambda kv: -kv[1])
                        if name != "intake")
-    busy = webhooks.get("machine_busy")
     return [f"intake signed webhooks: {intake:g} ms of intake's CPU each, the bare endpoint "
             f"{alone:g} ms a request ({intake / alone:.1f} times)",
             f"  on a core each: at most {1000 / intake:,.0f} against {1000 / alone:,.0f} a second "
             f"({100 * alone / intake:.0f} %); during the burst intake had {share:.2f} of a core"
-            + (f", the machine {100 * busy:.0f} % busy" if busy is not None else ""),
+            + _machine(webhooks, ", "),
             f"  the rest, per webhook meanwhile (earlier requests on their way, the load): {others}"]
 
 

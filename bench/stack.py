@@ -4,6 +4,7 @@ on SQLite, against the bench's broker.
 A probe takes them with ``own_stack`` (a directory, a broker, its topics and the services it
 names, all stopped and removed after), or ``local_broker`` and ``started`` when it measures on
 the broker before the services start (``make bench``)."""
+import asyncio
 import base64
 import os
 import signal
@@ -24,6 +25,7 @@ from vod_shared.topics import all_topics
 from ceilings import _healthy
 
 SERVICES = ("intake", "screening", "scheduling", "notifications")
+BENCH = "bench"  # the bench's own process, in ``Stack.cpu_s``
 # The services' interpreter: ``make bench`` gives the deployment install's (``uv sync --no-dev``,
 # as the image has it), so that their memory is the image's, not the development tools' too
 # (``rich``, which structlog imports when it is there: some 2 MiB a service). Unset: this one.
@@ -104,13 +106,13 @@ class Stack:
 
     def cpu_s(self) -> dict[str, float]:
         """Each process's CPU time so far (user + system, seconds): the services, the catchers,
-        the broker when the stack knows its process, and this one (``load``: the bench's own
+        the broker when the stack knows its process, and this one (``bench``: the bench's own
         requests and watches)."""
         times = {name: process_cpu_s(proc.pid) for name, proc in self.processes.items()}
         if self.broker_pid:
             times["broker"] = process_cpu_s(self.broker_pid)
         own = os.times()
-        times["load"] = own.user + own.system
+        times[BENCH] = own.user + own.system
         return times
 
     def stop(self) -> None:
@@ -132,30 +134,57 @@ def process_cpu_s(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
 
 
-def machine_cpu_s() -> tuple[float, float]:
-    """The machine's CPU seconds so far over all its cores: (busy, all). Busy is all but idle
-    and waiting on I/O (``/proc/stat``; guest time is within user time already)."""
+def machine_cpu_s() -> tuple[float, float, float]:
+    """The machine's CPU seconds so far over all its cores: (busy, stolen, all). Busy is what
+    ran here (user, system, interrupts; guest time is within user time already); stolen, what
+    the host gave to others while this machine wanted it (``/proc/stat``)."""
     ticks = [int(n) for n in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
     tick = os.sysconf("SC_CLK_TCK")
-    return (sum(ticks) - ticks[3] - ticks[4]) / tick, sum(ticks) / tick
+    idle, iowait, steal = ticks[3], ticks[4], ticks[7]
+    return (sum(ticks) - idle - iowait - steal) / tick, steal / tick, sum(ticks) / tick
+
+
+async def at_rest(stack: Stack, *, tries: int = 3, seconds: float = 1.0) -> float:
+    """How much of a core the stack's processes use doing nothing (the broker's and the
+    consumers' polling, the services' watches): the least of a few short looks, as what came
+    before may still be finishing. The bench's own process is left out."""
+    least = None
+    for _ in range(tries):
+        before, began = stack.cpu_s(), time.monotonic()
+        await asyncio.sleep(seconds)
+        after, took = stack.cpu_s(), time.monotonic() - began
+        used = sum(after[n] - before[n] for n in after if n != BENCH) / took
+        least = used if least is None else min(least, used)
+    return least
 
 
 class CpuSpent:
-    """What a stretch of the bench cost in CPU: each process's seconds (``Stack.cpu_s``) and how
-    busy the whole machine was, between ``CpuSpent(stack)`` and ``done()``."""
+    """What a stretch of the bench cost in CPU: each process's seconds (``Stack.cpu_s``), how
+    busy the whole machine was, and, given what the stack uses at rest (``at_rest``), how much
+    of that was the stack merely being up, between ``CpuSpent(stack)`` and ``done()``."""
 
-    def __init__(self, stack: Stack) -> None:
-        self.stack = stack
+    def __init__(self, stack: Stack, *, at_rest_cores: float | None = None) -> None:
+        self.stack, self.at_rest_cores = stack, at_rest_cores
         self.processes, self.machine = stack.cpu_s(), machine_cpu_s()
+        self.began = time.monotonic()
 
     def done(self, units: int) -> dict:
-        """Milliseconds of CPU per unit by process (every process the stack meters), and the
-        share of the machine's cores busy over the stretch, whoever used them."""
+        """Milliseconds of CPU per unit by process (every process the stack meters); the
+        share of the machine's cores busy over the stretch, whoever used them, and stolen by
+        the host; the stretch's length; the stack's use at rest, if known."""
         now, machine = self.stack.cpu_s(), machine_cpu_s()
-        busy, whole = (machine[0] - self.machine[0]), (machine[1] - self.machine[1])
-        return {"cpu_ms_each": {name: round(1000 * (now[name] - self.processes[name]) / units, 2)
-                                for name in now},
-                "machine_busy": round(busy / whole, 3) if whole else None}
+        busy, stolen, whole = (machine[i] - self.machine[i] for i in range(3))
+        spent = {"cpu_ms_each": {name: round(1000 * (now[name] - self.processes[name]) / units, 2)
+                                 for name in now},
+                 "machine_busy": round(busy / whole, 3) if whole else None,
+                 "machine_stolen": round(stolen / whole, 3) if whole else None,
+                 "seconds_metered": round(time.monotonic() - self.began, 2)}
+        if self.at_rest_cores is not None:
+            # of each unit's CPU, what the stack would have used over the stretch anyway
+            spent["at_rest_cores"] = round(self.at_rest_cores, 3)
+            spent["at_rest_ms_each"] = round(
+                1000 * self.at_rest_cores * spent["seconds_metered"] / units, 2)
+        return spent
 
 
 def _exit_on_sigterm(sig: int, frame) -> None:

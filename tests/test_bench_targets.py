@@ -72,14 +72,27 @@ def test_a_missed_rate_says_what_its_cpu_allows_on_this_machine():
     """The fan-out at 150 texts a second: 10 ms of CPU a text, 6 of them notifications'. Two
     cores allow 200 a second; notifications, one process, 166; the target would take 5 cores."""
     fanout = {"per_s": 150.0, "first_text_s": 0.6, "texts": 500, "machine_busy": 0.97,
+              "machine_stolen": 0.002,
               "cpu_ms_each": {"notifications": 6.0, "screening": 2.0, "catchers": 1.0,
                               "intake": 0.5, "broker": 0.5}}
     lines = run.bounds(_results(custody_fanout=fanout), cores=2)
     assert lines[0].startswith("custody fan-out: 10.0 ms of CPU a text")
     assert "notifications 6, screening 2, catchers 1" in lines[0]
-    assert "97 % busy" in lines[0]
+    assert lines[0].endswith("the machine 97 % busy meanwhile")  # the host took next to none
     assert "at most 200 a second" in lines[1] and "would take 5.0 cores" in lines[1]
     assert "notifications, one process: at most 167 a second" in lines[2]
+
+
+def test_what_the_stack_uses_at_rest_is_not_counted_as_growing_with_the_rate():
+    """Of 10 ms a text, 1 is the stack at rest (0.2 of a core over the stretch): 1.8 cores
+    give 200 texts a second at 9 ms; 500 a second take 0.2 + 4.5 cores."""
+    fanout = {"per_s": 150.0, "first_text_s": 0.6, "texts": 500, "machine_busy": 0.9,
+              "machine_stolen": 0.2, "at_rest_cores": 0.2, "at_rest_ms_each": 1.0,
+              "cpu_ms_each": {"notifications": 6.0, "screening": 2.0, "broker": 2.0}}
+    lines = run.bounds(_results(custody_fanout=fanout), cores=2)
+    assert "; 1 of it the stack at rest (0.20 of a core whatever it does)" in lines[0]
+    assert lines[0].endswith("the machine 90 % busy meanwhile, and 20 % taken by its host")
+    assert "at most 200 a second" in lines[1] and "would take 4.7 cores" in lines[1]
 
 
 def test_a_flow_that_kept_up_or_met_its_rate_needs_no_reason():
@@ -92,7 +105,7 @@ def test_decisions_behind_intake_are_measured_against_intakes_rate():
     flow = {"per_s": 50.0, "cases": 1000, "backlog_at_end": 600, "drain_s": 9.0,
             "machine_busy": 0.99, "cpu_ms_each": {"intake": 10.0, "screening": 10.0,
                                                   "scheduling": 8.0, "notifications": 12.0}}
-    [what, cores, busiest] = run.bounds(_results(webhook_to_eligibility=flow), cores=2)
+    [what, cores, busiest, _] = run.bounds(_results(webhook_to_eligibility=flow), cores=2)
     assert what.startswith("webhook -> decision: 40.0 ms of CPU a request")
     # intake took them at 120 a second: 120 x 40 ms = 4.8 cores
     assert "at most 50 a second" in cores and "(120 a second) would take 4.8 cores" in cores

@@ -37,13 +37,21 @@ __all__ = ["LocalKafka", "ensure_topics", "fetch_classpath", "free_port", "cache
 log = logging.getLogger(__name__)
 
 
+def _prctl():
+    try:
+        return ctypes.CDLL("libc.so.6", use_errno=True).prctl
+    except OSError:
+        return None
+
+
+_PRCTL = _prctl()  # looked up here: in a child before exec, only the call (no dlopen)
+
+
 def _die_with_parent() -> None:
     # Runs in the child before exec: ask Linux to SIGTERM the JVM if we die (a crashed test run
     # must not leave a broker holding ports). Harmless no-op where prctl is unavailable.
-    try:
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # 1 = PR_SET_PDEATHSIG
-    except OSError:
-        pass
+    if _PRCTL is not None:
+        _PRCTL(1, signal.SIGTERM)  # 1 = PR_SET_PDEATHSIG
 
 
 class LocalKafka:

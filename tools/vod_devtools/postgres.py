@@ -239,15 +239,23 @@ def _as_server_user(bin_dir: Path, tool: str, *args: str) -> list[str]:
     return ["runuser", "-u", "postgres", "--", *cmd] if os.geteuid() == 0 else cmd
 
 
+def _prctl():
+    try:
+        return ctypes.CDLL("libc.so.6", use_errno=True).prctl
+    except OSError:
+        return None
+
+
+_PRCTL = _prctl()  # looked up here: in a child before exec, only the call (no dlopen)
+
+
 def _told_when_parent_dies() -> None:
     # In the watcher before exec: Linux sends it SIGTERM when its parent dies, held pending
     # (blocked, the mask survives exec) until it waits for it: a parent killed while the watcher
     # still starts up must not kill the watcher instead. A no-op where prctl is unavailable.
     signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
-    try:
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-    except OSError:
-        pass
+    if _PRCTL is not None:
+        _PRCTL(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 
 
 def _watch_until_parent_dies(parent: int, bin_dir: Path, data_dir: Path) -> None:
