@@ -158,11 +158,12 @@ def _cpu_bound(what: str, unit: str, measured: dict, cores: int, *, want: float,
     busiest = max((name for name in each if name in SERVICES), key=each.get)
     # What the stack uses at rest does not grow with the rate: set apart from each unit's work
     resting, rest_ms = measured.get("at_rest_cores") or 0.0, measured.get("at_rest_ms_each") or 0.0
-    work = total - rest_ms
+    work = max(total - rest_ms, 1e-9)  # a stretch no longer than the look at rest: all rest
+    free = max(cores - resting, 0.0)
     return [f"{what}: {total:.1f} ms of CPU a {unit}: {spread}"
             + (f"; {rest_ms:g} of it the stack at rest ({resting:.2f} of a core whatever it "
                f"does)" if resting else "") + _machine(measured, "; ", " meanwhile"),
-            f"  {cores} cores at that cost: at most {1000 * (cores - resting) / work:,.0f} a "
+            f"  {cores} cores at that cost: at most {1000 * free / work:,.0f} a "
             f"second; {wanted} ({want:,.0f} a second) would take "
             f"{resting + want * work / 1000:.1f} cores",
             f"  {busiest}, one process: at most {1000 / each[busiest]:,.0f} a second "

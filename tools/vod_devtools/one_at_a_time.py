@@ -23,7 +23,10 @@ def one_at_a_time(lock_file: Path | None = None, *, name: str = "setup") -> Iter
     another user made (root's, for apt-get) can be locked all the same."""
     path = lock_file or lock_dir() / f"vod-{name}.lock"
     path.parent.mkdir(parents=True, exist_ok=True)
-    held = os.open(path, os.O_RDONLY | os.O_CREAT, 0o666)
+    try:  # an existing file without O_CREAT: fs.protected_regular refuses that in /tmp
+        held = os.open(path, os.O_RDONLY)  # for a file another user owns
+    except FileNotFoundError:
+        held = os.open(path, os.O_RDONLY | os.O_CREAT, 0o666)
     try:
         fcntl.flock(held, fcntl.LOCK_EX)
         yield
