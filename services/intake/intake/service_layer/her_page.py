@@ -84,19 +84,22 @@ class HerPage:
             valid_from = await uow.people.links_valid_from(link.person_id)
             if valid_from is not None and link.issued_at <= as_utc(valid_from):
                 return None
-            sealed = await uow.people.sealed(link.person_id)
-            if sealed is None:
-                return None
-            unproven = await uow.people.unproven(link.person_id)
-            messages = (await uow.session.execute(
-                select(messages_sent).where(messages_sent.c.person_id == link.person_id)
-                .order_by(messages_sent.c.at.desc()).limit(50))).all()
-            keys = self._ctx.keys
-            return PageView(link.person_id, await keys.open(uow, sealed, about=link.person_id),
-                            await uow.cases.of_person(link.person_id),
-                            await uow.registrations.of_person(link.person_id), list(messages),
-                            await keys.open(uow, unproven, about=link.person_id)
-                            if unproven else {})
+            return await self._seen(uow, link.person_id, messages=True)
+
+    async def _seen(self, uow: UnitOfWork, person_id: str, *,
+                    messages: bool = False) -> PageView | None:
+        sealed = await uow.people.sealed(person_id)
+        if sealed is None:
+            return None
+        unproven = await uow.people.unproven(person_id)
+        sent = (await uow.session.execute(
+            select(messages_sent).where(messages_sent.c.person_id == person_id)
+            .order_by(messages_sent.c.at.desc()).limit(50))).all() if messages else []
+        keys = self._ctx.keys
+        return PageView(person_id, await keys.open(uow, sealed, about=person_id),
+                        await uow.cases.of_person(person_id),
+                        await uow.registrations.of_person(person_id), list(sent),
+                        await keys.open(uow, unproven, about=person_id) if unproven else {})
 
     async def ask(self, link: VictimLink, change: dict, seen: PageView) -> CodeSent:
         """Checks the change, keeps it sealed and sends a code for it. Raises InvalidRequest,
@@ -130,13 +133,20 @@ class HerPage:
                 return await self._send_code(seen, change, change["kind"], to=change["value"],
                                              stage="code_at_new")
             replaced = _replaces_a_contact(change, seen)
-            if replaced:
-                await self._take_back_links(uow, seen.person_id, now)
+            hers = await self._take_back_links(uow, seen.person_id, now) if replaced else []
             await self._apply(uow, seen, change, now)
+            # Her other requests made with the old email move to the new one with it: their
+            # messages (links, codes) would otherwise still go to the old inbox
+            for other in hers:
+                also = await self._seen(uow, other) if other != seen.person_id else None
+                if also and _mailbox(also.details.get(change["kind"]) or "") == _mailbox(
+                        seen.details[change["kind"]]):
+                    await self._update_person(uow, also, change, now)
             await uow.commit()
         return Done(change["what"], links_taken_back=replaced)
 
-    async def _take_back_links(self, uow: UnitOfWork, person_id: str, now: datetime) -> None:
+    async def _take_back_links(self, uow: UnitOfWork, person_id: str,
+                               now: datetime) -> list[str]:
         """An email replaced: the links already sent may sit in the old inbox, which someone
         else may read (often the reason for the change). Every link to her page made
         before this second stops opening, for every request of hers made with a contact she
@@ -147,6 +157,7 @@ class HerPage:
             hers, now.replace(microsecond=0) - timedelta(microseconds=1))
         await uow.session.execute(delete(pending_changes)
                                   .where(pending_changes.c.person_id.in_(hers)))
+        return hers
 
     async def sign_out_everywhere(self, link: VictimLink) -> None:
         """Every link made until now to her page (and to the page of any request of hers made
@@ -275,7 +286,11 @@ def _replaces_a_contact(change: dict, seen: PageView) -> bool:
     if change["what"] != "contact" or change["kind"] != door.EMAIL:
         return False
     before = seen.details.get(change["kind"])
-    return bool(before) and before != change["value"]
+    return bool(before) and _mailbox(before) != _mailbox(change["value"])
+
+
+def _mailbox(address: str) -> str:
+    return address.strip().casefold()
 
 
 def _change_about(row) -> str:

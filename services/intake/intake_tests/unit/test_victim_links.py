@@ -337,3 +337,42 @@ async def test_a_replaced_phone_takes_back_no_link(intake, her, monkeypatch):
         done = await _code(intake, older, change_id)
         assert done.status_code == 200 and "ya no abren su página" not in done.text
     assert (await intake.http.get(f"/v/{older['token']}")).status_code == 200
+
+
+async def test_her_other_request_with_the_old_email_moves_to_the_new_one_with_it(intake, her):
+    """She asked twice with the same email (two requests, each its own record). Replacing it
+    from one page moves the other too: its messages, links and codes no longer go to the old
+    inbox, and a link sent there for it opens nothing."""
+    seen = len(await intake.outbox(topic=None))
+    await submit_and_confirm(intake, "es", cdcr_number="AB7777")
+    [again] = [e for e in await _new_events(intake, seen) if e["type"] == "vod.RequestReceived.v1"]
+    other = again["data"]["requester_id"]
+    assert other != her["person_id"]
+    to_old = LINKS.token(again["subject"], other, sent_to="ana.lopez@example.org")
+    assert (await intake.http.get(f"/v/{to_old}")).status_code == 200
+    seen = len(await intake.outbox(topic=None))
+    _, first = await _ask(intake, her, what="contact", kind="email", value="ana.nueva@example.org")
+    second = await _code(intake, her, first)
+    change_id = re.search(r'name="change_id" value="([^"]+)"', second.text).group(1)
+    await _code(intake, her, change_id)
+    updated = {e["data"]["person_id"]: e for e in await _new_events(intake, seen)
+               if e["type"] == "vod.PersonUpdated.v1"}
+    assert set(updated) == {her["person_id"], other}
+    moved = await intake.open(updated[other]["data"]["sealed"], about=other)
+    assert moved["email"] == "ana.nueva@example.org"
+    to_old_later = LINKS.token(again["subject"], other, sent_to="ana.lopez@example.org")
+    to_new = LINKS.token(again["subject"], other, sent_to="ana.nueva@example.org")
+    assert (await intake.http.get(f"/v/{to_old_later}")).status_code == 404
+    assert (await intake.http.get(f"/v/{to_new}")).status_code == 200
+
+
+async def test_the_same_email_written_otherwise_is_no_new_email(intake, her, monkeypatch):
+    intake.clock.now = datetime.now(timezone.utc)
+    older = _links_of_a_minute_ago(her, monkeypatch)
+    _, first = await _ask(intake, older, what="contact", kind="email",
+                          value="Ana.Lopez@Example.org")
+    second = await _code(intake, older, first)
+    change_id = re.search(r'name="change_id" value="([^"]+)"', second.text).group(1)
+    done = await _code(intake, older, change_id)
+    assert done.status_code == 200  # no redirect: nothing taken back
+    assert (await intake.http.get(f"/v/{older['token']}")).status_code == 200
