@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import ctypes
 import logging
-import signal
 import subprocess
 import sys
 import time
@@ -31,27 +29,11 @@ from vod_devtools._kafka_setup import (
     server_properties,
 )
 from vod_devtools.net import free_port, port_in_use
+from vod_devtools.parent_death import signal_on_parent_death
 
 __all__ = ["LocalKafka", "ensure_topics", "fetch_classpath", "free_port", "cache_dir"]
 
 log = logging.getLogger(__name__)
-
-
-def _prctl():
-    try:
-        return ctypes.CDLL("libc.so.6", use_errno=True).prctl
-    except OSError:
-        return None
-
-
-_PRCTL = _prctl()  # looked up here: in a child before exec, only the call (no dlopen)
-
-
-def _die_with_parent() -> None:
-    # Runs in the child before exec: ask Linux to SIGTERM the JVM if we die (a crashed test run
-    # must not leave a broker holding ports). Harmless no-op where prctl is unavailable.
-    if _PRCTL is not None:
-        _PRCTL(1, signal.SIGTERM)  # 1 = PR_SET_PDEATHSIG
 
 
 class LocalKafka:
@@ -151,7 +133,7 @@ class LocalKafka:
                 stdin=subprocess.DEVNULL,
                 cwd=self.data_dir,
                 start_new_session=True,  # Ctrl-C reaches us only; we stop the broker in order
-                preexec_fn=_die_with_parent,
+                preexec_fn=signal_on_parent_death,  # a crashed run leaves no broker on its ports
             )
         finally:
             if out is not None:

@@ -6,7 +6,6 @@ port on 127.0.0.1 with durability switched off, drop it afterwards. Never uses t
 
 from __future__ import annotations
 
-import ctypes
 import glob
 import os
 import shutil
@@ -18,6 +17,7 @@ from pathlib import Path
 
 from vod_devtools.net import free_port
 from vod_devtools.one_at_a_time import one_at_a_time
+from vod_devtools.parent_death import signal_on_parent_death
 
 PG_USER = "vod"  # the superuser initdb creates; services connect as this role
 
@@ -239,23 +239,12 @@ def _as_server_user(bin_dir: Path, tool: str, *args: str) -> list[str]:
     return ["runuser", "-u", "postgres", "--", *cmd] if os.geteuid() == 0 else cmd
 
 
-def _prctl():
-    try:
-        return ctypes.CDLL("libc.so.6", use_errno=True).prctl
-    except OSError:
-        return None
-
-
-_PRCTL = _prctl()  # looked up here: in a child before exec, only the call (no dlopen)
-
-
 def _told_when_parent_dies() -> None:
     # In the watcher before exec: Linux sends it SIGTERM when its parent dies, held pending
     # (blocked, the mask survives exec) until it waits for it: a parent killed while the watcher
     # still starts up must not kill the watcher instead. A no-op where prctl is unavailable.
     signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
-    if _PRCTL is not None:
-        _PRCTL(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    signal_on_parent_death(signal.SIGTERM)
 
 
 def _watch_until_parent_dies(parent: int, bin_dir: Path, data_dir: Path) -> None:
