@@ -5,6 +5,7 @@ only once she enters the one-time code sent to her (see ``service_layer/her_page
 Works without JavaScript; every page has the quick exit.
 """
 import re
+from datetime import timedelta
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
@@ -31,6 +32,7 @@ ZONES = ("America/Los_Angeles", "America/Denver", "America/Phoenix", "America/Ch
 
 # What her page may say at its top after a change that moved her to a new address
 DONE_NOTICES = ("links_taken_back",)
+NOTICE_FOR = timedelta(minutes=10)
 
 
 def victim_router(*, page: HerPage, links: VictimLinks, phone: str,
@@ -73,11 +75,14 @@ def victim_router(*, page: HerPage, links: VictimLinks, phone: str,
 
     @router.get("/{token}", summary="Her page: her case, her messages, her choices")
     async def show(request: Request, token: str, done: str | None = None):
-        _, seen, problem = await load(request, token)
+        link, seen, problem = await load(request, token)
         if problem:
             return problem
-        # What a change just did, said once at the top (only the words known here)
-        notice = TEXT[lang_of(request, seen)].get(done) if done in DONE_NOTICES else None
+        # What a change just did, said at the top (only the words known here) while the link
+        # it moved her to is new: not on every visit of an address she saved with it
+        just_made = link.issued_at > page.now() - NOTICE_FOR
+        notice = (TEXT[lang_of(request, seen)].get(done)
+                  if done in DONE_NOTICES and just_made else None)
         return show_page(request, token, seen, notice=notice)
 
     @router.post("/{token}/ask", summary="Ask for a change; a one-time code is sent to her")

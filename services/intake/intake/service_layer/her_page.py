@@ -78,6 +78,9 @@ class HerPage:
     def __init__(self, *, runtime, ctx: handlers.Context, door: Door, phone: str) -> None:
         self._runtime, self._ctx, self._door, self._phone = runtime, ctx, door, phone
 
+    def now(self) -> datetime:
+        return self._ctx.clock()
+
     async def view(self, link: VictimLink) -> PageView | None:
         """What her page shows; None if the link was taken back or she is not known."""
         async with self._runtime.uow() as uow:

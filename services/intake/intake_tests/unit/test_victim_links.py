@@ -307,6 +307,10 @@ async def test_a_replaced_email_takes_back_the_links_already_sent_and_she_goes_o
     page = await intake.http.get(done.headers["location"])
     assert page.status_code == 200 and her["reference"] in page.text
     assert "ya no abren su página" in page.text and 'role="status"' in page.text
+    # saved with its ?done=... and opened again later, it says it no more
+    intake.clock.advance(minutes=11)
+    later = await intake.http.get(done.headers["location"])
+    assert later.status_code == 200 and "ya no abren su página" not in later.text
     pause = await _code(intake, her | {"token": new.group(1)}, waiting)
     assert pause.status_code == 410  # asked with a link taken back: dropped
 
