@@ -25,6 +25,11 @@ PAGE = "page"  # her own page: her case, her messages, her preferences, her regi
 MAX_AGE = timedelta(days=30)
 
 
+def mailbox(address: str) -> str:
+    """One mailbox however its address is written (capitals, spaces around it)."""
+    return address.strip().casefold()
+
+
 class LinkExpired(ValueError):
     pass
 
@@ -63,7 +68,7 @@ class VictimLinks:
     def mark(self, address: str) -> str:
         """The address's keyed mark: the same for the same mailbox however it is written,
         and nothing about the address to whoever lacks the secret."""
-        digest = hmac.new(self._marks, address.strip().casefold().encode(), "sha256").digest()
+        digest = hmac.new(self._marks, mailbox(address).encode(), "sha256").digest()
         return base64.urlsafe_b64encode(digest[:16]).decode().rstrip("=")
 
     def still_theirs(self, link: "VictimLink", *addresses: str | None) -> bool:

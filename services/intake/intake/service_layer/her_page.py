@@ -25,7 +25,7 @@ from vod_shared.events import (
     PersonUpdated,
     SealedDetails,
 )
-from vod_shared.victim_links import VictimLink
+from vod_shared.victim_links import VictimLink, mailbox
 from vod_shared.zones import person_zone
 
 from intake.adapters.door_words import change_code_message
@@ -142,7 +142,7 @@ class HerPage:
             # messages (links, codes) would otherwise still go to the old inbox
             for other in hers:
                 also = await self._seen(uow, other) if other != seen.person_id else None
-                if also and _mailbox(also.details.get(change["kind"]) or "") == _mailbox(
+                if also and mailbox(also.details.get(change["kind"]) or "") == mailbox(
                         seen.details[change["kind"]]):
                     await self._update_person(uow, also, change, now)
             await uow.commit()
@@ -289,11 +289,7 @@ def _replaces_a_contact(change: dict, seen: PageView) -> bool:
     if change["what"] != "contact" or change["kind"] != door.EMAIL:
         return False
     before = seen.details.get(change["kind"])
-    return bool(before) and _mailbox(before) != _mailbox(change["value"])
-
-
-def _mailbox(address: str) -> str:
-    return address.strip().casefold()
+    return bool(before) and mailbox(before) != mailbox(change["value"])
 
 
 def _change_about(row) -> str:
