@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import MetaData, func, select
 
 from vod_shared.audit_log import audit_log_table, record_audit
-from vod_shared.db import outbox, session_factory
+from vod_shared.db import create_engine, messaging_metadata, outbox, session_factory
 from vod_shared.envelope import from_kafka
 from vod_shared.events import AuditRecorded
 
@@ -66,3 +66,29 @@ async def test_a_rollback_leaves_neither_the_entry_nor_its_event(sessions):
                            values=_values("case-rolled-back"))
         await session.rollback()
     assert await _counts(sessions) == (0, 0)
+
+
+async def test_a_case_id_no_case_can_have_is_kept_as_none_with_its_path(database_url_factory):
+    """Anyone may ask for ``/api/cases/<anything>``, and the refusal is audited: an id longer
+    than a case's is no case (cut to the column, it might become another's), and on PostgreSQL
+    it broke the insert, so the request failed (500) and its refusal went unrecorded."""
+    engine = create_engine(database_url_factory("audit"))
+    async with engine.begin() as conn:
+        await conn.run_sync(messaging_metadata.create_all)
+        await conn.run_sync(audit_metadata.create_all)
+    sessions = session_factory(engine, topic_prefix="t9.")
+    asked = "a" * 65
+    try:
+        async with sessions() as session:
+            await record_audit(session, audit_log, service="screening",
+                               values=_values(asked) | {"username": None,
+                                                          "outcome": "refused_unauthenticated"})
+            await session.commit()
+        async with sessions() as session:
+            [kept] = (await session.execute(select(audit_log))).all()
+            [row] = (await session.execute(select(outbox))).all()
+    finally:
+        await engine.dispose()
+    assert (kept.case_id, kept.path, kept.outcome) == (
+        None, f"/staff/cases/{asked}", "refused_unauthenticated")
+    assert from_kafka(row.value).data.case_id is None

@@ -18,6 +18,7 @@ from vod_shared.events.audit import AuditRecorded
 from vod_shared.topics import AUDIT
 
 PAGE_SIZE = 100  # entries on one page of ``/staff/audit``
+CASE_ID_MAX = 64  # the widest case id the audit tables keep
 
 
 def audit_log_table(metadata: MetaData) -> Table:
@@ -30,7 +31,7 @@ def audit_log_table(metadata: MetaData) -> Table:
         Column("username", String(64), nullable=True),
         Column("action", String(64), nullable=False),
         Column("outcome", String(32), nullable=False),
-        Column("case_id", String(64), nullable=True, index=True),
+        Column("case_id", String(CASE_ID_MAX), nullable=True, index=True),
         Column("address", String(64), nullable=False),
         Column("method", String(8), nullable=False),
         Column("path", String(512), nullable=False),
@@ -77,10 +78,18 @@ def page_count(total: int) -> int:
     return max(1, -(-total // PAGE_SIZE))
 
 
+def case_id_kept(case_id: str | None) -> str | None:
+    """A case id as an audit entry keeps it: none where it cannot be one (longer than any
+    case's), rather than cut to the column and so perhaps made another case's; the entry's path
+    still shows what was asked for."""
+    return case_id if case_id is None or len(case_id) <= CASE_ID_MAX else None
+
+
 def _bounded(values: dict) -> dict:
     """The entry's values cut to the table's column widths."""
     detail = values.get("detail")
-    return {**values, "address": (values.get("address") or "")[:64],
+    return {**values, "case_id": case_id_kept(values.get("case_id")),
+            "address": (values.get("address") or "")[:64],
             "method": (values.get("method") or "")[:8], "path": (values.get("path") or "")[:512],
             "detail": detail[:300] if detail else None}
 

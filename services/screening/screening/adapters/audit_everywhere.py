@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from vod_shared.audit_log import case_id_kept
 from vod_shared.db import insert_or_ignore
 from vod_shared.events import AuditRecorded
 
@@ -38,7 +39,7 @@ class AuditEverywhere:
         added = await self._session.execute(insert_or_ignore(
             self._session, audit_everywhere, "service", "entry_seq",
             service=told.service, entry_seq=told.entry_seq, at=told.at, username=told.staff,
-            action=told.action, outcome=told.outcome, case_id=told.case_id,
+            action=told.action, outcome=told.outcome, case_id=case_id_kept(told.case_id),
             address=told.client[:64], method=told.method[:8], path=told.path[:512],
             detail=told.detail[:300] if told.detail else None))
         return added.rowcount == 1
