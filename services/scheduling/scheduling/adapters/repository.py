@@ -100,6 +100,15 @@ class CaseRepository:
     async def all_ids(self) -> list[str]:
         return await self.ids(select(orm.cases.c.case_id).order_by(orm.cases.c.opened_at))
 
+    async def assigned_to(self, facilitator_id: str) -> list[str]:
+        """The cases this facilitator is on now, oldest first: one read of two columns, not
+        every case loaded (the list is filtered here: a JSON column, read alike on SQLite and
+        PostgreSQL)."""
+        c = orm.cases.c
+        rows = await self._session.execute(
+            select(c.case_id, c.facilitator_ids).order_by(c.opened_at))
+        return [case_id for case_id, ids in rows if facilitator_id in (ids or ())]
+
     async def load_by_facilitator(self) -> dict[str, int]:
         """How many open cases each facilitator carries."""
         rows = await self._session.execute(select(orm.cases.c.facilitator_ids).where(

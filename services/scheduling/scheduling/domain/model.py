@@ -40,6 +40,10 @@ from scheduling.domain.stages import BEFORE_ASSIGNMENT, ENDED, Stage
 from scheduling.domain.surveys import Survey, surveys_at_enrollment
 
 
+# What a meeting's or a dialogue's free text reads once the requester was erased
+ERASED = "(erased)"
+
+
 @dataclass(frozen=True)
 class Assignment:
     facilitator_ids: tuple[str, ...]
@@ -139,11 +143,18 @@ class Case(Holds, Preparation, Dialogue, Afterwards, CustodyMoves):
 
     def erase_requester_details(self, now: datetime) -> bool:
         """The requester was erased: forget what intake's sealed values about this case told
-        (travel offered, i.e. lives out of state). Stages, dates, meetings and the dialogue stay.
+        (travel offered, i.e. lives out of state), and what staff wrote in free text about its
+        meetings and dialogue (a place may be her home, an outcome may say where she moved):
+        their places and outcomes read ``ERASED``. Stages, dates, modes and the facility stay.
         Returns whether anything changed (a second erasure changes nothing)."""
         if self.details_erased:
             return False
         self.travel_offered, self.details_erased = False, True
+        for meeting in self.meetings:
+            meeting.place = ERASED if meeting.place else None
+            meeting.outcome = ERASED if meeting.outcome else None
+        for session in self.sessions:
+            session.place = ERASED if session.place else None
         self.updated_at = now
         return True
 
@@ -204,6 +215,7 @@ class Case(Holds, Preparation, Dialogue, Afterwards, CustodyMoves):
             return
         self.facilitator_ids = tuple(facilitator_ids)
         self.assignments.append(Assignment(self.facilitator_ids, now, reason))
+        self._hand_over_upcoming(now)
         if self.is_waiting_for_facilitator:
             self.stage, self.waiting_since = Stage.PREPARATION, None
         self._record(FacilitatorAssigned(
@@ -212,3 +224,12 @@ class Case(Holds, Preparation, Dialogue, Afterwards, CustodyMoves):
             staff_accounts={f: account for f, account in (staff_accounts or {}).items()
                             if account and f in self.facilitator_ids}), now)
         self.request_clearance(reason="facilitators_assigned", now=now)
+
+    def _hand_over_upcoming(self, now: datetime) -> None:
+        """A facilitator taken off the case takes no part in its meetings and dialogue still to
+        come (nor sees them on their calendar): each keeps those of its facilitators still on
+        the case, or goes to the case's facilitators now if none is."""
+        for planned in (*self.meetings, *self.sessions):
+            if planned.is_upcoming(now):
+                staying = tuple(f for f in planned.facilitator_ids if f in self.facilitator_ids)
+                planned.facilitator_ids = staying or self.facilitator_ids

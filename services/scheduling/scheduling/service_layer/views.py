@@ -46,16 +46,10 @@ async def may_see(uow: UnitOfWork, staff: StaffMember, case: Case, *,
 
 
 async def visible_case_ids(uow: UnitOfWork, staff: StaffMember) -> list[str]:
-    ids = await uow.cases.all_ids()
     if staff.has_any_role(*READS_EVERY_CASE):
-        return ids
+        return await uow.cases.all_ids()
     mine = await my_facilitator_id(uow, staff)
-    visible = []
-    for case_id in ids:
-        case = await uow.cases.get(case_id)
-        if mine is not None and mine in case.facilitator_ids:
-            visible.append(case_id)
-    return visible
+    return [] if mine is None else await uow.cases.assigned_to(mine)
 
 
 def local(moment: datetime | None, tz: str) -> str | None:
@@ -166,11 +160,14 @@ async def calendar(uow: UnitOfWork, staff: StaffMember, *, start: datetime, end:
     mine = None if staff.has_any_role(*READS_EVERY_CASE) else await my_facilitator_id(uow, staff)
     if mine is None and not staff.has_any_role(*READS_EVERY_CASE):
         return []
+    # a facilitator's: those they lead, of cases they are on now (not one they were taken off)
+    theirs = set(await uow.cases.assigned_to(mine)) if mine else None
     entries = []
     for kind, rows in (("meeting", await uow.calendar.meetings_between(start, end)),
                        ("dialogue", await uow.calendar.sessions_between(start, end))):
         for row in rows:
-            if row.status == "cancelled" or (mine and mine not in row.facilitator_ids):
+            if row.status == "cancelled" or (theirs is not None and (
+                    mine not in row.facilitator_ids or row.case_id not in theirs)):
                 continue
             entries.append({
                 "kind": kind, "case_id": row.case_id,

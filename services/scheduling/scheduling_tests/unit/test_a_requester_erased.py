@@ -2,14 +2,18 @@
 ``subjects``): every such case forgets what intake's sealed values told scheduling (travel
 offered: they live out of state) and staff's sealed notes on it, and says "details erased";
 scheduling's copies of the keys of the person and of those cases go in the same transaction.
-Stages, dates and meetings stay. Twice, or for a stranger, changes nothing."""
+Stages, dates and meetings stay; what staff wrote of the meetings' places and outcomes goes. Twice, or for a stranger, changes nothing."""
 import uuid
 
 from sqlalchemy import select
 
 from vod_shared.events import PersonErased
 from vod_shared.keybook import erased_subjects, held_keys
+from vod_shared.migrations import alembic_config, upgrade_to_head
 from vod_shared.staff import Role
+
+from scheduling.adapters.orm import meetings
+from scheduling.bootstrap import MIGRATIONS
 
 from scheduling_tests.builders import pacific
 from scheduling_tests.conftest import approved, eligible, request
@@ -95,3 +99,77 @@ async def test_a_request_read_after_its_requesters_erasure_says_details_erased(s
     case = (await coordinator.get(f"/api/cases/{case_id}")).json()
     assert case["travel_offered"] is None and case["details_erased"] is True
     assert case["victim_id"] == her
+
+
+FLAT, MOVED = "her flat, 12 Elm St Apt 4, Tucson AZ", "she moved to Tucson after he wrote to her"
+
+
+async def test_what_staff_wrote_of_her_meetings_goes_with_her(scheduling):
+    """A meeting's place may be her home and its outcome where she went: free text, shown to
+    every screener and on the week's calendar. Both read "(erased)" once she is erased; the
+    meeting itself (when, with whom, by what means) stays."""
+    coordinator = await scheduling.staff(Role.COORDINATOR)
+    await add_facilitator(coordinator, "Eli")
+    her, case_id = f"person-{uuid.uuid4()}", str(uuid.uuid4())
+    await scheduling.feed(request(case_id, requester_id=her), eligible(case_id), approved(case_id))
+    for path, extra in (("meetings/past", {"starts_at": "2026-01-05T10:00:00-08:00",
+                                           "outcome": MOVED}),
+                        ("meetings", {"starts_at": "2026-03-05T10:00:00-08:00"})):
+        made = await coordinator.post(f"/api/cases/{case_id}/{path}", json={
+            "party": "victim", "mode": "in_person", "place": FLAT, **extra})
+        assert made.status_code == 201, made.text
+
+    await scheduling.feed(erased(her, case_id), subject=her)
+
+    assert scheduling.dead == []
+    meetings = (await coordinator.get(f"/api/cases/{case_id}")).json()["meetings"]
+    assert [(m["mode"], m["status"], m["place"], m["outcome"]) for m in meetings] == [
+        ("in_person", "held", "(erased)", "(erased)"),
+        ("in_person", "scheduled", "(erased)", None)]
+    screener = await scheduling.staff(Role.SCREENER)
+    for reader, page in ((screener, f"/staff/cases/{case_id}"),
+                         (coordinator, "/staff/calendar?from=2026-03-02")):
+        assert "Elm St" not in (text := (await reader.get(page)).text) and "Tucson" not in text
+    week = (await coordinator.get("/api/calendar", params={"from": "2026-03-02"})).json()
+    assert [e["place"] for e in week] == ["(erased)"]
+
+
+async def test_a_store_erased_before_this_rule_forgets_the_free_text_when_migrated(scheduling):
+    """Her erasure came before erasure reached meetings: migrating the store (0013) does now
+    what her erasure would."""
+    coordinator = await scheduling.staff(Role.COORDINATOR)
+    await add_facilitator(coordinator, "Eli")
+    her, case_id = f"person-{uuid.uuid4()}", str(uuid.uuid4())
+    kept_id = str(uuid.uuid4())
+    for case, requester in ((case_id, her), (kept_id, f"person-{uuid.uuid4()}")):
+        await scheduling.feed(request(case, requester_id=requester), eligible(case),
+                              approved(case))
+        made = await coordinator.post(f"/api/cases/{case}/meetings/past", json={
+            "party": "victim", "mode": "in_person", "place": FLAT, "outcome": MOVED,
+            "starts_at": "2026-01-05T10:00:00-08:00"})
+        assert made.status_code == 201, made.text
+    await scheduling.feed(erased(her, case_id), subject=her)
+    async with scheduling.runtime.engine.begin() as conn:  # as an older release left it
+        await conn.execute(meetings.update().where(meetings.c.case_id == case_id).values(
+            place=FLAT, outcome=MOVED))
+
+    await _migrate(scheduling, "0012_linked_cases")
+    await upgrade_to_head(scheduling.runtime.engine, MIGRATIONS)
+
+    for case, expected in ((case_id, ("(erased)", "(erased)")), (kept_id, (FLAT, MOVED))):
+        [meeting] = (await coordinator.get(f"/api/cases/{case}")).json()["meetings"]
+        assert (meeting["place"], meeting["outcome"]) == expected
+
+
+async def _migrate(scheduling, revision: str) -> None:
+    from alembic import command
+
+    engine = scheduling.runtime.engine
+    config = alembic_config(MIGRATIONS, engine.url.render_as_string(hide_password=False))
+
+    def downgrade(sync_connection) -> None:
+        config.attributes["connection"] = sync_connection
+        command.downgrade(config, revision)
+
+    async with engine.begin() as conn:
+        await conn.run_sync(downgrade)
