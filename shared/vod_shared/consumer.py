@@ -24,6 +24,7 @@ from vod_shared.metrics import OUTCOMES, UNKNOWN_TYPE as UNKNOWN, NoMetrics, Ser
     event_type_label
 from vod_shared.outbox import Publish
 from vod_shared.stopping import stop_if_cancelled
+from vod_shared.turns import take_turn
 from vod_shared.unit_of_work import SqlUnitOfWork
 
 Handler = Callable[[Envelope, SqlUnitOfWork], Awaitable[None]]
@@ -123,6 +124,7 @@ class EventConsumer:
         After a quiet spell the first transactions are small (``Ramp``)."""
         ready: list[Ready] = []
         for record in records:
+            await take_turn()
             started = time.monotonic()
             checked = await self._check(record)
             if isinstance(checked, Ready):
@@ -230,6 +232,9 @@ class EventConsumer:
                 item.outcome = APPLIED if first_time else DUPLICATE
                 if not first_time:
                     continue
+                # a batch's records one after another on the loop: others get turns between
+                # them, not only once the whole batch is done (vod_shared.turns)
+                await take_turn()
                 try:
                     with _bound(item.envelope):
                         await item.handler(item.envelope, uow)

@@ -15,6 +15,7 @@ from vod_shared.db import inbox, insert_or_ignore, outbox
 from vod_shared.envelope import Envelope, new_envelope, to_kafka
 from vod_shared.events.base import EventData
 from vod_shared.outbox import TOMBSTONE
+from vod_shared.turns import take_turn
 
 # In a session's info once its transaction has written (SQLite: it holds the store's one write
 # lock until it ends, so a repository need not write to take it)
@@ -70,6 +71,7 @@ class SqlUnitOfWork:
         self.session: AsyncSession
 
     async def __aenter__(self):
+        await take_turn()  # on SQLite it runs to its commit in one step: see vod_shared.turns
         self.session = self._sessions()
         self._emitted = False
         self._outgoing = []
