@@ -59,6 +59,12 @@ class AuditOut(BaseModel):
 
 class ServiceAuditEntryOut(AuditEntryOut):
     service: str  # whose audit log the entry is in: intake, screening, scheduling, notifications
+    entry_seq: int  # its number in that log
+    # Another entry came with the same service and number (a host with one service's
+    # credentials may write in another's name): each is shown, the service's own log holds
+    # the one it wrote. ``other_versions``: what each other one said, as kept.
+    disputed: bool = False
+    other_versions: list[dict] | None = None
 
 
 class AuditEverywhereOut(BaseModel):

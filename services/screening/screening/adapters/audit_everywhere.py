@@ -1,10 +1,11 @@
 """Every service's audit entries as told on vod.audit: screening's read model of them, for
 admins' one page of them all. A service's entry is kept once (its service and number), however
-often it is delivered; read newest first by when it was written."""
+often it is delivered; a different entry told with the same number is kept with it, and both
+are marked disputed. Read newest first by when it was written."""
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vod_shared.audit_log import case_id_kept
@@ -28,21 +29,58 @@ class ServiceAuditEntry:
     method: str
     path: str
     detail: str | None
+    disputed: bool = False
+    # other entries told with the same number (what each said), when ``disputed``
+    other_versions: list[dict] | None = None
+
+
+ADDED, KEPT_ALREADY, DISPUTED = "added", "kept already", "disputed"
+MAX_OTHER_VERSIONS = 5  # beyond, more of them would only fill the row
+_FIELDS = ("at", "username", "action", "outcome", "case_id", "address", "method", "path",
+           "detail")
+
+
+def _values(told: AuditRecorded) -> dict:
+    """An entry as this table keeps it (cut to its columns' widths)."""
+    return dict(at=told.at, username=told.staff, action=told.action, outcome=told.outcome,
+                case_id=case_id_kept(told.case_id), address=told.client[:64],
+                method=told.method[:8], path=told.path[:512],
+                detail=told.detail[:300] if told.detail else None)
+
+
+def _comparable(values) -> dict:
+    """The entry's fields as JSON keeps them, to compare one told with one kept."""
+    return {name: values[name].astimezone(timezone.utc).isoformat() if name == "at"
+            else values[name] for name in _FIELDS}
 
 
 class AuditEverywhere:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
-    async def add(self, told: AuditRecorded) -> bool:
-        """Keeps one service's entry; False if it was kept already."""
+    async def add(self, told: AuditRecorded) -> str:
+        """Keeps one service's entry: ``added``, ``kept already`` (the same entry told again),
+        or ``disputed``: another entry was kept with this service's number. Then the first
+        kept stays, marked disputed, with this one beside it (up to ``MAX_OTHER_VERSIONS``):
+        nothing told is hidden, and the service's own log says which it wrote."""
+        values = _values(told)
         added = await self._session.execute(insert_or_ignore(
             self._session, audit_everywhere, "service", "entry_seq",
-            service=told.service, entry_seq=told.entry_seq, at=told.at, username=told.staff,
-            action=told.action, outcome=told.outcome, case_id=case_id_kept(told.case_id),
-            address=told.client[:64], method=told.method[:8], path=told.path[:512],
-            detail=told.detail[:300] if told.detail else None))
-        return added.rowcount == 1
+            service=told.service, entry_seq=told.entry_seq, **values))
+        if added.rowcount == 1:
+            return ADDED
+        c = audit_everywhere.c
+        kept = (await self._session.execute(select(audit_everywhere).where(
+            c.service == told.service, c.entry_seq == told.entry_seq))).one()
+        others = list(kept.other_versions or [])
+        version = _comparable(values)
+        if version in [_comparable({**kept._mapping, "at": as_utc(kept.at)}), *others] or \
+                len(others) >= MAX_OTHER_VERSIONS:
+            return KEPT_ALREADY
+        await self._session.execute(update(audit_everywhere).where(
+            c.service == told.service, c.entry_seq == told.entry_seq).values(
+            disputed=True, other_versions=[*others, version]))
+        return DISPUTED
 
     async def entries(self, *, case_id: str | None = None, username: str | None = None,
                       service: str | None = None, limit: int = 100,

@@ -1,5 +1,6 @@
 """Screening's tables. The domain never sees them: repositories translate."""
 from sqlalchemy import (
+    false,
     JSON,
     BigInteger,
     Boolean,
@@ -183,6 +184,9 @@ audit_everywhere = Table(
     Column("method", String(8), nullable=False),
     Column("path", String(512), nullable=False),
     Column("detail", String(300), nullable=True),
+    # another entry came with this service's number: see migration 0009
+    Column("disputed", Boolean, nullable=False, server_default=false()),
+    Column("other_versions", JSON, nullable=True),
     Index("ix_audit_everywhere_at", "at"),
     Index("ix_audit_everywhere_username", "username", "at"),
 )

@@ -54,7 +54,6 @@ def audit_everywhere_routers(desk: ScreeningDesk) -> list[APIRouter]:
             caller(request, staff), case_id=case_id or None, username=username or None,
             service=service or None, limit=limit, offset=offset)
         return AuditEverywhereOut(count=total, items=[
-            ServiceAuditEntryOut(**{k: v for k, v in e.__dict__.items() if k != "entry_seq"})
-            for e in found])
+            ServiceAuditEntryOut(**e.__dict__) for e in found])
 
     return [pages, api]

@@ -80,3 +80,27 @@ async def test_the_page_shows_the_service_column_filters_and_pages(screening):
     refused = await screener.get("/staff/audit/everywhere")
     assert refused.status_code == 403 and "Not allowed" in refused.text
     assert (await screener.get("/api/audit/everywhere")).status_code == 403
+
+
+async def test_a_second_entry_with_the_same_number_is_shown_beside_the_first_both_disputed(
+        screening):
+    """Every service may write vod.audit: a host with notifications' credentials could tell an
+    entry in intake's name with intake's next number, and intake's real entry (a staff member
+    reading her contact details) was then dropped as already kept. Now neither hides the other."""
+    await tell(screening, told("intake", 42, minutes=1, staff="innocent.bystander",
+                               action="home.read"))  # the forged one, first
+    await tell(screening, told("intake", 42, minutes=1, staff="rogue", action="contact.read",
+                               case_id="her-case"))  # intake's own entry
+    await tell(screening, told("intake", 42, minutes=1, staff="rogue", action="contact.read",
+                               case_id="her-case"))  # told again: nothing more
+    await tell(screening, told("intake", 43, minutes=2))
+    await tell(screening, told("intake", 43, minutes=2))  # the same entry twice: no dispute
+
+    admin = await screening.staff(Role.ADMIN)
+    body = (await admin.get("/api/audit/everywhere", params={"service": "intake"})).json()
+    assert [(e["entry_seq"], e["username"], e["disputed"]) for e in body["items"]] == [
+        (43, "ana.admin", False), (42, "innocent.bystander", True)]
+    assert [(v["username"], v["action"], v["case_id"]) for v in body["items"][1]["other_versions"]
+            ] == [("rogue", "contact.read", "her-case")]
+    page = (await admin.get("/staff/audit/everywhere", params={"service": "intake"})).text
+    assert "Disputed" in page and "rogue, contact.read" in page
