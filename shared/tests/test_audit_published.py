@@ -6,8 +6,13 @@ from datetime import datetime, timezone
 import pytest
 from sqlalchemy import MetaData, func, select
 
-from vod_shared.audit_log import audit_log_table, record_audit
-from vod_shared.db import create_engine, messaging_metadata, outbox, session_factory
+from vod_shared.audit_log import (
+    NOBODYS_REFUSALS_NOT_KEPT,
+    NobodysRefusals,
+    audit_log_table,
+    record_audit,
+)
+from vod_shared.db import PER_FACTORY, create_engine, messaging_metadata, outbox, session_factory
 from vod_shared.envelope import from_kafka
 from vod_shared.events import AuditRecorded
 
@@ -92,3 +97,34 @@ async def test_a_case_id_no_case_can_have_is_kept_as_none_with_its_path(database
     assert (kept.case_id, kept.path, kept.outcome) == (
         None, f"/staff/cases/{asked}", "refused_unauthenticated")
     assert from_kafka(row.value).data.case_id is None
+
+
+async def test_refusals_of_nobody_signed_in_are_kept_up_to_a_bound_per_address(sessions):
+    """Anyone who can reach a service may be refused, each refusal an entry and an event: a
+    stream of them would bury staff's entries. Per address and 10 minutes, the first 30 are
+    kept, the 31st says the rest are not, and the rest are not; staff's refusals always are."""
+    now = [0.0]
+    sessions.kw["info"][PER_FACTORY]["nobodys_refusals"] = NobodysRefusals(clock=lambda: now[0])
+
+    async def refused(address: str, username: str | None = None):
+        async with sessions() as session:
+            seq = await record_audit(session, audit_log, service="screening", values=_values(
+                "case-1") | {"username": username, "address": address,
+                             "outcome": "refused_unauthenticated" if username is None
+                             else "refused_role"})
+            await session.commit()
+        return seq
+
+    flood = [await refused("203.0.113.9") for _ in range(40)]
+    others = [await refused("198.51.100.7") for _ in range(2)]
+    staff = [await refused("203.0.113.9", username="ana.screener") for _ in range(2)]
+
+    assert flood.count(None) == 9 and None not in others + staff
+    async with sessions() as session:
+        kept = (await session.execute(select(audit_log).order_by(audit_log.c.seq))).all()
+        events = await session.scalar(select(func.count()).select_from(outbox))
+    from_flood = [row for row in kept if row.address == "203.0.113.9" and row.username is None]
+    assert len(from_flood) == 31 and len(kept) == events == 35
+    assert from_flood[-1].detail == NOBODYS_REFUSALS_NOT_KEPT
+    now[0] += 600  # the next 10 minutes
+    assert await refused("203.0.113.9") is not None

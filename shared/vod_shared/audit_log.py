@@ -6,13 +6,14 @@ from where and the outcome; never a person's details.
 Every entry is written with ``record_audit``, which also puts an ``AuditRecorded`` in the outbox
 in the same transaction: the entry and its event are kept together or not at all, and screening
 shows every service's entries on one page (``/staff/audit/everywhere``)."""
+import time
 from datetime import datetime, timezone
 
 from pydantic import BaseModel
 from sqlalchemy import BigInteger, Column, DateTime, Index, Integer, MetaData, String, Table, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from vod_shared.db import TOPIC_PREFIX, outbox
+from vod_shared.db import PER_FACTORY, TOPIC_PREFIX, outbox
 from vod_shared.envelope import new_envelope, to_kafka
 from vod_shared.events.audit import AuditRecorded
 from vod_shared.topics import AUDIT
@@ -100,11 +101,55 @@ def _bounded(values: dict) -> dict:
             "detail": detail[:300] if detail else None}
 
 
+MAX_ADDRESSES = 10_000
+
+
+class NobodysRefusals:
+    """How many refusals of someone not signed in each address may have written, per window.
+
+    Anyone who can reach a service may be refused, and each refusal was an entry (and an
+    event on vod.audit): an endless stream of them would bury staff's entries in the
+    append-only log. Per address and window, the first ``per_address`` are kept; the next one
+    is kept with a detail saying that more from that address are not kept until the window
+    ends, and the rest are not kept. Refusals of staff signed in are always kept."""
+
+    def __init__(self, *, per_address: int = 30, window_s: float = 600.0,
+                 clock=time.monotonic) -> None:
+        self.per_address, self.window_s, self._clock = per_address, window_s, clock
+        self._window_began = clock()
+        self._counts: dict[str, int] = {}
+
+    def admit(self, address: str) -> str | None:
+        """``keep``, ``keep, and say the rest are not`` (``last``) or None (not kept)."""
+        if self._clock() - self._window_began >= self.window_s:
+            self._window_began, self._counts = self._clock(), {}
+        if address not in self._counts and len(self._counts) >= MAX_ADDRESSES:
+            address = "*"  # beyond so many addresses in one window, they count as one
+        count = self._counts[address] = self._counts.get(address, 0) + 1
+        if count <= self.per_address:
+            return "keep"
+        return "last" if count == self.per_address + 1 else None
+
+
+NOBODYS_REFUSALS_NOT_KEPT = "more refusals from this address are not kept for 10 minutes"
+_REFUSALS = "nobodys_refusals"
+
+
 async def record_audit(session: AsyncSession, table: Table, *, service: str,
-                       values: dict) -> int:
+                       values: dict) -> int | None:
     """Appends one entry to ``service``'s audit log and, in the same transaction, an
     ``AuditRecorded`` of it to the outbox (published on ``vod.audit`` once it commits);
-    returns the entry's number."""
+    returns the entry's number (None: a refusal of nobody signed in, past what its address
+    may write: ``NobodysRefusals``)."""
+    per_service = session.info.get(PER_FACTORY)  # the service's sessions share it
+    if per_service is not None and values.get("username") is None and \
+            str(values.get("outcome", "")).startswith("refused"):
+        refusals = per_service.setdefault(_REFUSALS, NobodysRefusals())
+        admitted = refusals.admit(values.get("address") or "")
+        if admitted is None:
+            return None
+        if admitted == "last":
+            values = {**values, "detail": NOBODYS_REFUSALS_NOT_KEPT}
     values = _bounded(values)
     seq = (await session.execute(
         insert(table).values(**values).returning(table.c.seq))).scalar_one()

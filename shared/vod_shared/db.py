@@ -147,11 +147,14 @@ def _sqlite_pragmas(dbapi_connection, _record, busy_timeout_ms: int = 30000,
 # In a session's ``info``: the topics' prefix, for what writes to the outbox without a unit of
 # work's ``emit`` (``vod_shared.audit_log.record_audit``)
 TOPIC_PREFIX = "vod.topic_prefix"
+PER_FACTORY = "vod.per_factory"
 
 
 def session_factory(engine: AsyncEngine, *, topic_prefix: str = "") -> async_sessionmaker:
+    # PER_FACTORY: one dict shared by every session of this factory (a service's runtime),
+    # for what lives as long as it does (vod_shared.audit_log's count of nobody's refusals)
     return async_sessionmaker(engine, expire_on_commit=False,
-                              info={TOPIC_PREFIX: topic_prefix})
+                              info={TOPIC_PREFIX: topic_prefix, PER_FACTORY: {}})
 
 
 def as_utc(moment: datetime | None) -> datetime | None:
