@@ -10,7 +10,7 @@ The case records the events it causes (``events``) and what staff must be told (
 the service layer saves both with the case.
 """
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -31,7 +31,8 @@ from scheduling.domain.availability import Availability
 from scheduling.domain.clearances import Clearance
 from scheduling.domain.custody import CustodyMoves
 from scheduling.domain.dialogue import Dialogue
-from scheduling.domain.errors import InvalidSchedule, NotNow
+from scheduling.domain.booking import Commitment, ensure_bookable
+from scheduling.domain.errors import DoubleBooked, InvalidSchedule, NotNow, Unavailable
 from scheduling.domain.meetings import Meeting
 from scheduling.domain.holds import Hold, Holds
 from scheduling.domain.preparation import Preparation
@@ -143,18 +144,19 @@ class Case(Holds, Preparation, Dialogue, Afterwards, CustodyMoves):
 
     def erase_requester_details(self, now: datetime) -> bool:
         """The requester was erased: forget what intake's sealed values about this case told
-        (travel offered, i.e. lives out of state), and what staff wrote in free text about its
-        meetings and dialogue (a place may be her home, an outcome may say where she moved):
-        their places and outcomes read ``ERASED``. Stages, dates, modes and the facility stay.
-        Returns whether anything changed (a second erasure changes nothing)."""
+        (travel offered, i.e. lives out of state), and what staff wrote in free text about her
+        own meetings (a place may be her home, an outcome may say where she moved): their
+        places and outcomes read ``ERASED``. The offender's meetings (a room in the prison) and
+        the dialogue's venue (a community room, the same for every linked case) stay, as do
+        stages, dates and modes. Returns whether anything changed (a second erasure changes
+        nothing)."""
         if self.details_erased:
             return False
         self.travel_offered, self.details_erased = False, True
         for meeting in self.meetings:
-            meeting.place = ERASED if meeting.place else None
-            meeting.outcome = ERASED if meeting.outcome else None
-        for session in self.sessions:
-            session.place = ERASED if session.place else None
+            if meeting.party is Party.VICTIM:
+                meeting.place = ERASED if meeting.place else None
+                meeting.outcome = ERASED if meeting.outcome else None
         self.updated_at = now
         return True
 
@@ -200,7 +202,9 @@ class Case(Holds, Preparation, Dialogue, Afterwards, CustodyMoves):
 
     def assign(self, facilitator_ids: tuple[str, ...], *, now: datetime,
                reason: str = "first_assignment",
-               staff_accounts: Mapping[str, str | None] | None = None) -> None:
+               staff_accounts: Mapping[str, str | None] | None = None,
+               hours: Mapping[str, Availability] | None = None,
+               commitments: Iterable[Commitment] = ()) -> None:
         """The first assignment takes the case off the wait list; a later one keeps the history.
         ``staff_accounts`` maps a facilitator to the staff account that acts as them; the event
         carries it so the other services show each facilitator their own cases."""
@@ -215,7 +219,7 @@ class Case(Holds, Preparation, Dialogue, Afterwards, CustodyMoves):
             return
         self.facilitator_ids = tuple(facilitator_ids)
         self.assignments.append(Assignment(self.facilitator_ids, now, reason))
-        self._hand_over_upcoming(now)
+        self._hand_over_upcoming(now, hours=hours, commitments=list(commitments))
         if self.is_waiting_for_facilitator:
             self.stage, self.waiting_since = Stage.PREPARATION, None
         self._record(FacilitatorAssigned(
@@ -225,11 +229,29 @@ class Case(Holds, Preparation, Dialogue, Afterwards, CustodyMoves):
                             if account and f in self.facilitator_ids}), now)
         self.request_clearance(reason="facilitators_assigned", now=now)
 
-    def _hand_over_upcoming(self, now: datetime) -> None:
+    def _hand_over_upcoming(self, now: datetime, *, hours: Mapping[str, Availability] | None,
+                            commitments: list[Commitment]) -> None:
         """A facilitator taken off the case takes no part in its meetings and dialogue still to
         come (nor sees them on their calendar): each keeps those of its facilitators still on
-        the case, or goes to the case's facilitators now if none is."""
+        the case, or goes to the case's facilitators now if none is. Taken over at a time the
+        new facilitators are not free (their hours, ``hours``; their other cases,
+        ``commitments``), it stays booked and staff are alerted to move it: a facilitator
+        taken off for cause is taken off at once."""
         for planned in (*self.meetings, *self.sessions):
-            if planned.is_upcoming(now):
-                staying = tuple(f for f in planned.facilitator_ids if f in self.facilitator_ids)
-                planned.facilitator_ids = staying or self.facilitator_ids
+            if not planned.is_upcoming(now):
+                continue
+            staying = tuple(f for f in planned.facilitator_ids if f in self.facilitator_ids)
+            if staying:
+                planned.facilitator_ids = staying
+                continue
+            planned.facilitator_ids = self.facilitator_ids
+            if hours is None:
+                continue
+            try:
+                ensure_bookable(planned.when, planned.facilitator_ids, hours=hours,
+                                commitments=commitments)
+            except (DoubleBooked, Unavailable) as clash:
+                what = "meeting" if isinstance(planned, Meeting) else "dialogue"
+                self._alert("facilitator_not_free",
+                            f"The {what} on {planned.when.start:%Y-%m-%d %H:%M} UTC went to the "
+                            f"case's new facilitators: {clash} Move it, or choose others.", now)

@@ -158,8 +158,8 @@ async def custody_changed(envelope: Envelope, uow: UnitOfWork, *, ctx: Context) 
 async def person_erased(envelope: Envelope, uow: UnitOfWork, *, ctx: Context) -> None:
     """Intake erased a person, with the keys of the cases they requested (``subjects``): every
     such case forgets what intake's sealed values told scheduling about it, staff's sealed
-    notes on it, and the places and outcomes staff wrote of its meetings and dialogue; its
-    stages, dates and meetings stay. Scheduling's copies of those keys go in
+    notes on it, and the places and outcomes staff wrote of her own meetings; its stages,
+    dates and meetings stay. Scheduling's copies of those keys go in
     the same transaction, and the subjects are remembered as erased (a grant read later is not
     kept). An unknown person, or one already erased, changes nothing more."""
     erased: PersonErased = envelope.data

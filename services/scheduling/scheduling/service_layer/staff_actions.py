@@ -92,7 +92,8 @@ async def assign_facilitators(uow: UnitOfWork, ctx: Context, *, case_id: str,
             raise NotFound(f"No facilitator {facilitator_id}.")
         people.append(person)
     case.assign(tuple(facilitator_ids), now=ctx.clock(), reason=reason,
-                staff_accounts=staff_accounts(people))
+                staff_accounts=staff_accounts(people),
+                **await booking(uow, case, facilitator_ids))
     await uow.save_case(case, topic=ctx.topic)
     return case
 

@@ -105,9 +105,10 @@ FLAT, MOVED = "her flat, 12 Elm St Apt 4, Tucson AZ", "she moved to Tucson after
 
 
 async def test_what_staff_wrote_of_her_meetings_goes_with_her(scheduling):
-    """A meeting's place may be her home and its outcome where she went: free text, shown to
+    """Her meeting's place may be her home and its outcome where she went: free text, shown to
     every screener and on the week's calendar. Both read "(erased)" once she is erased; the
-    meeting itself (when, with whom, by what means) stays."""
+    meeting itself (when, with whom, by what means) stays, and the offender's meetings (a room
+    in the prison) keep theirs."""
     coordinator = await scheduling.staff(Role.COORDINATOR)
     await add_facilitator(coordinator, "Eli")
     her, case_id = f"person-{uuid.uuid4()}", str(uuid.uuid4())
@@ -118,20 +119,25 @@ async def test_what_staff_wrote_of_her_meetings_goes_with_her(scheduling):
         made = await coordinator.post(f"/api/cases/{case_id}/{path}", json={
             "party": "victim", "mode": "in_person", "place": FLAT, **extra})
         assert made.status_code == 201, made.text
+    his = await coordinator.post(f"/api/cases/{case_id}/meetings", json={
+        "party": "offender", "mode": "in_person", "place": "Room 3, Block B",
+        "starts_at": "2026-03-06T10:00:00-08:00"})
+    assert his.status_code == 201, his.text
 
     await scheduling.feed(erased(her, case_id), subject=her)
 
     assert scheduling.dead == []
     meetings = (await coordinator.get(f"/api/cases/{case_id}")).json()["meetings"]
-    assert [(m["mode"], m["status"], m["place"], m["outcome"]) for m in meetings] == [
-        ("in_person", "held", "(erased)", "(erased)"),
-        ("in_person", "scheduled", "(erased)", None)]
+    assert [(m["party"], m["status"], m["place"], m["outcome"]) for m in meetings] == [
+        ("victim", "held", "(erased)", "(erased)"),
+        ("victim", "scheduled", "(erased)", None),
+        ("offender", "scheduled", "Room 3, Block B", None)]
     screener = await scheduling.staff(Role.SCREENER)
     for reader, page in ((screener, f"/staff/cases/{case_id}"),
                          (coordinator, "/staff/calendar?from=2026-03-02")):
         assert "Elm St" not in (text := (await reader.get(page)).text) and "Tucson" not in text
     week = (await coordinator.get("/api/calendar", params={"from": "2026-03-02"})).json()
-    assert [e["place"] for e in week] == ["(erased)"]
+    assert [e["place"] for e in week] == ["(erased)", "Room 3, Block B"]
 
 
 async def test_a_store_erased_before_this_rule_forgets_the_free_text_when_migrated(scheduling):

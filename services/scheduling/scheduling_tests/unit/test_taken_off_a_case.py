@@ -62,3 +62,32 @@ async def test_a_second_facilitator_added_keeps_the_first_on_her_meetings(schedu
     assert both.status_code == 200, both.text
     [meeting] = (await coordinator.get(f"/api/cases/{case_id}")).json()["meetings"]
     assert meeting["facilitator_ids"] == [ana_id]  # still hers: nobody was taken off
+
+
+async def test_a_meeting_taken_over_when_the_new_facilitator_is_busy_is_an_alert(scheduling):
+    """A facilitator taken off for cause is taken off at once, whatever the new one's
+    calendar: her meeting goes to Fay, who has another then, and staff are told to move it
+    (booking Fay then directly is refused)."""
+    coordinator = await scheduling.staff(Role.COORDINATOR)
+    await add_facilitator(coordinator, "Ana", username="ana", capacity=1)
+    hers = str(uuid.uuid4())
+    await scheduling.feed(request(hers), eligible(hers), approved(hers))
+    fay_id = await add_facilitator(coordinator, "Fay", username="fay", capacity=3)
+    other = str(uuid.uuid4())
+    await scheduling.feed(request(other), eligible(other), approved(other))
+    at = "2026-03-05T10:00:00-08:00"
+    for case_id in (hers, other):
+        made = await coordinator.post(f"/api/cases/{case_id}/meetings", json={
+            "party": "victim", "mode": "phone", "starts_at": at})
+        assert made.status_code == 201, made.text
+    assert (await coordinator.get("/api/alerts")).json() == []
+
+    moved = await coordinator.post(f"/api/cases/{hers}/facilitators",
+                                   json={"facilitator_ids": [fay_id]})
+
+    assert moved.status_code == 200, moved.text
+    [meeting] = (await coordinator.get(f"/api/cases/{hers}")).json()["meetings"]
+    assert meeting["facilitator_ids"] == [fay_id]
+    alerts = (await coordinator.get("/api/alerts")).json()
+    assert [(a["case_id"], a["kind"]) for a in alerts] == [(hers, "facilitator_not_free")]
+    assert "2026-03-05 18:00 UTC" in alerts[0]["detail"] and "Move it" in alerts[0]["detail"]
