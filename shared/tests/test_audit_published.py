@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import MetaData, func, select
 
 from vod_shared.audit_log import (
+    NOBODYS_REFUSALS_ALL_NOT_KEPT,
     NOBODYS_REFUSALS_NOT_KEPT,
     NobodysRefusals,
     audit_log_table,
@@ -128,3 +129,13 @@ async def test_refusals_of_nobody_signed_in_are_kept_up_to_a_bound_per_address(s
     assert from_flood[-1].detail == NOBODYS_REFUSALS_NOT_KEPT
     now[0] += 600  # the next 10 minutes
     assert await refused("203.0.113.9") is not None
+
+
+def test_one_host_cannot_pass_the_bound_by_changing_addresses():
+    """An IPv6 host holds a whole /64: its addresses count as one. And however many hosts, at
+    most ``per_window`` refusals are kept in a window, the last saying so."""
+    refusals = NobodysRefusals(per_address=3, per_window=10, clock=lambda: 0.0)
+    one_host = [refusals.admit(f"2001:db8:1:2::{n:x}") for n in range(6)]
+    assert one_host == ["keep"] * 3 + [NOBODYS_REFUSALS_NOT_KEPT, None, None]
+    many = [refusals.admit(f"198.51.100.{n}") for n in range(10)]
+    assert many == ["keep"] * 5 + [NOBODYS_REFUSALS_ALL_NOT_KEPT] + [None] * 4

@@ -6,6 +6,7 @@ from where and the outcome; never a person's details.
 Every entry is written with ``record_audit``, which also puts an ``AuditRecorded`` in the outbox
 in the same transaction: the entry and its event are kept together or not at all, and screening
 shows every service's entries on one page (``/staff/audit/everywhere``)."""
+import ipaddress
 import time
 from datetime import datetime, timezone
 
@@ -109,29 +110,52 @@ class NobodysRefusals:
 
     Anyone who can reach a service may be refused, and each refusal was an entry (and an
     event on vod.audit): an endless stream of them would bury staff's entries in the
-    append-only log. Per address and window, the first ``per_address`` are kept; the next one
-    is kept with a detail saying that more from that address are not kept until the window
-    ends, and the rest are not kept. Refusals of staff signed in are always kept."""
+    append-only log. Per address (an IPv6 address by its /64, which one host may hold whole)
+    and window, the first ``per_address`` are kept; the next one is kept with a detail saying
+    that more from that address are not kept until the window ends, and the rest are not. At
+    most ``per_window`` are kept in all, whatever the addresses, the last of them saying so.
+    Refusals of staff signed in are always kept."""
 
-    def __init__(self, *, per_address: int = 30, window_s: float = 600.0,
-                 clock=time.monotonic) -> None:
-        self.per_address, self.window_s, self._clock = per_address, window_s, clock
+    def __init__(self, *, per_address: int = 30, per_window: int = 1000,
+                 window_s: float = 600.0, clock=time.monotonic) -> None:
+        self.per_address, self.per_window, self.window_s = per_address, per_window, window_s
+        self._clock = clock
         self._window_began = clock()
         self._counts: dict[str, int] = {}
+        self._kept = 0
 
     def admit(self, address: str) -> str | None:
-        """``keep``, ``keep, and say the rest are not`` (``last``) or None (not kept)."""
+        """``keep``; a detail to keep it with (the rest are not kept); or None (not kept)."""
         if self._clock() - self._window_began >= self.window_s:
-            self._window_began, self._counts = self._clock(), {}
-        if address not in self._counts and len(self._counts) >= MAX_ADDRESSES:
-            address = "*"  # beyond so many addresses in one window, they count as one
-        count = self._counts[address] = self._counts.get(address, 0) + 1
-        if count <= self.per_address:
-            return "keep"
-        return "last" if count == self.per_address + 1 else None
+            self._window_began, self._counts, self._kept = self._clock(), {}, 0
+        if self._kept >= self.per_window:
+            return None
+        key = _host(address)
+        if key not in self._counts and len(self._counts) >= MAX_ADDRESSES:
+            key = "*"  # beyond so many addresses in one window, they count as one
+        count = self._counts[key] = self._counts.get(key, 0) + 1
+        if count > self.per_address + 1:
+            return None
+        self._kept += 1
+        if count == self.per_address + 1:
+            return NOBODYS_REFUSALS_NOT_KEPT
+        return NOBODYS_REFUSALS_ALL_NOT_KEPT if self._kept == self.per_window else "keep"
+
+
+def _host(address: str) -> str:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if ip.version == 6:
+        if ip.ipv4_mapped:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+    return str(ip)
 
 
 NOBODYS_REFUSALS_NOT_KEPT = "more refusals from this address are not kept for 10 minutes"
+NOBODYS_REFUSALS_ALL_NOT_KEPT = "more refusals of anyone not signed in are not kept for 10 minutes"
 _REFUSALS = "nobodys_refusals"
 
 
@@ -148,8 +172,8 @@ async def record_audit(session: AsyncSession, table: Table, *, service: str,
         admitted = refusals.admit(values.get("address") or "")
         if admitted is None:
             return None
-        if admitted == "last":
-            values = {**values, "detail": NOBODYS_REFUSALS_NOT_KEPT}
+        if admitted != "keep":
+            values = {**values, "detail": admitted}
     values = _bounded(values)
     seq = (await session.execute(
         insert(table).values(**values).returning(table.c.seq))).scalar_one()

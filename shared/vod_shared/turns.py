@@ -10,8 +10,11 @@ nor read the broker's acknowledgements (the first escape text of a burst came a 
 ``take_turn()`` goes before such a step: while this turn's share (``TURN_S``) is spent, it waits
 for the loop's next turn, so a turn runs about one transaction's worth of work and everything
 else that is ready (the relay's next step, an acknowledgement read, a timer) gets its turn in
-between. Those waiting keep their order. Nothing is held: it is a yield, safe wherever an
-``await`` is.
+between. Those waiting keep their order. It takes nothing itself, but the task that waits keeps
+what it holds: a consumer's batch waits between its records inside its transaction (on SQLite
+holding the store's write lock once it has written, on PostgreSQL its subjects' locks), so a
+writer that starts meanwhile waits for that transaction, as for any other (on SQLite by trying
+again, ``vod_shared.sqlite_driver``); reads go on.
 """
 import asyncio
 import time

@@ -12,7 +12,7 @@ import threading
 # the server it was chosen for binds it. The span below is cut into slices, one per pytest-xdist
 # worker, so two workers of one run never hand out the same port.
 _FLOOR = 10000
-_SLICES = 8
+_SLICES = 16  # slice 0 outside xdist, then gw0..gw14; a worker beyond has the kernel choose
 _EPHEMERAL_RANGE = "/proc/sys/net/ipv4/ip_local_port_range"
 
 
@@ -28,12 +28,15 @@ def ephemeral_low(path: str = _EPHEMERAL_RANGE) -> int:
 
 def worker_slice(worker: str | None, low: int) -> tuple[int, int] | None:
     """The ports ``[start, end)`` a process hands out: slice 0 outside pytest-xdist, slice
-    N + 1 for its worker ``gwN``. None when the ephemeral range leaves too little room below it."""
+    N + 1 for its worker ``gwN``. None (the kernel chooses) when the ephemeral range leaves too
+    little room below it, or for a worker beyond the slices (never two workers in one)."""
     span = (low - _FLOOR) // _SLICES
     if span < 64:
         return None
     match = re.fullmatch(r"gw(\d+)", worker or "")
-    index = (int(match.group(1)) + 1) % _SLICES if match else 0
+    index = int(match.group(1)) + 1 if match else 0
+    if index >= _SLICES:
+        return None
     start = _FLOOR + index * span
     return start, start + span
 
