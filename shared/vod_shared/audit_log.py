@@ -62,11 +62,10 @@ class AuditOut(BaseModel):
 class ServiceAuditEntryOut(AuditEntryOut):
     service: str  # whose audit log the entry is in: intake, screening, scheduling, notifications
     entry_seq: int  # its number in that log
-    # Another entry came with the same service and number (a host with one service's
-    # credentials may write in another's name): each is shown, the service's own log holds
-    # the one it wrote. ``other_versions``: what each other one said, as kept.
+    # More than one entry came with the same service and number (a host with one service's
+    # credentials may write in another's name): each is listed, marked; the service's own log
+    # holds the one it wrote.
     disputed: bool = False
-    other_versions: list[dict] | None = None
 
 
 class AuditEverywhereOut(BaseModel):

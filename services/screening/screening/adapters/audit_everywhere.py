@@ -1,11 +1,11 @@
 """Every service's audit entries as told on vod.audit: screening's read model of them, for
 admins' one page of them all. A service's entry is kept once (its service and number), however
-often it is delivered; a different entry told with the same number is kept with it, and both
-are marked disputed. Read newest first by when it was written."""
+often it is delivered; a different entry told with the same number is kept too, as its own row,
+and all of them are marked disputed. Read newest first by when it was written."""
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vod_shared.audit_log import case_id_kept
@@ -29,13 +29,11 @@ class ServiceAuditEntry:
     method: str
     path: str
     detail: str | None
-    disputed: bool = False
-    # other entries told with the same number (what each said), when ``disputed``
-    other_versions: list[dict] | None = None
+    version: int = 0  # 1, 2...: another entry told with the same number
+    disputed: bool = False  # more than one entry was told with this number
 
 
 ADDED, KEPT_ALREADY, DISPUTED = "added", "kept already", "disputed"
-MAX_OTHER_VERSIONS = 5  # beyond, more of them would only fill the row
 _FIELDS = ("at", "username", "action", "outcome", "case_id", "address", "method", "path",
            "detail")
 
@@ -49,7 +47,7 @@ def _values(told: AuditRecorded) -> dict:
 
 
 def _comparable(values) -> dict:
-    """The entry's fields as JSON keeps them, to compare one told with one kept."""
+    """The entry's fields, to compare one told with one kept (the time in UTC)."""
     return {name: values[name].astimezone(timezone.utc).isoformat() if name == "at"
             else values[name] for name in _FIELDS}
 
@@ -60,26 +58,28 @@ class AuditEverywhere:
 
     async def add(self, told: AuditRecorded) -> str:
         """Keeps one service's entry: ``added``, ``kept already`` (the same entry told again),
-        or ``disputed``: another entry was kept with this service's number. Then the first
-        kept stays, marked disputed, with this one beside it (up to ``MAX_OTHER_VERSIONS``):
-        nothing told is hidden, and the service's own log says which it wrote."""
+        or ``disputed``: another entry was kept with this service's number. Then this one is
+        kept too, as its own row, and every entry with that number is marked disputed: nothing
+        told is hidden (each is found by its staff member and case, in its time's place), and
+        the service's own log says which it wrote."""
         values = _values(told)
         added = await self._session.execute(insert_or_ignore(
-            self._session, audit_everywhere, "service", "entry_seq",
-            service=told.service, entry_seq=told.entry_seq, **values))
+            self._session, audit_everywhere, "service", "entry_seq", "version",
+            service=told.service, entry_seq=told.entry_seq, version=0, **values))
         if added.rowcount == 1:
             return ADDED
         c = audit_everywhere.c
-        kept = (await self._session.execute(select(audit_everywhere).where(
-            c.service == told.service, c.entry_seq == told.entry_seq))).one()
-        others = list(kept.other_versions or [])
-        version = _comparable(values)
-        if version in [_comparable({**kept._mapping, "at": as_utc(kept.at)}), *others] or \
-                len(others) >= MAX_OTHER_VERSIONS:
+        same_number = (c.service == told.service, c.entry_seq == told.entry_seq)
+        kept = (await self._session.execute(
+            select(audit_everywhere).where(*same_number))).all()
+        if _comparable(values) in [_comparable({**row._mapping, "at": as_utc(row.at)})
+                                   for row in kept]:
             return KEPT_ALREADY
-        await self._session.execute(update(audit_everywhere).where(
-            c.service == told.service, c.entry_seq == told.entry_seq).values(
-            disputed=True, other_versions=[*others, version]))
+        await self._session.execute(insert(audit_everywhere).values(
+            service=told.service, entry_seq=told.entry_seq,
+            version=max(row.version for row in kept) + 1, disputed=True, **values))
+        await self._session.execute(update(audit_everywhere).where(*same_number).values(
+            disputed=True))
         return DISPUTED
 
     async def entries(self, *, case_id: str | None = None, username: str | None = None,
@@ -96,6 +96,7 @@ class AuditEverywhere:
         total = await self._session.scalar(
             select(func.count()).select_from(audit_everywhere).where(*where))
         rows = (await self._session.execute(select(audit_everywhere).where(*where).order_by(
-            c.at.desc(), c.service, c.entry_seq.desc()).limit(limit).offset(offset))).all()
+            c.at.desc(), c.service, c.entry_seq.desc(), c.version).limit(limit).offset(
+            offset))).all()
         return total, [ServiceAuditEntry(**{**row._mapping, "at": as_utc(row.at)})
                        for row in rows]

@@ -175,6 +175,8 @@ audit_everywhere = Table(
     "audit_everywhere", metadata,
     Column("service", String(16), primary_key=True),
     Column("entry_seq", BigInteger, primary_key=True, autoincrement=False),
+    # 0, and 1, 2... for other entries told with the same number (migration 0009)
+    Column("version", Integer, primary_key=True, autoincrement=False, server_default="0"),
     Column("at", DateTime(timezone=True), nullable=False),
     Column("username", String(64), nullable=True),
     Column("action", String(64), nullable=False),
@@ -184,9 +186,8 @@ audit_everywhere = Table(
     Column("method", String(8), nullable=False),
     Column("path", String(512), nullable=False),
     Column("detail", String(300), nullable=True),
-    # another entry came with this service's number: see migration 0009
+    # more than one entry came with this service's number: see migration 0009
     Column("disputed", Boolean, nullable=False, server_default=false()),
-    Column("other_versions", JSON, nullable=True),
     Index("ix_audit_everywhere_at", "at"),
     Index("ix_audit_everywhere_username", "username", "at"),
 )

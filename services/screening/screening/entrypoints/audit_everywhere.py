@@ -54,6 +54,7 @@ def audit_everywhere_routers(desk: ScreeningDesk) -> list[APIRouter]:
             caller(request, staff), case_id=case_id or None, username=username or None,
             service=service or None, limit=limit, offset=offset)
         return AuditEverywhereOut(count=total, items=[
-            ServiceAuditEntryOut(**e.__dict__) for e in found])
+            ServiceAuditEntryOut(**{k: v for k, v in e.__dict__.items() if k != "version"})
+            for e in found])
 
     return [pages, api]

@@ -82,25 +82,57 @@ async def test_the_page_shows_the_service_column_filters_and_pages(screening):
     assert (await screener.get("/api/audit/everywhere")).status_code == 403
 
 
-async def test_a_second_entry_with_the_same_number_is_shown_beside_the_first_both_disputed(
-        screening):
+async def test_entries_told_with_one_number_are_all_listed_and_disputed(screening):
     """Every service may write vod.audit: a host with notifications' credentials could tell an
     entry in intake's name with intake's next number, and intake's real entry (a staff member
-    reading her contact details) was then dropped as already kept. Now neither hides the other."""
-    await tell(screening, told("intake", 42, minutes=1, staff="innocent.bystander",
-                               action="home.read"))  # the forged one, first
-    await tell(screening, told("intake", 42, minutes=1, staff="rogue", action="contact.read",
-                               case_id="her-case"))  # intake's own entry
-    await tell(screening, told("intake", 42, minutes=1, staff="rogue", action="contact.read",
-                               case_id="her-case"))  # told again: nothing more
+    reading her contact details) was then dropped as already kept. Now each entry told is
+    listed, however many came first, found by its own staff member and case, all marked."""
+    for n in range(6):  # forged ones, first
+        await tell(screening, told("intake", 42, minutes=-600 - n, staff=f"decoy{n}",
+                                   action="home.read"))
+    real = told("intake", 42, minutes=1, staff="rogue", action="contact.read",
+                case_id="her-case")
+    await tell(screening, real)
+    await tell(screening, real)  # told again: nothing more
     await tell(screening, told("intake", 43, minutes=2))
     await tell(screening, told("intake", 43, minutes=2))  # the same entry twice: no dispute
 
     admin = await screening.staff(Role.ADMIN)
     body = (await admin.get("/api/audit/everywhere", params={"service": "intake"})).json()
-    assert [(e["entry_seq"], e["username"], e["disputed"]) for e in body["items"]] == [
-        (43, "ana.admin", False), (42, "innocent.bystander", True)]
-    assert [(v["username"], v["action"], v["case_id"]) for v in body["items"][1]["other_versions"]
-            ] == [("rogue", "contact.read", "her-case")]
-    page = (await admin.get("/staff/audit/everywhere", params={"service": "intake"})).text
-    assert "Disputed" in page and "rogue, contact.read" in page
+    assert body["count"] == 8
+    assert [(e["entry_seq"], e["username"], e["disputed"]) for e in body["items"][:2]] == [
+        (43, "ana.admin", False), (42, "rogue", True)]
+    assert {(e["entry_seq"], e["disputed"]) for e in body["items"][2:]} == {(42, True)}
+    for found in ({"username": "rogue"}, {"case_id": "her-case"}):
+        items = (await admin.get("/api/audit/everywhere", params=found)).json()["items"]
+        assert [(e["action"], e["disputed"]) for e in items] == [("contact.read", True)]
+    page = (await admin.get("/staff/audit/everywhere", params={"username": "rogue"})).text
+    assert "Disputed" in page and "number 42" in page
+
+
+async def test_entries_kept_before_versions_are_kept_through_the_migration_and_back(screening):
+    """Migration 0009 rebuilds the table with the version in its key: what was kept stays (as
+    version 0, not disputed); going back keeps the first version of each entry."""
+    from alembic import command
+
+    from vod_shared.migrations import alembic_config, upgrade_to_head
+
+    from screening.bootstrap import MIGRATIONS
+
+    await tell(screening, told("intake", 1, minutes=1))
+    await tell(screening, told("intake", 1, minutes=1, staff="someone.else"))  # disputed
+    engine = screening.runtime.engine
+    config = alembic_config(MIGRATIONS, engine.url.render_as_string(hide_password=False))
+
+    def downgrade(sync_connection) -> None:
+        config.attributes["connection"] = sync_connection
+        command.downgrade(config, "0008")
+
+    async with engine.begin() as conn:
+        await conn.run_sync(downgrade)
+    await upgrade_to_head(engine, MIGRATIONS)
+
+    admin = await screening.staff(Role.ADMIN)
+    items = (await admin.get("/api/audit/everywhere")).json()["items"]
+    assert [(e["service"], e["entry_seq"], e["username"], e["disputed"]) for e in items] == [
+        ("intake", 1, "ana.admin", False)]
