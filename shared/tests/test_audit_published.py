@@ -139,3 +139,7 @@ def test_one_host_cannot_pass_the_bound_by_changing_addresses():
     assert one_host == ["keep"] * 3 + [NOBODYS_REFUSALS_NOT_KEPT, None, None]
     many = [refusals.admit(f"198.51.100.{n}") for n in range(10)]
     assert many == ["keep"] * 5 + [NOBODYS_REFUSALS_ALL_NOT_KEPT] + [None] * 4
+    # both bounds reached by one refusal: it says the wider
+    both = NobodysRefusals(per_address=3, per_window=4, clock=lambda: 0.0)
+    assert [both.admit("203.0.113.9") for _ in range(5)] == [
+        "keep", "keep", "keep", NOBODYS_REFUSALS_ALL_NOT_KEPT, None]

@@ -136,9 +136,9 @@ class NobodysRefusals:
         if count > self.per_address + 1:
             return None
         self._kept += 1
-        if count == self.per_address + 1:
-            return NOBODYS_REFUSALS_NOT_KEPT
-        return NOBODYS_REFUSALS_ALL_NOT_KEPT if self._kept == self.per_window else "keep"
+        if self._kept == self.per_window:  # the wider of the two, when both end here
+            return NOBODYS_REFUSALS_ALL_NOT_KEPT
+        return NOBODYS_REFUSALS_NOT_KEPT if count == self.per_address + 1 else "keep"
 
 
 def _host(address: str) -> str:

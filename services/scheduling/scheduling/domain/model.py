@@ -247,11 +247,12 @@ class Case(Holds, Preparation, Dialogue, Afterwards, CustodyMoves):
             planned.facilitator_ids = self.facilitator_ids
             if hours is None:
                 continue
-            try:
+            what, ref = (("meeting", planned.meeting_id) if isinstance(planned, Meeting)
+                         else ("dialogue", planned.session_id))
+            try:  # against their other cases and this case's own, those handed over included
                 ensure_bookable(planned.when, planned.facilitator_ids, hours=hours,
-                                commitments=commitments)
+                                commitments=[*commitments, *self.commitments()], moving=ref)
             except (DoubleBooked, Unavailable) as clash:
-                what = "meeting" if isinstance(planned, Meeting) else "dialogue"
                 self._alert("facilitator_not_free",
                             f"The {what} on {planned.when.start:%Y-%m-%d %H:%M} UTC went to the "
                             f"case's new facilitators: {clash} Move it, or choose others.", now)

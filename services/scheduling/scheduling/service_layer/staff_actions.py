@@ -91,9 +91,14 @@ async def assign_facilitators(uow: UnitOfWork, ctx: Context, *, case_id: str,
         if (person := await uow.facilitators.get(facilitator_id)) is None:
             raise NotFound(f"No facilitator {facilitator_id}.")
         people.append(person)
+    found = await booking(uow, case, facilitator_ids)
+    if (group_id := await uow.groups.group_of(case_id)) is not None:
+        # a linked case's dialogue is this one's too (the same time, its own session row)
+        linked = set(await uow.groups.members(group_id))
+        found["commitments"] = [c for c in found["commitments"]
+                                if not (c.case_id in linked and c.kind == "session")]
     case.assign(tuple(facilitator_ids), now=ctx.clock(), reason=reason,
-                staff_accounts=staff_accounts(people),
-                **await booking(uow, case, facilitator_ids))
+                staff_accounts=staff_accounts(people), **found)
     await uow.save_case(case, topic=ctx.topic)
     return case
 

@@ -91,3 +91,30 @@ async def test_a_meeting_taken_over_when_the_new_facilitator_is_busy_is_an_alert
     alerts = (await coordinator.get("/api/alerts")).json()
     assert [(a["case_id"], a["kind"]) for a in alerts] == [(hers, "facilitator_not_free")]
     assert "2026-03-05 18:00 UTC" in alerts[0]["detail"] and "Move it" in alerts[0]["detail"]
+
+
+async def test_two_of_her_cases_meetings_handed_to_one_facilitator_at_one_time_is_an_alert(
+        scheduling):
+    """The case's own meetings count too: Ana with the victim and Bob with the offender at the
+    same hour, both handed to Fay, cannot both be hers."""
+    coordinator = await scheduling.staff(Role.COORDINATOR)
+    ana_id = await add_facilitator(coordinator, "Ana", capacity=1)
+    bob_id = await add_facilitator(coordinator, "Bob", capacity=1)
+    case_id = str(uuid.uuid4())
+    await scheduling.feed(request(case_id), eligible(case_id), approved(case_id))
+    both = await coordinator.post(f"/api/cases/{case_id}/facilitators",
+                                  json={"facilitator_ids": [ana_id, bob_id]})
+    assert both.status_code == 200, both.text
+    at = "2026-03-05T10:00:00-08:00"
+    for party, who in (("victim", ana_id), ("offender", bob_id)):
+        made = await coordinator.post(f"/api/cases/{case_id}/meetings", json={
+            "party": party, "mode": "phone", "starts_at": at, "facilitator_ids": [who]})
+        assert made.status_code == 201, made.text
+    fay_id = await add_facilitator(coordinator, "Fay", capacity=3)
+
+    moved = await coordinator.post(f"/api/cases/{case_id}/facilitators",
+                                   json={"facilitator_ids": [fay_id]})
+
+    assert moved.status_code == 200, moved.text
+    alerts = (await coordinator.get("/api/alerts")).json()
+    assert [(a["case_id"], a["kind"]) for a in alerts] == [(case_id, "facilitator_not_free")]

@@ -51,6 +51,9 @@ def _rebuild(with_versions: bool) -> None:
     op.execute(new.insert().from_select(list(_FIELDS), rows))
     op.drop_table("audit_everywhere")
     op.rename_table("audit_everywhere_rebuilt", "audit_everywhere")
+    if op.get_bind().dialect.name == "postgresql":  # its key named as a table made anew has it
+        op.execute("ALTER TABLE audit_everywhere RENAME CONSTRAINT audit_everywhere_rebuilt_pkey "
+                   "TO audit_everywhere_pkey")
     op.create_index("ix_audit_everywhere_case_id", "audit_everywhere", ["case_id"])
     op.create_index("ix_audit_everywhere_at", "audit_everywhere", ["at"])
     op.create_index("ix_audit_everywhere_username", "audit_everywhere", ["username", "at"])
