@@ -227,41 +227,24 @@ async def test_a_batch_holds_every_subject_it_touches_and_no_other(postgres_serv
     assert (seen_unrelated, seen_same) == (0, 1)
 
 
-async def test_other_tasks_get_their_turn_while_a_long_batch_is_applied(sessions):
+async def test_other_tasks_get_their_turn_while_a_long_batch_is_applied(sessions, loop_turns):
     """A batch's handlers run on the service's one event loop; on SQLite their statements do
     not wait for anything, so without a turn given back the relay's acknowledgements and the
     webhooks' answers waited for the whole batch (some hundreds of milliseconds: the first
     escape text of a burst came a second late). Each handler here takes 15 ms; another task
     runs between them, and the batch is still one transaction applied in order."""
-    import asyncio
-    import time
-
     handling_s = [0.0]
 
     async def slow(envelope, uow):
-        until = time.monotonic() + handling_s[0]
-        while time.monotonic() < until:
-            pass
+        loop_turns.busy(handling_s[0])
         await _record_and_announce(envelope, uow)
 
     consumer = _consumer(sessions, slow, DeadLetterTopic())
     await consumer.consume_batch(_batch(40, cases=4)[0])  # busy now: whole batches, not 1, 2, 4...
     records, event_ids = _batch(20, cases=4)
     handling_s[0] = 0.015
-    turns = 0
 
-    async def other_task():
-        nonlocal turns
-        while True:
-            await asyncio.sleep(0)
-            turns += 1
-
-    other = asyncio.ensure_future(other_task())
-    await asyncio.sleep(0)
-    before = turns
-    await consumer.consume_batch(records)
-    during = turns - before
-    other.cancel()
+    during = await loop_turns.of_another_task(consumer.consume_batch(records))
 
     assert during >= 19
     rows = (await _applied(sessions))[40:]

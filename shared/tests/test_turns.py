@@ -3,7 +3,6 @@ its commit in one step, so 32 webhooks in flight ran 32 whole transactions in on
 loop, and the outbox relay (the first escape text of a burst behind it) waited for all of
 them. Now whatever else is ready runs between them."""
 import asyncio
-import time
 
 from sqlalchemy import Column, Integer, MetaData, Table, func, insert, select
 
@@ -11,36 +10,22 @@ from vod_shared.db import session_factory
 from vod_shared.unit_of_work import SqlUnitOfWork
 
 state = MetaData()
+
 done = Table("done", state, Column("n", Integer, primary_key=True))
 
 
-async def test_another_task_runs_between_transactions_started_together(engine):
+async def test_another_task_runs_between_transactions_started_together(engine, loop_turns):
     async with engine.begin() as conn:
         await conn.run_sync(state.create_all)
     sessions = session_factory(engine)
 
     async def webhook(n: int) -> None:
         async with SqlUnitOfWork(sessions, source="/services/test") as uow:
-            until = time.monotonic() + 0.015  # its statements and checks, on the loop's thread
-            while time.monotonic() < until:
-                pass
+            loop_turns.busy(0.015)  # its statements and checks, on the loop's thread
             await uow.session.execute(insert(done).values(n=n))
             await uow.commit()
 
-    turns = 0
-
-    async def relay():
-        nonlocal turns
-        while True:
-            await asyncio.sleep(0)
-            turns += 1
-
-    other = asyncio.ensure_future(relay())
-    await asyncio.sleep(0)
-    before = turns
-    await asyncio.gather(*(webhook(n) for n in range(32)))
-    between = turns - before
-    other.cancel()
+    between = await loop_turns.of_another_task(asyncio.gather(*(webhook(n) for n in range(32))))
 
     assert between >= 31
     async with sessions() as session:
