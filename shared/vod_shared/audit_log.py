@@ -92,8 +92,9 @@ def case_id_kept(case_id: str | None) -> str | None:
     return case_id if case_id is None or len(case_id) <= CASE_ID_MAX else None
 
 
-def _bounded(values: dict) -> dict:
-    """The entry's values cut to the table's column widths."""
+def bounded(values: dict) -> dict:
+    """An entry's values cut to the audit tables' column widths (every service's log, and
+    screening's of them all)."""
     detail = values.get("detail")
     return {**values, "case_id": case_id_kept(values.get("case_id")),
             "address": (values.get("address") or "")[:64],
@@ -153,8 +154,8 @@ def _host(address: str) -> str:
     return str(ip)
 
 
-NOBODYS_REFUSALS_NOT_KEPT = "more refusals from this address are not kept for 10 minutes"
-NOBODYS_REFUSALS_ALL_NOT_KEPT = "more refusals of anyone not signed in are not kept for 10 minutes"
+NOBODYS_REFUSALS_NOT_KEPT = "later_refusals_from_address_not_kept"  # codes, as every detail
+NOBODYS_REFUSALS_ALL_NOT_KEPT = "later_refusals_not_kept"
 _REFUSALS = "nobodys_refusals"
 
 
@@ -173,7 +174,7 @@ async def record_audit(session: AsyncSession, table: Table, *, service: str,
             return None
         if admitted != "keep":
             values = {**values, "detail": admitted}
-    values = _bounded(values)
+    values = bounded(values)
     seq = (await session.execute(
         insert(table).values(**values).returning(table.c.seq))).scalar_one()
     data = AuditRecorded(

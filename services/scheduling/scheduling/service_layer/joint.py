@@ -214,11 +214,8 @@ def _with_dialogue(members: list[Case]) -> list[Case]:
 async def _booking(uow: UnitOfWork, case: Case, facilitator_ids, members: list[Case]) -> dict:
     """``facilitator_ids``' hours and commitments, the joint dialogue's other participants'
     own sessions aside (facilitators shared between family cases are at the same dialogue)."""
-    found = await booking(uow, case, facilitator_ids)
-    linked = {member.case_id for member in members}
-    found["commitments"] = [c for c in found["commitments"]
-                            if not (c.case_id in linked and c.kind == "session")]
-    return found
+    return await booking(uow, case, facilitator_ids,
+                         linked={member.case_id for member in members})
 
 
 async def _announce(uow: UnitOfWork, ctx: Context, event: EventData, group_id: str,

@@ -1,7 +1,7 @@
 """What staff do through the API and the pages: one keyword-only function per action, each
 loading, deciding in the domain and saving inside the unit of work it is given."""
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import date
 
 from vod_shared.events import ActedBy, MeetingMode, Party, Venue
@@ -26,12 +26,16 @@ async def case_for_update(uow: UnitOfWork, case_id: str) -> Case:
     return case
 
 
-async def booking(uow: UnitOfWork, case: Case, facilitator_ids: Sequence[str]) -> dict:
-    """The facilitators' hours and their commitments in other cases, locked for the booking."""
+async def booking(uow: UnitOfWork, case: Case, facilitator_ids: Sequence[str], *,
+                  linked: Collection[str] = ()) -> dict:
+    """The facilitators' hours and their commitments in other cases, locked for the booking.
+    ``linked``: cases in one joint dialogue with this one, whose own session rows are that same
+    dialogue (facilitators shared between family cases are at the same dialogue), set aside."""
     people = await uow.facilitators.lock(facilitator_ids)
+    commitments = await uow.calendar.commitments(facilitator_ids, excluding_case=case.case_id)
     return {"hours": {p.facilitator_id: p.availability for p in people if p.active},
-            "commitments": await uow.calendar.commitments(facilitator_ids,
-                                                          excluding_case=case.case_id)}
+            "commitments": [c for c in commitments
+                            if not (c.case_id in linked and c.kind == "session")]}
 
 
 # -- facilitators and facilities -------------------------------------------------------------
@@ -91,14 +95,11 @@ async def assign_facilitators(uow: UnitOfWork, ctx: Context, *, case_id: str,
         if (person := await uow.facilitators.get(facilitator_id)) is None:
             raise NotFound(f"No facilitator {facilitator_id}.")
         people.append(person)
-    found = await booking(uow, case, facilitator_ids)
-    if (group_id := await uow.groups.group_of(case_id)) is not None:
-        # a linked case's dialogue is this one's too (the same time, its own session row)
-        linked = set(await uow.groups.members(group_id))
-        found["commitments"] = [c for c in found["commitments"]
-                                if not (c.case_id in linked and c.kind == "session")]
+    group_id = await uow.groups.group_of(case_id)
+    linked = await uow.groups.members(group_id) if group_id is not None else ()
     case.assign(tuple(facilitator_ids), now=ctx.clock(), reason=reason,
-                staff_accounts=staff_accounts(people), **found)
+                staff_accounts=staff_accounts(people),
+                **await booking(uow, case, facilitator_ids, linked=linked))
     await uow.save_case(case, topic=ctx.topic)
     return case
 

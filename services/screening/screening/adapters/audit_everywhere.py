@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from vod_shared.audit_log import case_id_kept
+from vod_shared.audit_log import bounded
 from vod_shared.db import insert_or_ignore
 from vod_shared.events import AuditRecorded
 
@@ -39,11 +39,10 @@ _FIELDS = ("at", "username", "action", "outcome", "case_id", "address", "method"
 
 
 def _values(told: AuditRecorded) -> dict:
-    """An entry as this table keeps it (cut to its columns' widths)."""
-    return dict(at=told.at, username=told.staff, action=told.action, outcome=told.outcome,
-                case_id=case_id_kept(told.case_id), address=told.client[:64],
-                method=told.method[:8], path=told.path[:512],
-                detail=told.detail[:300] if told.detail else None)
+    """An entry as this table keeps it (cut to its columns' widths, as each service's log)."""
+    return bounded(dict(at=told.at, username=told.staff, action=told.action,
+                        outcome=told.outcome, case_id=told.case_id, address=told.client,
+                        method=told.method, path=told.path, detail=told.detail))
 
 
 def _comparable(values) -> dict:
