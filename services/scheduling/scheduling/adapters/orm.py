@@ -52,6 +52,7 @@ cases = Table(
     # When the due-work loop should next look at the case (a survey, a travel warning).
     Column("next_due_at", DateTime(timezone=True), nullable=True, index=True),
     Index("ix_cases_stage_waiting", "stage", "waiting_since"),
+    Index("ix_cases_opened_at", "opened_at", "case_id"),  # the case lists' order
 )
 
 facilitators = Table(

@@ -60,8 +60,7 @@ def cases_router(service, *, phone: str) -> APIRouter:
     @router.get("/cases", summary="Cases (a facilitator: the ones assigned to them)")
     async def list_cases(staff: Staff, tz: Zone = PROGRAM_ZONE) -> list[dict]:
         async def view(uow):
-            return [views.case_summary(await uow.cases.get(i), tz)
-                    for i in await views.visible_case_ids(uow, staff)]
+            return [views.case_summary(case, tz) for case in await views.visible_cases(uow, staff)]
         return await service.read(view)
 
     @router.get("/cases/{case_id}", summary="A case's whole schedule")

@@ -106,24 +106,23 @@ def directory_router(service) -> APIRouter:
     @router.get("/wait-list", summary="Approved cases waiting for a facilitator, longest first")
     async def wait_list(staff: Coordinator, tz: Zone = PROGRAM_ZONE) -> list[dict]:
         async def view(uow):
-            return [views.case_summary(await uow.cases.get(case_id), tz)
-                    for case_id in await uow.cases.waiting_for_facilitator()]
+            return [views.case_summary(case, tz) for case in
+                    await uow.cases.many(await uow.cases.waiting_for_facilitator())]
         return await service.read(view)
 
     @router.get("/alerts", summary="What staff must know and act on, newest first")
     async def open_alerts(staff: Staff, tz: Zone = PROGRAM_ZONE) -> list[dict]:
         async def view(uow):
-            ids = await views.visible_case_ids(uow, staff)
             return [{"alert_id": a.alert_id, "case_id": a.case_id, "kind": a.kind,
                      "detail": a.detail, "at": views.local(a.at, tz)}
-                    for a in await uow.alerts.open(ids)]
+                    for a in await views.visible_alerts(uow, staff)]
         return await service.read(view)
 
     @router.post("/alerts/{alert_id}/acknowledge", status_code=204, summary="Mark an alert seen")
     async def acknowledge(alert_id: str, staff: Staff) -> None:
         async def check(uow):
             alert = await uow.alerts.get(alert_id)
-            if alert is None or alert.case_id not in await views.visible_case_ids(uow, staff):
+            if alert is None or not await views.may_see_case_id(uow, staff, alert.case_id):
                 raise NotFound(f"No alert {alert_id}.")
         await service.read(check)
         await service.run(act.acknowledge_alert, staff=staff, audit="alert.acknowledge",

@@ -106,27 +106,35 @@ def pages_router(service) -> APIRouter:
         return RedirectResponse("/staff/calendar", status_code=303)
 
     @router.get("/cases")
-    async def cases(request: Request, staff: Reader) -> HTMLResponse:
+    async def cases(request: Request, staff: Reader,
+                    page: Annotated[int, Query(ge=1, le=1_000_000)] = 1) -> HTMLResponse:
         async def view(uow):
             known = await names(uow)
-            ids = await views.visible_case_ids(uow, staff)
+            total, shown, listed = await views.visible_cases_page(uow, staff, page=page)
             summaries = []
-            for case_id in ids:
-                summary = views.case_summary(await uow.cases.get(case_id), PROGRAM_ZONE)
+            for case in listed:
+                summary = views.case_summary(case, PROGRAM_ZONE)
                 summary["facilitators"] = [known.get(i, i) for i in summary["facilitator_ids"]]
                 summaries.append(summary)
             waiting = None
             if staff.has_any_role(*views.SEES_EVERY_CASE):
-                waiting = [views.case_summary(await uow.cases.get(i), PROGRAM_ZONE)
-                           for i in await uow.cases.waiting_for_facilitator()]
-            references = {c["case_id"]: c["reference"] for c in summaries}
+                # the head of the wait list (it is worked from the head), and its length
+                queue = await uow.cases.waiting_for_facilitator()
+                waiting = {"total": len(queue), "cases": [
+                    views.case_summary(case, PROGRAM_ZONE)
+                    for case in await uow.cases.many(queue[:views.CASES_PAGE])]}
+            found = await views.visible_alerts(uow, staff)
+            references = await uow.cases.references(a.case_id for a in found)
             alerts = [{"alert_id": a.alert_id, "case_id": a.case_id, "detail": a.detail,
                        "reference": references.get(a.case_id),
-                       "at": views.local(a.at, PROGRAM_ZONE)} for a in await uow.alerts.open(ids)]
-            return summaries, waiting, alerts
-        summaries, waiting, alerts = await service.read(view)
-        return render(request, "cases.html", staff=staff, cases=summaries, wait_list=waiting,
-                      alerts=alerts, language=history.language,
+                       "at": views.local(a.at, PROGRAM_ZONE)} for a in found]
+            listing = {"total": total, "page": shown, "first": (shown - 1) * views.CASES_PAGE + 1,
+                       "last": (shown - 1) * views.CASES_PAGE + len(summaries),
+                       "older": shown * views.CASES_PAGE < total}
+            return summaries, listing, waiting, alerts
+        summaries, listing, waiting, alerts = await service.read(view)
+        return render(request, "cases.html", staff=staff, cases=summaries, listing=listing,
+                      wait_list=waiting, alerts=alerts, language=history.language,
                       may_act=staff.has_any_role(*ACTS))
 
     @router.get("/cases/{case_id}")
@@ -198,7 +206,7 @@ def pages_router(service) -> APIRouter:
     async def acknowledge(alert_id: str, staff: Staff):
         async def check(uow):
             alert = await uow.alerts.get(alert_id)
-            return alert is not None and alert.case_id in await views.visible_case_ids(uow, staff)
+            return alert is not None and await views.may_see_case_id(uow, staff, alert.case_id)
         if await service.read(check):
             await service.run(act.acknowledge_alert, staff=staff, audit="alert.acknowledge",
                               alert_id=alert_id, by=staff.username)

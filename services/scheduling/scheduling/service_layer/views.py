@@ -19,6 +19,7 @@ SEES_EVERY_CASE = (Role.COORDINATOR, Role.ADMIN)
 # Screeners read every case's schedule (a dialogue's date matters to the gate clearances they
 # grant) and change none: scheduling's changes admit coordinators and facilitators only.
 READS_EVERY_CASE = (*SEES_EVERY_CASE, Role.SCREENER)
+CASES_PAGE = 50  # cases on one page of the staff's case list
 
 
 async def my_facilitator_id(uow: UnitOfWork, staff: StaffMember) -> str | None:
@@ -50,6 +51,39 @@ async def visible_case_ids(uow: UnitOfWork, staff: StaffMember) -> list[str]:
         return await uow.cases.all_ids()
     mine = await my_facilitator_id(uow, staff)
     return [] if mine is None else await uow.cases.assigned_to(mine)
+
+
+async def visible_cases(uow: UnitOfWork, staff: StaffMember) -> list[Case]:
+    """Every case this staff member may see, oldest first, read a chunk at a time."""
+    return await uow.cases.many(await visible_case_ids(uow, staff))
+
+
+async def visible_cases_page(uow: UnitOfWork, staff: StaffMember, *,
+                             page: int) -> tuple[int, int, list[Case]]:
+    """A page of ``CASES_PAGE`` of the cases this staff member may see, newest first: how many
+    there are in all, the page shown (the last, for one past it), its cases."""
+    mine = None
+    if not staff.has_any_role(*READS_EVERY_CASE):
+        mine = await my_facilitator_id(uow, staff)
+        if mine is None:
+            return 0, 1, []
+    total, page, ids = await uow.cases.newest_first(page=page, size=CASES_PAGE,
+                                                     facilitator_id=mine)
+    return total, page, await uow.cases.many(ids)
+
+
+async def visible_alerts(uow: UnitOfWork, staff: StaffMember) -> list:
+    """The open alerts of the cases this staff member may see, newest first."""
+    if staff.has_any_role(*READS_EVERY_CASE):
+        return await uow.alerts.open()
+    mine = await my_facilitator_id(uow, staff)
+    return [] if mine is None else await uow.alerts.open(await uow.cases.assigned_to(mine))
+
+
+async def may_see_case_id(uow: UnitOfWork, staff: StaffMember, case_id: str) -> bool:
+    """``may_see`` for a case known by its id (none: no)."""
+    case = await uow.cases.get(case_id)
+    return case is not None and await may_see(uow, staff, case)
 
 
 def local(moment: datetime | None, tz: str) -> str | None:
