@@ -55,7 +55,9 @@ async def visible_case_ids(uow: UnitOfWork, staff: StaffMember) -> list[str]:
 
 async def visible_cases(uow: UnitOfWork, staff: StaffMember) -> list[Case]:
     """Every case this staff member may see, oldest first, read a chunk at a time."""
-    return await uow.cases.many(await visible_case_ids(uow, staff))
+    mine = None if staff.has_any_role(*READS_EVERY_CASE) else \
+        await my_facilitator_id(uow, staff)
+    return _still_theirs(await uow.cases.many(await visible_case_ids(uow, staff)), mine)
 
 
 async def visible_cases_page(uow: UnitOfWork, staff: StaffMember, *,
@@ -69,7 +71,14 @@ async def visible_cases_page(uow: UnitOfWork, staff: StaffMember, *,
             return 0, 1, []
     total, page, ids = await uow.cases.newest_first(page=page, size=CASES_PAGE,
                                                      facilitator_id=mine)
-    return total, page, await uow.cases.many(ids)
+    return total, page, _still_theirs(await uow.cases.many(ids), mine)
+
+
+def _still_theirs(cases: list[Case], facilitator_id: str | None) -> list[Case]:
+    """A facilitator's cases as read: those they are still on (``many`` takes turns between
+    its reads, and a coordinator may take them off one meanwhile); None: every case."""
+    return cases if facilitator_id is None else \
+        [case for case in cases if facilitator_id in case.facilitator_ids]
 
 
 async def visible_alerts(uow: UnitOfWork, staff: StaffMember) -> list:

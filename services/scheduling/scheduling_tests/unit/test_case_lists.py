@@ -12,6 +12,7 @@ from vod_shared.staff import Role
 
 from scheduling.service_layer.views import CASES_PAGE
 from scheduling_tests.conftest import approved, eligible, request
+from scheduling_tests.unit.test_following_other_services import add_facilitator
 
 
 def listed(page: str) -> list[str]:
@@ -98,3 +99,39 @@ async def test_the_wait_list_shows_its_head_and_alerts_name_cases_on_other_pages
     assert oldest not in listed(page.text)
     alerts = page.text.split('id="alerts"', 1)[1].split("<h2>", 1)[0]
     assert f'<a href="/staff/cases/{oldest}">VOD-2026-000777</a>' in alerts
+
+
+async def test_a_facilitator_lists_only_the_cases_they_are_on_now(scheduling, clock,
+                                                                  monkeypatch):
+    """Also when a coordinator takes them off one while their list is being read: the list
+    is read a chunk at a time, the service's loop doing other work between chunks."""
+    import scheduling.adapters.repository as repository
+
+    coordinator = await scheduling.staff(Role.COORDINATOR)
+    ana = await scheduling.staff(Role.FACILITATOR, username="ana")
+    await add_facilitator(coordinator, "Ana", username="ana", capacity=10)
+    ids = []
+    for _ in range(3):
+        case_id = str(uuid.uuid4())
+        await scheduling.feed(request(case_id), eligible(case_id), approved(case_id))
+        ids.append(case_id)
+        clock.advance(minutes=1)
+    fay = await add_facilitator(coordinator, "Fay", username="fay", capacity=10)
+    assert (await coordinator.post(f"/api/cases/{ids[1]}/facilitators",
+                                   json={"facilitator_ids": [fay]})).status_code == 200
+    assert listed((await ana.get("/staff/cases")).text) == [ids[2], ids[0]]
+
+    took_turn = repository.take_turn
+
+    async def taken_off_meanwhile() -> None:
+        monkeypatch.setattr(repository, "take_turn", took_turn)
+        moved = await coordinator.post(f"/api/cases/{ids[2]}/facilitators",
+                                       json={"facilitator_ids": [fay]})
+        assert moved.status_code == 200
+        await took_turn()
+
+    monkeypatch.setattr(repository, "LIST_CHUNK", 1)
+    monkeypatch.setattr(repository, "take_turn", taken_off_meanwhile)
+    # oldest first: her first case read, then the coordinator's move, then the newest read
+    assert [c["case_id"] for c in (await ana.get("/api/cases")).json()] == [ids[0]]
+    assert repository.take_turn is took_turn  # the move did come between the reads
