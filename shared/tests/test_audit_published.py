@@ -9,13 +9,16 @@ from sqlalchemy import MetaData, func, select
 from vod_shared.audit_log import (
     NOBODYS_REFUSALS_ALL_NOT_KEPT,
     NOBODYS_REFUSALS_NOT_KEPT,
+    EntryNotAuthentic,
     NobodysRefusals,
     audit_log_table,
+    check_entry,
     record_audit,
 )
 from vod_shared.db import PER_FACTORY, create_engine, messaging_metadata, outbox, session_factory
 from vod_shared.envelope import from_kafka
 from vod_shared.events import AuditRecorded
+from vod_shared.sealing import KeyDirectory
 
 audit_metadata = MetaData()
 audit_log = audit_log_table(audit_metadata)
@@ -38,6 +41,27 @@ async def _counts(sessions) -> tuple[int, int]:
     async with sessions() as session:
         return (await session.scalar(select(func.count()).select_from(audit_log)),
                 await session.scalar(select(func.count()).select_from(outbox)))
+
+
+async def test_a_services_entries_are_told_signed_with_its_key(engine, sessions, tmp_path):
+    """Every service may write vod.audit: each entry told there carries its service's signature,
+    which screening checks with the keys every service has of the others (public ones)."""
+    keys = KeyDirectory(tmp_path / "keys")
+    keys.init()
+    signing = session_factory(engine, topic_prefix="t9.", audit_signer=keys.keyring("intake"))
+    for factory in (signing, sessions):  # a service's, and one without a signer (a tool's)
+        async with factory() as session:
+            await record_audit(session, audit_log, service="intake", values=_values("case-s"))
+            await session.commit()
+    async with sessions() as session:
+        told = [from_kafka(row.value).data for row in
+                (await session.execute(select(outbox).order_by(outbox.c.seq))).all()]
+    check_entry(told[0], keys.keyring("screening"))
+    with pytest.raises(EntryNotAuthentic, match="unsigned"):
+        check_entry(told[1], keys.keyring("screening"))
+    with pytest.raises(EntryNotAuthentic, match="forged or altered"):  # not intake's words
+        check_entry(told[0].model_copy(update={"outcome": "refused_not_allowed"}),
+                    keys.keyring("screening"))
 
 
 async def test_an_entry_and_its_event_are_committed_together(sessions):

@@ -5,18 +5,27 @@ from where and the outcome; never a person's details.
 
 Every entry is written with ``record_audit``, which also puts an ``AuditRecorded`` in the outbox
 in the same transaction: the entry and its event are kept together or not at all, and screening
-shows every service's entries on one page (``/staff/audit/everywhere``)."""
+shows every service's entries on one page (``/staff/audit/everywhere``). Every service may write
+``vod.audit``, so each entry told there is signed with its service's signing key
+(``signed_entry``), and screening keeps only those its service signed (``check_entry``): a host
+holding one service's credentials cannot tell an entry in another's name."""
+import base64
+import binascii
 import ipaddress
+import json
 import time
 from datetime import datetime, timezone
 
+from nacl.exceptions import BadSignatureError
+from nacl.signing import SigningKey
 from pydantic import BaseModel
 from sqlalchemy import BigInteger, Column, DateTime, Index, Integer, MetaData, String, Table, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from vod_shared.db import PER_FACTORY, TOPIC_PREFIX, outbox
+from vod_shared.db import AUDIT_SIGNER, PER_FACTORY, TOPIC_PREFIX, outbox
 from vod_shared.envelope import new_envelope, to_kafka
 from vod_shared.events.audit import AuditRecorded
+from vod_shared.sealing import CannotUnseal, Keyring, fingerprint
 from vod_shared.topics import AUDIT
 
 PAGE_SIZE = 100  # entries on one page of ``/staff/audit``
@@ -182,6 +191,9 @@ async def record_audit(session: AsyncSession, table: Table, *, service: str,
         action=values["action"], outcome=values["outcome"], case_id=values.get("case_id"),
         client=values["address"], method=values["method"], path=values["path"],
         detail=values["detail"])
+    signer = session.info.get(AUDIT_SIGNER)  # the service's Keyring
+    if signer is not None:
+        data = signed_entry(data, signer.signing)
     envelope = new_envelope(data, source=f"/services/{service}", subject=service)
     record = to_kafka(envelope)
     await session.execute(insert(outbox).values(
@@ -189,3 +201,42 @@ async def record_audit(session: AsyncSession, table: Table, *, service: str,
         key=envelope.subject, event_type=envelope.type, value=record.value,
         created_at=datetime.now(timezone.utc), attempts=0))
     return seq
+
+
+# What an entry's signature is over begins so: such a signature is good for nothing else.
+_SIGNED = b"vod.AuditRecorded\x00"
+
+
+class EntryNotAuthentic(Exception):
+    """An ``AuditRecorded`` its service did not sign: unsigned, by a key not its, or altered."""
+
+
+def _signed_part(data: AuditRecorded) -> bytes:
+    """The entry as signed: every field but the signature's own, as JSON in one spelling (the
+    event's values as they travel, so the reader's copy gives the writer's bytes)."""
+    fields = data.model_dump(mode="json", exclude={"signer_key", "signature"})
+    return _SIGNED + json.dumps(fields, sort_keys=True, separators=(",", ":"),
+                                ensure_ascii=False).encode()
+
+
+def signed_entry(data: AuditRecorded, signing: SigningKey) -> AuditRecorded:
+    """``data`` signed with ``signing`` (its service's current signing key)."""
+    signature = signing.sign(_signed_part(data)).signature
+    return data.model_copy(update={"signer_key": fingerprint(signing.verify_key),
+                                   "signature": base64.b64encode(signature).decode()})
+
+
+def check_entry(data: AuditRecorded, keyring: Keyring) -> None:
+    """That ``data`` was signed by the service it names, with a key of its still on file.
+    Raises EntryNotAuthentic, saying why in a few words (never the entry's values)."""
+    if not data.signer_key or not data.signature:
+        raise EntryNotAuthentic("unsigned")
+    try:
+        verify = keyring.verify_key(data.service, data.signer_key)
+    except CannotUnseal:
+        raise EntryNotAuthentic(f"no signing key {data.signer_key[:16]!r} of {data.service}") \
+            from None
+    try:
+        verify.verify(_signed_part(data), base64.b64decode(data.signature, validate=True))
+    except (BadSignatureError, binascii.Error, ValueError):
+        raise EntryNotAuthentic(f"not signed by {data.service}: forged or altered") from None

@@ -148,13 +148,17 @@ def _sqlite_pragmas(dbapi_connection, _record, busy_timeout_ms: int = 30000,
 # work's ``emit`` (``vod_shared.audit_log.record_audit``)
 TOPIC_PREFIX = "vod.topic_prefix"
 PER_FACTORY = "vod.per_factory"
+AUDIT_SIGNER = "vod.audit_signer"
 
 
-def session_factory(engine: AsyncEngine, *, topic_prefix: str = "") -> async_sessionmaker:
+def session_factory(engine: AsyncEngine, *, topic_prefix: str = "",
+                    audit_signer=None) -> async_sessionmaker:
     # PER_FACTORY: one dict shared by every session of this factory (a service's runtime),
-    # for what lives as long as it does (vod_shared.audit_log's count of nobody's refusals)
+    # for what lives as long as it does (vod_shared.audit_log's count of nobody's refusals).
+    # AUDIT_SIGNER: the service's Keyring, whose signing key signs its audit entries' events.
     return async_sessionmaker(engine, expire_on_commit=False,
-                              info={TOPIC_PREFIX: topic_prefix, PER_FACTORY: {}})
+                              info={TOPIC_PREFIX: topic_prefix, PER_FACTORY: {},
+                                    AUDIT_SIGNER: audit_signer})
 
 
 def as_utc(moment: datetime | None) -> datetime | None:

@@ -42,7 +42,7 @@ from vod_shared.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
 from vod_shared.metrics import UNKNOWN_TYPE, MetricsAccess, ServiceMetrics
 from vod_shared.migration_process import MigrateInChild
 from vod_shared.outbox import OutboxRelay
-from vod_shared.sealing import CannotUnseal
+from vod_shared.sealing import CannotUnseal, KeyDirectory
 from vod_shared.problems import Problem, install_problem_handlers, problem_response
 from vod_shared.settings import ServiceSettings, refuse_development_secrets
 from vod_shared.staff import StaffAuth, StaffStore
@@ -224,7 +224,10 @@ class ServiceRuntime:
         )
         self.engine = create_engine(settings.effective_database_url(),
                                     sqlite_driver=settings.sqlite_driver)
-        self.sessions = session_factory(self.engine, topic_prefix=self.topics.prefix)
+        # its audit entries' events are signed with the service's key (vod_shared.audit_log)
+        self.sessions = session_factory(
+            self.engine, topic_prefix=self.topics.prefix,
+            audit_signer=KeyDirectory(settings.effective_keys_dir()).keyring(settings.service_name))
         # Staff sign-in state, shared with the other services (STAFF_DATABASE_URL).
         self.staff_store = StaffStore.from_settings(settings)
         self.relay = OutboxRelay(self.engine, self.publish, send=self.send,

@@ -92,7 +92,8 @@ def event_handlers(topics: Topics, clock, names: NameReader) -> dict:
     with_timeline = {kind: following.both(*filter(None, (acts.get(kind), following.on_timeline)))
                      for kind in TIMELINE}
     # every service's audit entries, for admins' one page of them all
-    return {**acts, **with_timeline, e.AuditRecorded: audit_everywhere.audit_recorded}
+    return {**acts, **with_timeline, e.AuditRecorded: partial(
+        audit_everywhere.audit_recorded, keyring=names.keybook.keyring)}
 
 
 def bootstrap(settings: Settings | None = None, clock=utc_now) -> tuple[ServiceRuntime, FastAPI]:

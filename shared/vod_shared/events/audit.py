@@ -28,3 +28,8 @@ class AuditRecorded(EventData):
     method: str = ""
     path: str = ""
     detail: str | None = None  # a code or an id, never staff's or anyone's words
+    # The service's signature over the rest (vod_shared.audit_log.signed_entry), and the id of
+    # the signing key: every service writes vod.audit, and each entry is kept only when the
+    # service it names signed it.
+    signer_key: str | None = None
+    signature: str | None = None

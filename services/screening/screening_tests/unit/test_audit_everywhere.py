@@ -5,8 +5,10 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
+from vod_shared.audit_log import signed_entry
 from vod_shared.consumer import Unprocessable
 from vod_shared.events import AuditRecorded
+from vod_shared.sealing import KeyDirectory
 from vod_shared.staff import Role
 
 T0 = datetime(2026, 12, 6, 9, 0, tzinfo=timezone.utc)
@@ -20,8 +22,16 @@ def told(service: str, seq: int, minutes: int, **more) -> AuditRecorded:
         "path": f"/staff/{service}", "detail": None, **more})
 
 
-async def tell(screening, data: AuditRecorded, event_id: str | None = None):
-    return await screening.apply(data, subject=data.service, source=f"/services/{data.service}",
+def signed(screening, data: AuditRecorded, *, by: str | None = None) -> AuditRecorded:
+    """``data`` signed as service ``by`` (its own service's) signs its entries."""
+    keys = KeyDirectory(screening.settings.effective_keys_dir())
+    return signed_entry(data, keys.keyring(by or data.service).signing)
+
+
+async def tell(screening, data: AuditRecorded, event_id: str | None = None, *,
+               sign: bool = True):
+    return await screening.apply(signed(screening, data) if sign else data,
+                                 subject=data.service, source=f"/services/{data.service}",
                                  event_id=event_id)
 
 
@@ -60,6 +70,39 @@ async def test_an_entry_in_another_services_name_is_refused(screening):
                               source="/services/elsewhere")
 
 
+async def test_an_entry_its_service_did_not_sign_is_refused_and_hides_nothing(screening):
+    """Every service may write vod.audit: a host with notifications' credentials could tell
+    entries in intake's name with intake's next number. Without intake's signing key they are
+    refused (the dead letters, with the reason), and intake's real entry is kept, undisputed."""
+    forged = told("intake", 42, minutes=-600, staff="decoy", action="home.read")
+    for data, sign in ((signed(screening, forged, by="notifications"), False),  # another's key
+                       (forged, False),  # no signature at all
+                       (signed(screening, forged).model_copy(update={"staff": "nobody"}),
+                        False)):  # intake's, altered
+        with pytest.raises(Unprocessable, match="audit entry of intake: "):
+            await tell(screening, data, sign=sign)
+    real = told("intake", 42, minutes=1, staff="rogue", action="contact.read", case_id="her-case")
+    await tell(screening, real)
+    admin = await screening.staff(Role.ADMIN)
+    body = (await admin.get("/api/audit/everywhere", params={"service": "intake"})).json()
+    assert [(e["username"], e["action"], e["disputed"]) for e in body["items"]] == [
+        ("rogue", "contact.read", False)]
+
+
+async def test_a_signed_entry_checks_after_its_trip_through_the_topic(screening):
+    """What is signed is the entry's values as they travel: the reader's copy checks."""
+    from vod_shared.audit_log import check_entry
+    from vod_shared.envelope import from_kafka, new_envelope, to_kafka
+
+    keys = KeyDirectory(screening.settings.effective_keys_dir())
+    for at in (T0.replace(microsecond=123456), T0.astimezone(timezone(timedelta(hours=-8)))):
+        data = signed(screening, told("scheduling", 5, minutes=0).model_copy(update={
+            "at": at, "detail": "café ☕", "path": "/staff/cases/ü?x=1"}))
+        read = from_kafka(to_kafka(new_envelope(data, source="/services/scheduling",
+                                                subject="scheduling")).value).data
+        check_entry(read, keys.keyring("screening"))
+
+
 async def test_the_page_shows_the_service_column_filters_and_pages(screening):
     for seq in range(1, 103):
         await tell(screening, told("scheduling", seq, minutes=seq))
@@ -83,11 +126,12 @@ async def test_the_page_shows_the_service_column_filters_and_pages(screening):
 
 
 async def test_entries_told_with_one_number_are_all_listed_and_disputed(screening):
-    """Every service may write vod.audit: a host with notifications' credentials could tell an
-    entry in intake's name with intake's next number, and intake's real entry (a staff member
-    reading her contact details) was then dropped as already kept. Now each entry told is
-    listed, however many came first, found by its own staff member and case, all marked."""
-    for n in range(6):  # forged ones, first
+    """Two entries signed by a service with one number: after a restore from a backup it numbers
+    its entries again from where the backup left off (and a stolen signing key would do the
+    same). The second was once dropped as already kept (a staff member reading her contact
+    details); now each entry told is listed, however many came first, found by its own staff
+    member and case, all marked."""
+    for n in range(6):  # the backup's, first
         await tell(screening, told("intake", 42, minutes=-600 - n, staff=f"decoy{n}",
                                    action="home.read"))
     real = told("intake", 42, minutes=1, staff="rogue", action="contact.read",
