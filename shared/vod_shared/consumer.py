@@ -100,8 +100,12 @@ class EventConsumer:
                  owner_of: Callable[[str], str | None] | None = None,
                  not_yet_s: float = 60.0,
                  metrics: ServiceMetrics | NoMetrics | None = None,
-                 ramp: "Ramp | None" = None) -> None:
+                 ramp: "Ramp | None" = None,
+                 concerns: Callable[[Record], bool] | None = None) -> None:
         self.name = name
+        # False for a record that is plainly another consumer's (by its Kafka key): passed over
+        # before it is read, and never put in the inbox
+        self._concerns = concerns
         self._ramp = ramp or Ramp()
         self.metrics = metrics or NoMetrics()
         self._not_yet_s = not_yet_s
@@ -124,6 +128,8 @@ class EventConsumer:
         After a quiet spell the first transactions are small (``Ramp``)."""
         ready: list[Ready] = []
         for record in records:
+            if self._concerns is not None and not self._concerns(record):
+                continue
             await take_turn()
             started = time.monotonic()
             checked = await self._check(record)

@@ -15,6 +15,7 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
 from contextlib import asynccontextmanager, contextmanager, suppress
 from datetime import datetime, timedelta, timezone
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Union
 
@@ -204,6 +205,12 @@ async def _tolerant_headers(batch, parse):
             record.headers = headers
 
 
+def _granted_to(reader_suffix: bytes, record: Record) -> bool:
+    """A record on vod.keys that may be a grant to this reader (its Kafka key ends with
+    ``/<reader>``); one without a key is read, and judged by what it says."""
+    return record.key is None or record.key.endswith(reader_suffix)
+
+
 class ServiceRuntime:
     def __init__(self, settings: ServiceSettings, *, migrations_dir: Path,
                  uow_class: type[SqlUnitOfWork] = SqlUnitOfWork) -> None:
@@ -331,6 +338,9 @@ class ServiceRuntime:
             max_attempts=self.settings.consumer_max_attempts,
             backoff_s=self.settings.consumer_retry_backoff_s, failpoints=self.failpoints,
             owner_of=self.topics.owner_source, metrics=self.metrics,
+            # a grant's Kafka key names its reader (``grant_record_key``): the other readers'
+            # grants (two of every three) are passed over unread, and kept out of the inbox
+            concerns=partial(_granted_to, f"/{self.settings.service_name}".encode()),
         )
         self._subscribe((topic,), consumer, group=f"{self.settings.consumer_group}-keys",
                         title=name)
