@@ -14,6 +14,7 @@ from vod_shared.audit_log import (
     audit_log_table,
     check_entry,
     record_audit,
+    signed_entry,
 )
 from vod_shared.db import PER_FACTORY, create_engine, messaging_metadata, outbox, session_factory
 from vod_shared.envelope import from_kafka
@@ -167,3 +168,33 @@ def test_one_host_cannot_pass_the_bound_by_changing_addresses():
     both = NobodysRefusals(per_address=3, per_window=4, clock=lambda: 0.0)
     assert [both.admit("203.0.113.9") for _ in range(5)] == [
         "keep", "keep", "keep", NOBODYS_REFUSALS_ALL_NOT_KEPT, None]
+
+
+def test_a_signed_entry_checks_across_versions_of_the_event(tmp_path):
+    """A field added to AuditRecorded later is not signed (a reader or writer a version behind
+    ignores it): entries of a newer writer check with an older reader, and the other way."""
+    keys = KeyDirectory(tmp_path / "keys")
+    keys.init()
+
+    class Newer(AuditRecorded):
+        ticket: str | None = None
+
+    entry = dict(service="intake", entry_seq=3, at=datetime(2026, 12, 6, tzinfo=timezone.utc),
+                 staff="ana", action="contact.read", outcome="done")
+    for writer, reader in ((Newer, AuditRecorded), (AuditRecorded, Newer)):
+        told = signed_entry(writer(**entry, **({"ticket": "T-1"} if writer is Newer else {})),
+                            keys.keyring("intake").signing)
+        check_entry(reader.model_validate_json(told.model_dump_json()), keys.keyring("screening"))
+
+
+def test_a_reader_without_a_services_public_keys_refuses_its_entries(tmp_path):
+    """Not a consumer's failure, retried for seconds with every topic behind it: the entry goes
+    to the dead letters with the reason (and is replayed once the key is back)."""
+    keys = KeyDirectory(tmp_path / "keys")
+    keys.init()
+    told = signed_entry(AuditRecorded(service="intake", entry_seq=1, at=datetime.now(timezone.utc),
+                                      staff="ana", action="contact.read", outcome="done"),
+                        keys.keyring("intake").signing)
+    (tmp_path / "keys" / "intake.verify").unlink()
+    with pytest.raises(EntryNotAuthentic, match="public signing keys cannot be read here"):
+        check_entry(told, KeyDirectory(tmp_path / "keys").keyring("screening"))

@@ -203,8 +203,14 @@ async def record_audit(session: AsyncSession, table: Table, *, service: str,
     return seq
 
 
-# What an entry's signature is over begins so: such a signature is good for nothing else.
-_SIGNED = b"vod.AuditRecorded\x00"
+# What an entry's signature is over begins so (the version of what it covers): such a signature
+# is good for nothing else.
+_SIGNED = b"vod.AuditRecorded/1\x00"
+# The fields it covers, named once: a field added to the event later (a reader or a writer a
+# version behind ignores it) is not covered, so entries still check across versions; one that
+# must be covered needs a new version here, and readers that take both.
+SIGNED_FIELDS = ("service", "entry_seq", "at", "staff", "action", "outcome", "case_id", "client",
+                 "method", "path", "detail")
 
 
 class EntryNotAuthentic(Exception):
@@ -212,9 +218,9 @@ class EntryNotAuthentic(Exception):
 
 
 def _signed_part(data: AuditRecorded) -> bytes:
-    """The entry as signed: every field but the signature's own, as JSON in one spelling (the
-    event's values as they travel, so the reader's copy gives the writer's bytes)."""
-    fields = data.model_dump(mode="json", exclude={"signer_key", "signature"})
+    """The entry as signed: its ``SIGNED_FIELDS`` as JSON in one spelling (the event's values as
+    they travel, so the reader's copy gives the writer's bytes)."""
+    fields = data.model_dump(mode="json", include=set(SIGNED_FIELDS))
     return _SIGNED + json.dumps(fields, sort_keys=True, separators=(",", ":"),
                                 ensure_ascii=False).encode()
 
@@ -236,6 +242,9 @@ def check_entry(data: AuditRecorded, keyring: Keyring) -> None:
     except CannotUnseal:
         raise EntryNotAuthentic(f"no signing key {data.signer_key[:16]!r} of {data.service}") \
             from None
+    except (OSError, ValueError) as exc:  # this host's copy of its public keys: missing, bad
+        raise EntryNotAuthentic(f"{data.service}'s public signing keys cannot be read here "
+                                f"({type(exc).__name__})") from None
     try:
         verify.verify(_signed_part(data), base64.b64decode(data.signature, validate=True))
     except (BadSignatureError, binascii.Error, ValueError):

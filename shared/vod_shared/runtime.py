@@ -232,9 +232,10 @@ class ServiceRuntime:
         self.engine = create_engine(settings.effective_database_url(),
                                     sqlite_driver=settings.sqlite_driver)
         # its audit entries' events are signed with the service's key (vod_shared.audit_log)
-        self.sessions = session_factory(
-            self.engine, topic_prefix=self.topics.prefix,
-            audit_signer=KeyDirectory(settings.effective_keys_dir()).keyring(settings.service_name))
+        self.audit_signer = KeyDirectory(settings.effective_keys_dir()).keyring(
+            settings.service_name)
+        self.sessions = session_factory(self.engine, topic_prefix=self.topics.prefix,
+                                        audit_signer=self.audit_signer)
         # Staff sign-in state, shared with the other services (STAFF_DATABASE_URL).
         self.staff_store = StaffStore.from_settings(settings)
         self.relay = OutboxRelay(self.engine, self.publish, send=self.send,
@@ -396,6 +397,13 @@ class ServiceRuntime:
 
     @asynccontextmanager
     async def lifespan(self, _app: FastAPI | None = None) -> AsyncIterator[None]:
+        try:  # read now: a key missing is told at the start, not at staff's first action
+            self.audit_signer.signing
+        except (OSError, ValueError) as exc:
+            # every staff action that writes an audit entry fails until it is there
+            log.error("audit.signing_key_unreadable", error=type(exc).__name__,
+                      hint=f"{self.settings.service_name}.sign in VOD_KEYS_DIR: its audit "
+                           "entries cannot be signed, so staff actions that are audited fail")
         if self.engine.dialect.name == "sqlite":
             self.settings.data_dir.mkdir(parents=True, exist_ok=True)
         # In a child process, so that alembic never takes this process's memory.

@@ -17,13 +17,22 @@ how many rows each table now holds.
 import sys
 
 from vod_shared.rebuild import rebuild_command
+from vod_shared.sealing import KeyDirectory
+from vod_shared.topics import Topics
 
+from screening.adapters.names import SERVICE
 from screening.config import Settings
 from screening.service_layer.rebuilding import ScreeningReadModels
 
 
+def read_models(topics: Topics) -> ScreeningReadModels:
+    """With screening's keyring: every audit entry is checked again, as live."""
+    keyring = KeyDirectory(Settings().effective_keys_dir()).keyring(SERVICE)
+    return ScreeningReadModels(topics, keyring=keyring)
+
+
 def main(argv: list[str] | None = None) -> int:
-    return rebuild_command(Settings, ScreeningReadModels, argv=argv, doc=__doc__)
+    return rebuild_command(Settings, read_models, argv=argv, doc=__doc__)
 
 
 if __name__ == "__main__":

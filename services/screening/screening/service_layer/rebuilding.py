@@ -8,11 +8,13 @@ store (its cases and possible duplicates, the sources of truth) as it stood at t
 """
 from datetime import datetime
 
+import structlog
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vod_shared import events as e
 from vod_shared.rebuild import Fact, Live
+from vod_shared.sealing import Keyring
 from vod_shared.topics import Topics
 
 from screening.adapters.audit_everywhere import AuditEverywhere
@@ -28,8 +30,10 @@ from screening.adapters.read_model import CaseVisitor, Timeline, TimelineEntry, 
 from screening.adapters.repository import as_utc
 from screening.domain import duplicates
 from screening.domain.timeline import cases_of, code, describe
+from screening.service_layer.audit_everywhere import refusal
 from screening.service_layer.following import ON_THE_TIMELINE, visitors_named
 
+log = structlog.get_logger("screening.rebuild")
 # The other services' events that go on a case's timeline, as followed live
 FROM_OTHERS = frozenset(ON_THE_TIMELINE)
 
@@ -41,7 +45,8 @@ class ScreeningReadModels:
                            e.ScreeningCompleted, e.ClearanceGranted, e.ClearanceDenied,
                            e.ClearanceVoided, e.DuplicateResolved, e.AuditRecorded}
 
-    def __init__(self, topics: Topics) -> None:
+    def __init__(self, topics: Topics, *, keyring: Keyring) -> None:
+        self._keyring = keyring  # screening's: every service's public signing keys
         self.own_topics = (topics.screening,)
         self.topics = (topics.intake, topics.custody, topics.scheduling, topics.notifications,
                        topics.screening, topics.audit)
@@ -49,8 +54,15 @@ class ScreeningReadModels:
     async def apply(self, fact: Fact, session: AsyncSession, live: Live) -> None:
         envelope, data = fact.envelope, fact.envelope.data
         timeline, visitors = Timeline(session), Visitors(session)
-        if isinstance(data, e.AuditRecorded):  # applied live, so its source was checked
-            await AuditEverywhere(session).add(data)
+        if isinstance(data, e.AuditRecorded):
+            # Checked again as live: anyone may write vod.audit, and with the id of an event
+            # screening applied (the inbox knows ids, not topics) a forged entry would be
+            # dropped live as seen, then taken here.
+            refused = refusal(envelope, self._keyring)
+            if refused is None:
+                await AuditEverywhere(session).add(data)
+            else:
+                log.warning("rebuild.audit_entry_refused", reason=refused)
             return
         if isinstance(data, (e.PossibleDuplicateFound, e.DuplicateResolved)):
             await _duplicate_lines(envelope, session, live, timeline)

@@ -3,8 +3,10 @@ topics played by a list of records: the lines a case had live, and only those (a
 on the cases open when screening applied it; an event it never applied left out; its own
 decisions from its own topic), swapped in over damaged tables, which keep their constraints and
 sequence; the fresh copies are gone afterwards."""
+import tempfile
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 from sqlalchemy import insert, select, text
@@ -14,7 +16,9 @@ from vod_shared import events as e
 from vod_shared.db import create_engine, inbox
 from vod_shared.envelope import new_envelope, to_kafka
 from vod_shared.migrations import upgrade_to_head
+from vod_shared.audit_log import signed_entry
 from vod_shared.rebuild import Rebuild
+from vod_shared.sealing import KeyDirectory
 
 from screening.adapters.orm import audit_everywhere, case_timeline, case_visitors, cases
 from screening.adapters.read_model import Timeline, TimelineEntry
@@ -55,7 +59,7 @@ class WhileTheServiceRuns(ScreeningReadModels):
     """Screening's read models, while the live service applies an event (``meanwhile``) once the rebuild has begun."""
 
     def __init__(self, topics, meanwhile) -> None:
-        super().__init__(topics)
+        super().__init__(topics, keyring=KEYS.keyring("screening"))
         self._meanwhile = meanwhile
 
     async def apply(self, fact, session, live) -> None:
@@ -69,8 +73,19 @@ def _at(minutes: int) -> datetime:
     return T0 + timedelta(minutes=minutes)
 
 
-def _event(data, topic: str, source: str, subject: str, minutes: int):
-    envelope = new_envelope(data, source=f"/services/{source}", subject=subject, time=_at(minutes))
+def _keys() -> KeyDirectory:
+    keys = KeyDirectory(Path(tempfile.mkdtemp(prefix="screening-rebuild-keys-")))
+    keys.init()
+    return keys
+
+
+KEYS = _keys()
+
+
+def _event(data, topic: str, source: str, subject: str, minutes: int,
+           event_id: str | None = None):
+    envelope = new_envelope(data, source=f"/services/{source}", subject=subject, time=_at(minutes),
+                            event_id=event_id)
     return envelope, Record(topic, to_kafka(envelope).value, int(_at(minutes).timestamp() * 1000))
 
 
@@ -105,11 +120,18 @@ async def test_the_timeline_is_rebuilt_as_screening_applied_the_events(database_
                     "scheduling", "A", 4)
     late = _event(e.CasePaused(case_id="A", by="victim", at=_at(6)), "p.vod.intake", "intake",
                   "A", 6)  # applied live while the rebuild reads
-    audited, audit_refused = (_event(e.AuditRecorded(
+    audited, audit_refused = (_event(signed_entry(e.AuditRecorded(
         service=service, entry_seq=seq, at=_at(1), staff="ana", action="facility.put",
         outcome="done", client="10.0.0.1", method="PUT", path="/api/facilities/sq"),
-        "p.vod.audit", source, "scheduling", 1)
+        KEYS.keyring(source).signing), "p.vod.audit", source, "scheduling", 1)
         for service, seq, source in (("scheduling", 7, "scheduling"), ("scheduling", 8, "intake")))
+    # anyone may write vod.audit: an entry in scheduling's name, not signed by it, under the id of
+    # an event screening applied (dropped live as seen; the inbox knows ids, not topics)
+    forged_audit = _event(signed_entry(e.AuditRecorded(
+        service="scheduling", entry_seq=9, at=_at(1), staff="mallory", action="contact.read",
+        outcome="done", client="10.0.0.9", method="GET", path="/staff/cases/A"),
+        KEYS.keyring("notifications").signing), "p.vod.audit", "scheduling", "scheduling", 1,
+        event_id=request_a[0].id)
 
     async with engine.begin() as conn:
         for case_id, opened, ended in (("A", 0, None), ("B", 0, 2), ("C", 5, None)):
@@ -134,7 +156,7 @@ async def test_the_timeline_is_rebuilt_as_screening_applied_the_events(database_
                 processed_at=_at(6)))
 
     first = [r for _, r in (request_a, request_b, decided, withdrawn, transfer, never_applied,
-                            forged, late, request_c, audited, audit_refused)]
+                            forged, late, request_c, audited, audit_refused, forged_audit)]
     topics = Topics(first, [])
     projection = WhileTheServiceRuns(settings.topics, live_applies_the_late_one)
     report = await Rebuild(settings, projection, projection.topics, reader=topics).run()
@@ -151,7 +173,8 @@ async def test_the_timeline_is_rebuilt_as_screening_applied_the_events(database_
     async with engine.connect() as conn:
         kept = [(r.service, r.entry_seq, r.action) for r in await conn.execute(
             select(audit_everywhere))]
-    # every service's audit entries: the one applied live (the other was refused live)
+    # every service's audit entries: the one applied live (the other was refused live), not
+    # the one not signed by its service, though an event with its id was applied live
     assert kept == [("scheduling", 7, "facility.put")]
     assert report.rows == {"case_timeline": 7, "case_visitors": 3, "audit_everywhere": 1}
     assert topics.committed
@@ -170,7 +193,6 @@ async def test_the_timeline_is_rebuilt_as_screening_applied_the_events(database_
     await engine.dispose()
     if engine.dialect.name == "sqlite":
         database = url.split("///", 1)[1]
-        from pathlib import Path
         assert not list(Path(database).parent.glob("*.rebuild-*"))
 
 
@@ -202,7 +224,7 @@ async def test_support_persons_and_letters_come_back_as_they_were_followed(datab
                 consumer="screening", event_id=envelope.id, event_type=envelope.type,
                 processed_at=_at(5)))
 
-    projection = ScreeningReadModels(settings.topics)
+    projection = ScreeningReadModels(settings.topics, keyring=KEYS.keyring("screening"))
     await Rebuild(settings, projection, projection.topics,
                   reader=Topics([r for _, r in followed], [])).run()
 
