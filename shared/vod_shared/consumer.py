@@ -119,6 +119,11 @@ class EventConsumer:
         self._backoff_s = backoff_s
         self._failpoints = failpoints or Failpoints(None)
 
+    def concerns(self, record: Record) -> bool:
+        """False for a record plainly another consumer's (by its Kafka key): passed over
+        unread, never in the inbox, never parked."""
+        return self._concerns is None or self._concerns(record)
+
     async def consume(self, record: Record) -> None:
         await self.consume_batch([record])
 
@@ -127,9 +132,7 @@ class EventConsumer:
         that fails, which alone is retried or parked (the offsets are the caller's to commit).
         After a quiet spell the first transactions are small (``Ramp``)."""
         ready: list[Ready] = []
-        for record in records:
-            if self._concerns is not None and not self._concerns(record):
-                continue
+        for record in filter(self.concerns, records):
             await take_turn()
             started = time.monotonic()
             checked = await self._check(record)

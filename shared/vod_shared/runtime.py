@@ -43,6 +43,7 @@ from vod_shared.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
 from vod_shared.metrics import UNKNOWN_TYPE, MetricsAccess, ServiceMetrics
 from vod_shared.migration_process import MigrateInChild
 from vod_shared.outbox import OutboxRelay
+from vod_shared.person_keys import readers_of_keys
 from vod_shared.sealing import CannotUnseal, KeyDirectory
 from vod_shared.problems import Problem, install_problem_handlers, problem_response
 from vod_shared.settings import ServiceSettings, refuse_development_secrets
@@ -205,10 +206,18 @@ async def _tolerant_headers(batch, parse):
             record.headers = headers
 
 
-def _granted_to(reader_suffix: bytes, record: Record) -> bool:
-    """A record on vod.keys that may be a grant to this reader (its Kafka key ends with
-    ``/<reader>``); one without a key is read, and judged by what it says."""
-    return record.key is None or record.key.endswith(reader_suffix)
+def _not_anothers_grant(reader: str, record: Record) -> bool:
+    """False for a record on vod.keys keyed to another reader (``<subject>/<reader>``, one of
+    ``readers_of_keys``): passed over. Any other is read and judged by what it says, so one
+    keyed oddly (none of intake's) still goes to the dead letters when it is not intake's."""
+    others = _OTHER_READERS.get(reader)
+    if others is None:
+        others = _OTHER_READERS[reader] = tuple(
+            f"/{name}".encode() for name in readers_of_keys() if name != reader)
+    return not (record.key and record.key.endswith(others))
+
+
+_OTHER_READERS: dict[str, tuple[bytes, ...]] = {}
 
 
 class ServiceRuntime:
@@ -341,7 +350,7 @@ class ServiceRuntime:
             owner_of=self.topics.owner_source, metrics=self.metrics,
             # a grant's Kafka key names its reader (``grant_record_key``): the other readers'
             # grants (two of every three) are passed over unread, and kept out of the inbox
-            concerns=partial(_granted_to, f"/{self.settings.service_name}".encode()),
+            concerns=partial(_not_anothers_grant, self.settings.service_name),
         )
         self._subscribe((topic,), consumer, group=f"{self.settings.consumer_group}-keys",
                         title=name)
@@ -383,7 +392,7 @@ class ServiceRuntime:
                 # its id when it is replayed).
                 log.exception("consumer.failed", topic=records[0].topic,
                               offset=records[0].offset, records=len(records))
-                for record in records:
+                for record in filter(consumer.concerns, records):
                     await consumer.dead_letters.send(record,
                                                      f"consumer error: {type(exc).__name__}")
                     self.metrics.handled(UNKNOWN_TYPE, "dead_lettered", 0.0)
