@@ -64,10 +64,11 @@ def test_every_service_may_write_the_audit_topic_and_only_screening_reads_it():
 
 
 def _rebuild_projections():
+    """What each ``python -m <service>.rebuild`` builds its read models with."""
     from notifications.service_layer.rebuilding import NotificationFacts
-    from screening.service_layer.rebuilding import ScreeningReadModels
+    from screening.rebuild import read_models
 
-    return {"screening": ScreeningReadModels, "notifications": NotificationFacts}
+    return {"screening": read_models, "notifications": NotificationFacts}
 
 
 @pytest.mark.parametrize("prefix", ["", "t1."])
