@@ -9,6 +9,7 @@ import pytest
 from vod_shared.deadletters import (
     DeadLetter,
     Refused,
+    check_original,
     list_line,
     mask_sealed,
     parser,
@@ -115,6 +116,31 @@ def test_replay_keeps_the_record_or_takes_a_correction_with_the_same_id_only():
         replay_value(_letter(event, original="p.vod.screening"), None)
     with pytest.raises(Refused, match="no id"):
         replay_value(_letter(None, value=b"garbage"), json.dumps(fixed).encode())
+
+
+def test_a_correction_keeps_the_events_source_and_type():
+    event = _request(relationship="stranger")
+    fixed = _request(relationship="victim") | {"id": event["id"]}
+    with pytest.raises(Refused, match="source and type"):
+        replay_value(_letter(event), json.dumps(fixed | {"source": "/services/scheduling"})
+                     .encode())
+
+
+def test_only_the_record_still_at_its_original_place_is_replayed():
+    """Every service may write the dead-letter topics of what it reads, with any headers: a
+    forged CaseWithdrawn "from intake" parked there by notifications' credentials was put on
+    vod.intake, as intake's, by an operator's `replay --all`."""
+    event = _request(relationship="stranger")
+    letter = _letter(event)
+    check_original(letter, (letter.key, letter.value))  # the owner's record: it goes
+    with pytest.raises(Refused, match="forged or altered"):
+        check_original(letter, (letter.key, json.dumps(_request()).encode()))  # another there
+    with pytest.raises(Refused, match="forged or altered"):
+        check_original(letter, (b"another-case", letter.value))
+    with pytest.raises(Refused, match="compacted or expired"):
+        check_original(letter, None)  # nothing there (any more), or no such place
+    with pytest.raises(Refused, match="not kept"):  # a grant is never put back: intake grants
+        replay_value(_letter(event, topic="p.vod.keys.dlq", original="p.vod.keys"), None)
 
 
 def test_the_help_says_a_replay_is_applied_once():

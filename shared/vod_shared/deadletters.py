@@ -13,7 +13,9 @@
 
 Each consumer applies a CloudEvent id once (its inbox): a replay is applied by the consumers
 that dead-lettered it and ignored by those that had applied it already; replaying the same dead
-letter twice has no second effect. The broker comes from KAFKA_BOOTSTRAP_SERVERS, the topics
+letter twice has no second effect. A dead letter is replayed only when it is the record still at
+its original position (which only the topic's owner can have written): every service may write
+the dead-letter topics of what it reads, so a dead letter alone proves nothing. The broker comes from KAFKA_BOOTSTRAP_SERVERS, the topics
 from VOD_TOPIC_PREFIX (as for the services).
 """
 import argparse
@@ -35,7 +37,7 @@ from vod_shared.events.base import UnknownEventType
 from vod_shared.kafka_clients import running
 from vod_shared.logging import PERSONAL_KEYS, REDACTED, configure_logging, redact_text
 from vod_shared.settings import ServiceSettings
-from vod_shared.topics import DLQ_SUFFIX, all_topics
+from vod_shared.topics import DLQ_SUFFIX, KEYS, all_topics
 
 log = structlog.get_logger("vod.deadletters")
 SEALED = "[sealed]"
@@ -150,6 +152,65 @@ async def read_dead_letters(options: dict, topics: Sequence[str], *,
                 if await consumer.position(tp) >= wanted[tp][1]:
                     remaining.discard(tp)
         return sorted(found, key=lambda d: (d.topic, d.partition, d.offset))
+
+
+async def read_originals(options: dict, letters: Sequence[DeadLetter]
+                         ) -> dict[str, tuple[bytes | None, bytes | None] | None]:
+    """The record (key, value) now at each dead letter's original position, by the dead
+    letter's ``where``; None where there is none (no such position, or compacted or expired
+    away). Only the topic's owner can have written it there: it is what proves a dead letter."""
+    found: dict[str, tuple[bytes | None, bytes | None] | None] = {}
+    places = {}
+    for letter in letters:
+        try:
+            places[letter.where] = TopicPartition(
+                letter.original_topic, int(letter.header("dlq-original-partition"))), \
+                int(letter.header("dlq-original-offset"))
+        except ValueError:
+            found[letter.where] = None
+    if not places:
+        return found
+    known = await _partitions(options, sorted({tp.topic for tp, _ in places.values()}))
+    consumer = AIOKafkaConsumer(group_id=None, enable_auto_commit=False,
+                                auto_offset_reset="earliest", **options)
+    async with running(consumer):
+        loop = asyncio.get_running_loop()
+        for where, (tp, offset) in places.items():
+            found[where] = None
+            if tp.partition not in known.get(tp.topic, ()):
+                continue
+            consumer.assign([tp])
+            if not (await consumer.beginning_offsets([tp]))[tp] <= offset < \
+                    (await consumer.end_offsets([tp]))[tp]:
+                continue
+            consumer.seek(tp, offset)
+            deadline = loop.time() + READ_TIMEOUT_S
+            while loop.time() < deadline:
+                records = (await consumer.getmany(tp, timeout_ms=500)).get(tp, [])
+                if records:  # the first at or after it: another offset when compacted away
+                    first = records[0]
+                    if first.offset == offset:
+                        found[where] = (first.key, first.value)
+                    break
+            else:
+                raise Refused("the broker did not hand over the original records in time")
+    return found
+
+
+def check_original(letter: DeadLetter, original: tuple[bytes | None, bytes | None] | None
+                   ) -> None:
+    """Refuses a dead letter that is not the record at its original position. Any service may
+    write a dead-letter topic of a topic it reads, with whatever headers, key and value: only
+    the original topic, which its owner alone writes, tells a parked event from a forged one."""
+    where = (f"{letter.original_topic} {_plain(letter.header('dlq-original-partition'), 12)}:"
+             f"{_plain(letter.header('dlq-original-offset'), 24)}")
+    if original is None:
+        raise Refused(f"{letter.where}: no record at {where} any more (compacted or expired), "
+                      f"so nothing shows this dead letter was one: not replayed")
+    key, value = original
+    if (key or b"") != (letter.key or b"") or value != letter.value:
+        raise Refused(f"{letter.where}: it is not the record at {where}: forged or altered, "
+                      f"not replayed")
 
 
 async def dead_letter_topics(options: dict, prefix: str) -> list[str]:
@@ -276,7 +337,7 @@ class Replayed:
 
 def replay_value(letter: DeadLetter, corrected: bytes | None) -> tuple[bytes, str]:
     """The value to publish again and its CloudEvent id; raises Refused when it must not go."""
-    if not letter.value:
+    if not letter.value or letter.original_topic.endswith(KEYS):
         raise Refused(f"{letter.where}: its value was not kept (a data key's grant): intake must "
                       f"grant the key again")
     if letter.header("dlq-original-topic") != letter.original_topic:
@@ -297,6 +358,8 @@ def replay_value(letter: DeadLetter, corrected: bytes | None) -> tuple[bytes, st
         raise Refused(f"the correction's id {_plain(event.get_id(), 80)!r} is not the dead "
                       f"letter's {original.get_id()!r}: a correction keeps the id, so that "
                       f"consumers apply it once")
+    if event.get_source() != original.get_source() or event.get_type() != original.get_type():
+        raise Refused("a correction keeps the event's source and type: it corrects the data")
     key = (letter.key or b"").decode("utf-8", "replace")
     if event.get_subject() != key:
         raise Refused("the correction's subject is not the record's key (the case's events "
@@ -309,6 +372,9 @@ async def replay(options: dict, letters: Sequence[DeadLetter], *, by: str, why: 
     """Publishes each dead letter's record again on its original topic (acks=all), with
     headers saying it is a replay, by whom and of which dead letter."""
     planned = [(letter, *replay_value(letter, corrected)) for letter in letters]
+    originals = await read_originals(options, letters)
+    for letter in letters:
+        check_original(letter, originals[letter.where])
     producer = AIOKafkaProducer(acks="all", enable_idempotence=True, **options)
     done: list[Replayed] = []
     async with running(producer):

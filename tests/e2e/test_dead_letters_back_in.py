@@ -140,3 +140,52 @@ async def test_a_poison_request_is_listed_shown_corrected_and_decided_exactly_on
             if line.startswith(f'vod_consumer_lag{{topic="{intake_topic}"')]
     assert len(lags) == 3 and all(f'group="{topic_prefix}screening"' in line for line in lags)
     assert _metric(metrics, f'vod_consumer_lag{{topic="{intake_topic}"') == 0
+
+
+async def test_a_dead_letter_not_at_its_original_place_is_not_replayed(kafka_bootstrap,
+                                                                        topic_prefix):
+    """Every service may write the dead-letter topics of the topics it reads, with any headers:
+    a forged CaseWithdrawn "from intake", parked by notifications' credentials, went onto
+    vod.intake as intake's with an operator's `replay --all`. Only the record still at the
+    dead letter's original place (which intake alone writes) is replayed."""
+    from aiokafka import AIOKafkaProducer
+
+    from vod_shared.events import CaseWithdrawn
+    from vod_shared.kafka_clients import running
+
+    settings = ServiceSettings(KAFKA_BOOTSTRAP_SERVERS=kafka_bootstrap,
+                               VOD_TOPIC_PREFIX=topic_prefix)
+    intake_topic, dlq = f"{topic_prefix}vod.intake", f"{topic_prefix}vod.intake.dlq"
+    case_id = str(uuid.uuid4())
+    real = to_kafka(new_envelope(CaseWithdrawn(case_id=case_id, by="staff_for_victim",
+                                               at=datetime.now(timezone.utc)),
+                                 source="/services/intake", subject=case_id))
+    forged = to_kafka(new_envelope(CaseWithdrawn(case_id=case_id, by="victim",
+                                                 at=datetime.now(timezone.utc)),
+                                   source="/services/intake", subject=case_id))
+    producer = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap, acks="all")
+    async with running(producer):
+        placed = await producer.send_and_wait(intake_topic, key=real.key, value=real.value)
+
+        async def park(value: bytes, offset: int) -> None:
+            await producer.send_and_wait(dlq, key=real.key, value=value, partition=0, headers=[
+                ("dlq-reason", b"waited 60 s for what it needs: NotYet"),
+                ("dlq-consumer", b"screening"), ("dlq-original-topic", intake_topic.encode()),
+                ("dlq-original-partition", str(placed.partition).encode()),
+                ("dlq-original-offset", str(offset).encode())])
+
+        await park(forged.value, placed.offset)  # another value, said to be the one there
+        await park(forged.value, placed.offset + 50)  # a place with nothing at it
+        await park(real.value, placed.offset)  # the record that is there
+
+    out, err = io.StringIO(), io.StringIO()
+    for offset in (0, 1):
+        code = await run(["replay", dlq, "0", str(offset), "--by", "rosa", "--why", "routine"],
+                         out=out, err=err, settings=settings)
+        assert code == 1
+    assert "forged or altered" in err.getvalue() and "compacted or expired" in err.getvalue()
+    code = await run(["replay", dlq, "0", "2", "--by", "rosa", "--why", "after the fix"],
+                     out=out, err=err, settings=settings)
+    assert code == 0, err.getvalue()
+    records = await read_topic(kafka_bootstrap, intake_topic, at_least=2)
+    assert [r.value for r in records] == [real.value, real.value]  # the forgery never went
