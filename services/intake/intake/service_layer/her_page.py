@@ -95,8 +95,13 @@ class HerPage:
         if sealed is None:
             return None
         unproven = await uow.people.unproven(person_id)
+        # Not the reminders: one goes the day before a meeting or the dialogue at the same
+        # time of day, so its time would tell whoever holds her link (forwarded, left open)
+        # when and that she meets, which the page never shows. Dates only, for the same reason.
         sent = (await uow.session.execute(
-            select(messages_sent).where(messages_sent.c.person_id == person_id)
+            select(messages_sent).where(
+                messages_sent.c.person_id == person_id,
+                ~messages_sent.c.template.endswith("_reminder", autoescape=True))
             .order_by(messages_sent.c.at.desc()).limit(50))).all() if messages else []
         keys = self._ctx.keys
         return PageView(person_id, await keys.open(uow, sealed, about=person_id),

@@ -69,7 +69,8 @@ async def _new_events(intake, seen: int) -> list[dict]:
 async def test_her_page_shows_her_case_and_her_messages_in_her_language_and_changes_nothing(
         intake, her):
     async with intake.runtime.uow() as uow:
-        for n, template in enumerate(("request_acknowledged", "eligibility_needs_review")):
+        for n, template in enumerate(("request_acknowledged", "eligibility_needs_review",
+                                      "session_reminder", "meeting_reminder")):
             await remember_message(new_envelope(NotificationSent(
                 notification_id=f"n{n}", cause_event_id="e", recipient_id=her["person_id"],
                 channel=Channel.EMAIL, template=template,
@@ -81,7 +82,11 @@ async def test_her_page_shows_her_case_and_her_messages_in_her_language_and_chan
     assert page.status_code == 200 and '<html lang="es">' in page.text
     assert her["reference"] in page.text and "Su solicitud está activa." in page.text
     assert "Su solicitud</td>" in page.text and "La revisión de su solicitud" in page.text
-    assert "2026-12-01 03:00 PST" in page.text  # in her zone (she lives in Nevada)
+    assert "<td>2026-12-01</td>" in page.text  # in her zone (she lives in Nevada)
+    # A reminder goes the day before at the meeting's or the dialogue's own time of day: its
+    # time would tell whoever holds her link when she meets. Neither reminders nor times.
+    assert "El diálogo" not in page.text and "Una reunión de preparación" not in page.text
+    assert "03:00" not in page.text and page.text.count("<td>2026-12-01</td>") == 2
     assert "Liberación" in page.text and "Cerrar sesión en todas partes" in page.text
     assert page.headers["cache-control"] == "no-store"
     assert len(await intake.outbox(topic=None)) == before
