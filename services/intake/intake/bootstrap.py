@@ -156,6 +156,7 @@ def bootstrap(settings: Settings | None = None, clock=utc_now,
     door = Door(runtime=runtime, ctx=context, post=post or door_post(settings), limits=DoorLimits(
         per_address_per_hour=settings.limit_per_address_per_hour,
         per_contact_per_day=settings.limit_per_contact_per_day,
+        per_contact_all_per_day=settings.limit_per_contact_all_per_day,
         per_cdcr_per_day=settings.limit_per_cdcr_per_day,
         sms_per_number_per_day=settings.limit_sms_per_number_per_day,
         page_codes_per_contact_per_day=settings.limit_page_codes_per_contact_per_day),

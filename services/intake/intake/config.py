@@ -27,6 +27,8 @@ class Settings(ServiceSettings, OutboundSettings):
     public_form_max_bytes: int = Field(16 * 1024, ge=1024, validation_alias="PUBLIC_FORM_MAX_BYTES")
     limit_per_address_per_hour: int = Field(10, ge=1, validation_alias="DOOR_LIMIT_PER_ADDRESS_PER_HOUR")
     limit_per_contact_per_day: int = Field(3, ge=1, validation_alias="DOOR_LIMIT_PER_CONTACT_PER_DAY")
+    limit_per_contact_all_per_day: int = Field(
+        10, ge=1, validation_alias="DOOR_LIMIT_PER_CONTACT_ALL_PER_DAY")
     limit_per_cdcr_per_day: int = Field(20, ge=1, validation_alias="DOOR_LIMIT_PER_CDCR_PER_DAY")
     limit_sms_per_number_per_day: int = Field(10, ge=1,
                                               validation_alias="DOOR_LIMIT_SMS_PER_NUMBER_PER_DAY")

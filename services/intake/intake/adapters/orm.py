@@ -100,7 +100,7 @@ pending_requests = Table(
     Column("channel", String(8), nullable=False),
     Column("language", String(4), nullable=False),
     Column("secret_hash", String(128), nullable=False, unique=True),
-    # A keyed hash of the contact it waits on: a newer request to the same contact replaces it.
+    # A keyed hash of the contact it waits on (its erasure finds them all).
     Column("contact_key", String(160), nullable=True, index=True),
     Column("attempts", Integer, nullable=False, server_default="0"),
     Column("created_at", DateTime(timezone=True), nullable=False),

@@ -33,7 +33,9 @@ DAY, HOUR = timedelta(days=1), timedelta(hours=1)
 @dataclass(frozen=True)
 class DoorLimits:
     per_address_per_hour: int = 10
-    per_contact_per_day: int = 3
+    per_contact_per_day: int = 3  # from one address
+    # from every address together: a stranger typing her contact spends none of her own three
+    per_contact_all_per_day: int = 10
     per_cdcr_per_day: int = 20
     sms_per_number_per_day: int = 10
     # Codes for changes on her own page: she may make several changes in a day.
@@ -94,10 +96,9 @@ class Door:
 
     async def hold(self, form: IntakeWebhookIn, *, also_notify_on: list[str],
                    address: str) -> Held:
-        """Checks the program's rules and the limits, keeps the form sealed (replacing any
-        earlier one waiting on the same contact) and sends the confirmation, which holds
-        nothing the sender typed. Raises InvalidRequest, OverLimit, or NotSent (then nothing
-        is kept)."""
+        """Checks the program's rules and the limits, keeps the form sealed and sends the
+        confirmation, which holds nothing the sender typed. Raises InvalidRequest, OverLimit,
+        or NotSent (then nothing is kept)."""
         command = to_command(form, source=RequestSource.WEB_FORM)
         notices = _notices(also_notify_on)
         _check_rules(command, notices)
@@ -116,12 +117,9 @@ class Door:
                                            "also_notify_on": sorted(notices)}, about=pending_id)
         language = requester.preferred_language.value
         async with self._runtime.uow() as uow:
-            # A newer request to the same inbox replaces the older one, whose link or code
-            # then no longer works: at most one invitation to confirm is live per contact
-            # (requests side by side take turns here, or each would find none to replace).
-            await uow.serialize_on(f"pending:{contact_key}")
-            await uow.session.execute(delete(pending_requests).where(
-                pending_requests.c.contact_key == contact_key))
+            # A newer request to the same inbox leaves an older one waiting: anyone may type her
+            # contact, and a stranger's form must not void the link she was sent (at most the
+            # day's allowance of them waits, each for 48 hours).
             await uow.session.execute(pending_requests.insert().values(
                 pending_id=pending_id, sealed_form=sealed.model_dump(), channel=channel.value,
                 language=language, secret_hash=stored, contact_key=contact_key, created_at=now,
@@ -154,8 +152,16 @@ class Door:
         if contact:
             kind, value = contact
             inbox = vault.key_for(kind, door.one_inbox(kind, value))
-            checks.append((f"page:{inbox}", limits.page_codes_per_contact_per_day, DAY)
-                          if page_code else (f"door:{inbox}", limits.per_contact_per_day, DAY))
+            if page_code:
+                checks.append((f"page:{inbox}", limits.page_codes_per_contact_per_day, DAY))
+            elif address:
+                # a few a day from one address, more from all together: a stranger typing her
+                # contact from his own cannot spend the requests she may make from hers
+                client = vault.key_for("address", door.one_client(address))
+                checks += [(f"door:{inbox}:{client}", limits.per_contact_per_day, DAY),
+                           (f"doorall:{inbox}", limits.per_contact_all_per_day, DAY)]
+            else:
+                checks.append((f"door:{inbox}", limits.per_contact_per_day, DAY))
             if kind == door.PHONE:
                 checks.append((f"sms:{inbox}", limits.sms_per_number_per_day, DAY))
         if cdcr_number:

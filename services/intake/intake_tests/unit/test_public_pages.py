@@ -3,6 +3,7 @@ webhook, and nothing happens until the contact is proven."""
 import json
 import re
 
+import httpx
 import pytest
 from sqlalchemy import func, select
 
@@ -242,15 +243,27 @@ async def test_only_the_proven_contact_is_used_the_other_is_kept_apart(intake):
     assert details["email"] == "ana.lopez@example.org" and details["phone"] is None
 
 
-async def test_a_newer_request_to_the_same_inbox_replaces_the_older_one(intake):
+async def test_a_strangers_requests_to_her_inbox_neither_void_hers_nor_spend_her_allowance(
+        intake):
+    """Anyone may type her email: a newer request to her inbox replaced hers (her link then
+    answered 410), and the stranger's tries spent her three a day, so two posts a day from
+    one address kept her from the door. Now hers keeps waiting, and her allowance is hers."""
     await submit(intake, "en")
-    first = intake.post_office.last_link()
-    await submit(intake, "en", cdcr_number="AB7777")
-    second = intake.post_office.last_link()
-    assert (await intake.http.post(f"/confirm/{first}")).status_code == 410
-    assert (await intake.http.post(f"/confirm/{second}")).status_code == 303
+    hers = intake.post_office.last_link()
+    stranger = httpx.AsyncClient(transport=httpx.ASGITransport(
+        app=intake.app, client=("198.51.100.7", 4321)), base_url="http://intake")
+    async with stranger:
+        for n in range(4):
+            page = await stranger.get("/request?lang=en")
+            token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+            sent = await stranger.post("/request?lang=en", data=FORM | {
+                "cdcr_number": f"AB777{n}", "csrf_token": token})
+            assert sent.status_code == (303 if n < 3 else 429)  # three a day from one address
+    assert await pending_rows(intake) == 4
+    assert (await intake.http.post(f"/confirm/{hers}")).status_code == 303
     [request] = [json.loads(r.value) for r in await intake.outbox()]
-    assert request["data"]["cdcr_number"] == "AB7777" and await pending_rows(intake) == 0
+    assert request["data"]["cdcr_number"] == "AB1234"  # hers, not the stranger's
+    assert (await submit(intake, "en")).status_code == 303  # her own allowance is untouched
 
 
 async def test_tags_and_case_do_not_make_another_inbox_and_one_field_names_one_mailbox(intake):
