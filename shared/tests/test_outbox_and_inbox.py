@@ -9,7 +9,8 @@ from sqlalchemy import Column, MetaData, String, Table, func, insert, select, te
 from vod_shared.consumer import DeadLetters, EventConsumer, Record, Unprocessable
 from vod_shared.db import create_engine, messaging_metadata, outbox, session_factory
 from vod_shared.envelope import from_kafka, new_envelope, to_kafka
-from vod_shared.events import CaseClosed
+from vod_shared.events import CaseClosed, CasePaused, CaseWithdrawn
+from vod_shared.events.case import WITHDRAWAL_PENDING
 from vod_shared.outbox import OutboxRelay
 from vod_shared.topics import Topics
 from vod_shared.unit_of_work import SqlUnitOfWork
@@ -254,6 +255,39 @@ async def test_an_event_not_from_its_topics_owner_is_dead_lettered_and_not_appli
     assert headers["dlq-reason"] == ("not from the topic's owner: source '/services/intruder',"
                                      " expected '/services/scheduling'")
     assert await _applied_count(sessions) == 1
+
+
+async def test_an_owner_speaks_only_for_those_it_may(sessions):
+    """Each topic has one owner, but scheduling does not act for the victim: a pause "by the
+    victim" or with her withdrawal's reason on vod.scheduling would tell her "your withdrawal
+    is pending" for one she never asked for. Intake does not act for the facilitators."""
+    dead = FakeBroker()
+    consumer = EventConsumer(
+        name="test", uow=lambda: SqlUnitOfWork(sessions, source="/services/test"),
+        handlers={CasePaused: _apply, CaseWithdrawn: _apply, CaseClosed: _apply},
+        dead_letters=DeadLetters(dead.publish, consumer="test"), backoff_s=0,
+        owner_of=Topics().owner_source)
+    now = datetime.now(timezone.utc)
+    told = [  # (topic, the event, kept?)
+        ("vod.scheduling", CasePaused(case_id="a", by="victim", at=now), False),
+        ("vod.scheduling", CasePaused(case_id="b", by="director", reason=WITHDRAWAL_PENDING,
+                                      at=now), False),
+        ("vod.scheduling", CasePaused(case_id="c", by="facilitator", reason="ill", at=now), True),
+        ("vod.scheduling", CaseClosed(case_id="d", reason="completed", by="offender", at=now),
+         True),
+        ("vod.intake", CaseWithdrawn(case_id="e", by="director", at=now), False),
+        ("vod.intake", CasePaused(case_id="f", by="victim", reason=WITHDRAWAL_PENDING, at=now),
+         True),
+        ("vod.intake", CaseWithdrawn(case_id="g", by="staff_for_victim", at=now), True)]
+    for offset, (topic, data, _) in enumerate(told):
+        owner = Topics().owner_source(topic)
+        await consumer.consume(Record(topic, 0, offset, data.case_id.encode(), to_kafka(
+            new_envelope(data, source=owner, subject=data.case_id)).value))
+    assert await _applied_count(sessions) == sum(kept for *_, kept in told)
+    assert [h["dlq-reason"] for *_, h in dead.sent] == [
+        "not the topic's owner's to say: scheduling does not speak for victim",
+        "not the topic's owner's to say: scheduling gives no reason withdrawal_pending",
+        "not the topic's owner's to say: intake does not speak for director"]
 
 
 def configs_keep(configs: dict, base: str) -> bool:

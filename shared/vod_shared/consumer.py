@@ -18,6 +18,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 
 from vod_shared.envelope import Envelope, UndecodableEvent, read_cloudevent, validated
 from vod_shared.events.base import EventData, UnknownEventType, model_for
+from vod_shared.events.case import not_theirs_to_say
 from vod_shared.failpoints import Failpoints
 from vod_shared.logging import redact_text
 from vod_shared.metrics import OUTCOMES, UNKNOWN_TYPE as UNKNOWN, NoMetrics, ServiceMetrics, \
@@ -173,6 +174,10 @@ class EventConsumer:
             return type_name, DEAD_LETTERED
         except UndecodableEvent as exc:
             await self.dead_letters.send(record, f"undecodable: {exc}")
+            return type_name, DEAD_LETTERED
+        refused = not_theirs_to_say(owner, envelope.data) if owner is not None else None
+        if refused is not None:
+            await self.dead_letters.send(record, f"not the topic's owner's to say: {refused}")
             return type_name, DEAD_LETTERED
         return Ready(record, envelope, self._handlers[type(envelope.data)], type_name)
 

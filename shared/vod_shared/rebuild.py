@@ -31,6 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from vod_shared.db import inbox
 from vod_shared.envelope import Envelope, UndecodableEvent, read_cloudevent, validated
 from vod_shared.events.base import UnknownEventType
+from vod_shared.events.case import not_theirs_to_say
 from vod_shared.fresh_tables import FreshTables, Live
 from vod_shared.kafka_clients import running
 from vod_shared.settings import ServiceSettings
@@ -198,7 +199,10 @@ class Rebuild:
             owner = self._owners(record.topic)
             if owner is not None and event.get_source() != owner:
                 raise UndecodableEvent("not from the topic's owner")
-            return validated(event)
+            envelope = validated(event)
+            if owner is not None and not_theirs_to_say(owner, envelope.data) is not None:
+                raise UndecodableEvent("not the topic's owner's to say")
+            return envelope
         except (UndecodableEvent, UnknownEventType):
             self.report.unreadable += 1
             return None

@@ -23,6 +23,26 @@ class ActedBy(StrEnum):
 WITHDRAWAL_PENDING = "withdrawal_pending"
 WITHDRAWAL_UNDONE = "withdrawal_undone"
 
+# Whom each service speaks for when an event says who acted (``by``): intake for the victim
+# (herself, or staff at her request), scheduling for the facilitators, the offender and the
+# director. Each topic has one owner, but an owner must not put words in another's mouth: a
+# pause "by the victim" on scheduling's topic would send her "your withdrawal is pending".
+SPEAKS_FOR = {"intake": frozenset({ActedBy.VICTIM, ActedBy.STAFF_FOR_VICTIM}),
+              "scheduling": frozenset({ActedBy.FACILITATOR, ActedBy.OFFENDER, ActedBy.DIRECTOR})}
+HERS_ALONE = (WITHDRAWAL_PENDING, WITHDRAWAL_UNDONE)  # reason codes only intake may give
+
+
+def not_theirs_to_say(source: str, data) -> str | None:
+    """Why an event from ``source`` (``/services/<name>``) says what its service may not (who
+    acted, or a reason code of the victim's own steps), or None."""
+    service = source.removeprefix("/services/")
+    by = getattr(data, "by", None)
+    if by is not None and by not in SPEAKS_FOR.get(service, ()):
+        return f"{service} does not speak for {by.value}"
+    if getattr(data, "reason", None) in HERS_ALONE and service != "intake":
+        return f"{service} gives no reason {data.reason}"
+    return None
+
 # Reason codes of a CaseClosed that scheduling announces when the suitability screening did not
 # approve the case: the offender declined (``by: offender``), or another finding stood against
 # it. The victim is told the same careful words for both, never the offender's reasons.
