@@ -17,7 +17,7 @@ from vod_shared.deadletters import (
     show_text,
 )
 from vod_shared.envelope import new_envelope, to_kafka
-from vod_shared.events import RequestReceived
+from vod_shared.events import CaseWithdrawn, RequestReceived
 
 CIPHER = "c2VhbGVkLWZvci1zY3JlZW5pbmc"
 CASE = str(uuid.uuid4())
@@ -126,17 +126,30 @@ def test_a_correction_keeps_the_events_source_and_type():
                      .encode())
 
 
+def test_a_correction_its_consumers_would_refuse_is_refused_before_it_goes():
+    now = datetime.now(timezone.utc).isoformat()
+    withdrawn = json.loads(to_kafka(new_envelope(
+        CaseWithdrawn(case_id=CASE, by="staff_for_victim", at=now), source="/services/intake",
+        subject=CASE)).value)
+    fixed = json.loads(json.dumps(withdrawn))
+    fixed["data"]["by"] = "director"  # intake does not speak for the director
+    with pytest.raises(Refused, match="intake does not speak for director"):
+        replay_value(_letter(withdrawn), json.dumps(fixed).encode())
+
+
 def test_only_the_record_still_at_its_original_place_is_replayed():
     """Every service may write the dead-letter topics of what it reads, with any headers: a
     forged CaseWithdrawn "from intake" parked there by notifications' credentials was put on
     vod.intake, as intake's, by an operator's `replay --all`."""
     event = _request(relationship="stranger")
     letter = _letter(event)
-    check_original(letter, (letter.key, letter.value))  # the owner's record: it goes
+    check_original(letter, (letter.key, letter.value, False))  # the owner's record: it goes
+    with pytest.raises(Refused, match="forged or altered"):  # another there
+        check_original(letter, (letter.key, json.dumps(_request()).encode(), False))
     with pytest.raises(Refused, match="forged or altered"):
-        check_original(letter, (letter.key, json.dumps(_request()).encode()))  # another there
-    with pytest.raises(Refused, match="forged or altered"):
-        check_original(letter, (b"another-case", letter.value))
+        check_original(letter, (b"another-case", letter.value, False))
+    with pytest.raises(Refused, match="newer record of its key"):  # her PersonErased after it
+        check_original(letter, (letter.key, letter.value, True))
     with pytest.raises(Refused, match="compacted or expired"):
         check_original(letter, None)  # nothing there (any more), or no such place
     with pytest.raises(Refused, match="not kept"):  # a grant is never put back: intake grants

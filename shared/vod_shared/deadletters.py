@@ -34,16 +34,18 @@ from aiokafka.admin import AIOKafkaAdminClient
 
 from vod_shared.envelope import UndecodableEvent, read_cloudevent, validated
 from vod_shared.events.base import UnknownEventType
+from vod_shared.events.case import not_theirs_to_say
 from vod_shared.kafka_clients import running
 from vod_shared.logging import PERSONAL_KEYS, REDACTED, configure_logging, redact_text
 from vod_shared.settings import ServiceSettings
-from vod_shared.topics import DLQ_SUFFIX, KEYS, all_topics
+from vod_shared.topics import DLQ_SUFFIX, KEYS, PEOPLE, all_topics
 
 log = structlog.get_logger("vod.deadletters")
 SEALED = "[sealed]"
 DLQ_HEADERS = ("dlq-reason", "dlq-consumer", "dlq-original-topic", "dlq-original-partition",
                "dlq-original-offset", "dlq-failed-at")
 READ_TIMEOUT_S = 30.0
+COMPACTED = PEOPLE  # the compacted event topic: a record's newest for its key is what stands
 
 HELP_EPILOG = """\
 Replaying is safe to repeat: consumers apply each CloudEvent id once (their inbox), so a replay
@@ -154,12 +156,12 @@ async def read_dead_letters(options: dict, topics: Sequence[str], *,
         return sorted(found, key=lambda d: (d.topic, d.partition, d.offset))
 
 
-async def read_originals(options: dict, letters: Sequence[DeadLetter]
-                         ) -> dict[str, tuple[bytes | None, bytes | None] | None]:
-    """The record (key, value) now at each dead letter's original position, by the dead
-    letter's ``where``; None where there is none (no such position, or compacted or expired
-    away). Only the topic's owner can have written it there: it is what proves a dead letter."""
-    found: dict[str, tuple[bytes | None, bytes | None] | None] = {}
+async def read_originals(options: dict, letters: Sequence[DeadLetter]) -> dict[str, tuple | None]:
+    """The record now at each dead letter's original place, by the dead letter's ``where``, as
+    (key, value, whether a newer record of its key follows it on the compacted topic); None
+    where there is none (no such place, or compacted or expired away). Only the topic's owner
+    can have written it there: it is what proves a dead letter."""
+    found: dict[str, tuple | None] = {}
     places = {}
     for letter in letters:
         try:
@@ -183,22 +185,32 @@ async def read_originals(options: dict, letters: Sequence[DeadLetter]
             if not (await consumer.beginning_offsets([tp]))[tp] <= offset < \
                     (await consumer.end_offsets([tp]))[tp]:
                 continue
+            end = (await consumer.end_offsets([tp]))[tp]
             consumer.seek(tp, offset)
+            compacted = tp.topic.endswith(COMPACTED)
             deadline = loop.time() + READ_TIMEOUT_S
-            while loop.time() < deadline:
-                records = (await consumer.getmany(tp, timeout_ms=500)).get(tp, [])
-                if records:  # the first at or after it: another offset when compacted away
-                    first = records[0]
-                    if first.offset == offset:
-                        found[where] = (first.key, first.value)
-                    break
-            else:
-                raise Refused("the broker did not hand over the original records in time")
+            original, later, done = None, False, False
+            while not done and await consumer.position(tp) < end:
+                if loop.time() > deadline:
+                    raise Refused("the broker did not hand over the original records in time")
+                for record in (await consumer.getmany(tp, timeout_ms=500)).get(tp, []):
+                    if original is None:
+                        if record.offset != offset:  # compacted away: another came first
+                            done = True
+                            break
+                        original = record
+                        done = not compacted  # on a compacted topic, read on to its end
+                        if done:
+                            break
+                    elif (record.key or b"") == (original.key or b""):
+                        later = done = True  # a newer record of its key: that one stands
+                        break
+            if original is not None:
+                found[where] = (original.key, original.value, later)
     return found
 
 
-def check_original(letter: DeadLetter, original: tuple[bytes | None, bytes | None] | None
-                   ) -> None:
+def check_original(letter: DeadLetter, original: tuple | None) -> None:
     """Refuses a dead letter that is not the record at its original position. Any service may
     write a dead-letter topic of a topic it reads, with whatever headers, key and value: only
     the original topic, which its owner alone writes, tells a parked event from a forged one."""
@@ -207,10 +219,14 @@ def check_original(letter: DeadLetter, original: tuple[bytes | None, bytes | Non
     if original is None:
         raise Refused(f"{letter.where}: no record at {where} any more (compacted or expired), "
                       f"so nothing shows this dead letter was one: not replayed")
-    key, value = original
+    key, value, superseded = original
     if (key or b"") != (letter.key or b"") or value != letter.value:
         raise Refused(f"{letter.where}: it is not the record at {where}: forged or altered, "
                       f"not replayed")
+    if superseded:
+        raise Refused(f"{letter.where}: a newer record of its key follows it on "
+                      f"{letter.original_topic}: put back, it would stand in its place (undo "
+                      f"an erasure or an update), not replayed")
 
 
 async def dead_letter_topics(options: dict, prefix: str) -> list[str]:
@@ -351,9 +367,11 @@ def replay_value(letter: DeadLetter, corrected: bytes | None) -> tuple[bytes, st
                       f"a correction could keep; publish a new event instead")
     try:
         event = read_cloudevent(corrected)
-        validated(event)
+        said = not_theirs_to_say(str(event.get_source()), validated(event).data)
     except (UndecodableEvent, UnknownEventType) as exc:
         raise Refused(f"the correction would be dead-lettered again: {exc}") from None
+    if said is not None:
+        raise Refused(f"the correction would be dead-lettered again: {said}")
     if event.get_id() != original.get_id():
         raise Refused(f"the correction's id {_plain(event.get_id(), 80)!r} is not the dead "
                       f"letter's {original.get_id()!r}: a correction keeps the id, so that "
@@ -368,13 +386,22 @@ def replay_value(letter: DeadLetter, corrected: bytes | None) -> tuple[bytes, st
 
 
 async def replay(options: dict, letters: Sequence[DeadLetter], *, by: str, why: str,
-                 corrected: bytes | None = None) -> list[Replayed]:
+                 corrected: bytes | None = None, refused: list[str] | None = None
+                 ) -> list[Replayed]:
     """Publishes each dead letter's record again on its original topic (acks=all), with
-    headers saying it is a replay, by whom and of which dead letter."""
-    planned = [(letter, *replay_value(letter, corrected)) for letter in letters]
+    headers saying it is a replay, by whom and of which dead letter; those that must not go
+    are left, and why is added to ``refused``."""
+    refused = refused if refused is not None else []
     originals = await read_originals(options, letters)
+    planned = []
     for letter in letters:
-        check_original(letter, originals[letter.where])
+        try:
+            value, event_id = replay_value(letter, corrected)
+            check_original(letter, originals.get(letter.where))
+        except Refused as exc:
+            refused.append(str(exc))  # one forged or stale letter holds up none of the others
+            continue
+        planned.append((letter, value, event_id))
     producer = AIOKafkaProducer(acks="all", enable_idempotence=True, **options)
     done: list[Replayed] = []
     async with running(producer):
@@ -458,11 +485,14 @@ async def run(argv: Sequence[str], *, out: TextIO = sys.stdout, err: TextIO = sy
                 if not letter.value:
                     err.write(f"skipped {letter.where}: its value was not kept\n")
             letters = kept
+        refused: list[str] = []
         for done in await replay(options, letters, by=args.by, why=args.why,
-                                 corrected=corrected):
+                                 corrected=corrected, refused=refused):
             out.write(f"replayed {done.letter.where} -> {done.topic} {done.partition}:"
                       f"{done.offset} (event {_plain(done.event_id, 80)})\n")
-        return 0
+        for reason in refused:
+            err.write(f"refused: {reason}\n")
+        return 1 if refused else 0
     except Refused as exc:
         err.write(f"refused: {exc}\n")
         return 1

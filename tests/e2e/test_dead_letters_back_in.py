@@ -189,3 +189,28 @@ async def test_a_dead_letter_not_at_its_original_place_is_not_replayed(kafka_boo
     assert code == 0, err.getvalue()
     records = await read_topic(kafka_bootstrap, intake_topic, at_least=2)
     assert [r.value for r in records] == [real.value, real.value]  # the forgery never went
+
+    # --all: the forged ones hold up none of the others (each refused with its reason)
+    out, err = io.StringIO(), io.StringIO()
+    code = await run(["replay", dlq, "--all", "--by", "rosa", "--why", "after the fix"],
+                     out=out, err=err, settings=settings)
+    assert code == 1 and out.getvalue().count("replayed ") == 1
+    assert err.getvalue().count("refused: ") == 2
+
+    # on the compacted vod.people, a record a newer one of its key follows (her PersonErased)
+    # is not put back: it would stand in its place, and compaction take the erasure away
+    people, people_dlq = f"{topic_prefix}vod.people", f"{topic_prefix}vod.people.dlq"
+    async with running(producer := AIOKafkaProducer(bootstrap_servers=kafka_bootstrap,
+                                                    acks="all")):
+        first = await producer.send_and_wait(people, key=b"person-1", value=real.value)
+        await producer.send_and_wait(people, key=b"person-1", value=forged.value,
+                                     partition=first.partition)
+        await producer.send_and_wait(people_dlq, key=b"person-1", value=real.value,
+                                     partition=0, headers=[
+                                         ("dlq-original-topic", people.encode()),
+                                         ("dlq-original-partition", str(first.partition).encode()),
+                                         ("dlq-original-offset", str(first.offset).encode())])
+    out, err = io.StringIO(), io.StringIO()
+    code = await run(["replay", people_dlq, "0", "0", "--by", "rosa", "--why", "routine"],
+                     out=out, err=err, settings=settings)
+    assert code == 1 and "newer record of its key" in err.getvalue()

@@ -198,7 +198,7 @@ async def test_read_models_are_rebuilt_from_the_topics_without_side_effects(
                               "/services/intake", eligible[0]),
                       _record(e.CaseWithdrawn(case_id=review[0], by="victim", at=now),
                               "/services/intake", review[0]),
-                      _record(e.CaseWithdrawn(case_id=eligible[4], by="facilitator", at=now),
+                      _record(e.CaseWithdrawn(case_id=eligible[4], by="staff_for_victim", at=now),
                               "/services/intake", eligible[4]))
         await produce(kafka_bootstrap, topic["scheduling"],
                       _record(e.FacilitatorAssigned(case_id=eligible[1], at=now,

@@ -28,7 +28,7 @@ class Settings(ServiceSettings, OutboundSettings):
     limit_per_address_per_hour: int = Field(10, ge=1, validation_alias="DOOR_LIMIT_PER_ADDRESS_PER_HOUR")
     limit_per_contact_per_day: int = Field(3, ge=1, validation_alias="DOOR_LIMIT_PER_CONTACT_PER_DAY")
     limit_per_contact_all_per_day: int = Field(
-        10, ge=1, validation_alias="DOOR_LIMIT_PER_CONTACT_ALL_PER_DAY")
+        5, ge=1, validation_alias="DOOR_LIMIT_PER_CONTACT_ALL_PER_DAY")
     limit_per_cdcr_per_day: int = Field(20, ge=1, validation_alias="DOOR_LIMIT_PER_CDCR_PER_DAY")
     limit_sms_per_number_per_day: int = Field(10, ge=1,
                                               validation_alias="DOOR_LIMIT_SMS_PER_NUMBER_PER_DAY")

@@ -34,8 +34,10 @@ DAY, HOUR = timedelta(days=1), timedelta(hours=1)
 class DoorLimits:
     per_address_per_hour: int = 10
     per_contact_per_day: int = 3  # from one address
-    # from every address together: a stranger typing her contact spends none of her own three
-    per_contact_all_per_day: int = 10
+    # from every address together: a stranger typing her contact from his own address spends
+    # none of her three; kept below the texts a number may get a day (sms_per_number_per_day,
+    # shared with her page's codes), so strangers cannot spend those either
+    per_contact_all_per_day: int = 5
     per_cdcr_per_day: int = 20
     sms_per_number_per_day: int = 10
     # Codes for changes on her own page: she may make several changes in a day.

@@ -10,12 +10,15 @@ grants within the minute the contract promises.
 from datetime import timedelta
 
 import structlog
+from sqlalchemy import delete
 
 from vod_shared.events import PersonErased, SupportPersonRemovalReason, SupportPersonRemoved
 from vod_shared.runtime import ServiceRuntime
+from vod_shared.sealing import CannotUnseal
 from vod_shared.topics import KEY_TOMBSTONE_AGAIN_AFTER_S
 
-from intake.domain import erasure
+from intake.adapters.orm import pending_requests
+from intake.domain import door, erasure
 from intake.domain.commands import ErasedVia, ErasePerson, ErasureReason
 from intake.domain.errors import PersonNotFound
 from intake.service_layer.handlers import Context, emit_all
@@ -51,8 +54,12 @@ async def _erase(person_id: str, command: ErasePerson, uow: UnitOfWork, ctx: Con
                  now, her_cases: frozenset[str] = frozenset()) -> list[str]:
     """One person's erasure, not committed; the subjects erased with them (their cases).
     ``her_cases``: the cases of the victim whose erasure takes this support person with her."""
+    waiting = await _pending_for(person_id, uow, ctx)  # read while her keys are still here
     if not await uow.people.erase(person_id, now):
         raise PersonNotFound(person_id)
+    if waiting:  # a request still waiting on her contact would, confirmed, bring her back
+        await uow.session.execute(delete(pending_requests).where(
+            pending_requests.c.contact_key.in_(waiting)))
     for case_id in await uow.supporters.cases_of(person_id):  # off every case they support
         await uow.supporters.remove(case_id, person_id, at=now)
         reason = (SupportPersonRemovalReason.VICTIM_ERASED if case_id in her_cases
@@ -74,6 +81,22 @@ async def _erase(person_id: str, command: ErasePerson, uow: UnitOfWork, ctx: Con
     await uow.erasures.add(person_id, subjects, reason=command.reason.value,
                            by=command.by, via=command.via.value, at=now)
     return subjects
+
+
+async def _pending_for(person_id: str, uow: UnitOfWork, ctx: Context) -> list[str]:
+    """The keyed hashes the door's waiting requests use for her email and phone (those she
+    proved and those she typed beside them), as the door makes them."""
+    keys = []
+    for sealed in (await uow.people.sealed(person_id), await uow.people.unproven(person_id)):
+        if sealed is None:
+            continue
+        try:
+            details = await ctx.keys.open(uow, sealed, about=person_id)
+        except CannotUnseal:  # erased before, or her key already gone: nothing to find by
+            continue
+        keys += [ctx.vault.key_for(kind, door.one_inbox(kind, details[kind]))
+                 for kind in (door.EMAIL, door.PHONE) if details.get(kind)]
+    return keys
 
 
 class DueErasures:

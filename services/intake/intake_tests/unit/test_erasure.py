@@ -98,3 +98,21 @@ async def test_an_operator_erases_from_the_command_line(intake, capsys):
     assert f"erased {person_id}" in capsys.readouterr().out
     person = await _row(intake, people, people.c.person_id, person_id)
     assert person.sealed is None
+
+
+async def test_her_erasure_takes_the_requests_still_waiting_on_her_contact(admin):
+    """A request from the public page waits, sealed, for its contact to be proven: confirmed
+    after her erasure it made her again (PersonRegistered, RequestReceived)."""
+    from intake.adapters.orm import pending_requests
+    from intake_tests.unit.test_public_pages import submit
+
+    case_id, _, _ = await _her(admin)
+    for email in ("ana.lopez@example.org", "Ana.Lopez+door@example.org"):  # one inbox
+        assert (await submit(admin, "en", email=email)).status_code == 303
+    waiting = admin.post_office.last_link()
+    answer = await admin.http.post(f"/api/cases/{case_id}/erase-requester",
+                                   json={"reason": "person_asked"})
+    assert answer.status_code == 202
+    async with admin.runtime.engine.connect() as conn:
+        assert (await conn.execute(select(pending_requests))).all() == []
+    assert (await admin.http.post(f"/confirm/{waiting}")).status_code == 410  # nothing made
