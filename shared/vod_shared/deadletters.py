@@ -15,8 +15,8 @@ Each consumer applies a CloudEvent id once (its inbox): a replay is applied by t
 that dead-lettered it and ignored by those that had applied it already; replaying the same dead
 letter twice has no second effect. A dead letter is replayed only when it is the record still at
 its original position (which only the topic's owner can have written): every service may write
-the dead-letter topics of what it reads, so a dead letter alone proves nothing. The broker comes from KAFKA_BOOTSTRAP_SERVERS, the topics
-from VOD_TOPIC_PREFIX (as for the services).
+the dead-letter topics of what it reads, so a dead letter alone proves nothing. The broker
+comes from KAFKA_BOOTSTRAP_SERVERS, the topics from VOD_TOPIC_PREFIX (as for the services).
 """
 import argparse
 import asyncio
@@ -182,10 +182,9 @@ async def read_originals(options: dict, letters: Sequence[DeadLetter]) -> dict[s
             if tp.partition not in known.get(tp.topic, ()):
                 continue
             consumer.assign([tp])
-            if not (await consumer.beginning_offsets([tp]))[tp] <= offset < \
-                    (await consumer.end_offsets([tp]))[tp]:
-                continue
             end = (await consumer.end_offsets([tp]))[tp]
+            if not (await consumer.beginning_offsets([tp]))[tp] <= offset < end:
+                continue
             consumer.seek(tp, offset)
             compacted = tp.topic.endswith(COMPACTED)
             deadline = loop.time() + READ_TIMEOUT_S

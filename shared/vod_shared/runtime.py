@@ -206,18 +206,11 @@ async def _tolerant_headers(batch, parse):
             record.headers = headers
 
 
-def _not_anothers_grant(reader: str, record: Record) -> bool:
-    """False for a record on vod.keys keyed to another reader (``<subject>/<reader>``, one of
-    ``readers_of_keys``): passed over. Any other is read and judged by what it says, so one
-    keyed oddly (none of intake's) still goes to the dead letters when it is not intake's."""
-    others = _OTHER_READERS.get(reader)
-    if others is None:
-        others = _OTHER_READERS[reader] = tuple(
-            f"/{name}".encode() for name in readers_of_keys() if name != reader)
+def _not_anothers_grant(others: tuple[bytes, ...], record: Record) -> bool:
+    """False for a record on vod.keys keyed to another reader (``<subject>/<reader>``, its
+    ``/<reader>`` among ``others``): passed over. Any other is read and judged by what it says,
+    so one keyed oddly (none of intake's) still goes to the dead letters when not intake's."""
     return not (record.key and record.key.endswith(others))
-
-
-_OTHER_READERS: dict[str, tuple[bytes, ...]] = {}
 
 
 class ServiceRuntime:
@@ -350,7 +343,9 @@ class ServiceRuntime:
             owner_of=self.topics.owner_source, metrics=self.metrics,
             # a grant's Kafka key names its reader (``grant_record_key``): the other readers'
             # grants (two of every three) are passed over unread, and kept out of the inbox
-            concerns=partial(_not_anothers_grant, self.settings.service_name),
+            concerns=partial(_not_anothers_grant, tuple(
+                f"/{reader}".encode() for reader in readers_of_keys()
+                if reader != self.settings.service_name)),
         )
         self._subscribe((topic,), consumer, group=f"{self.settings.consumer_group}-keys",
                         title=name)
